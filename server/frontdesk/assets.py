@@ -1,0 +1,36 @@
+"""Serves the widget and static assets, from the installed package or the source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, send_from_directory
+
+bp = Blueprint("assets", __name__)
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def asset_dir(name: str) -> Path:
+    """Folder of the `widget` or `static` assets: packaged copy first, else the repository's."""
+    packaged = _PACKAGE / "_assets" / name
+    if packaged.is_dir():
+        return packaged
+    checkout = _PACKAGE.parent.parent / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"asset folder {name!r} not found")
+
+
+@bp.get("/static/<path:filename>")
+def static_file(filename: str):
+    """A dashboard or demo-page asset."""
+    return send_from_directory(asset_dir("static"), filename, max_age=3600)
+
+
+@bp.get("/widget/<path:filename>")
+def widget_file(filename: str):
+    """A widget asset (the panel script and styles loaded on demand)."""
+    if filename.startswith("."):
+        abort(404)
+    return send_from_directory(asset_dir("widget"), filename, max_age=3600)

@@ -1,0 +1,104 @@
+"""Configuration: defaults, then an optional TOML file, then FRONTDESK_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "SECRET_KEY": None,  # None: generated on first run and kept in the instance folder
+    "INSTANCE_PATH": None,  # None: ./instance under the working directory
+    "PUBLIC_URL": "http://127.0.0.1:8000",  # base of links in e-mails and .ics files
+    "SMTP_URL": None,  # smtp://user:pass@host:port, smtps://... or None to disable e-mail
+    "MAIL_FROM": "Frontdesk <no-reply@localhost>",
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_MAX_ATTEMPTS": 8,
+    "MAIL_WORKER": True,  # background thread that sends and retries queued e-mail
+    "ENGINE": None,  # "llm", "offline" or None (auto: llm when a provider is configured)
+    "MODEL": "gpt-4o-mini",
+    "OPENAI_API_KEY": None,
+    "OPENAI_BASE_URL": None,
+    "LLM_TIMEOUT": 30.0,
+    "LLM_MAX_TOOL_ROUNDS": 6,
+    "MAX_MESSAGE_CHARS": 2000,
+    "MAX_FRAME_BYTES": 16384,
+    "FRAMES_PER_MINUTE": 30,
+    "FRAMES_PER_MINUTE_PER_IP": 120,
+    "CONNECTIONS_PER_IP": 20,
+    "MAX_TURNS_PER_CONVERSATION": 50,
+    "DAILY_TOKEN_BUDGET": 200000,
+    "PING_INTERVAL": 25.0,
+    "SESSION_COOKIE_SECURE": False,
+    "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
+}
+
+# Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.
+PASSTHROUGH_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the configuration; later sources win: defaults, TOML file, environment, overrides."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    toml_path = (overrides or {}).get("CONFIG_FILE") or environ.get("FRONTDESK_CONFIG")
+    if toml_path:
+        config.update(_read_toml(Path(toml_path)))
+    for key in PASSTHROUGH_ENV:
+        if environ.get(key):
+            config[key] = environ[key]
+    for name, raw in environ.items():
+        if name.startswith("FRONTDESK_") and name != "FRONTDESK_CONFIG":
+            key = name.removeprefix("FRONTDESK_")
+            config[key] = _coerce(raw, DEFAULTS.get(key))
+    config.update(overrides or {})
+    _fill_instance_defaults(config)
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {key.upper(): value for key, value in data.items()}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Convert an environment string to the type of the default value."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def _fill_instance_defaults(config: dict[str, Any]) -> None:
+    instance = Path(config["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    if not config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'frontdesk.sqlite3'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _stored_secret(instance / "secret_key")
+
+
+def _stored_secret(path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it (mode 600) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

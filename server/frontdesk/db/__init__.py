@@ -1,0 +1,92 @@
+"""Database access: engines, sessions and write transactions for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from frontdesk.db.models import Base
+
+__all__ = ["Base", "Database"]
+
+
+class Database:
+    """Owns the engines and hands out sessions; one per app, never built at import time."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = self._make_engine(url, immediate=False, **engine_options)
+        # SQLite serialises writers; booking writes take the write lock up front (BEGIN
+        # IMMEDIATE) so the availability re-check and the insert see the same state.
+        self.write_engine = (
+            self._make_engine(url, immediate=True, **engine_options) if self.is_sqlite else self.engine
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @staticmethod
+    def _make_engine(url: str, *, immediate: bool, **options: Any) -> Engine:
+        if not url.startswith("sqlite"):
+            options.setdefault("pool_pre_ping", True)
+            options.setdefault("pool_size", 10)
+            options.setdefault("max_overflow", 20)
+            return create_engine(url, **options)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
+        _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
+        return engine
+
+    def session(self) -> Session:
+        """A session for reads and ordinary writes."""
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Session]:
+        """A transaction that holds the database write lock from its first statement (SQLite)."""
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)

@@ -1,0 +1,30 @@
+"""The typed ORM models, one module per area; import them from here."""
+
+from frontdesk.db.models.base import Base
+from frontdesk.db.models.audit import AuditEvent
+from frontdesk.db.models.booking import Booking, Proposal
+from frontdesk.db.models.chat import Conversation, Message, TokenUsage
+from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
+from frontdesk.db.models.mail import OutboxEmail
+from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
+from frontdesk.db.models.staff import SiteMembership, StaffUser
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Booking",
+    "Chunk",
+    "Conversation",
+    "DateOverride",
+    "Document",
+    "Message",
+    "OpeningHours",
+    "OutboxEmail",
+    "Proposal",
+    "Service",
+    "Site",
+    "SiteMembership",
+    "StaffUser",
+    "TokenUsage",
+    "UnansweredQuestion",
+]

@@ -1,0 +1,43 @@
+"""Staff accounts and their site memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.db.models.base import Base
+from frontdesk.db.models.site import Site
+from frontdesk.db.types import UTCDateTime, utcnow
+
+
+class StaffUser(Base):
+    """A person who signs in to the dashboard; only a password hash is kept."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[SiteMembership]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan"
+    )
+
+
+class SiteMembership(Base):
+    """Grants a staff user access to one site."""
+
+    __tablename__ = "site_memberships"
+    __table_args__ = (UniqueConstraint("staff_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+
+    staff: Mapped[StaffUser] = relationship(back_populates="memberships")
+    site: Mapped[Site] = relationship()
