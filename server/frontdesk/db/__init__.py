@@ -25,7 +25,9 @@ class Database:
         # SQLite serialises writers; booking writes take the write lock up front (BEGIN
         # IMMEDIATE) so the availability re-check and the insert see the same state.
         self.write_engine = (
-            self._make_engine(url, immediate=True, **engine_options) if self.is_sqlite else self.engine
+            self._make_engine(url, immediate=True, **engine_options)
+            if self.is_sqlite
+            else self.engine
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)

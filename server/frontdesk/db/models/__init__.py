@@ -1,7 +1,7 @@
 """The typed ORM models, one module per area; import them from here."""
 
-from frontdesk.db.models.base import Base
 from frontdesk.db.models.audit import AuditEvent
+from frontdesk.db.models.base import Base
 from frontdesk.db.models.booking import Booking, Proposal
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion

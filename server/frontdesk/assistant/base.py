@@ -1,0 +1,123 @@
+"""The contract between the chat session, the assistant engines and the tools.
+
+Data flows one way: chat session -> Engine.respond(turn) -> turn.tools -> booking / knowledge.
+Engines never touch the socket or the database directly: they speak through `turn.out`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Source:
+    """A knowledge-base page an answer cites."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A quick-reply chip. action "reply" sends `value` as the visitor's next message."""
+
+    label: str
+    action: str
+    value: str
+
+
+@dataclass
+class ToolResult:
+    """What a tool returns: `content` goes to the model (JSON), the rest to the widget."""
+
+    content: dict[str, Any]
+    ok: bool = True
+    card: dict[str, Any] | None = None
+    sources: list[Source] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+
+
+class ToolBox(Protocol):
+    """The eight tools, bound to one conversation and its visitor."""
+
+    def specs(self) -> list[dict[str, Any]]:
+        """OpenAI `tools` entries (strict JSON schemas)."""
+        ...
+
+    def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """Validate and run one tool; invalid input returns ok=False with an explanation."""
+        ...
+
+
+class Output(Protocol):
+    """How an engine talks to the visitor; implemented by the chat session."""
+
+    def typing(self) -> None:
+        """Show the typing indicator."""
+        ...
+
+    def delta(self, reply_id: str, text: str) -> None:
+        """Stream a piece of the reply being written."""
+        ...
+
+    def message(
+        self,
+        text: str,
+        *,
+        reply_id: str | None = None,
+        sources: list[Source] | None = None,
+        choices: list[Choice] | None = None,
+        card: dict[str, Any] | None = None,
+        role: str = "assistant",
+    ) -> None:
+        """Persist and send a complete message (ends a streamed reply when reply_id is given)."""
+        ...
+
+    def record_tool(
+        self, call_id: str, name: str, arguments: Any, result: ToolResult | None, error: str = ""
+    ) -> None:
+        """Persist a tool call and its result (and audit it)."""
+        ...
+
+    def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """Add provider token usage to the conversation and the site's daily total."""
+        ...
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One earlier transcript entry as the engines see it."""
+
+    role: str  # visitor / assistant / staff / system / tool_call / tool_result
+    text: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    """Everything an engine needs for one visitor turn."""
+
+    site: Any  # frontdesk.db.models.Site (detached, loaded with services and hours)
+    conversation_id: int
+    visitor_id: str
+    visitor_tz: str
+    page: dict[str, str]
+    now: datetime
+    text: str  # the visitor's message (or the chosen chip's value)
+    history: list[HistoryEntry]
+    state: dict[str, Any]  # engine-private state persisted on the conversation between turns
+    tools: ToolBox
+    out: Output
+    lang: str = "en"
+
+
+class Engine(Protocol):
+    """An assistant engine: the LLM engine or the offline engine."""
+
+    name: str
+
+    def respond(self, turn: Turn) -> None:
+        """Answer one visitor turn through turn.out; must always end with turn.out.message()."""
+        ...
