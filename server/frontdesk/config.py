@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "PING_INTERVAL": 25.0,
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
+    "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

@@ -1,0 +1,56 @@
+# Frontdesk: `make run` starts the demo, `make test` runs every test. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PORT ?= 8001
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint format bench install chromium clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/frontdesk db upgrade
+	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk demo --demo-host-url http://$(HOST):$(DEMO_PORT)
+	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk serve --host $(HOST) --port $(PORT) --demo-host-port $(DEMO_PORT)
+
+# Debian's Chromium drives the browser tests (Playwright's own download cannot work offline).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: browser tests will skip"; \
+	  fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+
+format: install
+	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench
+
+test: install chromium lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+bench: install
+	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/knowledge.py
+	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/widget.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,87 @@
+"""Creating and describing sites (businesses) — shared by the CLI, the demo and the dashboard."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk.db.models import Site
+
+
+class SiteError(ValueError):
+    """Invalid site settings (message says which and why)."""
+
+
+def new_public_key() -> str:
+    """A fresh public site key, safe to put in a script tag."""
+    return "fd_" + secrets.token_urlsafe(12)
+
+
+def new_calendar_secret() -> str:
+    """A fresh unguessable secret for the staff iCal feed URL."""
+    return secrets.token_urlsafe(32)
+
+
+def validate_timezone(name: str) -> str:
+    """The IANA zone name, or SiteError."""
+    if name not in available_timezones():
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SiteError(
+                f"Unknown time zone {name!r}; use an IANA name like Europe/Paris."
+            ) from exc
+    return name
+
+
+def normalize_origin(origin: str) -> str:
+    """scheme://host[:port] with no path, lower-cased; SiteError when it is not an origin."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SiteError(f"{origin!r} is not an origin like https://www.example.com")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise SiteError(f"{origin!r} must be just scheme://host[:port], without a path")
+    host = parts.hostname.lower()
+    return f"{parts.scheme}://{host}:{parts.port}" if parts.port else f"{parts.scheme}://{host}"
+
+
+def create_site(
+    session: Session,
+    *,
+    name: str,
+    timezone: str,
+    origins: list[str],
+    public_key: str | None = None,
+    **fields,
+) -> Site:
+    """Add a site with validated zone and origins and fresh secrets."""
+    if not name.strip():
+        raise SiteError("A site needs a name.")
+    key = public_key or new_public_key()
+    if session.scalar(select(Site.id).where(Site.public_key == key)):
+        raise SiteError(f"A site with key {key!r} already exists.")
+    site = Site(
+        public_key=key,
+        name=name.strip(),
+        timezone=validate_timezone(timezone),
+        allowed_origins=[normalize_origin(o) for o in origins],
+        calendar_secret=new_calendar_secret(),
+        **fields,
+    )
+    session.add(site)
+    session.flush()
+    return site
+
+
+def site_by_key(session: Session, public_key: str) -> Site | None:
+    """The site with this public key, or None."""
+    return session.scalar(select(Site).where(Site.public_key == public_key))
+
+
+def script_tag(public_url: str, site: Site) -> str:
+    """The one line a site owner pastes into their pages."""
+    return f'<script src="{public_url.rstrip("/")}/widget.js" data-site="{site.public_key}" async></script>'

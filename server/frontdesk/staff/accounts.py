@@ -1,0 +1,89 @@
+"""Staff accounts: argon2 password hashing and membership of sites."""
+
+from __future__ import annotations
+
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk.db.models import SiteMembership, StaffUser
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A staff account could not be created or changed (message says why)."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the stored hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords too short to resist guessing (ASVS 2.1.1: at least 8; we ask 10)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 256:
+        raise AccountError("Passwords can be at most 256 characters.")
+
+
+def add_staff(
+    session: Session, email: str, password: str, site_id: int, name: str = ""
+) -> StaffUser:
+    """Create the staff user (or reuse it by e-mail) and give it access to the site."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    check_password_strength(password)
+    user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    if user is None:
+        user = StaffUser(email=email, name=name, password_hash=hash_password(password))
+        session.add(user)
+        session.flush()
+    else:
+        user.password_hash = hash_password(password)
+    membership = session.scalar(
+        select(SiteMembership).where(
+            SiteMembership.staff_id == user.id, SiteMembership.site_id == site_id
+        )
+    )
+    if membership is None:
+        session.add(SiteMembership(staff_id=user.id, site_id=site_id))
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
+    """The staff user for these credentials, or None; upgrades old hashes on success."""
+    user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        # Hash anyway so a missing account takes as long as a wrong password.
+        verify_password(_dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("frontdesk-timing-equaliser")
