@@ -22,8 +22,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=settings.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]),
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_BYTES"],
     )
+    if settings["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # One reverse proxy in front: take client IP, scheme and host from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     extensions.init_app(app, llm_client=llm_client)
     _register_blueprints(app)
     return app
