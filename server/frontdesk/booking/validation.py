@@ -1,0 +1,216 @@
+"""Booking errors and the checks on what a visitor typed, before anything touches the database."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_PHONE = 40
+MAX_NOTES = 2000
+MAX_REASON = 2000
+MAX_TZ = 64
+MAX_SLUG = 64
+MAX_VISITOR_ID = 64
+MAX_IDEMPOTENCY_KEY = 100
+
+# Deliberately simple: one @, a dot-atom local part, and a domain of DNS labels with a dot.
+EMAIL_RE = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+PHONE_RE = re.compile(r"\+?[0-9 ()./-]+(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
+
+
+class BookingError(Exception):
+    """A booking request that cannot be carried out; `code` and `field` are for the caller."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidBooking(BookingError):
+    """Bad input: unknown service, malformed e-mail, a time that is not an offered slot, ..."""
+
+    code = "invalid"
+
+
+class SlotTaken(BookingError):
+    """Someone else holds (part of) that time."""
+
+    code = "slot_taken"
+
+
+class NotFound(BookingError):
+    """No such booking (or site)."""
+
+    code = "not_found"
+
+
+class NotAllowed(BookingError):
+    """The booking exists but cannot be changed: cancelled, in the past, ..."""
+
+    code = "not_allowed"
+
+
+SLOT_TAKEN_MESSAGE = "That time was just taken. Please pick another slot."
+
+
+@dataclass(frozen=True)
+class VisitorDetails:
+    """The cleaned contact fields of a booking request."""
+
+    name: str
+    email: str
+    phone: str
+    notes: str
+    visitor_tz: str
+
+
+def _has_control_chars(text: str, allowed: str = "") -> bool:
+    return any(unicodedata.category(c)[0] == "C" and c not in allowed for c in text)
+
+
+def _require_str(value: Any, field: str, label: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidBooking(f"{label} must be text.", field=field)
+    return value
+
+
+def clean_name(value: Any) -> str:
+    """The visitor's name: 1..200 printable characters."""
+    name = " ".join(_require_str(value, "name", "Name").split())
+    if not name:
+        raise InvalidBooking("Please give a name for the booking.", field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidBooking(f"The name is too long (at most {MAX_NAME} characters).", field="name")
+    if _has_control_chars(name):
+        raise InvalidBooking("The name contains characters that aren't allowed.", field="name")
+    return name
+
+
+def clean_email(value: Any) -> str:
+    """An e-mail address of sane syntax, at most 254 characters."""
+    email = _require_str(value, "email", "E-mail").strip()
+    if not email:
+        raise InvalidBooking("Please give an e-mail address.", field="email")
+    if len(email) > MAX_EMAIL or not EMAIL_RE.fullmatch(email):
+        raise InvalidBooking(
+            "That e-mail address doesn't look right. Please check it.", field="email"
+        )
+    return email
+
+
+def clean_phone(value: Any) -> str:
+    """An optional phone number: digits and the usual separators, at most 40 characters."""
+    phone = " ".join(_require_str(value, "phone", "Phone").split())
+    if not phone:
+        return ""
+    digits = sum(c.isdigit() for c in phone)
+    if len(phone) > MAX_PHONE or not PHONE_RE.fullmatch(phone) or not 4 <= digits <= 20:
+        raise InvalidBooking(
+            "That phone number doesn't look right: use digits, spaces, + ( ) - only.",
+            field="phone",
+        )
+    return phone
+
+
+def clean_long_text(value: Any, *, field: str, label: str, limit: int) -> str:
+    """Free text (notes, a cancellation reason): at most `limit` characters, lines kept."""
+    text = _require_str(value, field, label).replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise InvalidBooking(f"{label} is too long (at most {limit} characters).", field=field)
+    # NUL and other control characters corrupt e-mails and PostgreSQL refuses NUL outright.
+    if _has_control_chars(text, allowed="\n\t"):
+        raise InvalidBooking(f"{label} contains characters that aren't allowed.", field=field)
+    return text
+
+
+def clean_timezone(value: Any, *, field: str = "visitor_tz") -> str:
+    """A valid IANA time zone name."""
+    name = _require_str(value, field, "Time zone").strip()
+    if not name or len(name) > MAX_TZ:
+        raise InvalidBooking("Please give a valid time zone, e.g. Europe/Berlin.", field=field)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidBooking(f"Unknown time zone {name!r}.", field=field) from None
+    return name
+
+
+def clean_start(value: Any, *, field: str = "start") -> datetime:
+    """A timezone-aware datetime."""
+    if not isinstance(value, datetime):
+        raise InvalidBooking("The start time must be a date and time.", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidBooking("The start time must include a time zone.", field=field)
+    return value
+
+
+def clean_slug(value: Any) -> str:
+    """A service slug as given; existence is checked against the database later."""
+    slug = _require_str(value, "service", "Service").strip()
+    if not slug or len(slug) > MAX_SLUG:
+        raise InvalidBooking("Please choose a consultation type.", field="service")
+    return slug
+
+
+def clean_optional_key(value: Any, *, field: str, limit: int) -> str | None:
+    """An optional opaque identifier (visitor id, idempotency key) of bounded length."""
+    if value is None:
+        return None
+    key = _require_str(value, field, field.replace("_", " ").capitalize()).strip()
+    if not key:
+        return None
+    if len(key) > limit or _has_control_chars(key):
+        raise InvalidBooking(f"Invalid {field.replace('_', ' ')}.", field=field)
+    return key
+
+
+def clean_optional_int(value: Any, *, field: str) -> int | None:
+    """An optional integer id."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidBooking(f"Invalid {field.replace('_', ' ')}.", field=field)
+    return value
+
+
+def clean_details(request: Any) -> VisitorDetails:
+    """Validate the contact fields of a BookingRequest; raises InvalidBooking naming the field."""
+    return VisitorDetails(
+        name=clean_name(request.name),
+        email=clean_email(request.email),
+        phone=clean_phone(request.phone),
+        notes=clean_long_text(request.notes, field="notes", label="The note", limit=MAX_NOTES),
+        visitor_tz=clean_timezone(request.visitor_tz),
+    )
+
+
+def slot_problem_message(reason: str, *, min_notice_min: int, max_days_ahead: int) -> str:
+    """A human sentence for a check_slot reason code (other than "taken")."""
+    if reason == "past":
+        return "That time is in the past. Please pick a future slot."
+    if reason == "too_soon":
+        return f"That time is too soon: bookings need {_duration(min_notice_min)} notice."
+    if reason == "too_far":
+        return f"That time is too far ahead: bookings open {max_days_ahead} days in advance."
+    if reason == "outside_hours":
+        return "That time isn't one of the available slots. Please pick an offered time."
+    return "That time can't be booked. Please pick an offered slot."
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 60 == 0 and minutes >= 60:
+        hours = minutes // 60
+        return f"{hours} hour's" if hours == 1 else f"{hours} hours'"
+    return f"{minutes} minutes'"
