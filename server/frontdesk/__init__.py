@@ -42,7 +42,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(booking_views.bp)
-    for optional in ("frontdesk.chat.views", "frontdesk.staff.views"):
+    for optional in ("frontdesk.widget_assets", "frontdesk.chat.views", "frontdesk.staff.views"):
         _register_optional(app, optional)
 
 

@@ -193,3 +193,5 @@ def _add_optional_commands(group: click.Group) -> None:
 
 
 _add_optional_commands(main)
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Staff sign-in state: who is signed in, which sites they may see, and sign-in throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from frontdesk.db.models import Site, SiteMembership, StaffUser
+from frontdesk.extensions import get_db
+
+THROTTLE_WINDOW_SECONDS = 15 * 60
+
+
+def session_fingerprint(user: StaffUser) -> str:
+    """Changes when the password changes, so old sessions stop working."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def sign_in(user: StaffUser) -> None:
+    """Start a fresh session for the user (a new session id guards against fixation)."""
+    session.clear()
+    session["staff_id"] = user.id
+    session["staff_fp"] = session_fingerprint(user)
+    session.permanent = True
+
+
+def sign_out() -> None:
+    """End the staff session."""
+    session.clear()
+
+
+def current_staff() -> StaffUser | None:
+    """The signed-in staff user with their memberships, or None."""
+    if "staff" in g:
+        return g.staff
+    user = None
+    staff_id = session.get("staff_id")
+    if staff_id is not None:
+        with get_db().session() as db_session:
+            user = db_session.scalar(
+                select(StaffUser)
+                .where(StaffUser.id == staff_id)
+                .options(selectinload(StaffUser.memberships).selectinload(SiteMembership.site))
+            )
+        if user is not None and session.get("staff_fp") != session_fingerprint(user):
+            user = None
+    g.staff = user
+    return user
+
+
+def staff_sites(user: StaffUser) -> list[Site]:
+    """The sites this staff member belongs to, by name."""
+    return sorted((m.site for m in user.memberships), key=lambda site: site.name.lower())
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send anonymous visitors to the sign-in page."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_staff() is None:
+            return redirect(url_for("staff.signin", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def site_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For routes under /staff/<site_key>/: the signed-in user must belong to that site.
+
+    The view receives `site` (a detached Site) instead of `site_key`. Other sites answer 404,
+    so a key's existence is not revealed.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, site_key: str, **kwargs: Any) -> Any:
+        user = current_staff()
+        if user is None:
+            return redirect(url_for("staff.signin", next=request.full_path))
+        site = next((s for s in staff_sites(user) if s.public_key == site_key), None)
+        if site is None:
+            abort(404)
+        g.site = site
+        return view(*args, site=site, **kwargs)
+
+    return wrapped
+
+
+class SigninThrottle:
+    """Counts failed sign-ins per account and per IP in a sliding window (in-process)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _keys(self, email: str, ip: str) -> list[str]:
+        return [f"account:{email.strip().lower()}", f"ip:{ip}"]
+
+    def blocked(self, email: str, ip: str, limit: int) -> bool:
+        """True when the account or the IP has too many recent failures."""
+        now = time.monotonic()
+        with self._lock:
+            for key in self._keys(email, ip):
+                window = self._failures[key]
+                while window and now - window[0] > THROTTLE_WINDOW_SECONDS:
+                    window.popleft()
+                # The per-IP limit is looser: several staff may share an office IP.
+                allowed = limit if key.startswith("account:") else limit * 3
+                if len(window) >= allowed:
+                    return True
+        return False
+
+    def failed(self, email: str, ip: str) -> None:
+        """Record a failed attempt."""
+        now = time.monotonic()
+        with self._lock:
+            for key in self._keys(email, ip):
+                self._failures[key].append(now)
+
+    def succeeded(self, email: str) -> None:
+        """Forget the account's failures after a good sign-in."""
+        with self._lock:
+            self._failures.pop(self._keys(email, "")[0], None)
+
+
+def throttle() -> SigninThrottle:
+    """The app's sign-in throttle."""
+    return current_app.extensions.setdefault("frontdesk.signin_throttle", SigninThrottle())

@@ -1,0 +1,152 @@
+"""The staff dashboard: sign-in, account, and the site-scoped sections registered below."""
+
+from __future__ import annotations
+
+import importlib
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+
+from frontdesk.extensions import get_db
+from frontdesk.staff.accounts import (
+    AccountError,
+    authenticate,
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
+from frontdesk.staff.auth import (
+    current_staff,
+    login_required,
+    sign_in,
+    sign_out,
+    staff_sites,
+    throttle,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# Dashboard sections, each a blueprint nested under /staff/<site_key>/... when its module exists.
+SECTIONS = (
+    "frontdesk.staff.overview",
+    "frontdesk.staff.bookings",
+    "frontdesk.staff.conversations",
+    "frontdesk.staff.settings",
+    "frontdesk.staff.knowledge",
+    "frontdesk.staff.privacy",
+    "frontdesk.staff.live",
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboard and the sections that exist."""
+    for module_name in SECTIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        bp.register_blueprint(module.bp)
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.context_processor(_nav_context)
+
+
+def _security_headers(response):
+    if request.path.startswith("/staff"):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _nav_context() -> dict:
+    if not request.path.startswith("/staff"):
+        return {}
+    user = current_staff()
+    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so sign-in cannot redirect to another host."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("staff.home")
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    """Show the sign-in form and check credentials (throttled against guessing)."""
+    if request.method == "GET":
+        return render_template("staff/signin.html", next=request.args.get("next", ""))
+    email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")[:256]
+    ip = request.remote_addr or "unknown"
+    limiter = throttle()
+    if limiter.blocked(email, ip, current_app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]):
+        flash("Too many failed sign-ins. Wait 15 minutes and try again.", "error")
+        return render_template("staff/signin.html", next=request.form.get("next", "")), 429
+    with get_db().transaction() as session:
+        user = authenticate(session, email, password)
+    if user is None:
+        limiter.failed(email, ip)
+        flash("That e-mail and password do not match.", "error")
+        return render_template("staff/signin.html", next=request.form.get("next", "")), 401
+    limiter.succeeded(email)
+    sign_in(user)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/signout")
+def signout():
+    """End the session."""
+    sign_out()
+    flash("You are signed out.", "info")
+    return redirect(url_for("staff.signin"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Go to the first site's overview, or say there is none."""
+    sites = staff_sites(current_staff())
+    if len(sites) == 1 and "staff.overview.index" in current_app.view_functions:
+        return redirect(url_for("staff.overview.index", site_key=sites[0].public_key))
+    return render_template("staff/home.html", sites=sites)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the signed-in user's password (asks for the current one)."""
+    if request.method == "GET":
+        return render_template("staff/password.html")
+    user = current_staff()
+    current = request.form.get("current", "")
+    new = request.form.get("new", "")
+    if not verify_password(user.password_hash, current):
+        flash("Your current password is not right.", "error")
+        return render_template("staff/password.html"), 400
+    if new != request.form.get("confirm", ""):
+        flash("The new passwords do not match.", "error")
+        return render_template("staff/password.html"), 400
+    try:
+        check_password_strength(new)
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return render_template("staff/password.html"), 400
+    with get_db().transaction() as session:
+        stored = session.merge(user)
+        stored.password_hash = hash_password(new)
+    user.password_hash = stored.password_hash
+    sign_in(user)  # other sessions of this user now carry a stale fingerprint and end
+    flash("Password changed.", "success")
+    return redirect(url_for("staff.home"))

@@ -1,0 +1,105 @@
+"""Staff sign-in, throttling, sign-out and password change over real HTTP requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.db.models import StaffUser
+from tests.factories import make_site
+from tests.staff.helpers import PASSWORD, csrf_from, make_staff, sign_in
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"])
+
+
+@pytest.fixture
+def staff(app, site):
+    return make_staff(app.extensions["frontdesk.db"], site.id)
+
+
+def test_password_is_stored_as_argon2_hash(app, staff):
+    with app.extensions["frontdesk.db"].session() as session:
+        stored = session.get(StaffUser, staff.id).password_hash
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_anonymous_is_sent_to_signin(client):
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert "/staff/signin" in response.headers["Location"]
+
+
+def test_signin_with_right_password(client, staff):
+    response = sign_in(client)
+    assert response.status_code == 302
+    assert client.get("/staff/", follow_redirects=True).status_code == 200
+
+
+def test_signin_with_wrong_password_is_refused(client, staff):
+    response = sign_in(client, password="wrong password!")
+    assert response.status_code == 401
+    assert client.get("/staff/").status_code == 302
+
+
+def test_signin_form_without_csrf_token_is_rejected(client, staff):
+    response = client.post("/staff/signin", data={"email": staff.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_signin_is_throttled_after_repeated_failures(app, client, staff):
+    limit = app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]
+    for _ in range(limit):
+        assert sign_in(client, password="not the password").status_code == 401
+    # Even the right password is refused while throttled.
+    assert sign_in(client).status_code == 429
+
+
+def test_open_redirect_after_signin_is_refused(client, staff):
+    token = csrf_from(client.get("/staff/signin").get_data(as_text=True))
+    response = client.post(
+        "/staff/signin",
+        data={
+            "email": staff.email,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+    )
+    assert response.headers["Location"].startswith("/staff")
+
+
+def test_signout_ends_the_session(client, staff):
+    sign_in(client)
+    token = csrf_from(client.get("/staff/password").get_data(as_text=True))
+    client.post("/staff/signout", data={"csrf_token": token})
+    assert client.get("/staff/").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, staff):
+    first, second = app.test_client(), app.test_client()
+    sign_in(first)
+    sign_in(second)
+    token = csrf_from(first.get("/staff/password").get_data(as_text=True))
+    new = "a much better passphrase"
+    response = first.post(
+        "/staff/password",
+        data={"current": PASSWORD, "new": new, "confirm": new, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert first.get("/staff/").status_code in (200, 302)
+    assert first.get("/staff/password").status_code == 200
+    assert second.get("/staff/password").status_code == 302  # stale session
+    assert sign_in(app.test_client(), password=new).status_code == 302
+
+
+def test_password_change_requires_current_password(client, staff):
+    sign_in(client)
+    token = csrf_from(client.get("/staff/password").get_data(as_text=True))
+    response = client.post(
+        "/staff/password",
+        data={"current": "wrong", "new": "x" * 12, "confirm": "x" * 12, "csrf_token": token},
+    )
+    assert response.status_code == 400

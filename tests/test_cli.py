@@ -1,0 +1,107 @@
+"""The `frontdesk` command, run as a real subprocess against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from frontdesk.db import Database
+from frontdesk.db.models import Document, Service, Site, StaffUser
+from frontdesk.demo import DEMO_KEY, DEMO_STAFF_EMAIL
+
+FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None, check: bool = True):
+    """Run `frontdesk ARGS` and return the completed process."""
+    result = subprocess.run(
+        FRONTDESK + args, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"frontdesk {args} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "OPENAI_"))}
+    env.update(
+        FRONTDESK_DATABASE_URL=database_url,
+        FRONTDESK_INSTANCE_PATH=str(tmp_path / "instance"),
+        FRONTDESK_PUBLIC_URL="https://chat.example.test",
+    )
+    return env
+
+
+def test_sites_add_list_and_staff_add(cli_env, database_url):
+    run(["db", "upgrade"], cli_env)
+    added = run(
+        [
+            "sites",
+            "add",
+            "Acme Dental",
+            "--timezone",
+            "Europe/Paris",
+            "--origin",
+            "https://acme.test/",
+        ],
+        cli_env,
+    )
+    assert 'src="https://chat.example.test/widget.js"' in added.stdout
+    listing = run(["sites", "list"], cli_env).stdout
+    assert "Acme Dental" in listing and "Europe/Paris" in listing and "https://acme.test" in listing
+    key = listing.split("\t")[0].strip()
+    run(
+        ["staff", "add", "ana@acme.test", "--site", key, "--password", "a long passphrase"], cli_env
+    )
+    db = Database(database_url)
+    with db.session() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.email == "ana@acme.test"))
+        assert user is not None and user.password_hash.startswith("$argon2")
+    db.dispose()
+
+
+def test_bad_cli_input_is_refused_clearly(cli_env):
+    run(["db", "upgrade"], cli_env)
+    bad_zone = run(["sites", "add", "X", "--timezone", "Mars/Base"], cli_env, check=False)
+    assert bad_zone.returncode != 0 and "Unknown time zone" in bad_zone.stderr
+    bad_origin = run(
+        ["sites", "add", "X", "--timezone", "UTC", "--origin", "acme.test/path"],
+        cli_env,
+        check=False,
+    )
+    assert bad_origin.returncode != 0 and "not an origin" in bad_origin.stderr
+    no_site = run(
+        ["staff", "add", "a@b.test", "--site", "nope", "--password", "long enough pw"],
+        cli_env,
+        check=False,
+    )
+    assert no_site.returncode != 0 and "No site" in no_site.stderr
+    short = run(["sites", "add", "Y", "--timezone", "UTC"], cli_env)
+    key = short.stdout.split("key ")[1].split()[0]
+    weak = run(
+        ["staff", "add", "a@b.test", "--site", key, "--password", "short"], cli_env, check=False
+    )
+    assert weak.returncode != 0 and "at least 10" in weak.stderr
+
+
+def test_demo_creates_the_sample_business_and_is_repeatable(cli_env, database_url):
+    first = run(["demo"], cli_env).stdout
+    assert DEMO_STAFF_EMAIL in first and f'data-site="{DEMO_KEY}"' in first
+    run(["demo"], cli_env)  # a second run updates in place
+    db = Database(database_url)
+    with db.session() as session:
+        site = session.scalar(select(Site).where(Site.public_key == DEMO_KEY))
+        assert site.timezone == "Australia/Sydney"
+        slugs = set(session.scalars(select(Service.slug).where(Service.site_id == site.id)))
+        assert slugs == {"website-build", "ai-integration", "virtual-tour"}
+        assert len(site.opening_hours) == 10
+        documents = session.scalar(select(func.count()).where(Document.site_id == site.id))
+        assert documents == 5
+        assert session.scalar(select(func.count()).select_from(StaffUser)) == 1
+    db.dispose()
