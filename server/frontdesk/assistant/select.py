@@ -1,0 +1,47 @@
+"""Which engine answers a site's visitors: the LLM engine when a provider is configured."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from frontdesk.assistant.base import Engine
+from frontdesk.assistant.provider import llm_settings, provider_configured, shared_client
+
+log = logging.getLogger("frontdesk.llm")
+ENGINES = ("llm", "offline")
+
+
+def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None) -> Engine:
+    """The engine for one turn: ENGINE override, else LLM when a provider exists, else offline."""
+    choice = _engine_choice(app_config)
+    if choice == "offline":
+        return _offline()
+    settings = llm_settings(site, app_config)
+    if llm_client is None and provider_configured(settings):
+        llm_client = shared_client(settings)
+    if llm_client is None:
+        if choice == "llm":
+            log.warning("ENGINE=llm but no LLM provider is configured; using the offline engine")
+        return _offline()
+    from frontdesk.assistant.llm import LLMEngine
+
+    return LLMEngine(llm_client, settings, fallback=_offline())
+
+
+def _engine_choice(app_config: Mapping[str, Any]) -> str | None:
+    raw = app_config.get("ENGINE")
+    if raw in (None, "", "auto"):
+        return None
+    choice = str(raw).strip().lower()
+    if choice not in ENGINES:
+        raise ValueError(f"ENGINE must be 'llm', 'offline' or empty (auto), got {raw!r}")
+    return choice
+
+
+def _offline() -> Engine:
+    # Imported late: the offline engine pulls in the booking and knowledge layers.
+    from frontdesk.assistant.offline import OfflineEngine
+
+    return OfflineEngine()
