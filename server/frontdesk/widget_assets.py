@@ -1,0 +1,157 @@
+"""Serves the widget: /widget.js (short cache) and its content-hashed panel files (immutable).
+
+Everything is read, hashed and precompressed once at startup, so a request only picks an
+encoding and writes bytes. Brotli is used when the optional `brotli` package is installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, Response, abort, current_app, request
+
+from frontdesk.assets import asset_dir
+
+EXTENSION_KEY = "frontdesk.widget_assets"
+LOADER_MAX_AGE = 300  # the loader's URL never changes, so keep it short
+HASHED_MAX_AGE = 31_536_000  # one year: a new file gets a new name
+CONTENT_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
+
+try:  # optional dependency
+    import brotli  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    brotli = None
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One servable file: its identity bytes plus the precompressed variants."""
+
+    body: bytes
+    content_type: str
+    etag: str
+    cache_control: str
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, body: bytes, content_type: str, cache_control: str) -> Asset:
+        """Hash and precompress `body`."""
+        encoded = {"gzip": gzip.compress(body, compresslevel=9, mtime=0)}
+        if brotli is not None:
+            encoded["br"] = brotli.compress(body, quality=11)
+        digest = hashlib.sha256(body).hexdigest()[:20]
+        return cls(body, content_type, digest, cache_control, encoded)
+
+
+@dataclass(frozen=True)
+class WidgetBundle:
+    """The loader and the panel files it points at, keyed by served name."""
+
+    loader: Asset
+    hashed: dict[str, Asset]
+    panel_js: str
+    panel_css: str
+
+
+def short_hash(data: bytes) -> str:
+    """The content hash used in file names (12 hex digits of SHA-256)."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def subresource_integrity(data: bytes) -> str:
+    """An SRI value (sha384) the loader puts on the panel script tag."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def build_bundle(folder: Path) -> WidgetBundle:
+    """Read widget.js, panel.js and panel.css from `folder` and name the panel files by hash."""
+    panel_js = (folder / "panel.js").read_bytes()
+    panel_css = (folder / "panel.css").read_bytes()
+    js_name = f"panel.{short_hash(panel_js)}.js"
+    css_name = f"panel.{short_hash(panel_css)}.css"
+    loader = (folder / "widget.js").read_text("utf-8")
+    for placeholder, value in (
+        ("__PANEL_JS__", js_name),
+        ("__PANEL_CSS__", css_name),
+        ("__PANEL_SRI__", subresource_integrity(panel_js)),
+    ):
+        if placeholder not in loader:
+            raise ValueError(f"widget.js lacks the {placeholder} placeholder")
+        loader = loader.replace(placeholder, value)
+    immutable = f"public, max-age={HASHED_MAX_AGE}, immutable"
+    return WidgetBundle(
+        loader=Asset.build(
+            loader.encode("utf-8"), CONTENT_TYPES["js"], f"public, max-age={LOADER_MAX_AGE}"
+        ),
+        hashed={
+            js_name: Asset.build(panel_js, CONTENT_TYPES["js"], immutable),
+            css_name: Asset.build(panel_css, CONTENT_TYPES["css"], immutable),
+        },
+        panel_js=js_name,
+        panel_css=css_name,
+    )
+
+
+def choose_encoding(asset: Asset) -> str | None:
+    """The best encoding the client accepts (q > 0) among those precompressed, or None."""
+    accepted = request.accept_encodings
+    for name in ("br", "gzip"):
+        if name in asset.encoded and accepted[name] > 0:
+            return name
+    return None
+
+
+def asset_response(asset: Asset) -> Response:
+    """Send `asset` with caching, validation, compression and cross-origin headers."""
+    encoding = choose_encoding(asset)
+    etag = f"{asset.etag}-{encoding}" if encoding else asset.etag
+    response = Response(status=200, content_type=asset.content_type)
+    response.headers["Cache-Control"] = asset.cache_control
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(etag)
+    if request.if_none_match.contains(etag):
+        response.status_code = 304
+        return response
+    body = asset.encoded[encoding] if encoding else asset.body
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.set_data(body)
+    return response
+
+
+def _bundle() -> WidgetBundle:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def serve_loader() -> Response:
+    """GET /widget.js: the tiny loader every host page embeds."""
+    return asset_response(_bundle().loader)
+
+
+def serve_panel_file(digest: str, kind: str) -> Response:
+    """GET /widget/panel.<hash>.(js|css): a file the loader fetches when the panel opens."""
+    asset = _bundle().hashed.get(f"panel.{digest}.{kind}")
+    if asset is None:
+        abort(404)
+    return asset_response(asset)
+
+
+def init_app(app: Flask, folder: Path | None = None) -> None:
+    """Build the bundle now (fail fast on a broken checkout) and add the two routes."""
+    app.extensions[EXTENSION_KEY] = build_bundle(folder or asset_dir("widget"))
+    app.add_url_rule("/widget.js", "widget_loader", serve_loader, methods=["GET"])
+    # A converter-free static prefix ("panel.") makes this rule win over the generic
+    # /widget/<path:filename> rule of frontdesk.assets.
+    app.add_url_rule(
+        "/widget/panel.<string:digest>.<any(js,css):kind>",
+        "widget_panel_file",
+        serve_panel_file,
+        methods=["GET"],
+    )
