@@ -1,0 +1,169 @@
+"""The offline engine: a rule-based assistant that needs no language model.
+
+It answers questions from the knowledge base (citing the page), runs guided booking,
+rescheduling and cancelling dialogues with chips, hands over to a person on request, and says
+plainly what it can't do. It uses the same tools as the LLM engine (`turn.tools`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from frontdesk.assistant import offline_booking as flows
+from frontdesk.assistant import offline_intents as words
+from frontdesk.assistant.base import Turn
+from frontdesk.assistant.offline_flows import BOOK, HUMAN, MINE, Dialogue, Reply
+
+log = logging.getLogger(__name__)
+
+ANSWER_CHARS = 400
+CARRY_ON = "\n\nWhenever you're ready, we can carry on with your booking."
+
+
+class OfflineEngine:
+    """Engine "offline": keyword intents, guided dialogues and knowledge-base answers."""
+
+    name = "offline"
+
+    def respond(self, turn: Turn) -> None:
+        """Answer one visitor turn; always ends with exactly one turn.out.message()."""
+        turn.out.typing()
+        try:
+            reply = route(Dialogue(turn), " ".join((turn.text or "").split())[:2000])
+        except Exception:  # the visitor must always get an answer, even if a tool broke
+            log.exception("offline engine failed")
+            turn.state.clear()
+            reply = Reply(
+                "Sorry, something went wrong on my side. Could you try again, or shall I get a "
+                "person?",
+                [HUMAN],
+            )
+        turn.out.message(reply.text, sources=reply.sources, choices=reply.choices, card=reply.card)
+
+
+def route(d: Dialogue, text: str) -> Reply:
+    """Decide what this message is about and produce the answer."""
+    s = d.state
+    flow = s.get("flow")
+    kind = words.intent(text)
+    if not text:
+        return Reply("Sorry, I didn't get any text. What can I help with?", [BOOK, HUMAN])
+    if kind == "change":
+        return flows.change(d)
+    if kind == "human":
+        return hand_over(d, text)
+    if flow and words.is_abort(text) and kind not in ("cancel", "reschedule"):
+        s.clear()
+        return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
+    if kind == "cancel":
+        return flows.start_cancel(d, text)
+    if kind == "reschedule" and not (flow == "book" and not _about_existing(text)):
+        return flows.start_reschedule(d, text)
+    if kind == "list":
+        return flows.list_bookings(d)
+    if (
+        flow in ("book", "reschedule")
+        and s.get("step") == "proposed"
+        and words.is_affirmation(text)
+    ):
+        return Reply("Just press **Confirm** on the card above and it's done.")
+    if flow == "book":
+        return flows.continue_booking(d, text) or _aside(d, text)
+    if flow == "reschedule":
+        return flows.continue_reschedule(d, text)
+    if flow == "cancel" and s.get("step") == "pick":
+        return flows.start_cancel(d, text)
+    if kind == "book":
+        return flows.start_booking(d, text)
+    return small_talk(d, kind) or answer(d, text)
+
+
+def _about_existing(text: str) -> bool:
+    return bool(
+        words.booking_id_in(text)
+        or re.search(r"\breschedule\b|\bmy (?:booking|appointment)\b", text, re.I)
+    )
+
+
+def _aside(d: Dialogue, text: str) -> Reply:
+    """A question in the middle of a booking: answer it and keep the booking state."""
+    reply = answer(d, text)
+    reply.text += CARRY_ON
+    return reply
+
+
+def small_talk(d: Dialogue, kind: str | None) -> Reply | None:
+    """Greetings, thanks and goodbyes."""
+    site = getattr(d.turn.site, "name", "") or "us"
+    if kind == "greeting":
+        return Reply(
+            f"Hi! I can answer questions about {site}, book a consultation, or change a "
+            "booking you've made. What can I help with?",
+            [BOOK, MINE, HUMAN],
+        )
+    if kind == "thanks":
+        return Reply("You're welcome! Is there anything else I can help with?", [BOOK])
+    if kind == "bye":
+        d.state.clear()
+        return Reply("Thanks for stopping by. Have a great day!")
+    return None
+
+
+def hand_over(d: Dialogue, text: str) -> Reply:
+    """Ask staff to join the conversation."""
+    d.state.clear()
+    result = d.tool("request_human", reason=text[:500])
+    if not result.ok:
+        return Reply(
+            "I couldn't reach the team just now, sorry. Please try again in a moment.", [HUMAN]
+        )
+    return Reply(
+        "I've let the team know. Someone will reply right here as soon as they can. "
+        "You can keep this chat open or come back to it later."
+    )
+
+
+def answer(d: Dialogue, text: str) -> Reply:
+    """The best knowledge-base passage as a short answer citing its page; honest when none."""
+    result = d.tool("search_knowledge", query=text[:300], limit=3)
+    passages = result.content.get("untrusted_passages", []) if result.ok else []
+    if not passages:
+        return Reply(
+            "I'm sorry, I couldn't find anything about that on our site, so I don't want to "
+            "guess. I've passed your question to the team. I can book a consultation, or get "
+            "a person to help.",
+            [BOOK, HUMAN],
+        )
+    best = passages[0]
+    text_out = summarise(best["text"])
+    url = _safe_url(best.get("url", ""))
+    if url:
+        text_out += f"\n\nMore: [{_plain(best['title'])}]({url})"
+    source = [src for src in result.sources if src.url == best.get("url")][:1]
+    return Reply(text_out, [BOOK, HUMAN], sources=source or result.sources[:1])
+
+
+def summarise(passage: str) -> str:
+    """The first sentences of a passage, at most about ANSWER_CHARS characters."""
+    sentences = re.split(r"(?<=[.!?])\s+", passage.strip())
+    out = ""
+    for sentence in sentences:
+        if out and len(out) + len(sentence) > ANSWER_CHARS:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > ANSWER_CHARS:
+        out = out[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return out
+
+
+def _plain(title: str) -> str:
+    # A title is untrusted text inside markdown link syntax: keep it from breaking out.
+    return re.sub(r"[\[\]()<>`*_]", "", title)[:120] or "source"
+
+
+def _safe_url(url: str) -> str:
+    """An http(s) link safe to put in markdown, or "" (the renderer sanitizes again)."""
+    if not re.match(r"^https?://[^\s<>]+$", url or ""):
+        return ""
+    return url.replace("(", "%28").replace(")", "%29")

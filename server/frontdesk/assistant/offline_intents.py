@@ -1,0 +1,166 @@
+"""What a visitor's message is about, for the offline engine: plain keyword rules, no model.
+
+The rules are deliberately conservative: when in doubt the engine asks, offers chips, or says
+plainly what it can't do, rather than guessing at something that changes a booking.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from frontdesk.booking.validation import EMAIL_RE, BookingError, clean_email, clean_name
+
+BOOKING_WORDS = r"(?:bookings?|appointments?|meetings?|calls?|consultations?|sessions?|slots?)"
+RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("change", re.compile(r"\bi'?d like to change that\b|^__change__", re.I)),
+    (
+        "greeting",
+        re.compile(
+            r"^\s*(?:hi|hello|hey|hiya|howdy|g'day|good (?:morning|afternoon|evening))\W*$", re.I
+        ),
+    ),
+    (
+        "human",
+        re.compile(
+            r"\b(?:human|real person|staff member|an agent|representative)\b|"
+            r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |your )?"
+            r"(?:person|people|someone|somebody|team|staff|owner|human)\b|"
+            r"\bget (?:me )?(?:a person|someone)\b",
+            re.I,
+        ),
+    ),
+    ("cancel", re.compile(rf"\bcancel\b.*\b(?:my|the|this|that|bk_\w+|{BOOKING_WORDS})\b", re.I)),
+    (
+        "reschedule",
+        re.compile(
+            rf"\b(?:reschedule|re-schedule|postpone|move|change)\b.*"
+            rf"\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|\breschedule\b",
+            re.I,
+        ),
+    ),
+    ("list", re.compile(rf"\bmy {BOOKING_WORDS}\b", re.I)),
+    (
+        "book",
+        re.compile(
+            r"\b(?:book|schedule|reserve|appointment|availab\w*|free (?:times?|slots?)|slots?)\b|"
+            r"\b(?:want|like|need|can i|could i|set up|arrange|get|have)\b.*"
+            r"\b(?:a |an )?(?:call|meeting|consultation|session|chat)\b",
+            re.I,
+        ),
+    ),
+    (
+        "greeting",
+        re.compile(
+            r"^\s*(?:hi|hello|hey|hiya|howdy|g'day|good (?:morning|afternoon|evening))\b", re.I
+        ),
+    ),
+    ("thanks", re.compile(r"\b(?:thanks|thank you|thx|cheers|much appreciated)\b", re.I)),
+    ("bye", re.compile(r"^\s*(?:bye|goodbye|see you|that's all|that is all)\b", re.I)),
+]
+ABORT = re.compile(r"^\s*(?:never ?mind|stop|cancel|forget it|start over|no thanks|quit)\b", re.I)
+AFFIRM = re.compile(r"^\s*(?:yes|yep|yeah|ok|okay|sure|confirm|sounds good|great|perfect)\b", re.I)
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:what|how|why|when|where|who|which|do|does|did|is|are|can|could|will|would|"
+    r"should|tell me|explain)\b",
+    re.I,
+)
+BOOKING_ID = re.compile(r"\bbk_[A-Za-z0-9_-]{4,29}\b")
+EMAIL_FIND = re.compile(r"[^\s@<>(),;:\"']+@[^\s@<>(),;:\"']+")
+NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:my name is|my name's|name is|name:|i am|i'm|im|it's|it is|this is|call me)\s+)",
+    re.I,
+)
+# Words that name a kind of meeting rather than a particular service.
+GENERIC = {
+    "a", "an", "and", "the", "of", "for", "to", "with", "in", "on", "min", "mins", "minute",
+    "minutes", "call", "session", "meeting", "consultation", "consult", "chat", "free", "hour",
+}  # fmt: skip
+SHORT = 6  # greetings and thanks only count as such in short messages
+
+
+def intent(text: str) -> str | None:
+    """The first matching intent name, or None when no rule fits."""
+    for name, pattern in RULES:
+        if pattern.search(text):
+            if name in {"greeting", "thanks", "bye"} and len(text.split()) > SHORT:
+                continue
+            return name
+    return None
+
+
+def is_question(text: str) -> bool:
+    """True when the message reads like a question."""
+    return bool(QUESTION.search(text))
+
+
+def is_abort(text: str) -> bool:
+    """True when the visitor wants out of the current dialogue ("never mind", "stop")."""
+    return bool(ABORT.search(text))
+
+
+def is_affirmation(text: str) -> bool:
+    """True for a bare yes/ok/confirm."""
+    return bool(AFFIRM.search(text)) and len(text.split()) <= 4
+
+
+def booking_id_in(text: str) -> str | None:
+    """A bk_... id mentioned in the message (from a chip), if any."""
+    match = BOOKING_ID.search(text)
+    return match.group(0) if match else None
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def match_service(text: str, services: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The service a message names: by full name or slug, else by its distinctive words.
+
+    "AI integration" finds "AI integration consultation"; an ambiguous match finds nothing.
+    """
+    lowered = f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
+    for service in services:
+        for label in (service["name"], service["slug"].replace("-", " ")):
+            phrase = " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+            if phrase and f" {phrase} " in lowered:
+                return service
+    said = _words(text)
+    scored = []
+    for service in services:
+        distinctive = (_words(service["name"]) | _words(service["slug"])) - GENERIC
+        hits = len(distinctive & said)
+        if hits:
+            scored.append((hits / len(distinctive), hits, service))
+    scored.sort(key=lambda item: item[:2], reverse=True)
+    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2]):
+        return None
+    return scored[0][2]
+
+
+def find_email(text: str) -> tuple[str | None, bool]:
+    """(valid e-mail or None, whether something e-mail-like was typed at all)."""
+    match = EMAIL_FIND.search(text)
+    if not match:
+        return None, False
+    candidate = match.group(0).rstrip(".!?")
+    try:
+        return clean_email(candidate), True
+    except BookingError:
+        return None, True
+
+
+def find_name(text: str) -> str | None:
+    """A plausible person's name from a reply like "I'm Ada Lovelace, ada@example.com"."""
+    without_email = EMAIL_FIND.sub(" ", text)
+    candidate = NAME_PREFIX.sub("", without_email)
+    candidate = re.sub(r"\b(?:and )?(?:my )?e-?mail(?: is)?\b", " ", candidate, flags=re.I)
+    candidate = " ".join(candidate.strip(" ,.;:!-").split())
+    if not candidate or len(candidate) > 100 or len(candidate.split()) > 6:
+        return None
+    if any(ch.isdigit() or ch in "?@" for ch in candidate) or EMAIL_RE.search(candidate):
+        return None
+    try:
+        return clean_name(candidate)
+    except BookingError:
+        return None
