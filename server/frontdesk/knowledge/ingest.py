@@ -1,0 +1,220 @@
+"""Ingest files, folders and web pages into a site's knowledge base, one transaction per document."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from frontdesk.db import Database
+from frontdesk.db.models import Chunk, Document
+from frontdesk.knowledge.crawl import CrawlItem, Fetcher, crawl
+from frontdesk.knowledge.embeddings import Embedder
+from frontdesk.knowledge.extract import (
+    SUPPORTED_SUFFIXES,
+    URL_CHARS,
+    Extracted,
+    ExtractError,
+    extract_file,
+    extract_html,
+    title_from_filename,
+)
+
+Progress = Callable[["Step"], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One document handled: `outcome` is added/updated/unchanged/failed/skipped."""
+
+    source: str
+    outcome: str
+    done: int
+    total: int | None  # None while crawling: the number of pages is not known in advance
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did to each source, with the reasons for failures and skips."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Number of documents per outcome."""
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "failed": len(self.failed),
+            "skipped": len(self.skipped),
+        }
+
+    def summary(self) -> str:
+        """'2 added, 1 updated, 0 unchanged, 1 failed, 0 skipped'."""
+        return ", ".join(f"{count} {name}" for name, count in self.counts().items())
+
+    def record(self, source: str, outcome: str, reason: str = "") -> None:
+        """Note one document's outcome."""
+        if outcome in {"failed", "skipped"}:
+            getattr(self, outcome).append((source, reason))
+        else:
+            getattr(self, outcome).append(source)
+
+
+def ingest_paths(
+    db: Database,
+    site_id: int,
+    sources: list[str],
+    *,
+    progress: Progress | None = None,
+    fetcher: Fetcher | None = None,
+    embedder: Embedder | None = None,
+    follow_links: bool = True,
+) -> IngestReport:
+    """Ingest files, folders (recursively) and URLs (a page and its links, or a sitemap)."""
+    report = IngestReport()
+    files = [item for item in sources if not is_url(item)]
+    urls = [item for item in sources if is_url(item)]
+    expanded = list(_expand_files(files))
+    total = None if urls else len(expanded)
+
+    def note(source: str, outcome: tuple[str, str]) -> None:
+        report.record(source, *outcome)
+        if progress is not None:
+            done = sum(report.counts().values())
+            progress(Step(source, outcome[0], done, total, outcome[1]))
+
+    for source, error in expanded:
+        note(source, _file(db, site_id, source, error, embedder))
+    fetcher = fetcher or Fetcher()
+    for url in urls:
+        for item in crawl(url, fetcher, follow_links=follow_links):
+            note(item.url, _page(db, site_id, item, embedder))
+    return report
+
+
+def is_url(source: str) -> bool:
+    """Whether a source names a web address rather than a file."""
+    return "://" in source
+
+
+def _expand_files(sources: list[str]) -> Iterator[tuple[str, str]]:
+    """(absolute path, error) for each file to ingest; folders are walked, hidden entries skipped."""
+    for source in sources:
+        path = Path(source).expanduser().absolute()
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        yield str(Path(root) / name), ""
+        elif path.is_file():
+            yield str(path), ""
+        else:
+            yield str(path), "no such file or folder"
+
+
+def _file(
+    db: Database, site_id: int, source: str, error: str, embedder: Embedder | None
+) -> tuple[str, str]:
+    if error:
+        return "failed", error
+    try:
+        extracted = extract_file(Path(source))
+    except ExtractError as exc:
+        return "failed", str(exc)
+    except OSError as exc:
+        return "failed", f"cannot read: {exc.strerror or exc}"
+    return store(db, site_id, source, extracted, embedder)
+
+
+def _page(
+    db: Database, site_id: int, item: CrawlItem, embedder: Embedder | None
+) -> tuple[str, str]:
+    if item.page is None:
+        return ("skipped", item.skipped) if item.skipped else ("failed", item.failed)
+    try:
+        fallback = title_from_filename(urlsplit(item.url).path.rstrip("/").rsplit("/", 1)[-1])
+        extracted = extract_html(item.page.text, fallback or urlsplit(item.url).netloc, item.url)
+    except ExtractError as exc:
+        return "failed", str(exc)
+    return store(db, site_id, item.url, extracted, embedder)
+
+
+def store(
+    db: Database, site_id: int, source: str, extracted: Extracted, embedder: Embedder | None
+) -> tuple[str, str]:
+    """Add, replace or leave one document; (outcome, reason). Nothing is half-written."""
+    if len(source) > URL_CHARS:
+        return "failed", f"source name longer than {URL_CHARS} characters"
+    content_hash = extracted.content_hash
+    with db.session() as session:
+        if _stored_hash(session, site_id, source) == content_hash:
+            return "unchanged", ""
+    vectors = None
+    if embedder is not None:
+        # Fetched outside the transaction: a slow embeddings API must not hold the write lock.
+        try:
+            vectors = embedder.embed([chunk.text for chunk in extracted.chunks])
+        except Exception as exc:  # any client/network error fails this document only
+            return "failed", f"embeddings failed: {exc}"
+    try:
+        with db.write_transaction() as session:
+            return _write(session, site_id, source, extracted, content_hash, vectors), ""
+    except SQLAlchemyError as exc:
+        return "failed", f"database error: {type(exc).__name__}"
+
+
+def _stored_hash(session: Session, site_id: int, source: str) -> str | None:
+    query = select(Document.content_hash).where(
+        Document.site_id == site_id, Document.source == source
+    )
+    return session.scalar(query)
+
+
+def _write(
+    session: Session,
+    site_id: int,
+    source: str,
+    extracted: Extracted,
+    content_hash: str,
+    vectors: list[list[float]] | None,
+) -> str:
+    document = session.scalars(
+        select(Document).where(Document.site_id == site_id, Document.source == source)
+    ).first()
+    if document is not None and document.content_hash == content_hash:
+        return "unchanged"  # someone else stored the same content meanwhile
+    outcome = "updated" if document is not None else "added"
+    if document is None:
+        document = Document(site_id=site_id, source=source)
+        session.add(document)
+    document.title = extracted.title
+    document.url = extracted.url
+    document.content_hash = content_hash
+    session.flush()
+    # Old passages go in the same transaction as the new ones arrive: search never sees a gap.
+    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
+    for position, chunk in enumerate(extracted.chunks):
+        session.add(
+            Chunk(
+                document_id=document.id,
+                site_id=site_id,
+                position=position,
+                heading=chunk.heading,
+                text=chunk.text,
+                embedding=vectors[position] if vectors else None,
+            )
+        )
+    return outcome

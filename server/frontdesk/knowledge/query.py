@@ -1,0 +1,235 @@
+"""Free text to safe search terms: words only, no user-supplied operators, no stop words."""
+
+from __future__ import annotations
+
+import math
+import re
+
+MAX_TERMS = 12
+MAX_TERM_CHARS = 40
+MAX_QUERY_CHARS = 1000
+# Letters and digits only: nothing FTS5 or tsquery could read as syntax survives.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# The Snowball English list PostgreSQL's 'english' configuration drops (so both backends
+# ignore the same words), plus chat filler that says nothing about the topic.
+STOP_WORDS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "ourselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "he",
+        "him",
+        "his",
+        "himself",
+        "she",
+        "her",
+        "hers",
+        "herself",
+        "it",
+        "its",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "themselves",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "if",
+        "or",
+        "because",
+        "as",
+        "until",
+        "while",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "should",
+        "now",
+        "d",
+        "ll",
+        "m",
+        "o",
+        "re",
+        "ve",
+        "y",
+        "ain",
+        "aren",
+        "couldn",
+        "didn",
+        "doesn",
+        "hadn",
+        "hasn",
+        "haven",
+        "isn",
+        "ma",
+        "mightn",
+        "mustn",
+        "needn",
+        "shan",
+        "shouldn",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "please",
+        "could",
+        "would",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "also",
+        "get",
+        "got",
+        "tell",
+        "know",
+        "want",
+        "wanted",
+        "wondering",
+        "like",
+        "need",
+        "anyone",
+        "someone",
+        "something",
+        "anything",
+        "ok",
+        "okay",
+        "yes",
+        "yeah",
+        "much",
+        "many",
+    ]
+)
+
+
+def search_terms(query: str) -> list[str]:
+    """Distinct lower-case content words of a query, in order, capped in number and length."""
+    terms: list[str] = []
+    for word in WORD.findall(query[:MAX_QUERY_CHARS].lower()):
+        if word in STOP_WORDS or len(word) > MAX_TERM_CHARS:
+            continue
+        if len(word) == 1 and not word.isdigit():
+            continue
+        if word not in terms:
+            terms.append(word)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def fts5_match(terms: list[str]) -> str:
+    """An FTS5 MATCH expression: every term quoted (a literal), OR-ed together."""
+    return " OR ".join(f'"{term}"' for term in terms)
+
+
+def required_matches(term_count: int) -> int:
+    """How many distinct query terms a passage must contain to count as relevant.
+
+    One or two terms: one must match. Longer questions: about half, at most three, so a
+    passage sharing only a generic word ("price", "help") with a question is not an answer.
+    """
+    if term_count <= 2:
+        return 1
+    return min(3, math.ceil(term_count / 2))
