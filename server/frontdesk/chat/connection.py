@@ -1,0 +1,240 @@
+"""One visitor socket: the receive loop, frame dispatch, and serialized sends."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from html import escape
+from typing import Any
+
+from flask import Flask
+from simple_websocket import ConnectionClosed
+
+from frontdesk.assistant import moderation
+from frontdesk.chat import session as store
+from frontdesk.chat import staffing, turns
+from frontdesk.chat.hub import hub_for
+from frontdesk.chat.limits import IpLimits, SlidingWindow
+from frontdesk.chat.protocol import (
+    ClientFrame,
+    FrameError,
+    encode,
+    error_frame,
+    message_frame,
+    parse_frame,
+)
+from frontdesk.chat.runner import runner_for
+from frontdesk.chat.visitors import issue_token, new_visitor_id, read_token
+from frontdesk.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+MAX_RATE_VIOLATIONS = 10  # refused frames in a row before the socket is closed
+
+
+class ChatConnection:
+    """State of one open socket; its `run()` is the receive loop (the request's thread)."""
+
+    def __init__(self, app: Flask, ws: Any, site: Any, ip: str, ip_limits: IpLimits) -> None:
+        self.app = app
+        self.ws = ws
+        self.site = site
+        self.ip = ip
+        self.ip_limits = ip_limits
+        self.db = app.extensions["frontdesk.db"]
+        self.hub = hub_for(app)
+        config = app.config
+        self.max_chars = int(config["MAX_MESSAGE_CHARS"])
+        self.max_bytes = int(config["MAX_FRAME_BYTES"])
+        self.ping_interval = float(config["PING_INTERVAL"])
+        self.frames = SlidingWindow(int(config["FRAMES_PER_MINUTE"]))
+        self.rate_violations = 0
+        self.conversation: Any = None
+        self.subscription: Any = None
+        self._lock = threading.RLock()  # serializes sends (simple_websocket is not thread-safe)
+        self._welcomed = False
+        self._held: list[dict[str, Any]] = []  # hub frames that arrived before `welcome`
+        self.closed = False
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Send one frame; a dead socket just marks the connection closed."""
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                self.ws.send(encode(frame))
+            except (ConnectionClosed, OSError):
+                self.closed = True
+
+    def deliver(self, frame: dict[str, Any]) -> None:
+        """Hub callback: frames published for the conversation (held until `welcome` is out)."""
+        with self._lock:
+            if not self._welcomed:
+                self._held.append(frame)
+            else:
+                self.send(frame)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Receive and handle frames until the socket closes; pings when the line is quiet."""
+        last_heard = time.monotonic()
+        try:
+            while not self.closed:
+                raw = self.ws.receive(timeout=self.ping_interval)
+                now = time.monotonic()
+                if raw is None:
+                    if now - last_heard > 2.5 * self.ping_interval:
+                        self._close(1001, "no answer to pings")
+                        return
+                    self.send({"type": "ping"})
+                    continue
+                last_heard = now
+                if self._admit():
+                    self._handle_raw(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed = True
+            if self.subscription is not None:
+                self.subscription.close()
+
+    def _admit(self) -> bool:
+        """Apply the per-connection and per-IP frame rates; persistent flooding closes."""
+        if self.frames.allow() and self.ip_limits.allow_frame(self.ip):
+            self.rate_violations = 0
+            return True
+        self.rate_violations += 1
+        if self.rate_violations == 1:
+            self.send(error_frame("rate_limited", "too many messages; slow down"))
+        elif self.rate_violations > MAX_RATE_VIOLATIONS:
+            self._close(POLICY_VIOLATION, "rate limit exceeded")
+        return False
+
+    def _handle_raw(self, raw: str | bytes) -> None:
+        try:
+            frame = parse_frame(raw, max_bytes=self.max_bytes, max_chars=self.max_chars)
+            self._dispatch(frame)
+        except FrameError as exc:
+            self.send(error_frame(exc.code, exc.message, exc.frame_id))
+        except Exception:
+            log.exception("chat frame failed")
+            self.send(error_frame("internal", "something went wrong; please try again"))
+
+    def _close(self, code: int, reason: str) -> None:
+        with self._lock:
+            if not self.closed:
+                self.closed = True
+                with contextlib.suppress(ConnectionClosed, OSError):
+                    self.ws.close(reason=code, message=reason)
+
+    # -- frames --------------------------------------------------------------------------------
+
+    def _dispatch(self, frame: ClientFrame) -> None:
+        if frame.type == "ping":
+            self.send({"type": "pong"})
+            return
+        if frame.type == "pong":
+            return
+        if frame.type == "hello":
+            self._hello(frame.fields)
+            return
+        if self.conversation is None:
+            raise FrameError("bad_frame", "send `hello` first", frame.fields.get("id"))
+        if frame.type == "message":
+            self._visitor_text(frame.fields["id"], frame.fields["text"])
+        else:
+            self._action(frame.fields)
+
+    def _hello(self, fields: dict[str, Any]) -> None:
+        if self.conversation is not None:
+            raise FrameError("bad_frame", "`hello` was already sent on this socket")
+        secret = self.app.config["SECRET_KEY"]
+        visitor_id = read_token(secret, fields["visitor"]) or new_visitor_id()
+        conversation = store.open_conversation(
+            self.db, self.site.id, visitor_id, fields["conversation"], fields
+        )
+        self.conversation = conversation
+        # Subscribe before reading the backlog so nothing published in between is lost.
+        self.subscription = self.hub.subscribe(conversation.id, self.deliver)
+        after = fields["after"] if conversation.public_id == fields["conversation"] else 0
+        backlog = store.visible_since(self.db, conversation.id, after)
+        welcome = {
+            "type": "welcome",
+            "visitor": issue_token(secret, visitor_id),
+            "conversation": conversation.public_id,
+            "messages": [message_frame(entry) for entry in backlog],
+            "greeting": self.site.greeting,
+            "open": self._is_open(),
+            "site": {"name": self.site.name},
+            "status": conversation.status,
+        }
+        last_seq = backlog[-1].seq if backlog else after
+        with self._lock:
+            self.send(welcome)
+            for held in self._held:
+                if held.get("type") != "message" or held.get("seq", 0) > last_seq:
+                    self.send(held)
+            self._held = []
+            self._welcomed = True
+
+    def _is_open(self) -> bool | None:
+        try:
+            from frontdesk.booking.availability import is_open_now
+        except ImportError:  # the availability module has not landed yet
+            return None
+        try:
+            return bool(is_open_now(self.site, utcnow()))
+        except Exception:
+            log.exception("is_open_now failed")
+            return None
+
+    def _visitor_text(self, client_id: str, text: str, *, decline: str | None = None) -> None:
+        """Store the visitor's text, ack it, and queue the assistant's answer."""
+        conversation = self.conversation
+        stored = moderation.text_to_store(self.site, text)
+        html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
+        with store.conversation_lock(conversation.id):
+            entry, created = store.append(
+                self.db, conversation.id, "visitor", stored, html=html, client_id=client_id
+            )
+            self.send({"type": "ack", "id": client_id, "seq": entry.seq})
+            if created:
+                self.hub.publish(conversation.id, message_frame(entry))
+        if created:
+            job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
+            runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
+
+    def _action(self, fields: dict[str, Any]) -> None:
+        name, action_id, value = fields["name"], fields["id"], fields["value"]
+        if name == "reply":
+            self._visitor_text(action_id, value)
+        elif name == "change":
+            self._visitor_text(action_id, turns.CHANGE_TEXT, decline=value)
+        elif name == "confirm":
+            self._confirm(action_id, value)
+        else:
+            entry, _created = staffing.request_human(
+                self.app, self.conversation, action_id=action_id, is_open=self._is_open()
+            )
+            self.send({"type": "ack", "id": action_id, "seq": entry.seq})
+
+    def _confirm(self, action_id: str, proposal_id: str) -> None:
+        conversation = self.conversation
+        with store.conversation_lock(conversation.id):
+            entry, created = store.append(
+                self.db, conversation.id, "tool_call", "confirm", client_id=action_id,
+                payload={"call_id": action_id, "name": "confirm",
+                         "arguments": {"proposal": proposal_id}, "by": "visitor"},
+            )  # fmt: skip
+        self.send({"type": "ack", "id": action_id, "seq": entry.seq})
+        if created:
+            runner_for(self.app).submit(
+                conversation.id,
+                lambda: turns.confirm(self.app, conversation.id, proposal_id, action_id),
+            )

@@ -1,0 +1,156 @@
+"""In-process pub/sub of conversation frames and site-level staff events.
+
+Every socket of a conversation (two tabs, a staff dashboard) subscribes to it; whoever
+changes the conversation publishes AFTER committing. One hub per app, in app.extensions.
+Frames carry `seq`, so a subscriber can order and de-duplicate what it receives.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+Frame = dict[str, Any]
+EXTENSION_KEY = "frontdesk.hub"
+
+
+class Subscription:
+    """One subscriber: frames go to `callback` (in the publisher's thread) or to a queue."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        key: tuple[str, int],
+        callback: Callable[[Frame], None] | None = None,
+        maxsize: int = 1000,
+    ) -> None:
+        self.key = key
+        self._hub = hub
+        self._callback = callback
+        self._queue: queue.Queue[Frame] | None = None if callback else queue.Queue(maxsize)
+        self.dropped = 0
+        self.closed = False
+
+    def deliver(self, frame: Frame) -> None:
+        """Hand one frame to the subscriber; a full queue drops the frame (and counts it)."""
+        if self._callback is not None:
+            self._callback(frame)
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except queue.Full:
+            self.dropped += 1
+
+    def get(self, timeout: float | None = None) -> Frame | None:
+        """The next frame (queue subscribers only), or None after `timeout` seconds."""
+        if self._queue is None:
+            raise RuntimeError("callback subscriptions have no queue")
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        """Stop receiving frames."""
+        if not self.closed:
+            self.closed = True
+            self._hub._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Hub:
+    """Subscribers keyed by conversation id ("conversation" channel) or site id ("site")."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[tuple[str, int], set[Subscription]] = {}
+        self._lock = threading.Lock()
+
+    def subscribe(
+        self, conversation_id: int, callback: Callable[[Frame], None] | None = None
+    ) -> Subscription:
+        """Receive every frame published for a conversation (internal id)."""
+        return self._add(("conversation", conversation_id), callback)
+
+    def subscribe_site(
+        self, site_id: int, callback: Callable[[Frame], None] | None = None
+    ) -> Subscription:
+        """Receive a site's staff events (a conversation needs a human, was flagged, ...)."""
+        return self._add(("site", site_id), callback)
+
+    def publish(self, conversation_id: int, frame: Frame) -> int:
+        """Send a frame to every subscriber of a conversation; returns how many got it."""
+        return self._send(("conversation", conversation_id), frame)
+
+    def publish_site(self, site_id: int, event: Frame) -> int:
+        """Send an event to the site's staff subscribers; returns how many got it."""
+        return self._send(("site", site_id), event)
+
+    def subscriber_count(self, conversation_id: int) -> int:
+        """How many subscribers a conversation has (sockets, dashboards)."""
+        with self._lock:
+            return len(self._subscribers.get(("conversation", conversation_id), ()))
+
+    def _add(self, key: tuple[str, int], callback: Callable[[Frame], None] | None) -> Subscription:
+        subscription = Subscription(self, key, callback)
+        with self._lock:
+            self._subscribers.setdefault(key, set()).add(subscription)
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(subscription.key)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[subscription.key]
+
+    def _send(self, key: tuple[str, int], frame: Frame) -> int:
+        with self._lock:
+            targets = list(self._subscribers.get(key, ()))
+        for subscription in targets:
+            try:
+                subscription.deliver(frame)
+            except Exception:  # one broken subscriber must not starve the others
+                log.debug("hub subscriber failed; dropping it", exc_info=True)
+                subscription.close()
+        return len(targets)
+
+
+def hub_for(app: Flask) -> Hub:
+    """The app's hub (created on first use)."""
+    hub = app.extensions.get(EXTENSION_KEY)
+    if hub is None:
+        hub = app.extensions.setdefault(EXTENSION_KEY, Hub())
+    return hub
+
+
+def publish(conversation_id: int, frame: Frame) -> int:
+    """Publish to a conversation on the current app's hub."""
+    return hub_for(current_app).publish(conversation_id, frame)
+
+
+def subscribe(conversation_id: int) -> Subscription:
+    """A queue subscription to a conversation on the current app's hub."""
+    return hub_for(current_app).subscribe(conversation_id)
+
+
+def publish_site(site_id: int, event: Frame) -> int:
+    """Publish a staff event for a site on the current app's hub."""
+    return hub_for(current_app).publish_site(site_id, event)
+
+
+def subscribe_site(site_id: int) -> Subscription:
+    """A queue subscription to a site's staff events on the current app's hub."""
+    return hub_for(current_app).subscribe_site(site_id)

@@ -1,0 +1,136 @@
+"""The chat session's implementation of assistant.base.Output: persist, then publish."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from frontdesk import audit
+from frontdesk.assistant.base import Choice, Source, ToolResult
+from frontdesk.assistant.render import render_markdown
+from frontdesk.chat import session as store
+from frontdesk.chat.hub import Hub
+from frontdesk.chat.protocol import message_frame
+from frontdesk.db import Database
+
+MAX_TOOL_JSON_CHARS = 20000
+
+
+class ChatOutput:
+    """Output bound to one conversation: every message is stored, then sent to its sockets."""
+
+    def __init__(self, db: Database, hub: Hub, *, site_id: int, conversation_id: int) -> None:
+        self.db = db
+        self.hub = hub
+        self.site_id = site_id
+        self.conversation_id = conversation_id
+        self.messages_sent = 0
+
+    def typing(self) -> None:
+        """Show the typing indicator on every socket of the conversation."""
+        self.hub.publish(self.conversation_id, {"type": "typing"})
+
+    def delta(self, reply_id: str, text: str) -> None:
+        """Stream a piece of a reply (not stored: the final message is)."""
+        if text:
+            self.hub.publish(
+                self.conversation_id, {"type": "delta", "reply": reply_id, "text": text}
+            )
+
+    def message(
+        self,
+        text: str,
+        *,
+        reply_id: str | None = None,
+        sources: list[Source] | None = None,
+        choices: list[Choice] | None = None,
+        card: dict[str, Any] | None = None,
+        role: str = "assistant",
+    ) -> None:
+        """Render, persist and publish a complete message."""
+        payload = {
+            "sources": [asdict(source) for source in sources or []],
+            "choices": [asdict(choice) for choice in choices or []],
+            "card": card,
+            "reply": reply_id,
+        }
+        self.post(role, text, payload)
+
+    def post(self, role: str, text: str, payload: dict[str, Any] | None = None) -> store.Entry:
+        """Store a visible entry and publish it, in seq order."""
+        with store.conversation_lock(self.conversation_id):
+            entry, _created = store.append(
+                self.db, self.conversation_id, role, text,
+                html=render_markdown(text), payload=payload or {},
+            )  # fmt: skip
+            self.hub.publish(self.conversation_id, message_frame(entry))
+        self.messages_sent += 1
+        return entry
+
+    def error(self, code: str, message: str) -> None:
+        """Send an `error` frame to every socket of the conversation (not stored)."""
+        self.hub.publish(self.conversation_id, {"type": "error", "code": code, "message": message})
+
+    def record_tool(
+        self, call_id: str, name: str, arguments: Any, result: ToolResult | None, error: str = ""
+    ) -> None:
+        """Persist a tool call and its result (hidden from visitors) and audit the call."""
+        self.record_call(call_id, name, arguments, by="assistant")
+        self.record_result(call_id, name, result, error)
+
+    def record_call(self, call_id: str, name: str, arguments: Any, *, by: str) -> store.Entry:
+        """Persist a tool call (by the assistant, or the visitor pressing a card button)."""
+        payload = {"call_id": call_id, "name": name, "arguments": _bounded(arguments), "by": by}
+
+        def audit_call(session, row) -> None:
+            audit.record(
+                session,
+                site_id=self.site_id,
+                actor=audit.Actor(by, conversation_id=self.conversation_id, message_id=row.id),
+                action=f"transcript.tool_call.{name}"[:64],
+                subject_type="conversation",
+                subject_id=str(self.conversation_id),
+                data={"call_id": call_id},
+            )
+
+        with store.conversation_lock(self.conversation_id):
+            entry, _created = store.append(
+                self.db, self.conversation_id, "tool_call", name, payload=payload, also=audit_call
+            )
+        return entry
+
+    def record_result(
+        self, call_id: str, name: str, result: ToolResult | None, error: str = ""
+    ) -> store.Entry:
+        """Persist a tool result so later turns (and the model) see what happened."""
+        payload = {
+            "call_id": call_id,
+            "name": name,
+            "ok": bool(result and result.ok) and not error,
+            "content": _bounded(result.content) if result else None,
+            "card": result.card if result else None,
+            "error": error,
+        }
+        with store.conversation_lock(self.conversation_id):
+            entry, _created = store.append(
+                self.db, self.conversation_id, "tool_result", name, payload=payload
+            )
+        return entry
+
+    def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """Add provider token usage to the conversation and the site's daily total."""
+        store.add_usage(
+            self.db, self.site_id, self.conversation_id, prompt_tokens, completion_tokens
+        )
+
+
+def _bounded(value: Any) -> Any:
+    """The value if its JSON is reasonably small, else a truncated string (transcripts stay sane)."""
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return {"unserializable": str(value)[:MAX_TOOL_JSON_CHARS]}
+    if len(text) <= MAX_TOOL_JSON_CHARS:
+        return json.loads(text)
+    return {"truncated": text[:MAX_TOOL_JSON_CHARS]}

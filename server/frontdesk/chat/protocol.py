@@ -1,0 +1,168 @@
+"""The wire protocol: validating client frames and building server frames (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontdesk.assistant.cards import iso_utc
+
+CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
+ACTIONS = ("reply", "confirm", "change", "human")
+VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
+MAX_ID_CHARS = 64
+MAX_VALUE_CHARS = 200
+
+
+class FrameError(Exception):
+    """A client frame the server refuses; becomes an `error` frame, the socket stays open."""
+
+    def __init__(self, code: str, message: str, frame_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.frame_id = frame_id
+
+
+@dataclass(frozen=True)
+class ClientFrame:
+    """A validated client frame: its type and its normalised fields."""
+
+    type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_frame(raw: str | bytes, *, max_bytes: int, max_chars: int) -> ClientFrame:
+    """Validate one raw frame; raises FrameError (bad_frame / too_long) for anything wrong."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise FrameError("bad_frame", f"frame larger than {max_bytes} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise FrameError("bad_frame", "frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", "frame must be a JSON object")
+    kind = data.get("type")
+    if kind not in CLIENT_TYPES:
+        raise FrameError("bad_frame", "unknown frame type")
+    parser = _PARSERS.get(kind)
+    return ClientFrame(kind, parser(data, max_chars) if parser else {})
+
+
+def _string(data: dict[str, Any], key: str, *, required: bool, limit: int) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise FrameError("bad_frame", f"`{key}` must be a string")
+    return value[:limit]
+
+
+def _frame_id(data: dict[str, Any]) -> str:
+    value = data.get("id")
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+        raise FrameError("bad_frame", f"`id` must be a string of 1-{MAX_ID_CHARS} characters")
+    return value
+
+
+def _hello(data: dict[str, Any], _max_chars: int) -> dict[str, Any]:
+    after = data.get("after", 0)
+    if after is None:
+        after = 0
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise FrameError("bad_frame", "`after` must be a non-negative integer")
+    page = data.get("page") or {}
+    if not isinstance(page, dict):
+        raise FrameError("bad_frame", "`page` must be an object")
+    return {
+        "visitor": _string(data, "visitor", required=False, limit=300),
+        "conversation": _string(data, "conversation", required=False, limit=32),
+        "after": after,
+        "page": {
+            "url": _string(page, "url", required=False, limit=2000) or "",
+            "title": _string(page, "title", required=False, limit=500) or "",
+        },
+        "tz": _time_zone(_string(data, "tz", required=False, limit=64)),
+        "lang": (_string(data, "lang", required=False, limit=16) or "en").strip() or "en",
+    }
+
+
+def _time_zone(name: str | None) -> str:
+    """A valid IANA zone name; anything else falls back to UTC (the widget guessed wrong)."""
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return "UTC"
+    return name
+
+
+def _message(data: dict[str, Any], max_chars: int) -> dict[str, Any]:
+    frame_id = _frame_id(data)
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise FrameError("bad_frame", "`text` must be a non-empty string", frame_id)
+    if len(text) > max_chars:
+        raise FrameError("too_long", f"messages are limited to {max_chars} characters", frame_id)
+    return {"id": frame_id, "text": text.strip()}
+
+
+def _action(data: dict[str, Any], max_chars: int) -> dict[str, Any]:
+    frame_id = _frame_id(data)
+    name = data.get("name")
+    if name not in ACTIONS:
+        raise FrameError("bad_frame", "unknown action", frame_id)
+    value = data.get("value", "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise FrameError("bad_frame", "`value` must be a string", frame_id)
+    if name == "reply" and not value.strip():
+        raise FrameError("bad_frame", "a reply needs a `value`", frame_id)
+    if len(value) > max(max_chars, MAX_VALUE_CHARS):
+        raise FrameError("too_long", "action value too long", frame_id)
+    if name in ("confirm", "change") and not value:
+        raise FrameError("bad_frame", "`value` must be a proposal id", frame_id)
+    return {"id": frame_id, "name": name, "value": value.strip()}
+
+
+_PARSERS = {"hello": _hello, "message": _message, "action": _action}
+
+
+def error_frame(code: str, message: str, frame_id: str | None = None) -> dict[str, Any]:
+    """An `error` frame."""
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if frame_id is not None:
+        frame["id"] = frame_id
+    return frame
+
+
+def message_frame(entry: Any) -> dict[str, Any]:
+    """The `message` frame of a stored visible Message row."""
+    payload = entry.payload or {}
+    frame: dict[str, Any] = {
+        "type": "message",
+        "seq": entry.seq,
+        "role": entry.role,
+        "text": entry.text,
+        "html": entry.html,
+        "sources": payload.get("sources", []),
+        "choices": payload.get("choices", []),
+        "card": payload.get("card"),
+        "reply": payload.get("reply"),
+        "ts": iso_utc(entry.created_at),
+    }
+    if entry.role == "visitor":
+        frame["id"] = entry.client_id
+    elif entry.role == "staff":
+        frame["author"] = (payload.get("author") or {}).get("name", "")
+    return frame
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """A server frame as compact JSON text."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,82 @@
+"""Runs assistant work off the sockets' receive loops: one job at a time per conversation.
+
+Jobs of one conversation run in submission order (a message sent during a turn is answered
+after it); different conversations run in parallel on a shared thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "frontdesk.chat_runner"
+DEFAULT_WORKERS = 32
+
+
+class TurnRunner:
+    """A thread pool with a FIFO of jobs per conversation."""
+
+    def __init__(self, app: Flask, workers: int = DEFAULT_WORKERS) -> None:
+        self.app = app
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontdesk-turn")
+        self._pending: dict[int, deque[Callable[[], None]]] = {}
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+
+    def submit(self, conversation_id: int, job: Callable[[], None]) -> None:
+        """Queue a job behind the conversation's earlier ones."""
+        with self._lock:
+            queue = self._pending.get(conversation_id)
+            if queue is not None:
+                queue.append(job)
+                return
+            self._pending[conversation_id] = deque([job])
+        self._pool.submit(self._drain, conversation_id)
+
+    def busy(self, conversation_id: int) -> bool:
+        """True while the conversation has a job running or queued."""
+        with self._lock:
+            return conversation_id in self._pending
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job is queued or running (tests, shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+    def _drain(self, conversation_id: int) -> None:
+        while True:
+            with self._lock:
+                queue = self._pending[conversation_id]
+                if not queue:
+                    del self._pending[conversation_id]
+                    self._idle.notify_all()
+                    return
+                job = queue[0]
+            try:
+                with self.app.app_context():
+                    job()
+            except Exception:  # jobs report their own failures; this is the last resort
+                log.exception("chat job failed")
+            finally:
+                with self._lock:
+                    self._pending[conversation_id].popleft()
+
+    def shutdown(self) -> None:
+        """Stop accepting work and wait for running jobs."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def runner_for(app: Flask) -> TurnRunner:
+    """The app's turn runner (created on first use, sized by TURN_WORKERS)."""
+    runner = app.extensions.get(EXTENSION_KEY)
+    if runner is None:
+        workers = int(app.config.get("TURN_WORKERS") or DEFAULT_WORKERS)
+        runner = app.extensions.setdefault(EXTENSION_KEY, TurnRunner(app, workers))
+    return runner

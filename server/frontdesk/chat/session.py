@@ -1,0 +1,328 @@
+"""Conversation storage: opening/resuming, appending entries with per-conversation seq, reads.
+
+Every transcript entry (visitor, assistant, staff, system, tool_call, tool_result) gets the next
+seq of its conversation. The seq is allocated by `UPDATE conversations SET last_seq = last_seq
++ 1 ... RETURNING` inside a write transaction: the row lock (PostgreSQL) or the write lock
+(SQLite, BEGIN IMMEDIATE) serialises concurrent writers, so seqs never collide.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from frontdesk.assistant.base import HistoryEntry
+from frontdesk.db import Database
+from frontdesk.db.models import Conversation, Message, Site, TokenUsage
+from frontdesk.db.types import utcnow
+
+STATUSES = ("bot", "needs_human", "staff", "closed")
+VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
+HISTORY_LIMIT = 30
+WELCOME_LIMIT = 500
+
+# Append + publish happen under a per-conversation lock so subscribers see seqs in order
+# (striped: a fixed set of locks, no per-conversation bookkeeping to clean up).
+_LOCKS = [threading.RLock() for _ in range(256)]
+
+
+def conversation_lock(conversation_id: int) -> threading.RLock:
+    """The in-process lock ordering writes+publishes of one conversation."""
+    return _LOCKS[conversation_id % len(_LOCKS)]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored transcript entry, detached from any session."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    role: str
+    text: str
+    html: str
+    client_id: str | None
+    flagged: bool
+    created_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: Message) -> Entry:
+        """Copy a Message row."""
+        return cls(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            seq=row.seq,
+            role=row.role,
+            text=row.text,
+            html=row.html,
+            client_id=row.client_id,
+            flagged=row.flagged,
+            created_at=row.created_at,
+            payload=dict(row.payload or {}),
+        )
+
+
+def load_site(db: Database, public_key: str) -> Site | None:
+    """The site with this public key, detached, with services, hours and closures loaded."""
+    if not public_key or len(public_key) > 64:
+        return None
+    with db.session() as session:
+        return session.scalars(
+            select(Site)
+            .where(Site.public_key == public_key)
+            .options(
+                selectinload(Site.services),
+                selectinload(Site.opening_hours),
+                selectinload(Site.date_overrides),
+            )
+        ).one_or_none()
+
+
+def load_site_by_id(db: Database, site_id: int) -> Site | None:
+    """The site with this id, detached, with services, hours and closures loaded."""
+    with db.session() as session:
+        return session.scalars(
+            select(Site)
+            .where(Site.id == site_id)
+            .options(
+                selectinload(Site.services),
+                selectinload(Site.opening_hours),
+                selectinload(Site.date_overrides),
+            )
+        ).one_or_none()
+
+
+def new_public_id() -> str:
+    """A conversation's public id (what the widget and dashboard see)."""
+    return "c_" + secrets.token_urlsafe(15)
+
+
+def open_conversation(
+    db: Database, site_id: int, visitor_id: str, public_id: str | None, hello: dict[str, Any]
+) -> Conversation:
+    """Resume the visitor's own open conversation `public_id`, else start a new one.
+
+    A conversation id belonging to another visitor or site is treated as unknown: a new
+    conversation starts and nothing about the other one is revealed.
+    """
+    with db.transaction() as session:
+        conversation = None
+        if public_id:
+            conversation = session.scalars(
+                select(Conversation).where(
+                    Conversation.public_id == public_id,
+                    Conversation.site_id == site_id,
+                    Conversation.visitor_id == visitor_id,
+                    Conversation.status != "closed",
+                )
+            ).one_or_none()
+        if conversation is None:
+            conversation = Conversation(
+                public_id=new_public_id(), site_id=site_id, visitor_id=visitor_id, status="bot",
+                last_seq=0, turns=0, prompt_tokens=0, completion_tokens=0, engine_state={},
+            )  # fmt: skip
+            session.add(conversation)
+        conversation.page_url = hello["page"]["url"]
+        conversation.page_title = hello["page"]["title"]
+        conversation.visitor_tz = hello["tz"]
+        conversation.lang = hello["lang"]
+        session.flush()
+    return conversation
+
+
+def get_conversation(db: Database, conversation_id: int) -> Conversation | None:
+    """A conversation by internal id (detached)."""
+    with db.session() as session:
+        return session.get(Conversation, conversation_id)
+
+
+def find_conversation(db: Database, public_id: str) -> Conversation | None:
+    """A conversation by public id (detached)."""
+    with db.session() as session:
+        return session.scalars(
+            select(Conversation).where(Conversation.public_id == public_id)
+        ).one_or_none()
+
+
+class _Duplicate(Exception):
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
+def append(
+    db: Database,
+    conversation_id: int,
+    role: str,
+    text: str,
+    *,
+    html: str = "",
+    payload: dict[str, Any] | None = None,
+    client_id: str | None = None,
+    flagged: bool = False,
+    also: Callable[[Session, Message], None] | None = None,
+) -> tuple[Entry, bool]:
+    """Store an entry with the next seq; (entry, created). A repeated client_id returns the
+    original entry with created=False and stores nothing. `also` runs in the same transaction."""
+    for _attempt in range(3):
+        try:
+            return _append_once(
+                db, conversation_id, role, text, html, payload, client_id, flagged, also
+            )
+        except _Duplicate as duplicate:
+            return duplicate.entry, False
+        except IntegrityError:
+            # Two writers raced on the same client_id; the retry finds the winner's row.
+            continue
+    raise RuntimeError("could not store the message")
+
+
+def _append_once(db, conversation_id, role, text, html, payload, client_id, flagged, also):
+    with db.write_transaction() as session:
+        # Lock the conversation row first: a concurrent writer with the same client_id waits
+        # here, then (READ COMMITTED) sees the committed duplicate below.
+        seq = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(last_seq=Conversation.last_seq + 1, updated_at=utcnow())
+            .returning(Conversation.last_seq)
+        ).scalar_one()
+        if client_id is not None:
+            existing = session.scalars(
+                select(Message).where(
+                    Message.conversation_id == conversation_id, Message.client_id == client_id
+                )
+            ).one_or_none()
+            if existing is not None:
+                raise _Duplicate(Entry.of(existing))  # rolls the seq bump back
+        row = Message(
+            conversation_id=conversation_id, seq=seq, role=role, client_id=client_id,
+            text=text, html=html, payload=payload or {}, flagged=flagged, created_at=utcnow(),
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        if also is not None:
+            also(session, row)
+        return Entry.of(row), True
+
+
+def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]:
+    """Visible entries (not tool calls/results) with seq > after, oldest first (capped)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.seq > after,
+                Message.role.in_(VISIBLE_ROLES),
+            )
+            .order_by(Message.seq.desc())
+            .limit(WELCOME_LIMIT)
+        ).all()
+        return [Entry.of(row) for row in reversed(rows)]
+
+
+def history(db: Database, conversation_id: int, before_seq: int) -> list[HistoryEntry]:
+    """The last HISTORY_LIMIT entries before `before_seq`, oldest first, for the engines."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Message.role, Message.text, Message.payload)
+            .where(Message.conversation_id == conversation_id, Message.seq < before_seq)
+            .order_by(Message.seq.desc())
+            .limit(HISTORY_LIMIT)
+        ).all()
+    return [HistoryEntry(role, text, dict(payload or {})) for role, text, payload in reversed(rows)]
+
+
+def save_turn(db: Database, conversation_id: int, state: dict[str, Any]) -> None:
+    """Persist the engine's state and count the turn."""
+    with db.transaction() as session:
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(engine_state=state, turns=Conversation.turns + 1)
+        )
+
+
+def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
+    """Mark a message and its conversation as flagged by moderation."""
+    with db.transaction() as session:
+        session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(flagged=True)
+        )
+        if message_id is not None:
+            session.execute(update(Message).where(Message.id == message_id).values(flagged=True))
+
+
+def usage_day(now: datetime | None = None) -> date:
+    """The budget day: the UTC date."""
+    return (now or datetime.now(UTC)).astimezone(UTC).date()
+
+
+def tokens_used_today(db: Database, site_id: int) -> int:
+    """Prompt + completion tokens the site spent today (UTC)."""
+    with db.session() as session:
+        total = session.scalar(
+            select(func.coalesce(TokenUsage.prompt_tokens + TokenUsage.completion_tokens, 0)).where(
+                TokenUsage.site_id == site_id, TokenUsage.day == usage_day()
+            )
+        )
+    return int(total or 0)
+
+
+def add_usage(db: Database, site_id: int, conversation_id: int, prompt: int, completion: int):
+    """Add token usage to the conversation and to the site's row for today."""
+    prompt, completion = max(0, int(prompt)), max(0, int(completion))
+    for _attempt in range(3):
+        try:
+            with db.write_transaction() as session:
+                _add_usage(session, site_id, conversation_id, prompt, completion)
+            return
+        except IntegrityError:  # two first-of-the-day inserts raced; update the winner's row
+            continue
+
+
+def _add_usage(session: Session, site_id: int, conversation_id: int, prompt: int, completion: int):
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(
+            prompt_tokens=Conversation.prompt_tokens + prompt,
+            completion_tokens=Conversation.completion_tokens + completion,
+        )
+    )
+    day = usage_day()
+    updated = session.execute(
+        update(TokenUsage)
+        .where(TokenUsage.site_id == site_id, TokenUsage.day == day)
+        .values(
+            prompt_tokens=TokenUsage.prompt_tokens + prompt,
+            completion_tokens=TokenUsage.completion_tokens + completion,
+        )
+    ).rowcount
+    if not updated:
+        session.add(
+            TokenUsage(site_id=site_id, day=day, prompt_tokens=prompt, completion_tokens=completion)
+        )
+        session.flush()
+
+
+def set_status(db: Database, conversation_id: int, status: str) -> str:
+    """Change a conversation's status; returns the previous one."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    with db.write_transaction() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise LookupError("no such conversation")
+        previous = conversation.status
+        conversation.status = status
+        return previous

@@ -1,0 +1,122 @@
+"""Hand-over between the assistant and people: staff messages, status changes, "human" requests.
+
+Used by the chat socket (visitor presses "Talk to a person") and by the staff dashboard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from frontdesk import audit
+from frontdesk.assistant.render import render_markdown
+from frontdesk.chat import session as store
+from frontdesk.chat.hub import hub_for
+from frontdesk.chat.output import ChatOutput
+from frontdesk.chat.protocol import message_frame
+from frontdesk.chat.turns import announce_status
+
+MAX_STAFF_MESSAGE_CHARS = 4000
+STATUS_TEXT = {
+    "staff": "{name} from the team has joined the chat.",
+    "bot": "The assistant is back to help.",
+    "closed": "This conversation has been closed. Thanks for chatting with us!",
+    "needs_human": "We've asked the team to join. Someone will reply here as soon as they can.",
+}
+CLOSED_NOTE = " We're closed right now, so it may take until we open again."
+
+
+def _actor(actor: Any, conversation_id: int) -> audit.Actor:
+    if isinstance(actor, audit.Actor):
+        return actor
+    if actor is None:
+        return audit.Actor("system", conversation_id=conversation_id)
+    return audit.Actor("staff", id=str(getattr(actor, "id", "")), conversation_id=conversation_id)
+
+
+def _conversation(app: Flask, public_id: str) -> Any:
+    conversation = store.find_conversation(app.extensions["frontdesk.db"], public_id)
+    if conversation is None:
+        raise LookupError("no such conversation")
+    return conversation
+
+
+def _output(app: Flask, conversation: Any) -> ChatOutput:
+    return ChatOutput(
+        app.extensions["frontdesk.db"], hub_for(app),
+        site_id=conversation.site_id, conversation_id=conversation.id,
+    )  # fmt: skip
+
+
+def set_status(app: Flask, conversation_public_id: str, status: str, actor: Any = None) -> str:
+    """Change a conversation's status, tell its sockets and staff, audit it; returns the old one.
+
+    `actor` is a StaffUser, an audit.Actor or None (system). Raises LookupError / ValueError.
+    """
+    conversation = _conversation(app, conversation_public_id)
+    db = app.extensions["frontdesk.db"]
+    previous = store.set_status(db, conversation.id, status)
+    if previous == status:
+        return previous
+    who = _actor(actor, conversation.id)
+    with db.transaction() as session:
+        audit.record(
+            session, site_id=conversation.site_id, actor=who, action="conversation.status",
+            subject_type="conversation", subject_id=conversation.public_id,
+            data={"from": previous, "to": status},
+        )  # fmt: skip
+    name = getattr(actor, "name", "") or "Someone"
+    _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
+    announce_status(app, conversation, status)
+    return previous
+
+
+def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any, text: str):
+    """A staff member writes in the chat; the assistant goes silent (status "staff").
+
+    Returns the stored entry. Raises LookupError for an unknown conversation and ValueError for
+    empty or too long text. The caller checks that `staff_user` may access the site.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("message is empty")
+    if len(text) > MAX_STAFF_MESSAGE_CHARS:
+        raise ValueError(f"messages are limited to {MAX_STAFF_MESSAGE_CHARS} characters")
+    conversation = _conversation(app, conversation_public_id)
+    if conversation.status in ("bot", "needs_human"):
+        set_status(app, conversation_public_id, "staff", staff_user)
+    author = {"id": getattr(staff_user, "id", None), "name": getattr(staff_user, "name", "")}
+    return _output(app, conversation).post("staff", text, {"author": author})
+
+
+def request_human(
+    app: Flask, conversation: Any, *, action_id: str, is_open: bool | None
+) -> tuple[store.Entry, bool]:
+    """The visitor asked for a person: note it in the chat, flag the conversation for staff.
+
+    Idempotent per action id: returns (the system entry, whether it was new).
+    """
+    db = app.extensions["frontdesk.db"]
+    text = STATUS_TEXT["needs_human"] + (CLOSED_NOTE if is_open is False else "")
+    with store.conversation_lock(conversation.id):
+        entry, created = store.append(
+            db, conversation.id, "system", text, html=render_markdown(text), client_id=action_id,
+            payload={"action": "human"},
+        )  # fmt: skip
+        if created:
+            hub_for(app).publish(conversation.id, message_frame(entry))
+    if created:
+        current = store.get_conversation(db, conversation.id)
+        if current.status == "bot":
+            store.set_status(db, conversation.id, "needs_human")
+            with db.transaction() as session:
+                audit.record(
+                    session, site_id=conversation.site_id,
+                    actor=audit.Actor("visitor", id=conversation.visitor_id,
+                                      conversation_id=conversation.id),
+                    action="conversation.needs_human", subject_type="conversation",
+                    subject_id=conversation.public_id, data={"reason": "visitor asked"},
+                )  # fmt: skip
+            announce_status(app, current, "needs_human")
+    return entry, created

@@ -1,0 +1,199 @@
+"""The jobs the runner executes for a conversation: assistant turns and card actions."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from frontdesk.assistant import moderation
+from frontdesk.assistant.base import Turn
+from frontdesk.chat import session as store
+from frontdesk.chat.hub import hub_for
+from frontdesk.chat.output import ChatOutput
+from frontdesk.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+REFUSAL = (
+    "Sorry, I can't help with that message. If you have a question about our services or "
+    "want to book a consultation, I'm happy to help."
+)
+APOLOGY = "Sorry, something went wrong on our side while answering. Please try again in a moment."
+BUDGET_TEXT = (
+    "Our assistant can't answer any more messages right now. Ask for a person, or leave your "
+    "e-mail address and the team will get back to you."
+)
+CHANGE_TEXT = "I'd like to change that"
+RESULT_TEXT = {
+    "booked": "You're booked: {when}. A confirmation e-mail is on its way.",
+    "rescheduled": "Done, your booking is moved to {when}.",
+    "cancelled": "Your booking is cancelled.",
+}
+
+
+@dataclass
+class Job:
+    """What the chat session hands the runner: the conversation and the visitor's input."""
+
+    app: Flask
+    conversation_id: int
+    seq: int  # seq of the visitor entry (history is what came before it)
+    text: str  # the visitor's text as written (the stored copy may be redacted)
+    message_id: int | None = None
+    decline: str | None = None  # proposal to drop first ("change" action)
+
+
+class Context:
+    """The conversation, its site, tools and output, loaded fresh for one job."""
+
+    def __init__(self, app: Flask, conversation_id: int) -> None:
+        self.app = app
+        self.db = app.extensions["frontdesk.db"]
+        self.hub = hub_for(app)
+        self.conversation = store.get_conversation(self.db, conversation_id)
+        self.site = store.load_site_by_id(self.db, self.conversation.site_id)
+        self.out = ChatOutput(
+            self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
+        )
+
+    def tools(self) -> Any:
+        """The conversation's ToolBox (bound to its visitor)."""
+        from frontdesk.assistant.tools import ConversationTools
+
+        return ConversationTools(
+            self.db, self.app.extensions["frontdesk.bookings"], self.site,
+            conversation_id=self.conversation.id, visitor_id=self.conversation.visitor_id,
+            visitor_tz=self.conversation.visitor_tz,
+        )  # fmt: skip
+
+    def llm_client(self) -> Any:
+        """The app's injected provider client, or the configured one, or None."""
+        client = self.app.extensions.get("frontdesk.llm_client")
+        if client is not None:
+            return client
+        from frontdesk.assistant.provider import llm_settings, provider_configured, shared_client
+
+        settings = llm_settings(self.site, self.app.config)
+        return shared_client(settings) if provider_configured(settings) else None
+
+
+def answer(job: Job) -> None:
+    """Moderate the visitor's message, then let the engine answer it (unless staff handle it)."""
+    ctx = Context(job.app, job.conversation_id)
+    verdict = _moderate(ctx, job.text)
+    if verdict.flagged:
+        _flagged(ctx, job, verdict)
+        return
+    if job.decline:
+        _decline(ctx, job.decline)
+    if ctx.conversation.status in ("staff", "closed"):
+        return  # a person is answering: the bot stays silent
+    if not _within_limits(ctx):
+        return
+    _run_engine(ctx, job)
+
+
+def _moderate(ctx: Context, text: str) -> moderation.Verdict:
+    if moderation.settings(ctx.site)["mode"] == "off":
+        return moderation.Verdict(False, [], "off")
+    client = ctx.llm_client() if moderation.settings(ctx.site)["mode"] == "provider" else None
+    return moderation.check(ctx.site, text, client)
+
+
+def _flagged(ctx: Context, job: Job, verdict: moderation.Verdict) -> None:
+    store.flag(ctx.db, ctx.conversation.id, job.message_id)
+    ctx.hub.publish_site(
+        ctx.site.id,
+        {
+            "type": "flagged",
+            "conversation": ctx.conversation.public_id,
+            "seq": job.seq,
+            "reasons": verdict.reasons,
+        },
+    )
+    if ctx.conversation.status not in ("staff", "closed"):
+        ctx.out.post("assistant", REFUSAL, {"moderated": True})
+
+
+def _decline(ctx: Context, proposal_id: str) -> None:
+    call_id = "act_" + secrets.token_hex(6)
+    result = ctx.tools().decline(proposal_id)
+    ctx.out.record_tool(call_id, "decline", {"proposal": proposal_id}, result)
+
+
+def _within_limits(ctx: Context) -> bool:
+    config = ctx.app.config
+    budget = ctx.site.daily_token_budget or config.get("DAILY_TOKEN_BUDGET") or 0
+    over_turns = ctx.conversation.turns >= int(config.get("MAX_TURNS_PER_CONVERSATION") or 0)
+    over_budget = budget > 0 and store.tokens_used_today(ctx.db, ctx.site.id) >= budget
+    if not (over_turns or over_budget):
+        return True
+    ctx.out.post("system", BUDGET_TEXT)
+    reason = "conversation turn limit reached" if over_turns else "daily assistant budget used up"
+    ctx.out.error("budget_exhausted", reason)
+    return False
+
+
+def _run_engine(ctx: Context, job: Job) -> None:
+    from frontdesk.assistant.select import engine_for
+
+    conversation = ctx.conversation
+    ctx.out.typing()
+    turn = Turn(
+        site=ctx.site, conversation_id=conversation.id, visitor_id=conversation.visitor_id,
+        visitor_tz=conversation.visitor_tz,
+        page={"url": conversation.page_url, "title": conversation.page_title},
+        now=utcnow(), text=job.text, history=store.history(ctx.db, conversation.id, job.seq),
+        state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
+        lang=conversation.lang,
+    )  # fmt: skip
+    try:
+        engine = engine_for(ctx.site, ctx.app.config, llm_client=ctx.llm_client())
+        engine.respond(turn)
+    except Exception:
+        log.exception("assistant engine failed in conversation %s", conversation.public_id)
+        ctx.out.post("system", APOLOGY)
+        ctx.out.error("internal", "the assistant failed to answer")
+    else:
+        if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
+            log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
+            ctx.out.post("system", APOLOGY)
+    store.save_turn(ctx.db, conversation.id, turn.state)
+    _announce_status_change(ctx)
+
+
+def _announce_status_change(ctx: Context) -> None:
+    """A tool (request_human) may have changed the status: tell the sockets and staff."""
+    now = store.get_conversation(ctx.db, ctx.conversation.id)
+    if now is not None and now.status != ctx.conversation.status:
+        announce_status(ctx.app, now, now.status)
+
+
+def announce_status(app: Flask, conversation: Any, status: str) -> None:
+    """Publish a status change to the conversation's sockets and, when staff must act, the site."""
+    hub = hub_for(app)
+    hub.publish(conversation.id, {"type": "status", "status": status})
+    hub.publish_site(
+        conversation.site_id,
+        {"type": "status", "conversation": conversation.public_id, "status": status},
+    )
+
+
+def confirm(app: Flask, conversation_id: int, proposal_id: str, action_id: str) -> None:
+    """The visitor pressed Confirm (already stored as a tool_call): commit, show the card."""
+    ctx = Context(app, conversation_id)
+    result = ctx.tools().confirm(proposal_id)
+    ctx.out.record_result(action_id, "confirm", result)
+    ctx.out.message(_result_text(result), card=result.card, choices=result.choices)
+
+
+def _result_text(result: Any) -> str:
+    content = result.content or {}
+    if not result.ok:
+        return str(content.get("error") or "Sorry, that couldn't be done.")
+    template = RESULT_TEXT.get(content.get("status"), "Done.")
+    return template.format(when=content.get("when", ""))

@@ -1,0 +1,94 @@
+"""Chat fixtures: a live server (real sockets) on a fresh database with a site and a FakeLLM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk import create_app
+from frontdesk.chat.runner import runner_for
+from frontdesk.db import Database
+from frontdesk.db.models import Conversation, Message
+from tests.conftest import LiveServer, app_config, make_database_url
+from tests.factories import make_site
+from tests.fake_llm import FakeLLM
+from tests.ws_client import ChatClient
+
+
+@dataclass
+class Chat:
+    """A running chat server: the app, its database, one site, the fake provider."""
+
+    app: Any
+    db: Database
+    site: Any
+    server: LiveServer
+    llm: FakeLLM
+
+    def client(self, **options: Any) -> ChatClient:
+        """A new visitor socket to this server."""
+        return ChatClient(self.server.url, self.site.public_key, **options)
+
+    def conversation(self, public_id: str) -> Conversation:
+        """The stored conversation."""
+        with self.db.session() as session:
+            return session.scalars(
+                select(Conversation).where(Conversation.public_id == public_id)
+            ).one()
+
+    def entries(self, public_id: str, roles: tuple[str, ...] | None = None) -> list[Message]:
+        """The stored transcript entries of a conversation, in seq order."""
+        conversation = self.conversation(public_id)
+        with self.db.session() as session:
+            query = select(Message).where(Message.conversation_id == conversation.id)
+            if roles:
+                query = query.where(Message.role.in_(roles))
+            return list(session.scalars(query.order_by(Message.seq)))
+
+    def set_status(self, public_id: str, status: str) -> None:
+        """Change a conversation's status directly in the database (no announcement)."""
+        with self.db.transaction() as session:
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.public_id == public_id)
+            ).one()
+            conversation.status = status
+
+    def idle(self) -> None:
+        """Wait until every queued assistant job has finished."""
+        assert runner_for(self.app).wait_idle(timeout=30)
+
+
+@pytest.fixture
+def start_chat(request: pytest.FixtureRequest, tmp_path) -> Iterator:
+    """Factory: start_chat(backend="sqlite", site={...}, **config) -> Chat (torn down after)."""
+    started: list[tuple[Chat, FakeLLM]] = []
+
+    def start(backend: str = "sqlite", site: dict | None = None, **config: Any) -> Chat:
+        llm = FakeLLM().start()
+        folder = tmp_path / f"chat{len(started)}"
+        folder.mkdir()
+        url = make_database_url(request, backend, folder)
+        settings = app_config(url, folder, ENGINE="llm")
+        settings.update(config)
+        app = create_app(settings, llm_client=llm.client())
+        db = app.extensions["frontdesk.db"]
+        chat = Chat(app, db, make_site(db, **(site or {})), LiveServer(app).start(), llm)
+        started.append((chat, llm))
+        return chat
+
+    yield start
+    for chat, llm in started:
+        chat.server.stop()
+        runner_for(chat.app).wait_idle(timeout=10)
+        llm.stop()
+        chat.db.dispose()
+
+
+@pytest.fixture
+def chat(start_chat) -> Chat:
+    """A chat server on SQLite with default limits."""
+    return start_chat()

@@ -1,0 +1,163 @@
+"""Assistant turns over the socket: streaming, limits, failures, staff silence, actions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from frontdesk.chat import staffing
+from frontdesk.chat.hub import hub_for
+from frontdesk.db.models import StaffUser, TokenUsage
+
+
+def test_message_is_answered_with_typing_deltas_and_a_stored_reply(chat):
+    chat.llm.script(chat.llm.text("Hello! We build websites.", chunks=3))
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.say("What do you do?", "q1")
+        reply = client.expect("message", role="assistant")
+        kinds = [f["type"] for f in client.received]
+    assert reply["text"] == "Hello! We build websites."
+    assert reply["html"] == "<p>Hello! We build websites.</p>"
+    deltas = [f for f in client.received if f["type"] == "delta"]
+    assert "".join(d["text"] for d in deltas) == "Hello! We build websites."
+    assert {d["reply"] for d in deltas} == {reply["reply"]}
+    assert (
+        kinds.index("typing") < kinds.index("delta") < kinds.index("message", kinds.index("delta"))
+    )
+    chat.idle()
+    stored = chat.entries(conversation, ("visitor", "assistant"))
+    assert [(e.role, e.text) for e in stored] == [
+        ("visitor", "What do you do?"), ("assistant", "Hello! We build websites."),
+    ]  # fmt: skip
+    assert "What do you do?" in str(chat.llm.chat_requests[0]["messages"])
+    assert chat.conversation(conversation).turns == 1
+
+
+def test_messages_sent_during_a_turn_are_answered_in_order(chat):
+    chat.llm.script(chat.llm.text("first answer"), chat.llm.text("second answer"))
+    with chat.client() as client:
+        client.hello()
+        client.send({"type": "message", "id": "a", "text": "one"})
+        client.send({"type": "message", "id": "b", "text": "two"})
+        first = client.expect("message", role="assistant")
+        second = client.expect("message", role="assistant")
+    assert (first["text"], second["text"]) == ("first answer", "second answer")
+    assert first["seq"] < second["seq"]
+    second_request = str(chat.llm.chat_requests[1]["messages"])
+    assert "first answer" in second_request and "two" in second_request
+
+
+def test_staff_status_keeps_the_bot_silent_and_staff_can_write(chat):
+    with chat.db.transaction() as session:
+        staff = StaffUser(email="sam@studio.test", name="Sam", password_hash="x")
+        session.add(staff)
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        staffing.set_status(chat.app, conversation, "staff", staff)
+        assert client.expect("status")["status"] == "staff"
+        joined = client.expect("message", role="system")
+        assert "Sam" in joined["text"]
+        client.say("are you a human?", "h1")
+        chat.idle()
+        staffing.post_staff_message(chat.app, conversation, staff, "Yes, I'm Sam.")
+        message = client.expect("message", role="staff")
+    assert (message["text"], message["author"]) == ("Yes, I'm Sam.", "Sam")
+    assert chat.llm.chat_requests == []
+    assert [e.role for e in chat.entries(conversation)] == ["system", "visitor", "staff"]
+
+
+def test_staff_message_takes_over_from_the_bot(chat):
+    with chat.db.transaction() as session:
+        session.add(StaffUser(email="kim@studio.test", name="Kim", password_hash="x"))
+    with chat.db.session() as session:
+        staff = session.scalars(select(StaffUser)).one()
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        staffing.post_staff_message(chat.app, conversation, staff, "Hi, Kim here.")
+        assert client.expect("status")["status"] == "staff"
+        assert client.expect("message", role="staff")["text"] == "Hi, Kim here."
+    assert chat.conversation(conversation).status == "staff"
+
+
+def test_turn_limit_sends_budget_exhausted(start_chat):
+    chat = start_chat(MAX_TURNS_PER_CONVERSATION=1)
+    chat.llm.script(chat.llm.text("only answer"))
+    with chat.client() as client:
+        client.hello()
+        client.say("one")
+        client.expect("message", role="assistant")
+        client.say("two")
+        notice = client.expect("message", role="system")
+        error = client.expect("error")
+    assert "can't answer any more" in notice["text"]
+    assert error["code"] == "budget_exhausted"
+    assert len(chat.llm.chat_requests) == 1
+
+
+def test_daily_token_budget_is_enforced_and_usage_recorded(start_chat):
+    chat = start_chat(site={"daily_token_budget": 10})
+    chat.llm.script(chat.llm.text("spent it", usage=(40, 5)))
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.say("one")
+        client.expect("message", role="assistant")
+        chat.idle()
+        client.say("two")
+        assert client.expect("error")["code"] == "budget_exhausted"
+    with chat.db.session() as session:
+        usage = session.scalars(select(TokenUsage)).one()
+    assert (usage.site_id, usage.prompt_tokens, usage.completion_tokens) == (chat.site.id, 40, 5)
+    stored = chat.conversation(conversation)
+    assert (stored.prompt_tokens, stored.completion_tokens) == (40, 5)
+
+
+def test_engine_failure_apologises_and_keeps_the_socket(start_chat):
+    chat = start_chat(ENGINE="no-such-engine")  # engine selection raises inside the turn
+    with chat.client() as client:
+        client.hello()
+        client.say("hello?")
+        apology = client.expect("message", role="system")
+        assert "went wrong" in apology["text"]
+        assert client.expect("error")["code"] == "internal"
+        client.send({"type": "ping"})
+        assert client.expect("pong")["type"] == "pong"
+
+
+def test_reply_action_is_a_visitor_message_acked_with_the_action_id(chat):
+    chat.llm.script(chat.llm.text("Sure."))
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.send({"type": "action", "id": "chip-1", "name": "reply", "value": "Pricing"})
+        ack = client.expect("ack", id="chip-1")
+        client.expect("message", role="assistant")
+    stored = chat.entries(conversation, ("visitor",))
+    assert [(e.seq, e.client_id, e.text) for e in stored] == [(ack["seq"], "chip-1", "Pricing")]
+
+
+def test_human_action_flags_the_conversation_for_staff(chat):
+    events = hub_for(chat.app).subscribe_site(chat.site.id)
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.send({"type": "action", "id": "h-1", "name": "human", "value": ""})
+        ack = client.expect("ack", id="h-1")
+        notice = client.expect("message", role="system")
+        assert client.expect("status")["status"] == "needs_human"
+        client.send({"type": "action", "id": "h-1", "name": "human", "value": ""})
+        assert client.expect("ack", id="h-1")["seq"] == ack["seq"]  # once only
+    assert notice["seq"] == ack["seq"]
+    assert chat.conversation(conversation).status == "needs_human"
+    event = events.get(timeout=5)
+    assert event == {"type": "status", "conversation": conversation, "status": "needs_human"}
+    events.close()
+
+
+def test_confirm_of_an_unknown_proposal_explains_and_books_nothing(chat):
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.send({"type": "action", "id": "c-1", "name": "confirm", "value": "pr_nope"})
+        client.expect("ack", id="c-1")
+        reply = client.expect("message", role="assistant")
+    assert "doesn't exist" in reply["text"]
+    assert reply["card"] is None
+    roles = [e.role for e in chat.entries(conversation)]
+    assert roles == ["tool_call", "tool_result", "assistant"]
