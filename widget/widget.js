@@ -32,6 +32,7 @@
   };
   var FILES = { js: "__PANEL_JS__", css: "__PANEL_CSS__", sri: "__PANEL_SRI__" };
 
+  customElements.define(TAG, class extends HTMLElement {});
   var host = d.createElement(TAG);
   host.setAttribute("state", "closed");
   host.style.setProperty("z-index", String(settings.zIndex), "important");

@@ -1,0 +1,134 @@
+"""The widget blueprint: names by content hash, caching, compression, CORS, size budgets."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from frontdesk import widget_assets
+from tests.widget.conftest import widget_only_app
+
+WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
+LOADER_BUDGET = 4 * 1024
+TOTAL_BUDGET = 25 * 1024
+
+
+@pytest.fixture(scope="module")
+def client():
+    return widget_only_app().test_client()
+
+
+def panel_names(loader: str) -> tuple[str, str]:
+    js = re.search(r"panel\.[0-9a-f]{12}\.js", loader).group(0)
+    css = re.search(r"panel\.[0-9a-f]{12}\.css", loader).group(0)
+    return js, css
+
+
+def test_loader_names_the_panel_files_by_content_hash(client):
+    loader = client.get("/widget.js").get_data(as_text=True)
+    js, css = panel_names(loader)
+    assert "__PANEL_" not in loader
+    panel_js = (WIDGET_DIR / "panel.js").read_bytes()
+    assert js == f"panel.{hashlib.sha256(panel_js).hexdigest()[:12]}.js"
+    sri = "sha384-" + base64.b64encode(hashlib.sha384(panel_js).digest()).decode()
+    assert sri in loader
+    assert client.get(f"/widget/{js}").data == panel_js
+    assert client.get(f"/widget/{css}").data == (WIDGET_DIR / "panel.css").read_bytes()
+
+
+def test_cache_headers_short_for_loader_immutable_for_hashed_files(client):
+    loader = client.get("/widget.js")
+    assert loader.status_code == 200
+    assert loader.headers["Cache-Control"] == "public, max-age=300"
+    assert loader.mimetype == "text/javascript"
+    js, css = panel_names(loader.get_data(as_text=True))
+    for name, mimetype in ((js, "text/javascript"), (css, "text/css")):
+        response = client.get(f"/widget/{name}")
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.mimetype == mimetype
+
+
+def test_cross_origin_headers_on_every_widget_file(client):
+    loader = client.get("/widget.js")
+    for response in (loader, *(client.get(f"/widget/{n}") for n in panel_names(loader.text))):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Vary"] == "Accept-Encoding"
+
+
+def test_gzip_when_accepted_identity_otherwise(client):
+    plain = client.get("/widget.js")
+    assert "Content-Encoding" not in plain.headers
+    zipped = client.get("/widget.js", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    refused = client.get("/widget.js", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+
+
+@pytest.mark.skipif(widget_assets.brotli is None, reason="optional brotli package not installed")
+def test_brotli_preferred_when_installed_and_accepted(client):
+    response = client.get("/widget.js", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert widget_assets.brotli.decompress(response.data) == client.get("/widget.js").data
+
+
+def test_etag_revalidation_answers_304_without_a_body(client):
+    first = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    again = client.get(
+        "/widget.js", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["Cache-Control"] == "public, max-age=300"
+    stale = client.get("/widget.js", headers={"If-None-Match": '"not-the-etag"'})
+    assert stale.status_code == 200
+
+
+def test_unknown_or_malformed_panel_names_are_404(client):
+    for path in (
+        "/widget/panel.000000000000.js",
+        "/widget/panel.js.css",
+        "/widget/panel..js",
+        "/widget/panel.%2e%2e.js",
+    ):
+        assert client.get(path).status_code == 404, path
+
+
+def test_size_budgets_gzipped(client):
+    loader = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    js, css = panel_names(gzip.decompress(loader.data).decode())
+    total = len(loader.data)
+    for name in (js, css):
+        total += len(client.get(f"/widget/{name}", headers={"Accept-Encoding": "gzip"}).data)
+    assert len(loader.data) <= LOADER_BUDGET
+    assert total <= TOTAL_BUDGET
+
+
+def test_a_loader_without_placeholders_is_refused_at_startup(tmp_path):
+    for name in ("panel.js", "panel.css"):
+        shutil.copy(WIDGET_DIR / name, tmp_path / name)
+    (tmp_path / "widget.js").write_text("console.log('no placeholders');")
+    with pytest.raises(ValueError, match="__PANEL_JS__"):
+        widget_assets.init_app(Flask("broken"), tmp_path)
+
+
+def test_assets_are_rebuilt_from_the_folder_given(tmp_path):
+    (tmp_path / "panel.js").write_text("/* v2 */")
+    (tmp_path / "panel.css").write_text(".x{}")
+    (tmp_path / "widget.js").write_text('"__PANEL_JS__ __PANEL_CSS__ __PANEL_SRI__"')
+    app = Flask("custom")
+    widget_assets.init_app(app, tmp_path)
+    body = app.test_client().get("/widget.js").text
+    digest = hashlib.sha256(b"/* v2 */").hexdigest()[:12]
+    assert f"panel.{digest}.js" in body
+    assert app.test_client().get(f"/widget/panel.{digest}.js").text == "/* v2 */"
