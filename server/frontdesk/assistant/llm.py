@@ -109,12 +109,9 @@ class LLMEngine:
             page=turn.page,
             additions=str(self.settings.get("system_prompt_additions") or ""),
         )
-        history = list(turn.history)
-        if history and history[-1].role == "visitor" and history[-1].text == turn.text:
-            history.pop()  # the session may already have stored this turn's message
         return [
             {"role": "system", "content": prompt},
-            *history_messages(history),
+            *history_messages(turn.history),  # entries before this turn's message
             {"role": "user", "content": turn.text},
         ]
 

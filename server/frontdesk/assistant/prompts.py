@@ -82,27 +82,53 @@ def _hours(site: Any, zone: ZoneInfo) -> str:
     by_day: dict[int, list[str]] = {}
     for rng in getattr(site, "opening_hours", []) or []:
         by_day.setdefault(rng.weekday, []).append(f"{rng.start_time:%H:%M}-{rng.end_time:%H:%M}")
-    days = [f"{WEEKDAYS[d]} {', '.join(by_day[d])}" for d in sorted(by_day)]
+    runs = _runs(sorted(by_day), lambda a, b: b == a + 1 and by_day[a] == by_day[b])
+    days = [f"{_day_span(WEEKDAYS[r[0]], WEEKDAYS[r[-1]])} {', '.join(by_day[r[0]])}" for r in runs]
     body = "; ".join(days) if days else "no regular hours"
     return f"Opening hours ({zone.key}): {body}; closed on other days."
 
 
 def _closures(site: Any, today: date) -> str:
     horizon = today + timedelta(days=CLOSURE_DAYS)
-    lines = []
+    found: dict[date, str] = {}
     for override in getattr(site, "date_overrides", []) or []:
-        if not today <= override.day <= horizon:
-            continue
-        when = f"{WEEKDAYS[override.day.weekday()]} {override.day.isoformat()}"
-        if override.start_time is None or override.end_time is None:
-            what = "closed"
-        else:
-            what = f"open {override.start_time:%H:%M}-{override.end_time:%H:%M} only"
-        note = f" ({_one_line(override.note, 80)})" if override.note else ""
-        lines.append(f"- {when}: {what}{note}")
+        if today <= override.day <= horizon:
+            if override.start_time is None or override.end_time is None:
+                what = "closed"
+            else:
+                what = f"open {override.start_time:%H:%M}-{override.end_time:%H:%M} only"
+            note = f" ({_one_line(override.note, 80)})" if override.note else ""
+            found[override.day] = what + note
+
+    def same(a: date, b: date) -> bool:  # consecutive days with the same hours merge into one line
+        return (b - a).days == 1 and found[a] == found[b]
+
+    lines = [
+        f"- {_day_span(_date(run[0]), _date(run[-1]), ' to ')}: {found[run[0]]}"
+        for run in _runs(sorted(found), same)
+    ]
     if not lines:
         return ""
     return f"Special days in the next {CLOSURE_DAYS} days:\n" + "\n".join(lines)
+
+
+def _runs(items: list, joins) -> list[list]:
+    """Split sorted items into runs where each neighbour `joins` the previous one."""
+    runs: list[list] = []
+    for item in items:
+        if runs and joins(runs[-1][-1], item):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _day_span(first: str, last: str, sep: str = "-") -> str:
+    return first if first == last else f"{first}{sep}{last}"
+
+
+def _date(day: date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.isoformat()}"
 
 
 def _clocks(now: datetime, site_zone: ZoneInfo, visitor_zone: ZoneInfo) -> str:
@@ -134,19 +160,36 @@ def history_messages(history: list[HistoryEntry]) -> list[dict[str, Any]]:
     """Earlier transcript entries as chat messages; tool calls keep their results paired."""
     messages: list[dict[str, Any]] = []
     pending: list[dict[str, Any]] = []  # tool messages owed to the last assistant tool_calls
+    visitor_actions: dict[str, HistoryEntry] = {}  # card buttons pressed, by call id
     for entry in history[-MAX_HISTORY_ENTRIES:]:
-        if entry.role == "tool_call":
+        payload = entry.payload or {}
+        call_id = str(payload.get("call_id") or payload.get("id") or "")
+        if entry.role == "tool_call" and payload.get("by") == "visitor":
+            visitor_actions[call_id] = entry  # not a model tool: told as text with its outcome
+        elif entry.role == "tool_result" and call_id in visitor_actions:
+            messages.extend(_flush(pending))
+            messages.append(_visitor_action(visitor_actions.pop(call_id), entry))
+        elif entry.role == "tool_call":
             _add_tool_call(messages, pending, entry)
-            continue
-        if entry.role == "tool_result":
+        elif entry.role == "tool_result":
             _add_tool_result(pending, entry)
-            continue
-        messages.extend(_flush(pending))
-        message = _plain_message(entry)
-        if message is not None:
-            messages.append(message)
+        else:
+            messages.extend(_flush(pending))
+            message = _plain_message(entry)
+            if message is not None:
+                messages.append(message)
     messages.extend(_flush(pending))
     return messages
+
+
+def _visitor_action(call: HistoryEntry, result: HistoryEntry) -> dict[str, Any]:
+    """A card button the visitor pressed (confirm / decline) and what it did."""
+    outcome = {"error": result.payload.get("error")} if result.payload.get("error") else {}
+    outcome = outcome or {"untrusted_data": result.payload.get("content")}
+    action = {"action": call.payload.get("name"), "arguments": call.payload.get("arguments")}
+    text = f"[visitor pressed a card button: {json.dumps(action, default=str)}; outcome: "
+    text += json.dumps(outcome, default=str) + "]"
+    return {"role": "user", "content": text[:MAX_HISTORY_TEXT]}
 
 
 def _plain_message(entry: HistoryEntry) -> dict[str, Any] | None:
