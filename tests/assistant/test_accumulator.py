@@ -213,3 +213,8 @@ def test_real_stream_truncated_arguments(fake):
     draft = acc.tool_calls()[0]
     assert draft.raw_arguments == '{"query": "pri'
     assert draft.arguments is None and "not valid JSON" in draft.error
+
+
+def test_a_refusal_is_kept_as_visible_text():
+    acc = feed(chunk({"refusal": "I can't help with that."}), chunk({}, finish="stop"))
+    assert acc.content == "I can't help with that."

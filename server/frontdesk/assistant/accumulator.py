@@ -62,7 +62,8 @@ class ToolCallAccumulator:
         return text
 
     def _add_delta(self, delta: Any) -> str:
-        text = getattr(delta, "content", None) or ""
+        # a refusal is shown like content: the visitor must see why there is no answer
+        text = (getattr(delta, "content", None) or "") + (getattr(delta, "refusal", None) or "")
         if text:
             self._content.append(text)
         for part in getattr(delta, "tool_calls", None) or []:

@@ -176,14 +176,19 @@ class LLMEngine:
             iterator = iter(stream)
         except Exception as exc:  # openai, httpx and decoding errors alike: the provider failed
             raise _provider_error(exc, streamed=False) from exc
-        while True:
-            try:
-                chunk = next(iterator)
-            except StopIteration:
-                return
-            except Exception as exc:
-                raise _provider_error(exc, streamed=streamed()) from exc
-            yield chunk
+        try:
+            while True:
+                try:
+                    chunk = next(iterator)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise _provider_error(exc, streamed=streamed()) from exc
+                yield chunk
+        finally:  # release the connection even when we stop early
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
     # ----- tools -------------------------------------------------------------------------------
     def _run_tools(self, turn: Turn, drafts, known: set, messages, reply: _Reply) -> None:
