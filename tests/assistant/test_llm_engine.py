@@ -354,6 +354,30 @@ def test_empty_answer_is_never_sent_blank(fake):
     assert h.final()[2].strip()
 
 
+def test_oversized_tool_results_are_truncated_but_stay_valid_json(fake):
+    fake.script(
+        FakeLLM.tool_calls([("request_human", {"reason": "x" * 30000})]), FakeLLM.text("ok")
+    )
+    Harness(fake).run()
+    (message,) = tool_messages(fake.chat_requests[1])
+    assert len(message["content"]) <= 12000
+    body = json.loads(message["content"])
+    assert body["note"] == UNTRUSTED_NOTE and body["untrusted_data"].endswith("(truncated)")
+
+
+def test_a_failure_in_our_own_output_is_not_mistaken_for_a_provider_failure(fake):
+    class BrokenOutput(RecordingOutput):
+        def delta(self, reply_id: str, text: str) -> None:
+            raise RuntimeError("socket gone")
+
+    fake.script(FakeLLM.text("Hello there"))
+    h = Harness(fake)
+    h.out = BrokenOutput()
+    with pytest.raises(RuntimeError, match="socket gone"):
+        h.run()
+    assert h.fallback.turns == [] and len(fake.chat_requests) == 1
+
+
 # ----- failures --------------------------------------------------------------------------------
 def test_one_server_error_is_retried_once(fake):
     fake.script(FakeLLM.error(500), FakeLLM.text("Recovered."))

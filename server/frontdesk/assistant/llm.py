@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 from collections.abc import Iterator
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,14 +150,15 @@ class LLMEngine:
         round_text: list[str] = []
         chunks = self._chunks(self._request(messages, tools), streamed=lambda: bool(round_text))
         try:
-            for chunk in chunks:
-                piece = acc.add(chunk)
-                if not piece:
-                    continue
-                if not round_text and reply.text:
-                    turn.out.delta(reply.reply_id, "\n\n")  # a new paragraph after a tool round
-                round_text.append(piece)
-                turn.out.delta(reply.reply_id, piece)
+            with closing(chunks):  # an error in our own code must not leave the stream open
+                for chunk in chunks:
+                    piece = acc.add(chunk)
+                    if not piece:
+                        continue
+                    if not round_text and reply.text:
+                        turn.out.delta(reply.reply_id, "\n\n")  # new paragraph after tools
+                    round_text.append(piece)
+                    turn.out.delta(reply.reply_id, piece)
         finally:  # what the visitor saw belongs to the reply, even if the stream broke
             reply.parts.append("".join(round_text))
         if acc.usage is not None:
@@ -186,9 +188,8 @@ class LLMEngine:
                     raise _provider_error(exc, streamed=streamed()) from exc
                 yield chunk
         finally:  # release the connection even when we stop early
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+            with suppress(Exception):  # closing a broken connection may fail too
+                stream.close()
 
     # ----- tools -------------------------------------------------------------------------------
     def _run_tools(self, turn: Turn, drafts, known: set, messages, reply: _Reply) -> None:
