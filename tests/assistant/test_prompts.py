@@ -198,3 +198,11 @@ def test_same_hours_on_consecutive_weekdays_and_closure_runs_are_merged():
     text = system_prompt(site, now=NOW, visitor_tz="UTC", page=None)
     assert "Opening hours (Australia/Sydney): Mon-Fri 09:00-17:00; closed on other days." in text
     assert "- Thu 2026-03-05 to Sat 2026-03-07: closed (Easter)" in text
+
+
+def test_unreadable_stored_arguments_are_sent_as_an_empty_object():
+    messages = history_messages(
+        [call("a", "search_knowledge", '{"query": "pri'), result("a", "x", error="not valid JSON")]
+    )
+    assert messages[0]["tool_calls"][0]["function"]["arguments"] == "{}"
+    assert json.loads(messages[1]["content"]) == {"error": "not valid JSON"}

@@ -205,11 +205,10 @@ def _plain_message(entry: HistoryEntry) -> dict[str, Any] | None:
 
 def _add_tool_call(messages: list, pending: list, entry: HistoryEntry) -> None:
     payload = entry.payload or {}
-    call_id = str(payload.get("id") or payload.get("call_id") or f"call_h{len(messages)}")
-    arguments = payload.get("arguments", {})
-    raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    fallback_id = f"call_h{len(messages)}_{len(pending)}"
+    call_id = str(payload.get("id") or payload.get("call_id") or fallback_id)
     call = {"id": call_id, "type": "function", "function": {"name": payload.get("name", "")}}
-    call["function"]["arguments"] = raw
+    call["function"]["arguments"] = _arguments_json(payload.get("arguments"))
     last = messages[-1] if messages else None
     if last and last["role"] == "assistant" and last.get("tool_calls") and pending:
         last["tool_calls"].append(call)  # a parallel call of the same round
@@ -220,6 +219,16 @@ def _add_tool_call(messages: list, pending: list, entry: HistoryEntry) -> None:
     result = payload.get("result", payload.get("content"))
     if result is not None or payload.get("error"):  # one entry may carry call and result
         _fill(pending[-1], result, payload.get("error"))
+
+
+def _arguments_json(arguments: Any) -> str:
+    """Arguments as a JSON object string; unreadable ones (stored raw) become "{}"."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            arguments = {}
+    return json.dumps(arguments if isinstance(arguments, dict) else {}, default=str)
 
 
 def _add_tool_result(pending: list, entry: HistoryEntry) -> None:
