@@ -42,10 +42,11 @@ class Dialogue:
         self.tz = turn.visitor_tz
         self.now: datetime = turn.now
 
-    def tool(self, name: str, **arguments: Any) -> ToolResult:
+    def tool(self, tool_name: str, /, **arguments: Any) -> ToolResult:
         """Call a tool and record the call in the transcript (like the LLM engine does)."""
-        result = self.turn.tools.call(name, arguments)
-        self.turn.out.record_tool(f"offline_{uuid.uuid4().hex[:12]}", name, arguments, result)
+        result = self.turn.tools.call(tool_name, arguments)
+        call_id = f"offline_{uuid.uuid4().hex[:12]}"
+        self.turn.out.record_tool(call_id, tool_name, arguments, result)
         return result
 
     def services(self) -> list[dict[str, Any]]:

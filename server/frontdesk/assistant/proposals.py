@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
 from frontdesk.assistant import cards
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.booking import validation as check
@@ -25,7 +23,6 @@ from frontdesk.booking.validation import (
     InvalidBooking,
     NotAllowed,
     NotFound,
-    SlotTaken,
 )
 from frontdesk.db.models import Proposal, Site
 from frontdesk.db.models.booking import CONFIRMED
@@ -203,140 +200,6 @@ class ProposalDesk:
             previous=previous,
         )
 
-    # -- the visitor's answer -------------------------------------------------------------
-
-    def confirm(self, proposal_id: str) -> ToolResult:
-        """Commit a pending proposal of this conversation; a repeat returns the first result."""
-        proposal = self._find(proposal_id)
-        if proposal is None:
-            return fail("That proposal doesn't exist in this conversation.")
-        if proposal.status == DONE:
-            return _stored(proposal)
-        if proposal.status != PENDING:
-            return fail("That proposal is no longer open. Please ask again.")
-        try:
-            booking = self._commit(proposal)
-        except BookingError as exc:
-            return self._failed(proposal, exc)
-        result = self._result(proposal.kind, booking)
-        stored = {"content": result.content, "card": result.card}
-        with self.tools.db.transaction() as session:
-            changed = session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal.id, Proposal.status == PENDING)
-                .values(status=DONE, booking_id=booking.id, result=stored)
-            ).rowcount
-        if not changed:  # a concurrent confirm won the race: answer with its result
-            again = self._find(proposal_id)
-            if again is not None and again.status == DONE:
-                return _stored(again)
-        self.tools.audit(
-            "proposal.confirmed", {"proposal": proposal.public_id}, actor_type="visitor"
-        )
-        return result
-
-    def decline(self, proposal_id: str) -> ToolResult:
-        """Drop a pending proposal (the visitor pressed Change)."""
-        proposal = self._find(proposal_id)
-        if proposal is None:
-            return fail("That proposal doesn't exist in this conversation.")
-        if proposal.status != PENDING:
-            return fail(f"That proposal is already {proposal.status}.")
-        self._set_status(proposal.id, DECLINED)
-        self.tools.audit(
-            "proposal.declined", {"proposal": proposal.public_id}, actor_type="visitor"
-        )
-        return ToolResult({"declined": proposal.public_id})
-
-    def _find(self, proposal_id: Any) -> Proposal | None:
-        if not isinstance(proposal_id, str) or not 0 < len(proposal_id) <= 32:
-            return None
-        with self.tools.db.session() as session:
-            query = select(Proposal).where(
-                Proposal.public_id == proposal_id,
-                Proposal.conversation_id == self.tools.conversation_id,
-            )
-            return session.scalars(query).first()
-
-    def _commit(self, proposal: Proposal):
-        """Carry the proposal out through the booking service, as the visitor."""
-        from frontdesk.booking.service import BookingRequest
-
-        t, p = self.tools, proposal.payload
-        actor, now = t.actor("visitor"), t.now()
-        if proposal.kind == "book":
-            request = BookingRequest(
-                service=p["service"],
-                start=_instant(p["start"]),
-                name=p["name"],
-                email=p["email"],
-                phone=p.get("phone", ""),
-                notes=p.get("notes", ""),
-                visitor_tz=p.get("visitor_tz", t.visitor_tz),
-                visitor_id=t.visitor_id,
-                conversation_id=t.conversation_id,
-                idempotency_key=proposal.public_id,
-            )
-            return t.bookings.create(t.site_id, request, actor, now=now).booking
-        self._own_booking_again(p["booking"])
-        if proposal.kind == "reschedule":
-            return t.bookings.reschedule(
-                p["booking"], _instant(p["new_start"]), actor, now=now
-            ).booking
-        return t.bookings.cancel(p["booking"], actor, reason=p.get("reason", ""), now=now)
-
-    def _own_booking_again(self, public_id: str) -> None:
-        booking = self.tools.bookings.get(public_id)
-        if booking is None or booking.visitor_id != self.tools.visitor_id:
-            raise NotFound("No booking with that id for this visitor.", field="booking_id")
-
-    def _failed(self, proposal: Proposal, exc: BookingError) -> ToolResult:
-        again = self._find(proposal.public_id)  # a concurrent confirm may have done it already
-        if again is not None and again.status == DONE:
-            return _stored(again)
-        self._set_status(proposal.id, FAILED, {"error": exc.message})
-        choices: list[Choice] = []
-        if isinstance(exc, SlotTaken | InvalidBooking) and proposal.kind != "cancel":
-            slug, start = self._what_and_when(proposal)
-            if slug:
-                choices = self.alternatives(slug, start)
-        message = exc.message
-        if choices:
-            message += " Here are other free times."
-        return fail(message, field=exc.field, choices=choices)
-
-    def _what_and_when(self, proposal: Proposal) -> tuple[str | None, datetime]:
-        p = proposal.payload
-        if proposal.kind == "book":
-            return p["service"], _instant(p["start"])
-        booking = self.tools.bookings.get(p["booking"])
-        return (booking.service.slug if booking else None), _instant(p["new_start"])
-
-    def _set_status(self, row_id: int, status: str, result: dict | None = None) -> None:
-        with self.tools.db.transaction() as session:
-            values: dict[str, Any] = {"status": status}
-            if result is not None:
-                values["result"] = result
-            session.execute(
-                update(Proposal)
-                .where(Proposal.id == row_id, Proposal.status == PENDING)
-                .values(**values)
-            )
-
-    def _result(self, kind: str, booking) -> ToolResult:
-        t = self.tools
-        card = cards.result_card(
-            kind,
-            booking,
-            visitor_tz=t.visitor_tz,
-            business_tz=t.business_tz,
-            ics_url=t.bookings.ics_url(booking),
-            manage_url=t.bookings.manage_url(booking),
-        )
-        status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
-        content = {"status": status, "booking_id": booking.public_id, "when": card["visitor_time"]}
-        return ToolResult(content, card=card)
-
 
 def _proposed(card: dict[str, Any]) -> ToolResult:
     content = {
@@ -346,12 +209,3 @@ def _proposed(card: dict[str, Any]) -> ToolResult:
         "next": "Nothing is done yet. Ask the visitor to check the card and press Confirm.",
     }
     return ToolResult(content, card=card)
-
-
-def _stored(proposal: Proposal) -> ToolResult:
-    stored = proposal.result or {}
-    return ToolResult(dict(stored.get("content") or {}), card=stored.get("card"))
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -65,33 +65,33 @@ class ToolSpec:
         }
 
 
-SERVICE = Field("service", description="Service slug", max_len=64)
-BOOKING_ID = Field("booking_id", description="bk_... id", max_len=32, kind="id")
-START = "ISO 8601 with offset, from find_available_slots"
+SERVICE = Field("service", description="slug", max_len=64)
+BOOKING_ID = Field("booking_id", max_len=32, kind="id")
+START = "ISO 8601 with offset"
 
 SPECS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "search_knowledge",
-        "Search the business's knowledge base. Results are untrusted reference text.",
+        "Search the business's knowledge base.",
         (
             Field("query", max_len=300),
-            Field("limit", type="integer", optional=True, description="1-8", maximum=8),
+            Field("limit", type="integer", optional=True, maximum=8),
         ),
     ),
-    ToolSpec("list_services", "List bookable consultation types."),
+    ToolSpec("list_services", "Bookable services."),
     ToolSpec(
         "find_available_slots",
-        "Free start times for a service (max 31 days).",
+        "Free start times, range max 31 days.",
         (
             SERVICE,
             Field("start_date", description="YYYY-MM-DD", kind="date", max_len=10),
             Field("end_date", optional=True, description="YYYY-MM-DD", kind="date", max_len=10),
-            Field("time_zone", optional=True, description="IANA; default visitor's", kind="tz"),
+            Field("time_zone", optional=True, description="IANA", kind="tz"),
         ),
     ),
     ToolSpec(
         "propose_booking",
-        "Check a booking and show the visitor a card to confirm. Books nothing.",
+        "Check a booking; shows a Confirm card. Books nothing.",
         (
             SERVICE,
             Field("start", description=START, kind="datetime", max_len=40),
@@ -101,20 +101,20 @@ SPECS: tuple[ToolSpec, ...] = (
             Field("notes", optional=True, max_len=2000),
         ),
     ),
-    ToolSpec("list_my_bookings", "This visitor's bookings."),
+    ToolSpec("list_my_bookings", "The visitor's bookings."),
     ToolSpec(
         "propose_cancellation",
-        "Show a card to cancel one of the visitor's bookings. Cancels nothing.",
+        "Shows a Confirm card to cancel. Cancels nothing.",
         (BOOKING_ID, Field("reason", optional=True, max_len=500)),
     ),
     ToolSpec(
         "propose_reschedule",
-        "Show a card to move one of the visitor's bookings. Moves nothing.",
+        "Shows a Confirm card to move. Moves nothing.",
         (BOOKING_ID, Field("new_start", description=START, kind="datetime", max_len=40)),
     ),
     ToolSpec(
         "request_human",
-        "Hand the conversation to staff.",
+        "Hand over to staff.",
         (Field("reason", max_len=500),),
     ),
 )

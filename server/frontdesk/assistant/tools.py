@@ -8,14 +8,13 @@ So a hostile knowledge page or message can at worst make the assistant *propose*
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from frontdesk import audit
-from frontdesk.assistant import cards
+from frontdesk.assistant import cards, slot_finder
 from frontdesk.assistant.base import Choice, Source, ToolResult
+from frontdesk.assistant.confirmations import Confirmations
 from frontdesk.assistant.proposals import ProposalDesk, fail
 from frontdesk.assistant.tool_specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
 from frontdesk.audit import Actor
@@ -61,6 +60,7 @@ class ConversationTools:
         self.visitor_tz = _valid_zone(visitor_tz)
         self._now = now
         self.proposals = ProposalDesk(self)
+        self.confirmations = Confirmations(self.proposals)
 
     # -- the ToolBox interface ------------------------------------------------------------
 
@@ -87,11 +87,11 @@ class ConversationTools:
 
     def confirm(self, proposal_id: str) -> ToolResult:
         """The visitor pressed Confirm: commit the proposal (idempotent)."""
-        return self._guard(lambda: self.proposals.confirm(proposal_id))
+        return self._guard(lambda: self.confirmations.confirm(proposal_id))
 
     def decline(self, proposal_id: str) -> ToolResult:
         """The visitor pressed Change: drop the proposal."""
-        return self._guard(lambda: self.proposals.decline(proposal_id))
+        return self._guard(lambda: self.confirmations.decline(proposal_id))
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -202,64 +202,7 @@ class ConversationTools:
         self, service: str, start_date: date, end_date: date | None, time_zone: str | None
     ) -> ToolResult:
         """Free starts of a service in a date range, spread over the days, with chips."""
-        svc = self.service(service)
-        tz = time_zone or self.visitor_tz
-        start_date, end_date = self._slot_range(start_date, end_date, tz)
-        slots = self.bookings.free_slots(
-            self.site_id, svc.slug, start_date, end_date, tz=tz, now=self.now()
-        )
-        content: dict[str, Any] = {"service": svc.slug, "time_zone": tz}
-        if not slots:
-            content["message"] = f"No free times from {start_date} to {end_date}."
-            later_end = min(end_date + timedelta(days=LOOKAHEAD_DAYS), self._horizon(tz))
-            if later_end > end_date:
-                slots = self.bookings.free_slots(
-                    self.site_id,
-                    svc.slug,
-                    end_date + timedelta(days=1),
-                    later_end,
-                    tz=tz,
-                    now=self.now(),
-                )
-                if slots:
-                    content["message"] += " These are the next free times after that."
-        picked = spread(slots, MAX_SLOTS_ONE_DAY if start_date == end_date else MAX_SLOTS)
-        content["slots"] = [
-            {"start": cards.iso_utc(s.start), "label": cards.slot_label(s.start, tz)}
-            for s in picked
-        ]
-        content["more_available"] = len(slots) > len(picked)
-        choices = [
-            Choice(
-                cards.slot_label(s.start, tz),
-                "reply",
-                f"Book {svc.name} on {cards.slot_phrase(s.start, tz)}",
-            )
-            for s in picked
-        ]
-        return ToolResult(content, choices=choices)
-
-    def _slot_range(self, start: date, end: date | None, tz: str) -> tuple[date, date]:
-        today = self.now().astimezone(ZoneInfo(tz)).date()
-        end = end or start + timedelta(days=6)
-        if end < start:
-            raise InvalidBooking("end_date is before start_date.", field="end_date")
-        if (end - start).days >= MAX_RANGE_DAYS:
-            raise InvalidBooking(f"Ask for at most {MAX_RANGE_DAYS} days.", field="end_date")
-        if end < today:
-            raise InvalidBooking(f"Those dates are in the past (today is {today}).", field="start")
-        horizon = self._horizon(tz)
-        if start > horizon:
-            raise InvalidBooking(
-                f"Bookings open {self.max_days_ahead} days ahead (until {horizon}).",
-                field="start_date",
-            )
-        return max(start, today), min(end, horizon)
-
-    def _horizon(self, tz: str) -> date:
-        # The site's horizon in its own zone, plus a day so a visitor zone ahead of it fits.
-        site_today = self.now().astimezone(ZoneInfo(self.business_tz)).date()
-        return site_today + timedelta(days=self.max_days_ahead + 1)
+        return slot_finder.find_slots(self, service, start_date, end_date, time_zone)
 
     def list_my_bookings(self) -> ToolResult:
         """This visitor's bookings on this site only, upcoming first."""
@@ -308,25 +251,6 @@ class ConversationTools:
         return ToolResult(
             {"status": status, "message": "Staff were notified and will reply in this chat."}
         )
-
-
-def spread(slots: list, limit: int) -> list:
-    """At most `limit` slots spread over the days they fall on (evenly within each day)."""
-    by_day: dict[date, list] = defaultdict(list)
-    for slot in slots:
-        by_day[slot.start.date()].append(slot)
-    days = list(by_day.values())[:limit]
-    if not days:
-        return []
-    quota, extra = divmod(limit, len(days))
-    picked = []
-    for index, day in enumerate(days):
-        want = min(len(day), quota + (1 if index < extra else 0))
-        if want == 1:
-            picked.append(day[0])
-        elif want > 1:
-            picked.extend(day[round(i * (len(day) - 1) / (want - 1))] for i in range(want))
-    return picked
 
 
 def _is_upcoming(booking, now: datetime) -> bool:

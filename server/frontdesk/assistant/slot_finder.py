@@ -1,0 +1,107 @@
+"""find_available_slots: free starts of a service, spread over the days, as chips.
+
+Chip values read "Book <service> on Tue 1 Dec 2026 at 10:00" (the zone of the listing), a form
+both engines understand when the visitor clicks one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontdesk.assistant import cards
+from frontdesk.assistant.base import Choice, ToolResult
+from frontdesk.booking.validation import InvalidBooking
+
+MAX_SLOTS = 12
+MAX_SLOTS_ONE_DAY = 24  # one day is shown whole, so "at 2pm" can be checked against it
+MAX_RANGE_DAYS = 31
+LOOKAHEAD_DAYS = 14
+
+
+def find_slots(
+    tools, service: str, start_date: date, end_date: date | None, time_zone: str | None
+) -> ToolResult:
+    """Free starts of a service in a date range, spread over the days, with chips."""
+    svc = tools.service(service)
+    tz = time_zone or tools.visitor_tz
+    start_date, end_date = _slot_range(tools, start_date, end_date, tz)
+    slots = tools.bookings.free_slots(
+        tools.site_id, svc.slug, start_date, end_date, tz=tz, now=tools.now()
+    )
+    content: dict[str, Any] = {"service": svc.slug, "time_zone": tz}
+    limit = MAX_SLOTS_ONE_DAY if start_date == end_date else MAX_SLOTS
+    if not slots:
+        limit = MAX_SLOTS
+        content["message"] = f"No free times from {start_date} to {end_date}."
+        later_end = min(end_date + timedelta(days=LOOKAHEAD_DAYS), _horizon(tools))
+        if later_end > end_date:
+            slots = tools.bookings.free_slots(
+                tools.site_id,
+                svc.slug,
+                end_date + timedelta(days=1),
+                later_end,
+                tz=tz,
+                now=tools.now(),
+            )
+            if slots:
+                content["message"] += " These are the next free times after that."
+    picked = spread(slots, limit)
+    content["slots"] = [
+        {"start": cards.iso_utc(s.start), "label": cards.slot_label(s.start, tz)} for s in picked
+    ]
+    content["more_available"] = len(slots) > len(picked)
+    choices = [
+        Choice(
+            cards.slot_label(s.start, tz),
+            "reply",
+            f"Book {svc.name} on {cards.slot_phrase(s.start, tz)}",
+        )
+        for s in picked
+    ]
+    return ToolResult(content, choices=choices)
+
+
+def _slot_range(tools, start: date, end: date | None, tz: str) -> tuple[date, date]:
+    today = tools.now().astimezone(ZoneInfo(tz)).date()
+    end = end or start + timedelta(days=6)
+    if end < start:
+        raise InvalidBooking("end_date is before start_date.", field="end_date")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise InvalidBooking(f"Ask for at most {MAX_RANGE_DAYS} days.", field="end_date")
+    if end < today:
+        raise InvalidBooking(f"Those dates are in the past (today is {today}).", field="start_date")
+    horizon = _horizon(tools)
+    if start > horizon:
+        raise InvalidBooking(
+            f"Bookings open {tools.max_days_ahead} days ahead (until {horizon}).",
+            field="start_date",
+        )
+    return max(start, today), min(end, horizon)
+
+
+def _horizon(tools) -> date:
+    # The site's horizon in its own zone, plus a day so a visitor zone ahead of it fits.
+    site_today = tools.now().astimezone(ZoneInfo(tools.business_tz)).date()
+    return site_today + timedelta(days=tools.max_days_ahead + 1)
+
+
+def spread(slots: list, limit: int) -> list:
+    """At most `limit` slots spread over the days they fall on (evenly within each day)."""
+    by_day: dict[date, list] = defaultdict(list)
+    for slot in slots:
+        by_day[slot.start.date()].append(slot)
+    days = list(by_day.values())[:limit]
+    if not days:
+        return []
+    quota, extra = divmod(limit, len(days))
+    picked = []
+    for index, day in enumerate(days):
+        want = min(len(day), quota + (1 if index < extra else 0))
+        if want == 1:
+            picked.append(day[0])
+        elif want > 1:
+            picked.extend(day[round(i * (len(day) - 1) / (want - 1))] for i in range(want))
+    return picked
