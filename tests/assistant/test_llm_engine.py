@@ -580,7 +580,7 @@ def test_site_provider_settings_drive_a_real_request(fake):
     engine.respond(turn)
     body = fake.chat_requests[0]
     assert (body["model"], body["top_k"], body["temperature"]) == ("site-model", 20, 0.1)
-    assert body["messages"][0]["content"].endswith("Sign off as Pixel.")
+    assert "Business instructions:\nSign off as Pixel." in body["messages"][0]["content"]
     assert "evil" not in body
     assert fake.requests[0].headers["authorization"] == "Bearer not-needed"
     assert out.of("message")[-1][2] == "OK."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime, time
 
 from frontdesk.assistant.base import HistoryEntry
@@ -104,9 +105,18 @@ def test_rules_cover_the_safety_promises():
         assert phrase in text
 
 
-def test_business_additions_are_appended():
+def test_business_additions_are_included_before_the_rules():
     text = prompt(additions="Always answer in formal English.")
-    assert text.endswith("Business instructions:\nAlways answer in formal English.")
+    assert "Business instructions:\nAlways answer in formal English.\n\nRules:" in text
+
+
+def test_changing_parts_come_last_so_the_prefix_can_be_cached():
+    later = prompt(now=NOW.replace(minute=45), page={"url": "https://studio.test/b", "title": "B"})
+    earlier = prompt(page={"url": "https://studio.test/a", "title": "A"})
+    shared = len(os.path.commonprefix([earlier, later]))
+    rules_end = earlier.index("use request_human.") + len("use request_human.")
+    assert rules_end <= shared  # business facts and rules are all in the cacheable prefix
+    assert earlier.index("Now:") > rules_end
 
 
 def test_prompt_and_tool_schemas_fit_the_token_budget():

@@ -35,19 +35,21 @@ def system_prompt(
     """The system prompt for one turn: business facts, clocks, the visitor's page and the rules."""
     site_zone = _zone(getattr(site, "timezone", "UTC"))
     visitor_zone = _zone(visitor_tz)
+    extra = additions.strip()[:MAX_PROFILE_CHARS]
+    # Stable parts first, the ones that change per day / minute / page last: providers cache
+    # the longest identical prompt prefix, which makes repeated turns cheaper and faster.
     parts = [
         f"You are the website assistant of {site.name}. You answer questions about its services "
         "and help visitors book, reschedule or cancel consultations.",
         _profile(site),
         _services(site),
         _hours(site, site_zone),
+        f"Business instructions:\n{extra}" if extra else "",
+        RULES,
         _closures(site, now.astimezone(site_zone).date()),
         _clocks(now, site_zone, visitor_zone),
         _page(page),
-        RULES,
     ]
-    if additions.strip():
-        parts.append("Business instructions:\n" + additions.strip()[:MAX_PROFILE_CHARS])
     return "\n\n".join(part for part in parts if part)
 
 
