@@ -1,0 +1,173 @@
+"""The widget's protocol client against a scripted peer: rendering, acks, resends, sanitizing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.widget.helpers import HOST, wait_launcher, wait_state
+from tests.widget.hostserver import HostServer
+from tests.widget.scripted_peer import ScriptedPeer, message, welcome
+
+pytestmark = pytest.mark.browser
+
+LOG = "frontdesk-widget .fd-log"
+
+
+@pytest.fixture
+def peer():
+    scripted = ScriptedPeer()
+    server = LiveServer(scripted.app).start()
+    host = HostServer(server.url, "pk_scripted").start()
+    scripted.page_url = f"{host.url}/settings.html"
+    yield scripted
+    host.stop()
+    server.stop()
+
+
+def open_chat(page, peer, *frames) -> dict:
+    """Open the widget, answer its hello with `welcome` (or the given frames); the hello."""
+    page.goto(peer.page_url)
+    wait_launcher(page)
+    page.evaluate("Frontdesk.open()")
+    hello = peer.expect("hello")
+    peer.send(*(frames or (welcome(),)))
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-panel')?.dataset.connection === 'online'"
+    )
+    return hello
+
+
+def log_texts(page) -> list[str]:
+    return page.locator(f"{LOG} .fd-bubble").all_inner_texts()
+
+
+def send_text(page, text: str) -> None:
+    page.locator("frontdesk-widget .fd-input").fill(text)
+    page.keyboard.press("Enter")
+
+
+def test_hello_welcome_history_and_credentials_kept(page, peer):
+    hello = open_chat(
+        page,
+        peer,
+        welcome([message(1, "Earlier question", "visitor", id="x1"), message(2, "An answer")]),
+    )
+    assert hello["visitor"] is None and hello["conversation"] is None and hello["after"] == 0
+    assert hello["page"]["url"] == peer.page_url and hello["tz"] and hello["lang"]
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-log .fd-msg').length === 2")
+    assert log_texts(page) == ["Earlier question", "An answer"]
+    assert page.locator("frontdesk-widget .fd-title").inner_text() == "Scripted Studio"
+    assert page.locator("frontdesk-widget .fd-greeting").inner_text() == "Hi! How can we help?"
+    stored = json.loads(page.evaluate("localStorage.getItem('frontdesk:pk_scripted')"))
+    assert stored == {"open": True, "visitor": "v.signed", "conversation": "cv_1"}
+    page.reload()
+    wait_state(page, "open")  # it was open: reopens, and resumes the same conversation
+    hello = peer.expect("hello")
+    assert (hello["visitor"], hello["conversation"], hello["after"]) == ("v.signed", "cv_1", 0)
+
+
+def test_stream_is_hidden_from_the_live_region_until_the_final_message(page, peer):
+    open_chat(page, peer)
+    peer.send({"type": "typing"})
+    page.locator("frontdesk-widget .fd-typing").wait_for(state="visible")
+    peer.send({"type": "delta", "reply": "r1", "text": "Websites start "})
+    peer.send({"type": "delta", "reply": "r1", "text": "at AUD 4,800."})
+    stream = page.locator("frontdesk-widget .fd-streams")
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-streams').textContent === 'Websites start at AUD 4,800.'"
+    )
+    assert stream.get_attribute("aria-hidden") == "true"
+    assert page.locator(f"{LOG} .fd-msg").count() == 0
+    assert page.locator("frontdesk-widget .fd-typing").is_hidden()
+    final = message(1, "Websites start at AUD 4,800.", reply="r1")
+    final["html"] = "<p>Websites start at <strong>AUD 4,800</strong>.</p>"
+    peer.send(final)
+    page.locator(f"{LOG} strong").wait_for()
+    assert page.evaluate(f"{HOST}.shadowRoot.querySelector('.fd-streams').textContent") == ""
+    log = page.locator(LOG)
+    assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
+
+
+def test_duplicate_message_frames_render_once(page, peer):
+    open_chat(page, peer, welcome([message(1, "One")]))
+    peer.send(message(1, "One"), message(2, "Two"), message(2, "Two"), message(3, "Three"))
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-log .fd-msg').length >= 3")
+    assert log_texts(page) == ["One", "Two", "Three"]
+
+
+def test_visitor_message_is_shown_at_once_and_marked_sent_on_ack(page, peer):
+    open_chat(page, peer)
+    send_text(page, "Do you build online shops?")
+    sent = peer.expect("message")
+    assert sent["text"] == "Do you build online shops?" and 0 < len(sent["id"]) <= 64
+    item = page.locator(f"{LOG} .fd-visitor")
+    assert "fd-pending" in item.get_attribute("class")
+    peer.send({"type": "ack", "id": sent["id"], "seq": 1})
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-visitor .fd-state').textContent === 'Sent'"
+    )
+    peer.send(
+        message(1, "Do you build online shops?", "visitor", id=sent["id"]), message(2, "Yes.")
+    )
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-log .fd-msg').length === 2")
+    assert log_texts(page) == ["Do you build online shops?", "Yes."]
+
+
+def test_unacked_message_is_resent_once_after_reconnect(page, peer):
+    open_chat(page, peer, welcome([message(1, "Hello")]))
+    send_text(page, "First")
+    first = peer.expect("message")
+    peer.drop()  # the socket dies before the ack
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-panel').dataset.connection === 'reconnecting'"
+    )
+    assert page.locator("frontdesk-widget .fd-banner").is_visible()
+    hello = peer.expect("hello", timeout=20)
+    assert (hello["conversation"], hello["visitor"], hello["after"]) == ("cv_1", "v.signed", 1)
+    peer.send(welcome())
+    again = peer.expect("message")
+    assert (again["id"], again["text"]) == (first["id"], "First")
+    peer.send({"type": "ack", "id": first["id"], "seq": 2})
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-visitor .fd-state').textContent === 'Sent'"
+    )
+    assert page.locator("frontdesk-widget .fd-banner").is_hidden()
+    assert log_texts(page) == ["Hello", "First"]
+
+
+def test_message_stored_before_the_drop_is_not_resent(page, peer):
+    open_chat(page, peer)
+    send_text(page, "Stored but not acked")
+    first = peer.expect("message")
+    peer.drop()
+    peer.expect("hello", timeout=20)
+    echo = message(1, "Stored but not acked", "visitor", id=first["id"])
+    peer.send(welcome([echo, message(2, "Answer")]))
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-log .fd-msg').length === 2")
+    send_text(page, "Second")
+    assert peer.expect("message")["text"] == "Second"  # not the first one again
+    assert log_texts(page) == ["Stored but not acked", "Answer", "Second"]
+
+
+def test_error_for_a_message_marks_it_not_sent_with_a_retry(page, peer):
+    open_chat(page, peer)
+    send_text(page, "x" * 50)
+    sent = peer.expect("message")
+    peer.send({"type": "error", "code": "too_long", "message": "Too long.", "id": sent["id"]})
+    retry = page.locator(f"{LOG} .fd-failed button")
+    retry.wait_for()
+    assert retry.inner_text() == "Try again"
+    retry.click()
+    assert peer.expect("message")["text"] == "x" * 50
+
+
+def test_unknown_site_stops_reconnecting_and_says_so(page, peer):
+    open_chat(page, peer)
+    peer.send({"type": "error", "code": "unknown_site", "message": "unknown site"})
+    banner = page.locator("frontdesk-widget .fd-banner")
+    banner.wait_for(state="visible")
+    assert "not available" in banner.inner_text()
+    assert page.locator("frontdesk-widget .fd-retry").is_hidden()

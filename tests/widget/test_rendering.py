@@ -1,0 +1,156 @@
+"""What the panel draws from server frames: inert HTML, sources, chips, booking cards, unread
+badge, and two tabs sharing one conversation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.widget.helpers import HOST, wait_state
+from tests.widget.scripted_peer import message, welcome
+from tests.widget.test_protocol import LOG, open_chat, peer  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+
+HOSTILE_HTML = (
+    '<p>Hi <img src="/x.png" onerror="window.__pwned=1"> there</p>'
+    "<script>window.__pwned=2</script>"
+    '<p><a href="javascript:window.__pwned=3">js link</a> '
+    '<a href="https://example.com/ok" onclick="window.__pwned=4" style="color:red">good link</a> '
+    '<a href="JaVaScRiPt&#58;window.__pwned=5">encoded</a></p>'
+    '<iframe src="https://example.com"></iframe><style>*{display:none}</style>'
+    '<svg onload="window.__pwned=6"><circle r="5"/></svg>'
+    '<form action="https://evil.test"><input name="card"><button>Pay</button></form>'
+    '<p style="position:fixed;inset:0" class="x" id="y" onmouseover="window.__pwned=7">styled</p>'
+    '<details open ontoggle="window.__pwned=8"><summary>s</summary></details>'
+)
+
+
+def test_hostile_reply_html_renders_inert(page, peer):  # noqa: F811
+    open_chat(page, peer)
+    peer.send(message(1, "Hi there", html=HOSTILE_HTML))
+    bubble = page.locator(f"{LOG} .fd-bubble").first
+    bubble.wait_for()
+    report = page.evaluate(
+        f"""() => {{
+          const b = {HOST}.shadowRoot.querySelector('.fd-log .fd-bubble');
+          const all = [...b.querySelectorAll('*')];
+          return {{
+            tags: [...new Set(all.map(e => e.tagName))].sort(),
+            attrs: [...new Set(all.flatMap(e => [...e.attributes].map(a => a.name)))].sort(),
+            hrefs: [...b.querySelectorAll('a[href]')].map(a => a.href),
+            rel: [...b.querySelectorAll('a[href]')].map(a => a.rel),
+          }};
+        }}"""
+    )
+    assert report["tags"] == ["A", "P"]
+    assert report["attrs"] == ["href", "rel", "target"]
+    assert report["hrefs"] == ["https://example.com/ok"]
+    assert report["rel"] == ["noopener noreferrer nofollow"]
+    for link in page.locator(f"{LOG} .fd-bubble a").all():
+        if link.get_attribute("href") is None:
+            link.click()
+    page.locator(f"{LOG} .fd-bubble p").last.hover()
+    assert page.evaluate("window.__pwned") is None
+    assert "good link" in bubble.inner_text()
+
+
+def test_sources_chips_and_booking_cards(page, peer):  # noqa: F811
+    open_chat(page, peer)
+    page.evaluate("Frontdesk.on('booking', card => { window.lastBooking = card.type; })")
+    answer = message(
+        1,
+        "Here are the prices.",
+        sources=[
+            {"title": "Pricing", "url": "https://studio.test/#pricing"},
+            {"title": "Evil", "url": "javascript:alert(1)"},
+        ],
+        choices=[
+            {"label": "Book a consultation", "action": "reply", "value": "I'd like to book"},
+            {"label": "Talk to a person", "action": "reply", "value": "A person please"},
+        ],
+    )
+    peer.send(answer)
+    sources = page.locator(f"{LOG} .fd-sources a")
+    sources.first.wait_for()
+    assert sources.count() == 1
+    assert sources.first.get_attribute("href") == "https://studio.test/#pricing"
+    chips = page.locator("frontdesk-widget .fd-chip")
+    assert chips.all_inner_texts() == ["Book a consultation", "Talk to a person"]
+    chips.first.click()
+    action = peer.expect("action")
+    assert (action["name"], action["value"]) == ("reply", "I'd like to book")
+    assert page.locator("frontdesk-widget .fd-chips").is_hidden()
+    assert page.locator(f"{LOG} .fd-visitor .fd-bubble").inner_text() == "Book a consultation"
+
+    card = {
+        "type": "booking_proposal",
+        "proposal": "pr_1",
+        "service": "Website build consultation",
+        "visitor_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
+        "business_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "actions": [
+            {"label": "Confirm", "action": "confirm", "value": "pr_1"},
+            {"label": "Change", "action": "change", "value": "pr_1"},
+        ],
+    }
+    peer.send(
+        {"type": "ack", "id": action["id"], "seq": 2}, message(3, "Please confirm.", card=card)
+    )
+    proposal = page.locator(f"{LOG} .fd-card-booking_proposal")
+    proposal.wait_for()
+    assert "Ada Lovelace" in proposal.inner_text()
+    assert proposal.inner_text().count("Australia/Sydney") == 1  # same zone: shown once
+    proposal.get_by_role("button", name="Confirm").click()
+    confirm = peer.expect("action")
+    assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")
+    assert proposal.get_by_role("button", name="Change").is_disabled()
+
+    done = dict(card, type="booking_confirmed", booking="bk_1", actions=[])
+    done.update(ics_url="https://studio.test/b/tok.ics", manage_url="javascript:alert(1)")
+    peer.send({"type": "ack", "id": confirm["id"], "seq": 4}, message(5, "Booked!", card=done))
+    confirmed = page.locator(f"{LOG} .fd-card-booking_confirmed")
+    confirmed.wait_for()
+    calendar = confirmed.get_by_role("link", name="Add to calendar")
+    assert calendar.get_attribute("href") == "https://studio.test/b/tok.ics"
+    assert confirmed.get_by_role("link", name="Manage booking").count() == 0  # unsafe URL dropped
+    assert page.evaluate("window.lastBooking") == "booking_confirmed"
+
+
+def test_unread_badge_counts_replies_while_closed(page, peer):  # noqa: F811
+    open_chat(page, peer)
+    page.keyboard.press("Escape")
+    wait_state(page, "closed")
+    peer.send(message(1, "Are you still there?"), message(2, "We're here when you need us."))
+    badge = page.locator("frontdesk-widget .fd-badge")
+    badge.wait_for(state="visible")
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelector('.fd-badge').textContent === '2'")
+    launcher = page.locator("frontdesk-widget .fd-launcher")
+    assert launcher.get_attribute("aria-label") == "Chat with us, 2 unread messages"
+    launcher.click()
+    wait_state(page, "open")
+    assert badge.is_hidden()
+    assert launcher.get_attribute("aria-label") == "Chat with us"
+
+
+def test_a_second_tab_never_overwrites_the_conversation_of_the_first(context, peer):  # noqa: F811
+    first = context.new_page()
+    first.goto(peer.page_url)
+    first.evaluate("Frontdesk.open()")
+    assert peer.expect("hello")["conversation"] is None
+    # Before our welcome arrives, another tab of the same site stores its conversation.
+    second = context.new_page()
+    second.goto(peer.page_url.replace("settings.html", "queue.js"))  # same origin, no widget
+    stored = json.dumps({"visitor": "v.other", "conversation": "cv_other", "open": True})
+    second.evaluate("value => localStorage.setItem('frontdesk:pk_scripted', value)", stored)
+    hello = peer.expect("hello")  # the first tab joins the stored conversation
+    assert (hello["conversation"], hello["visitor"]) == ("cv_other", "v.other")
+    peer.send(welcome(conversation="cv_other", visitor="v.other"))
+    first.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-panel').dataset.connection === 'online'"
+    )
+    saved = json.loads(first.evaluate("localStorage.getItem('frontdesk:pk_scripted')"))
+    assert saved["conversation"] == "cv_other"
