@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from frontdesk.assistant.base import ToolResult, Turn
+from frontdesk.assistant.base import HistoryEntry, ToolResult, Turn
 from frontdesk.assistant.offline import OfflineEngine
-from frontdesk.db.models import Booking, Proposal, Service
+from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
 from tests.assistant.test_tools import (
     FREE_START,
     NOW,
@@ -69,7 +69,7 @@ class Chat:
         self.engine = OfflineEngine()
         self.last_out = RecordingOutput()
 
-    def say(self, text: str) -> dict[str, Any]:
+    def say(self, text: str, history: list[HistoryEntry] | None = None) -> dict[str, Any]:
         out = RecordingOutput()
         turn = Turn(
             site=self.site,
@@ -79,7 +79,7 @@ class Chat:
             page={},
             now=self.now,
             text=text,
-            history=[],
+            history=history or [],
             state=self.state,
             tools=self.tools,
             out=out,
@@ -364,3 +364,73 @@ def test_an_unknown_visitor_zone_falls_back_to_utc(db, site):
     assert chat.tools.visitor_tz == "UTC" and "(UTC)" in reply["text"]
     # Wed 2 Dec in UTC starts at 11:00 Sydney time (09:00 and 10:00 there are still 1 Dec UTC).
     assert labels(reply)[0] == "Wed 2 Dec 00:00"
+
+
+def test_chit_chat_is_not_sent_to_the_knowledge_base(db, chat):
+    reply = chat.say("ok")
+    assert "simple assistant" in reply["text"] and "Book a consultation" in labels(reply)
+    assert count(db, UnansweredQuestion) == 0
+
+
+def test_plain_cancel_and_yes_on_a_cancel_card(db, chat):
+    booking = book_directly(chat.tools, FREE_START)
+    card = chat.say("cancel")["card"]
+    assert card["type"] == "cancel_proposal" and card["booking"] == booking.public_id
+    nudge = chat.say("yes")
+    assert "press **Confirm**" in nudge["text"]
+    with db.session() as session:
+        assert session.get(Booking, booking.id).status == "confirmed"
+
+
+def confirm_entries(proposal_id: str, ok: bool) -> list[HistoryEntry]:
+    """What the chat session stores when the visitor presses Confirm on a card."""
+    call = {
+        "call_id": "act_1",
+        "name": "confirm",
+        "arguments": {"proposal": proposal_id},
+        "by": "visitor",
+    }
+    return [
+        HistoryEntry("tool_call", "confirm", call),
+        HistoryEntry("tool_result", "confirm", {"call_id": "act_1", "name": "confirm", "ok": ok}),
+    ]
+
+
+def propose_consultation(chat: Chat) -> dict[str, Any]:
+    times = chat.say("book a consultation next Tuesday afternoon")
+    chat.pick(times, "Tue 1 Dec 14:00")
+    chat.say("Ada Lovelace")
+    return chat.say("ada@example.com")["card"]
+
+
+def test_a_confirmed_card_ends_the_dialogue(db, chat):
+    card = propose_consultation(chat)
+    assert chat.tools.confirm(card["proposal"]).ok
+    before = chat.say("great")  # without the confirmation the engine nudges to the card
+    assert "press **Confirm**" in before["text"]
+    reply = chat.say("great", history=confirm_entries(card["proposal"], ok=True))
+    assert "Confirm" not in reply["text"] and chat.state == {}
+    assert count(db, Proposal) == 1  # no second proposal for the booked slot
+
+
+def test_a_failed_confirm_reopens_the_choice_of_time(db, chat):
+    card = propose_consultation(chat)
+    reply = chat.say("what now?", history=confirm_entries(card["proposal"], ok=False))
+    assert chat.state.get("step") == "time", (chat.state, reply)
+    assert "proposal" not in chat.state
+    assert reply["choices"]
+
+
+def test_an_unrelated_message_after_a_card_leaves_the_dialogue(db, site, chat):
+    add_knowledge(db, site, "Parking", "https://studio.test/visit", "Parking is free behind us.")
+    propose_consultation(chat)
+    reply = chat.say("is there parking?")
+    assert "Parking is free" in reply["text"] and "carry on" not in reply["text"]
+    assert chat.state == {}
+
+
+def test_a_new_time_after_a_card_makes_a_new_card(chat):
+    first = propose_consultation(chat)
+    second = chat.say("actually Wednesday at 9am")["card"]
+    assert second["proposal"] != first["proposal"]
+    assert second["visitor_time"] == "Wed 2 Dec 2026, 9:00–9:30 am (Asia/Tokyo)"

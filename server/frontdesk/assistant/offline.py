@@ -11,8 +11,9 @@ import logging
 import re
 
 from frontdesk.assistant import offline_booking as flows
+from frontdesk.assistant import offline_dates as dates
 from frontdesk.assistant import offline_intents as words
-from frontdesk.assistant.base import Turn
+from frontdesk.assistant.base import HistoryEntry, Turn
 from frontdesk.assistant.offline_flows import BOOK, HUMAN, MINE, Dialogue, Reply
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class OfflineEngine:
         """Answer one visitor turn; always ends with exactly one turn.out.message()."""
         turn.out.typing()
         try:
+            settle(turn.state, turn.history)
             reply = route(Dialogue(turn), " ".join((turn.text or "").split())[:2000])
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
@@ -53,30 +55,70 @@ def route(d: Dialogue, text: str) -> Reply:
         return flows.change(d)
     if kind == "human":
         return hand_over(d, text)
+    if flow and s.get("step") == "proposed":
+        if words.is_affirmation(text):
+            return Reply("Just press **Confirm** on the card above and it's done.")
+        if flow == "cancel" or not _adjusts(d, text):
+            s.clear()  # the card stays on screen; this message is about something else
+            flow = None
     if flow and words.is_abort(text) and kind not in ("cancel", "reschedule"):
         s.clear()
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
-    if kind == "cancel":
+    if kind == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
         return flows.start_cancel(d, text)
     if kind == "reschedule" and not (flow == "book" and not _about_existing(text)):
         return flows.start_reschedule(d, text)
     if kind == "list":
         return flows.list_bookings(d)
-    if (
-        flow in ("book", "reschedule")
-        and s.get("step") == "proposed"
-        and words.is_affirmation(text)
-    ):
-        return Reply("Just press **Confirm** on the card above and it's done.")
+    if kind == "book" and flow != "book":
+        return flows.start_booking(d, text)
     if flow == "book":
         return flows.continue_booking(d, text) or _aside(d, text)
     if flow == "reschedule":
         return flows.continue_reschedule(d, text)
     if flow == "cancel" and s.get("step") == "pick":
         return flows.start_cancel(d, text)
-    if kind == "book":
-        return flows.start_booking(d, text)
-    return small_talk(d, kind) or answer(d, text)
+    return small_talk(d, kind) or fallback(d, text)
+
+
+def settle(state: dict, history: list[HistoryEntry]) -> None:
+    """Close a dialogue whose card the visitor has since confirmed (the chat session commits it).
+
+    The visitor's Confirm is stored as a tool_call named "confirm" with the proposal id and its
+    outcome as the matching tool_result; a failed confirm (slot taken) reopens the time choice.
+    """
+    proposal = state.get("proposal")
+    if not proposal:
+        return
+    calls = {
+        entry.payload.get("call_id")
+        for entry in history
+        if entry.role == "tool_call"
+        and entry.payload.get("name") == "confirm"
+        and (entry.payload.get("arguments") or {}).get("proposal") == proposal
+    }
+    outcomes = [
+        bool(entry.payload.get("ok"))
+        for entry in history
+        if entry.role == "tool_result" and entry.payload.get("call_id") in calls
+    ]
+    if not outcomes:
+        return
+    if outcomes[-1] or state.get("flow") == "cancel":
+        state.clear()
+    else:
+        state.pop("proposal", None)
+        state.pop("start", None)
+        state["step"] = "time"
+
+
+def _adjusts(d: Dialogue, text: str) -> bool:
+    """True when a message after a card changes its details (a time, a day, a name, an e-mail)."""
+    return bool(
+        not dates.parse_when(text, d.now, d.tz).empty
+        or words.find_email(text)[1]
+        or words.NAME_PREFIX.search(text)
+    )
 
 
 def _about_existing(text: str) -> bool:
@@ -108,6 +150,18 @@ def small_talk(d: Dialogue, kind: str | None) -> Reply | None:
         d.state.clear()
         return Reply("Thanks for stopping by. Have a great day!")
     return None
+
+
+def fallback(d: Dialogue, text: str) -> Reply:
+    """Questions go to the knowledge base; anything else gets a plain "here's what I can do"."""
+    if words.is_question(text) or len(text.split()) >= 3:
+        return answer(d, text)
+    site = getattr(d.turn.site, "name", "") or "us"
+    return Reply(
+        f"I'm a simple assistant: I can answer questions about {site}, book, move or cancel a "
+        "consultation, or get you a person. What would you like?",
+        [BOOK, MINE, HUMAN],
+    )
 
 
 def hand_over(d: Dialogue, text: str) -> Reply:

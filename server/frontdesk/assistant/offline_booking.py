@@ -146,7 +146,11 @@ def continue_reschedule(d: Dialogue, text: str) -> Reply:
         s["step"], s["proposal"] = "proposed", result.card["proposal"]
         return Reply(CONFIRM_HINT.format(what="move your booking"), card=result.card)
     s.pop("start", None)
-    return Reply(result.content.get("error", "That didn't work."), result.choices or [HUMAN])
+    error = result.content.get("error", "That didn't work.")
+    offer = d.choose_time(verb="Move to") if result.content.get("field") == "start" else None
+    if offer is None:
+        return Reply(error, [HUMAN])
+    return Reply(f"{error}\n\n{offer.text}", offer.choices)
 
 
 def start_cancel(d: Dialogue, text: str) -> Reply:
