@@ -1,0 +1,86 @@
+"""The real Frontdesk server (`frontdesk serve`) in a child process that a test can kill -9
+and start again on the same port, over a demo database prepared in the test process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from frontdesk.db import Database
+from frontdesk.db.migrate import upgrade
+from tests.conftest import TEST_SECRET
+
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ChatServer:
+    """`python -m frontdesk.cli serve` on a fixed port, with the offline engine and no mail."""
+
+    def __init__(self, database_url: str, instance: Path) -> None:
+        self.database_url = database_url
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = instance / "server.log"
+
+    def prepare(self) -> Database:
+        """Migrate the database; the caller fills it (demo site, documents) before start()."""
+        self.instance.mkdir(parents=True, exist_ok=True)
+        database = Database(self.database_url)
+        upgrade(database)
+        return database
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "OPENAI_"))}
+        env.update(
+            FRONTDESK_DATABASE_URL=self.database_url,
+            FRONTDESK_INSTANCE_PATH=str(self.instance),
+            FRONTDESK_SECRET_KEY=TEST_SECRET,
+            FRONTDESK_PUBLIC_URL=self.url,
+            FRONTDESK_ENGINE="offline",
+            FRONTDESK_MAIL_WORKER="false",
+            FRONTDESK_PING_INTERVAL="5",
+        )
+        return env
+
+    def start(self) -> ChatServer:
+        """Start the server and wait until /healthz answers."""
+        command = [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(self.port)]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        self.kill()
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: sockets die mid-conversation, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
