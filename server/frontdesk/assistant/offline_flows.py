@@ -21,6 +21,7 @@ from frontdesk.assistant.cards import slot_label
 HUMAN = Choice("Talk to a person", "reply", "I'd like to talk to a person")
 BOOK = Choice("Book a consultation", "reply", "I'd like to book a consultation")
 MINE = Choice("My bookings", "reply", "Show my bookings")
+MAX_CHIPS = 12
 
 
 @dataclass
@@ -160,12 +161,12 @@ class Dialogue:
         if in_part:
             when = f"{part} " if part else ""
             text = f"Here are the free {when}times on {dates.day_label(day)} ({self.tz}):"
-            return Reply(f"{intro} {text}".strip(), [c for _, c in in_part])
+            return Reply(f"{intro} {text}".strip(), thin([c for _, c in in_part]))
         if on_day:
             text = (
                 f"Nothing's free that {part}, but these times are free on {dates.day_label(day)}:"
             )
-            return Reply(f"{intro} {text}".strip(), [c for _, c in on_day])
+            return Reply(f"{intro} {text}".strip(), thin([c for _, c in on_day]))
         text = f"Nothing's free on {dates.day_label(day)}. The next free times are:"
         return Reply(f"{intro} {text}".strip(), [c for _, c in local])
 
@@ -191,6 +192,13 @@ class Dialogue:
             f"Which booking would you like to {verb.lower()}?",
             [booking_choice(b, verb, self.tz) for b in upcoming[:6]],
         )
+
+
+def thin(choices: list[Choice], limit: int = MAX_CHIPS) -> list[Choice]:
+    """At most `limit` chips, evenly spread (a whole day has too many times to show them all)."""
+    if len(choices) <= limit:
+        return choices
+    return [choices[round(i * (len(choices) - 1) / (limit - 1))] for i in range(limit)]
 
 
 def booking_choice(booking: dict[str, Any], verb: str, tz: str) -> Choice:
