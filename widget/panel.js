@@ -556,6 +556,7 @@
       (frame.messages || []).forEach(function (message) {
         onMessage(message, true);
       });
+      scrollToEnd(true);
       state.outbox.forEach(transmit);
       clearInterval(pingTimer);
       pingTimer = setInterval(function () {

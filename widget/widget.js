@@ -35,7 +35,6 @@
   customElements.define(TAG, class extends HTMLElement {});
   var host = d.createElement(TAG);
   host.setAttribute("state", "closed");
-  host.style.setProperty("z-index", String(settings.zIndex), "important");
   var root = host.attachShadow({ mode: "open" });
   var frame = d.createElement("div");
   frame.className = "fd-root fd-" + settings.position;
@@ -54,7 +53,10 @@
   frame.appendChild(launcher);
   root.appendChild(frame);
   addSheet(
-    ":host{all:initial!important;position:fixed!important;display:block!important;direction:ltr}" +
+    // Important rules inside a shadow root beat the page's, so `all` must not reset z-index.
+    ":host{all:initial!important;position:fixed!important;display:block!important;z-index:" +
+      settings.zIndex +
+      "!important;direction:ltr}" +
       "*,*::before,*::after{box-sizing:border-box}[hidden]{display:none!important}" +
       ".fd-root{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1f24}" +
       ".fd-launcher{position:fixed;bottom:20px;right:20px;display:flex;align-items:center;gap:8px;" +

@@ -11,13 +11,13 @@ def widget_state(page) -> str | None:
 
 
 def wait_state(page, state: str) -> None:
-    """Wait until the widget reaches `state`."""
-    page.wait_for_function(f"{HOST} && {HOST}.getAttribute('state') === {state!r}")
+    """Wait until the widget reaches `state` (selector polling: works under a strict CSP)."""
+    page.locator(f"frontdesk-widget[state={state}]").wait_for(state="attached")
 
 
 def wait_launcher(page) -> None:
     """Wait until the loader has drawn the launcher."""
-    page.wait_for_function(f"{HOST} && {HOST}.shadowRoot.querySelector('.fd-launcher')")
+    page.locator("frontdesk-widget .fd-launcher").wait_for()
 
 
 def focused_class(page) -> str | None:

@@ -87,6 +87,11 @@ def test_hostile_css_and_rtl_page_looks_the_same_as_a_plain_page(page, host):
     assert hostile["head"] == {"display": "flex", "direction": "ltr"}
     assert hostile["launcher"]["x"] > 1000  # still bottom-right on an RTL page
     assert page.locator("frontdesk-widget .fd-panel").is_visible()
+    # The panel's header is painted above the page's fixed, high z-index header.
+    top = hostile["panel"]
+    assert page.evaluate(
+        f"document.elementFromPoint({top['x'] + 20}, {top['y'] + 20}).tagName"
+    ) == ("FRONTDESK-WIDGET")
 
 
 def test_strict_csp_page_runs_the_widget_without_violations(page, host):
