@@ -191,8 +191,16 @@
       form.append(label, input, sendBtn);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (sendText(input.value)) input.value = "";
+        if (sendText(input.value)) {
+          input.value = "";
+          input.style.height = "";
+        }
         input.focus();
+      });
+      input.addEventListener("input", function () {
+        // Grow with the text up to the CSS max-height (CSSOM styles are allowed under CSP).
+        input.style.height = "auto";
+        input.style.height = input.scrollHeight + 2 + "px";
       });
       input.addEventListener("keydown", function (event) {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

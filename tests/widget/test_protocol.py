@@ -171,3 +171,18 @@ def test_unknown_site_stops_reconnecting_and_says_so(page, peer):
     banner.wait_for(state="visible")
     assert "not available" in banner.inner_text()
     assert page.locator("frontdesk-widget .fd-retry").is_hidden()
+
+
+def test_send_from_the_page_api_opens_the_panel_and_sends(page, peer):
+    page.goto(peer.page_url)
+    wait_launcher(page)
+    page.evaluate("Frontdesk.on('message', f => { window.seen = (window.seen || 0) + 1; })")
+    page.evaluate("Frontdesk.send('Sent by the page')")
+    wait_state(page, "open")
+    peer.expect("hello")
+    peer.send(welcome())
+    sent = peer.expect("message")
+    assert sent["text"] == "Sent by the page"
+    peer.send({"type": "ack", "id": sent["id"], "seq": 1}, message(2, "Got it."))
+    page.wait_for_function("window.seen === 1")
+    assert log_texts(page) == ["Sent by the page", "Got it."]
