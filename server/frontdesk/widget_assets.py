@@ -116,7 +116,7 @@ def asset_response(asset: Asset) -> Response:
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(etag)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # proxies may weaken our ETag
         response.status_code = 304
         return response
     body = asset.encoded[encoding] if encoding else asset.body

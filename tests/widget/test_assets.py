@@ -132,3 +132,25 @@ def test_assets_are_rebuilt_from_the_folder_given(tmp_path):
     digest = hashlib.sha256(b"/* v2 */").hexdigest()[:12]
     assert f"panel.{digest}.js" in body
     assert app.test_client().get(f"/widget/panel.{digest}.js").text == "/* v2 */"
+
+
+def test_weak_and_star_validators_also_revalidate(client):
+    etag = client.get("/widget.js").headers["ETag"]
+    for header in (f"W/{etag}", "*", f'"other", {etag}'):
+        assert client.get("/widget.js", headers={"If-None-Match": header}).status_code == 304
+
+
+def test_full_app_serves_hashed_files_through_this_blueprint(sqlite_url, tmp_path):
+    from frontdesk import create_app
+    from tests.conftest import app_config
+
+    app = create_app(app_config(sqlite_url, tmp_path))
+    if "widget_loader" not in app.view_functions:  # until create_app registers the blueprint
+        widget_assets.init_app(app)
+    client = app.test_client()
+    js, css = panel_names(client.get("/widget.js").text)
+    for name in (js, css):
+        response = client.get(f"/widget/{name}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    app.extensions["frontdesk.db"].dispose()
