@@ -56,7 +56,10 @@ class ChatClient:
         """The next frame other than ping (answered with pong); raises on timeout."""
         self.conn.settimeout(timeout or self.timeout)
         while True:
-            frame = json.loads(self.conn.recv())
+            raw = self.conn.recv()
+            if not raw:  # websocket-client returns "" for a close frame
+                raise ConnectionError("the server closed the socket")
+            frame = json.loads(raw)
             self.received.append(frame)
             if frame.get("type") == "ping":
                 self.send({"type": "pong"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import struct
 import threading
 import time
 from html import escape
@@ -11,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from simple_websocket import ConnectionClosed
+from wsproto.events import TextMessage
 
 from frontdesk.assistant import moderation
 from frontdesk.chat import session as store
@@ -32,6 +35,7 @@ from frontdesk.db.types import utcnow
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
+SEND_TIMEOUT_SECONDS = 10  # a client that stops reading must not block publishers for long
 MAX_RATE_VIOLATIONS = 10  # refused frames in a row before the socket is closed
 
 
@@ -58,6 +62,7 @@ class ChatConnection:
         self._welcomed = False
         self._held: list[dict[str, Any]] = []  # hub frames that arrived before `welcome`
         self.closed = False
+        _limit_send_time(ws)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -67,9 +72,11 @@ class ChatConnection:
             if self.closed:
                 return
             try:
-                self.ws.send(encode(frame))
+                _send_text(self.ws, encode(frame))
             except (ConnectionClosed, OSError):
+                # Timed out or broken mid-frame: the stream is unusable, drop the connection.
                 self.closed = True
+                _abort(self.ws)
 
     def deliver(self, frame: dict[str, Any]) -> None:
         """Hub callback: frames published for the conversation (held until `welcome` is out)."""
@@ -219,10 +226,10 @@ class ChatConnection:
         elif name == "confirm":
             self._confirm(action_id, value)
         else:
-            entry, _created = staffing.request_human(
-                self.app, self.conversation, action_id=action_id, is_open=self._is_open()
-            )
-            self.send({"type": "ack", "id": action_id, "seq": entry.seq})
+            staffing.request_human(
+                self.app, self.conversation, action_id=action_id, is_open=self._is_open(),
+                ack=lambda entry: self.send({"type": "ack", "id": action_id, "seq": entry.seq}),
+            )  # fmt: skip
 
     def _confirm(self, action_id: str, proposal_id: str) -> None:
         conversation = self.conversation
@@ -238,3 +245,33 @@ class ChatConnection:
                 conversation.id,
                 lambda: turns.confirm(self.app, conversation.id, proposal_id, action_id),
             )
+
+
+def _limit_send_time(ws: Any) -> None:
+    """Make blocking sends give up after SEND_TIMEOUT_SECONDS (receives are unaffected)."""
+    sock = getattr(ws, "sock", None)
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT_SECONDS, 0)
+        )
+
+
+def _send_text(ws: Any, text: str) -> None:
+    """Send a text frame with sendall, so a send timeout raises instead of half-sending.
+
+    simple_websocket's own send() uses socket.send(), which with SO_SNDTIMEO could write part
+    of a frame and report nothing; sendall() either writes all of it or raises.
+    """
+    if not ws.connected:
+        raise ConnectionClosed(ws.close_reason, ws.close_message)
+    ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
+
+
+def _abort(ws: Any) -> None:
+    """Shut the TCP connection down so the reader thread and the receive loop end."""
+    sock = getattr(ws, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -83,11 +83,11 @@ class ChatOutput:
         """Persist a tool call (by the assistant, or the visitor pressing a card button)."""
         payload = {"call_id": call_id, "name": name, "arguments": _bounded(arguments), "by": by}
 
-        def audit_call(session, row) -> None:
+        def audit_call(session, entry) -> None:
             audit.record(
                 session,
                 site_id=self.site_id,
-                actor=audit.Actor(by, conversation_id=self.conversation_id, message_id=row.id),
+                actor=audit.Actor(by, conversation_id=self.conversation_id, message_id=entry.id),
                 action=f"transcript.tool_call.{name}"[:64],
                 subject_type="conversation",
                 subject_id=str(self.conversation_id),

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -101,6 +102,31 @@ def load_site_by_id(db: Database, site_id: int) -> Site | None:
         ).one_or_none()
 
 
+_site_cache: dict[tuple[str, int], tuple[float, Site]] = {}
+_site_cache_lock = threading.Lock()
+SITE_CACHE_SECONDS = 5.0
+
+
+def cached_site(db: Database, site_id: int) -> Site | None:
+    """load_site_by_id, reused for a few seconds: assistant turns read the site on every turn.
+
+    Settings changed on the dashboard therefore reach running chats within SITE_CACHE_SECONDS.
+    The cached object is detached and shared between threads: treat it as read-only.
+    """
+    key, now = (db.url, site_id), time.monotonic()
+    with _site_cache_lock:
+        hit = _site_cache.get(key)
+    if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
+        return hit[1]
+    site = load_site_by_id(db, site_id)
+    if site is not None:
+        with _site_cache_lock:
+            if len(_site_cache) > 10000:  # bounded: many sites or databases (tests)
+                _site_cache.clear()
+            _site_cache[key] = (now, site)
+    return site
+
+
 def new_public_id() -> str:
     """A conversation's public id (what the widget and dashboard see)."""
     return "c_" + secrets.token_urlsafe(15)
@@ -114,7 +140,7 @@ def open_conversation(
     A conversation id belonging to another visitor or site is treated as unknown: a new
     conversation starts and nothing about the other one is revealed.
     """
-    with db.transaction() as session:
+    with db.write_transaction() as session:  # read-then-write: take the write lock up front
         conversation = None
         if public_id:
             conversation = session.scalars(
@@ -168,7 +194,7 @@ def append(
     payload: dict[str, Any] | None = None,
     client_id: str | None = None,
     flagged: bool = False,
-    also: Callable[[Session, Message], None] | None = None,
+    also: Callable[[Session, Entry], None] | None = None,
 ) -> tuple[Entry, bool]:
     """Store an entry with the next seq; (entry, created). A repeated client_id returns the
     original entry with created=False and stores nothing. `also` runs in the same transaction."""
@@ -186,14 +212,17 @@ def append(
 
 
 def _append_once(db, conversation_id, role, text, html, payload, client_id, flagged, also):
+    # Core statements, not ORM units of work: this is the hot path of every chat message.
+    conversations, messages = Conversation.__table__, Message.__table__
+    now = utcnow()
     with db.write_transaction() as session:
         # Lock the conversation row first: a concurrent writer with the same client_id waits
         # here, then (READ COMMITTED) sees the committed duplicate below.
         seq = session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(last_seq=Conversation.last_seq + 1, updated_at=utcnow())
-            .returning(Conversation.last_seq)
+            update(conversations)
+            .where(conversations.c.id == conversation_id)
+            .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
+            .returning(conversations.c.last_seq)
         ).scalar_one()
         if client_id is not None:
             existing = session.scalars(
@@ -203,15 +232,18 @@ def _append_once(db, conversation_id, role, text, html, payload, client_id, flag
             ).one_or_none()
             if existing is not None:
                 raise _Duplicate(Entry.of(existing))  # rolls the seq bump back
-        row = Message(
-            conversation_id=conversation_id, seq=seq, role=role, client_id=client_id,
-            text=text, html=html, payload=payload or {}, flagged=flagged, created_at=utcnow(),
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
+        values = {
+            "conversation_id": conversation_id, "seq": seq, "role": role, "client_id": client_id,
+            "text": text, "html": html, "payload": payload or {}, "flagged": flagged,
+            "created_at": now,
+        }  # fmt: skip
+        message_id = session.execute(
+            insert(messages).values(**values).returning(messages.c.id)
+        ).scalar_one()
+        entry = Entry(id=message_id, **values)
         if also is not None:
-            also(session, row)
-        return Entry.of(row), True
+            also(session, entry)
+        return entry, True
 
 
 def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]:
@@ -230,12 +262,22 @@ def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]
         return [Entry.of(row) for row in reversed(rows)]
 
 
-def history(db: Database, conversation_id: int, before_seq: int) -> list[HistoryEntry]:
-    """The last HISTORY_LIMIT entries before `before_seq`, oldest first, for the engines."""
+def history(db: Database, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
+    """The last HISTORY_LIMIT entries the engine should see for the visitor entry `current_seq`.
+
+    Everything stored so far except that entry itself and visitor messages that came after it
+    (they get their own turns). Answers to earlier messages may have a higher seq than the
+    current message when the visitor wrote during a turn; they are history all the same.
+    """
+    later_visitor = (Message.seq > current_seq) & (Message.role == "visitor")
     with db.session() as session:
         rows = session.execute(
             select(Message.role, Message.text, Message.payload)
-            .where(Message.conversation_id == conversation_id, Message.seq < before_seq)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.seq != current_seq,
+                ~later_visitor,
+            )
             .order_by(Message.seq.desc())
             .limit(HISTORY_LIMIT)
         ).all()

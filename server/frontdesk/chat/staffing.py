@@ -5,6 +5,7 @@ Used by the chat socket (visitor presses "Talk to a person") and by the staff da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -66,9 +67,9 @@ def set_status(app: Flask, conversation_public_id: str, status: str, actor: Any 
             subject_type="conversation", subject_id=conversation.public_id,
             data={"from": previous, "to": status},
         )  # fmt: skip
+    announce_status(app, conversation, status)
     name = getattr(actor, "name", "") or "Someone"
     _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
-    announce_status(app, conversation, status)
     return previous
 
 
@@ -91,11 +92,17 @@ def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any,
 
 
 def request_human(
-    app: Flask, conversation: Any, *, action_id: str, is_open: bool | None
-) -> tuple[store.Entry, bool]:
+    app: Flask,
+    conversation: Any,
+    *,
+    action_id: str,
+    is_open: bool | None,
+    ack: Callable[[store.Entry], None],
+) -> None:
     """The visitor asked for a person: note it in the chat, flag the conversation for staff.
 
-    Idempotent per action id: returns (the system entry, whether it was new).
+    Idempotent per action id; `ack(entry)` is called once the note is stored, before anything
+    is published (the visitor's socket gets its ack first).
     """
     db = app.extensions["frontdesk.db"]
     text = STATUS_TEXT["needs_human"] + (CLOSED_NOTE if is_open is False else "")
@@ -104,19 +111,21 @@ def request_human(
             db, conversation.id, "system", text, html=render_markdown(text), client_id=action_id,
             payload={"action": "human"},
         )  # fmt: skip
+        ack(entry)
         if created:
             hub_for(app).publish(conversation.id, message_frame(entry))
-    if created:
-        current = store.get_conversation(db, conversation.id)
-        if current.status == "bot":
-            store.set_status(db, conversation.id, "needs_human")
-            with db.transaction() as session:
-                audit.record(
-                    session, site_id=conversation.site_id,
-                    actor=audit.Actor("visitor", id=conversation.visitor_id,
-                                      conversation_id=conversation.id),
-                    action="conversation.needs_human", subject_type="conversation",
-                    subject_id=conversation.public_id, data={"reason": "visitor asked"},
-                )  # fmt: skip
-            announce_status(app, current, "needs_human")
-    return entry, created
+    if not created:
+        return
+    current = store.get_conversation(db, conversation.id)
+    if current.status != "bot":
+        return
+    store.set_status(db, conversation.id, "needs_human")
+    with db.transaction() as session:
+        audit.record(
+            session, site_id=conversation.site_id,
+            actor=audit.Actor("visitor", id=conversation.visitor_id,
+                              conversation_id=conversation.id),
+            action="conversation.needs_human", subject_type="conversation",
+            subject_id=conversation.public_id, data={"reason": "visitor asked"},
+        )  # fmt: skip
+    announce_status(app, current, "needs_human")

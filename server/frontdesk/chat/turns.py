@@ -55,7 +55,7 @@ class Context:
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
         self.conversation = store.get_conversation(self.db, conversation_id)
-        self.site = store.load_site_by_id(self.db, self.conversation.site_id)
+        self.site = store.cached_site(self.db, self.conversation.site_id)
         self.out = ChatOutput(
             self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
         )
@@ -84,6 +84,20 @@ class Context:
 def answer(job: Job) -> None:
     """Moderate the visitor's message, then let the engine answer it (unless staff handle it)."""
     ctx = Context(job.app, job.conversation_id)
+    try:
+        _answer(ctx, job)
+    except Exception:
+        log.exception("chat turn failed in conversation %s", ctx.conversation.public_id)
+        _apologise(ctx)
+
+
+def _apologise(ctx: Context) -> None:
+    """Tell the visitor the turn failed; the socket stays open."""
+    ctx.out.post("system", APOLOGY)
+    ctx.out.error("internal", "the assistant failed to answer")
+
+
+def _answer(ctx: Context, job: Job) -> None:
     verdict = _moderate(ctx, job.text)
     if verdict.flagged:
         _flagged(ctx, job, verdict)
@@ -156,8 +170,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         engine.respond(turn)
     except Exception:
         log.exception("assistant engine failed in conversation %s", conversation.public_id)
-        ctx.out.post("system", APOLOGY)
-        ctx.out.error("internal", "the assistant failed to answer")
+        _apologise(ctx)
     else:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
@@ -186,9 +199,13 @@ def announce_status(app: Flask, conversation: Any, status: str) -> None:
 def confirm(app: Flask, conversation_id: int, proposal_id: str, action_id: str) -> None:
     """The visitor pressed Confirm (already stored as a tool_call): commit, show the card."""
     ctx = Context(app, conversation_id)
-    result = ctx.tools().confirm(proposal_id)
-    ctx.out.record_result(action_id, "confirm", result)
-    ctx.out.message(_result_text(result), card=result.card, choices=result.choices)
+    try:
+        result = ctx.tools().confirm(proposal_id)
+        ctx.out.record_result(action_id, "confirm", result)
+        ctx.out.message(_result_text(result), card=result.card, choices=result.choices)
+    except Exception:
+        log.exception("confirm failed in conversation %s", ctx.conversation.public_id)
+        _apologise(ctx)
 
 
 def _result_text(result: Any) -> str:

@@ -1,0 +1,380 @@
+"""Chat socket benchmark: reply latency under load vs a bare echo socket, and socket capacity.
+
+Run: .venv/bin/python bench/chat.py [--levels 1,50,200] [--duration 30] [--sockets 5000]
+
+Three separate processes: this load generator, the server under test (werkzeug threaded
+server, one thread per socket plus simple-websocket's reader thread), and an instant fake
+OpenAI-compatible provider (tests/fake_llm.py FakeLLM). Figures printed:
+
+1. Visitor `message` sent -> first `delta` of the reply received (LLM engine, instant fake
+   provider, SQLite), p50/p99 at 1, 50 and 200 concurrent chats, each sending a message every
+   2 s (open loop: sends follow the clock, not the replies).
+2. The same load against a bare flask-sock echo socket (send -> echo received), and the ratio.
+3. How many idle chat sockets (after hello/welcome) one server process holds, and the server's
+   resident memory per socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import heapq
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
+
+ORIGIN = "http://127.0.0.1"
+INTERVAL = 2.0
+THREAD_STACK = 512 * 1024  # server threads; the default 8 MiB only costs address space
+
+
+def raise_fd_limit() -> int:
+    """Raise the open-files soft limit to the hard limit; returns the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# -- the server processes ------------------------------------------------------------------------
+
+
+def serve_llm() -> None:
+    """Child process: the instant fake provider."""
+    from tests.fake_llm import FakeLLM
+
+    fake = FakeLLM().start()
+    print("READY", fake.base_url, flush=True)
+    threading.Event().wait()
+
+
+def serve_echo() -> None:
+    """Child process: a bare flask-sock echo socket on the same kind of server."""
+    import logging
+
+    from flask import Flask
+    from flask_sock import Sock
+    from werkzeug.serving import make_server
+
+    raise_fd_limit()
+    threading.stack_size(THREAD_STACK)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = Flask("echo")
+    sock = Sock(app)
+
+    @sock.route("/echo")
+    def echo(ws):
+        while True:
+            ws.send(ws.receive())
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print("READY", server.server_port, flush=True)
+    server.serve_forever()
+
+
+def serve_chat(llm_url: str, workdir: str) -> None:
+    """Child process: the Frontdesk app on a fresh SQLite database with one site."""
+    import logging
+
+    import openai
+    from tests.factories import make_site
+    from werkzeug.serving import make_server
+
+    from frontdesk import create_app
+    from frontdesk.db import Database
+    from frontdesk.db.migrate import upgrade
+
+    raise_fd_limit()
+    threading.stack_size(THREAD_STACK)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    url = f"sqlite:///{workdir}/bench.sqlite3"
+    database = Database(url)
+    upgrade(database)
+    site = make_site(database, origins=(ORIGIN,))
+    database.dispose()
+    config = {
+        "DATABASE_URL": url, "INSTANCE_PATH": workdir, "SECRET_KEY": "bench-secret",
+        "MAIL_WORKER": False, "ENGINE": "llm", "FRAMES_PER_MINUTE": 100000,
+        "FRAMES_PER_MINUTE_PER_IP": 10**9, "CONNECTIONS_PER_IP": 10**6,
+        "MAX_TURNS_PER_CONVERSATION": 10**6, "DAILY_TOKEN_BUDGET": 0,
+        "PING_INTERVAL": 600.0,
+    }  # fmt: skip
+    client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
+    app = create_app(config, llm_client=client)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print("READY", server.server_port, site.public_key, flush=True)
+    server.serve_forever()
+
+
+def spawn(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    """Start this script in a child role; returns the process and its READY line's words."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    line = process.stdout.readline().split()
+    if not line or line[0] != "READY":
+        process.kill()
+        raise RuntimeError(f"child {args} failed to start")
+    return process, line[1:]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def thread_count(pid: int) -> int:
+    """Threads of a process."""
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+# -- the load generator ----------------------------------------------------------------------------
+
+
+class Probe:
+    """One chat or echo socket: a reader thread timestamps replies to our sends.
+
+    Chat sockets record three latencies per message: `ack` (stored), `typing` (the turn has
+    started on a worker) and `delta` (first piece of the answer, the headline figure).
+    """
+
+    def __init__(self, url: str, *, chat: bool) -> None:
+        import websocket
+
+        self.chat = chat
+        self.conn = websocket.create_connection(
+            url, origin=ORIGIN, timeout=60, enable_multithread=True
+        )
+        self.pending: dict[str, deque[float]] = {
+            "ack": deque(),
+            "typing": deque(),
+            "delta": deque(),
+        }
+        self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
+        self.seen_replies: set[str] = set()
+        self.lock = threading.Lock()
+        if chat:
+            self.conn.send(json.dumps({"type": "hello", "tz": "UTC"}))
+            while json.loads(self.conn.recv())["type"] != "welcome":
+                pass
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def reset(self) -> None:
+        """Forget warm-up samples."""
+        with self.lock:
+            for key in self.pending:
+                self.pending[key].clear()
+                self.latencies[key].clear()
+
+    def send(self) -> None:
+        """Send one visitor message (or echo payload) and note the time."""
+        payload = {"type": "message", "id": uuid.uuid4().hex, "text": "What do you offer?"}
+        with self.lock:
+            now = time.perf_counter()
+            for queue in self.pending.values():
+                queue.append(now)
+        self.conn.send(json.dumps(payload))
+
+    def _kind(self, raw: str) -> str | None:
+        if not self.chat:
+            return "delta"  # the echo is the whole answer
+        frame = json.loads(raw)
+        kind = frame.get("type")
+        if kind == "delta":
+            if frame["reply"] in self.seen_replies:
+                return None
+            self.seen_replies.add(frame["reply"])
+        return kind if kind in self.pending else None
+
+    def _read(self) -> None:
+        while True:
+            try:
+                raw = self.conn.recv()
+            except Exception:
+                return
+            if not raw:
+                return
+            now = time.perf_counter()
+            kind = self._kind(raw)
+            if kind is None:
+                continue
+            with self.lock:
+                if self.pending[kind]:
+                    self.latencies[kind].append(now - self.pending[kind].popleft())
+
+    def close(self) -> None:
+        """Close the socket."""
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def run_load(url: str, *, chats: int, duration: float, chat: bool) -> dict[str, list[float]]:
+    """Open loop: every socket sends every INTERVAL seconds (random phase) for `duration`."""
+    probes = [Probe(url, chat=chat) for _ in range(chats)]
+    for probe in probes[:1]:  # warm the path (connection pools, imports) outside the figures
+        probe.send()
+    time.sleep(1.0)
+    for probe in probes:
+        probe.reset()
+    start = time.perf_counter() + 0.2
+    schedule = [(start + random.random() * INTERVAL, index) for index in range(chats)]
+    heapq.heapify(schedule)
+    end = start + duration
+    while schedule:
+        due, index = heapq.heappop(schedule)
+        if due >= end:
+            continue
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        probes[index].send()
+        heapq.heappush(schedule, (due + INTERVAL, index))
+    time.sleep(3.0)  # let the last replies arrive
+    latencies = {
+        kind: [value for probe in probes for value in probe.latencies[kind]]
+        for kind in ("ack", "typing", "delta")
+    }
+    unanswered = sum(len(probe.pending["delta"]) for probe in probes)
+    for probe in probes:
+        probe.close()
+    if unanswered:
+        print(f"    ({unanswered} sends without a reply within 3 s of the end)")
+    return latencies
+
+
+def describe(latencies: list[float]) -> str:
+    """'p50 1.23 ms  p99 4.56 ms  (n=...)'."""
+    if not latencies:
+        return "no samples"
+    p50 = percentile(latencies, 0.50) * 1000
+    p99 = percentile(latencies, 0.99) * 1000
+    return f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   (n={len(latencies)})"
+
+
+def latency_section(chat_url: str, echo_url: str, levels: list[int], duration: float) -> None:
+    """Print chat vs echo latency at each concurrency level."""
+    print("\nLatency: visitor message -> first delta (chat) vs send -> echo (bare flask-sock)")
+    print("(chat also: -> ack = stored; -> typing = the turn started on a worker)")
+    for chats in levels:
+        chat_lat = run_load(chat_url, chats=chats, duration=duration, chat=True)
+        echo_lat = run_load(echo_url, chats=chats, duration=duration, chat=False)["delta"]
+        delta = chat_lat["delta"]
+        print(f"  {chats:4d} chats  first delta: {describe(delta)}")
+        print(f"  {'':4s}        ack:         {describe(chat_lat['ack'])}")
+        print(f"  {'':4s}        typing:      {describe(chat_lat['typing'])}")
+        print(f"  {'':4s}        echo:        {describe(echo_lat)}")
+        if delta and echo_lat:
+            ratio50 = percentile(delta, 0.5) / percentile(echo_lat, 0.5)
+            ratio99 = percentile(delta, 0.99) / percentile(echo_lat, 0.99)
+            print(f"  {'':4s}        ratio delta/echo: p50 {ratio50:.1f}x   p99 {ratio99:.1f}x")
+
+
+def capacity_section(chat_url: str, server_pid: int, target: int) -> None:
+    """Open idle chat sockets (hello done) until `target` or failure; print memory per socket."""
+    import websocket
+
+    print(f"\nCapacity: idle chat sockets held by one server process (target {target})")
+    warm = [websocket.create_connection(chat_url, origin=ORIGIN, timeout=60) for _ in range(20)]
+    for conn in warm:
+        conn.send(json.dumps({"type": "hello"}))
+        conn.recv()
+    time.sleep(1.0)
+    base_rss, base_threads = rss_kib(server_pid), thread_count(server_pid)
+    sockets = []
+    started = time.perf_counter()
+    error = ""
+    try:
+        while len(sockets) < target:
+            conn = websocket.create_connection(chat_url, origin=ORIGIN, timeout=120)
+            conn.send(json.dumps({"type": "hello"}))
+            conn.recv()
+            sockets.append(conn)
+            if len(sockets) % 1000 == 0:
+                print(f"    {len(sockets)} open, server RSS {rss_kib(server_pid) / 1024:.0f} MiB")
+    except Exception as exc:  # report how far we got
+        error = f"{type(exc).__name__}: {exc}"
+    elapsed = time.perf_counter() - started
+    time.sleep(2.0)
+    opened = len(sockets)
+    grown = rss_kib(server_pid) - base_rss
+    threads = thread_count(server_pid) - base_threads
+    print(
+        f"  opened {opened} sockets in {elapsed:.1f} s" + (f" (stopped: {error})" if error else "")
+    )
+    if opened:
+        print(f"  server RSS grew {grown / 1024:.1f} MiB: {grown / opened:.1f} KiB per socket")
+        print(f"  server threads grew by {threads} ({threads / opened:.2f} per socket)")
+    # A socket opened after the load still works (the server is not wedged).
+    probe = websocket.create_connection(chat_url, origin=ORIGIN, timeout=60)
+    probe.send(json.dumps({"type": "ping"}))
+    print(f"  a new socket still answers: {json.loads(probe.recv())['type']}")
+    for conn in [*sockets, *warm, probe]:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+def main() -> None:
+    """Parse options, start the three processes, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="1,50,200")
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--sockets", type=int, default=5000)
+    parser.add_argument("--role", choices=["llm", "echo", "chat"], help=argparse.SUPPRESS)
+    parser.add_argument("--llm-url", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "llm":
+        return serve_llm()
+    if args.role == "echo":
+        return serve_echo()
+    if args.role == "chat":
+        return serve_chat(args.llm_url, args.workdir)
+
+    limit = raise_fd_limit()
+    print(f"open files limit {limit}; {os.cpu_count()} CPUs (shared); server: werkzeug threaded")
+    children = []
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            llm, (llm_url,) = spawn("--role", "llm")
+            children.append(llm)
+            chat, (port, site_key) = spawn(
+                "--role", "chat", "--llm-url", llm_url, "--workdir", workdir
+            )
+            children.append(chat)
+            echo, (echo_port,) = spawn("--role", "echo")
+            children.append(echo)
+            chat_url = f"ws://127.0.0.1:{port}/ws/chat?site={site_key}"
+            echo_url = f"ws://127.0.0.1:{echo_port}/echo"
+            levels = [int(level) for level in args.levels.split(",") if level]
+            latency_section(chat_url, echo_url, levels, args.duration)
+            if args.sockets:
+                capacity_section(chat_url, chat.pid, args.sockets)
+        finally:
+            for child in children:
+                child.kill()
+                child.wait()
+
+
+if __name__ == "__main__":
+    main()
