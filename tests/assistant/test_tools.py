@@ -221,6 +221,7 @@ def test_every_tool_accepts_its_valid_arguments_and_is_audited(db, tools, tool):
     assert len(events) == 1
     assert events[0].actor_type == "assistant"
     assert events[0].conversation_id == tools.conversation_id
+    assert events[0].subject_type == "conversation" and events[0].subject_id.startswith("cv_")
     if tool in ("propose_cancellation", "propose_reschedule"):
         assert result.ok is False and "No booking" in result.content["error"]
     elif tool != "search_knowledge":
@@ -456,4 +457,6 @@ def test_request_human_flags_the_conversation(db, tools):
             select(AuditEvent).where(AuditEvent.action == "conversation.needs_human")
         ).one()
     assert event.conversation_id == tools.conversation_id
+    with db.session() as session:
+        assert event.subject_id == session.get(Conversation, tools.conversation_id).public_id
     assert event.data == {"reason": "wants to negotiate"}

@@ -25,10 +25,6 @@ from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_SLOTS = 12
-MAX_SLOTS_ONE_DAY = 24  # one day is shown whole, so "at 2pm" can be checked against it
-MAX_RANGE_DAYS = 31
-LOOKAHEAD_DAYS = 14
 DEFAULT_PASSAGES = 4
 PASSAGE_CHARS = 1200
 UNTRUSTED = (
@@ -59,6 +55,7 @@ class ConversationTools:
         self.visitor_id = visitor_id
         self.visitor_tz = _valid_zone(visitor_tz)
         self._now = now
+        self._public_id: str | None = None
         self.proposals = ProposalDesk(self)
         self.confirmations = Confirmations(self.proposals)
 
@@ -115,7 +112,10 @@ class ConversationTools:
             return fail(exc.message, field=exc.field)
         except Exception:  # a tool failure must never take the chat down with it
             log.exception("assistant tool failed")
-            return fail("That didn't work because of a technical problem. Offer a human.")
+            return fail(
+                "Sorry, that didn't work because of a technical problem. Please try again, "
+                "or ask for a person."
+            )
 
     def _audit_call(self, name: str, result: ToolResult) -> None:
         data: dict[str, Any] = {"ok": result.ok}
@@ -135,11 +135,18 @@ class ConversationTools:
                     actor=self.actor(actor_type),
                     action=action,
                     subject_type="conversation",
-                    subject_id=str(self.conversation_id),
+                    subject_id=self._conversation_public_id(session),
                     data=data,
                 )
         except Exception:
             log.exception("could not write the audit event %s", action)
+
+    def _conversation_public_id(self, session) -> str:
+        # Audit subjects name conversations by public id, like the chat session does.
+        if self._public_id is None:
+            conversation = session.get(Conversation, self.conversation_id)
+            self._public_id = conversation.public_id if conversation else str(self.conversation_id)
+        return self._public_id
 
     def actor(self, actor_type: str = "assistant") -> Actor:
         """The assistant (or the visitor, for confirmations) in this conversation."""
@@ -219,8 +226,8 @@ class ConversationTools:
 
     def describe(self, booking, now: datetime) -> dict[str, Any]:
         """A booking as the model (and the offline engine) sees it."""
-        status = booking.status if booking.status != CONFIRMED else "confirmed"
-        if status == "confirmed" and booking.start <= now:
+        status = booking.status  # confirmed / cancelled, or "past" once it has begun
+        if status == CONFIRMED and booking.start <= now:
             status = "past"
         return {
             "booking_id": booking.public_id,
@@ -245,7 +252,7 @@ class ConversationTools:
                 actor=self.actor(),
                 action="conversation.needs_human",
                 subject_type="conversation",
-                subject_id=str(self.conversation_id),
+                subject_id=conversation.public_id,
                 data={"reason": reason[:200]},
             )
         return ToolResult(
