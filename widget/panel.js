@@ -464,7 +464,8 @@
           visitor: state.visitor,
           conversation: state.conversation,
           after: state.lastSeq,
-          page: { url: location.href.slice(0, 1000), title: d.title.slice(0, 200) },
+          // Origin and path only: query strings can carry tokens that are none of our business.
+          page: { url: (location.origin + location.pathname).slice(0, 1000), title: d.title.slice(0, 200) },
           tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
           lang: settings.lang
         }));
