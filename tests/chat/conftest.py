@@ -62,6 +62,15 @@ class Chat:
         assert runner_for(self.app).wait_idle(timeout=30)
 
 
+def next_event(subscription, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The next hub event of `kind` from a queue subscription (others are skipped)."""
+    while True:
+        event = subscription.get(timeout=timeout)
+        assert event is not None, f"no {kind} event"
+        if event.get("type") == kind:
+            return event
+
+
 @pytest.fixture
 def start_chat(request: pytest.FixtureRequest, tmp_path) -> Iterator:
     """Factory: start_chat(backend="sqlite", site={...}, **config) -> Chat (torn down after)."""

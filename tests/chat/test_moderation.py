@@ -8,6 +8,7 @@ import pytest
 
 from frontdesk.assistant import moderation
 from frontdesk.chat.hub import hub_for
+from tests.chat.conftest import next_event
 
 
 def site(**settings):
@@ -69,8 +70,10 @@ def test_flagged_message_is_refused_flagged_and_reported(start_chat):
     visitor = chat.entries(conversation, ("visitor",))[0]
     assert (visitor.seq, visitor.flagged) == (ack["seq"], True)
     assert chat.conversation(conversation).flagged is True
-    event = events.get(timeout=5)
-    assert (event["type"], event["conversation"], event["seq"]) == ("flagged", conversation, 1)
+    activity = next_event(events, "activity")
+    assert (activity["conversation"], activity["seq"]) == (conversation, 1)
+    event = next_event(events, "flagged")
+    assert (event["conversation"], event["seq"]) == (conversation, 1)
     events.close()
 
 

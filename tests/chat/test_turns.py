@@ -7,6 +7,7 @@ from sqlalchemy import select
 from frontdesk.chat import staffing
 from frontdesk.chat.hub import hub_for
 from frontdesk.db.models import StaffUser, TokenUsage
+from tests.chat.conftest import next_event
 
 
 def test_message_is_answered_with_typing_deltas_and_a_stored_reply(chat):
@@ -146,7 +147,7 @@ def test_human_action_flags_the_conversation_for_staff(chat):
         assert client.expect("ack", id="h-1")["seq"] == ack["seq"]  # once only
     assert notice["seq"] == ack["seq"]
     assert chat.conversation(conversation).status == "needs_human"
-    event = events.get(timeout=5)
+    event = next_event(events, "status")
     assert event == {"type": "status", "conversation": conversation, "status": "needs_human"}
     events.close()
 

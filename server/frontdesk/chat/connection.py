@@ -214,6 +214,11 @@ class ChatConnection:
             if created:
                 self.hub.publish(conversation.id, message_frame(entry))
         if created:
+            # Lets a dashboard's conversation list update without watching every conversation.
+            self.hub.publish_site(
+                self.site.id,
+                {"type": "activity", "conversation": conversation.public_id, "seq": entry.seq},
+            )
             job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
             runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
 
