@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,18 +62,29 @@ class NotAllowed(BookingError):
     code = "not_allowed"
 
 
+class TryAgain(BookingError):
+    """The database stayed busy through every retry; nothing was written."""
+
+    code = "busy"
+
+
 SLOT_TAKEN_MESSAGE = "That time was just taken. Please pick another slot."
 
 
 @dataclass(frozen=True)
-class VisitorDetails:
-    """The cleaned contact fields of a booking request."""
+class CleanRequest:
+    """A BookingRequest after validation: trimmed text, a UTC start, bounded identifiers."""
 
+    service: str
+    start: datetime
     name: str
     email: str
     phone: str
     notes: str
     visitor_tz: str
+    visitor_id: str | None
+    conversation_id: int | None
+    idempotency_key: str | None
 
 
 def _has_control_chars(text: str, allowed: str = "") -> bool:
@@ -185,14 +196,21 @@ def clean_optional_int(value: Any, *, field: str) -> int | None:
     return value
 
 
-def clean_details(request: Any) -> VisitorDetails:
-    """Validate the contact fields of a BookingRequest; raises InvalidBooking naming the field."""
-    return VisitorDetails(
+def clean_request(request: Any) -> CleanRequest:
+    """Validate every field of a BookingRequest; raises InvalidBooking naming the bad field."""
+    return CleanRequest(
+        service=clean_slug(request.service),
+        start=clean_start(request.start).astimezone(UTC),
         name=clean_name(request.name),
         email=clean_email(request.email),
         phone=clean_phone(request.phone),
         notes=clean_long_text(request.notes, field="notes", label="The note", limit=MAX_NOTES),
         visitor_tz=clean_timezone(request.visitor_tz),
+        visitor_id=clean_optional_key(request.visitor_id, field="visitor_id", limit=MAX_VISITOR_ID),
+        conversation_id=clean_optional_int(request.conversation_id, field="conversation_id"),
+        idempotency_key=clean_optional_key(
+            request.idempotency_key, field="idempotency_key", limit=MAX_IDEMPOTENCY_KEY
+        ),
     )
 
 
