@@ -10,6 +10,7 @@ from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
 from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
+from frontdesk.chat import usage
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db import Database
@@ -120,7 +121,7 @@ class ChatOutput:
 
     def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
         """Add provider token usage to the conversation and the site's daily total."""
-        store.add_usage(
+        usage.add_usage(
             self.db, self.site_id, self.conversation_id, prompt_tokens, completion_tokens
         )
 

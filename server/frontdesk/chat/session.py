@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from frontdesk.assistant.base import HistoryEntry
 from frontdesk.db import Database
-from frontdesk.db.models import Conversation, Message, Site, TokenUsage
+from frontdesk.db.models import Conversation, Message
 from frontdesk.db.types import utcnow
 
 STATUSES = ("bot", "needs_human", "staff", "closed")
@@ -70,61 +69,6 @@ class Entry:
             created_at=row.created_at,
             payload=dict(row.payload or {}),
         )
-
-
-def load_site(db: Database, public_key: str) -> Site | None:
-    """The site with this public key, detached, with services, hours and closures loaded."""
-    if not public_key or len(public_key) > 64:
-        return None
-    with db.session() as session:
-        return session.scalars(
-            select(Site)
-            .where(Site.public_key == public_key)
-            .options(
-                selectinload(Site.services),
-                selectinload(Site.opening_hours),
-                selectinload(Site.date_overrides),
-            )
-        ).one_or_none()
-
-
-def load_site_by_id(db: Database, site_id: int) -> Site | None:
-    """The site with this id, detached, with services, hours and closures loaded."""
-    with db.session() as session:
-        return session.scalars(
-            select(Site)
-            .where(Site.id == site_id)
-            .options(
-                selectinload(Site.services),
-                selectinload(Site.opening_hours),
-                selectinload(Site.date_overrides),
-            )
-        ).one_or_none()
-
-
-_site_cache: dict[tuple[str, int], tuple[float, Site]] = {}
-_site_cache_lock = threading.Lock()
-SITE_CACHE_SECONDS = 5.0
-
-
-def cached_site(db: Database, site_id: int) -> Site | None:
-    """load_site_by_id, reused for a few seconds: assistant turns read the site on every turn.
-
-    Settings changed on the dashboard therefore reach running chats within SITE_CACHE_SECONDS.
-    The cached object is detached and shared between threads: treat it as read-only.
-    """
-    key, now = (db.url, site_id), time.monotonic()
-    with _site_cache_lock:
-        hit = _site_cache.get(key)
-    if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
-        return hit[1]
-    site = load_site_by_id(db, site_id)
-    if site is not None:
-        with _site_cache_lock:
-            if len(_site_cache) > 10000:  # bounded: many sites or databases (tests)
-                _site_cache.clear()
-            _site_cache[key] = (now, site)
-    return site
 
 
 def new_public_id() -> str:
@@ -302,59 +246,6 @@ def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
         )
         if message_id is not None:
             session.execute(update(Message).where(Message.id == message_id).values(flagged=True))
-
-
-def usage_day(now: datetime | None = None) -> date:
-    """The budget day: the UTC date."""
-    return (now or datetime.now(UTC)).astimezone(UTC).date()
-
-
-def tokens_used_today(db: Database, site_id: int) -> int:
-    """Prompt + completion tokens the site spent today (UTC)."""
-    with db.session() as session:
-        total = session.scalar(
-            select(func.coalesce(TokenUsage.prompt_tokens + TokenUsage.completion_tokens, 0)).where(
-                TokenUsage.site_id == site_id, TokenUsage.day == usage_day()
-            )
-        )
-    return int(total or 0)
-
-
-def add_usage(db: Database, site_id: int, conversation_id: int, prompt: int, completion: int):
-    """Add token usage to the conversation and to the site's row for today."""
-    prompt, completion = max(0, int(prompt)), max(0, int(completion))
-    for _attempt in range(3):
-        try:
-            with db.write_transaction() as session:
-                _add_usage(session, site_id, conversation_id, prompt, completion)
-            return
-        except IntegrityError:  # two first-of-the-day inserts raced; update the winner's row
-            continue
-
-
-def _add_usage(session: Session, site_id: int, conversation_id: int, prompt: int, completion: int):
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(
-            prompt_tokens=Conversation.prompt_tokens + prompt,
-            completion_tokens=Conversation.completion_tokens + completion,
-        )
-    )
-    day = usage_day()
-    updated = session.execute(
-        update(TokenUsage)
-        .where(TokenUsage.site_id == site_id, TokenUsage.day == day)
-        .values(
-            prompt_tokens=TokenUsage.prompt_tokens + prompt,
-            completion_tokens=TokenUsage.completion_tokens + completion,
-        )
-    ).rowcount
-    if not updated:
-        session.add(
-            TokenUsage(site_id=site_id, day=day, prompt_tokens=prompt, completion_tokens=completion)
-        )
-        session.flush()
 
 
 def set_status(db: Database, conversation_id: int, status: str) -> str:

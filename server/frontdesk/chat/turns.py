@@ -12,6 +12,7 @@ from flask import Flask
 from frontdesk.assistant import moderation
 from frontdesk.assistant.base import Turn
 from frontdesk.chat import session as store
+from frontdesk.chat import sites, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.db.types import utcnow
@@ -55,7 +56,7 @@ class Context:
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
         self.conversation = store.get_conversation(self.db, conversation_id)
-        self.site = store.cached_site(self.db, self.conversation.site_id)
+        self.site = sites.cached_site(self.db, self.conversation.site_id)
         self.out = ChatOutput(
             self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
         )
@@ -143,7 +144,7 @@ def _within_limits(ctx: Context) -> bool:
     config = ctx.app.config
     budget = ctx.site.daily_token_budget or config.get("DAILY_TOKEN_BUDGET") or 0
     over_turns = ctx.conversation.turns >= int(config.get("MAX_TURNS_PER_CONVERSATION") or 0)
-    over_budget = budget > 0 and store.tokens_used_today(ctx.db, ctx.site.id) >= budget
+    over_budget = budget > 0 and usage.tokens_used_today(ctx.db, ctx.site.id) >= budget
     if not (over_turns or over_budget):
         return True
     ctx.out.post("system", BUDGET_TEXT)

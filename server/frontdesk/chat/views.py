@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from flask_sock import Sock
 
-from frontdesk.chat import session as store
+from frontdesk.chat import sites
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits, client_ip
 
@@ -59,7 +59,7 @@ def _refuse(status: int, text: str) -> Response:
 def _vet_handshake() -> Response | None:
     if request.endpoint != ENDPOINT:
         return None
-    site = store.load_site(current_app.extensions["frontdesk.db"], request.args.get("site", ""))
+    site = sites.load_site(current_app.extensions["frontdesk.db"], request.args.get("site", ""))
     if site is None:
         return _refuse(403, "unknown site")
     if not origin_allowed(site, request.headers.get("Origin")):

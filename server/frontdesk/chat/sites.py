@@ -1,0 +1,67 @@
+"""Loading sites for the chat: detached, with services, hours and closures; briefly cached."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from frontdesk.db import Database
+from frontdesk.db.models import Site
+
+
+def load_site(db: Database, public_key: str) -> Site | None:
+    """The site with this public key, detached, with services, hours and closures loaded."""
+    if not public_key or len(public_key) > 64:
+        return None
+    with db.session() as session:
+        return session.scalars(
+            select(Site)
+            .where(Site.public_key == public_key)
+            .options(
+                selectinload(Site.services),
+                selectinload(Site.opening_hours),
+                selectinload(Site.date_overrides),
+            )
+        ).one_or_none()
+
+
+def load_site_by_id(db: Database, site_id: int) -> Site | None:
+    """The site with this id, detached, with services, hours and closures loaded."""
+    with db.session() as session:
+        return session.scalars(
+            select(Site)
+            .where(Site.id == site_id)
+            .options(
+                selectinload(Site.services),
+                selectinload(Site.opening_hours),
+                selectinload(Site.date_overrides),
+            )
+        ).one_or_none()
+
+
+_site_cache: dict[tuple[str, int], tuple[float, Site]] = {}
+_site_cache_lock = threading.Lock()
+SITE_CACHE_SECONDS = 5.0
+
+
+def cached_site(db: Database, site_id: int) -> Site | None:
+    """load_site_by_id, reused for a few seconds: assistant turns read the site on every turn.
+
+    Settings changed on the dashboard therefore reach running chats within SITE_CACHE_SECONDS.
+    The cached object is detached and shared between threads: treat it as read-only.
+    """
+    key, now = (db.url, site_id), time.monotonic()
+    with _site_cache_lock:
+        hit = _site_cache.get(key)
+    if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
+        return hit[1]
+    site = load_site_by_id(db, site_id)
+    if site is not None:
+        with _site_cache_lock:
+            if len(_site_cache) > 10000:  # bounded: many sites or databases (tests)
+                _site_cache.clear()
+            _site_cache[key] = (now, site)
+    return site
