@@ -195,10 +195,13 @@ def _staff_text(booking, site, event: str) -> str:
     return "\n".join(lines)
 
 
-def _as_html(text: str) -> str:
-    """A simple HTML alternative: the text, escaped, with paragraphs (links stay plain text)."""
+def _as_html(text: str, links: tuple[str, ...] = ()) -> str:
+    """A simple HTML alternative: the text, escaped, in paragraphs; our own links made clickable."""
     paragraphs = [html.escape(block).replace("\n", "<br>\n") for block in text.split("\n\n")]
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    for link in links:  # only URLs we built ourselves, never visitor text
+        escaped = html.escape(link)
+        body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
     return f'<!doctype html>\n<html><body style="font-family:sans-serif">\n{body}\n</body></html>\n'
 
 
@@ -211,6 +214,7 @@ def _mime(
     text: str,
     ics: bytes,
     method: str,
+    links: tuple[str, ...] = (),
 ) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
@@ -222,7 +226,7 @@ def _mime(
     msg["Message-ID"] = make_msgid(domain=(parseaddr(sender)[1].rpartition("@")[2] or None))
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, cte="quoted-printable")
-    msg.add_alternative(_as_html(text), subtype="html", cte="quoted-printable")
+    msg.add_alternative(_as_html(text, links), subtype="html", cte="quoted-printable")
     msg.add_attachment(
         ics,
         maintype="text",
@@ -272,6 +276,7 @@ def booking_messages(
                 text=text,
                 ics=ics,
                 method=method,
+                links=(manage_url, ics_url),
             )
             out.append(OutgoingMessage(address, one_line(subject, 300), msg.as_bytes()))
         except (ValueError, TypeError) as exc:  # a malformed address must never block the booking
