@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from frontdesk.assistant.base import HistoryEntry, ToolResult, Turn
 from frontdesk.assistant.offline import OfflineEngine
+from frontdesk.assistant.offline_answer import best_excerpt, plain, safe_url, sentences_of
 from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
+from frontdesk.knowledge.query import search_terms
 from tests.assistant.test_tools import (
     FREE_START,
     NOW,
@@ -454,3 +456,67 @@ def test_a_hostile_message_can_at_most_produce_a_proposal(db, site, chat):
     with db.session() as session:
         statuses = {b.public_id: b.status for b in session.scalars(select(Booking))}
     assert statuses == {booking.public_id: "confirmed", other.public_id: "confirmed"}
+
+
+# -- choosing what to quote from the knowledge base (pure functions) -------------------------
+
+PRICING = {
+    "title": "Pricing",
+    "url": "https://studio.test/pricing",
+    "heading": "Pricing",
+    "text": "All consultations are free.\nWebsite builds\nSmall business websites start at AUD "
+    "4,800. Hosting is AUD 45 a month.\nPayment terms\nWe accept bank transfer and card.",
+}
+FAQ = {
+    "title": "FAQ",
+    "url": "https://studio.test/faq",
+    "heading": "Do you maintain websites built by someone else?",
+    "text": "Yes, after a short technical review.\nCan I cancel a consultation?\nYes, any time.",
+}
+BUILDS = {
+    "title": "Website builds",
+    "url": "https://studio.test/builds",
+    "heading": "",
+    "text": "We design and build websites. Every site is hand-built, with nothing to maintain.",
+}
+
+
+def test_price_questions_quote_the_sentence_with_the_price():
+    passage, excerpt, _ = best_excerpt(
+        [BUILDS, PRICING], search_terms("how much is a website?"), price=True
+    )
+    assert passage is PRICING
+    assert excerpt == "Small business websites start at AUD 4,800. Hosting is AUD 45 a month."
+
+
+def test_faq_answers_come_with_their_question():
+    terms = search_terms("Do you maintain sites built by others?")
+    passage, excerpt, matched = best_excerpt([FAQ, BUILDS], terms)
+    assert passage is FAQ and matched == 3
+    assert excerpt == (
+        "**Do you maintain websites built by someone else?** Yes, after a short technical review."
+    )
+
+
+def test_section_headings_are_not_quoted_as_text():
+    assert sentences_of(PRICING["text"], "Pricing") == [
+        ("Pricing", "All consultations are free."),
+        ("Website builds", "Small business websites start at AUD 4,800."),
+        ("Website builds", "Hosting is AUD 45 a month."),
+        ("Payment terms", "We accept bank transfer and card."),
+    ]
+
+
+def test_a_weak_match_is_not_passed_off_as_an_answer(db, site, chat):
+    add_knowledge(db, site, "Website builds", "https://studio.test/builds", BUILDS["text"])
+    reply = chat.say("do you do logo design?")
+    assert reply["text"] == (
+        "I couldn't find a clear answer to that on our site. The closest page is "
+        "[Website builds](https://studio.test/builds)."
+    )
+
+
+def test_hostile_titles_and_links_cannot_break_the_markdown():
+    assert plain("Evil](javascript:alert(1)) [x") == "Eviljavascript:alert1 x"
+    assert safe_url("javascript:alert(1)") == ""
+    assert safe_url("https://a.test/x(1)") == "https://a.test/x%281%29"

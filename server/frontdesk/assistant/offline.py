@@ -14,11 +14,11 @@ from frontdesk.assistant import offline_booking as flows
 from frontdesk.assistant import offline_dates as dates
 from frontdesk.assistant import offline_intents as words
 from frontdesk.assistant.base import HistoryEntry, Turn
+from frontdesk.assistant.offline_answer import answer
 from frontdesk.assistant.offline_flows import BOOK, HUMAN, MINE, Dialogue, Reply
 
 log = logging.getLogger(__name__)
 
-ANSWER_CHARS = 400
 CARRY_ON = "\n\nWhenever you're ready, we can carry on with your booking."
 
 
@@ -176,48 +176,3 @@ def hand_over(d: Dialogue, text: str) -> Reply:
         "I've let the team know. Someone will reply right here as soon as they can. "
         "You can keep this chat open or come back to it later."
     )
-
-
-def answer(d: Dialogue, text: str) -> Reply:
-    """The best knowledge-base passage as a short answer citing its page; honest when none."""
-    result = d.tool("search_knowledge", query=text[:300], limit=3)
-    passages = result.content.get("untrusted_passages", []) if result.ok else []
-    if not passages:
-        return Reply(
-            "I'm sorry, I couldn't find anything about that on our site, so I don't want to "
-            "guess. I've passed your question to the team. I can book a consultation, or get "
-            "a person to help.",
-            [BOOK, HUMAN],
-        )
-    best = passages[0]
-    text_out = summarise(best["text"])
-    url = _safe_url(best.get("url", ""))
-    if url:
-        text_out += f"\n\nMore: [{_plain(best['title'])}]({url})"
-    source = [src for src in result.sources if src.url == best.get("url")][:1]
-    return Reply(text_out, [BOOK, HUMAN], sources=source or result.sources[:1])
-
-
-def summarise(passage: str) -> str:
-    """The first sentences of a passage, at most about ANSWER_CHARS characters."""
-    sentences = re.split(r"(?<=[.!?])\s+", passage.strip())
-    out = ""
-    for sentence in sentences:
-        if out and len(out) + len(sentence) > ANSWER_CHARS:
-            break
-        out = f"{out} {sentence}".strip()
-    if len(out) > ANSWER_CHARS:
-        out = out[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return out
-
-
-def _plain(title: str) -> str:
-    # A title is untrusted text inside markdown link syntax: keep it from breaking out.
-    return re.sub(r"[\[\]()<>`*_]", "", title)[:120] or "source"
-
-
-def _safe_url(url: str) -> str:
-    """An http(s) link safe to put in markdown, or "" (the renderer sanitizes again)."""
-    if not re.match(r"^https?://[^\s<>]+$", url or ""):
-        return ""
-    return url.replace("(", "%28").replace(")", "%29")

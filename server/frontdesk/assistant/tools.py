@@ -168,7 +168,13 @@ class ConversationTools:
                 {"found": 0, "message": "Nothing in the knowledge base. Say so; offer a human."}
             )
         items = [
-            {"title": p.title, "url": p.url, "text": _clip(p.text, PASSAGE_CHARS)} for p in passages
+            {
+                "title": p.title,
+                "url": p.url,
+                "heading": _clip(p.heading, 200),
+                "text": _clip(p.text, PASSAGE_CHARS),
+            }
+            for p in passages
         ]
         sources, seen = [], set()
         for p in passages:
@@ -265,7 +271,9 @@ def _is_upcoming(booking, now: datetime) -> bool:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join((text or "").split())
+    # Line breaks are kept (they separate headings from paragraphs); other runs of space go.
+    lines = (" ".join(line.split()) for line in (text or "").splitlines())
+    text = "\n".join(line for line in lines if line)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
