@@ -520,3 +520,12 @@ def test_hostile_titles_and_links_cannot_break_the_markdown():
     assert plain("Evil](javascript:alert(1)) [x") == "Eviljavascript:alert1 x"
     assert safe_url("javascript:alert(1)") == ""
     assert safe_url("https://a.test/x(1)") == "https://a.test/x%281%29"
+
+
+def test_im_free_on_thursday_is_not_a_name(chat):
+    chat.say("book a consultation")
+    reply = chat.say("I'm free on Thursday")
+    assert "name" not in chat.state and reply["choices"]
+    assert all(label.startswith("Thu 26 Nov") for label in labels(reply))
+    chat.say("my name is Grace Hopper")
+    assert chat.state["name"] == "Grace Hopper"

@@ -117,7 +117,7 @@ def _adjusts(d: Dialogue, text: str) -> bool:
     return bool(
         not dates.parse_when(text, d.now, d.tz).empty
         or words.find_email(text)[1]
-        or words.NAME_PREFIX.search(text)
+        or words.EXPLICIT_NAME.search(text)
     )
 
 

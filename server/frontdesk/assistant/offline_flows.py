@@ -88,7 +88,7 @@ class Dialogue:
         email, looked_like_email = words.find_email(text)
         if email:
             s["email"] = email
-        named = words.NAME_PREFIX.search(text) or step == "name"
+        named = words.EXPLICIT_NAME.search(text) or step == "name"
         name = words.find_name(text) if named else None
         if name:
             s["name"] = name

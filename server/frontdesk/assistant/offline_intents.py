@@ -71,6 +71,8 @@ NAME_PREFIX = re.compile(
     r"^\s*(?:(?:my name is|my name's|name is|name:|i am|i'm|im|it's|it is|this is|call me)\s+)",
     re.I,
 )
+# Outside the "what's your name?" step only an explicit phrase counts ("I'm free" is no name).
+EXPLICIT_NAME = re.compile(r"^\s*(?:my name is|my name's|name is|name:|call me)\s+", re.I)
 # Words that name a kind of meeting rather than a particular service.
 GENERIC = {
     "a", "an", "and", "the", "of", "for", "to", "with", "in", "on", "min", "mins", "minute",
