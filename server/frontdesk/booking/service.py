@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from frontdesk import audit
 from frontdesk.audit import Actor
@@ -107,6 +107,10 @@ class Bookings:
         exclude_booking_id: int | None = None,
     ) -> list[Slot]:
         """Bookable slots of a service between two dates (inclusive)."""
+        if not (isinstance(start_date, date) and isinstance(end_date, date)):
+            raise InvalidBooking("Dates must be calendar dates.", field="start_date")
+        if start_date.year < 2 or end_date.year > 9998:
+            raise InvalidBooking("That date is out of range.", field="start_date")
         if end_date < start_date:
             raise InvalidBooking("The end date is before the start date.", field="end_date")
         if (end_date - start_date).days > MAX_RANGE_DAYS:
@@ -117,8 +121,7 @@ class Bookings:
         from frontdesk.booking.availability import availability_for, busy_blocks
 
         with self.db.session() as session:
-            site = _site(session, site_id)
-            service = _service(session, site_id, check.clean_slug(service_slug))
+            site, service = _site_and_service(session, site_id, check.clean_slug(service_slug))
             lo = datetime.combine(start_date, datetime.min.time(), now.tzinfo) - BUSY_MARGIN
             hi = datetime.combine(end_date, datetime.min.time(), now.tzinfo) + 2 * BUSY_MARGIN
             busy = busy_blocks(session, site_id, lo, hi, exclude_booking_id=exclude_booking_id)
@@ -188,14 +191,13 @@ class Bookings:
         def insert(session: Session) -> BookingResult:
             if key and (existing := _by_key(session, site_id, key)):
                 return self._result(existing, created=False)
-            site = _site(session, site_id)
-            service = _service(session, site_id, clean.service)
+            site, service = _site_and_service(session, site_id, clean.service)
             _check_conversation(session, site_id, clean.conversation_id)
             block = _check_free(session, site, service, clean.start, now)
             booking = _new_booking(site_id, service, clean, block)
             token = self._set_token(booking)
             session.add(booking)
-            session.flush()
+            # audit.record flushes: the insert (and any constraint refusal) happens here
             self._log_and_notify(session, site, booking, actor, "created", _span(booking))
             return BookingResult(booking, token, created=True)
 
@@ -234,7 +236,6 @@ class Bookings:
             booking.token_version += 1
             booking.ics_sequence += 1
             token = self._set_token(booking)
-            session.flush()
             data = {"from": before, "to": _span(booking)}
             self._log_and_notify(session, site, booking, actor, "rescheduled", data)
             return BookingResult(booking, token, created=False)
@@ -258,7 +259,6 @@ class Bookings:
             booking.status = CANCELLED
             booking.cancel_reason = reason
             booking.ics_sequence += 1
-            session.flush()
             data = {**_span(booking), "reason_given": bool(reason)}
             self._log_and_notify(session, site, booking, actor, "cancelled", data)
             return booking
@@ -412,12 +412,14 @@ def _site(session: Session, site_id: int) -> Site:
     return site
 
 
-def _service(session: Session, site_id: int, slug: str) -> Service:
-    query = select(Service).where(Service.site_id == site_id, Service.slug == slug)
-    service = session.scalars(query).first()
+def _site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, Service]:
+    """The site and its active service `slug`, in one query."""
+    query = select(Service).options(joinedload(Service.site))
+    service = session.scalars(query.where(Service.site_id == site_id, Service.slug == slug)).first()
     if service is None or not service.active:
+        _site(session, site_id)  # an unknown site is NotFound, not a bad service
         raise InvalidBooking(f"There is no consultation type {slug!r}.", field="service")
-    return service
+    return service.site, service
 
 
 def _check_conversation(session: Session, site_id: int, conversation_id: int | None) -> None:
