@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -164,3 +165,23 @@ def test_a_cancel_proposal_for_an_already_cancelled_booking_fails_cleanly(db, to
     assert tools.confirm(first.card["proposal"]).ok
     late = tools.confirm(second.card["proposal"])
     assert late.ok is False and "cancelled" in late.content["error"]
+
+
+def test_simultaneous_confirms_book_once(db, tools):
+    proposal_id = propose(tools)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def press_confirm() -> None:
+        barrier.wait()
+        results.append(tools.confirm(proposal_id))
+
+    threads = [threading.Thread(target=press_confirm) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 4 and all(r.ok for r in results), [r.content for r in results]
+    assert len({r.card["booking"] for r in results}) == 1
+    assert count(db, Booking) == 1
+    assert proposal_row(db, proposal_id).status == "confirmed"
