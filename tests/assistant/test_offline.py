@@ -529,3 +529,11 @@ def test_im_free_on_thursday_is_not_a_name(chat):
     assert all(label.startswith("Thu 26 Nov") for label in labels(reply))
     chat.say("my name is Grace Hopper")
     assert chat.state["name"] == "Grace Hopper"
+
+
+def test_reschedule_in_one_message(db, chat):
+    booking = book_directly(chat.tools, FREE_START)
+    card = chat.say("can you move my booking to Friday at 1pm?")["card"]
+    assert card["type"] == "reschedule_proposal" and card["booking"] == booking.public_id
+    assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Asia/Tokyo)"
+    assert card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
