@@ -74,7 +74,9 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, D102
         if origin_of(newurl) != origin_of(req.full_url):
-            raise FetchError(f"redirected to another site ({origin_of(newurl)})")
+            raise FetchError(
+                f"redirected to another site ({origin_of(newurl)}): ingest that address instead"
+            )
         if not newurl.endswith("/robots.txt") and not self.fetcher.allowed(newurl):
             raise FetchError("redirected to a page disallowed by robots.txt")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -124,13 +126,13 @@ class Fetcher:
         limit = self.policy.max_bytes
         declared = answer.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"page is {declared} bytes; the limit is {limit}")
+            raise FetchError(f"page is {declared} bytes; the limit is {limit} bytes")
         try:
             body = answer.read(limit + 1)
         except (OSError, ValueError, http.client.HTTPException) as exc:
             raise FetchError(f"read failed: {exc}") from exc
         if len(body) > limit:
-            raise FetchError(f"page is larger than {limit} bytes")
+            raise FetchError(f"page is larger than the limit of {limit} bytes")
         return body
 
     def _pace(self, origin: str) -> None:
@@ -172,11 +174,14 @@ def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Ite
     origin = origin_of(start_url)
     queue: deque[str] = deque([normalize(start_url)])
     seen = set(queue)
+    fetched: set[str] = set()
     # A sitemap is the site's own list of pages: read those, don't wander off via links.
     follow_links = follow_links and not looks_like_sitemap(start_url)
     requests = 0
     while queue and requests < fetcher.policy.max_pages:
         url = queue.popleft()
+        if url in fetched:
+            continue  # reached earlier through a redirect
         if not fetcher.allowed(url):
             yield CrawlItem(url, skipped="disallowed by robots.txt")
             continue
@@ -191,12 +196,16 @@ def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Ite
             is_skip = reason.startswith(("disallowed", "not an HTML"))
             yield CrawlItem(url, skipped=reason) if is_skip else CrawlItem(url, failed=reason)
             continue
-        seen.add(normalize(response.url))
+        final_url = normalize(response.url)
+        if final_url in fetched:
+            continue  # a redirect to a page already read
+        fetched.add(final_url)
+        seen.add(final_url)
         page = html_to_text(response.text)
         if page.noindex:
-            yield CrawlItem(response.url, skipped="page asks not to be indexed (noindex)")
+            yield CrawlItem(final_url, skipped="page asks not to be indexed (noindex)")
         else:
-            yield CrawlItem(response.url, page=response)
+            yield CrawlItem(final_url, page=response)
         if follow_links and not page.nofollow:
             base = urljoin(response.url, page.base_href) if page.base_href else response.url
             for link in page.links:

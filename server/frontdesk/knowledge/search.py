@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.db.models import Chunk, UnansweredQuestion
 from frontdesk.knowledge.embeddings import Embedder, blend, cosine
-from frontdesk.knowledge.query import fts5_match, required_matches, search_terms
+from frontdesk.knowledge.fulltext import postgres_rows, sqlite_rows
+from frontdesk.knowledge.query import required_matches, search_terms
 
 MAX_LIMIT = 20
 MAX_QUESTION_CHARS = 2000
-# bm25 column weights: a word in the heading counts twice a word in the body.
-HEADING_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -49,54 +48,21 @@ def search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not terms:
         return []
-    candidates = max(limit * 5, 50)
-    if session.get_bind().dialect.name == "sqlite":
-        rows = _sqlite_rows(session, site_id, terms, candidates)
-    else:
-        rows = _postgres_rows(session, site_id, terms, candidates)
     needed = required_matches(len(terms))
-    passages = [_passage(row) for row in rows if _matched_terms(row, len(terms)) >= needed]
+    # The match itself guarantees one or two terms; per-term checks are needed only above.
+    with_flags = needed > 2
+    # Extra candidates only when some may be dropped (coverage) or re-ordered (embeddings).
+    candidates = max(limit * 5, 50) if with_flags or embedder is not None else limit
+    rows_for = sqlite_rows if session.get_bind().dialect.name == "sqlite" else postgres_rows
+    rows = rows_for(
+        session, site_id, terms, at_least=min(2, needed), n=candidates, flags=with_flags
+    )
+    if with_flags:
+        rows = [row for row in rows if _matched_terms(row, len(terms)) >= needed]
+    passages = [_passage(row) for row in rows]
     if embedder is not None and passages:
         passages = _rerank(session, passages, embedder.embed_one(query), embedding_weight)
     return passages[:limit]
-
-
-def _sqlite_rows(session: Session, site_id: int, terms: list[str], n: int) -> list[Any]:
-    # Each term is checked separately so a passage's coverage of the question is known.
-    flags = ", ".join(
-        f"c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH :t{i}) AS m{i}"
-        for i in range(len(terms))
-    )
-    sql = f"""
-        SELECT c.id, c.document_id, d.title, d.url, c.heading, c.text,
-               -bm25(chunks_fts, {HEADING_WEIGHT}, 1.0) AS score, {flags}
-        FROM chunks_fts
-        JOIN chunks AS c ON c.id = chunks_fts.rowid
-        JOIN documents AS d ON d.id = c.document_id
-        WHERE chunks_fts MATCH :match AND c.site_id = :site_id
-        ORDER BY bm25(chunks_fts, {HEADING_WEIGHT}, 1.0)
-        LIMIT :n"""
-    params: dict[str, Any] = {"match": fts5_match(terms), "site_id": site_id, "n": n}
-    params.update({f"t{i}": fts5_match([term]) for i, term in enumerate(terms)})
-    return list(session.execute(text(sql), params))
-
-
-def _postgres_rows(session: Session, site_id: int, terms: list[str], n: int) -> list[Any]:
-    # plainto_tsquery per term, OR-ed with ||: user text is never parsed as tsquery syntax.
-    per_term = [f"plainto_tsquery('english', :t{i})" for i in range(len(terms))]
-    flags = ", ".join(f"(c.search_vector @@ {q}) AS m{i}" for i, q in enumerate(per_term))
-    sql = f"""
-        WITH q AS (SELECT ({" || ".join(per_term)}) AS query)
-        SELECT c.id, c.document_id, d.title, d.url, c.heading, c.text,
-               ts_rank_cd(c.search_vector, q.query, 1) AS score, {flags}
-        FROM q, chunks AS c
-        JOIN documents AS d ON d.id = c.document_id
-        WHERE c.site_id = :site_id AND c.search_vector @@ q.query
-        ORDER BY score DESC, c.id
-        LIMIT :n"""
-    params: dict[str, Any] = {"site_id": site_id, "n": n}
-    params.update({f"t{i}": term for i, term in enumerate(terms)})
-    return list(session.execute(text(sql), params))
 
 
 def _matched_terms(row: Any, term_count: int) -> int:

@@ -1,0 +1,77 @@
+"""The full-text queries behind search(): FTS5 bm25 on SQLite, tsvector ranking on PostgreSQL.
+
+Both take plain terms (letters and digits only, from query.search_terms) and return rows of
+(chunk id, document id, title, url, heading, text, score [, term i present ...]), best first,
+higher score better. Matching rows are ranked first and only the best `n` are joined to
+their text, so a common word does not copy thousands of passages around.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from frontdesk.knowledge.query import fts5_match, pairs
+
+# bm25 column weights: a word in the heading counts twice a word in the body.
+HEADING_WEIGHT = 2.0
+
+
+def sqlite_rows(
+    session: Session, site_id: int, terms: list[str], *, at_least: int, n: int, flags: bool
+) -> list[Any]:
+    """The site's best `n` chunks holding `at_least` (1 or 2) of the terms, by bm25."""
+    flag_columns = "".join(
+        f", c.id IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH :t{i}) AS m{i}"
+        for i in range(len(terms) if flags else 0)
+    )
+    # bm25 is lower for better matches; named once so SQLite computes it once per row.
+    sql = f"""
+        SELECT c.id, c.document_id, d.title, d.url, c.heading, c.text, -best.rank{flag_columns}
+        FROM (
+            SELECT chunks_fts.rowid AS id, bm25(chunks_fts, {HEADING_WEIGHT}, 1.0) AS rank
+            FROM chunks_fts JOIN chunks AS own ON own.id = chunks_fts.rowid
+            WHERE chunks_fts MATCH :match AND own.site_id = :site_id
+            ORDER BY rank LIMIT :n
+        ) AS best
+        JOIN chunks AS c ON c.id = best.id
+        JOIN documents AS d ON d.id = c.document_id
+        ORDER BY best.rank"""
+    params: dict[str, Any] = {"match": fts5_match(terms, at_least), "site_id": site_id, "n": n}
+    if flags:
+        params.update({f"t{i}": fts5_match([term]) for i, term in enumerate(terms)})
+    return list(session.execute(text(sql), params))
+
+
+def postgres_rows(
+    session: Session, site_id: int, terms: list[str], *, at_least: int, n: int, flags: bool
+) -> list[Any]:
+    """The site's best `n` chunks holding `at_least` (1 or 2) of the terms, by ts_rank_cd."""
+    # One plainto_tsquery per term, combined with || and &&: user text is never parsed as
+    # tsquery syntax. Rows are found by the 1-or-2-term query, ranked by the plain OR.
+    per_term = [f"plainto_tsquery('english', :t{i})" for i in range(len(terms))]
+    any_term = " || ".join(per_term)
+    wanted = any_term
+    if at_least >= 2 and len(terms) >= 2:
+        wanted = " || ".join(f"({a} && {b})" for a, b in pairs(per_term))
+    flag_columns = "".join(
+        f", (c.search_vector @@ {q}) AS m{i}" for i, q in enumerate(per_term if flags else [])
+    )
+    sql = f"""
+        WITH q AS (SELECT ({any_term}) AS ranking, ({wanted}) AS wanted),
+        best AS (
+            SELECT own.id, ts_rank_cd(own.search_vector, q.ranking, 1) AS score
+            FROM q, chunks AS own
+            WHERE own.site_id = :site_id AND own.search_vector @@ q.wanted
+            ORDER BY score DESC, own.id LIMIT :n
+        )
+        SELECT c.id, c.document_id, d.title, d.url, c.heading, c.text, best.score{flag_columns}
+        FROM best
+        JOIN chunks AS c ON c.id = best.id
+        JOIN documents AS d ON d.id = c.document_id
+        ORDER BY best.score DESC, c.id"""
+    params: dict[str, Any] = {"site_id": site_id, "n": n}
+    params.update({f"t{i}": term for i, term in enumerate(terms)})
+    return list(session.execute(text(sql), params))

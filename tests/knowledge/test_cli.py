@@ -1,0 +1,65 @@
+"""`frontdesk ingest`: the click command and run_ingest against a real app and database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from frontdesk.db.models import Document
+from frontdesk.knowledge.cli import UnknownSite, ingest_command, run_ingest
+from tests.factories import make_site
+from tests.knowledge.helpers import write_knowledge_folder
+
+
+def _document_count(app, site_id):
+    with app.extensions["frontdesk.db"].session() as session:
+        return session.scalar(select(func.count()).where(Document.site_id == site_id))
+
+
+def test_ingest_command_prints_a_summary(app, tmp_path: Path):
+    site = make_site(app.extensions["frontdesk.db"])
+    folder = write_knowledge_folder(tmp_path / "kb")
+
+    result = app.test_cli_runner().invoke(ingest_command, ["--site", site.public_key, str(folder)])
+
+    assert result.exit_code == 0, result.output
+    assert "4 added, 0 updated, 0 unchanged, 0 failed, 0 skipped" in result.output
+    assert _document_count(app, site.id) == 4
+
+    with app.app_context():
+        again = CliRunner().invoke(ingest_command, ["--site", site.public_key, str(folder)])
+    assert again.exit_code == 0 and "0 added, 0 updated, 4 unchanged" in again.output
+
+
+def test_ingest_command_reports_failures_with_exit_code(app, tmp_path: Path):
+    site = make_site(app.extensions["frontdesk.db"])
+    good = tmp_path / "good.txt"
+    good.write_text("We are open on weekdays.")
+    args = ["--site", site.public_key, str(good), str(tmp_path / "missing.pdf")]
+
+    result = app.test_cli_runner().invoke(ingest_command, args)
+
+    assert result.exit_code == 1
+    assert "missing.pdf: no such file or folder" in result.output
+    assert "1 added, 0 updated, 0 unchanged, 1 failed" in result.output
+
+
+def test_unknown_site_is_a_clear_error(app, tmp_path: Path):
+    result = app.test_cli_runner().invoke(ingest_command, ["--site", "pk_nope", str(tmp_path)])
+    assert result.exit_code != 0 and "no site has the key 'pk_nope'" in result.output
+    with pytest.raises(UnknownSite):
+        run_ingest(app, "pk_nope", [str(tmp_path)], progress=False)
+    bad = app.test_cli_runner().invoke(ingest_command, ["--site", "x", "--max-pages", "0", "a"])
+    assert bad.exit_code == 2
+
+
+def test_run_ingest_reports_progress(app, tmp_path: Path):
+    site = make_site(app.extensions["frontdesk.db"])
+    folder = write_knowledge_folder(tmp_path / "kb")
+    steps = []
+    report = run_ingest(app, site.public_key, [str(folder)], progress=steps.append)
+    assert len(report.added) == 4
+    assert [(s.done, s.total, s.outcome) for s in steps][-1] == (4, 4, "added")
