@@ -8,7 +8,7 @@ import smtplib
 import ssl
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -29,6 +29,7 @@ log = logging.getLogger("frontdesk.mail")
 BATCH_SIZE = 50
 MAX_BACKOFF = timedelta(hours=6)
 IDLE_POLL_SECONDS = 60.0
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
 VISITOR_SUBJECTS = {
     "created": "Booking confirmed",
@@ -49,7 +50,7 @@ class SmtpSettings:
     port: int
     security: str  # "plain", "starttls" or "tls"
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # never in logs or tracebacks
     timeout: float = 20.0
 
     @classmethod
@@ -319,9 +320,12 @@ class Mailer:
         url = config.get("SMTP_URL")
         if not url:
             return None
+        smtp = SmtpSettings.from_url(url, timeout=float(config.get("SMTP_TIMEOUT", 20)))
+        if smtp.username and smtp.security == "plain" and smtp.host not in LOOPBACK:
+            log.warning("SMTP_URL sends a password without TLS; use smtps:// or smtp+starttls://")
         return cls(
             db,
-            SmtpSettings.from_url(url, timeout=float(config.get("SMTP_TIMEOUT", 20))),
+            smtp,
             mail_from=config.get("MAIL_FROM") or "Frontdesk <no-reply@localhost>",
             retry_seconds=config.get("MAIL_RETRY_SECONDS", 60),
             max_attempts=config.get("MAIL_MAX_ATTEMPTS", 8),
