@@ -650,10 +650,13 @@
         return;
       }
       if (frame.id) markFailed(frame.id);
+      showTyping(false);
+      var last = ui.log.lastElementChild;
+      // The server often explains a failure with a stored system message already: say it once.
+      if (frame.code === "internal" && last && last.classList.contains("fd-system")) return;
       var note = el("div", "fd-msg fd-system");
       note.appendChild(el("div", "fd-bubble", frame.message || "Something went wrong."));
       ui.log.appendChild(note);
-      showTyping(false);
       scrollToEnd(true);
     }
 

@@ -186,3 +186,12 @@ def test_send_from_the_page_api_opens_the_panel_and_sends(page, peer):
     peer.send({"type": "ack", "id": sent["id"], "seq": 1}, message(2, "Got it."))
     page.wait_for_function("window.seen === 1")
     assert log_texts(page) == ["Sent by the page", "Got it."]
+
+
+def test_an_error_already_explained_by_a_system_message_is_shown_once(page, peer):
+    open_chat(page, peer)
+    peer.send(message(1, "Sorry, something went wrong.", "system"))
+    peer.send({"type": "error", "code": "internal", "message": "the assistant failed"})
+    peer.send({"type": "error", "code": "rate_limited", "message": "Slow down."})
+    page.locator(f"{LOG} .fd-system >> text=Slow down.").wait_for()
+    assert log_texts(page) == ["Sorry, something went wrong.", "Slow down."]
