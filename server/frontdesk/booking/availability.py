@@ -1,0 +1,81 @@
+"""Bridge from the database rows of a site to the slot engine (no Flask here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk.booking.slots import Availability, Busy, opening_intervals, site_zone
+from frontdesk.db.models import Booking, DateOverride, OpeningHours, Site
+from frontdesk.db.models.booking import CONFIRMED
+
+
+def availability_for(site: Site) -> Availability:
+    """The slot engine's view of a site: opening hours, date overrides and booking rules."""
+    return Availability(
+        timezone=site.timezone,
+        weekly=_weekly_hours(site.opening_hours),
+        overrides=_date_overrides(site.date_overrides),
+        buffer_before=timedelta(minutes=site.buffer_before_min),
+        buffer_after=timedelta(minutes=site.buffer_after_min),
+        min_notice=timedelta(minutes=site.min_notice_min),
+        max_days_ahead=site.max_days_ahead,
+        step=timedelta(minutes=site.slot_step_min),
+    )
+
+
+def busy_blocks(
+    session: Session,
+    site_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_booking_id: int | None = None,
+) -> list[Busy]:
+    """Blocks (buffers included) of the site's confirmed bookings that overlap [start, end)."""
+    query = select(Booking.block_start, Booking.block_end).where(
+        Booking.site_id == site_id,
+        Booking.status == CONFIRMED,
+        Booking.block_start < end,
+        Booking.block_end > start,
+    )
+    if exclude_booking_id is not None:
+        # A reschedule must not collide with the booking it replaces.
+        query = query.where(Booking.id != exclude_booking_id)
+    rows = session.execute(query.order_by(Booking.block_start)).all()
+    return [Busy(block_start, block_end) for block_start, block_end in rows]
+
+
+def is_open_now(site: Site, now: datetime) -> bool:
+    """True when `now` falls inside the site's opening hours (overrides and closures apply)."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    availability = availability_for(site)
+    today = now.astimezone(site_zone(site.timezone)).date()
+    return any(opened <= now < closed for opened, closed in opening_intervals(availability, today))
+
+
+def _weekly_hours(rows: Iterable[OpeningHours]) -> dict[int, list[tuple[time, time]]]:
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for row in rows:
+        weekly[row.weekday].append((row.start_time, row.end_time))
+    return dict(weekly)
+
+
+def _date_overrides(rows: Iterable[DateOverride]) -> dict[date, list[tuple[time, time]]]:
+    """Rows grouped by day; a row without times closes its day whatever else is there."""
+    overrides: dict[date, list[tuple[time, time]]] = {}
+    closed: set[date] = set()
+    for row in rows:
+        ranges = overrides.setdefault(row.day, [])
+        if row.start_time is None:
+            closed.add(row.day)
+        elif row.end_time is None:
+            raise ValueError(f"date override on {row.day} has a start time but no end time")
+        else:
+            ranges.append((row.start_time, row.end_time))
+    return {day: [] if day in closed else ranges for day, ranges in overrides.items()}
