@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -22,13 +23,25 @@ from tests.factories import make_site
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps every delivered message."""
+    """An aiosmtpd handler that keeps every delivered message.
 
-    def __init__(self) -> None:
+    With `hold_first`, the first message's DATA is not answered until `release` is set, so a
+    sender can be caught in the middle of a delivery.
+    """
+
+    def __init__(self, *, hold_first: bool = False) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.arrived = threading.Event()
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._hold = hold_first
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self._hold:
+            self._hold = False
+            self.holding.set()
+            while not self.release.is_set():  # other connections are served meanwhile
+                await asyncio.sleep(0.01)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         self.arrived.set()
         return "250 OK"
@@ -58,9 +71,9 @@ def only_user(user: bytes, password: bytes):
 class SmtpServer:
     """A real SMTP server on a loopback port that can be stopped and started again."""
 
-    def __init__(self, port: int, **smtp_options) -> None:
+    def __init__(self, port: int, inbox: Inbox | None = None, **smtp_options) -> None:
         self.port = port
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
         self.options = smtp_options
         self._controller: Controller | None = None
 
@@ -239,6 +252,34 @@ def test_racing_senders_never_send_twice(db, smtp_server):
     ids = [message_from_bytes(d)["Message-ID"] for _s, _r, d in smtp_server.inbox.messages]
     assert len(ids) == 8 and len(set(ids)) == 8
     assert all(r.attempts == 1 and r.sent_at for r in _outbox(db))
+
+
+def test_a_row_being_sent_is_not_taken_by_another_worker(db):
+    server = SmtpServer(free_port(), Inbox(hold_first=True)).start()
+    try:
+        first, bookings = _services(db, server.port)
+        site = make_site(db, notification_email="owner@studio.test")
+        for slot in _slots(bookings, site, 2):
+            book(bookings, site, slot.start)
+        counts: dict[str, int] = {}
+        worker = threading.Thread(target=lambda: counts.update(first=first.send_due()))
+        worker.start()
+        assert server.inbox.holding.wait(20), "the first worker never reached the server"
+
+        # The first worker is mid-delivery of e-mail 1; a second worker sends only the rest.
+        second = make_mailer(db, server.port)
+        assert second.send_due() == 3
+        assert len(server.inbox.messages) == 3
+        server.inbox.release.set()
+        worker.join(30)
+        assert counts["first"] == 1  # it finishes its e-mail and skips the ones already sent
+        rows = _outbox(db)
+        assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
+        message_ids = [message_from_bytes(d)["Message-ID"] for _s, _r, d in server.inbox.messages]
+        assert len(message_ids) == 4 == len(set(message_ids))
+    finally:
+        server.inbox.release.set()
+        server.stop()
 
 
 def _slots(bookings, site, count: int):
