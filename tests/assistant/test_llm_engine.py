@@ -618,3 +618,50 @@ def test_make_client_settings():
     assert client.max_retries == 0 and client.timeout == 3.0
     with pytest.raises(ValueError, match="no LLM provider configured"):
         make_client({"base_url": None, "api_key": ""})
+
+
+def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app, fake):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from frontdesk.assistant.tools import ConversationTools
+    from frontdesk.db.models import Booking, Conversation
+    from tests import factories
+
+    db = app.extensions["frontdesk.db"]
+    site = factories.make_site(db)
+    with db.transaction() as session:
+        conversation = Conversation(public_id="c_llm2", site_id=site.id, visitor_id="v2")
+        session.add(conversation)
+        session.flush()
+        conversation_id = conversation.id
+    sydney = ZoneInfo("Australia/Sydney")
+    day = datetime.now(sydney).date() + timedelta(days=7)
+    day += timedelta(days=(2 - day.weekday()) % 7)  # a Wednesday, one to two weeks ahead
+    start = datetime.combine(day, time(11), sydney).astimezone(UTC).isoformat()
+    tools = ConversationTools(
+        db, app.extensions["frontdesk.bookings"], site,
+        conversation_id=conversation_id, visitor_id="v2", visitor_tz="Europe/London",
+    )  # fmt: skip
+    booking = {"service": "consult", "start": start, "name": "Ada Lovelace",
+               "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip
+    fake.script(
+        FakeLLM.tool_calls([("propose_booking", booking)]),
+        FakeLLM.text("Please confirm on the card."),
+    )
+    out = RecordingOutput()
+    turn = Turn(
+        site=make_site(), conversation_id=conversation_id, visitor_id="v2",
+        visitor_tz="Europe/London", page={}, now=NOW, text="Book me in", history=[], state={},
+        tools=tools, out=out,
+    )  # fmt: skip
+    LLMEngine(fake.client(), {"model": "m"}, BasicEngine()).respond(turn)
+
+    assert out.of("tool")[0][5] == ""
+    card = out.of("message")[-1][6]
+    assert card["type"] == "booking_proposal" and card["proposal"].startswith("pr_")
+    assert [a["action"] for a in card["actions"]] == ["confirm", "change"]
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
