@@ -20,6 +20,10 @@ apply exactly the same rules:
 * start >= now + min_notice (so never in the past), and the slot's site-local date is at most
   site-local today + max_days_ahead.
 
+Speed: a day without a clock change (checked once per day, assuming at most one change a day as
+in every tz database zone) steps its candidates in UTC with no per-candidate zone conversion;
+busy blocks are sorted once and each overlap test is one bisect.
+
 Results are sorted by real instant. Python compares two aware datetimes of the SAME zone by wall
 clock (fold is ignored), so around a fall-back compare ``.astimezone(UTC)`` values instead.
 """
@@ -257,6 +261,7 @@ def _day_starts(availability, zone, day: date, duration: timedelta) -> Iterator[
             wall += step
 
 
+@lru_cache(maxsize=8192)  # the same days are asked about again and again
 def _steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
     """The zone's UTC offset for the whole local day, or None when the clocks change that day."""
     # Assumes at most one clock change a day, as in every tz database zone.
