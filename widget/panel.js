@@ -266,8 +266,12 @@
 
     function bubbleFor(role, text, html) {
       var bubble = el("div", "fd-bubble");
-      if (html && role !== "visitor") bubble.appendChild(sanitize(html));
-      else bubble.textContent = text || "";
+      if (html && role !== "visitor") {
+        bubble.classList.add("fd-html");
+        bubble.appendChild(sanitize(html));
+      } else {
+        bubble.textContent = text || "";
+      }
       return bubble;
     }
 
