@@ -85,11 +85,12 @@ def test_passages_respect_word_limits_and_headings():
     assert all(chunk.text.count("word") % 60 == 0 for chunk in doc.chunks[:-1])
 
 
-def test_small_sections_are_merged_with_their_headings_kept():
+def test_small_sections_are_merged_under_the_outer_heading():
     doc = extract_markdown("# FAQ\n\n## Parking?\n\nYes, free.\n\n## Pets?\n\nDogs welcome.", "fb")
     assert len(doc.chunks) == 1
-    assert doc.chunks[0].heading == "Parking?"
-    assert "Pets?" in doc.chunks[0].text and "Dogs welcome." in doc.chunks[0].text
+    assert doc.chunks[0].heading == "FAQ"
+    text = doc.chunks[0].text
+    assert "Parking?" in text and "Pets?" in text and "Dogs welcome." in text
 
 
 def test_long_paragraph_is_split_at_sentences():

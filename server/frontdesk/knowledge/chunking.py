@@ -33,6 +33,7 @@ class _Passage:
     parts: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     words: int = 0
+    opened_by_heading: bool = False  # started at its heading (not continuing a long section)
 
     def add(self, text: str, kind: str) -> None:
         self.parts.append(text)
@@ -71,11 +72,13 @@ class _Chunker:
         if big_enough or (new_topic and self.current.words >= self.min_words // 2):
             self.flush()
         self.heading, self.level = block.text, block.level
-        if self.current.parts:
-            # Small sections are merged; the sub-heading stays visible inside the text.
+        nested = self.current.opened_by_heading and block.level > self.current.level
+        if self.current.parts or nested:
+            # Small sections are merged and a heading directly under another keeps the outer
+            # one (an FAQ's title, not its first question); the inner stays visible in the text.
             self.current.add(block.text, "text")
         else:
-            self.current = _Passage(block.text, block.level)
+            self.current = _Passage(block.text, block.level, opened_by_heading=True)
 
     def text_block(self, block: Block) -> None:
         words = len(block.text.split())

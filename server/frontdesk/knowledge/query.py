@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 MAX_TERMS = 8
@@ -66,9 +65,9 @@ def pairs(items: list[str]) -> list[tuple[str, str]]:
 def required_matches(term_count: int) -> int:
     """How many distinct query terms a passage must contain to count as relevant.
 
-    One or two terms: one must match. Longer questions: about half, at most three, so a
-    passage sharing only a generic word ("price", "help") with a question is not an answer.
+    Up to three terms: one. Four to six: two, so a passage sharing a single generic word
+    ("price", "help") with a longer question is not taken for an answer. More: three.
     """
-    if term_count <= 2:
+    if term_count <= 3:
         return 1
-    return min(3, math.ceil(term_count / 2))
+    return 2 if term_count <= 6 else 3
