@@ -63,3 +63,11 @@ def test_run_ingest_reports_progress(app, tmp_path: Path):
     report = run_ingest(app, site.public_key, [str(folder)], progress=steps.append)
     assert len(report.added) == 4
     assert [(s.done, s.total, s.outcome) for s in steps][-1] == (4, 4, "added")
+
+
+def test_embeddings_flag_needs_a_provider(app, tmp_path: Path):
+    site = make_site(app.extensions["frontdesk.db"])
+    args = ["--site", site.public_key, "--embeddings", str(tmp_path)]
+    result = app.test_cli_runner().invoke(ingest_command, args)
+    assert result.exit_code == 2 and "OPENAI_API_KEY" in result.output
+    assert _document_count(app, site.id) == 0

@@ -187,3 +187,28 @@ def test_embeddings_rerank_full_text_candidates(db, tmp_path):
     assert hybrid[0].title == "Bravo"
     assert 0 < hybrid[0].score <= 1
     assert client.calls[-1] == ["workshop"]
+
+
+def test_embeddings_failure_fails_only_that_document(db, tmp_path):
+    site = make_site(db)
+    (tmp_path / "ok.md").write_text("# Fine\n\nShort text.")
+    (tmp_path / "boom.md").write_text("# Boom\n\nThis one breaks the embeddings service.")
+
+    def rule(text):
+        if "breaks" in text:
+            raise RuntimeError("service unavailable")
+        return [1.0, 0.0]
+
+    report = ingest_paths(
+        db, site.id, [str(tmp_path)], embedder=Embedder(FakeEmbeddingsClient(rule))
+    )
+    assert [source.rsplit("/", 1)[-1] for source in report.added] == ["ok.md"]
+    assert report.failed[0][0].endswith("boom.md")
+    assert report.failed[0][1] == "embeddings failed: service unavailable"
+
+
+def test_hybrid_search_without_stored_embeddings_keeps_text_order(kb):
+    embedder = Embedder(FakeEmbeddingsClient(lambda text: [1.0, 0.0]))
+    plain = _search(kb, "parking studio")
+    hybrid = _search(kb, "parking studio", embedder=embedder)
+    assert [p.chunk_id for p in hybrid] == [p.chunk_id for p in plain]
