@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,35 +155,41 @@ def append(
     raise RuntimeError("could not store the message")
 
 
+# Built once: constructing statements (and their cache keys) cost more than running them.
+_conversations, _messages = Conversation.__table__, Message.__table__
+_BUMP_SEQ = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
+    .returning(_conversations.c.last_seq)
+)
+_FIND_CLIENT_ID = select(_messages).where(
+    _messages.c.conversation_id == bindparam("conversation_id"),
+    _messages.c.client_id == bindparam("client_id"),
+)
+_INSERT = insert(_messages).returning(_messages.c.id)
+
+
 def _append_once(db, conversation_id, role, text, html, payload, client_id, flagged, also):
-    # Core statements, not ORM units of work: this is the hot path of every chat message.
-    conversations, messages = Conversation.__table__, Message.__table__
     now = utcnow()
     with db.write_transaction() as session:
         # Lock the conversation row first: a concurrent writer with the same client_id waits
         # here, then (READ COMMITTED) sees the committed duplicate below.
         seq = session.execute(
-            update(conversations)
-            .where(conversations.c.id == conversation_id)
-            .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
-            .returning(conversations.c.last_seq)
+            _BUMP_SEQ, {"conversation_id": conversation_id, "now": now}
         ).scalar_one()
         if client_id is not None:
-            existing = session.scalars(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_id == client_id
-                )
+            existing = session.execute(
+                _FIND_CLIENT_ID, {"conversation_id": conversation_id, "client_id": client_id}
             ).one_or_none()
             if existing is not None:
-                raise _Duplicate(Entry.of(existing))  # rolls the seq bump back
+                raise _Duplicate(Entry(**existing._asdict()))  # rolls the seq bump back
         values = {
             "conversation_id": conversation_id, "seq": seq, "role": role, "client_id": client_id,
             "text": text, "html": html, "payload": payload or {}, "flagged": flagged,
             "created_at": now,
         }  # fmt: skip
-        message_id = session.execute(
-            insert(messages).values(**values).returning(messages.c.id)
-        ).scalar_one()
+        message_id = session.execute(_INSERT, values).scalar_one()
         entry = Entry(id=message_id, **values)
         if also is not None:
             also(session, entry)
@@ -206,6 +212,18 @@ def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]
         return [Entry.of(row) for row in reversed(rows)]
 
 
+_HISTORY = (
+    select(_messages.c.role, _messages.c.text, _messages.c.payload)
+    .where(
+        _messages.c.conversation_id == bindparam("conversation_id"),
+        _messages.c.seq != bindparam("current_seq"),
+        ~((_messages.c.seq > bindparam("current_seq")) & (_messages.c.role == "visitor")),
+    )
+    .order_by(_messages.c.seq.desc())
+    .limit(HISTORY_LIMIT)
+)
+
+
 def history(db: Database, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
     """The last HISTORY_LIMIT entries the engine should see for the visitor entry `current_seq`.
 
@@ -213,18 +231,9 @@ def history(db: Database, conversation_id: int, current_seq: int) -> list[Histor
     (they get their own turns). Answers to earlier messages may have a higher seq than the
     current message when the visitor wrote during a turn; they are history all the same.
     """
-    later_visitor = (Message.seq > current_seq) & (Message.role == "visitor")
+    params = {"conversation_id": conversation_id, "current_seq": current_seq}
     with db.session() as session:
-        rows = session.execute(
-            select(Message.role, Message.text, Message.payload)
-            .where(
-                Message.conversation_id == conversation_id,
-                Message.seq != current_seq,
-                ~later_visitor,
-            )
-            .order_by(Message.seq.desc())
-            .limit(HISTORY_LIMIT)
-        ).all()
+        rows = session.execute(_HISTORY, params).all()
     return [HistoryEntry(role, text, dict(payload or {})) for role, text, payload in reversed(rows)]
 
 
