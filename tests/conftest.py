@@ -20,6 +20,8 @@ PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+pytest_plugins = ["tests.fake_llm"]
+
 TEST_SECRET = "test-secret-key-not-for-production"
 
 

@@ -70,7 +70,11 @@ def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+    return {
+        "staff_user": user,
+        "staff_site_list": staff_sites(user) if user else [],
+        "has_view": lambda endpoint: endpoint in current_app.view_functions,
+    }
 
 
 def _safe_next(target: str | None) -> str:
