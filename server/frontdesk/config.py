@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_MAX_ATTEMPTS": 8,
     "MAIL_WORKER": True,  # background thread that sends and retries queued e-mail
+    "SMTP_TIMEOUT": 20.0,
     "ENGINE": None,  # "llm", "offline" or None (auto: llm when a provider is configured)
     "MODEL": "gpt-4o-mini",
     "OPENAI_API_KEY": None,
