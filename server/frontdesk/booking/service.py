@@ -17,6 +17,7 @@ from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking import tokens
 from frontdesk.booking import validation as check
+from frontdesk.booking.availability import availability_for, busy_blocks
 from frontdesk.booking.slots import Slot, block_for, check_slot
 from frontdesk.booking.slots import free_slots as compute_free_slots
 from frontdesk.booking.validation import (
@@ -118,8 +119,6 @@ class Bookings:
         if isinstance(tz, str):
             tz = check.clean_timezone(tz, field="tz")
         now = now or utcnow()
-        from frontdesk.booking.availability import availability_for, busy_blocks
-
         with self.db.session() as session:
             site, service = _site_and_service(session, site_id, check.clean_slug(service_slug))
             lo = datetime.combine(start_date, datetime.min.time(), now.tzinfo) - BUSY_MARGIN
@@ -453,8 +452,6 @@ def _check_free(
     exclude_booking_id: int | None = None,
 ):
     """The busy block the booking would occupy; raises when the slot can't be booked."""
-    from frontdesk.booking.availability import availability_for, busy_blocks
-
     availability = availability_for(site)
     duration = timedelta(minutes=service.duration_min)
     block = block_for(availability, start, duration)

@@ -1,0 +1,245 @@
+"""No double booking, ever: threads and processes racing, and the database's own last word."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from itertools import combinations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.audit import Actor
+from frontdesk.booking.service import BookingError, _violation
+from frontdesk.db import Database
+from frontdesk.db.models import Booking
+from tests.booking.test_service import (
+    MONDAY,
+    NOW,
+    VISITOR,
+    at,
+    booking_request,
+    make_bookings,
+    row_counts,
+)
+from tests.factories import make_site
+
+THREADS = 50
+PROCESSES = 4
+
+
+@pytest.fixture
+def site(db):
+    return make_site(db)
+
+
+@pytest.fixture
+def bookings(db):
+    return make_bookings(db)
+
+
+def race(count: int, attempt) -> list:
+    """Run attempt(i) in `count` threads released together; the outcome of each."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int):
+        barrier.wait()
+        try:
+            return attempt(i)
+        except BookingError as exc:
+            return exc.code
+        except Exception as exc:  # anything else is a bug the assertions must show
+            return f"error: {exc!r}"
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def confirmed(db) -> list[Booking]:
+    with db.session() as session:
+        query = select(Booking).where(Booking.status == "confirmed").order_by(Booking.start)
+        return list(session.scalars(query))
+
+
+def assert_no_overlap(rows: list[Booking]) -> None:
+    for a, b in combinations(rows, 2):
+        if a.site_id == b.site_id:
+            assert a.block_end <= b.block_start or b.block_end <= a.block_start, (a.id, b.id)
+
+
+def test_fifty_threads_one_slot_exactly_one_wins(db, site, bookings):
+    start = at(MONDAY, 10)
+
+    def attempt(i: int) -> str:
+        request = booking_request(start, email=f"v{i}@example.com", visitor_id=f"v{i}")
+        bookings.create(site.id, request, Actor("visitor", f"v{i}"), now=NOW)
+        return "ok"
+
+    outcomes = Counter(race(THREADS, attempt))
+
+    assert outcomes == {"ok": 1, "slot_taken": THREADS - 1}
+    assert row_counts(db) == (1, 1)
+
+
+def _book_in_process(url, site_id, index, barrier, results) -> None:
+    """One competing process: its own Database and service, released with the others."""
+    database = Database(url)
+    bookings = make_bookings(database)
+    database.ping()  # connect before the start signal so the race is about booking
+    request = booking_request(at(MONDAY, 10), email=f"p{index}@example.com")
+    barrier.wait()
+    try:
+        bookings.create(site_id, request, Actor("visitor", f"p{index}"), now=NOW)
+        results.put("ok")
+    except BookingError as exc:
+        results.put(exc.code)
+    except Exception as exc:
+        results.put(f"error: {exc!r}")
+    finally:
+        database.dispose()
+
+
+def test_processes_racing_for_one_slot_exactly_one_wins(db, database_url, site):
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(PROCESSES)
+    results = ctx.Queue()
+    workers = [
+        ctx.Process(target=_book_in_process, args=(database_url, site.id, i, barrier, results))
+        for i in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    exit_codes = [worker.exitcode for worker in workers]
+    outcomes = Counter(results.get(timeout=5) for code in exit_codes if code == 0)
+
+    assert exit_codes == [0] * PROCESSES
+    assert outcomes == {"ok": 1, "slot_taken": PROCESSES - 1}
+    assert row_counts(db) == (1, 1)
+
+
+def test_services_of_different_lengths_never_overlap(db, site, bookings):
+    # 30- and 90-minute bookings aimed at overlapping times of one morning (09:00-12:00).
+    starts = [at(MONDAY, 9) + timedelta(minutes=30 * k) for k in range(6)]
+    plan = [(starts[i % 6], "workshop" if i % 3 == 0 else "consult") for i in range(36)]
+
+    def attempt(i: int) -> str:
+        start, service = plan[i]
+        request = booking_request(start, service=service, email=f"m{i}@example.com")
+        bookings.create(site.id, request, VISITOR, now=NOW)
+        return "ok"
+
+    outcomes = Counter(race(len(plan), attempt))
+
+    assert set(outcomes) <= {"ok", "slot_taken"}, outcomes
+    rows = confirmed(db)
+    assert len(rows) == outcomes["ok"] >= 2
+    assert_no_overlap(rows)
+    assert sum((b.end - b.start for b in rows), timedelta()) <= timedelta(hours=3)
+
+
+def test_fifty_retries_of_one_idempotency_key_make_one_booking(db, site, bookings):
+    request = booking_request(at(MONDAY, 10), idempotency_key="proposal-7")
+
+    def attempt(i: int):
+        result = bookings.create(site.id, request, VISITOR, now=NOW)
+        return (result.booking.public_id, result.manage_token, result.created)
+
+    outcomes = race(THREADS, attempt)
+
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert len({(public_id, token) for public_id, token, _ in outcomes}) == 1
+    assert sum(created for _, _, created in outcomes) == 1
+    assert row_counts(db) == (1, 1)
+
+
+def test_racing_reschedules_into_one_slot_exactly_one_wins(db, site, bookings):
+    movers = [
+        bookings.create(site.id, booking_request(at(MONDAY, 13 + i)), VISITOR, now=NOW).booking
+        for i in range(4)
+    ]
+
+    def attempt(i: int) -> str:
+        bookings.reschedule(movers[i].public_id, at(MONDAY, 10), VISITOR, now=NOW)
+        return "ok"
+
+    outcomes = Counter(race(len(movers), attempt))
+
+    assert outcomes == {"ok": 1, "slot_taken": len(movers) - 1}
+    assert_no_overlap(confirmed(db))
+
+
+def test_racing_cancels_cancel_once(db, site, bookings):
+    booking = bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW).booking
+
+    def attempt(i: int) -> str:
+        bookings.cancel(booking.public_id, VISITOR, now=NOW)
+        return "ok"
+
+    outcomes = Counter(race(8, attempt))
+
+    assert outcomes == {"ok": 1, "not_allowed": 7}
+    assert bookings.get(booking.public_id).ics_sequence == 1
+    assert row_counts(db) == (1, 2)
+
+
+def _raw_booking(site_id: int, service_id: int, start, minutes: int, suffix: str) -> Booking:
+    return Booking(
+        public_id=f"bk_raw_{suffix}",
+        site_id=site_id,
+        service_id=service_id,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        block_start=start,
+        block_end=start + timedelta(minutes=minutes),
+        visitor_name="Raw",
+        email="raw@example.com",
+        manage_token_hash=f"hash-{suffix}",
+    )
+
+
+def test_database_itself_refuses_overlapping_bookings(db, site, bookings):
+    """Bypass the service entirely: the constraint (PostgreSQL) / trigger (SQLite) refuses."""
+    existing = bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW)
+    service_id = existing.booking.service_id
+
+    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
+        session.add(_raw_booking(site.id, service_id, at(MONDAY, 9, 45), 30, "a"))
+
+    with db.transaction() as session:  # touching blocks are fine, and so are cancelled ones
+        session.add(_raw_booking(site.id, service_id, at(MONDAY, 10, 30), 30, "b"))
+        cancelled = _raw_booking(site.id, service_id, at(MONDAY, 10), 30, "c")
+        cancelled.status = "cancelled"
+        session.add(cancelled)
+
+    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
+        moved = session.scalars(select(Booking).where(Booking.public_id == "bk_raw_b")).one()
+        moved.block_start = at(MONDAY, 10, 15)
+    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
+        revived = session.scalars(select(Booking).where(Booking.public_id == "bk_raw_c")).one()
+        revived.status = "confirmed"
+
+    assert_no_overlap(confirmed(db))
+    assert len(confirmed(db)) == 2
+
+
+def test_real_constraint_errors_are_classified(db, site, bookings):
+    """The service maps each backend's own refusal to the right outcome."""
+    request = booking_request(at(MONDAY, 10), idempotency_key="k1")
+    booking = bookings.create(site.id, request, VISITOR, now=NOW).booking
+
+    overlap = _raw_booking(site.id, booking.service_id, at(MONDAY, 10), 30, "x")
+    same_key = _raw_booking(site.id, booking.service_id, at(MONDAY, 15), 30, "y")
+    same_key.idempotency_key = "k1"
+    same_id = _raw_booking(site.id, booking.service_id, at(MONDAY, 16), 30, "z")
+    same_id.public_id = booking.public_id
+    expected = {"overlap": overlap, "idempotency": same_key, "duplicate_id": same_id}
+    for kind, row in expected.items():
+        with pytest.raises(IntegrityError) as caught, db.transaction() as session:
+            session.add(row)
+        assert _violation(caught.value) == kind
