@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.widget.chat_server import ChatServer
 from tests.widget.helpers import HOST, wait_launcher, wait_state
 from tests.widget.hostserver import HostServer
+from tests.widget.test_accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -141,9 +142,9 @@ def test_booking_with_chips_and_confirm_then_ics_download(page, demo):
     with page.expect_download() as download:
         calendar.click()
     assert "BEGIN:VCALENDAR" in Path(download.value.path()).read_text()
-    assert (
-        card.get_by_role("link", name="Manage booking").get_attribute("href").startswith(demo.url)
-    )
+    manage = card.get_by_role("link", name="Manage booking")
+    assert manage.get_attribute("href").startswith(demo.url)
+    assert axe_violations(page) == []  # with chips, sources and both booking cards on screen
 
 
 def test_server_killed_mid_conversation_recovers_without_gaps_or_duplicates(page, demo):
