@@ -299,6 +299,7 @@ def test_other_visitors_bookings_are_invisible(db, site):
 def test_asking_for_a_person_flags_the_conversation(db, chat):
     reply = chat.say("can I talk to a person please")
     assert "let the team know" in reply["text"]
+    assert "we're closed right now" in reply["text"]  # 12:00 in Sydney: the lunch break
     assert conversation_status(db, chat.tools.conversation_id) == "needs_human"
 
 

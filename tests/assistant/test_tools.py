@@ -451,6 +451,8 @@ def test_past_bookings_cannot_be_proposed_for_change(db, site):
 def test_request_human_flags_the_conversation(db, tools):
     result = tools.call("request_human", {"reason": "wants to negotiate"})
     assert result.ok and "notified" in result.content["message"]
+    # Wednesday 12:00 in Sydney is the lunch break: staff will answer after it.
+    assert result.content["open_now"] is False and "closed now" in result.content["message"]
     assert conversation_status(db, tools.conversation_id) == "needs_human"
     with db.session() as session:
         event = session.scalars(
@@ -460,3 +462,10 @@ def test_request_human_flags_the_conversation(db, tools):
     with db.session() as session:
         assert event.subject_id == session.get(Conversation, tools.conversation_id).public_id
     assert event.data == {"reason": "wants to negotiate"}
+
+
+def test_request_human_during_opening_hours(db, site):
+    afternoon = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)  # Wed 13:30 in Sydney
+    result = make_tools(db, site, now=afternoon).call("request_human", {"reason": "help"})
+    assert result.content["open_now"] is True
+    assert result.content["message"] == "Staff were notified and will reply in this chat."

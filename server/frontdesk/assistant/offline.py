@@ -172,7 +172,12 @@ def hand_over(d: Dialogue, text: str) -> Reply:
         return Reply(
             "I couldn't reach the team just now, sorry. Please try again in a moment.", [HUMAN]
         )
+    when = (
+        "as soon as they can"
+        if result.content.get("open_now")
+        else "when we're open again (we're closed right now)"
+    )
     return Reply(
-        "I've let the team know. Someone will reply right here as soon as they can. "
+        f"I've let the team know. Someone will reply right here {when}. "
         "You can keep this chat open or come back to it later."
     )

@@ -18,8 +18,9 @@ from frontdesk.assistant.confirmations import Confirmations
 from frontdesk.assistant.proposals import ProposalDesk, fail
 from frontdesk.assistant.tool_specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
 from frontdesk.audit import Actor
+from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.validation import BookingError, InvalidBooking, clean_timezone
-from frontdesk.db.models import Conversation
+from frontdesk.db.models import Conversation, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 
@@ -252,6 +253,7 @@ class ConversationTools:
             if conversation.status == "bot":
                 conversation.status = "needs_human"
             status = conversation.status
+            open_now = is_open_now(session.get(Site, self.site_id), self.now())
             audit.record(
                 session,
                 site_id=self.site_id,
@@ -261,9 +263,9 @@ class ConversationTools:
                 subject_id=conversation.public_id,
                 data={"reason": reason[:200]},
             )
-        return ToolResult(
-            {"status": status, "message": "Staff were notified and will reply in this chat."}
-        )
+        message = "Staff were notified and will reply in this chat"
+        message += "." if open_now else ", after opening hours (the business is closed now)."
+        return ToolResult({"status": status, "open_now": open_now, "message": message})
 
 
 def _is_upcoming(booking, now: datetime) -> bool:
