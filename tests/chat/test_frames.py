@@ -20,11 +20,20 @@ def test_hello_gets_welcome(chat):
     assert welcome["greeting"] == "Hi! How can we help?"
     assert welcome["site"] == {"name": "Test Studio"}
     assert welcome["status"] == "bot"
-    assert welcome["open"] in (True, False, None)
+    assert isinstance(welcome["open"], bool)
     stored = chat.conversation(welcome["conversation"])
     assert (stored.visitor_tz, stored.page_url, stored.page_title) == (
         "Europe/Paris", "http://127.0.0.1/p", "P",
     )  # fmt: skip
+
+
+def test_welcome_says_closed_when_the_site_has_no_opening_hours(start_chat):
+    chat = start_chat(site={"weekdays": ()})
+    with chat.client() as client:
+        assert client.hello()["open"] is False
+        client.send({"type": "action", "id": "h", "name": "human", "value": ""})
+        notice = client.expect("message", role="system")
+    assert "closed right now" in notice["text"]
 
 
 def test_unknown_time_zone_falls_back_to_utc(chat):
