@@ -115,6 +115,8 @@ class Confirmations:
         again = self._find(proposal.public_id)  # a concurrent confirm may have done it already
         if again is not None and again.status == DONE:
             return _stored(again)
+        if exc.code == "busy":  # the database was locked: nothing happened, Confirm may retry
+            return fail(exc.message)
         self._set_status(proposal.id, FAILED, {"error": exc.message})
         choices: list[Choice] = []
         if isinstance(exc, SlotTaken | InvalidBooking) and proposal.kind != "cancel":
