@@ -100,7 +100,6 @@
 
   function mount(ctx) {
     var settings = ctx.settings;
-    var root = ctx.root;
     var state = {
       visitor: null,
       conversation: null,
@@ -476,6 +475,7 @@
       };
       sock.onmessage = function (event) {
         if (sock !== ws) return;
+        state.heard = Date.now();
         var frame;
         try {
           frame = JSON.parse(event.data);
@@ -491,6 +491,17 @@
         clearInterval(pingTimer);
         scheduleReconnect();
       };
+    }
+
+    function watchdog() {
+      // A half-open connection never fires `close`: give up on a socket silent for too long.
+      if (Date.now() - state.heard < 70000) return transmit({ type: "ping" });
+      var dead = ws;
+      ws = null;
+      state.ready = false;
+      clearInterval(pingTimer);
+      if (dead) dead.close();
+      scheduleReconnect();
     }
 
     function scheduleReconnect() {
@@ -572,9 +583,8 @@
       scrollToEnd(true);
       state.outbox.forEach(transmit);
       clearInterval(pingTimer);
-      pingTimer = setInterval(function () {
-        transmit({ type: "ping" });
-      }, 25000);
+      state.heard = Date.now();
+      pingTimer = setInterval(watchdog, 25000);
     }
 
     function onAck(frame) {
