@@ -143,4 +143,17 @@ def test_robots_disallow_all_and_unreachable_site(db):
     assert [path for path, _ in web.requests] == ["/robots.txt"]
 
     gone = ingest_paths(db, site.id, ["http://127.0.0.1:9/"], fetcher=Fetcher(FAST))
-    assert gone.added == [] and len(gone.skipped) + len(gone.failed) == 1
+    assert gone.added == [] and gone.skipped == []
+    assert gone.failed[0][1].startswith("robots.txt could not be read (could not connect")
+
+
+def test_only_web_addresses_are_fetched(db, tmp_path):
+    site = make_site(db)
+    secret = tmp_path / "secret.html"
+    secret.write_text("<p>Local file that must not be read as a URL</p>")
+    sources = [f"file://{secret}", "ftp://127.0.0.1/x", "http://"]
+    report = ingest_paths(db, site.id, sources, fetcher=Fetcher(FAST))
+    assert report.added == []
+    assert [reason for _source, reason in report.failed] == [
+        "only http:// and https:// addresses can be read"
+    ] * 3

@@ -89,12 +89,20 @@ class Fetcher:
         self.policy = policy or FetchPolicy()
         self._opener = urllib.request.build_opener(_SameHostRedirects(self))
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._robots_errors: dict[str, str] = {}
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt of the URL's site lets FrontdeskBot fetch it."""
         return self._robots_for(url).can_fetch(self.policy.user_agent, url)
+
+    def refusal(self, url: str) -> CrawlItem:
+        """Why robots.txt rules out a URL: disallowed (a skip), or unreadable (a failure)."""
+        error = self._robots_errors.get(origin_of(url))
+        if error:
+            return CrawlItem(url, failed=f"robots.txt could not be read ({error})")
+        return CrawlItem(url, skipped="disallowed by robots.txt")
 
     def fetch(self, url: str, media_types: frozenset[str] = HTML_TYPES) -> Response:
         """GET a URL; raises FetchError unless it answers 200 with one of `media_types`."""
@@ -162,10 +170,13 @@ class Fetcher:
             status = str(exc)
             # As RobotFileParser.read(): 401/403 forbid all, other 4xx mean "no rules";
             # a server error or no answer forbids all (we cannot know the rules).
-            if status in {"HTTP 401", "HTTP 403"} or not status.startswith("HTTP 4"):
+            if status in {"HTTP 401", "HTTP 403"}:
                 parser.disallow_all = True
-            else:
+            elif status.startswith("HTTP 4"):
                 parser.allow_all = True
+            else:
+                parser.disallow_all = True
+                self._robots_errors[origin] = status
         return parser
 
 
@@ -183,7 +194,7 @@ def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Ite
         if url in fetched:
             continue  # reached earlier through a redirect
         if not fetcher.allowed(url):
-            yield CrawlItem(url, skipped="disallowed by robots.txt")
+            yield fetcher.refusal(url)
             continue
         requests += 1  # every request counts, so failing links cannot make a crawl endless
         if looks_like_sitemap(url):

@@ -99,6 +99,9 @@ def ingest_paths(
         note(source, _file(db, site_id, source, error, embedder))
     fetcher = fetcher or Fetcher()
     for url in urls:
+        if urlsplit(url).scheme.lower() not in {"http", "https"} or not urlsplit(url).hostname:
+            note(url, ("failed", "only http:// and https:// addresses can be read"))
+            continue
         for item in crawl(url, fetcher, follow_links=follow_links):
             note(item.url, _page(db, site_id, item, embedder))
     return report
