@@ -131,3 +131,16 @@ def test_bad_files_raise_clear_errors(tmp_path: Path):
         path.write_bytes(data)
         with pytest.raises(ExtractError, match=reason):
             extract_file(path)
+
+
+def test_malformed_and_hostile_html_is_handled():
+    markup = (
+        "<div>" * 10_000
+        + "</span></p></div>" * 10
+        + "<p>Kept text<table><tr><td>a<td>b</table><!-- comment --><![CDATA[x]]>"
+        + "<script>never()</script"
+        + "</b>" * 10_000
+    )
+    page = html_to_text(markup)
+    texts = " ".join(block.text for block in page.blocks)
+    assert "Kept text" in texts and "a | b" in texts and "never()" not in texts

@@ -84,6 +84,8 @@ VOID_TAGS = frozenset(
 # Opening one of these closes an unclosed sibling of the same kind (<p>a<p>b).
 SELF_CLOSING_SIBLINGS = frozenset(["p", "li", "dt", "dd", "tr", "td", "th", "option"])
 CELL_TAGS = frozenset({"td", "th"})
+# Deeper nesting is treated as flat: hostile pages cannot make end tags cost O(depth) each.
+MAX_DEPTH = 200
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -179,6 +181,8 @@ class _Extractor(HTMLParser):
             self.flush()
         skip = self.skipping or self._should_skip(tag, attrs)
         main = self.in_main or tag in {"main", "article"} or attrs.get("role") == "main"
+        if len(self.stack) >= MAX_DEPTH:
+            return
         self.stack.append(_Open(tag, skip, main))
         if tag == "li" and not skip:
             self.item = True
