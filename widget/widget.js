@@ -30,6 +30,7 @@
     zIndex: parseInt(opt("zIndex", "2147483000"), 10) || 2147483000,
     storageKey: "frontdesk:" + opt("site", "")
   };
+  if (!settings.site) return console.warn("Frontdesk: the script tag needs data-site");
   var FILES = { js: "__PANEL_JS__", css: "__PANEL_CSS__", sri: "__PANEL_SRI__" };
 
   customElements.define(TAG, class extends HTMLElement {});

@@ -195,3 +195,14 @@ def test_an_error_already_explained_by_a_system_message_is_shown_once(page, peer
     peer.send({"type": "error", "code": "rate_limited", "message": "Slow down."})
     page.locator(f"{LOG} .fd-system >> text=Slow down.").wait_for()
     assert log_texts(page) == ["Sorry, something went wrong.", "Slow down."]
+
+
+def test_a_socket_silent_through_two_pings_is_replaced(page, peer):
+    page.clock.install()
+    open_chat(page, peer)
+    assert peer.connections == 1
+    page.clock.fast_forward(80_000)  # the peer never answers the widget's pings
+    page.clock.fast_forward(2_000)  # first reconnect delay is under a second
+    hello = peer.expect("hello")
+    assert (hello["conversation"], hello["after"]) == ("cv_1", 0)
+    assert peer.connections == 2
