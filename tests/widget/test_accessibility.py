@@ -158,3 +158,14 @@ def test_axe_finds_no_serious_violations_on_the_demo_page_closed_and_open(page, 
     page.locator("frontdesk-widget .fd-input").fill("Hello")
     page.keyboard.press("Enter")  # a pending message and the offline banner are on screen too
     assert axe_violations(page) == []
+
+
+def test_right_to_left_language_lays_the_panel_out_rtl(page, host):
+    page.goto(f"{host.url}/settings.html?" + urlencode({"lang": "ar", "title": "مرحبا"}))
+    wait_launcher(page)
+    page.evaluate("Frontdesk.open()")
+    wait_state(page, "open")
+    dialog = page.locator("frontdesk-widget [role=dialog]")
+    assert (dialog.get_attribute("dir"), dialog.get_attribute("lang")) == ("rtl", "ar")
+    close, title = box(page, ".fd-close"), box(page, ".fd-title")
+    assert close["x"] < title["x"]  # the close button sits on the left in RTL
