@@ -50,7 +50,8 @@ LOCK_RETRIES = 5
 ID_RETRIES = 3
 MAX_RANGE_DAYS = 366
 ADVISORY_NAMESPACE = 0x626B  # "bk": keeps booking locks apart from other advisory locks
-# Busy blocks are fetched with this margin so buffers reaching across the slot are seen.
+# free_slots fetches busy blocks this far around the asked dates: a day in the visitor's zone
+# spans parts of neighbouring UTC days, and buffers reach across slot edges.
 BUSY_MARGIN = timedelta(days=1)
 
 
@@ -412,9 +413,11 @@ def _site(session: Session, site_id: int) -> Site:
 
 
 def _site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, Service]:
-    """The site and its active service `slug`, in one query."""
-    query = select(Service).options(joinedload(Service.site))
-    service = session.scalars(query.where(Service.site_id == site_id, Service.slug == slug)).first()
+    """The site (with its weekly hours) and its active service `slug`, in one query."""
+    # The weekly hours come along too: every slot check needs them.
+    query = select(Service).options(joinedload(Service.site).joinedload(Site.opening_hours))
+    query = query.where(Service.site_id == site_id, Service.slug == slug)
+    service = session.scalars(query).unique().first()
     if service is None or not service.active:
         _site(session, site_id)  # an unknown site is NotFound, not a bad service
         raise InvalidBooking(f"There is no consultation type {slug!r}.", field="service")
@@ -455,12 +458,9 @@ def _check_free(
     availability = availability_for(site)
     duration = timedelta(minutes=service.duration_min)
     block = block_for(availability, start, duration)
+    # Only blocks overlapping this one can make it "taken".
     busy = busy_blocks(
-        session,
-        site.id,
-        block.start - BUSY_MARGIN,
-        block.end + BUSY_MARGIN,
-        exclude_booking_id=exclude_booking_id,
+        session, site.id, block.start, block.end, exclude_booking_id=exclude_booking_id
     )
     reason = check_slot(availability, duration, start, now=now, busy=busy)
     if reason == "taken":

@@ -1,0 +1,192 @@
+"""Booking benchmark: slot computation speed, booking throughput, and a 100-way race for one slot.
+
+Run: .venv/bin/python bench/booking.py [--bookings N] [--runs N]
+Creates its own temporary databases (a SQLite file, and a PostgreSQL database when the server
+is reachable), migrates them with frontdesk.db.migrate.upgrade and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time as clock
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, time, timedelta
+
+from frontdesk.audit import Actor
+from frontdesk.booking import slots
+from frontdesk.booking.service import BookingError, BookingRequest, Bookings
+from frontdesk.db import Database
+from frontdesk.db.migrate import upgrade
+from frontdesk.db.models import OpeningHours, Service, Site
+
+PG_ADMIN_URL = os.environ.get(
+    "FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+NOW = datetime(2030, 3, 1, tzinfo=UTC)
+ACTOR = Actor("system", "bench")
+RACERS = 100
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def bench_free_slots(runs: int) -> None:
+    """Pure slots.free_slots over a 60-day horizon with ~100 busy blocks."""
+    hours = ((time(9), time(12)), (time(13), time(17)))
+    availability = slots.Availability(
+        timezone="Australia/Sydney",
+        weekly={day: hours for day in range(5)},
+        buffer_before=timedelta(minutes=10),
+        buffer_after=timedelta(minutes=10),
+        min_notice=timedelta(hours=2),
+        max_days_ahead=60,
+    )
+    rng = random.Random(7)
+    busy = []
+    for _ in range(100):
+        start = NOW + timedelta(days=rng.randrange(60), hours=rng.randrange(24))
+        busy.append(slots.Busy(start, start + timedelta(minutes=rng.choice((30, 60, 90)))))
+    start_day = NOW.date()
+    end_day = start_day + timedelta(days=60)
+    timings, count = [], 0
+    for _ in range(runs):
+        began = clock.perf_counter()
+        found = slots.free_slots(
+            availability, timedelta(minutes=30), start_day, end_day, now=NOW, busy=busy
+        )
+        timings.append((clock.perf_counter() - began) * 1000)
+        count = len(found)
+    print(
+        f"free_slots, 60-day horizon, {len(busy)} busy blocks, {count} slots found: "
+        f"median {statistics.median(timings):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms "
+        f"over {runs} runs (target <= 5 ms)"
+    )
+
+
+def make_open_site(db: Database) -> int:
+    """A site open around the clock every day, so thousands of distinct slots exist."""
+    with db.transaction() as session:
+        site = Site(
+            public_key="pk_" + uuid.uuid4().hex[:16],
+            name="Bench Studio",
+            timezone="UTC",
+            calendar_secret=uuid.uuid4().hex,
+            min_notice_min=0,
+            max_days_ahead=365,
+            slot_step_min=30,
+        )
+        session.add(site)
+        session.flush()
+        session.add(Service(site_id=site.id, slug="consult", name="Consult", duration_min=30))
+        for weekday in range(7):
+            session.add(
+                OpeningHours(site_id=site.id, weekday=weekday, start_time=time(0), end_time=time(0))
+            )
+        return site.id
+
+
+def request_for(start: datetime, index: int, **extra) -> BookingRequest:
+    return BookingRequest(
+        service="consult",
+        start=start,
+        name=f"Visitor {index}",
+        email=f"visitor{index}@example.com",
+        **extra,
+    )
+
+
+def bench_backend(label: str, url: str, bookings_count: int) -> None:
+    """Sequential bookings on distinct slots, then RACERS threads on one slot."""
+    db = Database(url)
+    try:
+        upgrade(db)
+        service = Bookings(db, secret_key="bench-secret", public_url="http://bench.test")
+        site_id = make_open_site(db)
+        first = datetime.combine(date(2030, 3, 2), time(0), UTC)
+        began, cpu_began = clock.perf_counter(), clock.process_time()
+        for i in range(bookings_count):
+            start = first + timedelta(minutes=30 * i)
+            service.create(site_id, request_for(start, i), ACTOR, now=NOW)
+        elapsed = clock.perf_counter() - began
+        cpu_ms = (clock.process_time() - cpu_began) * 1000 / bookings_count
+        print(
+            f"{label}: {bookings_count} bookings on distinct slots in {elapsed:.2f} s = "
+            f"{bookings_count / elapsed:.0f} bookings/s (target >= 200/s); "
+            f"{cpu_ms:.1f} ms CPU per booking in this process"
+        )
+        race_for_one_slot(label, service, site_id, first - timedelta(hours=12))
+    finally:
+        db.dispose()
+
+
+def race_for_one_slot(label: str, service: Bookings, site_id: int, start: datetime) -> None:
+    barrier = threading.Barrier(RACERS)
+
+    def attempt(i: int) -> str:
+        barrier.wait()
+        try:
+            service.create(site_id, request_for(start, 10_000 + i), ACTOR, now=NOW)
+            return "success"
+        except BookingError as exc:
+            return exc.code
+        except Exception as exc:
+            return f"other ({type(exc).__name__})"
+
+    began = clock.perf_counter()
+    with ThreadPoolExecutor(RACERS) as pool:
+        outcomes = Counter(pool.map(attempt, range(RACERS)))
+    elapsed = clock.perf_counter() - began
+    counts = ", ".join(f"{key}={value}" for key, value in sorted(outcomes.items()))
+    other = sum(v for k, v in outcomes.items() if k not in {"success", "slot_taken"})
+    print(
+        f"{label}: {RACERS} concurrent attempts on one slot in {elapsed:.2f} s: "
+        f"success={outcomes['success']}, slot_taken={outcomes['slot_taken']}, other={other} "
+        f"({counts})"
+    )
+
+
+def bench_sqlite(bookings_count: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as folder:
+        bench_backend("SQLite", f"sqlite:///{folder}/bench.sqlite3", bookings_count)
+
+
+def bench_postgresql(bookings_count: int) -> None:
+    admin = Database(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    if not admin.ping():
+        print(f"PostgreSQL: skipped, server not reachable at {PG_ADMIN_URL}")
+        admin.dispose()
+        return
+    name = f"fd_bench_{uuid.uuid4().hex[:10]}"
+    with admin.engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        bench_backend("PostgreSQL", PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, bookings_count)
+    finally:
+        with admin.engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=500, help="sequential bookings per backend")
+    parser.add_argument("--runs", type=int, default=500, help="free_slots runs")
+    args = parser.parse_args()
+    # Wall-clock figures depend on what else runs: say how busy the machine was.
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    bench_free_slots(args.runs)
+    bench_sqlite(args.bookings)
+    bench_postgresql(args.bookings)
+
+
+if __name__ == "__main__":
+    main()
