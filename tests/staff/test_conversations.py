@@ -1,0 +1,210 @@
+"""Staff conversations pages over HTTP: list, search, filters, transcript audit, takeover."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk.assistant.base import ToolResult
+from frontdesk.audit import Actor
+from frontdesk.booking.service import BookingRequest
+from frontdesk.chat import session as store
+from frontdesk.chat.hub import hub_for
+from frontdesk.chat.output import ChatOutput
+from frontdesk.db.models import AuditEvent, Conversation, Message
+from tests.factories import make_site
+from tests.staff.helpers import csrf_from, make_staff, sign_in
+
+HELLO = {"page": {"url": "https://studio.test/pricing", "title": "Pricing"}, "tz": "Europe/Berlin",
+         "lang": "en"}  # fmt: skip
+
+
+def start_conversation(app, site, visitor: str, text: str) -> Conversation:
+    """A conversation with one visitor message, stored by the chat module's own code."""
+    db = app.extensions["frontdesk.db"]
+    conversation = store.open_conversation(db, site.id, visitor, None, HELLO)
+    store.append(db, conversation.id, "visitor", text, html=f"<p>{text}</p>", client_id="m1")
+    return conversation
+
+
+def output(app, conversation) -> ChatOutput:
+    return ChatOutput(
+        app.extensions["frontdesk.db"], hub_for(app),
+        site_id=conversation.site_id, conversation_id=conversation.id,
+    )  # fmt: skip
+
+
+def book(app, site, conversation, email: str) -> str:
+    bookings = app.extensions["frontdesk.bookings"]
+    first = date.today() + timedelta(days=7)
+    slot = bookings.free_slots(site.id, "consult", first, first + timedelta(days=7))[0]
+    request = BookingRequest(
+        service="consult", start=slot.start, name="Ada Lovelace", email=email,
+        visitor_id=conversation.visitor_id, conversation_id=conversation.id,
+    )  # fmt: skip
+    return bookings.create(site.id, request, Actor("visitor")).booking.public_id
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"])
+
+
+@pytest.fixture
+def staff(app, site):
+    return make_staff(app.extensions["frontdesk.db"], site.id)
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def list_url(site, **query) -> str:
+    suffix = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"/staff/{site.public_key}/conversations/" + (f"?{suffix}" if suffix else "")
+
+
+def test_list_shows_status_flag_and_newest_activity_first(app, site, signed_in):
+    older = start_conversation(app, site, "v-old", "What are your prices?")
+    newer = start_conversation(app, site, "v-new", "Do you build websites?")
+    store.flag(app.extensions["frontdesk.db"], older.id, None)
+    store.set_status(app.extensions["frontdesk.db"], newer.id, "needs_human")
+    html = signed_in.get(list_url(site)).get_data(as_text=True)
+    table = html[html.index('<table class="data conversations">') :]
+    assert table.index(newer.public_id) < table.index(older.public_id)
+    assert "Needs a human" in table and "Flagged" in table
+    queue = html[html.index('id="queue-list"') : html.index("</ul>", html.index('id="queue-list"'))]
+    assert newer.public_id in queue and older.public_id in queue  # needs_human and flagged
+
+
+def test_search_by_visitor_text_and_booking_email(app, site, signed_in):
+    prices = start_conversation(app, site, "v1", "What are your PRICES for a 50% discount?")
+    other = start_conversation(app, site, "v2", "Hello there")
+    book(app, site, other, "grace@navy.test")
+    html = signed_in.get(list_url(site, q="prices")).get_data(as_text=True)
+    assert prices.public_id in html and other.public_id not in html
+    html = signed_in.get(list_url(site, q="grace@navy")).get_data(as_text=True)
+    assert other.public_id in html and prices.public_id not in html
+    # LIKE wildcards are literal text, not patterns.
+    html = signed_in.get(list_url(site, q="%25")).get_data(as_text=True)
+    assert prices.public_id in html and other.public_id not in html
+
+
+def test_filter_by_status(app, site, signed_in):
+    open_one = start_conversation(app, site, "v1", "First")
+    closed = start_conversation(app, site, "v2", "Second")
+    store.set_status(app.extensions["frontdesk.db"], closed.id, "closed")
+    html = signed_in.get(list_url(site, status="closed")).get_data(as_text=True)
+    assert closed.public_id in html and open_one.public_id not in html
+    html = signed_in.get(list_url(site, status="nonsense")).get_data(as_text=True)
+    assert closed.public_id in html and open_one.public_id in html  # unknown filter: ignored
+
+
+def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in):
+    conversation = start_conversation(app, site, "v1", "Book me in")
+    out = output(app, conversation)
+    out.record_tool("call_1", "find_available_slots", {"service": "consult"},
+                    ToolResult(ok=True, content={"slots": ["2026-12-01T23:00:00Z"]}))  # fmt: skip
+    out.record_tool("call_2", "propose_booking", {"service": "nope"}, None, error="unknown service")
+    out.post("assistant", "Here are **some** times <script>alert(1)</script>")
+    out.record_usage(1234, 56)
+    booking_id = book(app, site, conversation, "ada@example.com")
+    page = signed_in.get(f"/staff/{site.public_key}/conversations/{conversation.public_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "find_available_slots" in html and "2026-12-01T23:00:00Z" in html
+    assert "propose_booking" in html and "error: unknown service" in html
+    assert "<strong>some</strong>" in html and "<script>alert(1)" not in html
+    assert "1234" in html and "56" in html
+    assert booking_id in html and "ada@example.com" in html
+    assert "Europe/Berlin" in html and "https://studio.test/pricing" in html
+
+
+def test_unknown_conversation_is_404(site, signed_in):
+    assert signed_in.get(f"/staff/{site.public_key}/conversations/c_nope").status_code == 404
+
+
+def post_action(client, site, conversation, action: str, **data):
+    url = f"/staff/{site.public_key}/conversations/{conversation.public_id}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    return client.post(f"{url}/{action}", data={"csrf_token": token, **data})
+
+
+def status_of(app, conversation) -> str:
+    return store.get_conversation(app.extensions["frontdesk.db"], conversation.id).status
+
+
+def test_takeover_reply_handback_and_close(app, site, staff, signed_in):
+    db = app.extensions["frontdesk.db"]
+    conversation = start_conversation(app, site, "v1", "Can I talk to a person?")
+    assert post_action(signed_in, site, conversation, "takeover").status_code == 302
+    assert status_of(app, conversation) == "staff"
+    assert (
+        post_action(signed_in, site, conversation, "reply", text="Hi, Ana here.").status_code == 302
+    )
+    with db.session() as session:
+        rows = session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.seq)
+        ).all()
+        staff_rows = [row for row in rows if row.role == "staff"]
+        assert [row.text for row in staff_rows] == ["Hi, Ana here."]
+        assert staff_rows[0].payload["author"]["id"] == staff.id
+        assert any(row.role == "system" and "joined" in row.text for row in rows)
+    assert post_action(signed_in, site, conversation, "handback").status_code == 302
+    assert status_of(app, conversation) == "bot"
+    assert post_action(signed_in, site, conversation, "close").status_code == 302
+    assert status_of(app, conversation) == "closed"
+    with db.session() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_id == conversation.public_id)
+        ).all()
+    assert actions.count("conversation.status") == 3
+    assert "conversation.staff_message" in actions
+
+
+def test_reply_to_a_bot_conversation_takes_it_over(app, site, signed_in):
+    conversation = start_conversation(app, site, "v1", "Hello")
+    post_action(signed_in, site, conversation, "reply", text="Hello from the team")
+    assert status_of(app, conversation) == "staff"
+
+
+def test_empty_or_too_long_reply_stores_nothing(app, site, signed_in):
+    conversation = start_conversation(app, site, "v1", "Hello")
+    for text in ("   ", "x" * 4001):
+        response = post_action(signed_in, site, conversation, "reply", text=text)
+        assert response.status_code == 302
+        page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Not sent" in page
+    with app.extensions["frontdesk.db"].session() as session:
+        roles = session.scalars(
+            select(Message.role).where(Message.conversation_id == conversation.id)
+        ).all()
+    assert roles == ["visitor"]
+    assert status_of(app, conversation) == "bot"
+
+
+def test_other_sites_conversations_are_404(app, site, signed_in):
+    other_site = make_site(app.extensions["frontdesk.db"], name="Other")
+    foreign = start_conversation(app, other_site, "v9", "Secret question")
+    # Own site key, foreign conversation id:
+    url = f"/staff/{site.public_key}/conversations/{foreign.public_id}"
+    assert signed_in.get(url).status_code == 404
+    assert post_action_raw(signed_in, site, url + "/takeover").status_code == 404
+    assert status_of(app, foreign) == "bot"
+    # The other site's own pages:
+    assert signed_in.get(list_url(other_site)).status_code == 404
+    assert "Secret question" not in signed_in.get(list_url(site)).get_data(as_text=True)
+
+
+def post_action_raw(client, site, url):
+    token = csrf_from(client.get(list_url(site)).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token})
+
+
+def test_anonymous_is_sent_to_signin(client, site):
+    response = client.get(list_url(site))
+    assert response.status_code == 302 and "/staff/signin" in response.headers["Location"]
