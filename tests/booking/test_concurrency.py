@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -10,11 +11,11 @@ from datetime import timedelta
 from itertools import combinations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingError, _violation
+from frontdesk.booking.service import BookingError, TryAgain, _violation
 from frontdesk.db import Database
 from frontdesk.db.models import Booking
 from tests.booking.test_service import (
@@ -243,3 +244,54 @@ def test_real_constraint_errors_are_classified(db, site, bookings):
         with pytest.raises(IntegrityError) as caught, db.transaction() as session:
             session.add(row)
         assert _violation(caught.value) == kind
+
+
+@pytest.fixture
+def impatient_sqlite(sqlite_url):
+    """A SQLite Database whose writers give up on a held lock after 50 ms (not 30 s)."""
+    database = Database(sqlite_url)
+
+    @event.listens_for(database.write_engine, "connect")
+    def _short_busy_timeout(dbapi_conn, _record) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=50")
+
+    yield database
+    database.dispose()
+
+
+def hold_write_lock(url: str) -> sqlite3.Connection:
+    """Another writer that has taken the database's write lock."""
+    holder = sqlite3.connect(
+        url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_locked_database_is_retried_until_it_frees(impatient_sqlite, sqlite_url):
+    site = make_site(impatient_sqlite)
+    bookings = make_bookings(impatient_sqlite)
+    holder = hold_write_lock(sqlite_url)
+    release = threading.Timer(0.15, holder.rollback)
+    release.start()
+    try:
+        result = bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW)
+    finally:
+        release.join()
+        holder.close()
+    assert result.created
+    assert row_counts(impatient_sqlite) == (1, 1)
+
+
+def test_database_locked_for_good_is_a_clear_error(impatient_sqlite, sqlite_url):
+    site = make_site(impatient_sqlite)
+    bookings = make_bookings(impatient_sqlite)
+    holder = hold_write_lock(sqlite_url)
+    try:
+        with pytest.raises(TryAgain) as caught:
+            bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert caught.value.code == "busy" and "try again" in str(caught.value)
+    assert row_counts(impatient_sqlite) == (0, 0)
