@@ -40,6 +40,16 @@ SECTIONS = (
 
 def init_app(app: Flask) -> None:
     """Register the dashboard and the sections that exist."""
+    _attach_sections()
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.context_processor(_nav_context)
+
+
+def _attach_sections() -> None:
+    """Nest the section blueprints once per process (a blueprint is frozen once registered)."""
+    if getattr(bp, "_frontdesk_sections", False):
+        return
     for module_name in SECTIONS:
         try:
             module = importlib.import_module(module_name)
@@ -48,9 +58,7 @@ def init_app(app: Flask) -> None:
                 raise
             continue
         bp.register_blueprint(module.bp)
-    app.register_blueprint(bp)
-    app.after_request(_security_headers)
-    app.context_processor(_nav_context)
+    bp._frontdesk_sections = True  # type: ignore[attr-defined]
 
 
 def _security_headers(response):
