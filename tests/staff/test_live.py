@@ -1,0 +1,165 @@
+"""/ws/staff over a real server: handshake checks, the live queue, and live takeover."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from http.cookiejar import CookieJar
+
+import pytest
+import websocket
+
+from frontdesk.chat import session as store
+from tests.factories import make_site
+from tests.staff.helpers import PASSWORD, make_staff
+from tests.ws_client import ChatClient
+
+
+def sign_in_over_http(server_url: str, email: str) -> str:
+    """Sign in through the real form; returns the Cookie header the browser would send."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{server_url}/staff/signin", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
+    opener.open(f"{server_url}/staff/signin", data=data.encode(), timeout=10).read()
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    assert "session=" in cookies
+    return cookies
+
+
+def staff_ws_url(server_url: str, site_key: str, conversation: str = "") -> str:
+    query = f"?site={site_key}" + (f"&conversation={conversation}" if conversation else "")
+    return server_url.replace("http://", "ws://", 1) + "/ws/staff" + query
+
+
+def handshake_status(url: str, *, cookie: str | None, origin: str) -> int:
+    """HTTP status of the upgrade attempt (101 when accepted)."""
+    options = {"timeout": 10, "origin": origin}
+    if cookie:
+        options["cookie"] = cookie
+    try:
+        websocket.create_connection(url, **options).close()
+    except websocket.WebSocketBadStatusException as exc:
+        return exc.status_code
+    return 101
+
+
+class StaffSocket:
+    """A dashboard socket that keeps every frame and answers pings."""
+
+    def __init__(self, url: str, cookie: str, origin: str) -> None:
+        self.conn = websocket.create_connection(url, cookie=cookie, origin=origin, timeout=15)
+
+    def expect(self, predicate, timeout: float = 15) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.conn.settimeout(max(0.1, deadline - time.monotonic()))
+            frame = json.loads(self.conn.recv())
+            if frame["type"] == "ping":
+                self.conn.send(json.dumps({"type": "pong"}))
+            elif predicate(frame):
+                return frame
+        raise TimeoutError("no matching frame")
+
+    def send(self, frame: dict) -> None:
+        self.conn.send(json.dumps(frame))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"])
+
+
+@pytest.fixture
+def cookie(app, site, live_server):
+    make_staff(app.extensions["frontdesk.db"], site.id)
+    return sign_in_over_http(live_server.url, "ana@studio.test")
+
+
+def test_anonymous_and_foreign_origin_are_refused_before_the_upgrade(site, live_server, cookie):
+    url = staff_ws_url(live_server.url, site.public_key)
+    assert handshake_status(url, cookie=None, origin=live_server.url) == 403
+    assert handshake_status(url, cookie="session=forged", origin=live_server.url) == 403
+    assert handshake_status(url, cookie=cookie, origin="http://evil.test") == 403
+    assert handshake_status(url, cookie=cookie, origin=live_server.url) == 101
+
+
+def test_other_sites_and_their_conversations_are_refused(app, site, live_server, cookie):
+    db = app.extensions["frontdesk.db"]
+    other = make_site(db, name="Other")
+    hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
+    foreign = store.open_conversation(db, other.id, "v1", None, hello)
+    own_url = staff_ws_url(live_server.url, other.public_key)
+    assert handshake_status(own_url, cookie=cookie, origin=live_server.url) == 404
+    watch_foreign = staff_ws_url(live_server.url, site.public_key, foreign.public_id)
+    assert handshake_status(watch_foreign, cookie=cookie, origin=live_server.url) == 404
+
+
+def test_queue_event_when_a_visitor_asks_for_a_human(site, live_server, cookie):
+    staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
+    ready = staff.expect(lambda f: f["type"] == "ready")
+    assert ready["queue"] == []
+    with ChatClient(live_server.url, site.public_key) as visitor:
+        conversation = visitor.hello()["conversation"]
+        visitor.send({"type": "action", "id": "h1", "name": "human", "value": ""})
+        visitor.expect("ack", id="h1")
+        event = staff.expect(
+            lambda f: f["type"] == "queue" and (f["item"] or {}).get("status") == "needs_human"
+        )
+    assert event["item"]["id"] == conversation
+    assert event["event"] == {
+        "type": "status", "conversation": conversation, "status": "needs_human"
+    }  # fmt: skip
+    staff.close()
+
+
+def test_staff_see_visitor_messages_live_and_reply_over_the_socket(app, site, live_server, cookie):
+    db = app.extensions["frontdesk.db"]
+    with ChatClient(live_server.url, site.public_key) as visitor:
+        conversation = visitor.hello()["conversation"]
+        url = staff_ws_url(live_server.url, site.public_key, conversation)
+        staff = StaffSocket(url, cookie, live_server.url)
+        staff.expect(lambda f: f["type"] == "ready")
+        visitor.say("Is anyone there?")
+        seen = staff.expect(
+            lambda f: f["type"] == "conversation" and f["frame"].get("role") == "visitor"
+        )
+        assert seen["frame"]["text"] == "Is anyone there?"
+        reply_id = uuid.uuid4().hex
+        staff.send({"type": "reply", "id": reply_id, "conversation": conversation,
+                    "text": "Yes, Ana here."})  # fmt: skip
+        staff.expect(lambda f: f["type"] == "ack" and f["id"] == reply_id)
+        visitor.expect("status", status="staff")
+        shown = visitor.expect("message", role="staff")
+        assert shown["text"] == "Yes, Ana here."
+        staff.send({"type": "reply", "id": "empty", "conversation": conversation, "text": " "})
+        error = staff.expect(lambda f: f["type"] == "error")
+        assert error["id"] == "empty" and error["code"] == "bad_frame"
+        staff.close()
+    stored = store.find_conversation(db, conversation)
+    assert stored.status == "staff"
+    roles = [entry.role for entry in store.visible_since(db, stored.id, 0)]
+    assert roles.count("staff") == 1
+
+
+def test_reply_to_another_sites_conversation_is_refused(app, site, live_server, cookie):
+    db = app.extensions["frontdesk.db"]
+    other = make_site(db, name="Other")
+    hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
+    foreign = store.open_conversation(db, other.id, "v1", None, hello)
+    staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
+    staff.expect(lambda f: f["type"] == "ready")
+    staff.send({"type": "reply", "id": "x", "conversation": foreign.public_id, "text": "hi"})
+    assert staff.expect(lambda f: f["type"] == "error")["code"] == "not_found"
+    staff.send({"type": "nonsense"})
+    assert staff.expect(lambda f: f["type"] == "error")["code"] == "bad_frame"
+    staff.close()
+    assert store.visible_since(db, foreign.id, 0) == []
