@@ -159,8 +159,8 @@ def append(
 _conversations, _messages = Conversation.__table__, Message.__table__
 _BUMP_SEQ = (
     update(_conversations)
-    .where(_conversations.c.id == bindparam("conversation_id"))
-    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
+    .where(_conversations.c.id == bindparam("b_conversation"))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("b_now"))
     .returning(_conversations.c.last_seq)
 )
 _FIND_CLIENT_ID = select(_messages).where(
@@ -176,7 +176,7 @@ def _append_once(db, conversation_id, role, text, html, payload, client_id, flag
         # Lock the conversation row first: a concurrent writer with the same client_id waits
         # here, then (READ COMMITTED) sees the committed duplicate below.
         seq = session.execute(
-            _BUMP_SEQ, {"conversation_id": conversation_id, "now": now}
+            _BUMP_SEQ, {"b_conversation": conversation_id, "b_now": now}
         ).scalar_one()
         if client_id is not None:
             existing = session.execute(
@@ -237,14 +237,17 @@ def history(db: Database, conversation_id: int, current_seq: int) -> list[Histor
     return [HistoryEntry(role, text, dict(payload or {})) for role, text, payload in reversed(rows)]
 
 
+_SAVE_TURN = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("b_conversation"))
+    .values(engine_state=bindparam("b_state"), turns=_conversations.c.turns + 1)
+)
+
+
 def save_turn(db: Database, conversation_id: int, state: dict[str, Any]) -> None:
     """Persist the engine's state and count the turn."""
     with db.transaction() as session:
-        session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(engine_state=state, turns=Conversation.turns + 1)
-        )
+        session.execute(_SAVE_TURN, {"b_conversation": conversation_id, "b_state": state})
 
 
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:

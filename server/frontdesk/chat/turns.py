@@ -143,7 +143,8 @@ def _decline(ctx: Context, proposal_id: str) -> None:
 def _within_limits(ctx: Context) -> bool:
     config = ctx.app.config
     budget = ctx.site.daily_token_budget or config.get("DAILY_TOKEN_BUDGET") or 0
-    over_turns = ctx.conversation.turns >= int(config.get("MAX_TURNS_PER_CONVERSATION") or 0)
+    max_turns = int(config.get("MAX_TURNS_PER_CONVERSATION") or 0)  # 0: no limit
+    over_turns = max_turns > 0 and ctx.conversation.turns >= max_turns
     over_budget = budget > 0 and usage.tokens_used_today(ctx.db, ctx.site.id) >= budget
     if not (over_turns or over_budget):
         return True

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from frontdesk.db import Database
 from frontdesk.db.models import Conversation, TokenUsage
@@ -17,49 +16,53 @@ def usage_day(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
+_conversations, _usage = Conversation.__table__, TokenUsage.__table__
+# Built once with bind parameters: these run on every assistant turn.
+_USED_TODAY = select(func.coalesce(_usage.c.prompt_tokens + _usage.c.completion_tokens, 0)).where(
+    _usage.c.site_id == bindparam("site_id"), _usage.c.day == bindparam("day")
+)
+# Bind names must differ from column names in UPDATE statements (SQLAlchemy reserves those).
+_ADD_TO_CONVERSATION = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("b_conversation"))
+    .values(
+        prompt_tokens=_conversations.c.prompt_tokens + bindparam("b_prompt", type_=Integer),
+        completion_tokens=_conversations.c.completion_tokens
+        + bindparam("b_completion", type_=Integer),
+    )
+)
+_ADD_TO_DAY = (
+    update(_usage)
+    .where(_usage.c.site_id == bindparam("b_site"), _usage.c.day == bindparam("b_day"))
+    .values(
+        prompt_tokens=_usage.c.prompt_tokens + bindparam("b_prompt", type_=Integer),
+        completion_tokens=_usage.c.completion_tokens + bindparam("b_completion", type_=Integer),
+    )
+)
+_INSERT_DAY = insert(_usage)
+
+
 def tokens_used_today(db: Database, site_id: int) -> int:
     """Prompt + completion tokens the site spent today (UTC)."""
     with db.session() as session:
-        total = session.scalar(
-            select(func.coalesce(TokenUsage.prompt_tokens + TokenUsage.completion_tokens, 0)).where(
-                TokenUsage.site_id == site_id, TokenUsage.day == usage_day()
-            )
-        )
+        total = session.execute(_USED_TODAY, {"site_id": site_id, "day": usage_day()}).scalar()
     return int(total or 0)
 
 
 def add_usage(db: Database, site_id: int, conversation_id: int, prompt: int, completion: int):
     """Add token usage to the conversation and to the site's row for today."""
-    prompt, completion = max(0, int(prompt)), max(0, int(completion))
+    prompt, completion, day = max(0, int(prompt)), max(0, int(completion)), usage_day()
     for _attempt in range(3):
         try:
             with db.write_transaction() as session:
-                _add_usage(session, site_id, conversation_id, prompt, completion)
+                tokens = {"b_prompt": prompt, "b_completion": completion}
+                session.execute(_ADD_TO_CONVERSATION, {"b_conversation": conversation_id, **tokens})
+                updated = session.execute(_ADD_TO_DAY, {"b_site": site_id, "b_day": day, **tokens})
+                if not updated.rowcount:
+                    session.execute(_INSERT_DAY, {
+                        "site_id": site_id, "day": day,
+                        "prompt_tokens": prompt, "completion_tokens": completion,
+                    })  # fmt: skip
             return
         except IntegrityError:  # two first-of-the-day inserts raced; update the winner's row
             continue
-
-
-def _add_usage(session: Session, site_id: int, conversation_id: int, prompt: int, completion: int):
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(
-            prompt_tokens=Conversation.prompt_tokens + prompt,
-            completion_tokens=Conversation.completion_tokens + completion,
-        )
-    )
-    day = usage_day()
-    updated = session.execute(
-        update(TokenUsage)
-        .where(TokenUsage.site_id == site_id, TokenUsage.day == day)
-        .values(
-            prompt_tokens=TokenUsage.prompt_tokens + prompt,
-            completion_tokens=TokenUsage.completion_tokens + completion,
-        )
-    ).rowcount
-    if not updated:
-        session.add(
-            TokenUsage(site_id=site_id, day=day, prompt_tokens=prompt, completion_tokens=completion)
-        )
-        session.flush()
