@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from frontdesk.chat import staffing
@@ -46,6 +48,22 @@ def test_messages_sent_during_a_turn_are_answered_in_order(chat):
     assert first["seq"] < second["seq"]
     second_request = str(chat.llm.chat_requests[1]["messages"])
     assert "first answer" in second_request and "two" in second_request
+
+
+def test_turns_run_off_the_receive_loop(chat):
+    slow = replace(chat.llm.text("slow answer"), delay=1.5)
+    chat.llm.script(slow, chat.llm.text("second"))
+    with chat.client() as client:
+        client.hello()
+        client.say("first question", "q1")
+        client.send({"type": "message", "id": "q2", "text": "are you there?"})
+        client.send({"type": "ping"})
+        client.expect("message", role="assistant")
+        kinds = [(f["type"], f.get("id")) for f in client.received]
+    # While the first turn waited on the provider, the socket still acked and ponged.
+    answered = kinds.index(("message", None))
+    assert kinds.index(("ack", "q2")) < answered
+    assert kinds.index(("pong", None)) < answered
 
 
 def test_staff_status_keeps_the_bot_silent_and_staff_can_write(chat):

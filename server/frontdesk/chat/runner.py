@@ -17,7 +17,7 @@ from flask import Flask
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "frontdesk.chat_runner"
-DEFAULT_WORKERS = 32
+DEFAULT_WORKERS = 64  # turns mostly wait on the provider; threads are cheap while waiting
 
 
 class TurnRunner:
