@@ -133,6 +133,8 @@ def test_free_slots_in_the_visitor_zone(db, site, bookings):
     assert all(slot.start.utcoffset() == timedelta(0) for slot in slots)
     assert all(slot.start.date() == MONDAY for slot in slots)
     assert all(slot.end - slot.start == timedelta(minutes=90) for slot in slots)
+    same = bookings.free_slots(site.id, "workshop", MONDAY, MONDAY, tz=ZoneInfo("UTC"), now=NOW)
+    assert same == slots
 
 
 def test_reschedule_moves_booking_and_rotates_link(db, site, bookings):

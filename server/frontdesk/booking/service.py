@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -104,7 +105,7 @@ class Bookings:
         start_date: date,
         end_date: date,
         *,
-        tz=None,
+        tz: str | ZoneInfo | None = None,
         now: datetime | None = None,
         exclude_booking_id: int | None = None,
     ) -> list[Slot]:
@@ -117,8 +118,8 @@ class Bookings:
             raise InvalidBooking("The end date is before the start date.", field="end_date")
         if (end_date - start_date).days > MAX_RANGE_DAYS:
             raise InvalidBooking("That date range is too long.", field="end_date")
-        if isinstance(tz, str):
-            tz = check.clean_timezone(tz, field="tz")
+        if tz is not None:  # a zone name or a ZoneInfo; the slot engine takes the name
+            tz = check.clean_timezone(getattr(tz, "key", tz), field="tz")
         now = now or utcnow()
         with self.db.session() as session:
             site, service = _site_and_service(session, site_id, check.clean_slug(service_slug))
