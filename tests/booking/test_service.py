@@ -294,3 +294,20 @@ def test_audit_log_refuses_update_and_delete(db, site, bookings):
         with pytest.raises(DBAPIError, match="append-only"), db.transaction() as session:
             session.execute(text(statement))
     assert [e.action for e in audit_trail(db, booking.public_id)] == ["booking.created"]
+
+
+class BrokenMailer(RecordingMailer):
+    """An outbox writer that fails while queueing."""
+
+    def enqueue_booking_change(self, session, **kwargs):
+        super().enqueue_booking_change(session, **kwargs)
+        raise RuntimeError("outbox unavailable")
+
+
+def test_booking_audit_and_mail_commit_or_fail_together(db, site):
+    bookings = make_bookings(db, mailer=BrokenMailer())
+    with pytest.raises(RuntimeError):
+        bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW)
+    assert row_counts(db) == (0, 0)
+    assert outbox_subjects(db) == []
+    assert bookings.mailer.wakes == 0
