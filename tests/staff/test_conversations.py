@@ -13,7 +13,7 @@ from frontdesk.booking.service import BookingRequest
 from frontdesk.chat import session as store
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
-from frontdesk.db.models import AuditEvent, Conversation, Message
+from frontdesk.db.models import AuditEvent, Conversation, Message, Site
 from tests.factories import make_site
 from tests.staff.helpers import csrf_from, make_staff, sign_in
 
@@ -113,6 +113,8 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     out.post("assistant", "Here are **some** times <script>alert(1)</script>")
     out.record_usage(1234, 56)
     booking_id = book(app, site, conversation, "ada@example.com")
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.get(Site, site.id).llm_settings = {"model": "gpt-4o-mini"}
     page = signed_in.get(f"/staff/{site.public_key}/conversations/{conversation.public_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -120,6 +122,7 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     assert "propose_booking" in html and "error: unknown service" in html
     assert "<strong>some</strong>" in html and "<script>alert(1)" not in html
     assert "1234" in html and "56" in html
+    assert "$0.0002" in html  # 1234 x $0.15/M + 56 x $0.60/M
     assert booking_id in html and "ada@example.com" in html
     assert "Europe/Berlin" in html and "https://studio.test/pricing" in html
 

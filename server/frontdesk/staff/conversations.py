@@ -187,17 +187,14 @@ def linked_bookings(conversation: Conversation) -> list[Booking]:
 
 
 def _cost(conversation: Conversation, site: Any) -> str:
-    """Estimated cost from the price table (if the costs module exists), else "n/a"."""
+    """Estimated cost from the bookings section's price table; "n/a" for unknown models."""
     try:
         from frontdesk.staff import costs
-    except ImportError:
+    except ImportError:  # the price table has not landed
         return "n/a"
-    model = ((getattr(site, "llm_settings", None) or {}).get("model")) or ""
-    try:
-        value = costs.estimate(model, conversation.prompt_tokens, conversation.completion_tokens)
-    except Exception:  # the price table's interface is another module's; never break the page
-        return "n/a"
-    return "n/a" if not value else f"${value:.4f}"
+    model = (getattr(site, "llm_settings", None) or {}).get("model") or ""
+    amount = costs.estimate(model, conversation.prompt_tokens, conversation.completion_tokens)
+    return costs.format_cost(amount)
 
 
 def booking_link(site_key: str, public_id: str) -> str | None:

@@ -1,0 +1,222 @@
+"""End to end in Chromium: a visitor books in the widget on a host page (another origin); staff
+see the booking, reschedule it, take the live chat over, reply, and hand it back to the bot."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk import create_app
+from frontdesk.demo_host import create_demo_host_app
+from tests.conftest import LiveServer, app_config
+from tests.factories import make_site
+from tests.staff.helpers import PASSWORD, make_staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+HOST = "document.querySelector('frontdesk-widget')"
+LOG = "frontdesk-widget .fd-log"
+TIMEOUT = 30000
+
+
+@pytest.fixture
+def servers(sqlite_url: str, tmp_path: Path):
+    """The Frontdesk app on a real socket and the demo host page on a second origin."""
+    app = create_app(app_config(sqlite_url, tmp_path))
+    db = app.extensions["frontdesk.db"]
+    server = LiveServer(app)
+    key = "pk_" + secrets.token_hex(8)
+    host = LiveServer(create_demo_host_app(server.url, key))
+    site = make_site(db, public_key=key, name="Harbour Test", origins=(host.url,))
+    make_staff(db, site.id, "ana@studio.test")
+    server.start()
+    host.start()
+    yield server, host, site, db
+    host.stop()
+    server.stop()
+    db.dispose()
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium under Playwright (skipped when it is not installed)."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            args=CHROMIUM_ARGS,
+        )
+        yield chromium
+        chromium.close()
+
+
+def watch_problems(page) -> list[str]:
+    """Collect uncaught errors and CSP violations of a page."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return problems
+
+
+# -- the visitor's widget ------------------------------------------------------------------------
+
+
+def count(page, selector: str) -> int:
+    return page.locator(f"{LOG} {selector}").count()
+
+
+def wait_more(page, selector: str, before: int) -> None:
+    """Wait until the widget shows more than `before` messages matching `selector`."""
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelectorAll('.fd-log {selector}').length > {before}",
+        timeout=TIMEOUT,
+    )
+
+
+def open_widget(page, host_url: str) -> None:
+    page.goto(host_url + "/")
+    page.locator("frontdesk-widget .fd-launcher").click()
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-panel')?.dataset.connection === 'online'",
+        timeout=TIMEOUT,
+    )
+
+
+def say(page, text: str) -> None:
+    page.locator("frontdesk-widget .fd-input").fill(text)
+    page.keyboard.press("Enter")
+
+
+def book_with_chips(page) -> None:
+    """Book a consultation with the offline engine: chips, name, e-mail, Confirm."""
+    before = count(page, ".fd-assistant")
+    say(page, "I'd like to book a consultation")
+    wait_more(page, ".fd-assistant", before)
+    for _ in range(10):  # service, day, time, name, e-mail, confirm: bounded
+        reply = page.locator(f"{LOG} .fd-assistant").last
+        if page.locator(f"{LOG} .fd-card-booking_confirmed").count():
+            return
+        before = count(page, ".fd-assistant")
+        confirm = reply.get_by_role("button", name="Confirm")
+        text = reply.inner_text()
+        if confirm.count():
+            confirm.click()
+        elif re.search(r"\bname\b", text, re.I):
+            say(page, "Ada Lovelace")
+        elif re.search(r"e-?mail", text, re.I):
+            say(page, "ada@example.com")
+        else:
+            chips = page.locator("frontdesk-widget .fd-chip")
+            assert chips.count(), f"no way forward from: {text}"
+            chips.first.click()
+        wait_more(page, ".fd-assistant", before)
+    raise AssertionError("the booking was not confirmed")
+
+
+def silent_while_staff(db, conversation_id: int) -> bool:
+    """No assistant message between the staff reply and the hand-back note."""
+    from frontdesk.db.models import Message
+
+    with db.session() as session:
+        rows = session.execute(
+            select(Message.role, Message.text)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.seq)
+        ).all()
+    roles = [role for role, _text in rows]
+    start = roles.index("staff")
+    end = next(i for i, (role, text) in enumerate(rows) if "back to help" in text and i > start)
+    assert "visitor" in roles[start:end]
+    return "assistant" not in roles[start:end]
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+
+def staff_sign_in(page, server_url: str) -> None:
+    page.goto(f"{server_url}/staff/signin")
+    page.get_by_label("E-mail").fill("ana@studio.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.wait_for_url(re.compile(r"/staff/(?!signin)"))
+
+
+def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, servers):
+    from frontdesk.db.models import Booking
+
+    server, host, site, db = servers
+    visitor_ctx = browser.new_context()
+    staff_ctx = browser.new_context()
+    visitor = visitor_ctx.new_page()
+    staff = staff_ctx.new_page()
+    problems = watch_problems(visitor)
+    staff_problems = watch_problems(staff)
+    try:
+        open_widget(visitor, host.url)
+        book_with_chips(visitor)
+        with db.session() as session:
+            booking = session.scalars(select(Booking)).one()
+        first_start = booking.start
+
+        # Staff see the booking in the bookings list and move it to another free time.
+        staff_sign_in(staff, server.url)
+        staff.goto(f"{server.url}/staff/{site.public_key}/bookings/")
+        assert "Ada Lovelace" in staff.locator("main").inner_text()
+        staff.locator(f"main a[href*='{booking.public_id}']").first.click()
+        staff.wait_for_url(re.compile(booking.public_id))
+        staff.locator("input[name=slot]").first.check()
+        staff.get_by_role("button", name=re.compile("Move the booking")).click()
+        staff.get_by_text(re.compile("Moved to")).wait_for()
+        with db.session() as session:
+            moved = session.scalars(select(Booking)).one()
+        assert moved.start != first_start
+
+        # From the booking to its live conversation; take it over.
+        staff.get_by_role("link", name="Open the full conversation").click()
+        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
+        assert booking.public_id in staff.locator(".linked-bookings").inner_text()
+        assert staff.locator(".entry--tool_call").count() > 0  # the audit of what the AI did
+        before = count(visitor, ".fd-system")
+        staff.get_by_role("button", name="Take over").click()
+        staff.locator("#conversation-status[data-status='staff']").wait_for(state="attached")
+        wait_more(visitor, ".fd-system", before)
+        assert "joined the chat" in visitor.locator(f"{LOG} .fd-system").last.inner_text()
+
+        # The staff reply (sent over /ws/staff) reaches the widget.
+        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
+        before = count(visitor, ".fd-staff")
+        staff.get_by_label(re.compile("Reply as")).fill("Hi Ada, Ana from the studio here.")
+        staff.get_by_role("button", name="Send").click()
+        staff.locator(".reply-note", has_text="Sent.").wait_for()  # acked over the socket
+        wait_more(visitor, ".fd-staff", before)
+        assert "Ana from the studio" in visitor.locator(f"{LOG} .fd-staff").last.inner_text()
+
+        # The visitor answers; staff see it live, and the bot stays silent.
+        assistant_before = count(visitor, ".fd-assistant")
+        say(visitor, "Thanks, can I bring a colleague?")
+        staff.locator("#transcript .entry--visitor", has_text="bring a colleague").wait_for()
+        staff.get_by_role("button", name=re.compile("Hand back")).click()
+        staff.locator("#conversation-status[data-status='bot']").wait_for(state="attached")
+        assert silent_while_staff(db, moved.conversation_id)
+
+        # Handed back: the assistant answers again.
+        say(visitor, "What services do you offer?")
+        wait_more(visitor, ".fd-assistant", assistant_before)
+        assert staff_problems == [] and problems == []
+    finally:
+        visitor_ctx.close()
+        staff_ctx.close()
