@@ -1,0 +1,279 @@
+"""Staff dashboard: site settings — profile, services, hours, booking rules, widget, assistant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from frontdesk import audit
+from frontdesk.db.models import Service, Site
+from frontdesk.extensions import get_db
+from frontdesk.sites import script_tag
+from frontdesk.staff import settings_forms as forms
+from frontdesk.staff import settings_store as store
+from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.settings_forms import FormError
+
+bp = Blueprint("settings", __name__, url_prefix="/<site_key>/settings")
+
+DEFAULT_APPEARANCE = {
+    "accent": "#0f5f8c",
+    "title": "",
+    "launcher": "Chat with us",
+    "position": "right",
+}
+LLM_FIELDS = ("engine", "model", "temperature", "top_p", "top_k", "max_tokens")
+
+
+def _actor() -> audit.Actor:
+    return audit.Actor("staff", str(current_staff().id))
+
+
+def _page_context(site_id: int) -> dict[str, Any]:
+    """Everything the settings page shows, read fresh from the database."""
+    with get_db().session() as session:
+        site = session.get(Site, site_id)
+        services = list(
+            session.scalars(
+                select(Service)
+                .where(Service.site_id == site_id)
+                .order_by(Service.position, Service.id)
+            )
+        )
+        weekly: dict[int, list] = {day: [] for day in range(7)}
+        for row in site.opening_hours:
+            weekly[row.weekday].append((row.start_time, row.end_time))
+        today = datetime.now(ZoneInfo(site.timezone)).date()
+        overrides = store.upcoming_overrides(session, site_id, today)
+        session.expunge(site)
+    appearance = {**DEFAULT_APPEARANCE, **(site.appearance or {})}
+    llm = dict(site.llm_settings or {})
+    return {
+        "stored": site,
+        "services": services,
+        "hours": {day: forms.format_ranges(sorted(r)) for day, r in weekly.items()},
+        "weekday_names": forms.WEEKDAY_NAMES,
+        "overrides": overrides,
+        "format_ranges": forms.format_ranges,
+        "origins_text": "\n".join(site.allowed_origins or []),
+        "appearance": appearance,
+        "ink": forms.readable_ink(appearance["accent"]),
+        "llm": {key: value for key, value in llm.items() if key != "api_key"},
+        "api_key_set": bool(llm.get("api_key")),
+        "moderation": site.moderation or {},
+        "script_tag": script_tag(current_app.config["PUBLIC_URL"], site),
+        "engines": forms.ENGINES,
+        "moderation_modes": forms.MODERATION_MODES,
+    }
+
+
+def _render(site: Site, status: int = 200):
+    return render_template("staff/settings.html", site=site, **_page_context(site.id)), status
+
+
+def _back(site: Site, anchor: str):
+    return redirect(url_for("staff.settings.index", site_key=site.public_key) + "#" + anchor)
+
+
+def _submit(site: Site, anchor: str, save: Callable[[], Any], done: str):
+    """Run a save; on FormError re-show the page with the message and nothing changed."""
+    try:
+        changed = save()
+    except FormError as exc:
+        flash(str(exc), "error")
+        return _render(site, 400)
+    flash(done if changed or changed is None else "Nothing changed.", "success")
+    return _back(site, anchor)
+
+
+@bp.get("/")
+@site_required
+def index(site: Site):
+    """All settings of the site, one form per section."""
+    return _render(site)
+
+
+@bp.post("/profile")
+@site_required
+def profile(site: Site):
+    """Name, description, greeting, notification e-mail, time zone."""
+
+    def save():
+        values = forms.parse_profile(request.form)
+        return store.update_site_fields(get_db(), site.id, _actor(), "settings.profile", values)
+
+    return _submit(site, "profile", save, "Profile saved.")
+
+
+@bp.post("/services")
+@site_required
+def add_service(site: Site):
+    """Add a service."""
+
+    def save():
+        return store.save_service(get_db(), site.id, _actor(), forms.parse_service(request.form))
+
+    return _submit(site, "services", save, "Service added.")
+
+
+@bp.post("/services/<int:service_id>")
+@site_required
+def edit_service(site: Site, service_id: int):
+    """Edit a service (unticking 'active' hides it from visitors)."""
+
+    def save():
+        values = forms.parse_service(request.form)
+        return store.save_service(get_db(), site.id, _actor(), values, service_id)
+
+    return _submit(site, "services", save, "Service saved.")
+
+
+@bp.post("/services/<int:service_id>/move")
+@site_required
+def move_service(site: Site, service_id: int):
+    """Move a service up or down the list."""
+    step = -1 if request.form.get("direction") == "up" else 1
+    return _submit(
+        site,
+        "services",
+        lambda: store.move_service(get_db(), site.id, _actor(), service_id, step),
+        "Order saved.",
+    )
+
+
+@bp.post("/services/<int:service_id>/delete")
+@site_required
+def delete_service(site: Site, service_id: int):
+    """Delete a never-booked service."""
+    return _submit(
+        site,
+        "services",
+        lambda: store.delete_service(get_db(), site.id, _actor(), service_id),
+        "Service deleted.",
+    )
+
+
+@bp.post("/hours")
+@site_required
+def hours(site: Site):
+    """Weekly opening hours."""
+
+    def save():
+        return store.replace_weekly_hours(
+            get_db(), site.id, _actor(), forms.parse_hours(request.form)
+        )
+
+    return _submit(site, "hours", save, "Opening hours saved.")
+
+
+@bp.post("/overrides")
+@site_required
+def add_override(site: Site):
+    """Close a day or give it special hours."""
+
+    def save():
+        day, ranges, note = forms.parse_override(request.form)
+        return store.set_date_override(get_db(), site.id, _actor(), day, ranges, note)
+
+    return _submit(site, "overrides", save, "Date saved.")
+
+
+@bp.post("/overrides/delete")
+@site_required
+def delete_override(site: Site):
+    """Remove a day's override (back to the weekly hours)."""
+
+    def save():
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            raise FormError("Date must be a date like 2026-12-24.") from None
+        if not store.delete_date_override(get_db(), site.id, _actor(), day):
+            raise FormError(f"There is no special date {day.isoformat()}.")
+        return True
+
+    return _submit(site, "overrides", save, "Date removed.")
+
+
+@bp.post("/rules")
+@site_required
+def rules(site: Site):
+    """Buffers, notice, horizon and slot step."""
+
+    def save():
+        values = forms.parse_rules(request.form)
+        return store.update_site_fields(get_db(), site.id, _actor(), "settings.rules", values)
+
+    return _submit(site, "rules", save, "Booking rules saved.")
+
+
+@bp.post("/origins")
+@site_required
+def origins(site: Site):
+    """Websites allowed to embed the widget."""
+
+    def save():
+        values = {"allowed_origins": forms.parse_origins(request.form)}
+        return store.update_site_fields(get_db(), site.id, _actor(), "settings.origins", values)
+
+    return _submit(site, "origins", save, "Allowed origins saved.")
+
+
+@bp.post("/widget")
+@site_required
+def widget(site: Site):
+    """Widget appearance."""
+
+    def save():
+        values = forms.parse_appearance(request.form)
+        return store.update_json_field(
+            get_db(), site.id, _actor(), "settings.widget", "appearance", values
+        )
+
+    return _submit(site, "widget", save, "Widget appearance saved.")
+
+
+@bp.post("/assistant")
+@site_required
+def assistant(site: Site):
+    """LLM engine, model parameters, provider and daily token budget."""
+
+    def save():
+        values = forms.parse_llm(request.form)
+        budget = forms.parse_budget(request.form)
+        return store.update_assistant(get_db(), site.id, _actor(), values, budget)
+
+    return _submit(site, "assistant", save, "Assistant settings saved.")
+
+
+@bp.post("/assistant/clear-key")
+@site_required
+def clear_api_key(site: Site):
+    """Forget the site's own API key (the server's default applies again)."""
+
+    def save():
+        values = {"api_key": None}
+        return store.update_json_field(
+            get_db(), site.id, _actor(), "settings.assistant", "llm_settings", values
+        )
+
+    return _submit(site, "assistant", save, "API key removed.")
+
+
+@bp.post("/moderation")
+@site_required
+def moderation(site: Site):
+    """Moderation mode, blocked terms, PII redaction."""
+
+    def save():
+        values = forms.parse_moderation(request.form)
+        return store.update_json_field(
+            get_db(), site.id, _actor(), "settings.moderation", "moderation", values
+        )
+
+    return _submit(site, "moderation", save, "Moderation saved.")

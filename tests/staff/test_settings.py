@@ -1,0 +1,383 @@
+"""Staff settings forms over real HTTP: valid changes saved, invalid ones refused with nothing changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk.audit import Actor
+from frontdesk.db.models import AuditEvent, DateOverride, OpeningHours, Service, Site
+from frontdesk.extensions import get_bookings
+from tests.factories import make_site
+from tests.staff.helpers import csrf_from, make_staff, sign_in
+
+SECRET_KEY = "sk-very-secret-value-123"
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"], min_notice_min=0)
+
+
+@pytest.fixture
+def signed_in(app, client, site):
+    make_staff(app.extensions["frontdesk.db"], site.id)
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def url(site, tail=""):
+    return f"/staff/{site.public_key}/settings/{tail}"
+
+
+def post(client, site, tail, data):
+    token = csrf_from(client.get(url(site)).get_data(as_text=True))
+    return client.post(url(site, tail), data={"csrf_token": token, **data})
+
+
+def snapshot(app, site_id):
+    """Everything the settings forms can change, to compare before and after."""
+    with app.extensions["frontdesk.db"].session() as session:
+        stored = session.get(Site, site_id)
+        columns = {c.name: getattr(stored, c.key) for c in Site.__table__.columns}
+        hours = session.execute(
+            select(OpeningHours.weekday, OpeningHours.start_time, OpeningHours.end_time)
+            .where(OpeningHours.site_id == site_id)
+            .order_by(OpeningHours.weekday, OpeningHours.start_time)
+        ).all()
+        overrides = session.execute(
+            select(DateOverride.day, DateOverride.start_time).where(DateOverride.site_id == site_id)
+        ).all()
+        services = session.execute(
+            select(
+                Service.slug, Service.name, Service.duration_min, Service.active, Service.position
+            )
+            .where(Service.site_id == site_id)
+            .order_by(Service.id)
+        ).all()
+        audits = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    return columns, list(hours), list(overrides), list(services), audits
+
+
+def audit_fields(app, action):
+    with app.extensions["frontdesk.db"].session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    assert events and all(e.actor_type == "staff" for e in events)
+    return events[-1].data["fields"]
+
+
+def test_page_shows_every_section(signed_in, site):
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    for anchor in ("profile", "services", "hours", "overrides", "rules", "origins", "widget"):
+        assert f'id="{anchor}"' in page
+    assert f"data-site=&#34;{site.public_key}&#34;" in page  # the copy-paste script tag, escaped
+    assert "Monday" in page and "09:00-12:00, 13:00-17:00" in page
+
+
+def test_profile_saved_and_audited(app, signed_in, site):
+    data = {
+        "name": "New Name",
+        "timezone": "Europe/Paris",
+        "profile": "We do AI.",
+        "greeting": "Hello there",
+        "notification_email": "boss@studio.test",
+    }
+    response = post(signed_in, site, "profile", data)
+    assert response.status_code == 302
+    columns = snapshot(app, site.id)[0]
+    assert columns["name"] == "New Name" and columns["timezone"] == "Europe/Paris"
+    assert "Hello there" in signed_in.get(url(site)).get_data(as_text=True)
+    assert set(audit_fields(app, "settings.profile")) >= {"name", "timezone", "greeting"}
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"name": "", "timezone": "UTC", "greeting": "hi"}, "Site name is required"),
+        ({"name": "X", "timezone": "Mars/Olympus", "greeting": "hi"}, "Unknown time zone"),
+        (
+            {"name": "X", "timezone": "UTC", "greeting": "hi", "notification_email": "nope"},
+            "not a valid e-mail",
+        ),
+    ],
+)
+def test_bad_profile_refused(app, signed_in, site, form, message):
+    before = snapshot(app, site.id)
+    response = post(signed_in, site, "profile", form)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert snapshot(app, site.id) == before
+
+
+def test_hours_change_shows_in_free_slots(app, signed_in, site):
+    fields = {f"day{d}": "" for d in range(7)}
+    fields["day0"] = "10:00-11:00, 22:00-00:00"  # Mondays only; 00:00 = midnight
+    assert post(signed_in, site, "hours", fields).status_code == 302
+    monday = date(2030, 1, 7)
+    now = datetime(2029, 12, 1, tzinfo=UTC)
+    with app.app_context():
+        slots = get_bookings().free_slots(
+            site.id, "consult", monday, monday + timedelta(days=1), tz="Australia/Sydney", now=now
+        )
+    starts = [slot.start.time() for slot in slots]
+    assert starts == [time(10), time(10, 30), time(22), time(22, 30), time(23), time(23, 30)]
+    assert audit_fields(app, "settings.hours") == [
+        f"weekday{d}" for d in range(5)
+    ]  # weekends stay closed
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("12:00-09:00", "ends before it starts"),
+        ("09:00-12:00, 11:00-13:00", "overlap"),
+        ("9am-5pm", "not a range"),
+        ("25:00-26:00", "not a time"),
+    ],
+)
+def test_bad_hours_refused(app, signed_in, site, value, message):
+    before = snapshot(app, site.id)
+    fields = {f"day{d}": "09:00-17:00" for d in range(7)}
+    fields["day2"] = value
+    response = post(signed_in, site, "hours", fields)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert snapshot(app, site.id) == before
+
+
+def test_closure_and_special_hours(app, signed_in, site):
+    day = date.today() + timedelta(days=10)
+    assert (
+        post(
+            signed_in,
+            site,
+            "overrides",
+            {"day": day.isoformat(), "closed": "on", "note": "Holiday"},
+        ).status_code
+        == 302
+    )
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert day.isoformat() in page and "Holiday" in page
+    with app.app_context():
+        assert get_bookings().free_slots(site.id, "consult", day, day) == []
+    special = {"day": day.isoformat(), "ranges": "14:00-15:00", "note": "Short day"}
+    assert post(signed_in, site, "overrides", special).status_code == 302
+    with app.app_context():
+        slots = get_bookings().free_slots(site.id, "consult", day, day, tz="Australia/Sydney")
+    assert [s.start.time() for s in slots] == [time(14), time(14, 30)]
+    assert post(signed_in, site, "overrides/delete", {"day": day.isoformat()}).status_code == 302
+    assert snapshot(app, site.id)[2] == []
+
+
+def test_bad_override_refused(app, signed_in, site):
+    before = snapshot(app, site.id)
+    for form in (
+        {"day": "someday", "closed": "on"},
+        {"day": "2030-01-01", "ranges": ""},
+        {"day": "2030-01-01", "ranges": "15:00-14:00"},
+    ):
+        assert post(signed_in, site, "overrides", form).status_code == 400
+    assert snapshot(app, site.id) == before
+
+
+def test_rules_saved_and_refused(app, signed_in, site):
+    good = {
+        "buffer_before_min": "10",
+        "buffer_after_min": "15",
+        "min_notice_min": "60",
+        "max_days_ahead": "30",
+        "slot_step_min": "15",
+    }
+    assert post(signed_in, site, "rules", good).status_code == 302
+    columns = snapshot(app, site.id)[0]
+    assert (columns["buffer_after_min"], columns["slot_step_min"]) == (15, 15)
+    before = snapshot(app, site.id)
+    response = post(signed_in, site, "rules", {**good, "slot_step_min": "0"})
+    assert response.status_code == 400 and "Slot step must be between" in response.get_data(
+        as_text=True
+    )
+    assert post(signed_in, site, "rules", {**good, "max_days_ahead": "ten"}).status_code == 400
+    assert snapshot(app, site.id) == before
+
+
+def test_origins_normalised(app, signed_in, site):
+    text = "HTTPS://WWW.Example.com/\n\nhttp://localhost:8080\nhttps://www.example.com"
+    assert post(signed_in, site, "origins", {"origins": text}).status_code == 302
+    assert snapshot(app, site.id)[0]["allowed_origins"] == [
+        "https://www.example.com",
+        "http://localhost:8080",
+    ]
+    before = snapshot(app, site.id)
+    response = post(signed_in, site, "origins", {"origins": "https://ok.test\nftp://bad.test"})
+    assert response.status_code == 400
+    assert "Line 2" in response.get_data(as_text=True)
+    assert snapshot(app, site.id) == before
+
+
+def test_services_add_edit_reorder_delete(app, signed_in, site):
+    new = {
+        "name": "Audit",
+        "slug": "audit",
+        "duration_min": "60",
+        "price_text": "$200",
+        "description": "A review",
+        "active": "on",
+    }
+    assert post(signed_in, site, "services", new).status_code == 302
+    with app.app_context():
+        assert "audit" in [s.slug for s in get_bookings().services(site.id)]
+    services = snapshot(app, site.id)[3]
+    assert [s.slug for s in services] == ["consult", "workshop", "audit"]
+    with app.extensions["frontdesk.db"].session() as session:
+        audit_id = session.scalar(select(Service.id).where(Service.slug == "audit"))
+    assert (
+        post(signed_in, site, f"services/{audit_id}/move", {"direction": "up"}).status_code == 302
+    )
+    with app.app_context():
+        assert [s.slug for s in get_bookings().services(site.id)] == [
+            "consult",
+            "audit",
+            "workshop",
+        ]
+    # Deactivating hides it from visitors.
+    assert post(signed_in, site, f"services/{audit_id}", {**new, "active": ""}).status_code == 302
+    with app.app_context():
+        assert "audit" not in [s.slug for s in get_bookings().services(site.id)]
+    before = snapshot(app, site.id)
+    dup = post(signed_in, site, "services", {**new, "slug": "consult"})
+    assert dup.status_code == 400 and "already uses the slug" in dup.get_data(as_text=True)
+    bad = post(signed_in, site, "services", {**new, "slug": "Bad Slug!", "duration_min": "60"})
+    assert bad.status_code == 400
+    assert (
+        post(signed_in, site, "services", {**new, "slug": "x2", "duration_min": "0"}).status_code
+        == 400
+    )
+    assert snapshot(app, site.id) == before
+    assert post(signed_in, site, f"services/{audit_id}/delete", {}).status_code == 302
+    assert "audit" not in [s.slug for s in snapshot(app, site.id)[3]]
+
+
+def test_booked_service_cannot_be_deleted(app, signed_in, site):
+    with app.app_context():
+        bookings = get_bookings()
+        slot = bookings.free_slots(
+            site.id, "consult", date.today() + timedelta(days=3), date.today() + timedelta(days=9)
+        )[0]
+        bookings.create(site.id, _request(slot.start), Actor("visitor"))
+    with app.extensions["frontdesk.db"].session() as session:
+        consult_id = session.scalar(
+            select(Service.id).where(Service.site_id == site.id, Service.slug == "consult")
+        )
+    before = snapshot(app, site.id)
+    response = post(signed_in, site, f"services/{consult_id}/delete", {})
+    assert response.status_code == 400 and "deactivate it instead" in response.get_data(
+        as_text=True
+    )
+    assert snapshot(app, site.id)[3] == before[3]
+
+
+def _request(start):
+    from frontdesk.booking.service import BookingRequest
+
+    return BookingRequest(service="consult", start=start, name="Ada", email="ada@example.com")
+
+
+def test_widget_appearance_and_preview(app, signed_in, site):
+    form = {"accent": "#FFCC00", "title": "Ask us", "launcher": "Talk", "position": "left"}
+    assert post(signed_in, site, "widget", form).status_code == 302
+    appearance = snapshot(app, site.id)[0]["appearance"]
+    assert appearance == {
+        "accent": "#ffcc00",
+        "title": "Ask us",
+        "launcher": "Talk",
+        "position": "left",
+    }
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert 'data-ink="#000000"' in page  # dark text on a light accent
+    assert "staff-settings.js" in page and "<script>" not in page
+    before = snapshot(app, site.id)
+    assert post(signed_in, site, "widget", {**form, "accent": "red"}).status_code == 400
+    assert post(signed_in, site, "widget", {**form, "position": "top"}).status_code == 400
+    assert snapshot(app, site.id) == before
+
+
+def test_assistant_settings_and_write_only_api_key(app, signed_in, site):
+    form = {
+        "engine": "llm",
+        "model": "gpt-4o-mini",
+        "temperature": "0.4",
+        "top_p": "0.9",
+        "top_k": "",
+        "max_tokens": "800",
+        "system_prompt_additions": "Be brief.",
+        "base_url": "",
+        "api_key": SECRET_KEY,
+        "daily_token_budget": "50000",
+    }
+    assert post(signed_in, site, "assistant", form).status_code == 302
+    columns = snapshot(app, site.id)[0]
+    assert columns["llm_settings"] == {
+        "engine": "llm",
+        "model": "gpt-4o-mini",
+        "temperature": 0.4,
+        "top_p": 0.9,
+        "max_tokens": 800,
+        "system_prompt_additions": "Be brief.",
+        "api_key": SECRET_KEY,
+    }
+    assert columns["daily_token_budget"] == 50000
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert SECRET_KEY not in page and "API key (set" in page
+    assert "api_key" in audit_fields(app, "settings.assistant")
+    with app.extensions["frontdesk.db"].session() as session:
+        logged = [e.data for e in session.scalars(select(AuditEvent))]
+    assert SECRET_KEY not in repr(logged)
+    # A blank key field keeps the stored key.
+    assert post(signed_in, site, "assistant", {**form, "api_key": ""}).status_code == 302
+    assert snapshot(app, site.id)[0]["llm_settings"]["api_key"] == SECRET_KEY
+    before = snapshot(app, site.id)
+    for bad in (
+        {"temperature": "3"},
+        {"top_p": "-0.1"},
+        {"top_k": "-1"},
+        {"engine": "magic"},
+        {"system_prompt_additions": "x" * 2001},
+        {"base_url": "file:///etc"},
+    ):
+        response = post(signed_in, site, "assistant", {**form, **bad})
+        assert response.status_code == 400, bad
+        assert SECRET_KEY not in response.get_data(as_text=True)
+    assert snapshot(app, site.id) == before
+    assert post(signed_in, site, "assistant/clear-key", {}).status_code == 302
+    assert "api_key" not in snapshot(app, site.id)[0]["llm_settings"]
+    assert "API key (not set" in signed_in.get(url(site)).get_data(as_text=True)
+
+
+def test_moderation_saved(app, signed_in, site):
+    form = {"mode": "local", "blocked_terms": "Casino\n\nviagra\ncasino", "redact_pii": "on"}
+    assert post(signed_in, site, "moderation", form).status_code == 302
+    assert snapshot(app, site.id)[0]["moderation"] == {
+        "mode": "local",
+        "blocked_terms": ["casino", "viagra"],
+        "redact_pii": True,
+    }
+    before = snapshot(app, site.id)
+    assert post(signed_in, site, "moderation", {**form, "mode": "strict"}).status_code == 400
+    assert snapshot(app, site.id) == before
+
+
+def test_other_sites_staff_get_404(app, client, site):
+    db = app.extensions["frontdesk.db"]
+    other = make_site(db, name="Other")
+    make_staff(db, other.id, "bob@other.test")
+    sign_in(client, "bob@other.test")
+    assert client.get(url(site)).status_code == 404
+    token = csrf_from(client.get(url(other)).get_data(as_text=True))
+    before = snapshot(app, site.id)
+    response = client.post(
+        url(site, "origins"), data={"csrf_token": token, "origins": "https://x.test"}
+    )
+    assert response.status_code == 404
+    assert snapshot(app, site.id) == before
