@@ -1,0 +1,198 @@
+"""Staff dashboard overview: 30 days of conversations, bookings, questions and token spend."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import func, select
+
+from frontdesk.db.models import Booking, Conversation, Message, TokenUsage, UnansweredQuestion
+from frontdesk.db.types import utcnow
+from frontdesk.extensions import get_db
+from frontdesk.privacy import purge_expired
+from frontdesk.staff import charts, costs
+from frontdesk.staff.auth import site_required
+
+bp = Blueprint("overview", __name__, url_prefix="/<site_key>")
+
+DAYS = 30
+TOP_QUESTIONS = 10
+UNANSWERED_LIMIT = 20
+QUESTION_CHARS = 200
+# Retention is applied opportunistically: at most once an hour per site and process, when
+# staff open the overview (`frontdesk purge` in cron does all sites on a schedule).
+PURGE_EVERY_SECONDS = 3600
+_last_purge: dict[int, float] = {}
+_purge_lock = threading.Lock()
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
+    """The last DAYS local dates (today last) and the UTC moment the first one starts."""
+    today = now.astimezone(tz).date()
+    days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+    start = datetime.combine(days[0], datetime.min.time(), tz).astimezone(UTC)
+    return days, start
+
+
+def _per_day(moments, tz: ZoneInfo, days: list[date]) -> list[int]:
+    counts = Counter(m.astimezone(tz).date() for m in moments)
+    return [counts.get(d, 0) for d in days]
+
+
+def normalise_question(text: str) -> str:
+    """Lower case, no punctuation, single spaces: "Price?? " and "price" count together."""
+    words = re.sub(r"[^\w\s']", " ", text.lower()).split()
+    return " ".join(words)[:QUESTION_CHARS]
+
+
+def daily_activity(session, site_id: int, tz: ZoneInfo, days: list[date], since: datetime):
+    """Rows of {day, conversations, bookings, conversion} for the window."""
+    conversations = session.scalars(
+        select(Conversation.created_at).where(
+            Conversation.site_id == site_id, Conversation.created_at >= since
+        )
+    )
+    bookings = session.scalars(
+        select(Booking.created_at).where(Booking.site_id == site_id, Booking.created_at >= since)
+    )
+    chats, booked = _per_day(conversations, tz, days), _per_day(bookings, tz, days)
+    return [
+        {"day": d, "conversations": c, "bookings": b, "conversion": _rate(b, c)}
+        for d, c, b in zip(days, chats, booked, strict=True)
+    ]
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int]]:
+    """The most frequent first visitor messages of recent conversations, normalised."""
+    first = (
+        select(Message.conversation_id, func.min(Message.seq).label("seq"))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.site_id == site_id,
+            Conversation.created_at >= since,
+            Message.role == "visitor",
+        )
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    texts = session.scalars(
+        select(Message.text).join(
+            first,
+            (Message.conversation_id == first.c.conversation_id) & (Message.seq == first.c.seq),
+        )
+    )
+    counts = Counter(q for q in (normalise_question(t) for t in texts) if q)
+    return counts.most_common(TOP_QUESTIONS)
+
+
+def unanswered(session, site_id: int) -> list[UnansweredQuestion]:
+    """Open questions the knowledge base could not answer, newest first."""
+    return list(
+        session.scalars(
+            select(UnansweredQuestion)
+            .where(UnansweredQuestion.site_id == site_id, UnansweredQuestion.resolved.is_(False))
+            .order_by(UnansweredQuestion.created_at.desc(), UnansweredQuestion.id.desc())
+            .limit(UNANSWERED_LIMIT)
+        )
+    )
+
+
+def token_usage(session, site, days: list[date]) -> dict:
+    """Prompt/completion tokens per day and the estimated cost for the site's model."""
+    rows = session.scalars(
+        select(TokenUsage)
+        .where(TokenUsage.site_id == site.id, TokenUsage.day >= days[0])
+        .order_by(TokenUsage.day)
+    ).all()
+    model = (site.llm_settings or {}).get("model") or current_app.config.get("MODEL") or ""
+    prompt = sum(r.prompt_tokens for r in rows)
+    completion = sum(r.completion_tokens for r in rows)
+    return {
+        "model": model,
+        "rows": [
+            {
+                "day": r.day,
+                "prompt": r.prompt_tokens,
+                "completion": r.completion_tokens,
+                "cost": costs.format_cost(
+                    costs.estimate(model, r.prompt_tokens, r.completion_tokens)
+                ),
+            }
+            for r in rows
+        ],
+        "prompt": prompt,
+        "completion": completion,
+        "cost": costs.format_cost(costs.estimate(model, prompt, completion)),
+    }
+
+
+def maybe_purge(site_id: int) -> None:
+    """Apply the site's retention if it has not been applied in this process lately."""
+    with _purge_lock:
+        last = _last_purge.get(site_id, 0.0)
+        if time.monotonic() - last < PURGE_EVERY_SECONDS and last:
+            return
+        _last_purge[site_id] = time.monotonic()
+    try:
+        purge_expired(get_db(), utcnow(), site_id=site_id)
+    except Exception:  # a failed clean-up must never hide the dashboard
+        current_app.logger.exception("retention purge failed for site %s", site_id)
+
+
+@bp.get("/")
+@site_required
+def index(site):
+    """The overview page."""
+    if site.retention_days:
+        maybe_purge(site.id)
+    tz = _zone(site.timezone)
+    days, since = window(tz, utcnow())
+    with get_db().session() as session:
+        activity = daily_activity(session, site.id, tz, days, since)
+        questions = top_questions(session, site.id, since)
+        open_questions = unanswered(session, site.id)
+        usage = token_usage(session, site, days)
+    labels = [f"{d.day} {d:%b}" for d in days]
+    chart = charts.bar_chart(
+        "activity",
+        f"Conversations and bookings per day, last {DAYS} days",
+        f"Daily counts in {site.timezone}; the table below has the same figures.",
+        labels,
+        [
+            charts.Series("conversations", [r["conversations"] for r in activity], "bar--chats"),
+            charts.Series("bookings", [r["bookings"] for r in activity], "bar--bookings"),
+        ],
+    )
+    totals = {
+        "conversations": sum(r["conversations"] for r in activity),
+        "bookings": sum(r["bookings"] for r in activity),
+    }
+    totals["conversion"] = _rate(totals["bookings"], totals["conversations"])
+    return render_template(
+        "staff/overview.html",
+        site=site,
+        activity=activity,
+        chart=chart,
+        totals=totals,
+        questions=questions,
+        open_questions=open_questions,
+        usage=usage,
+        days=DAYS,
+    )

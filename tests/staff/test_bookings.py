@@ -1,0 +1,276 @@
+"""Staff bookings pages over real HTTP: list, filters, week view, booking page, staff cancel and
+reschedule through the booking service, CSV export and the calendar feed's secret rotation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk import create_app
+from frontdesk.audit import Actor
+from frontdesk.booking.service import BookingRequest
+from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, OutboxEmail
+from frontdesk.db.types import utcnow
+from frontdesk.staff.week import safe_cell
+from tests.conftest import app_config
+from tests.factories import make_site
+from tests.staff.helpers import csrf_from, make_staff, sign_in
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+QUEUE_ONLY_SMTP = "smtp://127.0.0.1:9"  # MAIL_WORKER is off in tests: nothing is ever sent
+
+
+def make_conversation(app, site, *, visitor_id: str | None = None, texts=()) -> Conversation:
+    """A conversation with visitor/assistant messages, written as real rows."""
+    db = app.extensions["frontdesk.db"]
+    with db.transaction() as session:
+        conversation = Conversation(
+            public_id="cv_" + secrets.token_hex(6),
+            site_id=site.id,
+            visitor_id=visitor_id or "v_" + secrets.token_hex(6),
+        )
+        session.add(conversation)
+        session.flush()
+        for seq, (role, text) in enumerate(texts, start=1):
+            session.add(Message(conversation_id=conversation.id, seq=seq, role=role, text=text))
+        conversation.last_seq = len(texts)
+    return conversation
+
+
+def free_starts(app, site, service: str = "consult", days: int = 14):
+    """Free slot starts of the coming days, from the real slot engine."""
+    today = utcnow().astimezone(SYDNEY).date()
+    slots = app.extensions["frontdesk.bookings"].free_slots(
+        site.id, service, today + timedelta(days=1), today + timedelta(days=days)
+    )
+    return [s.start for s in slots]
+
+
+def book(app, site, *, start=None, name="Ada Lovelace", email="ada@example.com", **extra):
+    """A real booking made through the booking service (as a visitor)."""
+    bookings = app.extensions["frontdesk.bookings"]
+    start = start or free_starts(app, site)[0]
+    request = BookingRequest(service=extra.pop("service", "consult"), start=start, name=name,
+                             email=email, visitor_tz="Europe/London", **extra)  # fmt: skip
+    return bookings.create(site.id, request, Actor("visitor", id="v1")).booking
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app whose mailer queues e-mail in the outbox (no worker sends it)."""
+    application = create_app(app_config(database_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP))
+    yield application
+    application.extensions["frontdesk.db"].dispose()
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"], name="Harbour Studio")
+
+
+@pytest.fixture
+def staff(app, site):
+    return make_staff(app.extensions["frontdesk.db"], site.id)
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def url(site, tail: str = "") -> str:
+    return f"/staff/{site.public_key}/bookings/{tail}"
+
+
+def test_list_shows_upcoming_bookings_and_filters(app, signed_in, site):
+    starts = free_starts(app, site, "workshop")
+    first = book(app, site, name="Ada Lovelace", email="ada@example.com")
+    second = book(app, site, start=starts[-1], name="Grace Hopper", email="grace@example.com",
+                  service="workshop")  # fmt: skip
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert "Ada Lovelace" in page and "Grace Hopper" in page
+    assert first.public_id in page and second.public_id in page
+
+    only_workshops = signed_in.get(url(site, "?service=workshop")).get_data(as_text=True)
+    assert "Grace Hopper" in only_workshops and "Ada Lovelace" not in only_workshops
+
+    day = first.start.astimezone(SYDNEY).date().isoformat()
+    one_day = signed_in.get(url(site, f"?from={day}&to={day}")).get_data(as_text=True)
+    assert "Ada Lovelace" in one_day
+    assert ("Grace Hopper" in one_day) == (
+        second.start.astimezone(SYDNEY).date().isoformat() == day
+    )
+
+    assert signed_in.get(url(site, "?status=cancelled")).get_data(as_text=True).count("Ada") == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?from=2026-13-01",
+        "?to=yesterday",
+        "?service=nope",
+        "?status=gone",
+        "?from=2026-02-02&to=2026-02-01",
+    ],  # fmt: skip
+)
+def test_bad_filters_are_refused_with_400(signed_in, site, query):
+    assert signed_in.get(url(site, query)).status_code == 400
+
+
+def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site):
+    booking = book(app, site)
+    local_day = booking.start.astimezone(SYDNEY).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    page = signed_in.get(url(site, f"week?week={local_day.isoformat()}")).get_data(as_text=True)
+    assert f"Week of {monday.strftime('%d %B %Y')}" in page
+    column = page.split(f'id="day-{local_day.weekday() + 1}"')[1].split("</section>")[0]
+    assert "Ada Lovelace" in column
+    assert booking.start.astimezone(SYDNEY).strftime("%H:%M") in column
+    assert f"week={(monday + timedelta(days=7)).isoformat()}" in page  # next link
+    assert f"week={(monday - timedelta(days=7)).isoformat()}" in page  # previous link
+    other = signed_in.get(url(site, f"week?week={(monday + timedelta(days=28)).isoformat()}"))
+    assert "Ada Lovelace" not in other.get_data(as_text=True)
+    assert signed_in.get(url(site, "week?week=20261201")).status_code == 400
+
+
+def test_booking_page_shows_visitor_conversation_and_audit(app, signed_in, site):
+    conversation = make_conversation(
+        app, site, texts=[("visitor", "Can I book a consult?"), ("assistant", "Of course!")]
+    )
+    booking = book(app, site, conversation_id=conversation.id, phone="+61 400 000 000")
+    page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
+    assert "ada@example.com" in page and "+61 400 000 000" in page
+    assert "Can I book a consult?" in page and "Of course!" in page
+    assert "booking.created" in page
+    assert f"/conversations/{conversation.public_id}" in page
+
+
+def test_booking_of_another_site_is_404(app, signed_in, site):
+    other = make_site(app.extensions["frontdesk.db"], name="Elsewhere")
+    foreign = book(app, other)
+    assert signed_in.get(url(site, foreign.public_id)).status_code == 404
+    token = csrf_from(signed_in.get(url(site)).get_data(as_text=True))
+    response = signed_in.post(url(site, f"{foreign.public_id}/cancel"), data={"csrf_token": token})
+    assert response.status_code == 404
+    assert app.extensions["frontdesk.bookings"].get(foreign.public_id).status == "confirmed"
+
+
+def test_staff_cancel_goes_through_the_service_and_emails_the_visitor(app, signed_in, site, staff):
+    booking = book(app, site)
+    page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
+    response = signed_in.post(
+        url(site, f"{booking.public_id}/cancel"),
+        data={"csrf_token": csrf_from(page), "reason": "Consultant is ill"},
+    )
+    assert response.status_code == 303
+    stored = app.extensions["frontdesk.bookings"].get(booking.public_id)
+    assert stored.status == "cancelled" and stored.cancel_reason == "Consultant is ill"
+    assert stored.ics_sequence == booking.ics_sequence + 1
+    with app.extensions["frontdesk.db"].session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "booking.cancelled")
+        ).one()
+        recipients = session.scalars(select(OutboxEmail.recipient)).all()
+    assert (event.actor_type, event.actor_id) == ("staff", str(staff.id))
+    assert recipients.count("ada@example.com") == 2  # confirmation, then cancellation
+    again = signed_in.post(
+        url(site, f"{booking.public_id}/cancel"), data={"csrf_token": csrf_from(page)}
+    )
+    assert again.status_code == 409
+
+
+def test_staff_reschedule_to_a_free_slot(app, signed_in, site, staff):
+    booking = book(app, site)
+    day = booking.start.astimezone(SYDNEY).date().isoformat()
+    page = signed_in.get(url(site, f"{booking.public_id}?day={day}")).get_data(as_text=True)
+    assert 'type="radio" name="slot"' in page
+    new_start = next(s for s in free_starts(app, site) if s != booking.start)
+    response = signed_in.post(
+        url(site, f"{booking.public_id}/reschedule"),
+        data={"csrf_token": csrf_from(page), "slot": new_start.isoformat(), "day": day},
+    )
+    assert response.status_code == 303
+    stored = app.extensions["frontdesk.bookings"].get(booking.public_id)
+    assert stored.start == new_start and stored.ics_sequence == booking.ics_sequence + 1
+    with app.extensions["frontdesk.db"].session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "booking.rescheduled")
+        ).one()
+    assert event.actor_type == "staff"
+    bad = signed_in.post(
+        url(site, f"{booking.public_id}/reschedule"),
+        data={"csrf_token": csrf_from(page), "slot": "not a time"},
+    )
+    assert bad.status_code == 400
+    assert app.extensions["frontdesk.bookings"].get(booking.public_id).start == new_start
+
+
+def test_reschedule_onto_a_taken_slot_is_409_and_changes_nothing(app, signed_in, site):
+    starts = free_starts(app, site)
+    first = book(app, site, start=starts[0])
+    book(app, site, start=starts[1], email="other@example.com")
+    page = signed_in.get(url(site, first.public_id)).get_data(as_text=True)
+    response = signed_in.post(
+        url(site, f"{first.public_id}/reschedule"),
+        data={"csrf_token": csrf_from(page), "slot": starts[1].isoformat()},
+    )
+    assert response.status_code == 409
+    assert app.extensions["frontdesk.bookings"].get(first.public_id).start == starts[0]
+
+
+def test_csv_export_quotes_and_neutralises_formulas(app, signed_in, site):
+    book(app, site, name='=HYPERLINK("http://evil")', notes='He said "hi", then left\n-2+3')
+    response = signed_in.get(url(site, "export.csv"))
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 1
+    assert rows[0]["name"] == '\'=HYPERLINK("http://evil")'
+    assert rows[0]["notes"] == 'He said "hi", then left\n-2+3'
+    assert rows[0]["email"] == "ada@example.com"
+    empty = signed_in.get(url(site, "export.csv?status=cancelled")).get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(empty)))) == 1  # header only
+
+
+@pytest.mark.parametrize("raw", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_prefixed(raw):
+    assert safe_cell(raw) == "'" + raw
+
+
+def test_rotating_the_calendar_feed_kills_the_old_url(app, signed_in, site):
+    book(app, site)
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    old = f"http://frontdesk.test/calendar/{site.calendar_secret}.ics"
+    assert old in page
+    assert signed_in.get(f"/calendar/{site.calendar_secret}.ics").status_code == 200
+    response = signed_in.post(url(site, "calendar/rotate"), data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert old not in page
+    new_secret = page.split("http://frontdesk.test/calendar/")[1].split(".ics")[0]
+    assert signed_in.get(f"/calendar/{site.calendar_secret}.ics").status_code == 404
+    feed = signed_in.get(f"/calendar/{new_secret}.ics")
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.data
+    with app.extensions["frontdesk.db"].session() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+        assert session.get(type(site), site.id).calendar_secret == new_secret
+    assert "calendar.rotated" in actions
+    assert not any(site.calendar_secret in str(a) for a in actions)
+
+
+def test_cancelled_booking_is_listed_but_not_changeable(app, signed_in, site):
+    booking = book(app, site)
+    app.extensions["frontdesk.bookings"].cancel(booking.public_id, Actor("visitor", id="v1"))
+    page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
+    assert "Cancelled" in page and "/reschedule" not in page
+    with app.extensions["frontdesk.db"].session() as session:
+        assert session.scalars(select(Booking.status)).one() == "cancelled"

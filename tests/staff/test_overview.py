@@ -1,0 +1,126 @@
+"""Staff overview over real HTTP: daily activity in the site's zone, top and unanswered
+questions, token usage and cost; plus the price table and the SVG chart on their own."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from frontdesk.db.models import Conversation, TokenUsage, UnansweredQuestion
+from frontdesk.db.types import utcnow
+from frontdesk.staff import charts, costs
+from frontdesk.staff.overview import normalise_question
+from tests.factories import make_site
+from tests.staff.helpers import make_staff, sign_in
+from tests.staff.test_bookings import book, make_conversation
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app.extensions["frontdesk.db"], llm_settings={"model": "gpt-4o-mini"})
+
+
+@pytest.fixture
+def signed_in(app, client, site):
+    make_staff(app.extensions["frontdesk.db"], site.id)
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def _table_row(page: str, day) -> list[str]:
+    table = page.split('id="activity-table"')[1].split("</table>")[0]
+    row = table.split(f'<th scope="row">{day.isoformat()}</th>')[1].split("</tr>")[0]
+    return re.findall(r"<td>([^<]*)</td>", row)
+
+
+def _backdate(app, conversation_id: int, moment: datetime) -> None:
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.get(Conversation, conversation_id).created_at = moment
+
+
+def test_activity_counts_per_local_day_with_conversion(app, signed_in, site):
+    today = utcnow().astimezone(SYDNEY).date()
+    for _ in range(4):
+        make_conversation(app, site, texts=[("visitor", "Hi")])
+    book(app, site)
+    # 00:30 Sydney yesterday is still the previous UTC day: it must count for yesterday.
+    yesterday = today - timedelta(days=1)
+    early = datetime.combine(yesterday, datetime.min.time(), SYDNEY) + timedelta(minutes=30)
+    old = make_conversation(app, site, texts=[("visitor", "Earlier")])
+    _backdate(app, old.id, early.astimezone(UTC))
+    ancient = make_conversation(app, site, texts=[("visitor", "Long ago")])
+    _backdate(app, ancient.id, utcnow() - timedelta(days=45))
+
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert _table_row(page, today) == ["4", "1", "25%"]
+    assert _table_row(page, yesterday)[:2] == ["1", "0"]
+    assert 'data-total="conversations">5<' in page  # the 45-day-old one is outside
+    assert 'data-total="conversion">20%<' in page
+    svg = page.split("<svg")[1].split("</svg>")[0]
+    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert svg.count("<rect") == 60  # 30 days x 2 series
+    assert "<details>" in page
+
+
+def test_top_and_unanswered_questions(app, signed_in, site):
+    for text in ("How much is it?", "how much is it", "HOW MUCH IS IT!!", "Where are you?"):
+        make_conversation(app, site, texts=[("visitor", text), ("visitor", "second message")])
+    conversation = make_conversation(app, site, texts=[("visitor", "Parking?")])
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.add_all([
+            UnansweredQuestion(site_id=site.id, conversation_id=conversation.id,
+                               question="Do you have <b>parking</b>?"),
+            UnansweredQuestion(site_id=site.id, question="Old one", resolved=True),
+        ])  # fmt: skip
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    top = page.split('class="top-questions"')[1].split("</ol>")[0]
+    assert top.index("how much is it") < top.index("where are you")
+    assert "× 3" in top and "second message" not in top
+    unanswered = page.split('class="unanswered"')[1].split("</ul>")[0]
+    assert "Do you have &lt;b&gt;parking&lt;/b&gt;?" in unanswered
+    assert "Old one" not in unanswered
+
+
+def test_token_usage_and_cost(app, signed_in, site):
+    today = utcnow().astimezone(SYDNEY).date()
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.add(TokenUsage(site_id=site.id, day=today, prompt_tokens=1_000_000,
+                               completion_tokens=500_000))  # fmt: skip
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert 'data-total="cost">$0.45<' in page  # 0.15 + 0.5 x 0.60
+    assert "1000000" in page and "500000" in page
+
+
+def test_unknown_model_cost_is_na(app, client):
+    db = app.extensions["frontdesk.db"]
+    site = make_site(db, llm_settings={"model": "mystery-model"})
+    make_staff(db, site.id, "b@studio.test")
+    sign_in(client, "b@studio.test")
+    page = client.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert 'data-total="cost">n/a<' in page
+
+
+def test_price_table():
+    assert costs.estimate("gpt-4o-mini", 1_000_000, 1_000_000) == Decimal("0.75")
+    assert costs.estimate("gpt-4o-mini-2024-07-18", 1_000_000, 0) == Decimal("0.15")
+    assert costs.estimate("gpt-4o-2024-08-06", 1_000_000, 0) == Decimal("2.50")
+    assert costs.estimate("unknown", 10, 10) is None
+    assert costs.estimate("", 10, 10) is None
+    assert costs.format_cost(None) == "n/a"
+    assert costs.format_cost(Decimal("0.0012")) == "$0.0012"
+
+
+def test_question_normalising():
+    assert normalise_question("  How MUCH, is it?? ") == "how much is it"
+    assert normalise_question("!!!") == ""
+
+
+def test_chart_escapes_labels():
+    svg = str(charts.bar_chart("c", "<t>", "d&", ["<x>"], [charts.Series("s", [3], "bar")]))
+    assert "<x>" not in svg and "&lt;x&gt;" in svg and "&lt;t&gt;" in svg
