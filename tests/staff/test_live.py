@@ -12,6 +12,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 import websocket
+from sqlalchemy import select
 
 from frontdesk.chat import session as store
 from tests.factories import make_site
@@ -59,7 +60,10 @@ class StaffSocket:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.conn.settimeout(max(0.1, deadline - time.monotonic()))
-            frame = json.loads(self.conn.recv())
+            raw = self.conn.recv()
+            if not raw:  # websocket-client returns "" for a close frame
+                raise ConnectionError("the server closed the socket")
+            frame = json.loads(raw)
             if frame["type"] == "ping":
                 self.conn.send(json.dumps({"type": "pong"}))
             elif predicate(frame):
@@ -163,3 +167,24 @@ def test_reply_to_another_sites_conversation_is_refused(app, site, live_server, 
     assert staff.expect(lambda f: f["type"] == "error")["code"] == "bad_frame"
     staff.close()
     assert store.visible_since(db, foreign.id, 0) == []
+
+
+def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, live_server, cookie):
+    from frontdesk.db.models import StaffUser
+    from frontdesk.staff.accounts import hash_password
+
+    db = app.extensions["frontdesk.db"]
+    with ChatClient(live_server.url, site.public_key) as visitor:
+        conversation = visitor.hello()["conversation"]
+    staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
+    staff.expect(lambda f: f["type"] == "ready")
+    with db.transaction() as session:
+        user = session.scalars(select(StaffUser)).one()
+        user.password_hash = hash_password("a brand new passphrase")
+    staff.send({"type": "reply", "id": "r1", "conversation": conversation, "text": "hello"})
+    assert staff.expect(lambda f: f["type"] == "error")["code"] == "forbidden"
+    with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
+        staff.expect(lambda f: False, timeout=10)
+    stored = store.find_conversation(db, conversation)
+    assert [e.role for e in store.visible_since(db, stored.id, 0)] == []
+    assert stored.status == "bot"

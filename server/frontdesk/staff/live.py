@@ -13,6 +13,7 @@ change, flag, visitor activity; item is the conversation's summary) · `conversa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -23,17 +24,23 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
+from sqlalchemy import select
 
 from frontdesk.chat.hub import hub_for
+from frontdesk.db.models import SiteMembership, StaffUser
+from frontdesk.extensions import get_db
 from frontdesk.staff import conversations
-from frontdesk.staff.auth import current_staff, site_required, staff_sites
+from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
 
 PATH = "/ws/staff"
 MAX_FRAME_CHARS = 16000
+POLICY_VIOLATION = 1008
 RECEIVE_TIMEOUT = 25.0  # seconds of silence before we ping
 OUTBOX_SIZE = 1000
+CLOSE = "_close"  # outbox marker: close the socket after what was queued before
+SITE_EVENT = "_site_event"  # outbox marker: resolved into a `queue` frame by the sender thread
 
 bp = Blueprint("live", __name__, url_prefix="/<site_key>/live")
 # The socket lives outside /staff/<site_key>/ (its site comes in the query string), so it
@@ -150,18 +157,28 @@ class StaffConnection:
             frame = self.outbox.get()
             if frame is None:
                 return
+            if frame.get("type") == CLOSE:
+                with contextlib.suppress(ConnectionClosed, OSError):
+                    self.ws.close(reason=POLICY_VIOLATION, message="signed out")
+                return
+            if frame.get("type") == SITE_EVENT:
+                frame = self._queue_frame(frame["event"])
             try:
                 self.ws.send(json.dumps(frame))
             except (ConnectionClosed, OSError):
                 return
 
-    # -- hub callbacks (in the publisher's thread: keep them quick) ---------------------------
-
-    def _site_event(self, event: dict[str, Any]) -> None:
+    def _queue_frame(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A site event with the conversation's current summary (read here, not by the publisher)."""
         public_id = str(event.get("conversation", ""))
         with self.app.app_context():
             item = conversations.queue_item(self.site.id, public_id) if public_id else None
-        self.put({"type": "queue", "event": event, "item": item})
+        return {"type": "queue", "event": event, "item": item}
+
+    # -- hub callbacks (in the publisher's thread: only queue, never read or send) -------------
+
+    def _site_event(self, event: dict[str, Any]) -> None:
+        self.put({"type": SITE_EVENT, "event": event})
 
     def _conversation_frame(self, frame: dict[str, Any]) -> None:
         if frame.get("type") in ("message", "status", "typing"):
@@ -195,6 +212,10 @@ class StaffConnection:
         if not isinstance(public_id, str) or not isinstance(text, str):
             self.put(_error("bad_frame", "reply needs conversation and text", frame_id))
             return
+        if not _still_allowed(self.user, self.site):
+            self.put(_error("forbidden", "your session has ended; sign in again", frame_id))
+            self.put({"type": CLOSE})  # after the error frame, from the sending thread
+            return
         try:
             entry = conversations.staff_reply(self.site, public_id, self.user, text)
         except LookupError:
@@ -203,6 +224,24 @@ class StaffConnection:
             self.put(_error("bad_frame", str(exc), frame_id))
         else:
             self.put({"type": "ack", "id": frame_id, "seq": entry.seq})
+
+
+def _still_allowed(user: Any, site: Any) -> bool:
+    """The user still exists with the same password and still belongs to the site.
+
+    Checked on every reply: a socket outlives the handshake, but not a password change or a
+    removed membership.
+    """
+    with get_db().session() as session:
+        stored = session.get(StaffUser, user.id)
+        if stored is None or session_fingerprint(stored) != session_fingerprint(user):
+            return False
+        membership = session.scalars(
+            select(SiteMembership.id).where(
+                SiteMembership.staff_id == user.id, SiteMembership.site_id == site.id
+            )
+        ).first()
+        return membership is not None
 
 
 def _error(code: str, message: str, frame_id: str) -> dict[str, Any]:
