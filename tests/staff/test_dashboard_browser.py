@@ -220,3 +220,31 @@ def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, s
     finally:
         visitor_ctx.close()
         staff_ctx.close()
+
+
+def test_the_needs_a_human_queue_updates_live(browser, servers):
+    server, host, site, _db = servers
+    visitor_ctx = browser.new_context()
+    staff_ctx = browser.new_context()
+    visitor = visitor_ctx.new_page()
+    staff = staff_ctx.new_page()
+    staff_problems = watch_problems(staff)
+    try:
+        staff_sign_in(staff, server.url)
+        staff.goto(f"{server.url}/staff/{site.public_key}/conversations/")
+        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
+        assert staff.locator("#queue-list li").count() == 0
+        open_widget(visitor, host.url)
+        say(visitor, "I'd like to talk to a person")
+        item = staff.locator("#queue-list li", has_text="talk to a person")
+        item.wait_for()  # no reload: the item came over /ws/staff
+        assert "Needs a human" in item.inner_text()
+        assert staff.locator("#queue-empty").is_hidden()
+        item.get_by_role("link").click()
+        staff.wait_for_url(re.compile(r"/conversations/c_"))
+        assert "talk to a person" in staff.locator("#transcript").inner_text()
+        assert staff.locator(".entry--tool_call", has_text="request_human").count() == 1
+        assert staff_problems == []
+    finally:
+        visitor_ctx.close()
+        staff_ctx.close()
