@@ -211,3 +211,12 @@ def post_action_raw(client, site, url):
 def test_anonymous_is_sent_to_signin(client, site):
     response = client.get(list_url(site))
     assert response.status_code == 302 and "/staff/signin" in response.headers["Location"]
+
+
+def test_hostile_visitor_text_is_shown_as_text(app, site, signed_in):
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    conversation = start_conversation(app, site, "v1", hostile)
+    for url in (list_url(site), f"{list_url(site)}{conversation.public_id}"):
+        html = signed_in.get(url).get_data(as_text=True)
+        assert "<img src=x" not in html and "<script>alert(2)" not in html
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
