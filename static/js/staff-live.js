@@ -78,7 +78,7 @@
       link.href = detailBase + encodeURIComponent(item.id);
       li.appendChild(link);
       li.appendChild(document.createTextNode(" "));
-      var time = el("time", "muted", item.updated);
+      var time = el("time", "muted", item.updated_label);
       time.setAttribute("datetime", item.updated);
       li.appendChild(time);
       list.insertBefore(li, list.firstChild);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -78,6 +79,7 @@ def summarize(conversation: Conversation, preview: str | None) -> dict[str, Any]
         "preview": (preview or "")[:PREVIEW_CHARS],
         "page": conversation.page_url,
         "updated": conversation.updated_at.isoformat(timespec="seconds"),
+        "updated_label": conversation.updated_at.strftime("%d %b %Y, %H:%M UTC"),
         "turns": conversation.turns,
     }
 
@@ -258,7 +260,7 @@ def detail(site, public_id: str):
     return render_template(
         "staff/conversation.html", site=site, conversation=conversation,
         entries=transcript(conversation.id), bookings=bookings, statuses=STATUS_LABELS,
-        cost=_cost(conversation, site),
+        cost=_cost(conversation, site), tz=ZoneInfo(site.timezone),
     )  # fmt: skip
 
 
