@@ -78,7 +78,8 @@ def too_large(error):
         f"That upload is too large; the limit is {current_app.config['MAX_UPLOAD_BYTES']} bytes.",
         "error",
     )
-    return redirect(request.path.rsplit("/", 1)[0] + "/"), 303
+    site_key = (request.view_args or {}).get("site_key", "")
+    return redirect(url_for("staff.knowledge.index", site_key=site_key)), 303
 
 
 @bp.get("/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +33,22 @@ LLM_FIELDS = ("engine", "model", "temperature", "top_p", "top_k", "max_tokens")
 
 def _actor() -> audit.Actor:
     return audit.Actor("staff", str(current_staff().id))
+
+
+def embed_tag(public_url: str, site: Site, appearance: dict[str, str]) -> str:
+    """The script tag with the saved appearance as data-* attributes (the widget reads those)."""
+    tag = script_tag(public_url, site)
+    attributes = {
+        "data-accent": appearance.get("accent"),
+        "data-title": appearance.get("title"),
+        "data-launcher-label": appearance.get("launcher"),
+        "data-position": appearance.get("position"),
+    }
+    extra = "".join(
+        f' {name}="{html.escape(value, quote=True)}"' for name, value in attributes.items() if value
+    )
+    anchor = f'data-site="{site.public_key}"'
+    return tag.replace(anchor, anchor + extra, 1)
 
 
 def _page_context(site_id: int) -> dict[str, Any]:
@@ -67,6 +84,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         "api_key_set": bool(llm.get("api_key")),
         "moderation": site.moderation or {},
         "script_tag": script_tag(current_app.config["PUBLIC_URL"], site),
+        "embed_tag": embed_tag(current_app.config["PUBLIC_URL"], site, appearance),
         "engines": forms.ENGINES,
         "moderation_modes": forms.MODERATION_MODES,
     }
