@@ -101,15 +101,20 @@ def visitor_conversation_ids(
     return sorted(set(session.scalars(query)))
 
 
+def _deleted(session: Session, statement) -> int:
+    """Run a DELETE and say how many rows it removed."""
+    return session.execute(statement).rowcount or 0
+
+
 def _delete_transcripts(session: Session, conversation_ids: list[int]) -> int:
     """Delete the conversations' messages and proposals; returns the number of messages."""
     if not conversation_ids:
         return 0
-    messages = session.execute(
-        delete(Message).where(Message.conversation_id.in_(conversation_ids))
-    ).rowcount
+    messages = _deleted(
+        session, delete(Message).where(Message.conversation_id.in_(conversation_ids))
+    )
     session.execute(delete(Proposal).where(Proposal.conversation_id.in_(conversation_ids)))
-    return messages or 0
+    return messages
 
 
 def _delete_conversations(session: Session, conversation_ids: list[int]) -> None:
@@ -192,15 +197,10 @@ def erase_visitor(
     since = min((b.created_at for b in bookings), default=None)
     report = ErasureReport(bookings=len(bookings), conversations=len(conversation_ids))
     report.emails = _delete_outbox(session, site_id, needles, since and since - OUTBOX_SLACK)
-    if conversation_ids:
-        report.questions = (
-            session.execute(
-                delete(UnansweredQuestion).where(
-                    UnansweredQuestion.conversation_id.in_(conversation_ids)
-                )
-            ).rowcount
-            or 0
-        )
+    report.questions = _deleted(
+        session,
+        delete(UnansweredQuestion).where(UnansweredQuestion.conversation_id.in_(conversation_ids)),
+    )
     report.messages = _delete_transcripts(session, conversation_ids)
     _delete_conversations(session, conversation_ids)
     for booking in bookings:
@@ -295,13 +295,11 @@ def purge_site(session: Session, site: Site, now: datetime) -> PurgeReport:
     _delete_conversations(session, unbooked)
     report.conversations = len(unbooked)
     finished = or_(OutboxEmail.sent_at.is_not(None), OutboxEmail.failed.is_(True))
-    report.emails = (
-        session.execute(
-            delete(OutboxEmail).where(
-                OutboxEmail.site_id == site.id, OutboxEmail.created_at < cutoff, finished
-            )
-        ).rowcount
-        or 0
+    report.emails = _deleted(
+        session,
+        delete(OutboxEmail).where(
+            OutboxEmail.site_id == site.id, OutboxEmail.created_at < cutoff, finished
+        ),
     )
     return report
 

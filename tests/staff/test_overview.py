@@ -94,7 +94,7 @@ def test_token_usage_and_cost(app, signed_in, site):
                                completion_tokens=500_000))  # fmt: skip
     page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
     assert 'data-total="cost">$0.45<' in page  # 0.15 + 0.5 x 0.60
-    assert "1000000" in page and "500000" in page
+    assert "1,000,000" in page and "500,000" in page
 
 
 def test_unknown_model_cost_is_na(app, client):

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Site
+from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_bookings, get_db
@@ -38,9 +38,16 @@ def _actor() -> Actor:
     return Actor(type="staff", id=str(current_staff().id))
 
 
+def _services(site_id: int) -> list[Service]:
+    """All the site's services, withdrawn ones too: old bookings still use them."""
+    with get_db().session() as session:
+        query = select(Service).where(Service.site_id == site_id)
+        return list(session.scalars(query.order_by(Service.position, Service.id)))
+
+
 def _filters(site) -> wk.Filters:
     """Filters from the query string; a bad one answers 400 with the reason."""
-    slugs = [s.slug for s in get_bookings().services(site.id)]
+    slugs = [s.slug for s in _services(site.id)]
     try:
         return wk.parse_filters(request.args, slugs)
     except wk.FilterError as exc:
@@ -74,7 +81,7 @@ def index(site):
         bookings=rows[: wk.LIST_LIMIT],
         more=len(rows) > wk.LIST_LIMIT,
         filters=filters,
-        services=get_bookings().services(site.id),
+        services=_services(site.id),
         statuses=wk.STATUSES,
         feed_url=_feed_url(_current_secret(site.id)),
     )
@@ -104,7 +111,7 @@ def week(site):
         next_week=(monday + timedelta(days=7)).isoformat(),
         today=utcnow().astimezone(tz).date(),
         filters=filters,
-        services=get_bookings().services(site.id),
+        services=_services(site.id),
     )
 
 
