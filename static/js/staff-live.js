@@ -19,8 +19,16 @@
   function url() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var query = "?site=" + encodeURIComponent(site);
-    if (conversation) { query += "&conversation=" + encodeURIComponent(conversation); }
+    if (conversation) {
+      query += "&conversation=" + encodeURIComponent(conversation) + "&after=" + lastSeq();
+    }
     return scheme + location.host + "/ws/staff" + query;
+  }
+
+  function lastSeq() {
+    var seqs = Array.prototype.map.call(
+      document.querySelectorAll("#transcript li[data-seq]"), function (li) { return +li.dataset.seq; });
+    return seqs.length ? Math.max.apply(null, seqs) : 0;
   }
 
   function connect() {
@@ -47,7 +55,11 @@
 
   function handle(frame) {
     if (frame.type === "ping") { send({ type: "pong" }); return; }
-    if (frame.type === "ready") { frame.queue.forEach(updateQueue); return; }
+    if (frame.type === "ready") {
+      frame.queue.forEach(updateQueue);
+      (frame.messages || []).forEach(conversationFrame);  // what a reconnect missed
+      return;
+    }
     if (frame.type === "queue") { if (frame.item) { updateQueue(frame.item); } return; }
     if (frame.type === "conversation") { conversationFrame(frame.frame); return; }
     if (frame.type === "ack") { replySent(frame.id); return; }

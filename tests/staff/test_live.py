@@ -188,3 +188,17 @@ def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, li
     stored = store.find_conversation(db, conversation)
     assert [e.role for e in store.visible_since(db, stored.id, 0)] == []
     assert stored.status == "bot"
+
+
+def test_ready_brings_what_a_reconnecting_page_missed(app, site, live_server, cookie):
+    db = app.extensions["frontdesk.db"]
+    hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
+    conversation = store.open_conversation(db, site.id, "v1", None, hello)
+    for text in ("first", "second", "third"):
+        store.append(db, conversation.id, "visitor", text)
+    store.append(db, conversation.id, "tool_call", "search_knowledge", payload={"name": "x"})
+    url = staff_ws_url(live_server.url, site.public_key, conversation.public_id) + "&after=1"
+    staff = StaffSocket(url, cookie, live_server.url)
+    ready = staff.expect(lambda f: f["type"] == "ready")
+    staff.close()
+    assert [(m["seq"], m["text"]) for m in ready["messages"]] == [(2, "second"), (3, "third")]

@@ -1,11 +1,11 @@
-"""GET /ws/staff?site=KEY[&conversation=ID]: the dashboard's live socket (queue, transcript, replies).
+"""GET /ws/staff?site=KEY[&conversation=ID&after=SEQ]: the dashboard's live socket (queue, transcript, replies).
 
 The handshake is checked before the upgrade (a refused socket gets plain HTTP 403/404): a
 signed-in staff session, membership of the site, and an Origin of our own host (no
 cross-site websocket hijacking with the staff cookie). Frames are JSON objects with `type`:
 
 client → server: `reply` {id, conversation, text} · `ping` {}
-server → client: `ready` {queue: [item]} · `queue` {event, item|null} (a site event: status
+server → client: `ready` {queue: [item], messages: [message frames after `after`]} · `queue` {event, item|null} (a site event: status
 change, flag, visitor activity; item is the conversation's summary) · `conversation`
 {conversation, frame} (a frame of the watched conversation, as the widget gets it) ·
 `ack` {id, seq} · `error` {code, message, id?} · `pong` {} · `ping` {}
@@ -26,7 +26,9 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 
+from frontdesk.chat import session as store
 from frontdesk.chat.hub import hub_for
+from frontdesk.chat.protocol import message_frame
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
 from frontdesk.staff import conversations
@@ -133,7 +135,7 @@ class StaffConnection:
         sender.start()
         with self.app.app_context():
             queue_rows, _more = conversations.list_conversations(self.site.id, queue=True)
-        self.put({"type": "ready", "queue": queue_rows})
+        self.put({"type": "ready", "queue": queue_rows, "messages": self._missed()})
         try:
             self._receive_loop()
         except ConnectionClosed:
@@ -143,6 +145,17 @@ class StaffConnection:
                 subscription.close()
             self.put(None)
             sender.join(timeout=5)
+
+    def _missed(self) -> list[dict[str, Any]]:
+        """Visible entries of the watched conversation after `after` (what a reconnect missed).
+
+        Subscribed before reading, so nothing falls in between; the page drops duplicates by seq.
+        """
+        after = request.args.get("after", type=int)
+        if self.watched is None or after is None:
+            return []
+        entries = store.visible_since(get_db(), self.watched.id, max(after, 0))
+        return [message_frame(entry) for entry in entries]
 
     def _receive_loop(self) -> None:
         while self.ws.connected:
