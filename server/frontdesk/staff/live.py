@@ -18,6 +18,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,11 +159,15 @@ class StaffConnection:
         return [message_frame(entry) for entry in entries]
 
     def _receive_loop(self) -> None:
+        last_heard = time.monotonic()
         while self.ws.connected:
             raw = self.ws.receive(timeout=RECEIVE_TIMEOUT)
             if raw is None:
+                if time.monotonic() - last_heard > 2.5 * RECEIVE_TIMEOUT:
+                    return  # a vanished client (half-open TCP) must not hold a thread forever
                 self.put({"type": "ping"})
                 continue
+            last_heard = time.monotonic()
             self._handle(raw)
 
     def _send_loop(self) -> None:
