@@ -122,7 +122,9 @@ def test_list_shows_upcoming_bookings_and_filters(app, signed_in, site):
     ],  # fmt: skip
 )
 def test_bad_filters_are_refused_with_400(signed_in, site, query):
-    assert signed_in.get(url(site, query)).status_code == 400
+    response = signed_in.get(url(site, query))
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
 
 
 def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site):
@@ -138,7 +140,9 @@ def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site)
     assert f"week={(monday - timedelta(days=7)).isoformat()}" in page  # previous link
     other = signed_in.get(url(site, f"week?week={(monday + timedelta(days=28)).isoformat()}"))
     assert "Ada Lovelace" not in other.get_data(as_text=True)
-    assert signed_in.get(url(site, "week?week=20261201")).status_code == 400
+    bad = signed_in.get(url(site, "week?week=20261201"))
+    assert bad.status_code == 400
+    assert "The week must be a date like 2026-12-01." in bad.get_data(as_text=True)
 
 
 def test_booking_page_shows_visitor_conversation_and_audit(app, signed_in, site):

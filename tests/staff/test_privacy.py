@@ -262,3 +262,16 @@ def test_purge_command_runs_against_the_configured_database(app, site, database_
     assert "Purged 1 conversation(s)" in result.output
     with db.session() as session:
         assert session.get(Conversation, stale.id) is None
+
+
+def test_opening_the_overview_applies_retention(app, signed_in, site):
+    db = app.extensions["frontdesk.db"]
+    with db.transaction() as session:
+        session.get(Site, site.id).retention_days = 7
+    stale = make_conversation(app, site, texts=[("visitor", "old")])
+    recent = make_conversation(app, site, texts=[("visitor", "new")])
+    _age(app, stale.id, 8)
+    assert signed_in.get(f"/staff/{site.public_key}/").status_code == 200
+    with db.session() as session:
+        assert session.get(Conversation, stale.id) is None
+        assert session.get(Conversation, recent.id) is not None

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -46,12 +47,16 @@ def _services(site_id: int) -> list[Service]:
 
 
 def _filters(site) -> wk.Filters:
-    """Filters from the query string; a bad one answers 400 with the reason."""
+    """Filters from the query string; a bad one raises FilterError (answered with 400)."""
     slugs = [s.slug for s in _services(site.id)]
-    try:
-        return wk.parse_filters(request.args, slugs)
-    except wk.FilterError as exc:
-        abort(400, description=str(exc))
+    return wk.parse_filters(request.args, slugs)
+
+
+@bp.errorhandler(wk.FilterError)
+def bad_filter(exc: wk.FilterError):
+    """A bad filter or date in the query string: say which, on a dashboard page."""
+    site = g.get("site")
+    return render_template("staff/bookings_error.html", site=site, message=str(exc)), 400
 
 
 def _feed_url(secret: str) -> str:
@@ -92,10 +97,7 @@ def index(site):
 def week(site):
     """Seven day columns in the site's zone; ?week=YYYY-MM-DD picks the week."""
     tz = wk.zone(site.timezone)
-    try:
-        wanted = wk.parse_day(request.args.get("week"), "The week")
-    except wk.FilterError as exc:
-        abort(400, description=str(exc))
+    wanted = wk.parse_day(request.args.get("week"), "The week")
     monday = wk.week_start(wanted or utcnow().astimezone(tz).date())
     filters = _filters(site)
     span = wk.Filters(filters.service, filters.status, monday, monday + timedelta(days=6))

@@ -28,7 +28,6 @@ QUESTION_CHARS = 200
 # Retention is applied opportunistically: at most once an hour per site and process, when
 # staff open the overview (`frontdesk purge` in cron does all sites on a schedule).
 PURGE_EVERY_SECONDS = 3600
-_last_purge: dict[int, float] = {}
 _purge_lock = threading.Lock()
 
 
@@ -145,11 +144,12 @@ def token_usage(session, site, days: list[date]) -> dict:
 
 def maybe_purge(site_id: int) -> None:
     """Apply the site's retention if it has not been applied in this process lately."""
+    last_runs: dict[int, float] = current_app.extensions.setdefault("frontdesk.purged_at", {})
     with _purge_lock:
-        last = _last_purge.get(site_id, 0.0)
-        if time.monotonic() - last < PURGE_EVERY_SECONDS and last:
+        last = last_runs.get(site_id)
+        if last is not None and time.monotonic() - last < PURGE_EVERY_SECONDS:
             return
-        _last_purge[site_id] = time.monotonic()
+        last_runs[site_id] = time.monotonic()
     try:
         purge_expired(get_db(), utcnow(), site_id=site_id)
     except Exception:  # a failed clean-up must never hide the dashboard
