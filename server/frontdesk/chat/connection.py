@@ -53,7 +53,7 @@ class ChatConnection:
         config = app.config
         self.max_chars = int(config["MAX_MESSAGE_CHARS"])
         self.max_bytes = int(config["MAX_FRAME_BYTES"])
-        self.ping_interval = float(config["PING_INTERVAL"])
+        self.ping_interval = max(0.0, float(config["PING_INTERVAL"] or 0))
         self.frames = SlidingWindow(int(config["FRAMES_PER_MINUTE"]))
         self.rate_violations = 0
         self.conversation: Any = None
@@ -93,7 +93,7 @@ class ChatConnection:
         last_heard = time.monotonic()
         try:
             while not self.closed:
-                raw = self.ws.receive(timeout=self.ping_interval)
+                raw = self.ws.receive(timeout=self.ping_interval or None)  # 0: no pings
                 now = time.monotonic()
                 if raw is None:
                     if now - last_heard > 2.5 * self.ping_interval:
