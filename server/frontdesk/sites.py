@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import secrets
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -82,6 +83,29 @@ def site_by_key(session: Session, public_key: str) -> Site | None:
     return session.scalar(select(Site).where(Site.public_key == public_key))
 
 
-def script_tag(public_url: str, site: Site) -> str:
-    """The one line a site owner pastes into their pages."""
-    return f'<script src="{public_url.rstrip("/")}/widget.js" data-site="{site.public_key}" async></script>'
+# Site.appearance keys and the widget's data-* attributes that carry them.
+APPEARANCE_ATTRIBUTES = {
+    "accent": "data-accent",
+    "title": "data-title",
+    "launcher": "data-launcher-label",
+    "position": "data-position",
+}
+
+
+def script_tag(
+    public_url: str, site: Site, *, appearance: dict[str, str] | None = None, minimal: bool = False
+) -> str:
+    """The one line a site owner pastes: the widget loader, carrying the site's appearance.
+
+    The loader draws the launcher before it talks to the server, so colours and labels travel
+    in the tag itself; `minimal` leaves them out (the widget's defaults apply).
+    """
+    values = {} if minimal else (site.appearance if appearance is None else appearance) or {}
+    extra = "".join(
+        f' {attribute}="{html.escape(str(values[key]), quote=True)}"'
+        for key, attribute in APPEARANCE_ATTRIBUTES.items()
+        if values.get(key)
+    )
+    src = html.escape(public_url.rstrip("/"), quote=True)
+    key = html.escape(site.public_key, quote=True)
+    return f'<script src="{src}/widget.js" data-site="{key}"{extra} async></script>'

@@ -603,6 +603,20 @@ def test_forced_llm_without_a_provider_falls_back_to_offline(caplog):
     assert "no LLM provider" in caplog.text
 
 
+def test_site_engine_setting_chooses_when_the_server_does_not():
+    from frontdesk.assistant.select import engine_for
+
+    site = make_site()
+    site.llm_settings = {"engine": "offline"}
+    assert engine_for(site, config(OPENAI_API_KEY="sk-test")).name == "offline"
+    site.llm_settings = {"engine": "auto"}
+    assert engine_for(site, config(OPENAI_API_KEY="sk-test")).name == "llm"
+    site.llm_settings = {"engine": "offline"}
+    assert engine_for(site, config(ENGINE="llm", OPENAI_API_KEY="sk-test")).name == "llm"
+    site.llm_settings = {"engine": "nonsense"}
+    assert engine_for(site, config()).name == "offline"
+
+
 def test_unknown_engine_name_is_a_clear_error():
     from frontdesk.assistant.select import engine_for
 

@@ -14,8 +14,17 @@ ENGINES = ("llm", "offline")
 
 
 def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None) -> Engine:
-    """The engine for one turn: ENGINE override, else LLM when a provider exists, else offline."""
-    choice = _engine_choice(app_config)
+    """The engine for one turn: server ENGINE override, else the site's choice, else auto.
+
+    Auto means the LLM engine when a provider is configured, the offline engine otherwise.
+    """
+    choice = _engine_choice(app_config.get("ENGINE"), "ENGINE")
+    if choice is None:
+        site_settings = getattr(site, "llm_settings", None) or {}
+        try:
+            choice = _engine_choice(site_settings.get("engine"), "the site's engine setting")
+        except ValueError as exc:  # a bad stored value must not stop the chat: use auto
+            log.warning("%s; choosing automatically", exc)
     if choice == "offline":
         return _offline()
     settings = llm_settings(site, app_config)
@@ -30,13 +39,12 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
     return LLMEngine(llm_client, settings, fallback=_offline())
 
 
-def _engine_choice(app_config: Mapping[str, Any]) -> str | None:
-    raw = app_config.get("ENGINE")
-    if raw in (None, "", "auto"):
+def _engine_choice(raw: Any, where: str) -> str | None:
+    if raw is None or str(raw).strip().lower() in ("", "auto"):
         return None
     choice = str(raw).strip().lower()
     if choice not in ENGINES:
-        raise ValueError(f"ENGINE must be 'llm', 'offline' or empty (auto), got {raw!r}")
+        raise ValueError(f"{where} must be 'llm', 'offline' or empty (auto), got {raw!r}")
     return choice
 
 

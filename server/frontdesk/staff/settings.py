@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -36,19 +35,8 @@ def _actor() -> audit.Actor:
 
 
 def embed_tag(public_url: str, site: Site, appearance: dict[str, str]) -> str:
-    """The script tag with the saved appearance as data-* attributes (the widget reads those)."""
-    tag = script_tag(public_url, site)
-    attributes = {
-        "data-accent": appearance.get("accent"),
-        "data-title": appearance.get("title"),
-        "data-launcher-label": appearance.get("launcher"),
-        "data-position": appearance.get("position"),
-    }
-    extra = "".join(
-        f' {name}="{html.escape(value, quote=True)}"' for name, value in attributes.items() if value
-    )
-    anchor = f'data-site="{site.public_key}"'
-    return tag.replace(anchor, anchor + extra, 1)
+    """The script tag with the given appearance as data-* attributes (the widget reads those)."""
+    return script_tag(public_url, site, appearance=appearance)
 
 
 def _page_context(site_id: int) -> dict[str, Any]:
@@ -83,7 +71,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         "llm": {key: value for key, value in llm.items() if key != "api_key"},
         "api_key_set": bool(llm.get("api_key")),
         "moderation": site.moderation or {},
-        "script_tag": script_tag(current_app.config["PUBLIC_URL"], site),
+        "script_tag": script_tag(current_app.config["PUBLIC_URL"], site, minimal=True),
         "embed_tag": embed_tag(current_app.config["PUBLIC_URL"], site, appearance),
         "engines": forms.ENGINES,
         "moderation_modes": forms.MODERATION_MODES,
