@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from frontdesk.db.models import Booking
@@ -20,7 +21,9 @@ def next_weekday_10am_sydney() -> str:
     return start.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def test_propose_then_confirm_books_once(chat):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_propose_then_confirm_books_once(start_chat, backend):
+    chat = start_chat(backend)
     start = next_weekday_10am_sydney()
     arguments = {"service": "consult", "start": start, "name": "Ada Lovelace",
                  "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from frontdesk.chat import staffing
@@ -12,7 +13,9 @@ from frontdesk.db.models import StaffUser, TokenUsage
 from tests.chat.conftest import next_event
 
 
-def test_message_is_answered_with_typing_deltas_and_a_stored_reply(chat):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_message_is_answered_with_typing_deltas_and_a_stored_reply(start_chat, backend):
+    chat = start_chat(backend)
     chat.llm.script(chat.llm.text("Hello! We build websites.", chunks=3))
     with chat.client() as client:
         conversation = client.hello()["conversation"]
@@ -113,8 +116,9 @@ def test_turn_limit_sends_budget_exhausted(start_chat):
     assert len(chat.llm.chat_requests) == 1
 
 
-def test_daily_token_budget_is_enforced_and_usage_recorded(start_chat):
-    chat = start_chat(site={"daily_token_budget": 10})
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_daily_token_budget_is_enforced_and_usage_recorded(start_chat, backend):
+    chat = start_chat(backend, site={"daily_token_budget": 10})
     chat.llm.script(chat.llm.text("spent it", usage=(40, 5)))
     with chat.client() as client:
         conversation = client.hello()["conversation"]
