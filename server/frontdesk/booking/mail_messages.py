@@ -1,0 +1,170 @@
+"""Booking e-mails as MIME messages: plain text, an HTML alternative and the .ics invitation."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from zoneinfo import ZoneInfo
+
+from frontdesk.booking.ics import booking_ics, one_line
+from frontdesk.db.types import utcnow
+
+log = logging.getLogger("frontdesk.mail")  # the outbox's logger: one place to watch for mail
+
+VISITOR_SUBJECTS = {
+    "created": "Booking confirmed",
+    "rescheduled": "Booking moved",
+    "cancelled": "Booking cancelled",
+}
+STAFF_SUBJECTS = {"created": "New booking", "rescheduled": "Rescheduled", "cancelled": "Cancelled"}
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A fully built MIME message for one recipient."""
+
+    recipient: str
+    subject: str
+    data: bytes
+
+
+def _when(moment: datetime, tz_name: str) -> str:
+    try:
+        zone = ZoneInfo(tz_name)
+    except (KeyError, ValueError):
+        zone, tz_name = ZoneInfo("UTC"), "UTC"
+    local = moment.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({tz_name})"
+
+
+def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str) -> str:
+    service, business = booking.service.name, site.name
+    when = _when(booking.start, booking.visitor_tz)
+    status = {
+        "created": f"your {service} with {business} is booked for {when}.",
+        "rescheduled": f"your {service} with {business} has moved to {when}.",
+        "cancelled": f"your {service} with {business} on {when} has been cancelled.",
+    }[event]
+    lines = [f"Hi {one_line(booking.visitor_name)},", "", status[0].upper() + status[1:]]
+    if site.timezone != booking.visitor_tz:
+        lines.append(f"That is {_when(booking.start, site.timezone)} for {business}.")
+    if event != "cancelled":
+        lines += ["", f"Reschedule or cancel: {manage_url}", f"Add to your calendar: {ics_url}"]
+    lines += ["", f"Reference: {booking.public_id}", "", f"-- {business}"]
+    return "\n".join(lines)
+
+
+def _staff_text(booking, site, event: str) -> str:
+    verb = {"created": "New booking", "rescheduled": "Booking moved", "cancelled": "Cancelled"}
+    lines = [
+        f"{verb[event]}: {booking.service.name}, {_when(booking.start, site.timezone)}",
+        "",
+        f"Visitor: {one_line(booking.visitor_name)} <{booking.email}>",
+    ]
+    if booking.phone:
+        lines.append(f"Phone: {one_line(booking.phone)}")
+    if booking.visitor_tz != site.timezone:
+        lines.append(f"Visitor's time: {_when(booking.start, booking.visitor_tz)}")
+    if booking.notes:
+        lines += ["", "Notes:", booking.notes[:2000]]
+    if event == "cancelled" and booking.cancel_reason:
+        lines += ["", f"Reason: {booking.cancel_reason[:1000]}"]
+    lines += ["", f"Reference: {booking.public_id}"]
+    return "\n".join(lines)
+
+
+def _as_html(text: str, links: tuple[str, ...] = ()) -> str:
+    """A simple HTML alternative: the text, escaped, in paragraphs; our own links made clickable."""
+    paragraphs = [html.escape(block).replace("\n", "<br>\n") for block in text.split("\n\n")]
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    for link in links:  # only URLs we built ourselves, never visitor text
+        escaped = html.escape(link)
+        body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
+    return f'<!doctype html>\n<html><body style="font-family:sans-serif">\n{body}\n</body></html>\n'
+
+
+def _mime(
+    *,
+    sender: str,
+    to: Address,
+    reply_to: str | None,
+    subject: str,
+    text: str,
+    ics: bytes,
+    method: str,
+    links: tuple[str, ...] = (),
+) -> EmailMessage:
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = to
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = one_line(subject, 250)
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain=(parseaddr(sender)[1].rpartition("@")[2] or None))
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(_as_html(text, links), subtype="html", cte="quoted-printable")
+    msg.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename="invite.ics",
+        params={"method": method, "charset": "utf-8"},
+    )
+    return msg
+
+
+def booking_messages(
+    *, booking, site, event: str, manage_url: str, ics_url: str, mail_from: str
+) -> list[OutgoingMessage]:
+    """The visitor's e-mail and, when the site has a notification address, the business's."""
+    ics = booking_ics(booking, site, manage_url=manage_url)
+    method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
+    service = booking.service.name
+    plans = [
+        (
+            booking.visitor_name,
+            booking.email,
+            site.notification_email,
+            f"{VISITOR_SUBJECTS[event]}: {service} on {_when(booking.start, booking.visitor_tz)}",
+            _visitor_text(booking, site, event, manage_url, ics_url),
+        )
+    ]
+    if site.notification_email:
+        when = _when(booking.start, site.timezone)
+        plans.append(
+            (
+                site.name,
+                site.notification_email,
+                booking.email,
+                f"{STAFF_SUBJECTS[event]}: {service}, {when} - {booking.visitor_name}",
+                _staff_text(booking, site, event),
+            )
+        )
+    out = []
+    for name, address, reply_to, subject, text in plans:
+        try:
+            to = Address(one_line(name), addr_spec=address)
+            msg = _mime(
+                sender=mail_from,
+                to=to,
+                reply_to=reply_to,
+                subject=subject,
+                text=text,
+                ics=ics,
+                method=method,
+                links=(manage_url, ics_url),
+            )
+            out.append(OutgoingMessage(address, one_line(subject, 300), msg.as_bytes()))
+        except (ValueError, TypeError) as exc:  # a malformed address must never block the booking
+            log.error(
+                "cannot build e-mail for booking %s to %r: %s", booking.public_id, address, exc
+            )
+    return out
