@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TURNS_PER_CONVERSATION": 50,
     "DAILY_TOKEN_BUDGET": 200000,
     "PING_INTERVAL": 25.0,
+    "TURN_WORKERS": 64,  # threads running assistant turns (one turn at a time per conversation)
+    "KNOWLEDGE_CRAWL_MAX_PAGES": 25,  # pages crawled when staff add a site by URL
+    "KNOWLEDGE_ALLOW_PRIVATE_URLS": False,  # let staff crawl loopback/private hosts (SSRF guard)
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
