@@ -14,42 +14,20 @@ import json
 import re
 import struct
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-TOOL_STYLES = ("fragmented", "whole", "no_index", "no_id", "interleaved")
+from tests import fake_llm_wire as wire
 
+# Re-exported: tests import Script and TOOL_STYLES from here.
+from tests.fake_llm_scripts import TOOL_STYLES, Script, ScriptBuilders
 
-@dataclass
-class Script:
-    """One scripted provider response: streamed deltas, or an HTTP error, garbage or a stall."""
-
-    deltas: list[dict[str, Any]] = field(default_factory=list)  # OpenAI `delta` objects, in order
-    finish_reason: str = "stop"
-    usage: tuple[int, int] | None = None  # (prompt, completion); None: estimated
-    status: int = 200
-    error_message: str = ""
-    delay: float = (
-        0.0  # seconds to wait before answering (longer than the client timeout = timeout)
-    )
-    garbage: bool = False  # answer 200 with a body that is not the protocol
-    cut_after: int | None = None  # close the connection after this many chunks (no [DONE])
-    stall_after: int | None = None  # after this many chunks, wait `delay` seconds mid-stream
-
-    def __add__(self, other: Script) -> Script:
-        """Concatenate two scripts' deltas (e.g. some text, then tool calls)."""
-        return replace(
-            self,
-            deltas=self.deltas + other.deltas,
-            finish_reason=other.finish_reason,
-            usage=other.usage or self.usage,
-        )
+__all__ = ["TOOL_STYLES", "FakeLLM", "RecordedRequest", "Script", "ScriptBuilders", "fake_llm"]
 
 
 @dataclass
@@ -61,14 +39,7 @@ class RecordedRequest:
     headers: dict[str, str]  # names lower-cased
 
 
-def _pieces(text: str, count: int) -> list[str]:
-    """Split text into `count` roughly equal non-empty pieces (fewer if the text is short)."""
-    count = max(1, min(count, len(text) or 1))
-    size = -(-len(text) // count) or 1
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-class FakeLLM:
+class FakeLLM(ScriptBuilders):
     """A scripted OpenAI-compatible HTTP server; use as a context manager or via `fake_llm`."""
 
     def __init__(self, *, flag_words: tuple[str, ...] = ("forbidden",), dims: int = 64):
@@ -146,56 +117,6 @@ class FakeLLM:
         with self._lock:
             return self._queue.popleft() if self._queue else FakeLLM.text("OK.")
 
-    # ----- script builders -------------------------------------------------------------------
-    @staticmethod
-    def text(text: str, *, chunks: int = 3, usage: tuple[int, int] | None = None) -> Script:
-        """A plain text answer streamed in `chunks` pieces."""
-        deltas = [{"role": "assistant", "content": ""}]
-        deltas += [{"content": piece} for piece in _pieces(text, chunks)]
-        return Script(deltas=deltas, usage=usage)
-
-    @staticmethod
-    def tool_calls(
-        calls: list[tuple[str, dict[str, Any] | str]],
-        *,
-        style: str = "fragmented",
-        finish_reason: str = "tool_calls",
-        pieces: int = 4,
-        usage: tuple[int, int] | None = None,
-    ) -> Script:
-        """Tool calls; arguments given as a str are sent verbatim (truncated/invalid JSON)."""
-        if style not in TOOL_STYLES:
-            raise ValueError(f"unknown style {style!r}; use one of {TOOL_STYLES}")
-        per_call = [
-            _call_deltas(
-                i, name, args if isinstance(args, str) else json.dumps(args), style, pieces
-            )
-            for i, (name, args) in enumerate(calls)
-        ]
-        if style == "interleaved":  # heads first, then argument fragments alternating by index
-            heads = [d[0] for d in per_call]
-            tails = [d[1:] for d in per_call]
-            ordered = heads + [d for group in _zip_longest(tails) for d in group]
-        else:
-            ordered = [d for deltas in per_call for d in deltas]
-        deltas = [{"role": "assistant", "content": None, "tool_calls": [d]} for d in ordered]
-        return Script(deltas=deltas, finish_reason=finish_reason, usage=usage)
-
-    @staticmethod
-    def error(status: int = 500, message: str = "provider exploded") -> Script:
-        """An HTTP error response with an OpenAI-style error body."""
-        return Script(status=status, error_message=message)
-
-    @staticmethod
-    def timeout(seconds: float = 3.0) -> Script:
-        """Answer only after `seconds` (longer than the client timeout)."""
-        return replace(FakeLLM.text("too late"), delay=seconds)
-
-    @staticmethod
-    def garbage() -> Script:
-        """A 200 response that is not the OpenAI protocol."""
-        return Script(garbage=True)
-
     # ----- non-chat endpoints ----------------------------------------------------------------
     def embed(self, text: str) -> list[float]:
         """Deterministic unit vector: hashed bag of words, so similar texts get similar vectors."""
@@ -213,29 +134,6 @@ class FakeLLM:
         """Whether a moderation input contains one of the flag words."""
         lowered = text.lower()
         return any(word in lowered for word in self.flag_words)
-
-
-def _call_deltas(index: int, name: str, raw: str, style: str, pieces: int) -> list[dict[str, Any]]:
-    """The tool_call delta objects for one call in the given style."""
-    call_id = f"call_fake{index}"
-    fragments = [raw] if style == "whole" else [""] + _pieces(raw, pieces)
-    deltas = []
-    for n, fragment in enumerate(fragments):
-        delta: dict[str, Any] = {"index": index, "function": {"arguments": fragment}}
-        if n == 0:
-            delta.update(id=call_id, type="function")
-            delta["function"]["name"] = name
-        if style == "no_index":
-            delta.pop("index")
-        if style == "no_id":
-            delta.pop("id", None)
-        deltas.append(delta)
-    return deltas
-
-
-def _zip_longest(groups: list[list[dict]]) -> Iterator[list[dict]]:
-    for i in range(max((len(g) for g in groups), default=0)):
-        yield [g[i] for g in groups if i < len(g)]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -281,10 +179,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(script.status, {"error": error})
         if script.garbage:
             return self._raw(200, "text/html", b"<html>502 Bad Gateway from some proxy</html>")
-        usage = script.usage or _estimate_usage(body, script)
+        usage = script.usage or wire.estimate_usage(body, script)
         if body.get("stream"):
             return self._stream(body, script, usage)
-        self._json(200, _completion(body, script, usage))
+        self._json(200, wire.completion(body, script, usage))
 
     def _raw(self, status: int, content_type: str, data: bytes) -> None:
         try:
@@ -303,12 +201,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         model = body.get("model", "fake")
-        chunks = [_chunk(model, {"index": 0, "delta": d}) for d in script.deltas]
+        chunks = [wire.chunk(model, {"index": 0, "delta": d}) for d in script.deltas]
         chunks.append(
-            _chunk(model, {"index": 0, "delta": {}, "finish_reason": script.finish_reason})
+            wire.chunk(model, {"index": 0, "delta": {}, "finish_reason": script.finish_reason})
         )
         if (body.get("stream_options") or {}).get("include_usage"):
-            chunks.append(_chunk(model, None, usage=usage))
+            chunks.append(wire.chunk(model, None, usage=usage))
         for n, chunk in enumerate(chunks):
             if n == script.cut_after:
                 return self._hang_up()
@@ -336,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         dims = int(body.get("dimensions") or self.fake.dims)
         data = []
         for i, text in enumerate(texts):
-            vector = _resize(self.fake.embed(text), dims)
+            vector = wire.resize(self.fake.embed(text), dims)
             if body.get("encoding_format") == "base64":
                 packed = struct.pack(f"<{len(vector)}f", *vector)
                 vector = base64.b64encode(packed).decode()
@@ -363,67 +261,6 @@ class _Handler(BaseHTTPRequestHandler):
             )
         model = body.get("model") or "omni-moderation-latest"
         self._json(200, {"id": "modr-fake", "model": model, "results": results})
-
-
-def _resize(vector: list[float], dims: int) -> list[float]:
-    return (vector * (dims // len(vector) + 1))[:dims]
-
-
-def _chunk(model: str, choice: dict[str, Any] | None, usage: tuple[int, int] | None = None):
-    chunk: dict[str, Any] = {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [] if choice is None else [choice],
-    }
-    if usage is not None:
-        prompt, completion = usage
-        chunk["usage"] = {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        }
-    return chunk
-
-
-def _estimate_usage(body: dict[str, Any], script: Script) -> tuple[int, int]:
-    prompt = len(json.dumps(body.get("messages", []))) // 4 + 1
-    return prompt, max(1, len(script.deltas))
-
-
-def _completion(body: dict[str, Any], script: Script, usage: tuple[int, int]) -> dict[str, Any]:
-    """Assemble the non-streaming completion from the scripted deltas."""
-    content = "".join(d.get("content") or "" for d in script.deltas)
-    calls: dict[Any, dict[str, Any]] = {}
-    for delta in script.deltas:
-        for part in delta.get("tool_calls") or []:
-            function = part.get("function") or {}
-            key = part.get("index")
-            if key is None:  # no index: a new id or name starts a call, else continue the last
-                starts = "id" in part or "name" in function or not calls
-                key = len(calls) if starts else list(calls)[-1]
-            call = calls.setdefault(key, {"id": f"call_{len(calls)}", "type": "function",
-                                          "function": {"name": "", "arguments": ""}})  # fmt: skip
-            call["id"] = part.get("id", call["id"])
-            call["function"]["name"] += function.get("name") or ""
-            call["function"]["arguments"] += function.get("arguments") or ""
-    message: dict[str, Any] = {"role": "assistant", "content": content or None}
-    if calls:
-        message["tool_calls"] = list(calls.values())
-    prompt, completion = usage
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "message": message, "finish_reason": script.finish_reason}],
-        "usage": {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        },
-    }
 
 
 @pytest.fixture
