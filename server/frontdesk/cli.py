@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
 
 import click
 from flask import Flask
@@ -13,6 +12,8 @@ from sqlalchemy import select
 from frontdesk import create_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
+from frontdesk.knowledge.cli import ingest_command
+from frontdesk.privacy_cli import purge_command
 
 
 class _AppHolder:
@@ -180,18 +181,8 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _add_optional_commands(group: click.Group) -> None:
-    """Attach commands of features that have landed (knowledge ingest, ...)."""
-    import importlib
+main.add_command(ingest_command, "ingest")
+main.add_command(purge_command, "purge")
 
-    for module_name, attribute in (("frontdesk.knowledge.cli", "ingest_command"),):
-        try:
-            command: Any = getattr(importlib.import_module(module_name), attribute)
-        except (ModuleNotFoundError, AttributeError):
-            continue
-        group.add_command(command, "ingest")
-
-
-_add_optional_commands(main)
 if __name__ == "__main__":
     main()

@@ -261,7 +261,8 @@ class ConversationTools:
                 action="conversation.needs_human",
                 subject_type="conversation",
                 subject_id=conversation.public_id,
-                data={"reason": reason[:200]},
+                # The reason is in the transcript (erasable); the append-only log keeps no text.
+                data={"reason_given": bool(reason.strip())},
             )
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
