@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,6 @@ from tests.staff.helpers import PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 HOST = "document.querySelector('frontdesk-widget')"
 LOG = "frontdesk-widget .fd-log"
 TIMEOUT = 30000
@@ -43,22 +39,6 @@ def servers(sqlite_url: str, tmp_path: Path):
     host.stop()
     server.stop()
     db.dispose()
-
-
-@pytest.fixture
-def browser():
-    """Debian's Chromium under Playwright (skipped when it is not installed)."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
 
 
 def watch_problems(page) -> list[str]:

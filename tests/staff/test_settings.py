@@ -386,18 +386,11 @@ def test_other_sites_staff_get_404(app, client, site):
 
 
 @pytest.mark.browser
-def test_widget_preview_follows_the_form_in_chromium(sqlite_url, tmp_path):
+def test_widget_preview_follows_the_form_in_chromium(sqlite_url, tmp_path, browser):
     """The preview script runs under the dashboard CSP and recolours/relabels the mock live."""
-    from pathlib import Path
-
     from frontdesk import create_app
     from tests.conftest import LiveServer, app_config
     from tests.staff.helpers import PASSWORD
-
-    chromium_path = "/usr/bin/chromium"
-    if not Path(chromium_path).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
 
     app = create_app(app_config(sqlite_url, tmp_path))
     db = app.extensions["frontdesk.db"]
@@ -406,39 +399,28 @@ def test_widget_preview_follows_the_form_in_chromium(sqlite_url, tmp_path):
     server = LiveServer(app).start()
     errors: list[str] = []
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium_path,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"{server.url}/staff/signin")
-            page.fill("input[name=email]", "ana@studio.test")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.goto(f"{server.url}/staff/{site.public_key}/settings/#widget")
-            launcher = page.locator("#preview-launcher")
-            page.fill("#appearance-launcher", "Ask away")
-            page.fill("#appearance-title", "Harbour help")
-            page.locator("#appearance-accent").evaluate(
-                "el => { el.value = '#ffee00'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
-            )
-            page.check("input[name=position][value=left]")
-            assert launcher.inner_text() == "Ask away"
-            assert page.locator("#preview-title").inner_text() == "Harbour help"
-            colours = launcher.evaluate(
-                "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
-            )
-            assert colours == ["rgb(255, 238, 0)", "rgb(0, 0, 0)"]  # dark text on yellow
-            assert "is-left" in page.locator("#widget-preview").get_attribute("class")
-            browser.close()
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{server.url}/staff/signin")
+        page.fill("input[name=email]", "ana@studio.test")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{server.url}/staff/{site.public_key}/settings/#widget")
+        launcher = page.locator("#preview-launcher")
+        page.fill("#appearance-launcher", "Ask away")
+        page.fill("#appearance-title", "Harbour help")
+        page.locator("#appearance-accent").evaluate(
+            "el => { el.value = '#ffee00'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        )
+        page.check("input[name=position][value=left]")
+        assert launcher.inner_text() == "Ask away"
+        assert page.locator("#preview-title").inner_text() == "Harbour help"
+        colours = launcher.evaluate(
+            "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+        )
+        assert colours == ["rgb(255, 238, 0)", "rgb(0, 0, 0)"]  # dark text on yellow
+        assert "is-left" in page.locator("#widget-preview").get_attribute("class")
+        page.close()
     finally:
         server.stop()
         db.dispose()

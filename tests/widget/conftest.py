@@ -3,9 +3,7 @@ and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,15 +11,6 @@ from flask import Flask
 from frontdesk import widget_assets
 from tests.conftest import LiveServer
 from tests.widget.hostserver import HostServer
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def widget_only_app() -> Flask:
@@ -45,22 +34,6 @@ def host(widget_server: LiveServer) -> Iterator[HostServer]:
     server = HostServer(widget_server.url, "pk_widget_test").start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session (skipped when Chromium is not installed)."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
