@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -232,3 +232,25 @@ def _duration(minutes: int) -> str:
         hours = minutes // 60
         return f"{hours} hour's" if hours == 1 else f"{hours} hours'"
     return f"{minutes} minutes'"
+
+
+MAX_SLOT_CHARS = 40  # an ISO datetime with offset and microseconds fits easily
+
+
+def parse_slot(raw: str | None) -> datetime:
+    """An aware datetime from a slot form field (ISO 8601); ValueError for anything else."""
+    if not raw or len(raw) > MAX_SLOT_CHARS:
+        raise ValueError("missing slot")
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise ValueError("naive slot")
+    return moment
+
+
+def parse_day(raw: str | None) -> date | None:
+    """`YYYY-MM-DD` from a form or query field, None when empty; ValueError otherwise."""
+    if not raw:
+        return None
+    if len(raw) != 10:
+        raise ValueError(raw)
+    return date.fromisoformat(raw)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
 from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.validation import parse_day, parse_slot
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 from frontdesk.db.types import utcnow
@@ -30,7 +31,6 @@ SEARCH_DAYS = 14
 FEED_HISTORY = timedelta(days=30)
 FEED_LIMIT = 5000
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
-MAX_SLOT_CHARS = 40
 
 
 class PageError(Exception):
@@ -108,25 +108,6 @@ def _load(token: str) -> tuple[Booking, Site]:
 def _is_open(booking: Booking) -> bool:
     """Can the visitor still change this booking?"""
     return booking.status == CONFIRMED and booking.start > utcnow()
-
-
-def _parse_day(raw: str | None) -> date | None:
-    """`YYYY-MM-DD` or None; raises ValueError for anything else."""
-    if not raw:
-        return None
-    if len(raw) != 10:
-        raise ValueError(raw)
-    return date.fromisoformat(raw)
-
-
-def _parse_slot(raw: str | None) -> datetime:
-    """An aware ISO datetime from the slot radio button; ValueError otherwise."""
-    if not raw or len(raw) > MAX_SLOT_CHARS:
-        raise ValueError("missing slot")
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        raise ValueError("naive slot")
-    return moment
 
 
 def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
@@ -212,7 +193,7 @@ def manage(token: str):
     """The manage page: details in both time zones, reschedule and cancel forms."""
     booking, site = _load(token)
     try:
-        day = _parse_day(request.args.get("day"))
+        day = parse_day(request.args.get("day"))
     except ValueError:
         return _render(booking, site, error="That date is not valid; use YYYY-MM-DD.", status=400)
     return _render(booking, site, day=day)
@@ -242,11 +223,11 @@ def reschedule(token: str):
     booking, site = _load(token)
     _refuse_if_cancelled(booking)
     try:
-        day = _parse_day(request.form.get("day"))
+        day = parse_day(request.form.get("day"))
     except ValueError:
         day = None
     try:
-        new_start = _parse_slot(request.form.get("slot"))
+        new_start = parse_slot(request.form.get("slot"))
     except ValueError:
         return _render(
             booking, site, day=day, error="Please choose one of the free times.", status=400

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.validation import parse_slot
 from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
@@ -274,7 +275,7 @@ def reschedule(site, public_id: str):
     except wk.FilterError:
         day = None
     try:
-        new_start = wk.parse_slot(request.form.get("slot"))
+        new_start = parse_slot(request.form.get("slot"))
     except ValueError:
         return _render_detail(
             site, booking, day=day, error="Choose one of the free times.", status=400

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from frontdesk.booking.validation import parse_day as parse_iso_day
 from frontdesk.db.models import Booking, Service
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 
 STATUSES = (CONFIRMED, CANCELLED)
 LIST_LIMIT = 200
 EXPORT_LIMIT = 20_000
-MAX_SLOT_CHARS = 40
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "id",
@@ -44,16 +44,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def parse_slot(raw: str | None) -> datetime:
-    """An aware datetime from a slot radio button; ValueError for anything else."""
-    if not raw or len(raw) > MAX_SLOT_CHARS:
-        raise ValueError("missing slot")
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        raise ValueError("naive slot")
-    return moment
-
-
 class FilterError(ValueError):
     """A filter in the query string is not valid (the message says which)."""
 
@@ -77,12 +67,8 @@ class Filters:
 
 def parse_day(raw: str | None, label: str) -> date | None:
     """`YYYY-MM-DD` or None; FilterError names the field otherwise."""
-    if not raw:
-        return None
     try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return parse_iso_day(raw)
     except ValueError:
         raise FilterError(f"{label} must be a date like 2026-12-01.") from None
 
