@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy
+import sqlalchemy.exc
 
 from frontdesk.assistant.base import HistoryEntry
 
@@ -15,6 +20,9 @@ CLOSURE_DAYS = 14
 MAX_PROFILE_CHARS = 3000
 MAX_HISTORY_ENTRIES = 40
 MAX_HISTORY_TEXT = 4000
+STABLE_CACHE_SIZE = 1000
+_stable_cache: dict[tuple[int, str], tuple[weakref.ref, str]] = {}
+_stable_lock = threading.Lock()
 
 RULES = """Rules:
 - Be brief and friendly: a few sentences, in the visitor's language.
@@ -35,9 +43,27 @@ def system_prompt(
     """The system prompt for one turn: business facts, clocks, the visitor's page and the rules."""
     site_zone = _zone(getattr(site, "timezone", "UTC"))
     visitor_zone = _zone(visitor_tz)
-    extra = additions.strip()[:MAX_PROFILE_CHARS]
     # Stable parts first, the ones that change per day / minute / page last: providers cache
     # the longest identical prompt prefix, which makes repeated turns cheaper and faster.
+    parts = [
+        _stable_part(site, site_zone, additions),
+        _closures(site, now.astimezone(site_zone).date()),
+        _clocks(now, site_zone, visitor_zone),
+        _page(page),
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _stable_part(site: Any, site_zone: ZoneInfo, additions: str) -> str:
+    """Business facts and rules; reused while the same loaded site object serves turns."""
+    cacheable = _is_loaded_snapshot(site)
+    key = (id(site), additions)
+    if cacheable:
+        with _stable_lock:
+            hit = _stable_cache.get(key)
+        if hit is not None and hit[0]() is site:
+            return hit[1]
+    extra = additions.strip()[:MAX_PROFILE_CHARS]
     parts = [
         f"You are the website assistant of {site.name}. You answer questions about its services "
         "and help visitors book, reschedule or cancel consultations.",
@@ -46,11 +72,28 @@ def system_prompt(
         _hours(site, site_zone),
         f"Business instructions:\n{extra}" if extra else "",
         RULES,
-        _closures(site, now.astimezone(site_zone).date()),
-        _clocks(now, site_zone, visitor_zone),
-        _page(page),
     ]
-    return "\n\n".join(part for part in parts if part)
+    text = "\n\n".join(part for part in parts if part)
+    if cacheable:
+        with _stable_lock:
+            if len(_stable_cache) >= STABLE_CACHE_SIZE:
+                _stable_cache.clear()
+            _stable_cache[key] = (weakref.ref(site), text)
+    return text
+
+
+def _is_loaded_snapshot(site: Any) -> bool:
+    """Whether `site` is a detached database snapshot (the chat's site cache hands those out).
+
+    Those are read-only and replaced when they expire, so a prompt part built from one stays
+    right for as long as the object is in use; the weak reference stops a recycled id() from
+    matching. Transient or session-bound objects may still change: never cached.
+    """
+    try:
+        state = sqlalchemy.inspect(site)
+    except sqlalchemy.exc.NoInspectionAvailable:
+        return False
+    return bool(state.detached)
 
 
 def _zone(name: str | None) -> ZoneInfo:

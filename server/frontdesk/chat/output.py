@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -16,6 +17,7 @@ from frontdesk.chat.protocol import message_frame
 from frontdesk.db import Database
 
 MAX_TOOL_JSON_CHARS = 20000
+TYPING_REPEAT_SECONDS = 2.0
 
 
 class ChatOutput:
@@ -27,14 +29,22 @@ class ChatOutput:
         self.site_id = site_id
         self.conversation_id = conversation_id
         self.messages_sent = 0
+        self._typing_since: float | None = None  # when the typing indicator went up
 
     def typing(self) -> None:
         """Show the typing indicator on every socket of the conversation."""
+        # The session and the engine both announce the turn: send that once. A later repeat
+        # (after slow tool calls) still goes out, as the widget hides the indicator eventually.
+        now = time.monotonic()
+        if self._typing_since is not None and now - self._typing_since < TYPING_REPEAT_SECONDS:
+            return
+        self._typing_since = now
         self.hub.publish(self.conversation_id, {"type": "typing"})
 
     def delta(self, reply_id: str, text: str) -> None:
         """Stream a piece of a reply (not stored: the final message is)."""
         if text:
+            self._typing_since = None
             self.hub.publish(
                 self.conversation_id, {"type": "delta", "reply": reply_id, "text": text}
             )
@@ -66,11 +76,13 @@ class ChatOutput:
                 html=render_markdown(text), payload=payload or {},
             )  # fmt: skip
             self.hub.publish(self.conversation_id, message_frame(entry))
+        self._typing_since = None
         self.messages_sent += 1
         return entry
 
     def error(self, code: str, message: str) -> None:
         """Send an `error` frame to every socket of the conversation (not stored)."""
+        self._typing_since = None
         self.hub.publish(self.conversation_id, {"type": "error", "code": code, "message": message})
 
     def record_tool(

@@ -55,7 +55,7 @@ class Context:
         self.app = app
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
-        self.conversation = store.get_conversation(self.db, conversation_id)
+        self.conversation = store.conversation_row(self.db, conversation_id)  # read-only
         self.site = sites.cached_site(self.db, self.conversation.site_id)
         self.out = ChatOutput(
             self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
@@ -177,14 +177,16 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
-    store.save_turn(ctx.db, conversation.id, turn.state)
-    _announce_status_change(ctx)
+    status = store.save_turn(ctx.db, conversation.id, turn.state)
+    _announce_status_change(ctx, status)
 
 
-def _announce_status_change(ctx: Context) -> None:
+def _announce_status_change(ctx: Context, status: str | None) -> None:
     """A tool (request_human) may have changed the status: tell the sockets and staff."""
+    if status is None or status == ctx.conversation.status:
+        return
     now = store.get_conversation(ctx.db, ctx.conversation.id)
-    if now is not None and now.status != ctx.conversation.status:
+    if now is not None:
         announce_status(ctx.app, now, now.status)
 
 
