@@ -13,6 +13,7 @@ from typing import Any
 from frontdesk.assistant.accumulator import ToolCallAccumulator, ToolCallDraft
 from frontdesk.assistant.base import Choice, Engine, Source, ToolResult, Turn
 from frontdesk.assistant.prompts import history_messages, system_prompt
+from frontdesk.assistant.provider import open_chat_stream
 
 log = logging.getLogger("frontdesk.llm")
 
@@ -174,7 +175,7 @@ class LLMEngine:
     def _chunks(self, request: dict[str, Any], streamed) -> Iterator[Any]:
         """The provider's chunks; every provider-side failure becomes a ProviderError."""
         try:
-            stream = _open_stream(self.client, request)
+            stream = open_chat_stream(self.client, request)
             iterator = iter(stream)
         except Exception as exc:  # openai, httpx and decoding errors alike: the provider failed
             raise _provider_error(exc, streamed=False) from exc
@@ -230,75 +231,6 @@ class LLMEngine:
             self._finish(turn, reply)
         turn.out.message(UNAVAILABLE, role="system")
         self.fallback.respond(turn)
-
-
-def _open_stream(client: Any, request: dict[str, Any]) -> Any:
-    """Start a streamed completion; our request is already plain JSON data.
-
-    `chat.completions.create` first runs the body through the openai client's typed transform,
-    which walks every message and tool schema against its TypedDicts: about half the CPU of a
-    turn. Posting the same body through the same client (auth, base URL, headers, errors and
-    SSE parsing unchanged) skips that walk. Clients without the low-level API use `create`.
-    """
-    post = _low_level_post(client)
-    if post is None:
-        return client.chat.completions.create(**request)
-    body = dict(request)
-    extra_body = body.pop("extra_body", None)
-    timeout = body.pop("timeout", None)
-    options = _request_options(timeout=timeout, extra_body=extra_body)
-    return post(
-        "/chat/completions",
-        body=body,
-        cast_to=_openai_types().completion,
-        options=options,
-        stream=True,
-        stream_cls=_openai_types().stream,
-    )
-
-
-@dataclass(frozen=True)
-class _OpenAITypes:
-    completion: Any
-    stream: Any
-    make_options: Any
-
-
-_types: _OpenAITypes | None = None
-
-
-def _openai_types() -> _OpenAITypes:
-    global _types
-    if _types is None:
-        import openai
-        from openai._base_client import make_request_options
-        from openai.types.chat import ChatCompletion, ChatCompletionChunk
-
-        _types = _OpenAITypes(
-            ChatCompletion, openai.Stream[ChatCompletionChunk], make_request_options
-        )
-    return _types
-
-
-def _low_level_post(client: Any) -> Any:
-    """The client's `post` when it is a real `openai.OpenAI` we know how to drive, else None."""
-    try:
-        import openai
-
-        _openai_types()
-    except ImportError:  # an openai release without these internals: use the public API
-        return None
-    return client.post if isinstance(client, openai.OpenAI) else None
-
-
-def _request_options(*, timeout: Any, extra_body: Any) -> Any:
-    # security: the same auth `create` asks for (the API key as a bearer token)
-    options: dict[str, Any] = {"security": {"bearer_auth": True}}
-    if timeout is not None:
-        options["timeout"] = timeout
-    if extra_body is not None:
-        options["extra_body"] = extra_body
-    return _openai_types().make_options(**options)
 
 
 def _provider_error(exc: Exception, *, streamed: bool) -> ProviderError:

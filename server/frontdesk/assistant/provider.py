@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # Keys a site may set in Site.llm_settings; anything else is ignored.
@@ -79,3 +80,101 @@ def shared_client(settings: Mapping[str, Any]):
         while len(_clients) > _CLIENT_CACHE_SIZE:
             _clients.popitem(last=False)
     return client
+
+
+def open_chat_stream(client: Any, request: dict[str, Any]) -> Iterator[Any]:
+    """Start a streamed chat completion; yields chunks with the fields as attributes.
+
+    `chat.completions.create` runs the body through the openai client's typed transform, which
+    walks every message and tool schema against its TypedDicts (about half the CPU of a turn),
+    and builds a pydantic model per streamed chunk. Our body is plain JSON data already, so it
+    is posted as is through the same client (auth, base URL, headers, HTTP errors and SSE
+    parsing unchanged) and chunks stay the decoded JSON behind a read-only attribute view.
+    Other clients (no `openai.OpenAI`) go through `create`.
+    """
+    wire = _wire()
+    if wire is None or not isinstance(client, wire.client_class):
+        return client.chat.completions.create(**request)
+    body = dict(request)
+    options: dict[str, Any] = {"security": {"bearer_auth": True}}  # the auth `create` uses
+    if body.get("timeout") is not None:
+        options["timeout"] = body.pop("timeout")
+    body.pop("timeout", None)
+    if body.get("extra_body") is not None:
+        options["extra_body"] = body.pop("extra_body")
+    body.pop("extra_body", None)
+    stream = client.post(
+        "/chat/completions",
+        body=body,
+        cast_to=wire.completion,
+        options=wire.make_options(**options),
+        stream=True,
+        stream_cls=wire.raw_stream,
+    )
+    return _ViewStream(stream)
+
+
+class _ViewStream:
+    """An openai raw Stream whose chunks come out as attribute views; close() closes it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[Any]:
+        for data in self._stream:
+            yield JsonView(data) if isinstance(data, dict) else data
+
+    def close(self) -> None:
+        """Release the HTTP connection."""
+        self._stream.close()
+
+
+class JsonView:
+    """Read-only attribute access to decoded JSON; a missing field reads as None."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy/pickle probes must not see None
+            raise AttributeError(name)
+        return _view(self._data.get(name))
+
+    def __repr__(self) -> str:
+        return f"JsonView({self._data!r})"
+
+
+def _view(value: Any) -> Any:
+    if isinstance(value, dict):
+        return JsonView(value)
+    if isinstance(value, list):
+        return [_view(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Wire:
+    client_class: type
+    completion: type
+    raw_stream: type
+    make_options: Callable[..., Any]
+
+
+_wire_types: list[_Wire | None] = []
+
+
+def _wire() -> _Wire | None:
+    """The openai internals the direct post needs; None when this openai release lacks them."""
+    if not _wire_types:
+        try:
+            import openai
+            from openai._base_client import make_request_options
+            from openai.types.chat import ChatCompletion
+
+            wire = _Wire(openai.OpenAI, ChatCompletion, openai.Stream[object], make_request_options)
+        except (ImportError, AttributeError, TypeError):
+            wire = None
+        _wire_types.append(wire)
+    return _wire_types[0]

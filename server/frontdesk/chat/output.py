@@ -133,9 +133,10 @@ class ChatOutput:
 
     def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
         """Add provider token usage to the conversation and the site's daily total."""
-        usage.add_usage(
-            self.db, self.site_id, self.conversation_id, prompt_tokens, completion_tokens
-        )
+        with store.sqlite_writer(self.db):
+            usage.add_usage(
+                self.db, self.site_id, self.conversation_id, prompt_tokens, completion_tokens
+            )
 
 
 def _bounded(value: Any) -> Any:
