@@ -277,6 +277,8 @@ def latency_section(chat_url: str, echo_url: str, levels: list[int], duration: f
     print("\nLatency: visitor message -> first delta (chat) vs send -> echo (bare flask-sock)")
     print("(chat also: -> ack = stored; -> typing = the turn started on a worker)")
     for chats in levels:
+        load = "/".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"  ({chats} chats: machine load average {load} before the run)")
         chat_lat = run_load(chat_url, chats=chats, duration=duration, chat=True)
         echo_lat = run_load(echo_url, chats=chats, duration=duration, chat=False)["delta"]
         delta = chat_lat["delta"]

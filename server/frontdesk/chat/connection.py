@@ -261,6 +261,10 @@ def _limit_send_time(ws: Any) -> None:
         sock.setsockopt(
             socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT_SECONDS, 0)
         )
+    # Frames are small and come in bursts (ack, message, typing, deltas): without NODELAY,
+    # Nagle's algorithm holds each one back until the previous one is acknowledged.
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _send_text(ws: Any, text: str) -> None:
