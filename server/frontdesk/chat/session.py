@@ -145,8 +145,8 @@ def conversation_row(db: Database, conversation_id: int) -> Any | None:
 
     For the assistant turn's hot path: a plain row costs a fraction of an ORM load.
     """
-    with db.session() as session:
-        return session.execute(_CONVERSATION_BY_ID, {"conversation_id": conversation_id}).first()
+    with db.engine.connect() as connection:
+        return connection.execute(_CONVERSATION_BY_ID, {"conversation_id": conversation_id}).first()
 
 
 def find_conversation(db: Database, public_id: str) -> Conversation | None:
@@ -206,7 +206,9 @@ _INSERT = insert(_messages).returning(_messages.c.id)
 
 def _append_once(db, conversation_id, role, text, html, payload, client_id, flagged, also):
     now = utcnow()
-    with sqlite_writer(db), db.write_transaction() as session:
+    # Without `also`, a Core connection does: an ORM session costs more than the statements.
+    transaction = db.write_transaction() if also else db.write_engine.begin()
+    with sqlite_writer(db), transaction as session:
         # Lock the conversation row first: a concurrent writer with the same client_id waits
         # here, then (READ COMMITTED) sees the committed duplicate below.
         seq = session.execute(
@@ -266,8 +268,8 @@ def history(db: Database, conversation_id: int, current_seq: int) -> list[Histor
     current message when the visitor wrote during a turn; they are history all the same.
     """
     params = {"conversation_id": conversation_id, "current_seq": current_seq}
-    with db.session() as session:
-        rows = session.execute(_HISTORY, params).all()
+    with db.engine.connect() as connection:
+        rows = connection.execute(_HISTORY, params).all()
     return [HistoryEntry(role, text, dict(payload or {})) for role, text, payload in reversed(rows)]
 
 
@@ -281,9 +283,9 @@ _SAVE_TURN = (
 
 def save_turn(db: Database, conversation_id: int, state: dict[str, Any]) -> str | None:
     """Persist the engine's state and count the turn; returns the conversation's status now."""
-    with sqlite_writer(db), db.transaction() as session:
+    with sqlite_writer(db), db.engine.begin() as connection:
         params = {"b_conversation": conversation_id, "b_state": state}
-        return session.execute(_SAVE_TURN, params).scalar_one_or_none()
+        return connection.execute(_SAVE_TURN, params).scalar_one_or_none()
 
 
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
