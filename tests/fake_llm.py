@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import struct
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -56,7 +57,7 @@ class FakeLLM(ScriptBuilders):
     def start(self) -> FakeLLM:
         """Listen on a free port of 127.0.0.1 in a daemon thread."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False  # stalled scripts must not delay teardown
         serve = self._server.serve_forever
@@ -136,10 +137,24 @@ class FakeLLM(ScriptBuilders):
         return any(word in lowered for word in self.flag_words)
 
 
+class _Server(ThreadingHTTPServer):
+    """The fake's HTTP server: a client dropping an idle keep-alive connection is normal."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
-    """Routes the three endpoints; the `fake` attribute is set on a per-server subclass."""
+    """Routes the three endpoints; the `fake` attribute is set on a per-server subclass.
+
+    HTTP/1.1 with keep-alive, as real providers speak it (the client reuses connections);
+    scripts that cut or stall a stream close the connection instead, like a dying server.
+    """
 
     fake: FakeLLM
+    protocol_version = "HTTP/1.1"
+    _chunked = False
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
@@ -195,10 +210,16 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _stream(self, body: dict[str, Any], script: Script, usage: tuple[int, int]) -> None:
+        broken = script.cut_after is not None or script.stall_after is not None
+        self._chunked = not broken
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Connection", "close")
+        if self._chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         model = body.get("model", "fake")
         chunks = [wire.chunk(model, {"index": 0, "delta": d}) for d in script.deltas]
@@ -214,13 +235,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self._wait(script.delay)
             self._send_event(json.dumps(chunk))
         self._send_event("[DONE]")
+        if self._chunked:
+            self._write(b"0\r\n\r\n")
 
     def _send_event(self, data: str) -> None:
+        event = f"data: {data}\n\n".encode()
+        if self._chunked:
+            event = b"%x\r\n%s\r\n" % (len(event), event)
+        self._write(event)
+
+    def _write(self, data: bytes) -> None:
         try:
-            self.wfile.write(f"data: {data}\n\n".encode())
+            self.wfile.write(data)
             self.wfile.flush()
         except OSError:  # the client gave up (timeout): nothing left to do
-            pass
+            self.close_connection = True
 
     def _hang_up(self) -> None:
         self.wfile.flush()
