@@ -89,7 +89,7 @@ def _describe(site: Site, demo_host_url: str) -> None:
         "virtual tours — or book a free consultation."
     )
     site.notification_email = "hello@harbourpixel.test"
-    site.appearance = {"accent": "#0f5c8c", "title": "Harbour & Pixel", "launcher": "Chat with us"}
+    site.appearance = {"accent": "#0b5c66", "title": "Harbour & Pixel", "launcher": "Chat with us"}
     site.buffer_before_min = 0
     site.buffer_after_min = 15
     site.min_notice_min = 120
