@@ -30,6 +30,8 @@ from frontdesk.sites import new_calendar_secret
 from frontdesk.staff import week as wk
 from frontdesk.staff.auth import current_staff, site_required
 
+PICKER_SEARCH_DAYS = 14  # how far the reschedule picker looks for the first free day
+
 bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
 
 LAST_MESSAGES = 8
@@ -186,7 +188,7 @@ def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
     tz = wk.zone(site.timezone)
     today = utcnow().astimezone(tz).date()
     last = today + timedelta(days=max(site.max_days_ahead, 1))
-    day = min(max(wanted or today, today), last)
+    day = min(max(wanted or _first_free_day(site, booking, today) or today, today), last)
     try:
         slots = get_bookings().free_slots(
             site.id, booking.service.slug, day, day, tz=site.timezone, exclude_booking_id=booking.id
@@ -208,6 +210,23 @@ def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
             if s.start != booking.start
         ],
     }
+
+
+def _first_free_day(site, booking: Booking, today: date) -> date | None:
+    """The first day within two weeks with a free time other than the booking's own."""
+    try:
+        slots = get_bookings().free_slots(
+            site.id,
+            booking.service.slug,
+            today,
+            today + timedelta(days=PICKER_SEARCH_DAYS),
+            tz=site.timezone,
+            exclude_booking_id=booking.id,
+        )
+    except BookingError:
+        return None
+    tz = wk.zone(site.timezone)
+    return next((s.start.astimezone(tz).date() for s in slots if s.start != booking.start), None)
 
 
 def _render_detail(site, booking: Booking, *, day=None, error: str = "", status: int = 200):
