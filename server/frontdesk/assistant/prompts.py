@@ -8,12 +8,13 @@ import threading
 import weakref
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy
 import sqlalchemy.exc
 
 from frontdesk.assistant.base import HistoryEntry
+from frontdesk.booking.slots import zone_or_utc
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14
@@ -41,8 +42,8 @@ def system_prompt(
     site: Any, *, now: datetime, visitor_tz: str, page: dict[str, str] | None, additions: str = ""
 ) -> str:
     """The system prompt for one turn: business facts, clocks, the visitor's page and the rules."""
-    site_zone = _zone(getattr(site, "timezone", "UTC"))
-    visitor_zone = _zone(visitor_tz)
+    site_zone = zone_or_utc(getattr(site, "timezone", "UTC"))
+    visitor_zone = zone_or_utc(visitor_tz)
     # Stable parts first, the ones that change per day / minute / page last: providers cache
     # the longest identical prompt prefix, which makes repeated turns cheaper and faster.
     parts = [
@@ -94,14 +95,6 @@ def _is_loaded_snapshot(site: Any) -> bool:
     except sqlalchemy.exc.NoInspectionAvailable:
         return False
     return bool(state.detached)
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    """A time zone, UTC when the name is unknown (visitors send what their browser says)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _profile(site: Any) -> str:
@@ -305,7 +298,7 @@ def _flush(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def prompt_overhead_tokens(site: Any, tools_specs: list[dict[str, Any]]) -> int:
     """Rough token count (characters / 4) of the system prompt plus the tool schemas."""
-    now = datetime(2026, 1, 5, 9, 0, tzinfo=_zone("UTC"))
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=zone_or_utc("UTC"))
     page = {"url": "https://example.com/services/consulting", "title": "Consulting services"}
     text = system_prompt(site, now=now, visitor_tz="America/New_York", page=page)
     # tiktoken would fetch its encoding files from the network on first use: estimate instead

@@ -212,6 +212,14 @@ def site_zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone: {name!r}") from exc
 
 
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The named zone, or UTC when the name is missing or unknown (for display, never for rules)."""
+    try:
+        return site_zone(name or "UTC")
+    except ValueError:
+        return site_zone("UTC")
+
+
 class _BusyIndex:
     """Busy blocks sorted by start with running maximum ends: an overlap test is one bisect."""
 

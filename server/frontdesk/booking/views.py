@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
 from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.slots import zone_or_utc
 from frontdesk.booking.validation import parse_day, parse_slot
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
@@ -76,16 +77,9 @@ def _invalid_link() -> PageError:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _when(moment: datetime, tz_name: str) -> dict[str, str]:
     """A moment as display parts in one time zone."""
-    local = moment.astimezone(_zone(tz_name))
+    local = moment.astimezone(zone_or_utc(tz_name))
     return {
         "date": f"{local:%A} {local.day} {local:%B %Y}",
         "time": f"{local:%H:%M}",
@@ -113,7 +107,7 @@ def _is_open(booking: Booking) -> bool:
 def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
     """The day to show in the reschedule picker, its free slots and the day navigation."""
     bookings = get_bookings()
-    today = utcnow().astimezone(_zone(booking.visitor_tz)).date()
+    today = utcnow().astimezone(zone_or_utc(booking.visitor_tz)).date()
     last = today + timedelta(days=max(site.max_days_ahead, 1))
     day = min(max(wanted, today), last) if wanted else None
     first, final = (day, day) if day else (today, today + timedelta(days=SEARCH_DAYS))
@@ -128,7 +122,7 @@ def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
         )
     except BookingError:  # e.g. the service was withdrawn: no online rescheduling
         slots = []
-    zone = _zone(booking.visitor_tz)
+    zone = zone_or_utc(booking.visitor_tz)
     slots = [s for s in slots if s.start != booking.start]
     if day is None:
         day = slots[0].start.astimezone(zone).date() if slots else today

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.slots import zone_or_utc
 from frontdesk.booking.validation import parse_slot
 from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
@@ -75,7 +76,7 @@ def _current_secret(site_id: int) -> str:
 @site_required
 def index(site):
     """Upcoming bookings (or the filtered date range) and the calendar feed link."""
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     filters = _filters(site)
     query = wk.booking_query(site.id, filters, tz)
     if not filters.start and not filters.end:
@@ -99,7 +100,7 @@ def index(site):
 @site_required
 def week(site):
     """Seven day columns in the site's zone; ?week=YYYY-MM-DD picks the week."""
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     wanted = wk.parse_day(request.args.get("week"), "The week")
     monday = wk.week_start(wanted or utcnow().astimezone(tz).date())
     filters = _filters(site)
@@ -124,7 +125,7 @@ def week(site):
 @site_required
 def export(site):
     """The filtered bookings (all dates unless narrowed) as a CSV download."""
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     filters = _filters(site)
     with get_db().session() as session:
         rows = session.scalars(wk.booking_query(site.id, filters, tz).limit(wk.EXPORT_LIMIT))
@@ -185,7 +186,7 @@ def _conversation(session, booking: Booking) -> tuple[Conversation | None, list[
 
 def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
     """The reschedule picker: one day's free slots in the site's zone, with day navigation."""
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     today = utcnow().astimezone(tz).date()
     last = today + timedelta(days=max(site.max_days_ahead, 1))
     day = min(max(wanted or _first_free_day(site, booking, today) or today, today), last)
@@ -225,12 +226,12 @@ def _first_free_day(site, booking: Booking, today: date) -> date | None:
         )
     except BookingError:
         return None
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     return next((s.start.astimezone(tz).date() for s in slots if s.start != booking.start), None)
 
 
 def _render_detail(site, booking: Booking, *, day=None, error: str = "", status: int = 200):
-    tz = wk.zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     with get_db().session() as session:
         conversation, messages = _conversation(session, booking)
         trail = session.scalars(
@@ -243,7 +244,7 @@ def _render_detail(site, booking: Booking, *, day=None, error: str = "", status:
     context = {
         "site": site,
         "tz": tz,
-        "visitor_tz": wk.zone(booking.visitor_tz),
+        "visitor_tz": zone_or_utc(booking.visitor_tz),
         "booking": booking,
         "conversation": conversation,
         "messages": messages,
@@ -309,6 +310,6 @@ def reschedule(site, public_id: str):
         return _render_detail(site, booking, error=str(exc), status=409)
     except BookingError as exc:
         return _render_detail(site, booking, day=day, error=str(exc), status=400)
-    moved = result.booking.start.astimezone(wk.zone(site.timezone))
+    moved = result.booking.start.astimezone(zone_or_utc(site.timezone))
     flash(f"Moved to {moved:%A %d %B %Y at %H:%M}; the visitor has been e-mailed.", "success")
     return redirect(url_for(".detail", site_key=site.public_key, public_id=public_id), code=303)

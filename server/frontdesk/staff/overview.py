@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
+from frontdesk.booking.slots import zone_or_utc
 from frontdesk.db.models import Booking, Conversation, Message, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
@@ -29,13 +30,6 @@ QUESTION_CHARS = 200
 # staff open the overview (`frontdesk purge` in cron does all sites on a schedule).
 PURGE_EVERY_SECONDS = 3600
 _purge_lock = threading.Lock()
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
@@ -162,7 +156,7 @@ def index(site):
     """The overview page."""
     if site.retention_days:
         maybe_purge(site.id)
-    tz = _zone(site.timezone)
+    tz = zone_or_utc(site.timezone)
     days, since = window(tz, utcnow())
     with get_db().session() as session:
         activity = daily_activity(session, site.id, tz, days, since)

@@ -36,14 +36,6 @@ CSV_COLUMNS = (
 )
 
 
-def zone(name: str) -> ZoneInfo:
-    """The named time zone, UTC if the name is unusable."""
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 class FilterError(ValueError):
     """A filter in the query string is not valid (the message says which)."""
 
