@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, send_from_directory
 
 bp = Blueprint("assets", __name__)
 
@@ -26,11 +26,3 @@ def asset_dir(name: str) -> Path:
 def static_file(filename: str):
     """A dashboard or demo-page asset."""
     return send_from_directory(asset_dir("static"), filename, max_age=3600)
-
-
-@bp.get("/widget/<path:filename>")
-def widget_file(filename: str):
-    """A widget asset (the panel script and styles loaded on demand)."""
-    if filename.startswith("."):
-        abort(404)
-    return send_from_directory(asset_dir("widget"), filename, max_age=3600)

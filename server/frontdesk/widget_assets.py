@@ -147,8 +147,6 @@ def init_app(app: Flask, folder: Path | None = None) -> None:
     """Build the bundle now (fail fast on a broken checkout) and add the two routes."""
     app.extensions[EXTENSION_KEY] = build_bundle(folder or asset_dir("widget"))
     app.add_url_rule("/widget.js", "widget_loader", serve_loader, methods=["GET"])
-    # A converter-free static prefix ("panel.") makes this rule win over the generic
-    # /widget/<path:filename> rule of frontdesk.assets.
     app.add_url_rule(
         "/widget/panel.<string:digest>.<any(js,css):kind>",
         "widget_panel_file",

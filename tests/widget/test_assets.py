@@ -145,12 +145,13 @@ def test_full_app_serves_hashed_files_through_this_blueprint(sqlite_url, tmp_pat
     from tests.conftest import app_config
 
     app = create_app(app_config(sqlite_url, tmp_path))
-    if "widget_loader" not in app.view_functions:  # until create_app registers the blueprint
-        widget_assets.init_app(app)
     client = app.test_client()
     js, css = panel_names(client.get("/widget.js").text)
     for name in (js, css):
         response = client.get(f"/widget/{name}")
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Only the hashed names exist: no second, unversioned copy of the source files.
+    for raw in ("/widget/panel.js", "/widget/panel.css", "/widget/widget.js"):
+        assert client.get(raw).status_code == 404, raw
     app.extensions["frontdesk.db"].dispose()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import DateTime, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -28,9 +27,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-JSONDict = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
