@@ -2,9 +2,10 @@
 
 Run: .venv/bin/python bench/chat.py [--levels 1,50,200] [--duration 30] [--sockets 5000]
 
-Three separate processes: this load generator, the server under test (werkzeug threaded
-server, one thread per socket plus simple-websocket's reader thread), and an instant fake
-OpenAI-compatible provider (tests/fake_llm.py FakeLLM). Figures printed:
+Four separate processes: this load generator, the server under test (werkzeug threaded
+server, one thread per socket plus simple-websocket's reader thread), a bare echo server, and
+an instant OpenAI-compatible provider (bench/instant_llm.py: one prebuilt streamed completion
+per request, HTTP/1.1 keep-alive). Figures printed:
 
 1. Visitor `message` sent -> first `delta` of the reply received (LLM engine, instant fake
    provider, SQLite), p50/p99 at 1, 50 and 200 concurrent chats, each sending a message every
@@ -57,12 +58,12 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def serve_llm() -> None:
-    """Child process: the instant fake provider."""
-    from tests.fake_llm import FakeLLM
+    """Child process: the instant provider."""
+    from bench.instant_llm import InstantLLM
 
-    fake = FakeLLM().start()
-    print("READY", fake.base_url, flush=True)
-    threading.Event().wait()
+    provider = InstantLLM()
+    print("READY", provider.base_url, flush=True)
+    provider.serve_forever()
 
 
 def serve_echo() -> None:

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import struct
 import sys
 import threading
@@ -47,6 +48,8 @@ class FakeLLM(ScriptBuilders):
         self.flag_words = [word.lower() for word in flag_words]
         self.dims = dims
         self.requests: list[RecordedRequest] = []
+        self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
+        self.lingered = threading.Event()  # a `linger` script finished holding its body open
         self.responder: Callable[[dict[str, Any]], Script | None] | None = None
         self._queue: deque[Script] = deque()
         self._lock = threading.Lock()
@@ -58,6 +61,7 @@ class FakeLLM(ScriptBuilders):
         """Listen on a free port of 127.0.0.1 in a daemon thread."""
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.fake = self
         self._server.daemon_threads = True
         self._server.block_on_close = False  # stalled scripts must not delay teardown
         serve = self._server.serve_forever
@@ -139,6 +143,16 @@ class FakeLLM(ScriptBuilders):
 
 class _Server(ThreadingHTTPServer):
     """The fake's HTTP server: a client dropping an idle keep-alive connection is normal."""
+
+    fake: FakeLLM
+
+    def get_request(self) -> tuple[Any, Any]:
+        # Servers that stream (uvicorn, nginx, OpenAI's edge) disable Nagle's algorithm: without
+        # it each small SSE write waits for the client's delayed ACK of the previous one.
+        conn, address = super().get_request()
+        self.fake.connections += 1
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
@@ -228,6 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if (body.get("stream_options") or {}).get("include_usage"):
             chunks.append(wire.chunk(model, None, usage=usage))
+        if script.error_event:  # an error reported inside the stream, in place of its ending
+            error = {"error": {"message": script.error_event, "type": "server_error"}}
+            chunks = [*chunks[: len(script.deltas)], error]
         for n, chunk in enumerate(chunks):
             if n == script.cut_after:
                 return self._hang_up()
@@ -235,6 +252,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._wait(script.delay)
             self._send_event(json.dumps(chunk))
         self._send_event("[DONE]")
+        if script.linger:
+            self._wait(script.linger)
+            self.fake.lingered.set()
         if self._chunked:
             self._write(b"0\r\n\r\n")
 

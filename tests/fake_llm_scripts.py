@@ -28,6 +28,8 @@ class Script:
     garbage: bool = False  # answer 200 with a body that is not the protocol
     cut_after: int | None = None  # close the connection after this many chunks (no [DONE])
     stall_after: int | None = None  # after this many chunks, wait `delay` seconds mid-stream
+    linger: float = 0.0  # seconds to hold the body open after `[DONE]` before ending it
+    error_event: str = ""  # send an in-stream `{"error": ...}` event after the deltas
 
     def __add__(self, other: Script) -> Script:
         """Concatenate two scripts' deltas (e.g. some text, then tool calls)."""

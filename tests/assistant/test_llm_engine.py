@@ -679,3 +679,35 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
     assert [a["action"] for a in card["actions"]] == ["confirm", "change"]
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+# ----- the provider connection -------------------------------------------------------------------
+def test_consecutive_turns_reuse_one_provider_connection(fake):
+    """The end of each streamed body is read after [DONE], so the connection is kept alive."""
+    fake.script(*(FakeLLM.text(f"Answer {n}.") for n in range(3)))
+    h = Harness(fake)
+    for _ in range(3):
+        h.run()
+    assert [m[2] for m in h.out.of("message")] == ["Answer 0.", "Answer 1.", "Answer 2."]
+    assert fake.connections == 1
+
+
+def test_a_provider_lingering_after_done_does_not_hold_the_turn(fake):
+    """A server that keeps the body open after [DONE] costs a new connection, not a hang."""
+    fake.script(replace(FakeLLM.text("All done."), linger=5.0), FakeLLM.text("Next."))
+    h = Harness(fake)
+    h.run()
+    assert h.final()[2] == "All done."
+    assert not fake.lingered.is_set()  # the turn ended while the server still held the body
+    h.run()
+    assert h.final()[2] == "Next."
+    assert fake.connections == 2
+
+
+def test_an_error_event_inside_the_stream_falls_back(fake):
+    broken = replace(FakeLLM.text("Partial"), error_event="model overloaded")
+    fake.script(broken, broken)
+    h = Harness(fake)
+    out = h.run()
+    assert UNAVAILABLE in [m[2] for m in out.of("message")]
+    assert len(h.fallback.turns) == 1

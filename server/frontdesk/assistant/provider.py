@@ -90,7 +90,8 @@ def open_chat_stream(client: Any, request: dict[str, Any]) -> Iterator[Any]:
     and builds a pydantic model per streamed chunk. Our body is plain JSON data already, so it
     is posted as is through the same client (auth, base URL, headers, HTTP errors and SSE
     parsing unchanged) and chunks stay the decoded JSON behind a read-only attribute view.
-    Other clients (no `openai.OpenAI`) go through `create`.
+    Other clients (no `openai.OpenAI`) go through `create`. The stream class also reads the
+    end of the body after `[DONE]`, so the connection goes back to the pool (see _drain).
     """
     wire = _wire()
     if wire is None or not isinstance(client, wire.client_class):
@@ -109,7 +110,7 @@ def open_chat_stream(client: Any, request: dict[str, Any]) -> Iterator[Any]:
         cast_to=wire.completion,
         options=wire.make_options(**options),
         stream=True,
-        stream_cls=wire.raw_stream,
+        stream_cls=wire.stream_class,
     )
     return _ViewStream(stream)
 
@@ -158,7 +159,7 @@ def _view(value: Any) -> Any:
 class _Wire:
     client_class: type
     completion: type
-    raw_stream: type
+    stream_class: type
     make_options: Callable[..., Any]
 
 
@@ -173,8 +174,72 @@ def _wire() -> _Wire | None:
             from openai._base_client import make_request_options
             from openai.types.chat import ChatCompletion
 
-            wire = _Wire(openai.OpenAI, ChatCompletion, openai.Stream[object], make_request_options)
+            stream_class = _draining_stream_class(openai)
+            wire = _Wire(openai.OpenAI, ChatCompletion, stream_class, make_request_options)
         except (ImportError, AttributeError, TypeError):
             wire = None
         _wire_types.append(wire)
     return _wire_types[0]
+
+
+DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
+DRAIN_MAX_BYTES = 65536
+
+
+def _draining_stream_class(openai: Any) -> type:
+    """An openai Stream of decoded JSON that reads the body to its end after `[DONE]`.
+
+    The sync Stream of this openai release closes the response as soon as it sees `[DONE]`,
+    before the chunked body's last bytes arrive, and httpcore then drops the connection: every
+    turn paid a new TCP (and with OpenAI a TLS) handshake. The async Stream drains the rest,
+    briefly; this does the same for the sync one.
+    """
+    if not hasattr(openai.Stream, "_iter_events"):
+        raise AttributeError("openai.Stream._iter_events")
+
+    class DrainingStream(openai.Stream[object]):
+        def __stream__(self) -> Iterator[Any]:
+            try:
+                for event in self._iter_events():
+                    if event.data.startswith("[DONE]"):
+                        _drain(self.response)
+                        break
+                    data = event.json()
+                    if isinstance(data, dict) and data.get("error"):
+                        raise openai.APIError(
+                            _stream_error_message(data["error"]), self.response.request,
+                            body=data["error"],
+                        )  # fmt: skip
+                    yield data
+            finally:
+                self.response.close()
+
+    return DrainingStream
+
+
+def _stream_error_message(error: Any) -> str:
+    message = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) and message else "An error occurred during streaming"
+
+
+def _drain(response: Any) -> None:
+    """Read what is left of an HTTP/1.1 body (the chunked terminator), briefly and boundedly.
+
+    Iterating `response.stream` again continues the same body with the request's timeouts as
+    they are now, so a shorter read timeout bounds a server that lingers after `[DONE]`; then
+    the connection is simply closed instead of reused.
+    """
+    if response.is_closed or response.http_version != "HTTP/1.1":
+        return
+    extensions = response.request.extensions
+    timeouts = extensions.get("timeout")
+    if isinstance(timeouts, dict):
+        extensions["timeout"] = {**timeouts, "read": DRAIN_TIMEOUT}
+    received = 0
+    try:
+        for part in response.stream:
+            received += len(part)
+            if received > DRAIN_MAX_BYTES:
+                break
+    except Exception:  # noqa: BLE001 - cleanup must not turn a finished answer into an error
+        pass
