@@ -111,7 +111,9 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
                     ToolResult(ok=True, content={"slots": ["2026-12-01T23:00:00Z"]}))  # fmt: skip
     out.record_tool("call_2", "propose_booking", {"service": "nope"}, None, error="unknown service")
     out.post("assistant", "Here are **some** times <script>alert(1)</script>")
-    out.record_usage(1234, 56)
+    out.record_usage(1234, 56)  # saved with the turn, as the chat runner does
+    store.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
+                    tokens=out.take_usage())  # fmt: skip
     booking_id = book(app, site, conversation, "ada@example.com")
     with app.extensions["frontdesk.db"].transaction() as session:
         session.get(Site, site.id).llm_settings = {"model": "gpt-4o-mini"}

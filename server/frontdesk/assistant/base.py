@@ -82,7 +82,8 @@ class Output(Protocol):
         ...
 
     def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
-        """Add provider token usage to the conversation and the site's daily total."""
+        """Add provider token usage to the conversation and the site's daily total (saved with
+        the turn)."""
         ...
 
 

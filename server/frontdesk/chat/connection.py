@@ -211,16 +211,19 @@ class ChatConnection:
                 self.db, conversation.id, "visitor", stored, html=html, client_id=client_id
             )
             self.send({"type": "ack", "id": client_id, "seq": entry.seq})
-            if created:
-                self.hub.publish(conversation.id, message_frame(entry))
-        if created:
-            # Lets a dashboard's conversation list update without watching every conversation.
-            self.hub.publish_site(
-                self.site.id,
-                {"type": "activity", "conversation": conversation.public_id, "seq": entry.seq},
-            )
+            if not created:
+                return
+            # The turn starts before the copies to other sockets go out: its worker prepares
+            # the prompt while this thread publishes. Its replies (stored under this lock)
+            # still come after the visitor's message.
             job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
             runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
+            self.hub.publish(conversation.id, message_frame(entry))
+        # Lets a dashboard's conversation list update without watching every conversation.
+        self.hub.publish_site(
+            self.site.id,
+            {"type": "activity", "conversation": conversation.public_id, "seq": entry.seq},
+        )
 
     def _action(self, fields: dict[str, Any]) -> None:
         name, action_id, value = fields["name"], fields["id"], fields["value"]

@@ -11,7 +11,6 @@ from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
 from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
-from frontdesk.chat import usage
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db import Database
@@ -29,6 +28,8 @@ class ChatOutput:
         self.site_id = site_id
         self.conversation_id = conversation_id
         self.messages_sent = 0
+        # Token usage is saved with the turn (one transaction, not one per model round).
+        self.prompt_tokens = self.completion_tokens = 0
         self._typing_since: float | None = None  # when the typing indicator went up
 
     def typing(self) -> None:
@@ -132,11 +133,15 @@ class ChatOutput:
         return entry
 
     def record_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
-        """Add provider token usage to the conversation and the site's daily total."""
-        with store.sqlite_writer(self.db):
-            usage.add_usage(
-                self.db, self.site_id, self.conversation_id, prompt_tokens, completion_tokens
-            )
+        """Count provider token usage; `take_usage` hands it to the turn's final write."""
+        self.prompt_tokens += max(0, int(prompt_tokens))
+        self.completion_tokens += max(0, int(completion_tokens))
+
+    def take_usage(self) -> tuple[int, int]:
+        """The (prompt, completion) tokens counted since the last call."""
+        tokens = (self.prompt_tokens, self.completion_tokens)
+        self.prompt_tokens = self.completion_tokens = 0
+        return tokens
 
 
 def _bounded(value: Any) -> Any:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frontdesk.assistant.base import HistoryEntry
+from frontdesk.chat import usage
 from frontdesk.db import Database
 from frontdesk.db.models import Conversation, Message
 from frontdesk.db.types import utcnow
@@ -281,11 +282,20 @@ _SAVE_TURN = (
 )
 
 
-def save_turn(db: Database, conversation_id: int, state: dict[str, Any]) -> str | None:
-    """Persist the engine's state and count the turn; returns the conversation's status now."""
-    with sqlite_writer(db), db.engine.begin() as connection:
-        params = {"b_conversation": conversation_id, "b_state": state}
-        return connection.execute(_SAVE_TURN, params).scalar_one_or_none()
+def save_turn(
+    db: Database, conversation_id: int, state: dict[str, Any], *, site_id: int, tokens=(0, 0)
+) -> str | None:
+    """Persist the engine's state, count the turn and add its token usage (prompt, completion),
+    in one transaction; returns the conversation's status now."""
+    params = {"b_conversation": conversation_id, "b_state": state}
+    for _attempt in range(3):
+        try:
+            with sqlite_writer(db), db.write_engine.begin() as connection:
+                usage.add_usage_in(connection, site_id, conversation_id, *tokens)
+                return connection.execute(_SAVE_TURN, params).scalar_one_or_none()
+        except IntegrityError:  # the day's usage row was inserted concurrently: retry
+            continue
+    raise RuntimeError("could not save the turn")
 
 
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:

@@ -177,7 +177,9 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
-    status = store.save_turn(ctx.db, conversation.id, turn.state)
+    status = store.save_turn(
+        ctx.db, conversation.id, turn.state, site_id=ctx.site.id, tokens=ctx.out.take_usage()
+    )
     _announce_status_change(ctx, status)
 
 

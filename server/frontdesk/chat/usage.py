@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -51,18 +52,28 @@ def tokens_used_today(db: Database, site_id: int) -> int:
 
 def add_usage(db: Database, site_id: int, conversation_id: int, prompt: int, completion: int):
     """Add token usage to the conversation and to the site's row for today."""
-    prompt, completion, day = max(0, int(prompt)), max(0, int(completion)), usage_day()
     for _attempt in range(3):
         try:
             with db.write_transaction() as session:
-                tokens = {"b_prompt": prompt, "b_completion": completion}
-                session.execute(_ADD_TO_CONVERSATION, {"b_conversation": conversation_id, **tokens})
-                updated = session.execute(_ADD_TO_DAY, {"b_site": site_id, "b_day": day, **tokens})
-                if not updated.rowcount:
-                    session.execute(_INSERT_DAY, {
-                        "site_id": site_id, "day": day,
-                        "prompt_tokens": prompt, "completion_tokens": completion,
-                    })  # fmt: skip
+                add_usage_in(session, site_id, conversation_id, prompt, completion)
             return
         except IntegrityError:  # two first-of-the-day inserts raced; update the winner's row
             continue
+
+
+def add_usage_in(connection: Any, site_id: int, conversation_id: int, prompt: int, completion: int):
+    """The statements of add_usage, inside the caller's transaction (a Session or Connection).
+
+    A first-of-the-day insert can race another one and raise IntegrityError: the caller retries
+    its transaction.
+    """
+    prompt, completion, day = max(0, int(prompt)), max(0, int(completion)), usage_day()
+    if not (prompt or completion):
+        return
+    tokens = {"b_prompt": prompt, "b_completion": completion}
+    connection.execute(_ADD_TO_CONVERSATION, {"b_conversation": conversation_id, **tokens})
+    updated = connection.execute(_ADD_TO_DAY, {"b_site": site_id, "b_day": day, **tokens})
+    if not updated.rowcount:
+        connection.execute(_INSERT_DAY, {
+            "site_id": site_id, "day": day, "prompt_tokens": prompt, "completion_tokens": completion,
+        })  # fmt: skip
