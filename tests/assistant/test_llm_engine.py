@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from frontdesk.assistant import token_limit
 from frontdesk.assistant.base import Choice, HistoryEntry, Source, ToolResult, Turn
 from frontdesk.assistant.llm import GAVE_UP, UNAVAILABLE, UNTRUSTED_NOTE, LLMEngine
 from frontdesk.assistant.tool_specs import SPECS
@@ -711,3 +712,44 @@ def test_an_error_event_inside_the_stream_falls_back(fake):
     out = h.run()
     assert UNAVAILABLE in [m[2] for m in out.of("message")]
     assert len(h.fallback.turns) == 1
+
+
+# ----- the token limit's name ----------------------------------------------------------------------
+class Endpoint:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+
+def test_token_limit_name_follows_the_endpoint():
+    settings = {"model": "gpt-5-mini"}
+    assert token_limit.param(Endpoint("https://api.openai.com/v1/"), settings) == (
+        "max_completion_tokens"
+    )
+    assert token_limit.param(Endpoint("http://127.0.0.1:11434/v1/"), settings) == "max_tokens"
+
+
+def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(fake):
+    refusal = (
+        "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead."
+    )
+    fake.script(FakeLLM.error(400, refusal), FakeLLM.text("First."), FakeLLM.text("Second."))
+    h = Harness(fake, max_tokens=300)
+    h.run()
+    assert h.final()[2] == "First." and not h.fallback.turns
+    first, retried = fake.chat_requests
+    assert first["max_tokens"] == 300 and "max_completion_tokens" not in first
+    assert retried["max_completion_tokens"] == 300 and "max_tokens" not in retried
+    h.run()
+    assert h.final()[2] == "Second."
+    assert fake.chat_requests[2]["max_completion_tokens"] == 300  # learned: no refusal again
+    token_limit.forget()
+
+
+def test_a_bad_max_tokens_value_is_not_mistaken_for_a_refused_name(fake):
+    fake.script(FakeLLM.error(400, "max_tokens is too large: 900000. The maximum is 16384."))
+    h = Harness(fake, max_tokens=900000)
+    h.run()
+    assert len(fake.chat_requests) == 1
+    assert len(h.fallback.turns) == 1
+    assert token_limit.param(fake.client(), {"model": "test-model"}) == "max_tokens"

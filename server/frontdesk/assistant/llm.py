@@ -10,6 +10,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from frontdesk.assistant import token_limit
 from frontdesk.assistant.accumulator import ToolCallAccumulator, ToolCallDraft
 from frontdesk.assistant.base import Choice, Engine, Source, ToolResult, Turn
 from frontdesk.assistant.prompts import history_messages, system_prompt
@@ -30,10 +31,13 @@ RETRYABLE_STATUS = {408, 409, 429}
 class ProviderError(Exception):
     """The provider failed: HTTP error, timeout, refused connection or a reply we cannot read."""
 
-    def __init__(self, message: str, *, streamed: bool = False, retryable: bool = True):
+    def __init__(
+        self, message: str, *, streamed: bool = False, retryable: bool = True, status: int = 0
+    ):
         super().__init__(message)
         self.streamed = streamed  # the visitor already saw part of this round's text
         self.retryable = retryable
+        self.status = status  # the HTTP status, when the provider answered with one
 
 
 @dataclass
@@ -127,12 +131,20 @@ class LLMEngine:
         }
         if tools:
             request["tools"] = tools
-        for key in ("temperature", "top_p", "max_tokens"):
+        for key in ("temperature", "top_p"):
             if self.settings.get(key) is not None:
                 request[key] = self.settings[key]
+        if self.settings.get("max_tokens") is not None:
+            request[token_limit.param(self.client, self.settings)] = self.settings["max_tokens"]
         if self.settings.get("top_k") is not None:  # not an OpenAI parameter: extra body field
             request["extra_body"] = {"top_k": self.settings["top_k"]}
         return request
+
+    def _switched_token_limit(self, exc: ProviderError) -> bool:
+        """A 400 refusing the token limit's name: the retry sends the other name."""
+        if exc.status != 400 or self.settings.get("max_tokens") is None:
+            return False
+        return token_limit.switch_if_refused(self.client, self.settings, str(exc))
 
     # ----- one model round ---------------------------------------------------------------------
     def _round_with_retry(self, turn, messages, tools, reply: _Reply) -> list[ToolCallDraft]:
@@ -140,7 +152,7 @@ class LLMEngine:
         try:
             return self._round(turn, messages, tools, reply)
         except ProviderError as exc:
-            if exc.streamed or not exc.retryable:
+            if exc.streamed or not (exc.retryable or self._switched_token_limit(exc)):
                 raise
             log.info("LLM request failed, retrying once: %s", exc)
         return self._round(turn, messages, tools, reply)
@@ -237,7 +249,9 @@ def _provider_error(exc: Exception, *, streamed: bool) -> ProviderError:
     status = getattr(exc, "status_code", None)
     retryable = status is None or status >= 500 or status in RETRYABLE_STATUS
     label = f"HTTP {status}" if status else type(exc).__name__
-    return ProviderError(f"{label}: {exc}"[:500], streamed=streamed, retryable=retryable)
+    return ProviderError(
+        f"{label}: {exc}"[:500], streamed=streamed, retryable=retryable, status=status or 0
+    )
 
 
 def _assistant_tool_message(content: str, drafts: list[ToolCallDraft]) -> dict[str, Any]:
