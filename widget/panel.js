@@ -43,6 +43,8 @@
   var RTL = /^(ar|he|fa|ur|ps|yi)\b/i;
   var ALLOWED_TAGS = /^(A|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[1-6]|HR|I|LI|OL|P|PRE|S|SPAN|STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$/;
   var MAX_CHARS = 2000;
+  var UNSENT_MAX = 20; // unacked frames carried over to the next page
+  var UNSENT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
   function el(tag, className, text) {
     var node = d.createElement(tag);
@@ -131,6 +133,7 @@
     var saved = readStore();
     state.visitor = saved.visitor || null;
     state.conversation = saved.conversation || null;
+    restoreUnsent(saved);
     connect();
     return { show: show, hide: hide, send: sendText };
 
@@ -431,6 +434,8 @@
         scrollToEnd(true);
       }
       state.outbox.push(frame);
+      keepUnsent(frame.id, { frame: frame, shown: shownText, conversation: state.conversation,
+        at: Date.now() });
       if (state.ready) transmit(frame);
     }
 
@@ -441,6 +446,29 @@
     function dropFromOutbox(id) {
       state.outbox = state.outbox.filter(function (frame) {
         return frame.id !== id;
+      });
+      keepUnsent(id, null);
+    }
+
+    /* Unacked frames are kept in storage too, so a page left right after sending resends them
+       on the next page (the server stores a repeated id only once). Keyed by id: tabs of the
+       same site each add and remove only their own. */
+    function keepUnsent(id, entry) {
+      var unsent = readStore().unsent || {};
+      if (entry) unsent[id] = entry;
+      else if (unsent[id]) delete unsent[id];
+      else return;
+      writeStore({ unsent: unsent });
+    }
+
+    function restoreUnsent(saved) {
+      var unsent = saved.unsent || {};
+      Object.keys(unsent).sort().slice(-UNSENT_MAX).forEach(function (id) {
+        var entry = unsent[id] || {};
+        var fresh = Date.now() - (entry.at || 0) < UNSENT_MAX_AGE_MS;
+        var sameChat = !entry.conversation || entry.conversation === state.conversation;
+        if (!entry.frame || entry.frame.id !== id || !fresh || !sameChat) return keepUnsent(id, null);
+        if (!state.pending[id]) queueFrame(entry.frame, entry.shown == null ? null : entry.shown);
       });
     }
 

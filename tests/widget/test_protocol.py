@@ -152,6 +152,44 @@ def test_message_stored_before_the_drop_is_not_resent(page, peer):
     assert log_texts(page) == ["Stored but not acked", "Answer", "Second"]
 
 
+def reopen_after_reload(page, peer, *frames) -> dict:
+    """Reload the host page, open the widget again; the new hello."""
+    page.reload()
+    wait_launcher(page)
+    page.evaluate("Frontdesk.open()")
+    hello = peer.expect("hello", timeout=20)
+    peer.send(*(frames or (welcome(),)))
+    return hello
+
+
+def test_a_message_unacked_when_the_page_is_left_is_sent_from_the_next_page(page, peer):
+    open_chat(page, peer)
+    send_text(page, "Sent just before leaving")
+    first = peer.expect("message")
+    reopen_after_reload(page, peer)
+    again = peer.expect("message")
+    assert (again["id"], again["text"]) == (first["id"], "Sent just before leaving")
+    assert log_texts(page) == ["Sent just before leaving"]
+    peer.send({"type": "ack", "id": first["id"], "seq": 1})
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-visitor .fd-state').textContent === 'Sent'"
+    )
+    stored = page.evaluate("JSON.stringify(localStorage)")
+    assert first["id"] not in stored  # acked: no longer carried over
+
+
+def test_a_message_stored_before_the_page_was_left_is_not_sent_again(page, peer):
+    open_chat(page, peer)
+    send_text(page, "Stored, ack lost")
+    first = peer.expect("message")
+    echo = message(1, "Stored, ack lost", "visitor", id=first["id"])
+    reopen_after_reload(page, peer, welcome([echo, message(2, "Answer")]))
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-log .fd-msg').length === 2")
+    send_text(page, "Next")
+    assert peer.expect("message")["text"] == "Next"  # not the stored one again
+    assert log_texts(page) == ["Stored, ack lost", "Answer", "Next"]
+
+
 def test_error_for_a_message_marks_it_not_sent_with_a_retry(page, peer):
     open_chat(page, peer)
     send_text(page, "x" * 50)
