@@ -119,7 +119,10 @@
     var retryTimer = 0;
     var pingTimer = 0;
     var typingTimer = 0;
+    var fullScreen = w.matchMedia("(max-width: 480px)"); // panel.css's full-screen layout
     var ui = build();
+    markModal();
+    if (fullScreen.addEventListener) fullScreen.addEventListener("change", markModal);
     ctx.frame.insertBefore(ui.panel, ctx.launcher);
     w.addEventListener("storage", onStorage);
     w.addEventListener("online", reconnectNow);
@@ -214,6 +217,8 @@
         if (event.key === "Escape") {
           event.stopPropagation();
           ctx.close();
+        } else if (event.key === "Tab" && fullScreen.matches) {
+          keepFocusInside(event);
         }
       });
       panel.append(head, banner, scroll, chips, form);
@@ -222,6 +227,32 @@
         scroll: scroll, greeting: greeting, log: log, streams: streamBox, typing: typing,
         chips: chips, input: input
       };
+    }
+
+    function keepFocusInside(event) {
+      // Full screen on a phone the panel is modal: Tab cycles inside it, never to the page
+      // hidden behind.
+      var focusable = [].filter.call(
+        ui.panel.querySelectorAll("button, input, textarea, a[href]"),
+        function (node) { return !node.disabled && node.getClientRects().length > 0; }
+      );
+      if (!focusable.length) return;
+      var first = focusable[0];
+      var last = focusable[focusable.length - 1];
+      var active = ui.panel.getRootNode().activeElement;
+      var inside = ui.panel.contains(active);
+      if (event.shiftKey && (active === first || !inside)) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (active === last || !inside)) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+
+    function markModal() {
+      if (fullScreen.matches) ui.panel.setAttribute("aria-modal", "true");
+      else ui.panel.removeAttribute("aria-modal");
     }
 
     function show(moveFocus) {

@@ -133,6 +133,31 @@ def test_phone_layout_is_full_screen_with_the_input_in_view(browser, host):
     context.close()
 
 
+def test_full_screen_phone_panel_is_modal_and_keeps_keyboard_focus_inside(browser, host):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{host.url}/plain.html")
+    wait_launcher(page)
+    page.evaluate("Frontdesk.open()")
+    wait_state(page, "open")
+    page.wait_for_function(f"{HOST}.shadowRoot.activeElement?.className === 'fd-input'")
+    assert page.locator("frontdesk-widget [role=dialog]").get_attribute("aria-modal") == "true"
+    inside = (
+        f"{HOST}.shadowRoot.querySelector('.fd-panel').contains({HOST}.shadowRoot.activeElement)"
+    )
+    seen = set()
+    for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:
+        page.keyboard.press(key)
+        assert page.evaluate(f"document.activeElement === {HOST} && {inside}"), key
+        seen.add(focused_class(page))
+    assert {"fd-input", "fd-close"} <= seen
+    page.set_viewport_size({"width": 1280, "height": 800})  # desktop: a side panel, not modal
+    page.wait_for_function(
+        f"!{HOST}.shadowRoot.querySelector('[role=dialog]').hasAttribute('aria-modal')"
+    )
+    context.close()
+
+
 def axe_violations(page) -> list[dict]:
     page.add_script_tag(path=str(axe_script()))
     result = page.evaluate(
