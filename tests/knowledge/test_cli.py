@@ -71,3 +71,20 @@ def test_embeddings_flag_needs_a_provider(app, tmp_path: Path):
     result = app.test_cli_runner().invoke(ingest_command, args)
     assert result.exit_code == 2 and "OPENAI_API_KEY" in result.output
     assert _document_count(app, site.id) == 0
+
+
+def test_ingest_command_prune_lists_what_it_removed(app, tmp_path: Path):
+    site = make_site(app.extensions["frontdesk.db"])
+    folder = write_knowledge_folder(tmp_path / "kb")
+    runner = app.test_cli_runner()
+    runner.invoke(ingest_command, ["--site", site.public_key, str(folder)])
+    (folder / "sub" / "hours.html").unlink()
+
+    result = runner.invoke(ingest_command, ["--site", site.public_key, "--prune", str(folder)])
+
+    assert result.exit_code == 0, result.output
+    assert f"Removed: {folder.absolute() / 'sub' / 'hours.html'}" in result.output
+    assert result.output.strip().endswith(
+        "0 added, 0 updated, 3 unchanged, 0 failed, 0 skipped, 1 removed"
+    )
+    assert _document_count(app, site.id) == 3

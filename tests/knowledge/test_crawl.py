@@ -157,3 +157,37 @@ def test_only_web_addresses_are_fetched(db, tmp_path):
     assert [reason for _source, reason in report.failed] == [
         "only http:// and https:// addresses can be read"
     ] * 3
+
+
+def test_prune_removes_pages_the_site_no_longer_has_or_marks_noindex(db):
+    site = make_site(db)
+    web_site = small_site()
+    with serve_site(web_site) as web:
+        ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
+        # /services is no longer linked from anywhere, /about asks to be forgotten
+        home = "<html><body><p>We design websites.</p><a href='/about'>About</a></body></html>"
+        about = "<html><head><meta name='robots' content='noindex'></head><body>Hi</body></html>"
+        web.pages["/"] = (200, HTML, home)
+        web.pages["/about"] = (200, HTML, about)
+        kept = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
+        assert kept.removed == [] and set(_documents(db, site.id)) >= {web.url + "/services"}
+        report = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST), prune=True)
+    assert report.removed == [web.url + "/about", web.url + "/services"]
+    assert report.summary().endswith(", 2 removed")
+    assert set(_documents(db, site.id)) == {web.url + "/"}
+    with db.session() as session:
+        assert search(session, site.id, "audits") == []
+
+
+def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(db):
+    site = make_site(db)
+    with serve_site(small_site()) as web:
+        ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
+        limited = Fetcher(FetchPolicy(delay=0, max_pages=1))
+        cut = ingest_paths(db, site.id, [web.url + "/"], fetcher=limited, prune=True)
+        url = web.url
+    down = ingest_paths(db, site.id, [url + "/"], fetcher=Fetcher(FAST), prune=True)
+    assert cut.removed == [] and down.removed == []
+    assert "page limit" in dict(cut.skipped)[url + "/"]
+    assert "no page answered" in dict(down.skipped)[url + "/"]
+    assert len(_documents(db, site.id)) == 3

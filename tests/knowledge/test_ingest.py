@@ -115,3 +115,23 @@ def test_same_file_for_two_sites_is_two_documents(db, tmp_path):
     report = ingest_paths(db, second.id, [str(folder / "pricing.md")])
     assert len(report.added) == 1
     assert set(_documents(db, first.id)) == set(_documents(db, second.id)) == {"pricing.md"}
+
+
+def test_prune_removes_files_gone_from_the_folder_and_only_from_that_folder(db, tmp_path):
+    site = make_site(db)
+    folder = write_knowledge_folder(tmp_path / "kb")
+    other = tmp_path / "other.md"
+    other.write_text("# Elsewhere\n\nA document from another folder.\n")
+    ingest_paths(db, site.id, [str(folder), str(other)])
+    (folder / "refunds.txt").unlink()
+    (folder / "pricing.md").write_text("# Prices\n\nNew prices.\n")
+
+    report = ingest_paths(db, site.id, [str(folder)], prune=True)
+
+    assert [Path(source).name for source in report.removed] == ["refunds.txt"]
+    assert [Path(source).name for source in report.updated] == ["pricing.md"]
+    assert set(_documents(db, site.id)) == {"hours.html", "pricing.md", "privacy.pdf", "other.md"}
+    with db.session() as session:
+        assert search(session, site.id, "refund") == []
+    missing = ingest_paths(db, site.id, [str(tmp_path / "nowhere")], prune=True)
+    assert missing.removed == [] and len(_documents(db, site.id)) == 4

@@ -31,6 +31,7 @@ def run_ingest(
     policy: FetchPolicy | None = None,
     embeddings: bool = False,
     follow_links: bool = True,
+    prune: bool = False,
 ) -> IngestReport:
     """Ingest sources into the site with public key `site_key`; raises UnknownSite."""
     db = app.extensions["frontdesk.db"]
@@ -49,6 +50,7 @@ def run_ingest(
         fetcher=Fetcher(policy),
         embedder=embedder,
         follow_links=follow_links,
+        prune=prune,
     )
     if isinstance(progress, ProgressLine):
         progress.close()
@@ -113,6 +115,11 @@ def _current_app() -> Flask:
 @click.option("--delay", default=1.0, show_default=True, help="Seconds between requests.")
 @click.option("--follow/--no-follow", default=True, show_default=True, help="Follow page links.")
 @click.option("--embeddings", is_flag=True, help="Also store embeddings (needs an API key).")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove documents from these folders or sites that were not found this time.",
+)
 @click.argument("sources", nargs=-1, required=True)
 def ingest_command(
     site_key: str,
@@ -120,6 +127,7 @@ def ingest_command(
     delay: float,
     follow: bool,
     embeddings: bool,
+    prune: bool,
     sources: tuple[str, ...],
 ) -> None:
     """Ingest Markdown, HTML, text and PDF files or folders, web pages or a sitemap.xml."""
@@ -134,6 +142,7 @@ def ingest_command(
             policy=policy,
             embeddings=embeddings,
             follow_links=follow,
+            prune=prune,
         )
     except UnknownSite as exc:
         raise click.ClickException(str(exc)) from exc
@@ -148,4 +157,6 @@ def _print_report(report: IngestReport) -> None:
             click.echo(f"{label}: {source}: {reason}", err=True)
         if len(problems) > MAX_LISTED_PROBLEMS:
             click.echo(f"... and {len(problems) - MAX_LISTED_PROBLEMS} more", err=True)
+    for source in report.removed[:MAX_LISTED_PROBLEMS]:
+        click.echo(f"Removed: {source}")
     click.echo(report.summary())

@@ -180,8 +180,22 @@ class Fetcher:
         return parser
 
 
-def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Iterator[CrawlItem]:
+NOINDEX = "page asks not to be indexed (noindex)"
+
+
+@dataclass
+class CrawlStats:
+    """How a finished crawl went: whether the site answered, and whether every page was read."""
+
+    answered: bool = False  # at least one page (or the sitemap) came back
+    complete: bool = False  # nothing was left unread when the page limit stopped the crawl
+
+
+def crawl(
+    start_url: str, fetcher: Fetcher, *, follow_links: bool = True, stats: CrawlStats | None = None
+) -> Iterator[CrawlItem]:
     """Yield pages of the start URL's site: a sitemap's pages, or pages reached by links."""
+    stats = stats if stats is not None else CrawlStats()
     origin = origin_of(start_url)
     queue: deque[str] = deque([normalize(start_url)])
     seen = set(queue)
@@ -198,7 +212,9 @@ def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Ite
             continue
         requests += 1  # every request counts, so failing links cannot make a crawl endless
         if looks_like_sitemap(url):
-            yield from _expand_sitemap(url, fetcher, origin, queue, seen)
+            for item in _expand_sitemap(url, fetcher, origin, queue, seen):
+                stats.answered = stats.answered or not item.failed.startswith("sitemap:")
+                yield item
             continue
         try:
             response = fetcher.fetch(url)
@@ -212,15 +228,17 @@ def crawl(start_url: str, fetcher: Fetcher, *, follow_links: bool = True) -> Ite
             continue  # a redirect to a page already read
         fetched.add(final_url)
         seen.add(final_url)
+        stats.answered = True
         page = html_to_text(response.text)
         if page.noindex:
-            yield CrawlItem(final_url, skipped="page asks not to be indexed (noindex)")
+            yield CrawlItem(final_url, skipped=NOINDEX)
         else:
             yield CrawlItem(final_url, page=response)
         if follow_links and not page.nofollow:
             base = urljoin(response.url, page.base_href) if page.base_href else response.url
             for link in page.links:
                 _enqueue(urljoin(base, link.strip()), origin, queue, seen)
+    stats.complete = not queue
 
 
 def _expand_sitemap(

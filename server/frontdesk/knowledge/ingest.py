@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from frontdesk.db import Database
 from frontdesk.db.models import Chunk, Document
-from frontdesk.knowledge.crawl import CrawlItem, Fetcher, crawl
+from frontdesk.knowledge.crawl import (
+    NOINDEX,
+    CrawlItem,
+    CrawlStats,
+    Fetcher,
+    crawl,
+    origin_of,
+)
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.extract import (
     SUPPORTED_SUFFIXES,
@@ -25,6 +32,7 @@ from frontdesk.knowledge.extract import (
     extract_html,
     title_from_filename,
 )
+from frontdesk.knowledge.prune import prune as prune_missing
 
 Progress = Callable[["Step"], None]
 
@@ -49,6 +57,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # only with prune=True
+    pruned: bool = False  # whether absent documents were looked for
 
     def counts(self) -> dict[str, int]:
         """Number of documents per outcome."""
@@ -61,8 +71,9 @@ class IngestReport:
         }
 
     def summary(self) -> str:
-        """'2 added, 1 updated, 0 unchanged, 1 failed, 0 skipped'."""
-        return ", ".join(f"{count} {name}" for name, count in self.counts().items())
+        """'2 added, 1 updated, 0 unchanged, 1 failed, 0 skipped' (and ', 1 removed')."""
+        text = ", ".join(f"{count} {name}" for name, count in self.counts().items())
+        return text + (f", {len(self.removed)} removed" if self.pruned else "")
 
     def record(self, source: str, outcome: str, reason: str = "") -> None:
         """Note one document's outcome."""
@@ -81,9 +92,14 @@ def ingest_paths(
     fetcher: Fetcher | None = None,
     embedder: Embedder | None = None,
     follow_links: bool = True,
+    prune: bool = False,
 ) -> IngestReport:
-    """Ingest files, folders (recursively) and URLs (a page and its links, or a sitemap)."""
-    report = IngestReport()
+    """Ingest files, folders (recursively) and URLs (a page and its links, or a sitemap).
+
+    With `prune`, documents that came from a given folder or site but were not found this time
+    are removed: files no longer in the folder, pages the complete crawl no longer reached.
+    """
+    report = IngestReport(pruned=prune)
     files = [item for item in sources if not is_url(item)]
     urls = [item for item in sources if is_url(item)]
     expanded = list(_expand_files(files))
@@ -97,14 +113,37 @@ def ingest_paths(
 
     for source, error in expanded:
         note(source, _file(db, site_id, source, error, embedder))
+    if prune:
+        _prune_folders(db, site_id, files, {path for path, error in expanded if not error}, report)
     fetcher = fetcher or Fetcher()
     for url in urls:
         if urlsplit(url).scheme.lower() not in {"http", "https"} or not urlsplit(url).hostname:
             note(url, ("failed", "only http:// and https:// addresses can be read"))
             continue
-        for item in crawl(url, fetcher, follow_links=follow_links):
+        stats, reached = CrawlStats(), set()
+        for item in crawl(url, fetcher, follow_links=follow_links, stats=stats):
+            if item.skipped != NOINDEX:  # a page now marked noindex is to be forgotten
+                reached.add(item.url)
             note(item.url, _page(db, site_id, item, embedder))
+        if prune:
+            _prune_site(db, site_id, url, stats, reached, report)
     return report
+
+
+def _prune_folders(db, site_id, sources: list[str], found: set[str], report: IngestReport):
+    for source in sources:
+        folder = Path(source).expanduser().absolute()
+        if folder.is_dir():  # a missing folder is an error, not an empty one
+            report.removed += prune_missing(db, site_id, str(folder) + os.sep, found)
+
+
+def _prune_site(db, site_id, url: str, stats: CrawlStats, reached: set[str], report):
+    if not (stats.answered and stats.complete):
+        # A site that did not answer, or a crawl cut short by the page limit, proves nothing.
+        reason = "the crawl stopped at the page limit" if stats.answered else "no page answered"
+        report.skipped.append((url, f"nothing removed: {reason}"))
+        return
+    report.removed += prune_missing(db, site_id, origin_of(url) + "/", reached)
 
 
 def is_url(source: str) -> bool:
