@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from sqlalchemy import select
 
 from frontdesk.db.models import Document
@@ -191,3 +193,26 @@ def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(d
     assert "page limit" in dict(cut.skipped)[url + "/"]
     assert "no page answered" in dict(down.skipped)[url + "/"]
     assert len(_documents(db, site.id)) == 3
+
+
+def test_gzipped_sitemap_and_sitemap_index_are_read_within_the_size_limit(db):
+    site = make_site(db)
+    with serve_site(small_site()) as web:
+        pages = f"<urlset><url><loc>{web.url}/about</loc></url></urlset>"
+        index = f"<sitemapindex><sitemap><loc>{web.url}/sitemap-pages.xml.gz</loc></sitemap>"
+        web.pages["/sitemap-index.xml"] = (200, "application/xml", index + "</sitemapindex>")
+        web.pages["/sitemap-pages.xml.gz"] = (
+            200,
+            "application/gzip",
+            gzip.compress(pages.encode()),
+        )
+        report = ingest_paths(db, site.id, [web.url + "/sitemap-index.xml"], fetcher=Fetcher(FAST))
+        bomb = gzip.compress(b"<urlset>" + b" " * 50_000 + b"</urlset>")
+        web.pages["/sitemap-bomb.xml.gz"] = (200, "application/x-gzip", bomb)
+        small = Fetcher(FetchPolicy(delay=0, max_bytes=10_000))
+        refused = ingest_paths(db, site.id, [web.url + "/sitemap-bomb.xml.gz"], fetcher=small)
+    assert report.added == [web.url + "/about"] and report.failed == []
+    assert (
+        "larger than the limit of 10000 bytes"
+        in dict(refused.failed)[web.url + "/sitemap-bomb.xml.gz"]
+    )

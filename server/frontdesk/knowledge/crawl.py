@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from frontdesk.knowledge.html_text import html_to_text
 USER_AGENT = "FrontdeskBot/0.1"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/rss+xml"})
+SITEMAP_TYPES = XML_TYPES | frozenset({"text/plain"})
+# A .xml.gz sitemap comes as one of these (or as XML with Content-Encoding left to us).
+GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip", "application/octet-stream"})
 # Links to these are never pages; skipping them saves a request each.
 BINARY_SUFFIXES = re.compile(
     r"\.(pdf|png|jpe?g|gif|webp|svg|ico|zip|gz|tgz|mp3|mp4|mov|avi|webm|css|js|json|woff2?|ttf|"
@@ -106,6 +110,13 @@ class Fetcher:
 
     def fetch(self, url: str, media_types: frozenset[str] = HTML_TYPES) -> Response:
         """GET a URL; raises FetchError unless it answers 200 with one of `media_types`."""
+        final_url, media_type, charset, body = self.fetch_bytes(url, media_types)
+        return Response(final_url, media_type, decode_text(body, charset))
+
+    def fetch_bytes(
+        self, url: str, media_types: frozenset[str]
+    ) -> tuple[str, str, str | None, bytes]:
+        """GET a URL as (final URL, media type, charset, body), under the same rules as fetch."""
         if urlsplit(url).scheme not in {"http", "https"}:
             raise FetchError("only http and https URLs can be fetched")
         if not self.allowed(url):
@@ -116,7 +127,7 @@ class Fetcher:
                 raise FetchError(f"not an HTML page ({media_type or 'no content type'})")
             body = self._read_limited(answer)
             final_url = answer.geturl()
-        return Response(final_url, media_type, decode_text(body, charset))
+        return final_url, media_type, charset, body
 
     def _raw(self, url: str):  # noqa: ANN202
         self._pace(origin_of(url))
@@ -245,11 +256,11 @@ def _expand_sitemap(
     url: str, fetcher: Fetcher, origin: str, queue: deque[str], seen: set[str]
 ) -> Iterator[CrawlItem]:
     try:
-        response = fetcher.fetch(url, XML_TYPES | frozenset({"text/plain"}))
+        text = _sitemap_text(url, fetcher)
     except FetchError as exc:
         yield CrawlItem(url, failed=f"sitemap: {exc}")
         return
-    for loc in LOC.findall(response.text):
+    for loc in LOC.findall(text):
         target = normalize(html.unescape(loc))
         if origin_of(target) != origin:
             yield CrawlItem(target, skipped="on another site")
@@ -266,10 +277,27 @@ def _enqueue(url: str, origin: str, queue: deque[str], seen: set[str]) -> None:
     queue.append(url)
 
 
+def _sitemap_text(url: str, fetcher: Fetcher) -> str:
+    """A sitemap's XML; `.xml.gz` sitemaps are unpacked (no further than the size limit)."""
+    if not urlsplit(url).path.lower().endswith(".gz"):
+        return fetcher.fetch(url, SITEMAP_TYPES).text
+    _url, media_type, charset, body = fetcher.fetch_bytes(url, SITEMAP_TYPES | GZIP_TYPES)
+    if media_type in GZIP_TYPES or body[:2] == b"\x1f\x8b":
+        limit = fetcher.policy.max_bytes
+        unpacker = zlib.decompressobj(wbits=31)  # gzip framing
+        try:
+            body = unpacker.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise FetchError(f"not a gzip file ({exc})") from exc
+        if len(body) > limit or unpacker.unconsumed_tail:
+            raise FetchError(f"unpacked sitemap is larger than the limit of {limit} bytes")
+    return decode_text(body, charset)
+
+
 def looks_like_sitemap(url: str) -> bool:
-    """A URL whose path names an XML sitemap."""
+    """A URL whose path names an XML sitemap (possibly gzipped)."""
     path = urlsplit(url).path.lower()
-    return path.endswith(".xml") and "sitemap" in path
+    return path.endswith((".xml", ".xml.gz")) and "sitemap" in path
 
 
 def normalize(url: str) -> str:
