@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.db import Database
 from frontdesk.db.models import Conversation, TokenUsage
@@ -50,22 +49,12 @@ def tokens_used_today(db: Database, site_id: int) -> int:
     return int(total or 0)
 
 
-def add_usage(db: Database, site_id: int, conversation_id: int, prompt: int, completion: int):
-    """Add token usage to the conversation and to the site's row for today."""
-    for _attempt in range(3):
-        try:
-            with db.write_transaction() as session:
-                add_usage_in(session, site_id, conversation_id, prompt, completion)
-            return
-        except IntegrityError:  # two first-of-the-day inserts raced; update the winner's row
-            continue
-
-
 def add_usage_in(connection: Any, site_id: int, conversation_id: int, prompt: int, completion: int):
-    """The statements of add_usage, inside the caller's transaction (a Session or Connection).
+    """Add token usage to the conversation and the site's row for today, inside the caller's
+    transaction (a Session or Connection).
 
     A first-of-the-day insert can race another one and raise IntegrityError: the caller retries
-    its transaction.
+    its transaction (see chat.session.save_turn).
     """
     prompt, completion, day = max(0, int(prompt)), max(0, int(completion)), usage_day()
     if not (prompt or completion):
