@@ -7,7 +7,7 @@ import gzip
 from sqlalchemy import select
 
 from frontdesk.db.models import Document
-from frontdesk.knowledge.crawl import Fetcher, FetchPolicy
+from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import ingest_paths
 from frontdesk.knowledge.search import search
 from tests.factories import make_site

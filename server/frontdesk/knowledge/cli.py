@@ -11,8 +11,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from frontdesk.db.models import Site
-from frontdesk.knowledge.crawl import Fetcher, FetchPolicy
 from frontdesk.knowledge.embeddings import Embedder
+from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport, Progress, Step, ingest_paths
 
 MAX_LISTED_PROBLEMS = 20

@@ -14,14 +14,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk.db import Database
 from frontdesk.db.models import Chunk, Document
-from frontdesk.knowledge.crawl import (
-    NOINDEX,
-    CrawlItem,
-    CrawlStats,
-    Fetcher,
-    crawl,
-    origin_of,
-)
+from frontdesk.knowledge.crawl import NOINDEX, CrawlStats, crawl
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.extract import (
     SUPPORTED_SUFFIXES,
@@ -32,6 +25,7 @@ from frontdesk.knowledge.extract import (
     extract_html,
     title_from_filename,
 )
+from frontdesk.knowledge.fetch import CrawlItem, Fetcher, origin_of
 from frontdesk.knowledge.prune import prune as prune_missing
 
 Progress = Callable[["Step"], None]

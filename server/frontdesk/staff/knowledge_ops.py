@@ -20,7 +20,6 @@ from frontdesk import audit
 from frontdesk.db import Database
 from frontdesk.db.models import Chunk, Document, UnansweredQuestion
 from frontdesk.knowledge.chunking import chunk_plain_text
-from frontdesk.knowledge.crawl import Fetcher, FetchPolicy
 from frontdesk.knowledge.extract import (
     SUPPORTED_SUFFIXES,
     TITLE_CHARS,
@@ -28,6 +27,7 @@ from frontdesk.knowledge.extract import (
     ExtractError,
     finish,
 )
+from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport, ingest_paths, is_url, store
 
 MANUAL_PREFIX = "manual:"
