@@ -13,6 +13,8 @@ per request, HTTP/1.1 keep-alive). Figures printed:
 2. The same load against a bare flask-sock echo socket (send -> echo received), and the ratio.
 3. How many idle chat sockets (after hello/welcome) one server process holds, and the server's
    resident memory per socket.
+4. The prompt overhead (system prompt + tool schemas) for the demo business, in tokens, and
+   knowledge search p99 over 10,000 chunks on SQLite (bench/knowledge.py has both databases).
 """
 
 from __future__ import annotations
@@ -337,6 +339,33 @@ def capacity_section(chat_url: str, server_pid: int, target: int) -> None:
             conn.close()
 
 
+def prompt_section(workdir: str) -> None:
+    """Print the demo business's prompt overhead and knowledge search latency on SQLite."""
+    from bench import knowledge
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from frontdesk.assistant.prompts import prompt_overhead_tokens
+    from frontdesk.assistant.tool_specs import SPECS
+    from frontdesk.db import Database
+    from frontdesk.db.migrate import upgrade
+    from frontdesk.db.models import Site
+    from frontdesk.demo import create_demo
+
+    database = Database(f"sqlite:///{workdir}/demo.sqlite3")
+    upgrade(database)
+    info = create_demo(database, instance_path=workdir, demo_host_url="http://127.0.0.1:8001")
+    with database.session() as session:
+        options = (selectinload(Site.services), selectinload(Site.opening_hours))
+        query = select(Site).where(Site.public_key == info.site_key).options(*options)
+        site = session.scalars(query).one()
+        tokens = prompt_overhead_tokens(site, [spec.openai() for spec in SPECS])
+    print(f"\nPrompt overhead (demo business: system prompt + tool schemas): ~{tokens} tokens")
+    print("  (characters / 4: tiktoken would download its tables; target <= 1500)")
+    print("\nKnowledge search over 10,000 chunks (target p99 <= 10 ms):")
+    knowledge.run("SQLite", Database(f"sqlite:///{workdir}/knowledge.sqlite3"), 10_000, 1000)
+
+
 def main() -> None:
     """Parse options, start the three processes, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -373,6 +402,7 @@ def main() -> None:
             latency_section(chat_url, echo_url, levels, args.duration)
             if args.sockets:
                 capacity_section(chat_url, chat.pid, args.sockets)
+            prompt_section(workdir)
         finally:
             for child in children:
                 child.kill()
