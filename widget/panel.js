@@ -499,7 +499,7 @@
         var fresh = Date.now() - (entry.at || 0) < UNSENT_MAX_AGE_MS;
         var sameChat = !entry.conversation || entry.conversation === state.conversation;
         if (!entry.frame || entry.frame.id !== id || !fresh || !sameChat) return keepUnsent(id, null);
-        if (!state.pending[id]) queueFrame(entry.frame, entry.shown == null ? null : entry.shown);
+        if (!state.pending[id]) queueFrame(entry.frame, entry.shown);
       });
     }
 

@@ -743,7 +743,6 @@ def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(
     h.run()
     assert h.final()[2] == "Second."
     assert fake.chat_requests[2]["max_completion_tokens"] == 300  # learned: no refusal again
-    token_limit.forget()
 
 
 def test_a_bad_max_tokens_value_is_not_mistaken_for_a_refused_name(fake):

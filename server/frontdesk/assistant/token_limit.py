@@ -53,9 +53,3 @@ def switch_if_refused(client: Any, settings: Mapping[str, Any], error: str) -> b
         _learned[endpoint(client, settings)] = other
     log.info("the provider refused %s; sending the token limit as %s from now on", used, other)
     return True
-
-
-def forget() -> None:
-    """Drop what was learned (tests)."""
-    with _lock:
-        _learned.clear()

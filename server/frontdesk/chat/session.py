@@ -283,7 +283,12 @@ _SAVE_TURN = (
 
 
 def save_turn(
-    db: Database, conversation_id: int, state: dict[str, Any], *, site_id: int, tokens=(0, 0)
+    db: Database,
+    conversation_id: int,
+    state: dict[str, Any],
+    *,
+    site_id: int,
+    tokens: tuple[int, int] = (0, 0),
 ) -> str | None:
     """Persist the engine's state, count the turn and add its token usage (prompt, completion),
     in one transaction; returns the conversation's status now."""
