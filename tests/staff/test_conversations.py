@@ -11,6 +11,7 @@ from frontdesk.assistant.base import ToolResult
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
 from frontdesk.chat import session as store
+from frontdesk.chat import transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.db.models import AuditEvent, Conversation, Message, Site
@@ -25,7 +26,7 @@ def start_conversation(app, site, visitor: str, text: str) -> Conversation:
     """A conversation with one visitor message, stored by the chat module's own code."""
     db = app.extensions["frontdesk.db"]
     conversation = store.open_conversation(db, site.id, visitor, None, HELLO)
-    store.append(db, conversation.id, "visitor", text, html=f"<p>{text}</p>", client_id="m1")
+    transcript.append(db, conversation.id, "visitor", text, html=f"<p>{text}</p>", client_id="m1")
     return conversation
 
 
@@ -112,7 +113,7 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     out.record_tool("call_2", "propose_booking", {"service": "nope"}, None, error="unknown service")
     out.post("assistant", "Here are **some** times <script>alert(1)</script>")
     out.record_usage(1234, 56)  # saved with the turn, as the chat runner does
-    store.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
+    transcript.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
                     tokens=out.take_usage())  # fmt: skip
     booking_id = book(app, site, conversation, "ada@example.com")
     with app.extensions["frontdesk.db"].transaction() as session:

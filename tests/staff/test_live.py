@@ -15,6 +15,7 @@ import websocket
 from sqlalchemy import select
 
 from frontdesk.chat import session as store
+from frontdesk.chat import transcript
 from tests.factories import make_site
 from tests.staff.helpers import PASSWORD, make_staff
 from tests.ws_client import ChatClient
@@ -150,7 +151,7 @@ def test_staff_see_visitor_messages_live_and_reply_over_the_socket(app, site, li
         staff.close()
     stored = store.find_conversation(db, conversation)
     assert stored.status == "staff"
-    roles = [entry.role for entry in store.visible_since(db, stored.id, 0)]
+    roles = [entry.role for entry in transcript.visible_since(db, stored.id, 0)]
     assert roles.count("staff") == 1
 
 
@@ -166,7 +167,7 @@ def test_reply_to_another_sites_conversation_is_refused(app, site, live_server, 
     staff.send({"type": "nonsense"})
     assert staff.expect(lambda f: f["type"] == "error")["code"] == "bad_frame"
     staff.close()
-    assert store.visible_since(db, foreign.id, 0) == []
+    assert transcript.visible_since(db, foreign.id, 0) == []
 
 
 def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, live_server, cookie):
@@ -186,7 +187,7 @@ def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, li
     with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
         staff.expect(lambda f: False, timeout=10)
     stored = store.find_conversation(db, conversation)
-    assert [e.role for e in store.visible_since(db, stored.id, 0)] == []
+    assert [e.role for e in transcript.visible_since(db, stored.id, 0)] == []
     assert stored.status == "bot"
 
 
@@ -195,8 +196,8 @@ def test_ready_brings_what_a_reconnecting_page_missed(app, site, live_server, co
     hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
     conversation = store.open_conversation(db, site.id, "v1", None, hello)
     for text in ("first", "second", "third"):
-        store.append(db, conversation.id, "visitor", text)
-    store.append(db, conversation.id, "tool_call", "search_knowledge", payload={"name": "x"})
+        transcript.append(db, conversation.id, "visitor", text)
+    transcript.append(db, conversation.id, "tool_call", "search_knowledge", payload={"name": "x"})
     url = staff_ws_url(live_server.url, site.public_key, conversation.public_id) + "&after=1"
     staff = StaffSocket(url, cookie, live_server.url)
     ready = staff.expect(lambda f: f["type"] == "ready")

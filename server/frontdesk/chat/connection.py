@@ -17,7 +17,7 @@ from wsproto.events import TextMessage
 
 from frontdesk.assistant import moderation
 from frontdesk.chat import session as store
-from frontdesk.chat import staffing, turns
+from frontdesk.chat import staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (
@@ -170,7 +170,7 @@ class ChatConnection:
         # Subscribe before reading the backlog so nothing published in between is lost.
         self.subscription = self.hub.subscribe(conversation.id, self.deliver)
         after = fields["after"] if conversation.public_id == fields["conversation"] else 0
-        backlog = store.visible_since(self.db, conversation.id, after)
+        backlog = transcript.visible_since(self.db, conversation.id, after)
         welcome = {
             "type": "welcome",
             "visitor": issue_token(secret, visitor_id),
@@ -207,7 +207,7 @@ class ChatConnection:
         stored = moderation.text_to_store(self.site, text)
         html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
         with store.conversation_lock(conversation.id):
-            entry, created = store.append(
+            entry, created = transcript.append(
                 self.db, conversation.id, "visitor", stored, html=html, client_id=client_id
             )
             self.send({"type": "ack", "id": client_id, "seq": entry.seq})
@@ -242,7 +242,7 @@ class ChatConnection:
     def _confirm(self, action_id: str, proposal_id: str) -> None:
         conversation = self.conversation
         with store.conversation_lock(conversation.id):
-            entry, created = store.append(
+            entry, created = transcript.append(
                 self.db, conversation.id, "tool_call", "confirm", client_id=action_id,
                 payload={"call_id": action_id, "name": "confirm",
                          "arguments": {"proposal": proposal_id}, "by": "visitor"},

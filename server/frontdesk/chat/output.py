@@ -11,6 +11,7 @@ from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
 from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
+from frontdesk.chat import transcript
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db import Database
@@ -69,10 +70,10 @@ class ChatOutput:
         }
         self.post(role, text, payload)
 
-    def post(self, role: str, text: str, payload: dict[str, Any] | None = None) -> store.Entry:
+    def post(self, role: str, text: str, payload: dict[str, Any] | None = None) -> transcript.Entry:
         """Store a visible entry and publish it, in seq order."""
         with store.conversation_lock(self.conversation_id):
-            entry, _created = store.append(
+            entry, _created = transcript.append(
                 self.db, self.conversation_id, role, text,
                 html=render_markdown(text), payload=payload or {},
             )  # fmt: skip
@@ -93,7 +94,7 @@ class ChatOutput:
         self.record_call(call_id, name, arguments, by="assistant")
         self.record_result(call_id, name, result, error)
 
-    def record_call(self, call_id: str, name: str, arguments: Any, *, by: str) -> store.Entry:
+    def record_call(self, call_id: str, name: str, arguments: Any, *, by: str) -> transcript.Entry:
         """Persist a tool call (by the assistant, or the visitor pressing a card button)."""
         payload = {"call_id": call_id, "name": name, "arguments": _bounded(arguments), "by": by}
 
@@ -109,14 +110,14 @@ class ChatOutput:
             )
 
         with store.conversation_lock(self.conversation_id):
-            entry, _created = store.append(
+            entry, _created = transcript.append(
                 self.db, self.conversation_id, "tool_call", name, payload=payload, also=audit_call
             )
         return entry
 
     def record_result(
         self, call_id: str, name: str, result: ToolResult | None, error: str = ""
-    ) -> store.Entry:
+    ) -> transcript.Entry:
         """Persist a tool result so later turns (and the model) see what happened."""
         payload = {
             "call_id": call_id,
@@ -127,7 +128,7 @@ class ChatOutput:
             "error": error,
         }
         with store.conversation_lock(self.conversation_id):
-            entry, _created = store.append(
+            entry, _created = transcript.append(
                 self.db, self.conversation_id, "tool_result", name, payload=payload
             )
         return entry

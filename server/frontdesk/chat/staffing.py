@@ -13,6 +13,7 @@ from flask import Flask
 from frontdesk import audit
 from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
+from frontdesk.chat import transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import message_frame
@@ -97,7 +98,7 @@ def request_human(
     *,
     action_id: str,
     is_open: bool | None,
-    ack: Callable[[store.Entry], None],
+    ack: Callable[[transcript.Entry], None],
 ) -> None:
     """The visitor asked for a person: note it in the chat, flag the conversation for staff.
 
@@ -107,7 +108,7 @@ def request_human(
     db = app.extensions["frontdesk.db"]
     text = STATUS_TEXT["needs_human"] + (CLOSED_NOTE if is_open is False else "")
     with store.conversation_lock(conversation.id):
-        entry, created = store.append(
+        entry, created = transcript.append(
             db, conversation.id, "system", text, html=render_markdown(text), client_id=action_id,
             payload={"action": "human"},
         )  # fmt: skip

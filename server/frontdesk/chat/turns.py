@@ -12,7 +12,7 @@ from flask import Flask
 from frontdesk.assistant import moderation
 from frontdesk.assistant.base import Turn
 from frontdesk.chat import session as store
-from frontdesk.chat import sites, usage
+from frontdesk.chat import sites, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.db.types import utcnow
@@ -163,7 +163,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         site=ctx.site, conversation_id=conversation.id, visitor_id=conversation.visitor_id,
         visitor_tz=conversation.visitor_tz,
         page={"url": conversation.page_url, "title": conversation.page_title},
-        now=utcnow(), text=job.text, history=store.history(ctx.db, conversation.id, job.seq),
+        now=utcnow(), text=job.text, history=transcript.history(ctx.db, conversation.id, job.seq),
         state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
         lang=conversation.lang,
     )  # fmt: skip
@@ -177,7 +177,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
-    status = store.save_turn(
+    status = transcript.save_turn(
         ctx.db, conversation.id, turn.state, site_id=ctx.site.id, tokens=ctx.out.take_usage()
     )
     _announce_status_change(ctx, status)

@@ -34,6 +34,9 @@ class Database:
 
     @staticmethod
     def _make_engine(url: str, *, immediate: bool, **options: Any) -> Engine:
+        # Hand out the most recently used connection: its caches (SQLite's page cache and
+        # prepared statements, PostgreSQL's backend) are the warmest.
+        options.setdefault("pool_use_lifo", True)
         if not url.startswith("sqlite"):
             options.setdefault("pool_pre_ping", True)
             options.setdefault("pool_size", 10)

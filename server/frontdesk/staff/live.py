@@ -27,7 +27,7 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 
-from frontdesk.chat import session as store
+from frontdesk.chat import transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db.models import SiteMembership, StaffUser
@@ -155,7 +155,7 @@ class StaffConnection:
         after = request.args.get("after", type=int)
         if self.watched is None or after is None:
             return []
-        entries = store.visible_since(get_db(), self.watched.id, max(after, 0))
+        entries = transcript.visible_since(get_db(), self.watched.id, max(after, 0))
         return [message_frame(entry) for entry in entries]
 
     def _receive_loop(self) -> None:

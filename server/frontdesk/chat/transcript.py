@@ -1,0 +1,220 @@
+"""A conversation's transcript: appending entries with the next seq, and reading them back.
+
+Every entry (visitor, assistant, staff, system, tool_call, tool_result) gets the next seq of its
+conversation, allocated by `UPDATE conversations SET last_seq = last_seq + 1 ... RETURNING`
+inside a write transaction: the row lock (PostgreSQL) or the write lock (SQLite, BEGIN
+IMMEDIATE) serialises concurrent writers, so seqs never collide. These statements run once or
+twice per visitor message, on the path the visitor waits on, so they are plain SQL on the
+DBAPI connection (frontdesk.db.raw) rather than ORM or Core statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk.assistant.base import HistoryEntry
+from frontdesk.chat import usage
+from frontdesk.db import Database, raw
+from frontdesk.db.models import Message
+from frontdesk.db.raw import SQL
+from frontdesk.db.types import utcnow
+
+VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
+HISTORY_LIMIT = 30
+WELCOME_LIMIT = 500
+_COLUMNS = "id, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored transcript entry, detached from any session."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    role: str
+    text: str
+    html: str
+    client_id: str | None
+    flagged: bool
+    created_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: Message) -> Entry:
+        """Copy a Message row."""
+        return cls(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            seq=row.seq,
+            role=row.role,
+            text=row.text,
+            html=row.html,
+            client_id=row.client_id,
+            flagged=row.flagged,
+            created_at=row.created_at,
+            payload=dict(row.payload or {}),
+        )
+
+    @classmethod
+    def of_columns(cls, row: tuple) -> Entry:
+        """Build from a raw row in _COLUMNS order."""
+        id_, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload = row
+        return cls(
+            id=id_, conversation_id=conversation_id, seq=seq, role=role, text=text, html=html,
+            client_id=client_id, flagged=bool(flagged), created_at=raw.read_time(created_at),
+            payload=raw.read_json(payload) or {},
+        )  # fmt: skip
+
+
+class _Duplicate(Exception):
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
+def append(
+    db: Database,
+    conversation_id: int,
+    role: str,
+    text: str,
+    *,
+    html: str = "",
+    payload: dict[str, Any] | None = None,
+    client_id: str | None = None,
+    flagged: bool = False,
+    also: Callable[[Session, Entry], None] | None = None,
+) -> tuple[Entry, bool]:
+    """Store an entry with the next seq; (entry, created). A repeated client_id returns the
+    original entry with created=False and stores nothing. `also` runs in the same transaction."""
+    values = {
+        "conversation_id": conversation_id, "role": role, "client_id": client_id, "text": text,
+        "html": html, "payload": payload or {}, "flagged": flagged,
+    }  # fmt: skip
+    for _attempt in range(3):
+        try:
+            if also is None:
+                with raw.writing(db) as cursor:
+                    return _append_in(cursor, values), True
+            # `also` writes through the ORM: share its transaction (and its connection).
+            with raw.sqlite_writer(db), db.write_transaction() as session:
+                with raw.in_session(session) as cursor:
+                    entry = _append_in(cursor, values)
+                also(session, entry)
+                return entry, True
+        except _Duplicate as duplicate:  # the transaction was rolled back: nothing stored
+            return duplicate.entry, False
+        except raw.integrity_errors(db):
+            # Two writers raced on the same client_id; the retry finds the winner's row.
+            continue
+    raise RuntimeError("could not store the message")
+
+
+_BUMP_SEQ = SQL(
+    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :now "
+    "WHERE id = :conversation_id RETURNING last_seq"
+)
+_FIND_CLIENT_ID = SQL(
+    f"SELECT {_COLUMNS} FROM messages "
+    "WHERE conversation_id = :conversation_id AND client_id = :client_id"
+)
+_INSERT = SQL(
+    "INSERT INTO messages (conversation_id, seq, role, client_id, text, html, payload, flagged, "
+    "created_at) VALUES (:conversation_id, :seq, :role, :client_id, :text, :html, :payload, "
+    ":flagged, :created_at) RETURNING id"
+)
+
+
+def _append_in(cursor: raw.Cursor, values: dict[str, Any]) -> Entry:
+    now = utcnow()
+    conversation_id = values["conversation_id"]
+    # Lock the conversation row first: a concurrent writer with the same client_id waits
+    # here, then (READ COMMITTED) sees the committed duplicate below.
+    bumped = cursor.one(_BUMP_SEQ, {"conversation_id": conversation_id, "now": cursor.time(now)})
+    if bumped is None:
+        raise LookupError(f"no conversation {conversation_id}")
+    if values["client_id"] is not None:
+        lookup = {"conversation_id": conversation_id, "client_id": values["client_id"]}
+        existing = cursor.one(_FIND_CLIENT_ID, lookup)
+        if existing is not None:
+            raise _Duplicate(Entry.of_columns(existing))  # rolls the seq bump back
+    row = {**values, "seq": bumped[0], "created_at": now}
+    bound = {**row, "payload": cursor.json(row["payload"]), "created_at": cursor.time(now)}
+    (message_id,) = cursor.one(_INSERT, bound)
+    return Entry(id=message_id, **row)
+
+
+def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]:
+    """Visible entries (not tool calls/results) with seq > after, oldest first (capped)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.seq > after,
+                Message.role.in_(VISIBLE_ROLES),
+            )
+            .order_by(Message.seq.desc())
+            .limit(WELCOME_LIMIT)
+        ).all()
+        return [Entry.of(row) for row in reversed(rows)]
+
+
+_HISTORY = SQL(
+    "SELECT role, text, payload FROM messages WHERE conversation_id = :conversation_id "
+    "AND seq <> :current_seq AND NOT (seq > :current_seq AND role = 'visitor') "
+    f"ORDER BY seq DESC LIMIT {HISTORY_LIMIT}"
+)
+
+
+def history(db: Database, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
+    """The last HISTORY_LIMIT entries the engine should see for the visitor entry `current_seq`.
+
+    Everything stored so far except that entry itself and visitor messages that came after it
+    (they get their own turns). Answers to earlier messages may have a higher seq than the
+    current message when the visitor wrote during a turn; they are history all the same.
+    """
+    params = {"conversation_id": conversation_id, "current_seq": current_seq}
+    with raw.reading(db) as cursor:
+        rows = cursor.all(_HISTORY, params)
+    return [
+        HistoryEntry(role, text, raw.read_json(payload) or {})
+        for role, text, payload in reversed(rows)
+    ]
+
+
+_SAVE_TURN = SQL(
+    "UPDATE conversations SET engine_state = :state, turns = turns + 1, "
+    "prompt_tokens = prompt_tokens + :prompt, completion_tokens = completion_tokens + :completion "
+    "WHERE id = :conversation_id RETURNING status"
+)
+
+
+def save_turn(
+    db: Database,
+    conversation_id: int,
+    state: dict[str, Any],
+    *,
+    site_id: int,
+    tokens: tuple[int, int] = (0, 0),
+) -> str | None:
+    """Persist the engine's state, count the turn and add its token usage (prompt, completion)
+    to the conversation and the site's day, in one transaction; returns the status now."""
+    prompt, completion = max(0, int(tokens[0])), max(0, int(tokens[1]))
+    for _attempt in range(3):
+        try:
+            with raw.writing(db) as cursor:
+                status = cursor.one(_SAVE_TURN, {
+                    "conversation_id": conversation_id, "state": cursor.json(state),
+                    "prompt": prompt, "completion": completion,
+                })  # fmt: skip
+                usage.add_to_day(cursor, site_id, prompt, completion)
+                return status[0] if status else None
+        except raw.integrity_errors(db):  # the day's usage row was inserted concurrently: retry
+            continue
+    raise RuntimeError("could not save the turn")

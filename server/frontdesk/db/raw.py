@@ -1,0 +1,183 @@
+"""Plain SQL on the pool's DBAPI connection, for the chat's per-message statements.
+
+SQLAlchemy's execution layer costs about 80 µs per statement (execution context, events,
+result objects), several times what SQLite spends running it. A visitor's message is stored,
+read back into the prompt and answered with a handful of statements on the path the visitor
+waits on, so those few are written once as SQL with `:name` parameters and run on the pooled
+DBAPI connection (sqlite3 or psycopg). Everything else keeps the ORM. Values that the ORM's
+column types would convert are converted here the same way (see `Cursor.time` and
+`Cursor.json`, `read_time` and `read_json`), so both paths read each other's rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy.exc
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from frontdesk.db import Database
+
+# ":name" but not a PostgreSQL cast ("::jsonb") or a time literal inside a word.
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+# SQLAlchemy's SQLite DATETIME text, which string comparisons and the ORM rely on.
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class SQL:
+    """One statement with `:name` parameters, kept in each driver's parameter style."""
+
+    __slots__ = ("sqlite", "postgresql")
+
+    def __init__(self, text: str) -> None:
+        self.sqlite = text  # sqlite3 understands :name itself
+        self.postgresql = _PARAMETER.sub(r"%(\1)s", text)
+
+
+class Cursor:
+    """A DBAPI cursor that runs `SQL` in the right style and binds values like the ORM."""
+
+    __slots__ = ("_cursor", "is_sqlite")
+
+    def __init__(self, cursor: Any, is_sqlite: bool) -> None:
+        self._cursor = cursor
+        self.is_sqlite = is_sqlite
+
+    def run(self, sql: SQL, params: dict[str, Any]) -> int:
+        """Execute a statement; returns the number of rows it changed."""
+        self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
+        return self._cursor.rowcount
+
+    def one(self, sql: SQL, params: dict[str, Any]) -> tuple | None:
+        """The first row of a query (or RETURNING clause), None when there is none."""
+        self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
+        return self._cursor.fetchone()
+
+    def all(self, sql: SQL, params: dict[str, Any]) -> list[tuple]:
+        """Every row of a query."""
+        self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
+        return self._cursor.fetchall()
+
+    def time(self, value: datetime) -> Any:
+        """Bind an aware datetime as UTCDateTime does: naive UTC text on SQLite."""
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.strftime(SQLITE_TIME_FORMAT) if self.is_sqlite else value
+
+    def day(self, value: date) -> Any:
+        """Bind a date as the ORM's Date type does: ISO text on SQLite."""
+        return value.isoformat() if self.is_sqlite else value
+
+    def json(self, value: Any) -> Any:
+        """Bind a JSON column's value: text on SQLite, psycopg's JSON adapter on PostgreSQL."""
+        if self.is_sqlite:
+            return json.dumps(value)
+        from psycopg.types.json import Json
+
+        return Json(value)
+
+
+def read_time(value: Any) -> datetime:
+    """A UTCDateTime column's value as an aware UTC datetime."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def read_json(value: Any) -> Any:
+    """A JSON column's value: SQLite returns the text, psycopg has decoded it already."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def integrity_errors(db: Database) -> tuple[type[Exception], ...]:
+    """The exceptions a violated constraint raises here: the driver's own and SQLAlchemy's."""
+    return (db.engine.dialect.dbapi.IntegrityError, sqlalchemy.exc.IntegrityError)
+
+
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+
+
+@contextmanager
+def sqlite_writer(db: Database) -> Iterator[None]:
+    """Queue this process's SQLite writers on a lock (a no-op on PostgreSQL).
+
+    SQLite has one writer at a time, and a writer that finds the database locked polls with
+    growing sleeps (1, 2, 5 ... 100 ms). With dozens of chats writing, those sleeps dominated
+    reply latency; waiting on a lock instead wakes the next writer as soon as one commits.
+    """
+    if not db.is_sqlite:
+        yield
+        return
+    lock = _SQLITE_WRITERS.get(db.url) or _SQLITE_WRITERS.setdefault(db.url, threading.RLock())
+    with lock:
+        yield
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Cursor]:
+    """A write transaction of its own: committed on success, rolled back on any error.
+
+    On SQLite it holds the write lock from the start (BEGIN IMMEDIATE), like write_transaction.
+    """
+    with sqlite_writer(db):
+        connection = db.write_engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                if db.is_sqlite:
+                    cursor.execute("BEGIN IMMEDIATE")
+                yield Cursor(cursor, db.is_sqlite)
+                if db.is_sqlite:
+                    cursor.execute("COMMIT")
+                else:
+                    connection.commit()
+            except BaseException:
+                _roll_back(connection, cursor, db.is_sqlite)
+                raise
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
+
+
+@contextmanager
+def reading(db: Database) -> Iterator[Cursor]:
+    """A cursor for reads; each statement sees the latest committed data."""
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            yield Cursor(cursor, db.is_sqlite)
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # the pool's reset ends PostgreSQL's implicit transaction
+
+
+@contextmanager
+def in_session(session: Session) -> Iterator[Cursor]:
+    """A cursor inside an ORM session's transaction (its connection, its commit)."""
+    connection = session.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        yield Cursor(cursor, connection.dialect.name == "sqlite")
+    finally:
+        cursor.close()
+
+
+def _roll_back(connection: Any, cursor: Any, is_sqlite: bool) -> None:
+    try:
+        if not is_sqlite:
+            connection.rollback()
+        elif connection.driver_connection.in_transaction:
+            cursor.execute("ROLLBACK")
+    except Exception:  # a broken connection: the pool must not hand it out again
+        connection.invalidate()

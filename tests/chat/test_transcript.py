@@ -1,0 +1,165 @@
+"""The transcript's plain-SQL storage (frontdesk.db.raw) agrees with the ORM, on both backends."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk.chat import session, transcript, usage
+from frontdesk.db import raw
+from frontdesk.db.models import Conversation, Message, TokenUsage
+from tests.factories import make_site
+
+HELLO = {"page": {"url": "https://studio.test/", "title": "Home"}, "tz": "UTC", "lang": "en"}
+
+
+@pytest.fixture
+def conversation(db):
+    site = make_site(db)
+    return session.open_conversation(db, site.id, "visitor-1", None, HELLO)
+
+
+def test_parameters_become_each_drivers_style_and_casts_are_left_alone():
+    sql = raw.SQL("SELECT :a, x::jsonb, '12:30' FROM t WHERE b = :b_2")
+    assert sql.sqlite == "SELECT :a, x::jsonb, '12:30' FROM t WHERE b = :b_2"
+    assert sql.postgresql == "SELECT %(a)s, x::jsonb, '12:30' FROM t WHERE b = %(b_2)s"
+
+
+def test_an_appended_entry_reads_back_the_same_through_the_orm(db, conversation):
+    payload = {"sources": [{"title": "Prices", "url": "https://studio.test/p"}], "n": 1.5}
+    entry, created = transcript.append(
+        db, conversation.id, "assistant", "Hi **there**", html="<p>Hi</p>", payload=payload
+    )
+    assert created and entry.seq == 1
+    with db.session() as orm:
+        row = orm.scalars(select(Message).where(Message.id == entry.id)).one()
+        stored = orm.get(Conversation, conversation.id)
+    assert transcript.Entry.of(row) == entry
+    assert row.created_at.tzinfo is not None and row.created_at == entry.created_at
+    assert stored.last_seq == 1 and stored.updated_at == entry.created_at
+
+
+def test_orm_written_rows_read_back_through_plain_sql(db, conversation):
+    when = datetime(2026, 3, 1, 9, 30, 0, tzinfo=UTC)  # whole seconds: no microseconds in text
+    with db.transaction() as orm:
+        orm.add(Message(
+            conversation_id=conversation.id, seq=7, role="visitor", client_id="c-7", text="hello",
+            html="<p>hello</p>", payload={"k": ["v"]}, flagged=True, created_at=when,
+        ))  # fmt: skip
+    with raw.reading(db) as cursor:
+        row = cursor.one(transcript._FIND_CLIENT_ID, {"conversation_id": conversation.id,
+                                                      "client_id": "c-7"})  # fmt: skip
+    entry = transcript.Entry.of_columns(row)
+    assert (entry.seq, entry.payload, entry.flagged, entry.created_at) == (
+        7,
+        {"k": ["v"]},
+        True,
+        when,
+    )
+
+
+def test_seqs_follow_each_other_and_a_repeated_client_id_stores_nothing(db, conversation):
+    first, _ = transcript.append(db, conversation.id, "visitor", "one", client_id="m1")
+    second, _ = transcript.append(db, conversation.id, "assistant", "two")
+    again, created = transcript.append(db, conversation.id, "visitor", "changed", client_id="m1")
+    assert (first.seq, second.seq) == (1, 2)
+    assert not created and again == first
+    third, _ = transcript.append(db, conversation.id, "visitor", "three", client_id="m3")
+    assert third.seq == 3  # the refused duplicate's seq bump was rolled back
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db, conversation):
+    def fail(_session, _entry):
+        raise RuntimeError("audit failed")
+
+    with pytest.raises(RuntimeError, match="audit failed"):
+        transcript.append(db, conversation.id, "tool_call", "x", also=fail)
+    with db.session() as orm:
+        assert orm.scalars(select(Message)).all() == []
+        assert orm.get(Conversation, conversation.id).last_seq == 0
+    entry, _ = transcript.append(db, conversation.id, "visitor", "still fine")
+    assert entry.seq == 1
+
+
+def test_also_runs_in_the_same_transaction_as_the_entry(db, conversation):
+    seen = []
+
+    def also(orm_session, entry):
+        seen.append(orm_session.get(Message, entry.id).text)  # the ORM sees the raw insert
+
+    entry, _ = transcript.append(db, conversation.id, "tool_call", "search", also=also)
+    assert seen == ["search"] and entry.seq == 1
+
+
+def test_an_unknown_conversation_is_refused(db, conversation):
+    with pytest.raises(LookupError):
+        transcript.append(db, conversation.id + 999, "visitor", "lost")
+
+
+def test_racing_writers_get_distinct_seqs(db, conversation):
+    seqs, errors = [], []
+
+    def write(n):
+        try:
+            for i in range(10):
+                entry, _ = transcript.append(
+                    db, conversation.id, "visitor", f"{n}-{i}", client_id=f"{n}-{i}"
+                )
+                seqs.append(entry.seq)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(seqs) == list(range(1, 41))
+
+
+def test_history_and_the_turn_snapshot(db, conversation):
+    for role, text in [("visitor", "a"), ("assistant", "b"), ("visitor", "c"), ("visitor", "d")]:
+        transcript.append(db, conversation.id, role, text, payload={"t": text})
+    entries = transcript.history(db, conversation.id, current_seq=3)
+    assert [(e.role, e.text, e.payload) for e in entries] == [
+        ("visitor", "a", {"t": "a"}),
+        ("assistant", "b", {"t": "b"}),
+    ]  # the current message and later visitor messages are left out
+    row = session.conversation_row(db, conversation.id)
+    assert (row.public_id, row.status, row.turns, row.engine_state) == (
+        conversation.public_id, "bot", 0, {},
+    )  # fmt: skip
+    assert session.conversation_row(db, conversation.id + 999) is None
+
+
+def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
+    site_id = conversation.site_id
+    assert transcript.save_turn(db, conversation.id, {"step": "day"}, site_id=site_id,
+                                tokens=(100, 20)) == "bot"  # fmt: skip
+    transcript.save_turn(db, conversation.id, {"step": "time"}, site_id=site_id, tokens=(5, 1))
+    transcript.save_turn(db, conversation.id, {}, site_id=site_id, tokens=(0, 0))
+    row = session.conversation_row(db, conversation.id)
+    assert (row.turns, row.engine_state) == (3, {})
+    with db.session() as orm:
+        stored = orm.get(Conversation, conversation.id)
+        days = orm.scalars(select(TokenUsage)).all()
+    assert (stored.prompt_tokens, stored.completion_tokens) == (105, 21)
+    assert [(d.day, d.prompt_tokens, d.completion_tokens) for d in days] == [
+        (usage.usage_day(), 105, 21)
+    ]
+    assert usage.tokens_used_today(db, site_id) == 126
+    assert usage.tokens_used_today(db, site_id + 1) == 0
+
+
+def test_times_compare_like_the_orms(db, conversation):
+    """Rows written through plain SQL sort and filter with ORM comparisons (SQLite: as text)."""
+    early, _ = transcript.append(db, conversation.id, "visitor", "early")
+    cutoff = early.created_at + timedelta(microseconds=1)
+    late, _ = transcript.append(db, conversation.id, "visitor", "late")
+    with db.session() as orm:
+        before = orm.scalars(select(Message.text).where(Message.created_at < cutoff)).all()
+    assert before == ["early"] and late.created_at >= cutoff
