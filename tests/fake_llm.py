@@ -44,8 +44,15 @@ class RecordedRequest:
 class FakeLLM(ScriptBuilders):
     """A scripted OpenAI-compatible HTTP server; use as a context manager or via `fake_llm`."""
 
-    def __init__(self, *, flag_words: tuple[str, ...] = ("forbidden",), dims: int = 64):
+    def __init__(
+        self,
+        *,
+        flag_words: tuple[str, ...] = ("forbidden",),
+        dims: int = 64,
+        idle_timeout: float | None = None,
+    ):
         self.flag_words = [word.lower() for word in flag_words]
+        self.idle_timeout = idle_timeout  # close keep-alive connections idle this long
         self.dims = dims
         self.requests: list[RecordedRequest] = []
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
@@ -59,7 +66,8 @@ class FakeLLM(ScriptBuilders):
     # ----- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeLLM:
         """Listen on a free port of 127.0.0.1 in a daemon thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
+        # StreamRequestHandler.timeout: waiting longer for the next request closes the connection
+        handler = type("Handler", (_Handler,), {"fake": self, "timeout": self.idle_timeout})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.fake = self
         self._server.daemon_threads = True
@@ -88,12 +96,16 @@ class FakeLLM(ScriptBuilders):
         assert self._server is not None, "FakeLLM not started"
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def client(self, *, timeout: float = 5.0, max_retries: int = 0):
-        """A real `openai.OpenAI` client pointed at this server."""
+    def client(self, *, timeout: float = 5.0, max_retries: int = 0, **options: Any):
+        """A real `openai.OpenAI` client pointed at this server (options go to its constructor)."""
         import openai
 
         return openai.OpenAI(
-            base_url=self.base_url, api_key="sk-fake", timeout=timeout, max_retries=max_retries
+            base_url=self.base_url,
+            api_key="sk-fake",
+            timeout=timeout,
+            max_retries=max_retries,
+            **options,
         )
 
     # ----- scripting -------------------------------------------------------------------------
@@ -112,7 +124,7 @@ class FakeLLM(ScriptBuilders):
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
         """Bodies of the chat completion requests received, in order."""
-        return [r.body for r in self.requests if r.path.endswith("/chat/completions")]
+        return [r.body for r in self.requests if "/chat/completions" in r.path]
 
     def _next_script(self, body: dict[str, Any]) -> Script:
         if self.responder is not None:
@@ -184,11 +196,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(400, {"error": {"message": "invalid JSON body"}})
         headers = {key.lower(): value for key, value in self.headers.items()}
         self.fake.requests.append(RecordedRequest(self.path, body, headers))
-        if self.path.endswith("/chat/completions"):
+        route = self.path.partition("?")[0]  # a client's default query does not change the route
+        if route.endswith("/chat/completions"):
             return self._chat(body)
-        if self.path.endswith("/embeddings"):
+        if route.endswith("/embeddings"):
             return self._embeddings(body)
-        if self.path.endswith("/moderations"):
+        if route.endswith("/moderations"):
             return self._moderations(body)
         self._json(404, {"error": {"message": f"no route {self.path}"}})
 
@@ -235,6 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if script.raw_sse:
+            for piece in script.raw_sse:
+                self._write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            return self._write(b"0\r\n\r\n")
         model = body.get("model", "fake")
         chunks = [wire.chunk(model, {"index": 0, "delta": d}) for d in script.deltas]
         chunks.append(

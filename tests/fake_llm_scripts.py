@@ -30,6 +30,7 @@ class Script:
     stall_after: int | None = None  # after this many chunks, wait `delay` seconds mid-stream
     linger: float = 0.0  # seconds to hold the body open after `[DONE]` before ending it
     error_event: str = ""  # send an in-stream `{"error": ...}` event after the deltas
+    raw_sse: tuple[bytes, ...] = ()  # a streamed body sent verbatim, one HTTP chunk per piece
 
     def __add__(self, other: Script) -> Script:
         """Concatenate two scripts' deltas (e.g. some text, then tool calls)."""

@@ -112,16 +112,35 @@ def fake():
         yield server
 
 
-class Harness:
-    """One engine + fallback + tools + output against the fake provider."""
+@pytest.fixture(params=["fast", "fallback"])
+def path(request) -> str:
+    """Which way chat completions go: http_stream, or the openai client's own `create`."""
+    return request.param
 
-    def __init__(self, fake: FakeLLM, timeout: float = 5.0, **settings: Any) -> None:
+
+class Harness:
+    """One engine + fallback + tools + output against the fake provider.
+
+    `path="fallback"` gives the client a user-supplied HTTP client, which sends chat
+    completions through the openai client's own API instead of the http.client fast path.
+    """
+
+    def __init__(
+        self, fake: FakeLLM, timeout: float = 5.0, path: str = "fast", **settings: Any
+    ) -> None:
+        import openai
+
+        from frontdesk.assistant.provider import fast_endpoint
+
         self.fake = fake
         self.tools = EchoTools()
         self.out = RecordingOutput()
         self.fallback = BasicEngine()
         settings = {"model": "test-model", "timeout": timeout, **settings}
-        self.engine = LLMEngine(fake.client(timeout=timeout), settings, self.fallback)
+        options = {"http_client": openai.DefaultHttpxClient()} if path == "fallback" else {}
+        client = fake.client(timeout=timeout, **options)
+        assert (fast_endpoint(client) is not None) == (path == "fast")
+        self.engine = LLMEngine(client, settings, self.fallback)
 
     def run(self, text: str = "How much is a consultation?", history=()) -> RecordingOutput:
         turn = Turn(
@@ -143,9 +162,9 @@ def tool_messages(body: dict) -> list[dict]:
 
 
 # ----- streaming -------------------------------------------------------------------------------
-def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake):
+def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake, path):
     fake.script(FakeLLM.text("A consultation costs $120.", chunks=4))
-    h = Harness(fake)
+    h = Harness(fake, path=path)
     out = h.run()
     deltas = out.of("delta")
     assert len(deltas) == 4
@@ -157,8 +176,8 @@ def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake):
     assert len(out.of("message")) == 1
 
 
-def test_request_carries_settings_tools_and_stream_options(fake):
-    h = Harness(fake, temperature=0.3, top_p=0.8, top_k=40, max_tokens=300)
+def test_request_carries_settings_tools_and_stream_options(fake, path):
+    h = Harness(fake, path=path, temperature=0.3, top_p=0.8, top_k=40, max_tokens=300)
     h.run("Hi there")
     body = fake.chat_requests[0]
     assert body["model"] == "test-model"
@@ -219,13 +238,13 @@ def test_history_becomes_chat_messages(fake):
         ("fragmented", "stop"),
     ],
 )
-def test_every_tool_call_quirk_runs_the_tools_end_to_end(fake, style, finish):
+def test_every_tool_call_quirk_runs_the_tools_end_to_end(fake, style, finish, path):
     calls = [("search_knowledge", {"query": "consultation price"}), ("list_services", {})]
     fake.script(
         FakeLLM.tool_calls(calls, style=style, finish_reason=finish),
         FakeLLM.text("It costs $120 (see Prices)."),
     )
-    h = Harness(fake)
+    h = Harness(fake, path=path)
     out = h.run()
     assert h.tools.calls == [
         ("search_knowledge", {"query": "consultation price"}),
@@ -380,9 +399,9 @@ def test_a_failure_in_our_own_output_is_not_mistaken_for_a_provider_failure(fake
 
 
 # ----- failures --------------------------------------------------------------------------------
-def test_one_server_error_is_retried_once(fake):
+def test_one_server_error_is_retried_once(fake, path):
     fake.script(FakeLLM.error(500), FakeLLM.text("Recovered."))
-    h = Harness(fake)
+    h = Harness(fake, path=path)
     out = h.run()
     assert len(fake.chat_requests) == 2
     assert [e[2] for e in out.of("message")] == ["Recovered."]
@@ -403,17 +422,17 @@ def test_two_server_errors_fall_back_with_a_notice(fake, caplog):
     assert any("HTTP 502" in r.getMessage() for r in caplog.records)
 
 
-def test_client_errors_are_not_retried(fake):
+def test_client_errors_are_not_retried(fake, path):
     fake.script(FakeLLM.error(400, "bad request: unknown parameter top_k"))
-    h = Harness(fake, top_k=5)
+    h = Harness(fake, path=path, top_k=5)
     h.run()
     assert len(fake.chat_requests) == 1
     assert len(h.fallback.turns) == 1
 
 
-def test_timeout_falls_back(fake):
+def test_timeout_falls_back(fake, path):
     fake.script(FakeLLM.timeout(3), FakeLLM.timeout(3))
-    h = Harness(fake, timeout=0.4)
+    h = Harness(fake, timeout=0.4, path=path)
     out = h.run()
     assert len(fake.chat_requests) == 2
     assert [e[1] for e in out.of("message")] == ["system", "assistant"]
@@ -460,11 +479,11 @@ def test_stream_stalling_midway_finishes_the_started_reply_then_falls_back(fake)
     assert basic[2] == "basic mode answer"
 
 
-def test_stream_cut_before_any_text_is_retried(fake):
+def test_stream_cut_before_any_text_is_retried(fake, path):
     cut = FakeLLM.tool_calls([("list_services", {})])
     cut.cut_after = 2
     fake.script(cut, FakeLLM.text("Fine."))
-    h = Harness(fake)
+    h = Harness(fake, path=path)
     h.run()
     assert h.tools.calls == []  # a half-received call never runs
     assert h.final()[2] == "Fine."
@@ -705,10 +724,10 @@ def test_a_provider_lingering_after_done_does_not_hold_the_turn(fake):
     assert fake.connections == 2
 
 
-def test_an_error_event_inside_the_stream_falls_back(fake):
+def test_an_error_event_inside_the_stream_falls_back(fake, path):
     broken = replace(FakeLLM.text("Partial"), error_event="model overloaded")
     fake.script(broken, broken)
-    h = Harness(fake)
+    h = Harness(fake, path=path)
     out = h.run()
     assert UNAVAILABLE in [m[2] for m in out.of("message")]
     assert len(h.fallback.turns) == 1
@@ -728,13 +747,13 @@ def test_token_limit_name_follows_the_endpoint():
     assert token_limit.param(Endpoint("http://127.0.0.1:11434/v1/"), settings) == "max_tokens"
 
 
-def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(fake):
+def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(fake, path):
     refusal = (
         "Unsupported parameter: 'max_tokens' is not supported with this model. "
         "Use 'max_completion_tokens' instead."
     )
     fake.script(FakeLLM.error(400, refusal), FakeLLM.text("First."), FakeLLM.text("Second."))
-    h = Harness(fake, max_tokens=300)
+    h = Harness(fake, path=path, max_tokens=300)
     h.run()
     assert h.final()[2] == "First." and not h.fallback.turns
     first, retried = fake.chat_requests

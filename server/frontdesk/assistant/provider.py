@@ -1,12 +1,17 @@
-"""The LLM provider: effective settings for a site and the openai client built from them."""
+"""The LLM provider: effective settings for a site, the openai client built from them, and
+streamed chat completions (over http_stream for plain clients, the openai client otherwise)."""
 
 from __future__ import annotations
 
 import threading
+import urllib.parse
+import urllib.request
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from frontdesk.assistant import http_stream
 
 # Keys a site may set in Site.llm_settings; anything else is ignored.
 SITE_KEYS = (
@@ -83,163 +88,114 @@ def shared_client(settings: Mapping[str, Any]):
 
 
 def open_chat_stream(client: Any, request: dict[str, Any]) -> Iterator[Any]:
-    """Start a streamed chat completion; yields chunks with the fields as attributes.
+    """Start a streamed chat completion; yields chunks with the fields as attributes; close().
 
-    `chat.completions.create` runs the body through the openai client's typed transform, which
-    walks every message and tool schema against its TypedDicts (about half the CPU of a turn),
-    and builds a pydantic model per streamed chunk. Our body is plain JSON data already, so it
-    is posted as is through the same client (auth, base URL, headers, HTTP errors and SSE
-    parsing unchanged) and chunks stay the decoded JSON behind a read-only attribute view.
-    Other clients (no `openai.OpenAI`) go through `create`. The stream class also reads the
-    end of the body after `[DONE]`, so the connection goes back to the pool (see _drain).
+    A plain `openai.OpenAI` goes over http_stream (stdlib http.client, pooled connections):
+    about a fifth of the openai client's CPU per request. Anything else, or a request with
+    options the fast path does not know, goes through the client's public `create`.
     """
-    wire = _wire()
-    if wire is None or not isinstance(client, wire.client_class):
+    endpoint = fast_endpoint(client)
+    if endpoint is None or not _plain_request(request):
         return client.chat.completions.create(**request)
-    body = dict(request)
-    options: dict[str, Any] = {"security": {"bearer_auth": True}}  # the auth `create` uses
-    if body.get("timeout") is not None:
-        options["timeout"] = body.pop("timeout")
-    body.pop("timeout", None)
-    if body.get("extra_body") is not None:
-        options["extra_body"] = body.pop("extra_body")
-    body.pop("extra_body", None)
-    stream = client.post(
-        "/chat/completions",
-        body=body,
-        cast_to=wire.completion,
-        options=wire.make_options(**options),
-        stream=True,
-        stream_cls=wire.stream_class,
+    body = {key: value for key, value in request.items() if key not in ("timeout", "extra_body")}
+    body.update(request.get("extra_body") or {})  # as openai merges it: top level, extra wins
+    return http_stream.stream_chat(endpoint, body, float(request["timeout"]))
+
+
+def _plain_request(request: Mapping[str, Any]) -> bool:
+    """Whether the fast path knows every option of this request (else `create` takes it)."""
+    return (
+        request.get("stream") is True
+        and type(request.get("timeout")) in (int, float)
+        and isinstance(request.get("extra_body") or {}, Mapping)
+        and not request.keys() & {"extra_headers", "extra_query"}
     )
-    return _ViewStream(stream)
 
 
-class _ViewStream:
-    """An openai raw Stream whose chunks come out as attribute views; close() closes it."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[Any]:
-        for data in self._stream:
-            yield JsonView(data) if isinstance(data, dict) else data
-
-    def close(self) -> None:
-        """Release the HTTP connection."""
-        self._stream.close()
+_endpoints: weakref.WeakKeyDictionary[Any, http_stream.Endpoint | None] = (
+    weakref.WeakKeyDictionary()
+)
+_endpoints_lock = threading.Lock()
 
 
-class JsonView:
-    """Read-only attribute access to decoded JSON; a missing field reads as None."""
+def fast_endpoint(client: Any) -> http_stream.Endpoint | None:
+    """Where the fast path posts this client's chat completions; None: use the client's API.
 
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # copy/pickle probes must not see None
-            raise AttributeError(name)
-        return _view(self._data.get(name))
-
-    def __repr__(self) -> str:
-        return f"JsonView({self._data!r})"
-
-
-def _view(value: Any) -> Any:
-    if isinstance(value, dict):
-        return JsonView(value)
-    if isinstance(value, list):
-        return [_view(item) for item in value]
-    return value
-
-
-@dataclass(frozen=True)
-class _Wire:
-    client_class: type
-    completion: type
-    stream_class: type
-    make_options: Callable[..., Any]
-
-
-_wire_types: list[_Wire | None] = []
-
-
-def _wire() -> _Wire | None:
-    """The openai internals the direct post needs; None when this openai release lacks them."""
-    if not _wire_types:
-        try:
-            import openai
-            from openai._base_client import make_request_options
-            from openai.types.chat import ChatCompletion
-
-            stream_class = _draining_stream_class(openai)
-            wire = _Wire(openai.OpenAI, ChatCompletion, stream_class, make_request_options)
-        except (ImportError, AttributeError, TypeError):
-            wire = None
-        _wire_types.append(wire)
-    return _wire_types[0]
-
-
-DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
-DRAIN_MAX_BYTES = 65536
-
-
-def _draining_stream_class(openai: Any) -> type:
-    """An openai Stream of decoded JSON that reads the body to its end after `[DONE]`.
-
-    The sync Stream of this openai release closes the response as soon as it sees `[DONE]`,
-    before the chunked body's last bytes arrive, and httpcore then drops the connection: every
-    turn paid a new TCP (and with OpenAI a TLS) handshake. The async Stream drains the rest,
-    briefly; this does the same for the sync one.
+    Decided once per client object.
     """
-    if not hasattr(openai.Stream, "_iter_events"):
-        raise AttributeError("openai.Stream._iter_events")
-
-    class DrainingStream(openai.Stream[object]):
-        def __stream__(self) -> Iterator[Any]:
-            try:
-                for event in self._iter_events():
-                    if event.data.startswith("[DONE]"):
-                        _drain(self.response)
-                        break
-                    data = event.json()
-                    if isinstance(data, dict) and data.get("error"):
-                        raise openai.APIError(
-                            _stream_error_message(data["error"]), self.response.request,
-                            body=data["error"],
-                        )  # fmt: skip
-                    yield data
-            finally:
-                self.response.close()
-
-    return DrainingStream
-
-
-def _stream_error_message(error: Any) -> str:
-    message = error.get("message") if isinstance(error, dict) else None
-    return message if isinstance(message, str) and message else "An error occurred during streaming"
-
-
-def _drain(response: Any) -> None:
-    """Read what is left of an HTTP/1.1 body (the chunked terminator), briefly and boundedly.
-
-    Iterating `response.stream` again continues the same body with the request's timeouts as
-    they are now, so a shorter read timeout bounds a server that lingers after `[DONE]`; then
-    the connection is simply closed instead of reused.
-    """
-    if response.is_closed or response.http_version != "HTTP/1.1":
-        return
-    extensions = response.request.extensions
-    timeouts = extensions.get("timeout")
-    if isinstance(timeouts, dict):
-        extensions["timeout"] = {**timeouts, "read": DRAIN_TIMEOUT}
-    received = 0
     try:
-        for part in response.stream:
-            received += len(part)
-            if received > DRAIN_MAX_BYTES:
-                break
-    except Exception:  # noqa: BLE001 - cleanup must not turn a finished answer into an error
+        return _endpoints[client]
+    except KeyError:
         pass
+    except TypeError:  # not weak-referenceable: not an openai.OpenAI anyway
+        return None
+    try:
+        endpoint = _plain_endpoint(client)
+    except (ImportError, AttributeError, TypeError, ValueError):  # an openai we do not know
+        endpoint = None
+    with _endpoints_lock:
+        _endpoints[client] = endpoint
+    return endpoint
+
+
+# Ways an openai client may authenticate or route other than a static bearer key.
+_OTHER_AUTH = ("_provider", "_provider_runtime", "workload_identity", "_workload_identity_auth",
+               "_api_key_provider")  # fmt: skip
+
+
+def _plain_endpoint(client: Any) -> http_stream.Endpoint | None:
+    """The endpoint of a client the fast path can stand in for exactly, else None.
+
+    Exactly `openai.OpenAI` (not Azure or other subclasses) with a plain string key, openai's
+    own default HTTP client (a user-supplied one may carry a proxy, transport or TLS setup),
+    no other authentication, and no proxy from the environment for its base URL.
+    """
+    import openai
+    from openai._base_client import SyncHttpxClientWrapper
+
+    if type(client) is not openai.OpenAI or type(client._client) is not SyncHttpxClientWrapper:
+        return None
+    if any(getattr(client, name, None) is not None for name in _OTHER_AUTH):
+        return None
+    api_key = client.api_key
+    auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    if type(api_key) is not str or client.custom_auth is not None or client.auth_headers != auth:
+        return None
+    url = urllib.parse.urlsplit(str(client.base_url))
+    if url.scheme not in ("http", "https") or not url.hostname or url.username or url.password:
+        return None
+    if url.query or url.fragment or _env_proxy(url.scheme, url.hostname):
+        return None
+    headers = _headers(auth, client.default_headers, openai.Omit)
+    query = client.default_query
+    if headers is None or not all(type(value) in (str, int, float) for value in query.values()):
+        return None
+    path = url.path.rstrip("/") + "/chat/completions"
+    if query:
+        path += "?" + urllib.parse.urlencode(query)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return http_stream.Endpoint(url.scheme, url.hostname, port, path, headers)
+
+
+def _headers(auth: dict[str, str], defaults: Mapping[str, Any], omit: type) -> dict | None:
+    """Auth, then the client's default headers (names case-insensitive, Omit removes one)."""
+    merged = {name.lower(): (name, value) for name, value in auth.items()}
+    for name, value in defaults.items():
+        if isinstance(value, omit):
+            merged.pop(name.lower(), None)
+        elif isinstance(value, str):
+            value.encode("latin-1")  # http.client's header encoding; ValueError: not for us
+            merged[name.lower()] = (name, value)
+        else:
+            return None
+    merged["content-type"] = ("Content-Type", "application/json")
+    merged.setdefault("accept", ("Accept", "text/event-stream"))
+    return dict(merged.values())
+
+
+def _env_proxy(scheme: str, host: str) -> bool:
+    """Whether a proxy from the environment (or system settings) applies to this host."""
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(host)

@@ -1,0 +1,249 @@
+"""Streamed Chat Completions over the standard library's http.client, on kept-alive connections.
+
+One streamed completion through the openai client (httpx2, httpcore2, h11 and its typed request
+and response layers) costs about 1.1 ms of CPU; the same request over http.client on a pooled
+connection about 0.25 ms, and that gap was most of the latency budget before a visitor sees the
+first words. provider.open_chat_stream sends plain clients here; everything else (and every
+other endpoint) keeps using the openai client.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import json
+import ssl
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_IDLE = 16  # idle connections kept per origin; beyond that a finished one is closed
+DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
+DRAIN_MAX_BYTES = 65536
+ERROR_BODY_MAX = 65536
+MESSAGE_MAX = 1000
+READ_SIZE = 65536
+# What a reused connection raises when the server closed it while it sat idle in the pool.
+_IDLE_CLOSED = (ConnectionError, ssl.SSLEOFError)
+
+_idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
+_idle_lock = threading.Lock()
+
+
+class ProviderHTTPError(Exception):
+    """The provider answered with an HTTP error; str() is the provider's message."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class StreamErrorEvent(Exception):
+    """The provider reported an error inside the stream (an event carrying `error`)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where to post a chat completion and the headers that go with it."""
+
+    scheme: str  # "http" or "https"
+    host: str
+    port: int
+    path: str  # with the query, if any
+    headers: Mapping[str, str]
+
+
+class JsonView:
+    """Read-only attribute access to decoded JSON; a missing field reads as None."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy/pickle probes must not see None
+            raise AttributeError(name)
+        return _view(self._data.get(name))
+
+    def __repr__(self) -> str:
+        return f"JsonView({self._data!r})"
+
+
+def _view(value: Any) -> Any:
+    if isinstance(value, dict):
+        return JsonView(value)
+    if isinstance(value, list):
+        return [_view(item) for item in value]
+    return value
+
+
+def stream_chat(endpoint: Endpoint, body: Mapping[str, Any], timeout: float) -> Iterator[JsonView]:
+    """Post a streamed chat completion and yield its chunks; close() releases the connection.
+
+    Nothing is sent before the first next(). `timeout` bounds the connect and every read.
+    """
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    conn, response = _send(endpoint, data.encode(), timeout)
+    reusable = False
+    try:
+        if not 200 <= response.status < 300:
+            raise _status_error(response)
+        for payload in _sse_data(response):
+            if payload.startswith(b"[DONE]"):
+                reusable = _drain(conn, response)
+                break
+            chunk = json.loads(payload)
+            if not isinstance(chunk, dict):
+                raise ValueError(f"not a chat completion chunk: {payload[:200]!r}")
+            if chunk.get("error"):
+                raise StreamErrorEvent(_message(chunk["error"]) or "error during streaming")
+            yield JsonView(chunk)
+    finally:  # also on close() mid-stream: a body not read to its end cannot be reused
+        if reusable:
+            _release((endpoint.scheme, endpoint.host, endpoint.port), conn)
+        else:
+            response.close()
+            conn.close()
+
+
+def _send(endpoint: Endpoint, body: bytes, timeout: float):
+    """(connection, response) once the status line and headers have arrived."""
+    key = (endpoint.scheme, endpoint.host, endpoint.port)
+    pooled = _acquire(key)
+    while True:
+        conn = pooled or _connect(endpoint, timeout)
+        try:
+            conn.timeout = timeout
+            if conn.sock is not None:  # a pooled connection: this request's timeout
+                conn.sock.settimeout(timeout)
+            conn.request("POST", endpoint.path, body, endpoint.headers)
+            return conn, conn.getresponse()
+        except BaseException as exc:
+            conn.close()
+            # The server closed an idle connection before we wrote (nothing of this request was
+            # processed): one fresh connection. Anything else is the engine's to retry, or not.
+            if pooled is None or not isinstance(exc, _IDLE_CLOSED):
+                raise
+            pooled = None
+
+
+def _connect(endpoint: Endpoint, timeout: float) -> http.client.HTTPConnection:
+    if endpoint.scheme == "https":
+        return http.client.HTTPSConnection(
+            endpoint.host, endpoint.port, timeout=timeout, context=_ssl_context()
+        )
+    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Verifying TLS that trusts what the openai client's transport trusts, plus certifi's CAs."""
+    try:  # what openai's own transport trusts (system store; truststore on macOS and Windows)
+        import httpcore2
+
+        context = httpcore2.default_ssl_context()
+    except (ImportError, AttributeError):
+        context = None
+    if context is None or context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
+        context = ssl.create_default_context()
+    try:  # older httpx trusted certifi's bundle: installs relying on it keep working
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    except ImportError:
+        pass
+    return context
+
+
+def _acquire(key: tuple[str, str, int]) -> http.client.HTTPConnection | None:
+    with _idle_lock:
+        idle = _idle.get(key)
+        return idle.pop() if idle else None  # LIFO: the most recently used is the likeliest alive
+
+
+def _release(key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+    with _idle_lock:
+        idle = _idle.setdefault(key, [])
+        if len(idle) < MAX_IDLE:
+            idle.append(conn)
+            return
+    conn.close()
+
+
+def _drain(conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bool:
+    """Read the rest of the body after [DONE], briefly; whether the connection can be reused.
+
+    A chunked body ends a few bytes after [DONE]; a connection is reusable only once they are
+    read. A server that lingers is not waited for: its connection is closed instead.
+    """
+    if conn.sock is None or response.will_close:
+        return False
+    conn.sock.settimeout(DRAIN_TIMEOUT)
+    received = 0
+    try:
+        while received <= DRAIN_MAX_BYTES:
+            part = response.read1(READ_SIZE)
+            if not part:
+                if response.length == 0:  # a Content-Length body, read: done with it
+                    response.close()
+                return response.isclosed()
+            received += len(part)
+    except (OSError, http.client.HTTPException):
+        pass
+    return False
+
+
+def _sse_data(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    """The data of each server-sent event, parsed as the SSE spec says.
+
+    Lines end with \\n, \\r\\n or \\r; `data:` fields (one leading space dropped) are joined
+    with \\n; a blank line ends the event; comments, event, id and retry are ignored. A body
+    that ends early just ends the events (an unfinished event is dropped).
+    """
+    pending = b""
+    data: list[bytes] = []
+    while True:
+        try:
+            block = response.read1(READ_SIZE)
+        except http.client.IncompleteRead:
+            return
+        if not block:
+            return
+        lines = (pending + block).splitlines(keepends=True)
+        # an unfinished last line, or one ending in \r (maybe half of \r\n), waits for more
+        pending = b"" if lines[-1].endswith(b"\n") else lines.pop()
+        for line in lines:
+            line = line.rstrip(b"\r\n")
+            if not line:
+                payload = b"\n".join(data)
+                data = []
+                if payload:
+                    yield payload
+            elif line.startswith(b"data"):
+                name, _, value = line.partition(b":")
+                if name == b"data":
+                    data.append(value[1:] if value.startswith(b" ") else value)
+
+
+def _status_error(response: http.client.HTTPResponse) -> ProviderHTTPError:
+    try:
+        raw = response.read(ERROR_BODY_MAX)
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    message = _message(error) or text[:MESSAGE_MAX] or response.reason or "no message"
+    return ProviderHTTPError(response.status, message)
+
+
+def _message(error: Any) -> str | None:
+    """The message of an OpenAI-style error: {"message": ...} or a plain string."""
+    if isinstance(error, dict):
+        error = error.get("message")
+    return error[:MESSAGE_MAX] if isinstance(error, str) and error else None
