@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

@@ -17,7 +17,10 @@ def init_app(app: Flask, *, llm_client: Any = None) -> None:
     from frontdesk.booking.email import Mailer
     from frontdesk.booking.service import Bookings
 
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(
+        app.config["DATABASE_URL"],
+        checkpoint_interval=float(app.config.get("SQLITE_CHECKPOINT_SECONDS") or 0),
+    )
     mailer = Mailer.from_config(db, app.config)
     app.extensions["frontdesk.db"] = db
     app.extensions["frontdesk.mailer"] = mailer

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer
 from frontdesk.db.models import Base
 
 __all__ = ["Base", "Database"]
@@ -18,22 +19,33 @@ __all__ = ["Base", "Database"]
 class Database:
     """Owns the engines and hands out sessions; one per app, never built at import time."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, *, checkpoint_interval: float = 0, **engine_options: Any) -> None:
+        """`checkpoint_interval` > 0 (SQLite, long-lived servers): WAL checkpoints run on a
+        background thread that often instead of inside commits (see db.checkpoint)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = self._make_engine(url, immediate=False, **engine_options)
+        background = self.is_sqlite and checkpoint_interval > 0
+        autocheckpoint = BACKSTOP_PAGES if background else None
+        self.engine = self._make_engine(
+            url, immediate=False, autocheckpoint=autocheckpoint, **engine_options
+        )
         # SQLite serialises writers; booking writes take the write lock up front (BEGIN
         # IMMEDIATE) so the availability re-check and the insert see the same state.
         self.write_engine = (
-            self._make_engine(url, immediate=True, **engine_options)
+            self._make_engine(url, immediate=True, autocheckpoint=autocheckpoint, **engine_options)
             if self.is_sqlite
             else self.engine
         )
+        self.checkpointer = Checkpointer(self, checkpoint_interval) if background else None
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
 
     @staticmethod
-    def _make_engine(url: str, *, immediate: bool, **options: Any) -> Engine:
+    def _make_engine(
+        url: str, *, immediate: bool, autocheckpoint: int | None, **options: Any
+    ) -> Engine:
         # Hand out the most recently used connection: its caches (SQLite's page cache and
         # prepared statements, PostgreSQL's backend) are the warmest.
         options.setdefault("pool_use_lifo", True)
@@ -45,7 +57,9 @@ class Database:
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options
         )
-        _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN")
+        _configure_sqlite(
+            engine, begin="BEGIN IMMEDIATE" if immediate else "BEGIN", autocheckpoint=autocheckpoint
+        )
         return engine
 
     def session(self) -> Session:
@@ -74,13 +88,15 @@ class Database:
             return False
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the checkpoint thread and close every pooled connection."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
 
 
-def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+def _configure_sqlite(engine: Engine, *, begin: str, autocheckpoint: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin.
@@ -90,6 +106,8 @@ def _configure_sqlite(engine: Engine, *, begin: str) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if autocheckpoint is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
