@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time as time_module
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Any
@@ -174,6 +175,39 @@ def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake, path
     assert {d[1] for d in deltas} == {reply_id} and reply_id.startswith("r_")
     assert out.events[0] == ("typing",)
     assert len(out.of("message")) == 1
+
+
+def test_typing_goes_out_while_the_provider_works_on_the_request(fake):
+    """The indicator is sent once the request is on its way, not before the prompt is built."""
+    fake.script(replace(FakeLLM.text("Hello."), delay=0.3))
+    seen_by_provider = []
+
+    class WatchingOutput(RecordingOutput):
+        def typing(self) -> None:
+            deadline = time_module.monotonic() + 2.0  # the request reaches the provider first
+            while not fake.chat_requests and time_module.monotonic() < deadline:
+                time_module.sleep(0.005)
+            seen_by_provider.append(len(fake.chat_requests))
+            super().typing()
+
+    h = Harness(fake)
+    h.out = WatchingOutput()
+    out = h.run()
+    assert seen_by_provider == [1]
+    assert out.events[0] == ("typing",) and out.streamed == "Hello."
+
+
+def test_a_broken_typing_indicator_is_not_mistaken_for_a_provider_failure(fake, path):
+    class BrokenOutput(RecordingOutput):
+        def typing(self) -> None:
+            raise RuntimeError("socket gone")
+
+    fake.script(FakeLLM.text("Hello there"))
+    h = Harness(fake, path=path)
+    h.out = BrokenOutput()
+    with pytest.raises(RuntimeError, match="socket gone"):
+        h.run()
+    assert h.fallback.turns == [] and len(fake.chat_requests) <= 1
 
 
 def test_request_carries_settings_tools_and_stream_options(fake, path):

@@ -14,7 +14,7 @@ import http.client
 import json
 import ssl
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,13 +79,20 @@ def _view(value: Any) -> Any:
     return value
 
 
-def stream_chat(endpoint: Endpoint, body: Mapping[str, Any], timeout: float) -> Iterator[JsonView]:
+def stream_chat(
+    endpoint: Endpoint,
+    body: Mapping[str, Any],
+    timeout: float,
+    *,
+    sent: Callable[[], None] | None = None,
+) -> Iterator[JsonView]:
     """Post a streamed chat completion and yield its chunks; close() releases the connection.
 
     Nothing is sent before the first next(). `timeout` bounds the connect and every read.
+    `sent` runs once the request is written, while the provider works on it.
     """
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    conn, response = _send(endpoint, data.encode(), timeout)
+    conn, response = _send(endpoint, data.encode(), timeout, sent)
     reusable = False
     try:
         if not 200 <= response.status < 300:
@@ -108,7 +115,7 @@ def stream_chat(endpoint: Endpoint, body: Mapping[str, Any], timeout: float) -> 
             conn.close()
 
 
-def _send(endpoint: Endpoint, body: bytes, timeout: float):
+def _send(endpoint: Endpoint, body: bytes, timeout: float, sent: Callable[[], None] | None):
     """(connection, response) once the status line and headers have arrived."""
     key = (endpoint.scheme, endpoint.host, endpoint.port)
     pooled = _acquire(key)
@@ -119,7 +126,13 @@ def _send(endpoint: Endpoint, body: bytes, timeout: float):
             if conn.sock is not None:  # a pooled connection: this request's timeout
                 conn.sock.settimeout(timeout)
             conn.request("POST", endpoint.path, body, endpoint.headers)
+            if sent is not None:
+                callback, sent = sent, None  # once, even if an idle-closed connection is replaced
+                _call_or_close(callback, conn)
             return conn, conn.getresponse()
+        except _CallbackFailed as failed:  # the caller's own error: no retry, not the provider's
+            cause = failed.__cause__
+            raise cause from cause.__cause__
         except BaseException as exc:
             conn.close()
             # The server closed an idle connection before we wrote (nothing of this request was
@@ -127,6 +140,18 @@ def _send(endpoint: Endpoint, body: bytes, timeout: float):
             if pooled is None or not isinstance(exc, _IDLE_CLOSED):
                 raise
             pooled = None
+
+
+class _CallbackFailed(Exception):
+    """The `sent` callback raised (its exception is the __cause__)."""
+
+
+def _call_or_close(callback: Callable[[], None], conn: http.client.HTTPConnection) -> None:
+    try:
+        callback()
+    except Exception as exc:
+        conn.close()  # the request is out but its answer will never be read
+        raise _CallbackFailed() from exc
 
 
 def _connect(endpoint: Endpoint, timeout: float) -> http.client.HTTPConnection:

@@ -86,7 +86,6 @@ class LLMEngine:
 
     def respond(self, turn: Turn) -> None:
         """Answer one visitor turn; always ends with turn.out.message()."""
-        turn.out.typing()
         reply = _Reply(reply_id="r_" + secrets.token_hex(8))
         messages = self._messages(turn)
         tools = turn.tools.specs()
@@ -161,7 +160,12 @@ class LLMEngine:
         """Stream one completion to the visitor; return its tool calls (empty: final answer)."""
         acc = ToolCallAccumulator()
         round_text: list[str] = []
-        chunks = self._chunks(self._request(messages, tools), streamed=lambda: bool(round_text))
+        # The typing indicator goes out while the provider works on the request, not before it.
+        chunks = self._chunks(
+            self._request(messages, tools),
+            streamed=lambda: bool(round_text),
+            sent=_own(turn.out.typing),
+        )
         try:
             with closing(chunks):  # an error in our own code must not leave the stream open
                 for chunk in chunks:
@@ -184,11 +188,13 @@ class LLMEngine:
             messages.append(_assistant_tool_message(acc.content, drafts))
         return drafts
 
-    def _chunks(self, request: dict[str, Any], streamed) -> Iterator[Any]:
+    def _chunks(self, request: dict[str, Any], streamed, sent) -> Iterator[Any]:
         """The provider's chunks; every provider-side failure becomes a ProviderError."""
         try:
-            stream = open_chat_stream(self.client, request)
+            stream = open_chat_stream(self.client, request, sent=sent)
             iterator = iter(stream)
+        except _OwnFailure as failure:  # our output broke, not the provider
+            raise _unwrap(failure) from None
         except Exception as exc:  # openai, httpx and decoding errors alike: the provider failed
             raise _provider_error(exc, streamed=False) from exc
         try:
@@ -197,6 +203,8 @@ class LLMEngine:
                     chunk = next(iterator)
                 except StopIteration:
                     return
+                except _OwnFailure as failure:
+                    raise _unwrap(failure) from None
                 except Exception as exc:
                     raise _provider_error(exc, streamed=streamed()) from exc
                 yield chunk
@@ -243,6 +251,29 @@ class LLMEngine:
             self._finish(turn, reply)
         turn.out.message(UNAVAILABLE, role="system")
         self.fallback.respond(turn)
+
+
+class _OwnFailure(Exception):
+    """A callback of ours failed inside the provider call (the real error is __cause__)."""
+
+
+def _unwrap(failure: BaseException) -> BaseException:
+    """The error of ours inside an _OwnFailure (which may have been wrapped once more)."""
+    while isinstance(failure, _OwnFailure) and failure.__cause__ is not None:
+        failure = failure.__cause__
+    return failure
+
+
+def _own(callback):
+    """`callback`, with its failures marked as ours so they are not taken for the provider's."""
+
+    def call() -> None:
+        try:
+            callback()
+        except Exception as exc:
+            raise _OwnFailure() from exc
+
+    return call
 
 
 def _provider_error(exc: Exception, *, streamed: bool) -> ProviderError:

@@ -8,7 +8,7 @@ import urllib.parse
 import urllib.request
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from frontdesk.assistant import http_stream
@@ -87,19 +87,24 @@ def shared_client(settings: Mapping[str, Any]):
     return client
 
 
-def open_chat_stream(client: Any, request: dict[str, Any]) -> Iterator[Any]:
+def open_chat_stream(
+    client: Any, request: dict[str, Any], *, sent: Callable[[], None] | None = None
+) -> Iterator[Any]:
     """Start a streamed chat completion; yields chunks with the fields as attributes; close().
 
     A plain `openai.OpenAI` goes over http_stream (stdlib http.client, pooled connections):
     about a fifth of the openai client's CPU per request. Anything else, or a request with
     options the fast path does not know, goes through the client's public `create`.
+    `sent` is called once the request is on its way (before the provider's answer is awaited).
     """
     endpoint = fast_endpoint(client)
     if endpoint is None or not _plain_request(request):
+        if sent is not None:
+            sent()  # `create` returns only once the response has begun
         return client.chat.completions.create(**request)
     body = {key: value for key, value in request.items() if key not in ("timeout", "extra_body")}
     body.update(request.get("extra_body") or {})  # as openai merges it: top level, extra wins
-    return http_stream.stream_chat(endpoint, body, float(request["timeout"]))
+    return http_stream.stream_chat(endpoint, body, float(request["timeout"]), sent=sent)
 
 
 def _plain_request(request: Mapping[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from frontdesk.chat import session as store
 from frontdesk.chat import sites, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
+from frontdesk.db import raw
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,22 @@ class Job:
 
 
 class Context:
-    """The conversation, its site, tools and output, loaded fresh for one job."""
+    """The conversation, its site, tools and output, loaded fresh for one job.
 
-    def __init__(self, app: Flask, conversation_id: int) -> None:
+    With `history_for` (a visitor entry's seq), the history the engine needs for that entry is
+    read too, on the same connection.
+    """
+
+    def __init__(self, app: Flask, conversation_id: int, *, history_for: int | None = None):
         self.app = app
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
-        self.conversation = store.conversation_row(self.db, conversation_id)  # read-only
+        with raw.reading(self.db) as cursor:
+            self.conversation = store.conversation_row_in(cursor, conversation_id)  # read-only
+            self.history = (
+                [] if history_for is None
+                else transcript.history_in(cursor, conversation_id, history_for)
+            )  # fmt: skip
         self.site = sites.cached_site(self.db, self.conversation.site_id)
         self.out = ChatOutput(
             self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
@@ -84,7 +94,7 @@ class Context:
 
 def answer(job: Job) -> None:
     """Moderate the visitor's message, then let the engine answer it (unless staff handle it)."""
-    ctx = Context(job.app, job.conversation_id)
+    ctx = Context(job.app, job.conversation_id, history_for=job.seq)
     try:
         _answer(ctx, job)
     except Exception:
@@ -158,12 +168,11 @@ def _run_engine(ctx: Context, job: Job) -> None:
     from frontdesk.assistant.select import engine_for
 
     conversation = ctx.conversation
-    ctx.out.typing()
     turn = Turn(
         site=ctx.site, conversation_id=conversation.id, visitor_id=conversation.visitor_id,
         visitor_tz=conversation.visitor_tz,
         page={"url": conversation.page_url, "title": conversation.page_title},
-        now=utcnow(), text=job.text, history=transcript.history(ctx.db, conversation.id, job.seq),
+        now=utcnow(), text=job.text, history=ctx.history,
         state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
         lang=conversation.lang,
     )  # fmt: skip
