@@ -122,12 +122,15 @@ def test_racing_writers_get_distinct_seqs(db, conversation):
 
 
 def test_history_and_the_turn_snapshot(db, conversation):
-    for role, text in [("visitor", "a"), ("assistant", "b"), ("visitor", "c"), ("visitor", "d")]:
+    entries = [("visitor", "a"), ("assistant", "b"), ("tool_call", "c"), ("visitor", "d"),
+               ("visitor", "e")]  # fmt: skip
+    for role, text in entries:
         transcript.append(db, conversation.id, role, text, payload={"t": text})
-    entries = transcript.history(db, conversation.id, current_seq=3)
+    entries = transcript.history(db, conversation.id, current_seq=4)
     assert [(e.role, e.text, e.payload) for e in entries] == [
-        ("visitor", "a", {"t": "a"}),
-        ("assistant", "b", {"t": "b"}),
+        ("visitor", "a", {}),  # visible entries' payloads are the widget's, not the engine's
+        ("assistant", "b", {}),
+        ("tool_call", "c", {"t": "c"}),
     ]  # the current message and later visitor messages are left out
     row = session.conversation_row(db, conversation.id)
     assert (row.public_id, row.status, row.turns, row.engine_state) == (

@@ -101,7 +101,12 @@ def conversation_row(db: Database, conversation_id: int) -> ConversationRow | No
     Plain SQL (frontdesk.db.raw): an ORM load costs several times more than the query.
     """
     with raw.reading(db) as cursor:
-        row = cursor.one(_ROW, {"conversation_id": conversation_id})
+        return conversation_row_in(cursor, conversation_id)
+
+
+def conversation_row_in(cursor: raw.Cursor, conversation_id: int) -> ConversationRow | None:
+    """conversation_row on the caller's cursor (one connection for the turn's reads)."""
+    row = cursor.one(_ROW, {"conversation_id": conversation_id})
     if row is None:
         return None
     return ConversationRow(*row[:-1], engine_state=raw.read_json(row[-1]) or {})

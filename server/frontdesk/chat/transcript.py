@@ -165,8 +165,11 @@ def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]
         return [Entry.of(row) for row in reversed(rows)]
 
 
+# Only tool entries' payloads matter to the engines (calls, results, card actions); the visible
+# entries' payloads (sources, chips, cards for the widget) are left undecoded.
 _HISTORY = SQL(
-    "SELECT role, text, payload FROM messages WHERE conversation_id = :conversation_id "
+    "SELECT role, text, CASE WHEN role IN ('tool_call', 'tool_result') THEN payload END "
+    "FROM messages WHERE conversation_id = :conversation_id "
     "AND seq <> :current_seq AND NOT (seq > :current_seq AND role = 'visitor') "
     f"ORDER BY seq DESC LIMIT {HISTORY_LIMIT}"
 )
@@ -178,10 +181,16 @@ def history(db: Database, conversation_id: int, current_seq: int) -> list[Histor
     Everything stored so far except that entry itself and visitor messages that came after it
     (they get their own turns). Answers to earlier messages may have a higher seq than the
     current message when the visitor wrote during a turn; they are history all the same.
+    Payloads are read for tool entries only (the rest have an empty payload here).
     """
-    params = {"conversation_id": conversation_id, "current_seq": current_seq}
     with raw.reading(db) as cursor:
-        rows = cursor.all(_HISTORY, params)
+        return history_in(cursor, conversation_id, current_seq)
+
+
+def history_in(cursor: raw.Cursor, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
+    """history() on the caller's cursor (one connection for the turn's reads)."""
+    params = {"conversation_id": conversation_id, "current_seq": current_seq}
+    rows = cursor.all(_HISTORY, params)
     return [
         HistoryEntry(role, text, raw.read_json(payload) or {})
         for role, text, payload in reversed(rows)
