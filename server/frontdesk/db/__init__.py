@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer
 from frontdesk.db.models import Base
+from frontdesk.db.raw import SqliteConnections
 
 __all__ = ["Base", "Database"]
 
@@ -36,6 +37,8 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
+        # The chat's plain-SQL path keeps its own SQLite connections (see db.raw).
+        self.sqlite_connections = SqliteConnections(self.write_engine) if self.is_sqlite else None
         self.checkpointer = Checkpointer(self, checkpoint_interval) if background else None
         if self.checkpointer is not None:
             self.checkpointer.start()
@@ -91,6 +94,8 @@ class Database:
         """Stop the checkpoint thread and close every pooled connection."""
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.sqlite_connections is not None:
+            self.sqlite_connections.close()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()

@@ -1,0 +1,116 @@
+"""frontdesk.db.raw: transactions and the SQLite connection stack, on real databases."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from frontdesk.db import Database, raw
+
+CREATE = raw.SQL("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT UNIQUE)")
+INSERT = raw.SQL("INSERT INTO notes (body) VALUES (:body)")
+COUNT = raw.SQL("SELECT count(*) FROM notes")
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url):
+    database = Database(sqlite_url)
+    with raw.writing(database) as cursor:
+        cursor.run(CREATE, {})
+    yield database
+    database.dispose()
+
+
+def count(db: Database) -> int:
+    with raw.reading(db) as cursor:
+        return cursor.one(COUNT, {})[0]
+
+
+def test_sqlite_connections_are_reused_most_recent_first(sqlite_db):
+    with raw.reading(sqlite_db) as cursor:
+        first = cursor._cursor.connection
+    with raw.writing(sqlite_db) as cursor:
+        assert cursor._cursor.connection is first  # taken from the stack, not opened anew
+        cursor.run(INSERT, {"body": "a"})
+    with raw.reading(sqlite_db) as outer, raw.reading(sqlite_db) as inner:
+        assert outer._cursor.connection is first
+        assert inner._cursor.connection is not first  # in use: a second one is opened
+    assert count(sqlite_db) == 1
+
+
+def test_stacked_connections_carry_the_engines_setup(sqlite_db):
+    with raw.reading(sqlite_db) as cursor:
+        connection = cursor._cursor.connection
+        assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+        assert connection.in_transaction is False  # autocommit: transactions are explicit
+
+
+def test_a_failed_write_is_rolled_back_and_its_connection_stays_usable(sqlite_db):
+    with raw.writing(sqlite_db) as cursor:
+        cursor.run(INSERT, {"body": "same"})
+    with pytest.raises(sqlite3.IntegrityError), raw.writing(sqlite_db) as cursor:
+        cursor.run(INSERT, {"body": "other"})
+        cursor.run(INSERT, {"body": "same"})  # violates UNIQUE: the whole transaction goes
+    assert count(sqlite_db) == 1
+    with raw.writing(sqlite_db) as cursor:
+        cursor.run(INSERT, {"body": "other"})
+    assert count(sqlite_db) == 2
+
+
+def test_a_connection_left_in_a_transaction_is_not_handed_out_again(sqlite_db):
+    with raw.reading(sqlite_db) as cursor:
+        spoiled = cursor._cursor.connection
+        cursor._cursor.execute("BEGIN")  # as if a rollback had failed
+    with raw.reading(sqlite_db) as cursor:
+        assert cursor._cursor.connection is not spoiled
+    with pytest.raises(sqlite3.ProgrammingError):
+        spoiled.execute("SELECT 1")  # it was closed
+
+
+def test_idle_connections_are_bounded_and_closed_on_dispose(sqlite_url):
+    db = Database(sqlite_url)
+    connections = []
+    ready, release = threading.Barrier(21), threading.Event()
+
+    def hold():
+        with raw.reading(db) as cursor:
+            connections.append(cursor._cursor.connection)
+            ready.wait()
+            release.wait()
+
+    threads = [threading.Thread(target=hold) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in connections}) == 20
+    assert len(db.sqlite_connections._idle) == raw.SqliteConnections.MAX_IDLE
+    db.dispose()
+    assert db.sqlite_connections._idle == []
+    closed = 0
+    for connection in connections:
+        try:
+            connection.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            closed += 1
+    assert closed == 20  # the idle ones on dispose, the extra ones when given back
+
+
+def test_postgresql_uses_the_engines_pool(request, tmp_path):
+    from tests.conftest import make_database_url
+
+    db = Database(make_database_url(request, "postgresql", tmp_path))
+    try:
+        assert db.sqlite_connections is None
+        with raw.writing(db) as cursor:
+            cursor.run(raw.SQL("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT UNIQUE)"), {})
+            cursor.run(INSERT, {"body": "pg"})
+        assert count(db) == 1
+    finally:
+        db.dispose()
