@@ -2,15 +2,19 @@
 
 Run: .venv/bin/python bench/chat.py [--levels 1,50,200] [--duration 30] [--sockets 5000]
 
-Four separate processes: this load generator, the server under test (werkzeug threaded
-server, one thread per socket plus simple-websocket's reader thread), a bare echo server, and
-an instant OpenAI-compatible provider (bench/instant_llm.py: one prebuilt streamed completion
-per request, HTTP/1.1 keep-alive). Figures printed:
+Five separate processes: this load generator, the server under test (werkzeug threaded
+server, one thread per socket plus simple-websocket's reader thread), a bare echo server, the
+floor server (bench/floor_chat.py) and an instant OpenAI-compatible provider
+(bench/instant_llm.py: one prebuilt streamed completion per request, HTTP/1.1 keep-alive).
+Figures printed:
 
 1. Visitor `message` sent -> first `delta` of the reply received (LLM engine, instant fake
    provider, SQLite), p50/p99 at 1, 50 and 200 concurrent chats, each sending a message every
    2 s (open loop: sends follow the clock, not the replies).
-2. The same load against a bare flask-sock echo socket (send -> echo received), and the ratio.
+2. The same load against a bare flask-sock echo socket (send -> echo received), and the ratio;
+   and against the floor: a server with no Frontdesk code that only stores the message, acks
+   it, asks the same provider and forwards the first delta (what this machine and these
+   libraries cost for that path; the difference is our own code).
 3. How many idle chat sockets (after hello/welcome) one server process holds, and the server's
    resident memory per socket.
 4. The prompt overhead (system prompt + tool schemas) for the demo business, in tokens, and
@@ -90,6 +94,16 @@ def serve_echo() -> None:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print("READY", server.server_port, flush=True)
     server.serve_forever()
+
+
+def serve_floor(llm_url: str, workdir: str) -> None:
+    """Child process: the floor server (bench/floor_chat.py)."""
+    raise_fd_limit()
+    threading.stack_size(THREAD_STACK)
+    sys.argv = [sys.argv[0], llm_url, f"{workdir}/floor.sqlite3"]
+    from bench import floor_chat
+
+    floor_chat.main()
 
 
 def serve_chat(llm_url: str, workdir: str) -> None:
@@ -275,24 +289,34 @@ def describe(latencies: list[float]) -> str:
     return f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   (n={len(latencies)})"
 
 
-def latency_section(chat_url: str, echo_url: str, levels: list[int], duration: float) -> None:
-    """Print chat vs echo latency at each concurrency level."""
+def ratios(latencies: list[float], reference: list[float]) -> str:
+    """'p50 1.2x   p99 3.4x' of one latency list over another."""
+    if not latencies or not reference:
+        return "no samples"
+    p50 = percentile(latencies, 0.5) / percentile(reference, 0.5)
+    p99 = percentile(latencies, 0.99) / percentile(reference, 0.99)
+    return f"p50 {p50:.1f}x   p99 {p99:.1f}x"
+
+
+def latency_section(urls: dict[str, str], levels: list[int], duration: float) -> None:
+    """Print chat vs echo (and vs the floor) latency at each concurrency level."""
     print("\nLatency: visitor message -> first delta (chat) vs send -> echo (bare flask-sock)")
-    print("(chat also: -> ack = stored; -> typing = the turn started on a worker)")
+    print("(chat also: -> ack = stored; -> typing = the turn has sent its provider request;")
+    print(" floor = bench/floor_chat.py: store, ack, ask the provider, forward; no Frontdesk code)")
     for chats in levels:
         load = "/".join(f"{value:.2f}" for value in os.getloadavg())
         print(f"  ({chats} chats: machine load average {load} before the run)")
-        chat_lat = run_load(chat_url, chats=chats, duration=duration, chat=True)
-        echo_lat = run_load(echo_url, chats=chats, duration=duration, chat=False)["delta"]
+        chat_lat = run_load(urls["chat"], chats=chats, duration=duration, chat=True)
+        echo_lat = run_load(urls["echo"], chats=chats, duration=duration, chat=False)["delta"]
+        floor_lat = run_load(urls["floor"], chats=chats, duration=duration, chat=True)["delta"]
         delta = chat_lat["delta"]
         print(f"  {chats:4d} chats  first delta: {describe(delta)}")
         print(f"  {'':4s}        ack:         {describe(chat_lat['ack'])}")
         print(f"  {'':4s}        typing:      {describe(chat_lat['typing'])}")
         print(f"  {'':4s}        echo:        {describe(echo_lat)}")
-        if delta and echo_lat:
-            ratio50 = percentile(delta, 0.5) / percentile(echo_lat, 0.5)
-            ratio99 = percentile(delta, 0.99) / percentile(echo_lat, 0.99)
-            print(f"  {'':4s}        ratio delta/echo: p50 {ratio50:.1f}x   p99 {ratio99:.1f}x")
+        print(f"  {'':4s}        floor delta: {describe(floor_lat)}")
+        print(f"  {'':4s}        ratio delta/echo:  {ratios(delta, echo_lat)}")
+        print(f"  {'':4s}        ratio floor/echo:  {ratios(floor_lat, echo_lat)}")
 
 
 def capacity_section(chat_url: str, server_pid: int, target: int) -> None:
@@ -372,7 +396,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,50,200")
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--sockets", type=int, default=5000)
-    parser.add_argument("--role", choices=["llm", "echo", "chat"], help=argparse.SUPPRESS)
+    parser.add_argument("--role", choices=["llm", "echo", "chat", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--llm-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -382,6 +406,8 @@ def main() -> None:
         return serve_echo()
     if args.role == "chat":
         return serve_chat(args.llm_url, args.workdir)
+    if args.role == "floor":
+        return serve_floor(args.llm_url, args.workdir)
 
     limit = raise_fd_limit()
     print(f"open files limit {limit}; {os.cpu_count()} CPUs (shared); server: werkzeug threaded")
@@ -396,10 +422,18 @@ def main() -> None:
             children.append(chat)
             echo, (echo_port,) = spawn("--role", "echo")
             children.append(echo)
+            floor, (floor_port,) = spawn(
+                "--role", "floor", "--llm-url", llm_url, "--workdir", workdir
+            )
+            children.append(floor)
             chat_url = f"ws://127.0.0.1:{port}/ws/chat?site={site_key}"
-            echo_url = f"ws://127.0.0.1:{echo_port}/echo"
+            urls = {
+                "chat": chat_url,
+                "echo": f"ws://127.0.0.1:{echo_port}/echo",
+                "floor": f"ws://127.0.0.1:{floor_port}/ws/chat",
+            }
             levels = [int(level) for level in args.levels.split(",") if level]
-            latency_section(chat_url, echo_url, levels, args.duration)
+            latency_section(urls, levels, args.duration)
             if args.sockets:
                 capacity_section(chat_url, chat.pid, args.sockets)
             prompt_section(workdir)
