@@ -21,7 +21,13 @@ TYPING_REPEAT_SECONDS = 2.0
 
 
 class ChatOutput:
-    """Output bound to one conversation: every message is stored, then sent to its sockets."""
+    """Output bound to one conversation: every message is stored, then sent to its sockets.
+
+    During an engine's turn (begin_turn .. finish_turn) each visible message is held until the
+    next output or the end of the turn, so that the turn's last message, its engine state and
+    its token usage are stored in one write (a write fewer per answer); the order of
+    everything the sockets see is unchanged.
+    """
 
     def __init__(self, db: Database, hub: Hub, *, site_id: int, conversation_id: int) -> None:
         self.db = db
@@ -32,9 +38,40 @@ class ChatOutput:
         # Token usage is saved with the turn (one transaction, not one per model round).
         self.prompt_tokens = self.completion_tokens = 0
         self._typing_since: float | None = None  # when the typing indicator went up
+        self._holding = False
+        self._held: tuple[str, str, dict[str, Any]] | None = None  # (role, text, payload)
+
+    def begin_turn(self) -> None:
+        """From now until finish_turn(), hold each message until the next output."""
+        self._holding = True
+
+    def finish_turn(self, state: dict[str, Any]) -> str | None:
+        """Store the held message (if any) with the turn's state and token usage, in one
+        transaction, and publish it; returns the conversation's status now."""
+        held, self._held, self._holding = self._held, None, False
+        tokens = self.take_usage()
+        if held is None:
+            return transcript.save_turn(
+                self.db, self.conversation_id, state, site_id=self.site_id, tokens=tokens
+            )
+        role, text, payload = held
+        with store.conversation_lock(self.conversation_id):
+            entry, status = transcript.append_with_turn(
+                self.db, self.conversation_id, role, text, html=render_markdown(text),
+                payload=payload, state=state, site_id=self.site_id, tokens=tokens,
+            )  # fmt: skip
+            self.hub.publish(self.conversation_id, message_frame(entry))
+        return status
+
+    def _flush(self) -> None:
+        """Store and publish the held message before anything else goes out."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._store_and_publish(*held)
 
     def typing(self) -> None:
         """Show the typing indicator on every socket of the conversation."""
+        self._flush()
         # The session and the engine both announce the turn: send that once. A later repeat
         # (after slow tool calls) still goes out, as the widget hides the indicator eventually.
         now = time.monotonic()
@@ -45,6 +82,7 @@ class ChatOutput:
 
     def delta(self, reply_id: str, text: str) -> None:
         """Stream a piece of a reply (not stored: the final message is)."""
+        self._flush()
         if text:
             self._typing_since = None
             self.hub.publish(
@@ -68,22 +106,34 @@ class ChatOutput:
             "card": card,
             "reply": reply_id,
         }
-        self.post(role, text, payload)
+        if not self._holding:
+            self.post(role, text, payload)
+            return
+        self._flush()
+        self._held = (role, text, payload)
+        self._typing_since = None
+        self.messages_sent += 1
 
     def post(self, role: str, text: str, payload: dict[str, Any] | None = None) -> transcript.Entry:
-        """Store a visible entry and publish it, in seq order."""
+        """Store a visible entry and publish it, in seq order (after any held message)."""
+        self._flush()
+        entry = self._store_and_publish(role, text, payload or {})
+        self.messages_sent += 1
+        return entry
+
+    def _store_and_publish(self, role: str, text: str, payload: dict[str, Any]):
         with store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, role, text,
-                html=render_markdown(text), payload=payload or {},
+                html=render_markdown(text), payload=payload,
             )  # fmt: skip
             self.hub.publish(self.conversation_id, message_frame(entry))
         self._typing_since = None
-        self.messages_sent += 1
         return entry
 
     def error(self, code: str, message: str) -> None:
         """Send an `error` frame to every socket of the conversation (not stored)."""
+        self._flush()
         self._typing_since = None
         self.hub.publish(self.conversation_id, {"type": "error", "code": code, "message": message})
 
@@ -96,6 +146,7 @@ class ChatOutput:
 
     def record_call(self, call_id: str, name: str, arguments: Any, *, by: str) -> transcript.Entry:
         """Persist a tool call (by the assistant, or the visitor pressing a card button)."""
+        self._flush()
         payload = {"call_id": call_id, "name": name, "arguments": _bounded(arguments), "by": by}
 
         def audit_call(session, entry) -> None:
@@ -119,6 +170,7 @@ class ChatOutput:
         self, call_id: str, name: str, result: ToolResult | None, error: str = ""
     ) -> transcript.Entry:
         """Persist a tool result so later turns (and the model) see what happened."""
+        self._flush()
         payload = {
             "call_id": call_id,
             "name": name,

@@ -214,16 +214,47 @@ def save_turn(
 ) -> str | None:
     """Persist the engine's state, count the turn and add its token usage (prompt, completion)
     to the conversation and the site's day, in one transaction; returns the status now."""
-    prompt, completion = max(0, int(tokens[0])), max(0, int(tokens[1]))
     for _attempt in range(3):
         try:
             with raw.writing(db) as cursor:
-                status = cursor.one(_SAVE_TURN, {
-                    "conversation_id": conversation_id, "state": cursor.json(state),
-                    "prompt": prompt, "completion": completion,
-                })  # fmt: skip
-                usage.add_to_day(cursor, site_id, prompt, completion)
-                return status[0] if status else None
+                return _save_turn_in(cursor, conversation_id, state, site_id, tokens)
         except raw.integrity_errors(db):  # the day's usage row was inserted concurrently: retry
             continue
     raise RuntimeError("could not save the turn")
+
+
+def append_with_turn(
+    db: Database,
+    conversation_id: int,
+    role: str,
+    text: str,
+    *,
+    html: str,
+    payload: dict[str, Any],
+    state: dict[str, Any],
+    site_id: int,
+    tokens: tuple[int, int],
+) -> tuple[Entry, str | None]:
+    """append() a turn's last message and save_turn() in one transaction; (entry, status)."""
+    values = {
+        "conversation_id": conversation_id, "role": role, "client_id": None, "text": text,
+        "html": html, "payload": payload, "flagged": False,
+    }  # fmt: skip
+    for _attempt in range(3):
+        try:
+            with raw.writing(db) as cursor:
+                entry = _append_in(cursor, values)
+                return entry, _save_turn_in(cursor, conversation_id, state, site_id, tokens)
+        except raw.integrity_errors(db):  # the day's usage row was inserted concurrently: retry
+            continue
+    raise RuntimeError("could not store the message")
+
+
+def _save_turn_in(cursor: raw.Cursor, conversation_id, state, site_id, tokens) -> str | None:
+    prompt, completion = max(0, int(tokens[0])), max(0, int(tokens[1]))
+    status = cursor.one(_SAVE_TURN, {
+        "conversation_id": conversation_id, "state": cursor.json(state), "prompt": prompt,
+        "completion": completion,
+    })  # fmt: skip
+    usage.add_to_day(cursor, site_id, prompt, completion)
+    return status[0] if status else None

@@ -176,6 +176,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
         lang=conversation.lang,
     )  # fmt: skip
+    ctx.out.begin_turn()  # the last message is stored with the turn's state (one write)
     try:
         engine = engine_for(ctx.site, ctx.app.config, llm_client=ctx.llm_client())
         engine.respond(turn)
@@ -186,10 +187,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
-    status = transcript.save_turn(
-        ctx.db, conversation.id, turn.state, site_id=ctx.site.id, tokens=ctx.out.take_usage()
-    )
-    _announce_status_change(ctx, status)
+    _announce_status_change(ctx, ctx.out.finish_turn(turn.state))
 
 
 def _announce_status_change(ctx: Context, status: str | None) -> None:
