@@ -15,6 +15,13 @@ from frontdesk.assistant.accumulator import ToolCallAccumulator, ToolCallDraft
 from frontdesk.assistant.base import Choice, Engine, Source, ToolResult, Turn
 from frontdesk.assistant.prompts import history_messages, system_prompt
 from frontdesk.assistant.provider import open_chat_stream
+from frontdesk.assistant.provider_errors import (
+    OwnFailure,
+    ProviderError,
+    as_provider_error,
+    own,
+    unwrap,
+)
 
 log = logging.getLogger("frontdesk.llm")
 
@@ -25,19 +32,6 @@ NO_ANSWER = "Sorry, I don't have an answer to that. Would you like me to ask a p
 SEE_CARD = "Please check the details below."
 HUMAN_CHOICE = Choice(label="Talk to a person", action="human", value="")
 MAX_TOOL_MESSAGE_CHARS = 12000
-RETRYABLE_STATUS = {408, 409, 429}
-
-
-class ProviderError(Exception):
-    """The provider failed: HTTP error, timeout, refused connection or a reply we cannot read."""
-
-    def __init__(
-        self, message: str, *, streamed: bool = False, retryable: bool = True, status: int = 0
-    ):
-        super().__init__(message)
-        self.streamed = streamed  # the visitor already saw part of this round's text
-        self.retryable = retryable
-        self.status = status  # the HTTP status, when the provider answered with one
 
 
 @dataclass
@@ -164,7 +158,7 @@ class LLMEngine:
         chunks = self._chunks(
             self._request(messages, tools),
             streamed=lambda: bool(round_text),
-            sent=_own(turn.out.typing),
+            sent=own(turn.out.typing),
         )
         try:
             with closing(chunks):  # an error in our own code must not leave the stream open
@@ -193,20 +187,20 @@ class LLMEngine:
         try:
             stream = open_chat_stream(self.client, request, sent=sent)
             iterator = iter(stream)
-        except _OwnFailure as failure:  # our output broke, not the provider
-            raise _unwrap(failure) from None
+        except OwnFailure as failure:  # our output broke, not the provider
+            raise unwrap(failure) from None
         except Exception as exc:  # openai, httpx and decoding errors alike: the provider failed
-            raise _provider_error(exc, streamed=False) from exc
+            raise as_provider_error(exc, streamed=False) from exc
         try:
             while True:
                 try:
                     chunk = next(iterator)
                 except StopIteration:
                     return
-                except _OwnFailure as failure:
-                    raise _unwrap(failure) from None
+                except OwnFailure as failure:
+                    raise unwrap(failure) from None
                 except Exception as exc:
-                    raise _provider_error(exc, streamed=streamed()) from exc
+                    raise as_provider_error(exc, streamed=streamed()) from exc
                 yield chunk
         finally:  # release the connection even when we stop early
             with suppress(Exception):  # closing a broken connection may fail too
@@ -251,38 +245,6 @@ class LLMEngine:
             self._finish(turn, reply)
         turn.out.message(UNAVAILABLE, role="system")
         self.fallback.respond(turn)
-
-
-class _OwnFailure(Exception):
-    """A callback of ours failed inside the provider call (the real error is __cause__)."""
-
-
-def _unwrap(failure: BaseException) -> BaseException:
-    """The error of ours inside an _OwnFailure (which may have been wrapped once more)."""
-    while isinstance(failure, _OwnFailure) and failure.__cause__ is not None:
-        failure = failure.__cause__
-    return failure
-
-
-def _own(callback):
-    """`callback`, with its failures marked as ours so they are not taken for the provider's."""
-
-    def call() -> None:
-        try:
-            callback()
-        except Exception as exc:
-            raise _OwnFailure() from exc
-
-    return call
-
-
-def _provider_error(exc: Exception, *, streamed: bool) -> ProviderError:
-    status = getattr(exc, "status_code", None)
-    retryable = status is None or status >= 500 or status in RETRYABLE_STATUS
-    label = f"HTTP {status}" if status else type(exc).__name__
-    return ProviderError(
-        f"{label}: {exc}"[:500], streamed=streamed, retryable=retryable, status=status or 0
-    )
 
 
 def _assistant_tool_message(content: str, drafts: list[ToolCallDraft]) -> dict[str, Any]:
