@@ -9,6 +9,7 @@ from frontdesk.assistant.base import ToolResult
 from frontdesk.chat import session, transcript
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.output import ChatOutput
+from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
 from tests.factories import make_site
 
@@ -23,6 +24,11 @@ def setup(db):
     frames = hub.subscribe(conversation.id)
     out = ChatOutput(db, hub, site_id=site.id, conversation_id=conversation.id)
     return db, conversation, out, frames
+
+
+def snapshot(db, conversation_id):
+    with raw.reading(db) as cursor:
+        return session.conversation_row(cursor, conversation_id)
 
 
 def published(frames) -> list[tuple]:
@@ -62,7 +68,7 @@ def test_a_turns_messages_tools_and_bookkeeping_keep_their_order(setup):
         ("typing", None, None),
         ("message", 4, "We offer **consultations**."),
     ]
-    row = session.conversation_row(db, conversation.id)
+    row = snapshot(db, conversation.id)
     assert (row.turns, row.engine_state) == (1, {"step": "done"})
     with db.session() as orm:
         saved = orm.get(Conversation, conversation.id)
@@ -79,7 +85,7 @@ def test_a_turn_without_a_held_message_still_counts(setup):
     assert out.finish_turn({}) == "bot"
     assert stored(db, conversation) == [(1, "system", "Sorry, something went wrong.")]
     assert [kind for kind, *_ in published(frames)] == ["message", "error"]
-    assert session.conversation_row(db, conversation.id).turns == 1
+    assert snapshot(db, conversation.id).turns == 1
 
 
 def test_outside_a_turn_messages_go_out_at_once(setup):

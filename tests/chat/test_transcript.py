@@ -22,6 +22,11 @@ def conversation(db):
     return session.open_conversation(db, site.id, "visitor-1", None, HELLO)
 
 
+def snapshot(db, conversation_id):
+    with raw.reading(db) as cursor:
+        return session.conversation_row(cursor, conversation_id)
+
+
 def test_parameters_become_each_drivers_style_and_casts_are_left_alone():
     sql = raw.SQL("SELECT :a, x::jsonb, '12:30' FROM t WHERE b = :b_2")
     assert sql.sqlite == "SELECT :a, x::jsonb, '12:30' FROM t WHERE b = :b_2"
@@ -37,7 +42,8 @@ def test_an_appended_entry_reads_back_the_same_through_the_orm(db, conversation)
     with db.session() as orm:
         row = orm.scalars(select(Message).where(Message.id == entry.id)).one()
         stored = orm.get(Conversation, conversation.id)
-    assert transcript.Entry.of(row) == entry
+    orm_fields = {name: getattr(row, name) for name in transcript.Entry.__dataclass_fields__}
+    assert transcript.Entry(**orm_fields) == entry
     assert row.created_at.tzinfo is not None and row.created_at == entry.created_at
     assert stored.last_seq == 1 and stored.updated_at == entry.created_at
 
@@ -49,10 +55,7 @@ def test_orm_written_rows_read_back_through_plain_sql(db, conversation):
             conversation_id=conversation.id, seq=7, role="visitor", client_id="c-7", text="hello",
             html="<p>hello</p>", payload={"k": ["v"]}, flagged=True, created_at=when,
         ))  # fmt: skip
-    with raw.reading(db) as cursor:
-        row = cursor.one(transcript._FIND_CLIENT_ID, {"conversation_id": conversation.id,
-                                                      "client_id": "c-7"})  # fmt: skip
-    entry = transcript.Entry.of_columns(row)
+    (entry,) = transcript.visible_since(db, conversation.id, 0)
     assert (entry.seq, entry.payload, entry.flagged, entry.created_at) == (
         7,
         {"k": ["v"]},
@@ -126,17 +129,18 @@ def test_history_and_the_turn_snapshot(db, conversation):
                ("visitor", "e")]  # fmt: skip
     for role, text in entries:
         transcript.append(db, conversation.id, role, text, payload={"t": text})
-    entries = transcript.history(db, conversation.id, current_seq=4)
+    with raw.reading(db) as cursor:
+        entries = transcript.history(cursor, conversation.id, current_seq=4)
     assert [(e.role, e.text, e.payload) for e in entries] == [
         ("visitor", "a", {}),  # visible entries' payloads are the widget's, not the engine's
         ("assistant", "b", {}),
         ("tool_call", "c", {"t": "c"}),
     ]  # the current message and later visitor messages are left out
-    row = session.conversation_row(db, conversation.id)
+    row = snapshot(db, conversation.id)
     assert (row.public_id, row.status, row.turns, row.engine_state) == (
         conversation.public_id, "bot", 0, {},
     )  # fmt: skip
-    assert session.conversation_row(db, conversation.id + 999) is None
+    assert snapshot(db, conversation.id + 999) is None
 
 
 def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
@@ -145,7 +149,7 @@ def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
                                 tokens=(100, 20)) == "bot"  # fmt: skip
     transcript.save_turn(db, conversation.id, {"step": "time"}, site_id=site_id, tokens=(5, 1))
     transcript.save_turn(db, conversation.id, {}, site_id=site_id, tokens=(0, 0))
-    row = session.conversation_row(db, conversation.id)
+    row = snapshot(db, conversation.id)
     assert (row.turns, row.engine_state) == (3, {})
     with db.session() as orm:
         stored = orm.get(Conversation, conversation.id)

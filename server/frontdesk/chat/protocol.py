@@ -11,7 +11,6 @@ from frontdesk.assistant.cards import iso_utc
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")
-VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
 MAX_ID_CHARS = 64
 MAX_VALUE_CHARS = 200
 

@@ -95,17 +95,12 @@ _ROW = SQL(
 )
 
 
-def conversation_row(db: Database, conversation_id: int) -> ConversationRow | None:
+def conversation_row(cursor: raw.Cursor, conversation_id: int) -> ConversationRow | None:
     """A conversation's snapshot by internal id, for the assistant turn's hot path.
 
-    Plain SQL (frontdesk.db.raw): an ORM load costs several times more than the query.
+    Plain SQL (frontdesk.db.raw) on the caller's cursor: an ORM load costs several times more
+    than the query, and a turn reads its conversation and history on one connection.
     """
-    with raw.reading(db) as cursor:
-        return conversation_row_in(cursor, conversation_id)
-
-
-def conversation_row_in(cursor: raw.Cursor, conversation_id: int) -> ConversationRow | None:
-    """conversation_row on the caller's cursor (one connection for the turn's reads)."""
     row = cursor.one(_ROW, {"conversation_id": conversation_id})
     if row is None:
         return None

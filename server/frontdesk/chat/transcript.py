@@ -13,21 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.assistant.base import HistoryEntry
 from frontdesk.chat import usage
 from frontdesk.db import Database, raw
-from frontdesk.db.models import Message
 from frontdesk.db.raw import SQL
 from frontdesk.db.types import utcnow
 
 VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
 HISTORY_LIMIT = 30
 WELCOME_LIMIT = 500
+T = TypeVar("T")
 _COLUMNS = "id, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload"
 
 
@@ -47,23 +46,7 @@ class Entry:
     payload: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, row: Message) -> Entry:
-        """Copy a Message row."""
-        return cls(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            seq=row.seq,
-            role=row.role,
-            text=row.text,
-            html=row.html,
-            client_id=row.client_id,
-            flagged=row.flagged,
-            created_at=row.created_at,
-            payload=dict(row.payload or {}),
-        )
-
-    @classmethod
-    def of_columns(cls, row: tuple) -> Entry:
+    def of_row(cls, row: tuple) -> Entry:
         """Build from a raw row in _COLUMNS order."""
         id_, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload = row
         return cls(
@@ -92,27 +75,41 @@ def append(
 ) -> tuple[Entry, bool]:
     """Store an entry with the next seq; (entry, created). A repeated client_id returns the
     original entry with created=False and stores nothing. `also` runs in the same transaction."""
-    values = {
+    values = _values(conversation_id, role, text, html, payload, client_id, flagged)
+
+    def attempt() -> Entry:
+        if also is None:
+            with raw.writing(db) as cursor:
+                return _append_in(cursor, values)
+        # `also` writes through the ORM: share its transaction (and its connection).
+        with raw.sqlite_writer(db), db.write_transaction() as session:
+            with raw.in_session(session) as cursor:
+                entry = _append_in(cursor, values)
+            also(session, entry)
+            return entry
+
+    try:
+        return _retrying(db, attempt), True
+    except _Duplicate as duplicate:  # the transaction was rolled back: nothing stored
+        return duplicate.entry, False
+
+
+def _values(conversation_id, role, text, html, payload, client_id, flagged) -> dict[str, Any]:
+    return {
         "conversation_id": conversation_id, "role": role, "client_id": client_id, "text": text,
         "html": html, "payload": payload or {}, "flagged": flagged,
     }  # fmt: skip
+
+
+def _retrying(db: Database, attempt: Callable[[], T]) -> T:
+    """Run a write transaction, again when a racing writer broke a unique constraint first
+    (the same client_id, the day's first usage row): the retry sees the winner's row."""
     for _attempt in range(3):
         try:
-            if also is None:
-                with raw.writing(db) as cursor:
-                    return _append_in(cursor, values), True
-            # `also` writes through the ORM: share its transaction (and its connection).
-            with raw.sqlite_writer(db), db.write_transaction() as session:
-                with raw.in_session(session) as cursor:
-                    entry = _append_in(cursor, values)
-                also(session, entry)
-                return entry, True
-        except _Duplicate as duplicate:  # the transaction was rolled back: nothing stored
-            return duplicate.entry, False
+            return attempt()
         except raw.integrity_errors(db):
-            # Two writers raced on the same client_id; the retry finds the winner's row.
             continue
-    raise RuntimeError("could not store the message")
+    raise RuntimeError("could not write to the transcript")
 
 
 _BUMP_SEQ = SQL(
@@ -142,27 +139,24 @@ def _append_in(cursor: raw.Cursor, values: dict[str, Any]) -> Entry:
         lookup = {"conversation_id": conversation_id, "client_id": values["client_id"]}
         existing = cursor.one(_FIND_CLIENT_ID, lookup)
         if existing is not None:
-            raise _Duplicate(Entry.of_columns(existing))  # rolls the seq bump back
+            raise _Duplicate(Entry.of_row(existing))  # rolls the seq bump back
     row = {**values, "seq": bumped[0], "created_at": now}
     bound = {**row, "payload": cursor.json(row["payload"]), "created_at": cursor.time(now)}
     (message_id,) = cursor.one(_INSERT, bound)
     return Entry(id=message_id, **row)
 
 
+_VISIBLE_SINCE = SQL(
+    f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = :conversation_id "
+    f"AND seq > :after AND role IN {VISIBLE_ROLES!r} ORDER BY seq DESC LIMIT {WELCOME_LIMIT}"
+)
+
+
 def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]:
     """Visible entries (not tool calls/results) with seq > after, oldest first (capped)."""
-    with db.session() as session:
-        rows = session.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation_id,
-                Message.seq > after,
-                Message.role.in_(VISIBLE_ROLES),
-            )
-            .order_by(Message.seq.desc())
-            .limit(WELCOME_LIMIT)
-        ).all()
-        return [Entry.of(row) for row in reversed(rows)]
+    with raw.reading(db) as cursor:
+        rows = cursor.all(_VISIBLE_SINCE, {"conversation_id": conversation_id, "after": after})
+    return [Entry.of_row(row) for row in reversed(rows)]
 
 
 # Only tool entries' payloads matter to the engines (calls, results, card actions); the visible
@@ -175,20 +169,15 @@ _HISTORY = SQL(
 )
 
 
-def history(db: Database, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
+def history(cursor: raw.Cursor, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
     """The last HISTORY_LIMIT entries the engine should see for the visitor entry `current_seq`.
 
     Everything stored so far except that entry itself and visitor messages that came after it
     (they get their own turns). Answers to earlier messages may have a higher seq than the
     current message when the visitor wrote during a turn; they are history all the same.
-    Payloads are read for tool entries only (the rest have an empty payload here).
+    Payloads are read for tool entries only (the rest have an empty payload here). Runs on the
+    caller's cursor: a turn reads its conversation and history on one connection.
     """
-    with raw.reading(db) as cursor:
-        return history_in(cursor, conversation_id, current_seq)
-
-
-def history_in(cursor: raw.Cursor, conversation_id: int, current_seq: int) -> list[HistoryEntry]:
-    """history() on the caller's cursor (one connection for the turn's reads)."""
     params = {"conversation_id": conversation_id, "current_seq": current_seq}
     rows = cursor.all(_HISTORY, params)
     return [
@@ -214,13 +203,12 @@ def save_turn(
 ) -> str | None:
     """Persist the engine's state, count the turn and add its token usage (prompt, completion)
     to the conversation and the site's day, in one transaction; returns the status now."""
-    for _attempt in range(3):
-        try:
-            with raw.writing(db) as cursor:
-                return _save_turn_in(cursor, conversation_id, state, site_id, tokens)
-        except raw.integrity_errors(db):  # the day's usage row was inserted concurrently: retry
-            continue
-    raise RuntimeError("could not save the turn")
+
+    def attempt() -> str | None:
+        with raw.writing(db) as cursor:
+            return _save_turn_in(cursor, conversation_id, state, site_id, tokens)
+
+    return _retrying(db, attempt)
 
 
 def append_with_turn(
@@ -236,18 +224,14 @@ def append_with_turn(
     tokens: tuple[int, int],
 ) -> tuple[Entry, str | None]:
     """append() a turn's last message and save_turn() in one transaction; (entry, status)."""
-    values = {
-        "conversation_id": conversation_id, "role": role, "client_id": None, "text": text,
-        "html": html, "payload": payload, "flagged": False,
-    }  # fmt: skip
-    for _attempt in range(3):
-        try:
-            with raw.writing(db) as cursor:
-                entry = _append_in(cursor, values)
-                return entry, _save_turn_in(cursor, conversation_id, state, site_id, tokens)
-        except raw.integrity_errors(db):  # the day's usage row was inserted concurrently: retry
-            continue
-    raise RuntimeError("could not store the message")
+    values = _values(conversation_id, role, text, html, payload, None, False)
+
+    def attempt() -> tuple[Entry, str | None]:
+        with raw.writing(db) as cursor:
+            entry = _append_in(cursor, values)
+            return entry, _save_turn_in(cursor, conversation_id, state, site_id, tokens)
+
+    return _retrying(db, attempt)
 
 
 def _save_turn_in(cursor: raw.Cursor, conversation_id, state, site_id, tokens) -> str | None:

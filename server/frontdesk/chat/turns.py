@@ -61,10 +61,10 @@ class Context:
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
         with raw.reading(self.db) as cursor:
-            self.conversation = store.conversation_row_in(cursor, conversation_id)  # read-only
+            self.conversation = store.conversation_row(cursor, conversation_id)  # read-only
             self.history = (
                 [] if history_for is None
-                else transcript.history_in(cursor, conversation_id, history_for)
+                else transcript.history(cursor, conversation_id, history_for)
             )  # fmt: skip
         self.site = sites.cached_site(self.db, self.conversation.site_id)
         self.out = ChatOutput(
