@@ -15,12 +15,15 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
+from frontdesk.db import raw
+
 if TYPE_CHECKING:
     from frontdesk.db import Database
 
 log = logging.getLogger(__name__)
 
 BACKSTOP_PAGES = 10000  # about 40 MB of WAL before a commit checkpoints by itself
+_CHECKPOINT = raw.SQL("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class Checkpointer:
@@ -58,13 +61,8 @@ class Checkpointer:
         db = self._db()
         if db is None:
             return None
-        connection = db.write_engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            cursor.close()
-        finally:
-            connection.close()
+        with raw.reading(db) as cursor:
+            row = cursor.one(_CHECKPOINT, {})
         self.last = tuple(row) if row else (0, 0, 0)
         self.checkpoints += 1
         return self.last

@@ -1,10 +1,11 @@
-"""Plain SQL on the pool's DBAPI connection, for the chat's per-message statements.
+"""Plain SQL on DBAPI connections, for the chat's per-message statements.
 
 SQLAlchemy's execution layer costs about 80 µs per statement (execution context, events,
 result objects), several times what SQLite spends running it. A visitor's message is stored,
 read back into the prompt and answered with a handful of statements on the path the visitor
-waits on, so those few are written once as SQL with `:name` parameters and run on the pooled
-DBAPI connection (sqlite3 or psycopg). Everything else keeps the ORM. Values that the ORM's
+waits on, so those few are written once as SQL with `:name` parameters and run on a DBAPI
+connection (sqlite3 from SqliteConnections, psycopg from SQLAlchemy's pool). Everything else
+keeps the ORM. Values that the ORM's
 column types would convert are converted here the same way (see `Cursor.time` and
 `Cursor.json`, `read_time` and `read_json`), so both paths read each other's rows.
 """
@@ -53,18 +54,19 @@ class Cursor:
 
     def run(self, sql: SQL, params: dict[str, Any]) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
-        return self._cursor.rowcount
+        return self._execute(sql, params).rowcount
 
     def one(self, sql: SQL, params: dict[str, Any]) -> tuple | None:
         """The first row of a query (or RETURNING clause), None when there is none."""
-        self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
-        return self._cursor.fetchone()
+        return self._execute(sql, params).fetchone()
 
     def all(self, sql: SQL, params: dict[str, Any]) -> list[tuple]:
         """Every row of a query."""
+        return self._execute(sql, params).fetchall()
+
+    def _execute(self, sql: SQL, params: dict[str, Any]) -> Any:
         self._cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
-        return self._cursor.fetchall()
+        return self._cursor
 
     def time(self, value: datetime) -> Any:
         """Bind an aware datetime as UTCDateTime does: naive UTC text on SQLite."""
