@@ -100,10 +100,9 @@ def serve_floor(llm_url: str, workdir: str) -> None:
     """Child process: the floor server (bench/floor_chat.py)."""
     raise_fd_limit()
     threading.stack_size(THREAD_STACK)
-    sys.argv = [sys.argv[0], llm_url, f"{workdir}/floor.sqlite3"]
     from bench import floor_chat
 
-    floor_chat.main()
+    floor_chat.serve(llm_url, f"{workdir}/floor.sqlite3")
 
 
 def serve_chat(llm_url: str, workdir: str) -> None:

@@ -130,14 +130,14 @@ class FloorChat:
         send({"type": "message", "role": "assistant", "text": "".join(parts), "reply": reply})
 
 
-def main() -> None:
-    """Serve the floor chat on a free port."""
+def serve(llm_url: str, path: str) -> None:
+    """Serve the floor chat on a free port (prints "READY <port>"); never returns."""
     from flask import Flask
     from flask_sock import Sock
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    floor = FloorChat(sys.argv[1], sys.argv[2])
+    floor = FloorChat(llm_url, path)
     app = Flask("floor")
     Sock(app).route("/ws/chat")(floor.serve)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -146,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve(sys.argv[1], sys.argv[2])

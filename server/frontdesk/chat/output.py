@@ -121,7 +121,7 @@ class ChatOutput:
         self.messages_sent += 1
         return entry
 
-    def _store_and_publish(self, role: str, text: str, payload: dict[str, Any]):
+    def _store_and_publish(self, role: str, text: str, payload: dict[str, Any]) -> transcript.Entry:
         with store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, role, text,
