@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -184,3 +188,26 @@ def test_confirm_of_an_unknown_proposal_explains_and_books_nothing(chat):
     assert reply["card"] is None
     roles = [e.role for e in chat.entries(conversation)]
     assert roles == ["tool_call", "tool_result", "assistant"]
+
+
+def test_the_engines_are_imported_in_the_background_when_the_chat_is_set_up(tmp_path, sqlite_url):
+    """The first visitor after a start must not wait ~1 s for openai and the engines to import."""
+    script = f"""
+import sys, time
+from frontdesk import create_app
+assert "openai" not in sys.modules and "frontdesk.assistant.offline" not in sys.modules
+create_app({{"DATABASE_URL": {sqlite_url!r}, "INSTANCE_PATH": {str(tmp_path)!r},
+            "SECRET_KEY": "x", "MAIL_WORKER": False}})
+deadline = time.monotonic() + 30
+wanted = ("openai", "frontdesk.assistant.llm", "frontdesk.assistant.offline")
+while not all(name in sys.modules for name in wanted) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(all(name in sys.modules for name in wanted))
+"""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'server'}{os.pathsep}{root}"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

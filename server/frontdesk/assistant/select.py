@@ -39,6 +39,18 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
     return LLMEngine(llm_client, settings, fallback=_offline())
 
 
+def preload() -> None:
+    """Import both engines and the provider client library ahead of the first turn.
+
+    They are imported late so that a bare create_app stays light, but then the first visitor
+    after a start waited for them: about a second for openai alone. The chat calls this on a
+    background thread when it is set up.
+    """
+    import openai  # noqa: F401
+
+    from frontdesk.assistant import llm, offline  # noqa: F401
+
+
 def _engine_choice(raw: Any, where: str) -> str | None:
     if raw is None or str(raw).strip().lower() in ("", "auto"):
         return None

@@ -7,11 +7,13 @@ from one IP.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_sock import Sock
 
+from frontdesk.assistant import select
 from frontdesk.chat import sites
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits, client_ip
@@ -34,6 +36,8 @@ def init_app(app: Flask) -> None:
         {"max_message_size": int(app.config["MAX_FRAME_BYTES"]) * TRANSPORT_SLACK},
     )
     sock = Sock(app)
+    # The first turn after a start should not wait for the engines' imports.
+    threading.Thread(target=select.preload, name="frontdesk-preload", daemon=True).start()
     app.before_request(_vet_handshake)
     app.teardown_request(_release_slot)
     sock.route(PATH, endpoint=ENDPOINT)(chat_socket)
