@@ -211,3 +211,22 @@ print(all(name in sys.modules for name in wanted))
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_a_settings_change_reaches_the_next_turn_of_an_open_chat(chat):
+    from frontdesk.audit import Actor
+    from frontdesk.staff import settings_store
+
+    chat.llm.script(chat.llm.text("one"), chat.llm.text("two"))
+    with chat.client() as client:
+        client.hello()
+        client.send({"type": "message", "id": "a", "text": "first"})
+        client.expect("message", role="assistant")
+        settings_store.update_site_fields(
+            chat.db, chat.site.id, Actor("staff", "owner@studio.test"), "settings.profile",
+            {"profile": "We now also repair bicycles."},
+        )  # fmt: skip
+        client.send({"type": "message", "id": "b", "text": "second"})
+        client.expect("message", role="assistant")
+    assert "repair bicycles" not in str(chat.llm.chat_requests[0]["messages"][0])
+    assert "repair bicycles" in str(chat.llm.chat_requests[1]["messages"][0])

@@ -86,12 +86,14 @@ class ConversationRow:
     page_title: str
     lang: str
     turns: int
+    site_version: int  # the site's settings_version now (see db.site_versions)
     engine_state: dict[str, Any]
 
 
 _ROW = SQL(
-    "SELECT id, public_id, site_id, visitor_id, status, visitor_tz, page_url, page_title, lang, "
-    "turns, engine_state FROM conversations WHERE id = :conversation_id"
+    "SELECT c.id, c.public_id, c.site_id, c.visitor_id, c.status, c.visitor_tz, c.page_url, "
+    "c.page_title, c.lang, c.turns, s.settings_version, c.engine_state "
+    "FROM conversations c JOIN sites s ON s.id = c.site_id WHERE c.id = :conversation_id"
 )
 
 

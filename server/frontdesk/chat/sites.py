@@ -44,19 +44,23 @@ def load_site_by_id(db: Database, site_id: int) -> Site | None:
 
 _site_cache: dict[tuple[str, int], tuple[float, Site]] = {}
 _site_cache_lock = threading.Lock()
-SITE_CACHE_SECONDS = 5.0
+# Versions catch every ORM change at once; this backstop catches changes made behind the ORM's
+# back (plain SQL), which do not bump the version.
+SITE_CACHE_SECONDS = 60.0
 
 
-def cached_site(db: Database, site_id: int) -> Site | None:
-    """load_site_by_id, reused for a few seconds: assistant turns read the site on every turn.
+def cached_site(db: Database, site_id: int, version: int) -> Site | None:
+    """load_site_by_id, reused while the site's settings_version is still `version`.
 
-    Settings changed on the dashboard therefore reach running chats within SITE_CACHE_SECONDS.
-    The cached object is detached and shared between threads: treat it as read-only.
+    The caller reads the current version with its other data (one indexed row), so settings
+    changed on the dashboard reach running chats on their next turn; a copy is reloaded anyway
+    after SITE_CACHE_SECONDS. The cached object is detached and shared between threads: treat
+    it as read-only.
     """
     key, now = (db.url, site_id), time.monotonic()
     with _site_cache_lock:
         hit = _site_cache.get(key)
-    if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
+    if hit is not None and hit[1].settings_version == version and now - hit[0] < SITE_CACHE_SECONDS:
         return hit[1]
     site = load_site_by_id(db, site_id)
     if site is not None:

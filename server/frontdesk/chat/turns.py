@@ -66,7 +66,9 @@ class Context:
                 [] if history_for is None
                 else transcript.history(cursor, conversation_id, history_for)
             )  # fmt: skip
-        self.site = sites.cached_site(self.db, self.conversation.site_id)
+        self.site = sites.cached_site(
+            self.db, self.conversation.site_id, self.conversation.site_version
+        )
         self.out = ChatOutput(
             self.db, self.hub, site_id=self.site.id, conversation_id=conversation_id
         )

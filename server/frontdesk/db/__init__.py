@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from frontdesk.db import site_versions
 from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer
 from frontdesk.db.models import Base
 from frontdesk.db.raw import SqliteConnections
@@ -44,6 +45,8 @@ class Database:
             self.checkpointer.start()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+        for sessions in (self._sessions, self._write_sessions):
+            site_versions.watch(sessions)
 
     @staticmethod
     def _make_engine(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from frontdesk import audit
@@ -281,7 +281,7 @@ def delete_service(db: Database, site_id: int, actor: audit.Actor, service_id: i
                 f"{service.name} has bookings, so it cannot be deleted; deactivate it instead."
             )
         slug = service.slug
-        session.execute(delete(Service).where(Service.id == service_id))
+        session.delete(service)  # through the unit of work, so the site's version is bumped
         audit.record(
             session,
             site_id=site_id,

@@ -37,6 +37,9 @@ class Site(Base):
     daily_token_budget: Mapped[int | None] = mapped_column(Integer)
     retention_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every ORM change to the site or its services, hours and closures
+    # (db.site_versions), so running chats reload their cached copy at once.
+    settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     services: Mapped[list[Service]] = relationship(
         back_populates="site", order_by="Service.position, Service.id"
