@@ -125,12 +125,14 @@ def test_two_sockets_of_one_visitor_both_receive_messages(chat):
         conversation = first.hello()["conversation"]
         second.hello(visitor=first.welcome["visitor"], conversation=conversation)
         chat.llm.script(chat.llm.text("Both tabs see this."))
-        first.say("hi from tab one", "t1")
+        seq = first.say("hi from tab one", "t1")["seq"]
+        echo = second.expect("message", role="visitor")
+        assert (echo["id"], echo["seq"], echo["text"]) == ("t1", seq, "hi from tab one")
         for client in (first, second):
-            echo = client.expect("message", role="visitor")
-            assert (echo["id"], echo["text"]) == ("t1", "hi from tab one")
             reply = client.expect("message", role="assistant")
             assert reply["text"] == "Both tabs see this."
+        # The sending tab shows its text already: the ack (with the seq) replaces a copy.
+        assert not [f for f in first.received if f.get("role") == "visitor"]
 
 
 def test_another_visitor_cannot_resume_a_conversation(chat):

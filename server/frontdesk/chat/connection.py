@@ -154,7 +154,7 @@ class ChatConnection:
         if self.conversation is None:
             raise FrameError("bad_frame", "send `hello` first", frame.fields.get("id"))
         if frame.type == "message":
-            self._visitor_text(frame.fields["id"], frame.fields["text"])
+            self._visitor_text(frame.fields["id"], frame.fields["text"], shown=True)
         else:
             self._action(frame.fields)
 
@@ -201,8 +201,13 @@ class ChatConnection:
             log.exception("is_open_now failed")
             return None
 
-    def _visitor_text(self, client_id: str, text: str, *, decline: str | None = None) -> None:
-        """Store the visitor's text, ack it, and queue the assistant's answer."""
+    def _visitor_text(
+        self, client_id: str, text: str, *, decline: str | None = None, shown: bool = False
+    ) -> None:
+        """Store the visitor's text, ack it, and queue the assistant's answer.
+
+        `shown`: the sender already shows exactly `text` (a typed message, not an action).
+        """
         conversation = self.conversation
         stored = moderation.text_to_store(self.site, text)
         html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
@@ -218,7 +223,11 @@ class ChatConnection:
             # still come after the visitor's message.
             job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
             runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
-            self.hub.publish(conversation.id, message_frame(entry))
+            # Other tabs and staff get a copy; so does this socket, unless the ack is all it
+            # lacks (its text was stored as sent, not redacted or made from an action).
+            own_copy_needed = not shown or stored != text
+            skip = None if own_copy_needed else self.subscription
+            self.hub.publish(conversation.id, message_frame(entry), skip=skip)
         # Lets a dashboard's conversation list update without watching every conversation.
         self.hub.publish_site(
             self.site.id,

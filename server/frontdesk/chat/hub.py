@@ -89,9 +89,11 @@ class Hub:
         """Receive a site's staff events (a conversation needs a human, was flagged, ...)."""
         return self._add(("site", site_id), callback)
 
-    def publish(self, conversation_id: int, frame: Frame) -> int:
-        """Send a frame to every subscriber of a conversation; returns how many got it."""
-        return self._send(("conversation", conversation_id), frame)
+    def publish(
+        self, conversation_id: int, frame: Frame, *, skip: Subscription | None = None
+    ) -> int:
+        """Send a frame to every subscriber of a conversation but `skip`; returns how many got it."""
+        return self._send(("conversation", conversation_id), frame, skip)
 
     def publish_site(self, site_id: int, event: Frame) -> int:
         """Send an event to the site's staff subscribers; returns how many got it."""
@@ -116,9 +118,9 @@ class Hub:
                 if not subscribers:
                     del self._subscribers[subscription.key]
 
-    def _send(self, key: tuple[str, int], frame: Frame) -> int:
+    def _send(self, key: tuple[str, int], frame: Frame, skip: Subscription | None = None) -> int:
         with self._lock:
-            targets = list(self._subscribers.get(key, ()))
+            targets = [sub for sub in self._subscribers.get(key, ()) if sub is not skip]
         for subscription in targets:
             try:
                 subscription.deliver(frame)
