@@ -100,3 +100,22 @@ def test_provider_mode_uses_the_moderation_endpoint(start_chat):
     assert "can't help with that" in refusal["text"]
     assert any(r.path.endswith("/moderations") for r in chat.llm.requests)
     assert chat.conversation(conversation).flagged is True
+
+
+def test_an_open_socket_follows_a_redaction_setting_turned_on_later(chat):
+    from frontdesk.audit import Actor
+    from frontdesk.staff import settings_store
+
+    chat.llm.script(chat.llm.text("Noted."), chat.llm.text("Thanks!"))
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        settings_store.update_json_field(
+            chat.db, chat.site.id, Actor("staff", "owner@studio.test"), "settings.moderation",
+            "moderation", {"mode": "local", "redact_pii": True},
+        )  # fmt: skip
+        client.say("hello")  # its turn is the first to see the new settings
+        client.expect("message", role="assistant")
+        client.say("I'm ada@example.com")
+        client.expect("message", role="assistant")
+    texts = [entry.text for entry in chat.entries(conversation, ("visitor",))]
+    assert texts == ["hello", "I'm [email removed]"]

@@ -17,7 +17,7 @@ from wsproto.events import TextMessage
 
 from frontdesk.assistant import moderation
 from frontdesk.chat import session as store
-from frontdesk.chat import staffing, transcript, turns
+from frontdesk.chat import sites, staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (
@@ -209,6 +209,7 @@ class ChatConnection:
         `shown`: the sender already shows exactly `text` (a typed message, not an action).
         """
         conversation = self.conversation
+        self.site = sites.newest(self.db, self.site)  # settings changed since the socket opened
         stored = moderation.text_to_store(self.site, text)
         html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
         with store.conversation_lock(conversation.id):

@@ -69,3 +69,16 @@ def cached_site(db: Database, site_id: int, version: int) -> Site | None:
                 _site_cache.clear()
             _site_cache[key] = (now, site)
     return site
+
+
+def newest(db: Database, site: Site) -> Site:
+    """The cached copy of `site` if an assistant turn has loaded a newer version of it since.
+
+    Open sockets keep the site they were opened with; this lets them follow settings changes
+    (seen by the next turn on the site) without a query of their own.
+    """
+    with _site_cache_lock:
+        hit = _site_cache.get((db.url, site.id))
+    if hit is not None and hit[1].settings_version > site.settings_version:
+        return hit[1]
+    return site
