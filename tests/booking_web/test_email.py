@@ -164,8 +164,9 @@ def test_reschedule_and_cancel_send_updates(db, smtp_server):
 
     created, rescheduled, cancelled = smtp_server.inbox.to("ana@example.test")
     assert subject(rescheduled).startswith("Booking moved")
-    unfolded = rescheduled.as_bytes().replace(b"\r\n ", b" ").replace(b"\n ", b" ")
-    assert b"\nSubject: Booking moved: Consultation on " in unfolded  # what clients read
+    raw = [data for _, _, data in smtp_server.inbox.messages if b"Booking moved" in data][0]
+    unfolded = raw.replace(b"\r\n ", b" ")  # RFC 5322 unfolding: what clients read
+    assert b"\nSubject: Booking moved: Consultation on " in unfolded
     assert moved.manage_token in _text(rescheduled)
     assert result.manage_token not in _text(rescheduled)
     cal, _ = parse_both(_calendar_part(rescheduled).get_content().encode())
