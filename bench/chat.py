@@ -170,8 +170,9 @@ def thread_count(pid: int) -> int:
 class Probe:
     """One chat or echo socket: a reader thread timestamps replies to our sends.
 
-    Chat sockets record three latencies per message: `ack` (stored), `typing` (the turn has
-    started on a worker) and `delta` (first piece of the answer, the headline figure).
+    Chat sockets record two latencies per message: `ack` (stored) and `delta` (first piece of
+    the answer, the headline figure). No `typing` comes: the instant provider answers within
+    the engine's typing grace period.
     """
 
     def __init__(self, url: str, *, chat: bool) -> None:
@@ -183,7 +184,6 @@ class Probe:
         )
         self.pending: dict[str, deque[float]] = {
             "ack": deque(),
-            "typing": deque(),
             "delta": deque(),
         }
         self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
@@ -269,7 +269,7 @@ def run_load(url: str, *, chats: int, duration: float, chat: bool) -> dict[str, 
     time.sleep(3.0)  # let the last replies arrive
     latencies = {
         kind: [value for probe in probes for value in probe.latencies[kind]]
-        for kind in ("ack", "typing", "delta")
+        for kind in ("ack", "delta")
     }
     unanswered = sum(len(probe.pending["delta"]) for probe in probes)
     for probe in probes:
@@ -300,7 +300,7 @@ def ratios(latencies: list[float], reference: list[float]) -> str:
 def latency_section(urls: dict[str, str], levels: list[int], duration: float) -> None:
     """Print chat vs echo (and vs the floor) latency at each concurrency level."""
     print("\nLatency: visitor message -> first delta (chat) vs send -> echo (bare flask-sock)")
-    print("(chat also: -> ack = stored; -> typing = the turn has sent its provider request;")
+    print("(chat also: -> ack = stored;")
     print(" floor = bench/floor_chat.py: store, ack, ask the provider, forward; no Frontdesk code)")
     for chats in levels:
         load = "/".join(f"{value:.2f}" for value in os.getloadavg())
@@ -311,7 +311,6 @@ def latency_section(urls: dict[str, str], levels: list[int], duration: float) ->
         delta = chat_lat["delta"]
         print(f"  {chats:4d} chats  first delta: {describe(delta)}")
         print(f"  {'':4s}        ack:         {describe(chat_lat['ack'])}")
-        print(f"  {'':4s}        typing:      {describe(chat_lat['typing'])}")
         print(f"  {'':4s}        echo:        {describe(echo_lat)}")
         print(f"  {'':4s}        floor delta: {describe(floor_lat)}")
         print(f"  {'':4s}        ratio delta/echo:  {ratios(delta, echo_lat)}")

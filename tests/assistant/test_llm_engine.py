@@ -173,8 +173,22 @@ def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake, path
     _, role, text, reply_id, *_ = h.final()
     assert (role, text) == ("assistant", "A consultation costs $120.")
     assert {d[1] for d in deltas} == {reply_id} and reply_id.startswith("r_")
-    assert out.events[0] == ("typing",)
     assert len(out.of("message")) == 1
+
+
+def test_an_answer_that_begins_at_once_gets_no_typing_indicator(fake, path):
+    """Typing only when the provider keeps the visitor waiting (it would just flicker);
+    through the openai client's `create` the engine cannot tell, so it always shows it."""
+    fake.script(FakeLLM.text("Hello."))
+    out = Harness(fake, path=path).run()
+    expected = [] if path == "fast" else [("typing",)]
+    assert out.of("typing") == expected and out.streamed == "Hello."
+
+
+def test_a_slow_answer_gets_the_typing_indicator_before_its_first_words(fake, path):
+    fake.script(replace(FakeLLM.text("Hello."), delay=0.3))
+    out = Harness(fake, path=path).run()
+    assert out.events[0] == ("typing",) and out.streamed == "Hello."
 
 
 def test_typing_goes_out_while_the_provider_works_on_the_request(fake):
@@ -202,7 +216,7 @@ def test_a_broken_typing_indicator_is_not_mistaken_for_a_provider_failure(fake, 
         def typing(self) -> None:
             raise RuntimeError("socket gone")
 
-    fake.script(FakeLLM.text("Hello there"))
+    fake.script(replace(FakeLLM.text("Hello there"), delay=0.3))  # slow: typing is due
     h = Harness(fake, path=path)
     h.out = BrokenOutput()
     with pytest.raises(RuntimeError, match="socket gone"):

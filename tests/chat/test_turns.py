@@ -20,7 +20,8 @@ from tests.chat.conftest import next_event
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_message_is_answered_with_typing_deltas_and_a_stored_reply(start_chat, backend):
     chat = start_chat(backend)
-    chat.llm.script(chat.llm.text("Hello! We build websites.", chunks=3))
+    # A provider slow to begin: the typing indicator shows while it works.
+    chat.llm.script(replace(chat.llm.text("Hello! We build websites.", chunks=3), delay=0.3))
     with chat.client() as client:
         conversation = client.hello()["conversation"]
         client.say("What do you do?", "q1")

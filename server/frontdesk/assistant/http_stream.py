@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.client
 import json
+import select
 import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -84,15 +85,17 @@ def stream_chat(
     body: Mapping[str, Any],
     timeout: float,
     *,
-    sent: Callable[[], None] | None = None,
+    waiting: Callable[[], None] | None = None,
+    grace: float = 0.0,
 ) -> Iterator[JsonView]:
     """Post a streamed chat completion and yield its chunks; close() releases the connection.
 
     Nothing is sent before the first next(). `timeout` bounds the connect and every read.
-    `sent` runs once the request is written, while the provider works on it.
+    `waiting` runs once if the provider has not begun its answer `grace` seconds after the
+    request was written (at once with grace 0), while it works on the request.
     """
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    conn, response = _send(endpoint, data.encode(), timeout, sent)
+    conn, response = _send(endpoint, data.encode(), timeout, waiting, grace)
     reusable = False
     try:
         if not 200 <= response.status < 300:
@@ -115,7 +118,13 @@ def stream_chat(
             conn.close()
 
 
-def _send(endpoint: Endpoint, body: bytes, timeout: float, sent: Callable[[], None] | None):
+def _send(
+    endpoint: Endpoint,
+    body: bytes,
+    timeout: float,
+    waiting: Callable[[], None] | None,
+    grace: float,
+):
     """(connection, response) once the status line and headers have arrived."""
     key = (endpoint.scheme, endpoint.host, endpoint.port)
     pooled = _acquire(key)
@@ -126,8 +135,8 @@ def _send(endpoint: Endpoint, body: bytes, timeout: float, sent: Callable[[], No
             if conn.sock is not None:  # a pooled connection: this request's timeout
                 conn.sock.settimeout(timeout)
             conn.request("POST", endpoint.path, body, endpoint.headers)
-            if sent is not None:
-                callback, sent = sent, None  # once, even if an idle-closed connection is replaced
+            if waiting is not None and not _answer_begins(conn, grace):
+                callback, waiting = waiting, None  # once, even if the connection is replaced
                 _call_or_close(callback, conn)
             return conn, conn.getresponse()
         except _CallbackFailed as failed:  # the caller's own error: no retry, not the provider's
@@ -142,8 +151,15 @@ def _send(endpoint: Endpoint, body: bytes, timeout: float, sent: Callable[[], No
             pooled = None
 
 
+def _answer_begins(conn: http.client.HTTPConnection, within: float) -> bool:
+    """Whether the provider's first bytes arrive within `within` seconds (nothing is read)."""
+    if within <= 0 or conn.sock is None:
+        return False
+    return bool(select.select([conn.sock], [], [], within)[0])
+
+
 class _CallbackFailed(Exception):
-    """The `sent` callback raised (its exception is the __cause__)."""
+    """The `waiting` callback raised (its exception is the __cause__)."""
 
 
 def _call_or_close(callback: Callable[[], None], conn: http.client.HTTPConnection) -> None:

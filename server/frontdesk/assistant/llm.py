@@ -32,6 +32,8 @@ NO_ANSWER = "Sorry, I don't have an answer to that. Would you like me to ask a p
 SEE_CARD = "Please check the details below."
 HUMAN_CHOICE = Choice(label="Talk to a person", action="human", value="")
 MAX_TOOL_MESSAGE_CHARS = 12000
+# An answer that begins this soon needs no typing indicator (it would only flicker).
+TYPING_GRACE_SECONDS = 0.1
 
 
 @dataclass
@@ -154,11 +156,12 @@ class LLMEngine:
         """Stream one completion to the visitor; return its tool calls (empty: final answer)."""
         acc = ToolCallAccumulator()
         round_text: list[str] = []
-        # The typing indicator goes out while the provider works on the request, not before it.
+        # The typing indicator goes out while the provider works on the request, not before it,
+        # and only when the answer does not begin at once.
         chunks = self._chunks(
             self._request(messages, tools),
             streamed=lambda: bool(round_text),
-            sent=own(turn.out.typing),
+            waiting=own(turn.out.typing),
         )
         try:
             with closing(chunks):  # an error in our own code must not leave the stream open
@@ -182,10 +185,12 @@ class LLMEngine:
             messages.append(_assistant_tool_message(acc.content, drafts))
         return drafts
 
-    def _chunks(self, request: dict[str, Any], streamed, sent) -> Iterator[Any]:
+    def _chunks(self, request: dict[str, Any], streamed, waiting) -> Iterator[Any]:
         """The provider's chunks; every provider-side failure becomes a ProviderError."""
         try:
-            stream = open_chat_stream(self.client, request, sent=sent)
+            stream = open_chat_stream(
+                self.client, request, waiting=waiting, grace=TYPING_GRACE_SECONDS
+            )
             iterator = iter(stream)
         except OwnFailure as failure:  # our output broke, not the provider
             raise unwrap(failure) from None

@@ -88,23 +88,30 @@ def shared_client(settings: Mapping[str, Any]):
 
 
 def open_chat_stream(
-    client: Any, request: dict[str, Any], *, sent: Callable[[], None] | None = None
+    client: Any,
+    request: dict[str, Any],
+    *,
+    waiting: Callable[[], None] | None = None,
+    grace: float = 0.0,
 ) -> Iterator[Any]:
     """Start a streamed chat completion; yields chunks with the fields as attributes; close().
 
     A plain `openai.OpenAI` goes over http_stream (stdlib http.client, pooled connections):
     about a fifth of the openai client's CPU per request. Anything else, or a request with
     options the fast path does not know, goes through the client's public `create`.
-    `sent` is called once the request is on its way (before the provider's answer is awaited).
+    `waiting` is called once if the provider has not begun to answer `grace` seconds after the
+    request went out (through `create`: just before it, which returns only once the answer has
+    begun).
     """
     endpoint = fast_endpoint(client)
     if endpoint is None or not _plain_request(request):
-        if sent is not None:
-            sent()  # `create` returns only once the response has begun
+        if waiting is not None:
+            waiting()
         return client.chat.completions.create(**request)
     body = {key: value for key, value in request.items() if key not in ("timeout", "extra_body")}
     body.update(request.get("extra_body") or {})  # as openai merges it: top level, extra wins
-    return http_stream.stream_chat(endpoint, body, float(request["timeout"]), sent=sent)
+    timeout = float(request["timeout"])
+    return http_stream.stream_chat(endpoint, body, timeout, waiting=waiting, grace=grace)
 
 
 def _plain_request(request: Mapping[str, Any]) -> bool:
