@@ -27,6 +27,7 @@ def test_wheel_carries_assets_and_installed_app_serves_them(tmp_path: Path):
     assert "frontdesk/_assets/widget/widget.js" in names
     assert "frontdesk/_assets/static/css/pages.css" in names
     assert "frontdesk/db/migrations/versions/0001_initial_schema.py" in names
+    assert "frontdesk/db/migrations/versions/0002_site_settings_version.py" in names
     assert any(name.startswith("frontdesk/templates/") for name in names)
 
     venv = tmp_path / "venv"

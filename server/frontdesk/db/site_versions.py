@@ -24,18 +24,13 @@ def watch(sessions: sessionmaker) -> None:
 
 def changed_site_ids(session: Session) -> set[int]:
     """Ids of the sites whose settings this (not yet finished) flush changes."""
-    ids: set[int] = set()
-    for obj in session.dirty:
-        if isinstance(obj, (Site, *SETTINGS_ROWS)) and session.is_modified(obj):
-            ids.add(_site_id(obj))
-    for obj in session.deleted:
-        if isinstance(obj, SETTINGS_ROWS):
-            ids.add(_site_id(obj))
-    for obj in session.new:
-        if isinstance(obj, SETTINGS_ROWS):
-            ids.add(_site_id(obj))
-    ids.discard(None)  # type: ignore[arg-type]
-    return ids
+    changed = [
+        *(obj for obj in session.dirty
+          if isinstance(obj, (Site, *SETTINGS_ROWS)) and session.is_modified(obj)),
+        *(obj for obj in session.deleted if isinstance(obj, SETTINGS_ROWS)),
+        *(obj for obj in session.new if isinstance(obj, SETTINGS_ROWS)),
+    ]  # fmt: skip
+    return {site_id for site_id in map(_site_id, changed) if site_id is not None}
 
 
 def _site_id(obj: Any) -> int | None:
