@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from contextlib import closing
 from dataclasses import replace
 
 import openai
@@ -202,3 +203,70 @@ def test_a_pooled_connection_the_server_closed_while_idle_is_replaced(no_proxy):
         assert text_of(stream(client)) == "Three."  # no error: a fresh connection, once
         assert fake.connections == 2
         assert len(fake.chat_requests) == 3  # the request went out once
+
+
+# ----- when the provider keeps the visitor waiting ----------------------------------------------
+def _tls_server(tmp_path, answer_after: float):
+    """A TLS 1.3 server on a free port that answers one request after `answer_after` seconds;
+    returns (port, client context trusting its self-signed certificate)."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        raw, _ = listener.accept()
+        with server_context.wrap_socket(raw, server_side=True) as conn:
+            conn.recv(65536)
+            time.sleep(answer_after)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            time.sleep(0.5)
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1], ssl.create_default_context(cafile=str(cert))
+
+
+def test_a_tls_socket_readable_before_the_answer_is_not_taken_for_the_answer(tmp_path):
+    """TLS 1.3 session tickets arrive before the answer: over TLS the typing indicator must
+    not be skipped for them (it would be missing exactly when the provider is slow)."""
+    import http.client
+    import select
+
+    from frontdesk.assistant.http_stream import _answer_begins
+
+    port, context = _tls_server(tmp_path, answer_after=0.5)
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+    conn.request("POST", "/", b"{}")
+    assert select.select([conn.sock], [], [], 0.2)[0]  # readable, yet nothing was answered
+    assert _answer_begins(conn, 0.2) is False
+    assert conn.getresponse().read() == b"ok"
+    conn.close()
+
+
+def test_typing_waits_for_a_slow_answer_and_is_skipped_for_a_quick_one(fake):
+    called = []
+    fake.script(replace(FakeLLM.text("late"), delay=0.4), FakeLLM.text("at once"))
+    for _ in range(2):
+        chunks = open_chat_stream(
+            fake.client(),
+            {"model": "m", "messages": USER, "stream": True, "timeout": 5.0},
+            waiting=lambda: called.append(time.monotonic()),
+            grace=0.2,
+        )
+        with closing(chunks):
+            list(chunks)
+    assert len(called) == 1  # the slow answer only

@@ -152,8 +152,13 @@ def _send(
 
 
 def _answer_begins(conn: http.client.HTTPConnection, within: float) -> bool:
-    """Whether the provider's first bytes arrive within `within` seconds (nothing is read)."""
-    if within <= 0 or conn.sock is None:
+    """Whether the provider's first bytes arrive within `within` seconds (nothing is read).
+
+    Plain HTTP only (local servers: vLLM, Ollama, llama.cpp). Over TLS 1.3 the server's
+    session tickets make a fresh socket readable before any answer, so readiness says
+    nothing there: False, and the caller does not wait.
+    """
+    if within <= 0 or conn.sock is None or isinstance(conn.sock, ssl.SSLSocket):
         return False
     return bool(select.select([conn.sock], [], [], within)[0])
 
