@@ -57,17 +57,20 @@ def cached_site(db: Database, site_id: int, version: int) -> Site | None:
     after SITE_CACHE_SECONDS. The cached object is detached and shared between threads: treat
     it as read-only.
     """
-    key, now = (db.url, site_id), time.monotonic()
-    with _site_cache_lock:
-        hit = _site_cache.get(key)
-    if hit is not None and hit[1].settings_version == version and now - hit[0] < SITE_CACHE_SECONDS:
-        return hit[1]
+    now = time.monotonic()
+    loaded_at, site = _cache_entry(db, site_id)
+    if (
+        site is not None
+        and site.settings_version == version
+        and now - loaded_at < SITE_CACHE_SECONDS
+    ):
+        return site
     site = load_site_by_id(db, site_id)
     if site is not None:
         with _site_cache_lock:
             if len(_site_cache) > 10000:  # bounded: many sites or databases (tests)
                 _site_cache.clear()
-            _site_cache[key] = (now, site)
+            _site_cache[(db.url, site_id)] = (now, site)
     return site
 
 
@@ -77,8 +80,13 @@ def newest(db: Database, site: Site) -> Site:
     Open sockets keep the site they were opened with; this lets them follow settings changes
     (seen by the next turn on the site) without a query of their own.
     """
-    with _site_cache_lock:
-        hit = _site_cache.get((db.url, site.id))
-    if hit is not None and hit[1].settings_version > site.settings_version:
-        return hit[1]
+    cached = _cache_entry(db, site.id)[1]
+    if cached is not None and cached.settings_version > site.settings_version:
+        return cached
     return site
+
+
+def _cache_entry(db: Database, site_id: int) -> tuple[float, Site | None]:
+    """(when it was loaded, the cached copy), or (0, None)."""
+    with _site_cache_lock:
+        return _site_cache.get((db.url, site_id), (0.0, None))
