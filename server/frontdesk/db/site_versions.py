@@ -22,7 +22,7 @@ def watch(sessions: sessionmaker) -> None:
     event.listen(sessions, "after_flush", _bump_changed_sites)
 
 
-def changed_site_ids(session: Session) -> set[int]:
+def _changed_site_ids(session: Session) -> set[int]:
     """Ids of the sites whose settings this (not yet finished) flush changes."""
     changed = [
         *(obj for obj in session.dirty
@@ -43,7 +43,7 @@ def _site_id(obj: Any) -> int | None:
 
 
 def _bump_changed_sites(session: Session, _flush_context: Any) -> None:
-    ids = changed_site_ids(session)
+    ids = _changed_site_ids(session)
     if not ids:
         return
     # Core statement on the flush's own connection: the same transaction, no nested flush.
