@@ -8,7 +8,7 @@ import time
 
 from frontdesk import create_app
 from frontdesk.db import Database
-from frontdesk.db.checkpoint import BACKSTOP_PAGES
+from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer, wal_frames_pending
 from tests.conftest import app_config, make_database_url
 
 
@@ -44,8 +44,12 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
     return False
 
 
+def database_path(db: Database) -> str:
+    return db.engine.url.database
+
+
 def test_a_server_database_checkpoints_in_the_background(sqlite_url):
-    db = Database(sqlite_url, checkpoint_interval=0.05)
+    db = Database(sqlite_url, checkpoint_interval=0.05, checkpoint_pages=100)
     try:
         write_rows(db, 200)
         # the thread copied the WAL back into the database: every page it found
@@ -55,6 +59,64 @@ def test_a_server_database_checkpoints_in_the_background(sqlite_url):
     finally:
         db.dispose()
     assert not db.checkpointer._thread.is_alive()
+
+
+def test_a_small_wal_is_left_alone(sqlite_url):
+    # Checkpointing a WAL that holds a few pages would make the next commit start the WAL over
+    # and fsync its header: on a quiet site, nearly every message's commit.
+    db = Database(sqlite_url, checkpoint_interval=0.01, checkpoint_pages=1000)
+    try:
+        write_rows(db, 50)
+        waiting = wal_frames_pending(database_path(db))
+        assert 0 < waiting < 1000
+        assert wait_for(lambda: db.checkpointer.looks >= 10)
+        assert db.checkpointer.checkpoints == 0
+        assert wal_frames_pending(database_path(db)) == waiting
+        write_rows(db, 2000)  # ~1000 more pages: past the threshold
+        assert wait_for(lambda: wal_frames_pending(database_path(db)) < 1000)
+        assert db.checkpointer.checkpoints >= 1
+    finally:
+        db.dispose()
+
+
+def test_the_waiting_pages_are_read_from_the_wal_index(sqlite_url):
+    db = Database(sqlite_url, checkpoint_interval=3600)
+    try:
+        write_rows(db, 100)
+        waiting = wal_frames_pending(database_path(db))
+        busy, pages, copied = db.checkpointer.run_once()
+        assert waiting == pages > 50 and copied == pages  # the count SQLite itself reports
+        assert wal_frames_pending(database_path(db)) == 0
+        write_rows(db, 1)
+        assert 0 < wal_frames_pending(database_path(db)) < 10  # the WAL started over
+    finally:
+        db.dispose()
+
+
+def test_an_unreadable_wal_index_means_checkpoint_every_time(sqlite_url, tmp_path):
+    db = Database(sqlite_url, checkpoint_interval=3600)
+    try:
+        garbage = tmp_path / "other.sqlite3"
+        (tmp_path / "other.sqlite3-shm").write_bytes(b"not a wal-index" * 20)
+        assert wal_frames_pending(str(garbage)) is None
+        assert wal_frames_pending(str(tmp_path / "missing.sqlite3")) is None
+        torn = bytearray(db_index(db))
+        torn[16] ^= 0xFF  # the first header copy mid-update: it differs from the second
+        (tmp_path / "torn.sqlite3-shm").write_bytes(bytes(torn))
+        assert wal_frames_pending(str(tmp_path / "torn.sqlite3")) is None
+        checkpointer = Checkpointer(db, 3600, pages=1000)
+        checkpointer.path = str(garbage)
+        assert checkpointer.due()  # unknown: checkpoint, as before the threshold existed
+        checkpointer.path = database_path(db)
+        assert not checkpointer.due()
+    finally:
+        db.dispose()
+
+
+def db_index(db: Database) -> bytes:
+    write_rows(db, 1)
+    with open(database_path(db) + "-shm", "rb") as shm:
+        return shm.read(4096)
 
 
 def test_commits_leave_the_checkpoints_to_the_thread(sqlite_url):
@@ -95,10 +157,14 @@ def test_an_abandoned_database_does_not_keep_its_thread(sqlite_url):
 
 
 def test_the_app_uses_the_configured_interval(sqlite_url, tmp_path):
-    app = create_app(app_config(sqlite_url, tmp_path, SQLITE_CHECKPOINT_SECONDS=0.5))
+    config = app_config(
+        sqlite_url, tmp_path, SQLITE_CHECKPOINT_SECONDS=0.5, SQLITE_CHECKPOINT_PAGES=300
+    )
+    app = create_app(config)
     db = app.extensions["frontdesk.db"]
     try:
         assert db.checkpointer is not None and db.checkpointer.interval == 0.5
+        assert db.checkpointer.pages == 300
     finally:
         db.dispose()
     off = create_app(app_config(sqlite_url, tmp_path, SQLITE_CHECKPOINT_SECONDS=0))

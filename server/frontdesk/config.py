@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
+    "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

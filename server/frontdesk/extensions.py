@@ -20,6 +20,7 @@ def init_app(app: Flask, *, llm_client: Any = None) -> None:
     db = Database(
         app.config["DATABASE_URL"],
         checkpoint_interval=float(app.config.get("SQLITE_CHECKPOINT_SECONDS") or 0),
+        checkpoint_pages=int(app.config.get("SQLITE_CHECKPOINT_PAGES") or 0),
     )
     mailer = Mailer.from_config(db, app.config)
     app.extensions["frontdesk.db"] = db

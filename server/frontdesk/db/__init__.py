@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.db import site_versions
-from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer
+from frontdesk.db.checkpoint import BACKSTOP_PAGES, DEFAULT_PAGES, Checkpointer
 from frontdesk.db.models import Base
 from frontdesk.db.raw import SqliteConnections
 
@@ -21,9 +21,17 @@ __all__ = ["Base", "Database"]
 class Database:
     """Owns the engines and hands out sessions; one per app, never built at import time."""
 
-    def __init__(self, url: str, *, checkpoint_interval: float = 0, **engine_options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        checkpoint_interval: float = 0,
+        checkpoint_pages: int = DEFAULT_PAGES,
+        **engine_options: Any,
+    ) -> None:
         """`checkpoint_interval` > 0 (SQLite, long-lived servers): WAL checkpoints run on a
-        background thread that often instead of inside commits (see db.checkpoint)."""
+        background thread instead of inside commits, looking that often and checkpointing once
+        `checkpoint_pages` are waiting (see db.checkpoint)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         background = self.is_sqlite and checkpoint_interval > 0
@@ -40,7 +48,9 @@ class Database:
         )
         # The chat's plain-SQL path keeps its own SQLite connections (see db.raw).
         self.sqlite_connections = SqliteConnections(self.write_engine) if self.is_sqlite else None
-        self.checkpointer = Checkpointer(self, checkpoint_interval) if background else None
+        self.checkpointer = (
+            Checkpointer(self, checkpoint_interval, checkpoint_pages) if background else None
+        )
         if self.checkpointer is not None:
             self.checkpointer.start()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
