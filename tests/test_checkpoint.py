@@ -100,6 +100,10 @@ def test_an_unreadable_wal_index_means_checkpoint_every_time(sqlite_url, tmp_pat
         (tmp_path / "other.sqlite3-shm").write_bytes(b"not a wal-index" * 20)
         assert wal_frames_pending(str(garbage)) is None
         assert wal_frames_pending(str(tmp_path / "missing.sqlite3")) is None
+        (tmp_path / "empty.sqlite3-shm").write_bytes(b"")  # created, not yet initialised
+        assert wal_frames_pending(str(tmp_path / "empty.sqlite3")) is None
+        (tmp_path / "short.sqlite3-shm").write_bytes(db_index(db)[:96])  # no nBackfill
+        assert wal_frames_pending(str(tmp_path / "short.sqlite3")) is None
         torn = bytearray(db_index(db))
         torn[16] ^= 0xFF  # the first header copy mid-update: it differs from the second
         (tmp_path / "torn.sqlite3-shm").write_bytes(bytes(torn))

@@ -42,6 +42,7 @@ _IS_INIT = 12  # isInit, one byte: 1 once the header is valid
 _MX_FRAME = 16  # mxFrame: the last valid frame in the WAL
 _N_BACKFILL = 96  # nBackfill: frames already copied into the database
 _U32 = struct.Struct("=I")
+_INDEX_BYTES = _N_BACKFILL + _U32.size  # what is read: both headers and nBackfill
 
 
 def wal_frames_pending(database_path: str) -> int | None:
@@ -54,15 +55,18 @@ def wal_frames_pending(database_path: str) -> int | None:
         with open(database_path + "-shm", "rb") as shm:
             for _attempt in range(3):
                 shm.seek(0)
-                index = shm.read(_N_BACKFILL + _U32.size)
+                index = shm.read(_INDEX_BYTES)
+                if len(index) < _INDEX_BYTES:
+                    return None
                 if index[:_HEADER_BYTES] == index[_HEADER_BYTES : 2 * _HEADER_BYTES]:
                     return _pending_in(index)
-    except (OSError, struct.error):
+    except OSError:
         return None
     return None
 
 
 def _pending_in(index: bytes) -> int | None:
+    """mxFrame - nBackfill from a whole, consistent wal-index start; None if not initialised."""
     if _U32.unpack_from(index, 0)[0] != _WAL_INDEX_VERSION or index[_IS_INIT] != 1:
         return None
     frames, copied = _U32.unpack_from(index, _MX_FRAME)[0], _U32.unpack_from(index, _N_BACKFILL)[0]
