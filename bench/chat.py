@@ -1,6 +1,7 @@
 """Chat socket benchmark: reply latency under load vs a bare echo socket, and socket capacity.
 
-Run: .venv/bin/python bench/chat.py [--levels 1,50,200] [--duration 30] [--sockets 5000]
+Run: .venv/bin/python bench/chat.py [--levels 1,50,200] [--duration 30] [--rounds 5]
+                                     [--sockets 5000]
 
 Five separate processes: this load generator, the server under test (werkzeug threaded
 server, one thread per socket plus simple-websocket's reader thread), a bare echo server, the
@@ -14,7 +15,9 @@ Figures printed:
 2. The same load against a bare flask-sock echo socket (send -> echo received), and the ratio;
    and against the floor: a server with no Frontdesk code that only stores the message, acks
    it, asks the same provider and forwards the first delta (what this machine and these
-   libraries cost for that path; the difference is our own code).
+   libraries cost for that path; the difference is our own code). The three servers take
+   turns in rounds (bench/chat_load.py), so the machine's noise falls on all of them alike;
+   beside the latencies, each server's CPU time per message.
 3. How many idle chat sockets (after hello/welcome) one server process holds, and the server's
    resident memory per socket.
 4. The prompt overhead (system prompt + tool schemas) for the demo business, in tokens, and
@@ -25,25 +28,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import heapq
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
-ORIGIN = "http://127.0.0.1"
-INTERVAL = 2.0
+from bench.chat_load import ORIGIN, SETTLE, Server, percentile, run_level  # noqa: E402
+
 THREAD_STACK = 512 * 1024  # server threads; the default 8 MiB only costs address space
 
 
@@ -52,12 +51,6 @@ def raise_fd_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the values fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 # -- the server processes ------------------------------------------------------------------------
@@ -164,121 +157,6 @@ def thread_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-# -- the load generator ----------------------------------------------------------------------------
-
-
-class Probe:
-    """One chat or echo socket: a reader thread timestamps replies to our sends.
-
-    Chat sockets record two latencies per message: `ack` (stored) and `delta` (first piece of
-    the answer, the headline figure). No `typing` comes: the instant provider answers within
-    the engine's typing grace period.
-    """
-
-    def __init__(self, url: str, *, chat: bool) -> None:
-        import websocket
-
-        self.chat = chat
-        self.conn = websocket.create_connection(
-            url, origin=ORIGIN, timeout=60, enable_multithread=True
-        )
-        self.pending: dict[str, deque[float]] = {
-            "ack": deque(),
-            "delta": deque(),
-        }
-        self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
-        self.seen_replies: set[str] = set()
-        self.lock = threading.Lock()
-        if chat:
-            self.conn.send(json.dumps({"type": "hello", "tz": "UTC"}))
-            while json.loads(self.conn.recv())["type"] != "welcome":
-                pass
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def reset(self) -> None:
-        """Forget warm-up samples."""
-        with self.lock:
-            for key in self.pending:
-                self.pending[key].clear()
-                self.latencies[key].clear()
-
-    def send(self) -> None:
-        """Send one visitor message (or echo payload) and note the time."""
-        payload = {"type": "message", "id": uuid.uuid4().hex, "text": "What do you offer?"}
-        with self.lock:
-            now = time.perf_counter()
-            for queue in self.pending.values():
-                queue.append(now)
-        self.conn.send(json.dumps(payload))
-
-    def _kind(self, raw: str) -> str | None:
-        if not self.chat:
-            return "delta"  # the echo is the whole answer
-        frame = json.loads(raw)
-        kind = frame.get("type")
-        if kind == "delta":
-            if frame["reply"] in self.seen_replies:
-                return None
-            self.seen_replies.add(frame["reply"])
-        return kind if kind in self.pending else None
-
-    def _read(self) -> None:
-        while True:
-            try:
-                raw = self.conn.recv()
-            except Exception:
-                return
-            if not raw:
-                return
-            now = time.perf_counter()
-            kind = self._kind(raw)
-            if kind is None:
-                continue
-            with self.lock:
-                if self.pending[kind]:
-                    self.latencies[kind].append(now - self.pending[kind].popleft())
-
-    def close(self) -> None:
-        """Close the socket."""
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-
-def run_load(url: str, *, chats: int, duration: float, chat: bool) -> dict[str, list[float]]:
-    """Open loop: every socket sends every INTERVAL seconds (random phase) for `duration`."""
-    probes = [Probe(url, chat=chat) for _ in range(chats)]
-    for probe in probes[:1]:  # warm the path (connection pools, imports) outside the figures
-        probe.send()
-    time.sleep(1.0)
-    for probe in probes:
-        probe.reset()
-    start = time.perf_counter() + 0.2
-    schedule = [(start + random.random() * INTERVAL, index) for index in range(chats)]
-    heapq.heapify(schedule)
-    end = start + duration
-    while schedule:
-        due, index = heapq.heappop(schedule)
-        if due >= end:
-            continue
-        pause = due - time.perf_counter()
-        if pause > 0:
-            time.sleep(pause)
-        probes[index].send()
-        heapq.heappush(schedule, (due + INTERVAL, index))
-    time.sleep(3.0)  # let the last replies arrive
-    latencies = {
-        kind: [value for probe in probes for value in probe.latencies[kind]]
-        for kind in ("ack", "delta")
-    }
-    unanswered = sum(len(probe.pending["delta"]) for probe in probes)
-    for probe in probes:
-        probe.close()
-    if unanswered:
-        print(f"    ({unanswered} sends without a reply within 3 s of the end)")
-    return latencies
-
-
 def describe(latencies: list[float]) -> str:
     """'p50 1.23 ms  p99 4.56 ms  (n=...)'."""
     if not latencies:
@@ -297,24 +175,30 @@ def ratios(latencies: list[float], reference: list[float]) -> str:
     return f"p50 {p50:.1f}x   p99 {p99:.1f}x"
 
 
-def latency_section(urls: dict[str, str], levels: list[int], duration: float) -> None:
-    """Print chat vs echo (and vs the floor) latency at each concurrency level."""
+def latency_section(servers: list[Server], levels: list[int], duration: float, rounds: int) -> None:
+    """Print chat vs echo (and vs the floor) latency and CPU at each concurrency level."""
     print("\nLatency: visitor message -> first delta (chat) vs send -> echo (bare flask-sock)")
     print("(chat also: -> ack = stored;")
-    print(" floor = bench/floor_chat.py: store, ack, ask the provider, forward; no Frontdesk code)")
+    print(" floor = bench/floor_chat.py: store, ack, ask the provider, forward; no Frontdesk code;")
+    print(f" the three servers take turns in {rounds} rounds, {duration:g} s of load each in all)")
+    chat, echo, floor = servers
     for chats in levels:
         load = "/".join(f"{value:.2f}" for value in os.getloadavg())
         print(f"  ({chats} chats: machine load average {load} before the run)")
-        chat_lat = run_load(urls["chat"], chats=chats, duration=duration, chat=True)
-        echo_lat = run_load(urls["echo"], chats=chats, duration=duration, chat=False)["delta"]
-        floor_lat = run_load(urls["floor"], chats=chats, duration=duration, chat=True)["delta"]
-        delta = chat_lat["delta"]
+        run_level(servers, chats=chats, duration=duration, rounds=rounds)
+        delta, echo_lat, floor_lat = (s.latencies["delta"] for s in servers)
         print(f"  {chats:4d} chats  first delta: {describe(delta)}")
-        print(f"  {'':4s}        ack:         {describe(chat_lat['ack'])}")
+        print(f"  {'':4s}        ack:         {describe(chat.latencies['ack'])}")
         print(f"  {'':4s}        echo:        {describe(echo_lat)}")
         print(f"  {'':4s}        floor delta: {describe(floor_lat)}")
         print(f"  {'':4s}        ratio delta/echo:  {ratios(delta, echo_lat)}")
         print(f"  {'':4s}        ratio floor/echo:  {ratios(floor_lat, echo_lat)}")
+        if chat.sends >= 100:  # fewer: the 10 ms clock ticks of /proc say little
+            cpu = "   ".join(f"{s.name} {s.cpu_per_message_ms():.2f}" for s in servers)
+            print(f"  {'':4s}        server CPU per message (ms): {cpu}")
+        unanswered = sum(server.unanswered for server in servers)
+        if unanswered:
+            print(f"  {'':4s}        ({unanswered} sends without a reply within {SETTLE:g} s)")
 
 
 def capacity_section(chat_url: str, server_pid: int, target: int) -> None:
@@ -393,6 +277,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,50,200")
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sockets", type=int, default=5000)
     parser.add_argument("--role", choices=["llm", "echo", "chat", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--llm-url", help=argparse.SUPPRESS)
@@ -425,13 +310,13 @@ def main() -> None:
             )
             children.append(floor)
             chat_url = f"ws://127.0.0.1:{port}/ws/chat?site={site_key}"
-            urls = {
-                "chat": chat_url,
-                "echo": f"ws://127.0.0.1:{echo_port}/echo",
-                "floor": f"ws://127.0.0.1:{floor_port}/ws/chat",
-            }
+            servers = [
+                Server("chat", chat_url, chat.pid, chat=True),
+                Server("echo", f"ws://127.0.0.1:{echo_port}/echo", echo.pid, chat=False),
+                Server("floor", f"ws://127.0.0.1:{floor_port}/ws/chat", floor.pid, chat=True),
+            ]
             levels = [int(level) for level in args.levels.split(",") if level]
-            latency_section(urls, levels, args.duration)
+            latency_section(servers, levels, args.duration, args.rounds)
             if args.sockets:
                 capacity_section(chat_url, chat.pid, args.sockets)
             prompt_section(workdir)

@@ -1,0 +1,204 @@
+"""bench/chat.py's load generator: open-loop chats against several servers, interleaved in rounds.
+
+Each server gets its own sockets (one per chat). A level runs in rounds; in each round every
+server in turn carries the load for a slice of the time (the order rotates from round to
+round), so a burst of noise on this shared machine lands on all of them alike instead of on
+whichever server happened to be measured during it. Each server's samples are pooled over the
+rounds. The server's CPU time (user + system, from /proc) over its slices, divided by the
+messages sent to it, is its CPU per message: a figure the machine's noise barely moves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import os
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+ORIGIN = "http://127.0.0.1"
+INTERVAL = 2.0  # seconds between one chat's messages
+SETTLE = 3.0  # seconds the last replies of a slice may take
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Probe:
+    """One chat or echo socket: a reader thread timestamps replies to our sends.
+
+    Chat sockets record two latencies per message: `ack` (stored) and `delta` (first piece of
+    the answer, the headline figure). No `typing` comes: the instant provider answers within
+    the engine's typing grace period.
+    """
+
+    def __init__(self, url: str, *, chat: bool) -> None:
+        import websocket
+
+        self.chat = chat
+        self.conn = websocket.create_connection(
+            url, origin=ORIGIN, timeout=60, enable_multithread=True
+        )
+        self.pending: dict[str, deque[float]] = {"ack": deque(), "delta": deque()}
+        self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
+        self.seen_replies: set[str] = set()
+        self.lock = threading.Lock()
+        if chat:
+            self.conn.send(json.dumps({"type": "hello", "tz": "UTC"}))
+            while json.loads(self.conn.recv())["type"] != "welcome":
+                pass
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def take(self) -> dict[str, list[float]]:
+        """The latencies recorded since the last take, and forget them."""
+        with self.lock:
+            taken = {key: list(values) for key, values in self.latencies.items()}
+            for values in self.latencies.values():
+                values.clear()
+        return taken
+
+    def waiting(self) -> int:
+        """Sends whose reply has not come yet."""
+        with self.lock:
+            return len(self.pending["delta"])
+
+    def send(self) -> None:
+        """Send one visitor message (or echo payload) and note the time."""
+        payload = {"type": "message", "id": uuid.uuid4().hex, "text": "What do you offer?"}
+        with self.lock:
+            now = time.perf_counter()
+            for queue in self.pending.values():
+                queue.append(now)
+        self.conn.send(json.dumps(payload))
+
+    def _kind(self, raw: str) -> str | None:
+        if not self.chat:
+            return "delta"  # the echo is the whole answer
+        frame = json.loads(raw)
+        kind = frame.get("type")
+        if kind == "delta":
+            if frame["reply"] in self.seen_replies:
+                return None
+            self.seen_replies.add(frame["reply"])
+        return kind if kind in self.pending else None
+
+    def _read(self) -> None:
+        while True:
+            try:
+                raw = self.conn.recv()
+            except Exception:
+                return
+            if not raw:
+                return
+            now = time.perf_counter()
+            kind = self._kind(raw)
+            if kind is None:
+                continue
+            with self.lock:
+                if self.pending[kind]:
+                    self.latencies[kind].append(now - self.pending[kind].popleft())
+
+    def close(self) -> None:
+        """Close the socket."""
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+@dataclass
+class Server:
+    """A server under load: where to connect, its process, and what was measured."""
+
+    name: str
+    url: str
+    pid: int
+    chat: bool
+    probes: list[Probe] = field(default_factory=list)
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {"ack": [], "delta": []})
+    sends: int = 0
+    cpu: float = 0.0
+    unanswered: int = 0
+
+    def reset(self) -> None:
+        """Forget what an earlier level measured."""
+        self.latencies = {"ack": [], "delta": []}
+        self.sends, self.cpu, self.unanswered = 0, 0.0, 0
+
+    def cpu_per_message_ms(self) -> float:
+        """Server CPU time per message sent to it, in ms."""
+        return self.cpu / self.sends * 1000 if self.sends else 0.0
+
+
+def drive(probes: list[Probe], duration: float) -> int:
+    """Open loop for `duration` s: each probe sends every INTERVAL s from a random phase."""
+    start = time.perf_counter() + 0.2
+    schedule = [(start + random.random() * INTERVAL, index) for index in range(len(probes))]
+    heapq.heapify(schedule)
+    end, sends = start + duration, 0
+    while schedule:
+        due, index = heapq.heappop(schedule)
+        if due >= end:
+            continue
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        probes[index].send()
+        sends += 1
+        heapq.heappush(schedule, (due + INTERVAL, index))
+    return sends
+
+
+def settle(probes: list[Probe]) -> int:
+    """Wait (up to SETTLE s) for the last replies; returns how many never came."""
+    deadline = time.perf_counter() + SETTLE
+    while time.perf_counter() < deadline:
+        if not any(probe.waiting() for probe in probes):
+            return 0
+        time.sleep(0.02)
+    return sum(probe.waiting() for probe in probes)
+
+
+def run_slice(server: Server, duration: float) -> None:
+    """Load one server for `duration` s and add what was measured to its totals."""
+    before = cpu_seconds(server.pid)
+    server.sends += drive(server.probes, duration)
+    server.unanswered += settle(server.probes)
+    server.cpu += cpu_seconds(server.pid) - before
+    for probe in server.probes:
+        for kind, values in probe.take().items():
+            server.latencies[kind].extend(values)
+
+
+def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int) -> None:
+    """Measure every server at `chats` concurrent chats, `duration` s each, in `rounds` rounds."""
+    for server in servers:
+        server.reset()
+        server.probes = [Probe(server.url, chat=server.chat) for _ in range(chats)]
+        server.probes[0].send()  # warm the path (connection pools, imports) outside the figures
+        settle(server.probes[:1])
+        server.probes[0].take()
+    try:
+        for round_index in range(rounds):
+            shift = round_index % len(servers)
+            for server in servers[shift:] + servers[:shift]:
+                run_slice(server, duration / rounds)
+    finally:
+        for server in servers:
+            for probe in server.probes:
+                probe.close()
+            server.probes = []
