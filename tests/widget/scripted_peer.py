@@ -30,27 +30,32 @@ class ScriptedPeer:
         self.connections = 0
         self.accepting = True
         self._drop = threading.Event()
+        self._lock = threading.Lock()
         Sock(self.app).route("/ws/chat")(self._socket)
 
     def _socket(self, ws) -> None:
         if not self.accepting:
             ws.close(reason=1013, message="try later")
             return
-        self.connections += 1
+        with self._lock:
+            self.connections += 1
+            generation = self.connections
         self._drop.clear()
         try:
             while not self._drop.is_set():
                 raw = ws.receive(timeout=0.02)
                 if raw is not None:
                     self.received.put(json.loads(raw))
-                while not self.outgoing.empty():
+                # Only the newest socket sends: a socket the widget is closing (it restarted)
+                # may linger a moment here, and must not take frames meant for its successor.
+                while generation == self.connections and not self.outgoing.empty():
                     ws.send(json.dumps(self.outgoing.get()))
             ws.close()
         except ConnectionClosed:
             pass
 
     def send(self, *frames: dict[str, Any]) -> None:
-        """Queue frames for the open socket (sent within ~20 ms)."""
+        """Queue frames for the newest socket (sent within ~20 ms)."""
         for frame in frames:
             self.outgoing.put(frame)
 
