@@ -62,6 +62,8 @@ class Probe:
             self.conn.send(json.dumps({"type": "hello", "tz": "UTC"}))
             while json.loads(self.conn.recv())["type"] != "welcome":
                 pass
+        # A probe may sit idle while the other servers take their turn: no read timeout.
+        self.conn.settimeout(None)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
