@@ -186,7 +186,11 @@ def latency_section(servers: list[Server], levels: list[int], duration: float, r
         load = "/".join(f"{value:.2f}" for value in os.getloadavg())
         print(f"  ({chats} chats: machine load average {load} before the run)")
         run_level(servers, chats=chats, duration=duration, rounds=rounds)
-        delta, echo_lat, floor_lat = (s.latencies["delta"] for s in servers)
+        delta, echo_lat, floor_lat = (
+            chat.latencies["delta"],
+            echo.latencies["delta"],
+            floor.latencies["delta"],
+        )
         print(f"  {chats:4d} chats  first delta: {describe(delta)}")
         print(f"  {'':4s}        ack:         {describe(chat.latencies['ack'])}")
         print(f"  {'':4s}        echo:        {describe(echo_lat)}")

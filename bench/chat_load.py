@@ -54,7 +54,8 @@ class Probe:
         self.conn = websocket.create_connection(
             url, origin=ORIGIN, timeout=60, enable_multithread=True
         )
-        self.pending: dict[str, deque[float]] = {"ack": deque(), "delta": deque()}
+        kinds = ("ack", "delta") if chat else ("delta",)  # an echo socket has no ack
+        self.pending: dict[str, deque[float]] = {kind: deque() for kind in kinds}
         self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
         self.seen_replies: set[str] = set()
         self.lock = threading.Lock()

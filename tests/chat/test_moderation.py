@@ -8,6 +8,7 @@ import pytest
 
 from frontdesk.assistant import moderation
 from frontdesk.chat.hub import hub_for
+from tests.chat.conftest import next_events
 
 
 def site(**settings):
@@ -70,12 +71,7 @@ def test_flagged_message_is_refused_flagged_and_reported(start_chat):
     assert (visitor.seq, visitor.flagged) == (ack["seq"], True)
     assert chat.conversation(conversation).flagged is True
     # Two threads publish these (the socket: activity; the turn: flagged): either may be first.
-    seen = {}
-    while len(seen) < 2:
-        event = events.get(timeout=5.0)
-        assert event is not None, f"events seen: {sorted(seen)}"
-        if event["type"] in ("activity", "flagged"):
-            seen[event["type"]] = event
+    seen = next_events(events, "activity", "flagged")
     assert (seen["activity"]["conversation"], seen["activity"]["seq"]) == (conversation, 1)
     assert (seen["flagged"]["conversation"], seen["flagged"]["seq"]) == (conversation, 1)
     events.close()
