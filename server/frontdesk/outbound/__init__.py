@@ -1,0 +1,1 @@
+"""Outbound HTTP to addresses someone else chose: one guard, and connections pinned to it."""
