@@ -7,7 +7,8 @@ import os
 from datetime import UTC, date, datetime, time
 
 from frontdesk.assistant.base import HistoryEntry
-from frontdesk.assistant.llm.prompts import history_messages, prompt_overhead_tokens, system_prompt
+from frontdesk.assistant.llm.history import history_messages
+from frontdesk.assistant.llm.prompts import prompt_overhead_tokens, system_prompt
 from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.db.models import DateOverride, OpeningHours, Service, Site
 

@@ -13,7 +13,8 @@ from typing import Any
 from frontdesk.assistant.base import Choice, Engine, Source, ToolResult, Turn
 from frontdesk.assistant.llm import token_limit
 from frontdesk.assistant.llm.accumulator import ToolCallAccumulator, ToolCallDraft
-from frontdesk.assistant.llm.prompts import history_messages, system_prompt
+from frontdesk.assistant.llm.history import history_messages
+from frontdesk.assistant.llm.prompts import system_prompt
 from frontdesk.assistant.llm.provider import open_chat_stream
 from frontdesk.assistant.llm.provider_errors import (
     OwnFailure,
