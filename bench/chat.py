@@ -255,8 +255,8 @@ def prompt_section(workdir: str) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from frontdesk.assistant.prompts import prompt_overhead_tokens
-    from frontdesk.assistant.tool_specs import SPECS
+    from frontdesk.assistant.llm.prompts import prompt_overhead_tokens
+    from frontdesk.assistant.tools.specs import SPECS
     from frontdesk.db import Database
     from frontdesk.db.migrate import upgrade
     from frontdesk.db.models import Site

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
-from frontdesk.assistant.accumulator import ToolCallAccumulator
+from frontdesk.assistant.llm.accumulator import ToolCallAccumulator
 from tests.fake_llm import FakeLLM
 
 

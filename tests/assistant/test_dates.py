@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from frontdesk.assistant import cards
-from frontdesk.assistant.offline_dates import (
+from frontdesk.assistant.offline.dates import (
     in_part,
     local_instant,
     parse_day,
@@ -15,6 +14,7 @@ from frontdesk.assistant.offline_dates import (
     parse_time,
     parse_when,
 )
+from frontdesk.assistant.tools import cards
 
 # Wednesday 25 Nov 2026, 10:00 in Tokyo; still Tuesday 24 Nov (20:00) in New York.
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)

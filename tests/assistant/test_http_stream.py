@@ -14,8 +14,8 @@ from dataclasses import replace
 import openai
 import pytest
 
-from frontdesk.assistant.http_stream import ProviderHTTPError, StreamErrorEvent
-from frontdesk.assistant.provider import fast_endpoint, open_chat_stream
+from frontdesk.assistant.llm.http_stream import ProviderHTTPError, StreamErrorEvent
+from frontdesk.assistant.llm.provider import fast_endpoint, open_chat_stream
 from tests.fake_llm import FakeLLM, Script
 
 USER = [{"role": "user", "content": "hi"}]
@@ -246,7 +246,7 @@ def test_a_tls_socket_readable_before_the_answer_is_not_taken_for_the_answer(tmp
     import http.client
     import select
 
-    from frontdesk.assistant.http_stream import _answer_begins
+    from frontdesk.assistant.llm.http_stream import _answer_begins
 
     port, context = _tls_server(tmp_path, answer_after=0.5)
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from frontdesk.assistant import token_limit
 from frontdesk.assistant.base import Choice, HistoryEntry, Source, ToolResult, Turn
-from frontdesk.assistant.llm import GAVE_UP, UNAVAILABLE, UNTRUSTED_NOTE, LLMEngine
-from frontdesk.assistant.tool_specs import SPECS
+from frontdesk.assistant.llm import token_limit
+from frontdesk.assistant.llm.engine import GAVE_UP, UNAVAILABLE, UNTRUSTED_NOTE, LLMEngine
+from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.db.models import OpeningHours, Service, Site
 from tests.fake_llm import FakeLLM
 
@@ -131,7 +131,7 @@ class Harness:
     ) -> None:
         import openai
 
-        from frontdesk.assistant.provider import fast_endpoint
+        from frontdesk.assistant.llm.provider import fast_endpoint
 
         self.fake = fake
         self.tools = EchoTools()
@@ -558,7 +558,7 @@ def test_failure_after_a_tool_round_keeps_the_card(fake):
 
 # ----- with the real ConversationTools, knowledge base and database ---------------------------
 def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_path):
-    from frontdesk.assistant.tools import ConversationTools
+    from frontdesk.assistant.tools.toolbox import ConversationTools
     from frontdesk.db.models import Conversation
     from frontdesk.knowledge.ingest import ingest_paths
     from tests import factories
@@ -614,7 +614,7 @@ def config(**overrides) -> dict:
 
 
 def test_offline_when_no_provider_is_configured():
-    from frontdesk.assistant.offline import OfflineEngine
+    from frontdesk.assistant.offline.engine import OfflineEngine
     from frontdesk.assistant.select import engine_for
 
     assert isinstance(engine_for(make_site(), config()), OfflineEngine)
@@ -699,7 +699,7 @@ def test_unknown_engine_name_is_a_clear_error():
 
 
 def test_make_client_settings():
-    from frontdesk.assistant.provider import make_client
+    from frontdesk.assistant.llm.provider import make_client
 
     client = make_client({"base_url": "http://127.0.0.1:9/v1", "api_key": "k", "timeout": 3})
     assert (str(client.base_url), client.api_key) == ("http://127.0.0.1:9/v1/", "k")
@@ -714,7 +714,7 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
 
     from sqlalchemy import func, select
 
-    from frontdesk.assistant.tools import ConversationTools
+    from frontdesk.assistant.tools.toolbox import ConversationTools
     from frontdesk.db.models import Booking, Conversation
     from tests import factories
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk.assistant.base import HistoryEntry, ToolResult, Turn
-from frontdesk.assistant.offline import OfflineEngine
-from frontdesk.assistant.offline_answer import best_excerpt, plain, safe_url, sentences_of
+from frontdesk.assistant.offline.answers import best_excerpt, plain, safe_url, sentences_of
+from frontdesk.assistant.offline.engine import OfflineEngine
 from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
 from frontdesk.knowledge.query import search_terms
 from tests.assistant.test_tools import (

@@ -7,8 +7,9 @@ import os
 from datetime import UTC, date, datetime, time
 
 from frontdesk.assistant.base import HistoryEntry
-from frontdesk.assistant.prompts import history_messages, prompt_overhead_tokens, system_prompt
-from frontdesk.assistant.tool_specs import SPECS
+from frontdesk.assistant.llm.history import history_messages
+from frontdesk.assistant.llm.prompts import prompt_overhead_tokens, system_prompt
+from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.db.models import DateOverride, OpeningHours, Service, Site
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # Tue 3 Mar 09:30 in Sydney

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from frontdesk.assistant.tools import ConversationTools
+from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.db.models import AuditEvent, Booking, Proposal
 from tests.assistant.test_tools import (
     FREE_START,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from frontdesk.assistant.tool_specs import SPECS
-from frontdesk.assistant.tools import ConversationTools
+from frontdesk.assistant.tools.specs import SPECS
+from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest, Bookings
 from frontdesk.db.models import (

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from frontdesk.assistant import moderation
+from frontdesk.chat import moderation
 from frontdesk.chat.hub import hub_for
 from tests.chat.conftest import next_events
 

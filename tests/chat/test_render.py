@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from frontdesk.assistant.render import ALLOWED_TAGS, render_markdown
+from frontdesk.chat.render import ALLOWED_TAGS, render_markdown
 
 
 def elements(html: str) -> list[tuple[str, dict[str, str]]]:

@@ -196,11 +196,11 @@ def test_the_engines_are_imported_in_the_background_when_the_chat_is_set_up(tmp_
     script = f"""
 import sys, time
 from frontdesk import create_app
-assert "openai" not in sys.modules and "frontdesk.assistant.offline" not in sys.modules
+assert "openai" not in sys.modules and "frontdesk.assistant.offline.engine" not in sys.modules
 create_app({{"DATABASE_URL": {sqlite_url!r}, "INSTANCE_PATH": {str(tmp_path)!r},
             "SECRET_KEY": "x", "MAIL_WORKER": False}})
 deadline = time.monotonic() + 30
-wanted = ("openai", "frontdesk.assistant.llm", "frontdesk.assistant.offline")
+wanted = ("openai", "frontdesk.assistant.llm.engine", "frontdesk.assistant.offline.engine")
 while not all(name in sys.modules for name in wanted) and time.monotonic() < deadline:
     time.sleep(0.05)
 print(all(name in sys.modules for name in wanted))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from frontdesk import create_app
-from frontdesk.assistant.tools import ConversationTools
+from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.db.models import (
     AuditEvent,
     Base,

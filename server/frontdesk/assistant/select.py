@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from frontdesk.assistant.base import Engine
-from frontdesk.assistant.provider import llm_settings, provider_configured, shared_client
+from frontdesk.assistant.llm.provider import llm_settings, provider_configured, shared_client
 
 log = logging.getLogger("frontdesk.llm")
 ENGINES = ("llm", "offline")
@@ -34,7 +34,7 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
         if choice == "llm":
             log.warning("ENGINE=llm but no LLM provider is configured; using the offline engine")
         return _offline()
-    from frontdesk.assistant.llm import LLMEngine
+    from frontdesk.assistant.llm.engine import LLMEngine
 
     return LLMEngine(llm_client, settings, fallback=_offline())
 
@@ -48,7 +48,8 @@ def preload() -> None:
     """
     import openai  # noqa: F401
 
-    from frontdesk.assistant import llm, offline  # noqa: F401
+    import frontdesk.assistant.llm.engine  # noqa: F401
+    import frontdesk.assistant.offline.engine  # noqa: F401
 
 
 def _engine_choice(raw: Any, where: str) -> str | None:
@@ -62,6 +63,6 @@ def _engine_choice(raw: Any, where: str) -> str | None:
 
 def _offline() -> Engine:
     # Imported late: the offline engine pulls in the booking and knowledge layers.
-    from frontdesk.assistant.offline import OfflineEngine
+    from frontdesk.assistant.offline.engine import OfflineEngine
 
     return OfflineEngine()

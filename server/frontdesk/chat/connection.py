@@ -15,9 +15,8 @@ from flask import Flask
 from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
-from frontdesk.assistant import moderation
+from frontdesk.chat import moderation, sites, staffing, transcript, turns
 from frontdesk.chat import session as store
-from frontdesk.chat import sites, staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (

@@ -9,11 +9,11 @@ from typing import Any
 
 from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
-from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
 from frontdesk.chat import transcript
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import message_frame
+from frontdesk.chat.render import render_markdown
 from frontdesk.db import Database
 
 MAX_TOOL_JSON_CHARS = 20000

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from frontdesk.assistant.cards import iso_utc
+from frontdesk.assistant.tools.cards import iso_utc
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")

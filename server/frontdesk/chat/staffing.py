@@ -11,12 +11,12 @@ from typing import Any
 from flask import Flask
 
 from frontdesk import audit
-from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import session as store
 from frontdesk.chat import transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import message_frame
+from frontdesk.chat.render import render_markdown
 from frontdesk.chat.turns import announce_status
 
 MAX_STAFF_MESSAGE_CHARS = 4000

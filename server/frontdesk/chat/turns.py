@@ -9,10 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-from frontdesk.assistant import moderation
 from frontdesk.assistant.base import Turn
+from frontdesk.chat import moderation, sites, transcript, usage
 from frontdesk.chat import session as store
-from frontdesk.chat import sites, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.db import raw
@@ -75,7 +74,7 @@ class Context:
 
     def tools(self) -> Any:
         """The conversation's ToolBox (bound to its visitor)."""
-        from frontdesk.assistant.tools import ConversationTools
+        from frontdesk.assistant.tools.toolbox import ConversationTools
 
         return ConversationTools(
             self.db, self.app.extensions["frontdesk.bookings"], self.site,
@@ -88,7 +87,11 @@ class Context:
         client = self.app.extensions.get("frontdesk.llm_client")
         if client is not None:
             return client
-        from frontdesk.assistant.provider import llm_settings, provider_configured, shared_client
+        from frontdesk.assistant.llm.provider import (
+            llm_settings,
+            provider_configured,
+            shared_client,
+        )
 
         settings = llm_settings(self.site, self.app.config)
         return shared_client(settings) if provider_configured(settings) else None

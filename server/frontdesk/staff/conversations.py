@@ -20,8 +20,8 @@ from sqlalchemy import func, or_, select
 from werkzeug.routing import BuildError
 
 from frontdesk import audit
-from frontdesk.assistant.render import render_markdown
 from frontdesk.chat import staffing
+from frontdesk.chat.render import render_markdown
 from frontdesk.db.models import Booking, Conversation, Message
 from frontdesk.extensions import get_db
 from frontdesk.staff.auth import current_staff, site_required

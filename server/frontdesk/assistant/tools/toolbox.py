@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from frontdesk import audit
-from frontdesk.assistant import cards, slot_finder
 from frontdesk.assistant.base import Choice, Source, ToolResult
-from frontdesk.assistant.confirmations import Confirmations
-from frontdesk.assistant.proposals import ProposalDesk, fail
-from frontdesk.assistant.tool_specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
+from frontdesk.assistant.tools import cards, slot_finder
+from frontdesk.assistant.tools.confirmations import Confirmations
+from frontdesk.assistant.tools.proposals import ProposalDesk, fail
+from frontdesk.assistant.tools.specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
 from frontdesk.audit import Actor
 from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.validation import BookingError, InvalidBooking, clean_timezone

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from frontdesk.assistant import cards
 from frontdesk.assistant.base import Choice, ToolResult
-from frontdesk.assistant.proposals import DECLINED, DONE, FAILED, PENDING, fail
+from frontdesk.assistant.tools import cards
+from frontdesk.assistant.tools.proposals import DECLINED, DONE, FAILED, PENDING, fail
 from frontdesk.booking.validation import BookingError, InvalidBooking, NotFound, SlotTaken
 from frontdesk.db.models import Proposal
 

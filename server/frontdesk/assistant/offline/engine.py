@@ -10,12 +10,10 @@ from __future__ import annotations
 import logging
 import re
 
-from frontdesk.assistant import offline_booking as flows
-from frontdesk.assistant import offline_dates as dates
-from frontdesk.assistant import offline_intents as words
 from frontdesk.assistant.base import HistoryEntry, Turn
-from frontdesk.assistant.offline_answer import answer
-from frontdesk.assistant.offline_flows import BOOK, HUMAN, MINE, Dialogue, Reply
+from frontdesk.assistant.offline import dates, flows, intents
+from frontdesk.assistant.offline.answers import answer
+from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +46,7 @@ def route(d: Dialogue, text: str) -> Reply:
     """Decide what this message is about and produce the answer."""
     s = d.state
     flow = s.get("flow")
-    kind = words.intent(text)
+    kind = intents.intent(text)
     if not text:
         return Reply("Sorry, I didn't get any text. What can I help with?", [BOOK, HUMAN])
     if kind == "change":
@@ -56,12 +54,12 @@ def route(d: Dialogue, text: str) -> Reply:
     if kind == "human":
         return hand_over(d, text)
     if flow and s.get("step") == "proposed":
-        if words.is_affirmation(text):
+        if intents.is_affirmation(text):
             return Reply("Just press **Confirm** on the card above and it's done.")
         if flow == "cancel" or not _adjusts(d, text):
             s.clear()  # the card stays on screen; this message is about something else
             flow = None
-    if flow and words.is_abort(text) and kind not in ("cancel", "reschedule"):
+    if flow and intents.is_abort(text) and kind not in ("cancel", "reschedule"):
         s.clear()
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
     if kind == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
@@ -116,14 +114,14 @@ def _adjusts(d: Dialogue, text: str) -> bool:
     """True when a message after a card changes its details (a time, a day, a name, an e-mail)."""
     return bool(
         not dates.parse_when(text, d.now, d.tz).empty
-        or words.find_email(text)[1]
-        or words.EXPLICIT_NAME.search(text)
+        or intents.find_email(text)[1]
+        or intents.EXPLICIT_NAME.search(text)
     )
 
 
 def _about_existing(text: str) -> bool:
     return bool(
-        words.booking_id_in(text)
+        intents.booking_id_in(text)
         or re.search(r"\breschedule\b|\bmy (?:booking|appointment)\b", text, re.I)
     )
 
@@ -154,7 +152,7 @@ def small_talk(d: Dialogue, kind: str | None) -> Reply | None:
 
 def fallback(d: Dialogue, text: str) -> Reply:
     """Questions go to the knowledge base; anything else gets a plain "here's what I can do"."""
-    if words.is_question(text) or len(text.split()) >= 3:
+    if intents.is_question(text) or len(text.split()) >= 3:
         return answer(d, text)
     site = getattr(d.turn.site, "name", "") or "us"
     return Reply(

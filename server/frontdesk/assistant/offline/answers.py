@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from frontdesk.assistant.offline_flows import BOOK, HUMAN, Dialogue, Reply
+from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, Dialogue, Reply
 from frontdesk.knowledge.query import search_terms
 
 ANSWER_CHARS = 400

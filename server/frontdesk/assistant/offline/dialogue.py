@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from frontdesk.assistant import offline_dates as dates
-from frontdesk.assistant import offline_intents as words
 from frontdesk.assistant.base import Choice, Source, ToolResult, Turn
-from frontdesk.assistant.cards import slot_label
+from frontdesk.assistant.offline import dates, intents
+from frontdesk.assistant.tools.cards import slot_label
 
 HUMAN = Choice("Talk to a person", "reply", "I'd like to talk to a person")
 BOOK = Choice("Book a consultation", "reply", "I'd like to book a consultation")
@@ -85,11 +84,11 @@ class Dialogue:
     def absorb_details(self, text: str, *, step: str | None) -> str | None:
         """Take a name and/or e-mail; returns a complaint when the expected one is unusable."""
         s = self.state
-        email, looked_like_email = words.find_email(text)
+        email, looked_like_email = intents.find_email(text)
         if email:
             s["email"] = email
-        named = words.EXPLICIT_NAME.search(text) or step == "name"
-        name = words.find_name(text) if named else None
+        named = intents.EXPLICIT_NAME.search(text) or step == "name"
+        name = intents.find_name(text) if named else None
         if name:
             s["name"] = name
         if step == "email" and not email:
@@ -181,7 +180,7 @@ class Dialogue:
                 "confirmation e-mail lets you manage a booking, or I can ask a person to help.",
                 [HUMAN, BOOK],
             )
-        wanted = words.booking_id_in(text)
+        wanted = intents.booking_id_in(text)
         chosen = next((b for b in upcoming if b["booking_id"] == wanted), None)
         if chosen is None and len(upcoming) == 1:
             chosen = upcoming[0]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from frontdesk.assistant import cards
 from frontdesk.assistant.base import Choice, ToolResult
+from frontdesk.assistant.tools import cards
 from frontdesk.booking import validation as check
 from frontdesk.booking.availability import availability_for, busy_blocks
 from frontdesk.booking.slots import block_for, check_slot

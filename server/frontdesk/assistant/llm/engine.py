@@ -10,12 +10,13 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontdesk.assistant import token_limit
-from frontdesk.assistant.accumulator import ToolCallAccumulator, ToolCallDraft
 from frontdesk.assistant.base import Choice, Engine, Source, ToolResult, Turn
-from frontdesk.assistant.prompts import history_messages, system_prompt
-from frontdesk.assistant.provider import open_chat_stream
-from frontdesk.assistant.provider_errors import (
+from frontdesk.assistant.llm import token_limit
+from frontdesk.assistant.llm.accumulator import ToolCallAccumulator, ToolCallDraft
+from frontdesk.assistant.llm.history import history_messages
+from frontdesk.assistant.llm.prompts import system_prompt
+from frontdesk.assistant.llm.provider import open_chat_stream
+from frontdesk.assistant.llm.provider_errors import (
     OwnFailure,
     ProviderError,
     as_provider_error,

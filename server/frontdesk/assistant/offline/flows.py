@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from frontdesk.assistant import offline_dates as dates
-from frontdesk.assistant import offline_intents as words
 from frontdesk.assistant.base import Choice
-from frontdesk.assistant.offline_flows import BOOK, HUMAN, MINE, Dialogue, Reply, booking_choice
+from frontdesk.assistant.offline import dates, intents
+from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply, booking_choice
 
 CONFIRM_HINT = "Please check the details and press **Confirm** to {what}, or **Change** to adjust."
 
@@ -37,7 +36,7 @@ def continue_booking(d: Dialogue, text: str) -> Reply | None:
     if step in ("name", "email"):
         if dates.parse_slot_phrase(text, d.tz):  # an earlier time chip clicked again
             d.absorb_when(text)
-        elif not understood and words.is_question(text) and not words.find_email(text)[1]:
+        elif not understood and intents.is_question(text) and not intents.find_email(text)[1]:
             return None
         else:
             complaint = d.absorb_details(text, step=step)
@@ -46,7 +45,7 @@ def continue_booking(d: Dialogue, text: str) -> Reply | None:
     else:
         understood = d.absorb_when(text) or understood
         d.absorb_details(text, step=None)
-        if not understood and step != "service" and words.is_question(text):
+        if not understood and step != "service" and intents.is_question(text):
             return None
     return _next_booking_step(d, services)
 
@@ -56,7 +55,7 @@ def _absorb_service(d: Dialogue, text: str, services: list[dict[str, Any]]) -> b
     if len(services) == 1 and not s.get("service"):
         chosen: dict[str, Any] | None = services[0]
     else:
-        chosen = words.match_service(text, services)
+        chosen = intents.match_service(text, services)
     if chosen is None:
         return False
     if chosen["slug"] != s.get("service"):
@@ -132,7 +131,7 @@ def continue_reschedule(d: Dialogue, text: str) -> Reply:
         if isinstance(picked, Reply):
             return picked
         s["booking"], s["service_name"] = picked["booking_id"], picked["service"]
-        service = words.match_service(picked["service"], d.services())
+        service = intents.match_service(picked["service"], d.services())
         if service is None:
             s.clear()
             return Reply("That kind of session can't be moved online. I can ask a person.", [HUMAN])

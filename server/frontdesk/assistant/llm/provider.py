@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from frontdesk.assistant import http_stream
+from frontdesk.assistant.llm import http_stream
 
 # Keys a site may set in Site.llm_settings; anything else is ignored.
 SITE_KEYS = (

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from frontdesk.assistant import cards
 from frontdesk.assistant.base import Choice, ToolResult
+from frontdesk.assistant.tools import cards
 from frontdesk.booking.validation import InvalidBooking
 
 MAX_SLOTS = 12

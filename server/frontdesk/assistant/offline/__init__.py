@@ -1,0 +1,1 @@
+"""The offline engine: keyword intents, guided dialogues and knowledge-base answers, no LLM."""
