@@ -16,8 +16,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
 from frontdesk.assistant import moderation
-from frontdesk.chat import session as store
-from frontdesk.chat import sites, staffing, transcript, turns
+from frontdesk.chat import conversation_store, site_cache, staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (
@@ -163,7 +162,7 @@ class ChatConnection:
             raise FrameError("bad_frame", "`hello` was already sent on this socket")
         secret = self.app.config["SECRET_KEY"]
         visitor_id = read_token(secret, fields["visitor"]) or new_visitor_id()
-        conversation = store.open_conversation(
+        conversation = conversation_store.open_conversation(
             self.db, self.site.id, visitor_id, fields["conversation"], fields
         )
         self.conversation = conversation
@@ -209,10 +208,11 @@ class ChatConnection:
         `shown`: the sender already shows exactly `text` (a typed message, not an action).
         """
         conversation = self.conversation
-        self.site = sites.newest(self.db, self.site)  # settings changed since the socket opened
+        # Settings may have changed since the socket opened.
+        self.site = site_cache.newest(self.db, self.site)
         stored = moderation.text_to_store(self.site, text)
         html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
-        with store.conversation_lock(conversation.id):
+        with conversation_store.conversation_lock(conversation.id):
             entry, created = transcript.append(
                 self.db, conversation.id, "visitor", stored, html=html, client_id=client_id
             )
@@ -251,7 +251,7 @@ class ChatConnection:
 
     def _confirm(self, action_id: str, proposal_id: str) -> None:
         conversation = self.conversation
-        with store.conversation_lock(conversation.id):
+        with conversation_store.conversation_lock(conversation.id):
             entry, created = transcript.append(
                 self.db, conversation.id, "tool_call", "confirm", client_id=action_id,
                 payload={"call_id": action_id, "name": "confirm",

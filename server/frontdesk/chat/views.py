@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_sock import Sock
 
 from frontdesk.assistant import select
-from frontdesk.chat import sites
+from frontdesk.chat import site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits, client_ip
 
@@ -63,7 +63,8 @@ def _refuse(status: int, text: str) -> Response:
 def _vet_handshake() -> Response | None:
     if request.endpoint != ENDPOINT:
         return None
-    site = sites.load_site(current_app.extensions["frontdesk.db"], request.args.get("site", ""))
+    db = current_app.extensions["frontdesk.db"]
+    site = site_cache.load_site(db, request.args.get("site", ""))
     if site is None:
         return _refuse(403, "unknown site")
     if not origin_allowed(site, request.headers.get("Origin")):
