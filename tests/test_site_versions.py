@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
-from frontdesk.chat import sites
+from frontdesk.chat import site_cache
 from frontdesk.db.models import Service, Site
 from frontdesk.staff import settings_store
 from tests.factories import make_site
@@ -91,8 +91,8 @@ def test_a_booking_does_not_bump_the_version(app):
 
 def test_cached_site_is_reused_until_the_version_changes(db):
     site = make_site(db)
-    first = sites.cached_site(db, site.id, version(db, site.id))
-    assert sites.cached_site(db, site.id, version(db, site.id)) is first
+    first = site_cache.cached_site(db, site.id, version(db, site.id))
+    assert site_cache.cached_site(db, site.id, version(db, site.id)) is first
     settings_store.update_site_fields(db, site.id, STAFF, "settings.profile", {"greeting": "New"})
-    fresh = sites.cached_site(db, site.id, version(db, site.id))
+    fresh = site_cache.cached_site(db, site.id, version(db, site.id))
     assert fresh is not first and fresh.greeting == "New"

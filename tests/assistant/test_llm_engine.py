@@ -559,6 +559,9 @@ def test_failure_after_a_tool_round_keeps_the_card(fake):
 # ----- with the real ConversationTools, knowledge base and database ---------------------------
 def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_path):
     from frontdesk.assistant.tools.toolbox import ConversationTools
+    from frontdesk.audit import Actor
+    from frontdesk.chat.hub import hub_for
+    from frontdesk.chat.status import status_changer
     from frontdesk.db.models import Conversation
     from frontdesk.knowledge.ingest import ingest_paths
     from tests import factories
@@ -576,6 +579,7 @@ def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_p
     tools = ConversationTools(
         db, app.extensions["frontdesk.bookings"], site,
         conversation_id=conversation_id, visitor_id="v1", visitor_tz="UTC", now=NOW,
+        change_status=status_changer(db, hub_for(app), conversation_id, Actor("assistant")),
     )  # fmt: skip
     fake.script(
         FakeLLM.tool_calls(
@@ -715,6 +719,9 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
     from sqlalchemy import func, select
 
     from frontdesk.assistant.tools.toolbox import ConversationTools
+    from frontdesk.audit import Actor
+    from frontdesk.chat.hub import hub_for
+    from frontdesk.chat.status import status_changer
     from frontdesk.db.models import Booking, Conversation
     from tests import factories
 
@@ -732,6 +739,7 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
     tools = ConversationTools(
         db, app.extensions["frontdesk.bookings"], site,
         conversation_id=conversation_id, visitor_id="v2", visitor_tz="Europe/London",
+        change_status=status_changer(db, hub_for(app), conversation_id, Actor("assistant")),
     )  # fmt: skip
     booking = {"service": "consult", "start": start, "name": "Ada Lovelace",
                "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip

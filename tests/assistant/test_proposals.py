@@ -84,6 +84,7 @@ def test_a_second_tools_instance_confirming_the_same_proposal_books_once(db, sit
         conversation_id=tools.conversation_id,
         visitor_id=tools.visitor_id,
         visitor_tz=tools.visitor_tz,
+        change_status=tools.change_status,
         now=NOW,
     )
     assert tools.confirm(proposal_id).ok and twin.confirm(proposal_id).ok

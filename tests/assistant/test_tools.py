@@ -13,6 +13,8 @@ from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest, Bookings
+from frontdesk.chat.hub import Hub
+from frontdesk.chat.status import status_changer
 from frontdesk.db.models import (
     AuditEvent,
     Booking,
@@ -53,6 +55,12 @@ def make_bookings(db) -> Bookings:
     return Bookings(db, secret_key="test-secret", public_url="http://frontdesk.test")
 
 
+def assistant_status_changer(db, conversation_id: int, hub=None):
+    """The chat's status changer for the assistant in this conversation (as chat.turns builds it)."""
+    actor = Actor("assistant", conversation_id=conversation_id)
+    return status_changer(db, hub or Hub(), conversation_id, actor)
+
+
 def make_tools(db, site, visitor_id="visitor-a", tz=TOKYO, now=NOW, bookings=None):
     """ConversationTools for a fresh conversation of `visitor_id`."""
     conversation_id = make_conversation(db, site, visitor_id, tz)
@@ -63,6 +71,7 @@ def make_tools(db, site, visitor_id="visitor-a", tz=TOKYO, now=NOW, bookings=Non
         conversation_id=conversation_id,
         visitor_id=visitor_id,
         visitor_tz=tz,
+        change_status=assistant_status_changer(db, conversation_id),
         now=now,
     )
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk.assistant.base import ToolResult
-from frontdesk.chat import session, transcript
+from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.output import ChatOutput
 from frontdesk.db import raw
@@ -19,7 +19,7 @@ HELLO = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
 @pytest.fixture
 def setup(db):
     site = make_site(db)
-    conversation = session.open_conversation(db, site.id, "visitor-1", None, HELLO)
+    conversation = conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)
     hub = Hub()
     frames = hub.subscribe(conversation.id)
     out = ChatOutput(db, hub, site_id=site.id, conversation_id=conversation.id)
@@ -28,7 +28,7 @@ def setup(db):
 
 def snapshot(db, conversation_id):
     with raw.reading(db) as cursor:
-        return session.conversation_row(cursor, conversation_id)
+        return conversation_store.conversation_row(cursor, conversation_id)
 
 
 def published(frames) -> list[tuple]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from frontdesk.chat import session, transcript, usage
+from frontdesk.chat import conversation_store, transcript, usage
 from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
 from tests.factories import make_site
@@ -19,12 +19,12 @@ HELLO = {"page": {"url": "https://studio.test/", "title": "Home"}, "tz": "UTC", 
 @pytest.fixture
 def conversation(db):
     site = make_site(db)
-    return session.open_conversation(db, site.id, "visitor-1", None, HELLO)
+    return conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)
 
 
 def snapshot(db, conversation_id):
     with raw.reading(db) as cursor:
-        return session.conversation_row(cursor, conversation_id)
+        return conversation_store.conversation_row(cursor, conversation_id)
 
 
 def test_parameters_become_each_drivers_style_and_casts_are_left_alone():

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from frontdesk.assistant.base import ToolResult
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
-from frontdesk.chat import session as store
-from frontdesk.chat import transcript
+from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
+from frontdesk.chat.status import change_status
 from frontdesk.db.models import AuditEvent, Conversation, Message, Site
 from tests.factories import make_site
 from tests.staff.helpers import csrf_from, make_staff, sign_in
@@ -25,9 +25,15 @@ HELLO = {"page": {"url": "https://studio.test/pricing", "title": "Pricing"}, "tz
 def start_conversation(app, site, visitor: str, text: str) -> Conversation:
     """A conversation with one visitor message, stored by the chat module's own code."""
     db = app.extensions["frontdesk.db"]
-    conversation = store.open_conversation(db, site.id, visitor, None, HELLO)
+    conversation = conversation_store.open_conversation(db, site.id, visitor, None, HELLO)
     transcript.append(db, conversation.id, "visitor", text, html=f"<p>{text}</p>", client_id="m1")
     return conversation
+
+
+def set_status(app, conversation, status: str) -> None:
+    """Change the status the chat's one way (as the system)."""
+    db = app.extensions["frontdesk.db"]
+    change_status(db, hub_for(app), conversation.id, status, actor=Actor("system"))
 
 
 def output(app, conversation) -> ChatOutput:
@@ -72,8 +78,8 @@ def list_url(site, **query) -> str:
 def test_list_shows_status_flag_and_newest_activity_first(app, site, signed_in):
     older = start_conversation(app, site, "v-old", "What are your prices?")
     newer = start_conversation(app, site, "v-new", "Do you build websites?")
-    store.flag(app.extensions["frontdesk.db"], older.id, None)
-    store.set_status(app.extensions["frontdesk.db"], newer.id, "needs_human")
+    conversation_store.flag(app.extensions["frontdesk.db"], older.id, None)
+    set_status(app, newer, "needs_human")
     html = signed_in.get(list_url(site)).get_data(as_text=True)
     table = html[html.index('<table class="data conversations">') :]
     assert table.index(newer.public_id) < table.index(older.public_id)
@@ -98,7 +104,7 @@ def test_search_by_visitor_text_and_booking_email(app, site, signed_in):
 def test_filter_by_status(app, site, signed_in):
     open_one = start_conversation(app, site, "v1", "First")
     closed = start_conversation(app, site, "v2", "Second")
-    store.set_status(app.extensions["frontdesk.db"], closed.id, "closed")
+    set_status(app, closed, "closed")
     html = signed_in.get(list_url(site, status="closed")).get_data(as_text=True)
     assert closed.public_id in html and open_one.public_id not in html
     html = signed_in.get(list_url(site, status="nonsense")).get_data(as_text=True)
@@ -141,7 +147,9 @@ def post_action(client, site, conversation, action: str, **data):
 
 
 def status_of(app, conversation) -> str:
-    return store.get_conversation(app.extensions["frontdesk.db"], conversation.id).status
+    return conversation_store.get_conversation(
+        app.extensions["frontdesk.db"], conversation.id
+    ).status
 
 
 def test_takeover_reply_handback_and_close(app, site, staff, signed_in):

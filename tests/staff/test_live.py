@@ -14,8 +14,7 @@ import pytest
 import websocket
 from sqlalchemy import select
 
-from frontdesk.chat import session as store
-from frontdesk.chat import transcript
+from frontdesk.chat import conversation_store, transcript
 from tests.factories import make_site
 from tests.staff.helpers import PASSWORD, make_staff
 from tests.ws_client import ChatClient
@@ -101,7 +100,7 @@ def test_other_sites_and_their_conversations_are_refused(app, site, live_server,
     db = app.extensions["frontdesk.db"]
     other = make_site(db, name="Other")
     hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
-    foreign = store.open_conversation(db, other.id, "v1", None, hello)
+    foreign = conversation_store.open_conversation(db, other.id, "v1", None, hello)
     own_url = staff_ws_url(live_server.url, other.public_key)
     assert handshake_status(own_url, cookie=cookie, origin=live_server.url) == 404
     watch_foreign = staff_ws_url(live_server.url, site.public_key, foreign.public_id)
@@ -149,7 +148,7 @@ def test_staff_see_visitor_messages_live_and_reply_over_the_socket(app, site, li
         error = staff.expect(lambda f: f["type"] == "error")
         assert error["id"] == "empty" and error["code"] == "bad_frame"
         staff.close()
-    stored = store.find_conversation(db, conversation)
+    stored = conversation_store.find_conversation(db, conversation)
     assert stored.status == "staff"
     roles = [entry.role for entry in transcript.visible_since(db, stored.id, 0)]
     assert roles.count("staff") == 1
@@ -159,7 +158,7 @@ def test_reply_to_another_sites_conversation_is_refused(app, site, live_server, 
     db = app.extensions["frontdesk.db"]
     other = make_site(db, name="Other")
     hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
-    foreign = store.open_conversation(db, other.id, "v1", None, hello)
+    foreign = conversation_store.open_conversation(db, other.id, "v1", None, hello)
     staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
     staff.expect(lambda f: f["type"] == "ready")
     staff.send({"type": "reply", "id": "x", "conversation": foreign.public_id, "text": "hi"})
@@ -186,7 +185,7 @@ def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, li
     assert staff.expect(lambda f: f["type"] == "error")["code"] == "forbidden"
     with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
         staff.expect(lambda f: False, timeout=10)
-    stored = store.find_conversation(db, conversation)
+    stored = conversation_store.find_conversation(db, conversation)
     assert [e.role for e in transcript.visible_since(db, stored.id, 0)] == []
     assert stored.status == "bot"
 
@@ -194,7 +193,7 @@ def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, li
 def test_ready_brings_what_a_reconnecting_page_missed(app, site, live_server, cookie):
     db = app.extensions["frontdesk.db"]
     hello = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
-    conversation = store.open_conversation(db, site.id, "v1", None, hello)
+    conversation = conversation_store.open_conversation(db, site.id, "v1", None, hello)
     for text in ("first", "second", "third"):
         transcript.append(db, conversation.id, "visitor", text)
     transcript.append(db, conversation.id, "tool_call", "search_knowledge", payload={"name": "x"})

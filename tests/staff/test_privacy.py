@@ -14,6 +14,9 @@ from sqlalchemy import select, update
 
 from frontdesk import create_app
 from frontdesk.assistant.tools.toolbox import ConversationTools
+from frontdesk.audit import Actor
+from frontdesk.chat.hub import hub_for
+from frontdesk.chat.status import status_changer
 from frontdesk.db.models import (
     AuditEvent,
     Base,
@@ -68,6 +71,9 @@ def chat_booking(app, site, person: dict, start) -> Conversation:
     tools = ConversationTools(
         app.extensions["frontdesk.db"], app.extensions["frontdesk.bookings"], site,
         conversation_id=conversation.id, visitor_id=visitor_id, visitor_tz="Europe/London",
+        change_status=status_changer(
+            app.extensions["frontdesk.db"], hub_for(app), conversation.id, Actor("assistant")
+        ),
     )  # fmt: skip
     proposal = tools.call("propose_booking", {
         "service": "consult", "start": start.isoformat(), "name": person["name"],

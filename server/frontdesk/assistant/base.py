@@ -6,6 +6,7 @@ Engines never touch the socket or the database directly: they speak through `tur
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -48,6 +49,18 @@ class ToolBox(Protocol):
 
     def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         """Validate and run one tool; invalid input returns ok=False with an explanation."""
+        ...
+
+
+class StatusChanger(Protocol):
+    """Changes the conversation's status; given to the tools by the chat (chat.status).
+
+    The assistant never writes a status itself: the chat's one function writes it with its audit
+    event and tells the sockets and the staff.
+    """
+
+    def __call__(self, status: str, *, only_from: Collection[str] | None = None) -> str:
+        """Set `status` unless the current one is not in `only_from`; returns the status now."""
         ...
 
 

@@ -9,10 +9,9 @@ from typing import Any
 
 from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
-from frontdesk.chat import session as store
-from frontdesk.chat import transcript
+from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import Hub
-from frontdesk.chat.protocol import message_frame
+from frontdesk.chat.protocol import delta_frame, error_frame, message_frame, typing_frame
 from frontdesk.chat.render import render_markdown
 from frontdesk.db import Database
 
@@ -55,7 +54,7 @@ class ChatOutput:
                 self.db, self.conversation_id, state, site_id=self.site_id, tokens=tokens
             )
         role, text, payload = held
-        with store.conversation_lock(self.conversation_id):
+        with conversation_store.conversation_lock(self.conversation_id):
             entry, status = transcript.append_with_turn(
                 self.db, self.conversation_id, role, text, html=render_markdown(text),
                 payload=payload, state=state, site_id=self.site_id, tokens=tokens,
@@ -78,16 +77,14 @@ class ChatOutput:
         if self._typing_since is not None and now - self._typing_since < TYPING_REPEAT_SECONDS:
             return
         self._typing_since = now
-        self.hub.publish(self.conversation_id, {"type": "typing"})
+        self.hub.publish(self.conversation_id, typing_frame())
 
     def delta(self, reply_id: str, text: str) -> None:
         """Stream a piece of a reply (not stored: the final message is)."""
         self._flush()
         if text:
             self._typing_since = None
-            self.hub.publish(
-                self.conversation_id, {"type": "delta", "reply": reply_id, "text": text}
-            )
+            self.hub.publish(self.conversation_id, delta_frame(reply_id, text))
 
     def message(
         self,
@@ -122,7 +119,7 @@ class ChatOutput:
         return entry
 
     def _store_and_publish(self, role: str, text: str, payload: dict[str, Any]) -> transcript.Entry:
-        with store.conversation_lock(self.conversation_id):
+        with conversation_store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, role, text,
                 html=render_markdown(text), payload=payload,
@@ -135,7 +132,7 @@ class ChatOutput:
         """Send an `error` frame to every socket of the conversation (not stored)."""
         self._flush()
         self._typing_since = None
-        self.hub.publish(self.conversation_id, {"type": "error", "code": code, "message": message})
+        self.hub.publish(self.conversation_id, error_frame(code, message))
 
     def record_tool(
         self, call_id: str, name: str, arguments: Any, result: ToolResult | None, error: str = ""
@@ -160,7 +157,7 @@ class ChatOutput:
                 data={"call_id": call_id},
             )
 
-        with store.conversation_lock(self.conversation_id):
+        with conversation_store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, "tool_call", name, payload=payload, also=audit_call
             )
@@ -179,7 +176,7 @@ class ChatOutput:
             "card": result.card if result else None,
             "error": error,
         }
-        with store.conversation_lock(self.conversation_id):
+        with conversation_store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, "tool_result", name, payload=payload
             )

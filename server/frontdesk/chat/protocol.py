@@ -1,4 +1,8 @@
-"""The wire protocol: validating client frames and building server frames (docs/protocol.md)."""
+"""The wire protocol: validating client frames and building every server frame.
+
+/ws/chat's frames are in docs/protocol.md; /ws/staff's in frontdesk.staff.live. Server frames
+and site events are built here only, so each has one shape.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ class ClientFrame:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_frame(raw: str | bytes, *, max_bytes: int, max_chars: int) -> ClientFrame:
-    """Validate one raw frame; raises FrameError (bad_frame / too_long) for anything wrong."""
+def read_object(raw: str | bytes, *, max_bytes: int) -> dict[str, Any]:
+    """A raw frame as a JSON object (both sockets); raises FrameError (bad_frame) otherwise."""
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise FrameError("bad_frame", f"frame larger than {max_bytes} bytes")
@@ -44,6 +48,12 @@ def parse_frame(raw: str | bytes, *, max_bytes: int, max_chars: int) -> ClientFr
         raise FrameError("bad_frame", "frame is not valid JSON") from None
     if not isinstance(data, dict):
         raise FrameError("bad_frame", "frame must be a JSON object")
+    return data
+
+
+def parse_frame(raw: str | bytes, *, max_bytes: int, max_chars: int) -> ClientFrame:
+    """Validate one raw frame; raises FrameError (bad_frame / too_long) for anything wrong."""
+    data = read_object(raw, max_bytes=max_bytes)
     kind = data.get("type")
     if kind not in CLIENT_TYPES:
         raise FrameError("bad_frame", "unknown frame type")
@@ -132,12 +142,54 @@ def _action(data: dict[str, Any], max_chars: int) -> dict[str, Any]:
 _PARSERS = {"hello": _hello, "message": _message, "action": _action}
 
 
+# -- server frames: both sockets ------------------------------------------------------------
+
+
 def error_frame(code: str, message: str, frame_id: str | None = None) -> dict[str, Any]:
     """An `error` frame."""
     frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if frame_id is not None:
         frame["id"] = frame_id
     return frame
+
+
+def ack_frame(frame_id: str, seq: int) -> dict[str, Any]:
+    """An `ack`: the client's frame `frame_id` is stored as entry `seq`."""
+    return {"type": "ack", "id": frame_id, "seq": seq}
+
+
+def ping_frame() -> dict[str, Any]:
+    """A `ping` (the line was quiet)."""
+    return {"type": "ping"}
+
+
+def pong_frame() -> dict[str, Any]:
+    """A `pong` (the answer to the client's ping)."""
+    return {"type": "pong"}
+
+
+# -- server frames: /ws/chat (and the conversation's hub channel) -----------------------------
+
+
+def welcome_frame(
+    *,
+    visitor: str,
+    conversation: Any,
+    messages: list[dict[str, Any]],
+    site: Any,
+    open_now: bool | None,
+) -> dict[str, Any]:
+    """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status."""
+    return {
+        "type": "welcome",
+        "visitor": visitor,
+        "conversation": conversation.public_id,
+        "messages": messages,
+        "greeting": site.greeting,
+        "open": open_now,
+        "site": {"name": site.name},
+        "status": conversation.status,
+    }
 
 
 def message_frame(entry: Any) -> dict[str, Any]:
@@ -160,6 +212,57 @@ def message_frame(entry: Any) -> dict[str, Any]:
     elif entry.role == "staff":
         frame["author"] = (payload.get("author") or {}).get("name", "")
     return frame
+
+
+def typing_frame() -> dict[str, Any]:
+    """A `typing` indicator."""
+    return {"type": "typing"}
+
+
+def delta_frame(reply_id: str, text: str) -> dict[str, Any]:
+    """A `delta`: a piece of the streamed reply `reply_id`."""
+    return {"type": "delta", "reply": reply_id, "text": text}
+
+
+def status_frame(status: str) -> dict[str, Any]:
+    """A `status` frame: the conversation's status changed."""
+    return {"type": "status", "status": status}
+
+
+# -- site events (the site's hub channel; /ws/staff wraps them in `queue` frames) -------------
+
+
+def status_event(public_id: str, status: str) -> dict[str, Any]:
+    """A conversation's status changed."""
+    return {"type": "status", "conversation": public_id, "status": status}
+
+
+def activity_event(public_id: str, seq: int) -> dict[str, Any]:
+    """The visitor wrote in a conversation."""
+    return {"type": "activity", "conversation": public_id, "seq": seq}
+
+
+def flagged_event(public_id: str, seq: int, reasons: list[str]) -> dict[str, Any]:
+    """Moderation flagged the visitor's entry `seq`."""
+    return {"type": "flagged", "conversation": public_id, "seq": seq, "reasons": reasons}
+
+
+# -- server frames: /ws/staff ---------------------------------------------------------------
+
+
+def ready_frame(queue: list[dict[str, Any]], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's `ready`: the queue now and the watched conversation's missed messages."""
+    return {"type": "ready", "queue": queue, "messages": messages}
+
+
+def queue_frame(event: dict[str, Any], item: dict[str, Any] | None) -> dict[str, Any]:
+    """A `queue` frame: a site event with the conversation's current summary."""
+    return {"type": "queue", "event": event, "item": item}
+
+
+def conversation_frame(public_id: str, frame: dict[str, Any]) -> dict[str, Any]:
+    """A frame of the watched conversation, as the widget gets it."""
+    return {"type": "conversation", "conversation": public_id, "frame": frame}
 
 
 def encode(frame: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """Runs assistant work off the sockets' receive loops: one job at a time per conversation.
 
 Jobs of one conversation run in submission order (a message sent during a turn is answered
-after it); different conversations run in parallel on a shared thread pool.
+after it); different conversations run in parallel on a shared thread pool. Any hashable key
+works the same way (the staff socket's queue summaries are keyed by their socket).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
@@ -21,16 +22,16 @@ DEFAULT_WORKERS = 64  # turns mostly wait on the provider; threads are cheap whi
 
 
 class TurnRunner:
-    """A thread pool with a FIFO of jobs per conversation."""
+    """A thread pool with a FIFO of jobs per conversation (or other key)."""
 
     def __init__(self, app: Flask, workers: int = DEFAULT_WORKERS) -> None:
         self.app = app
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontdesk-turn")
-        self._pending: dict[int, deque[Callable[[], None]]] = {}
+        self._pending: dict[Hashable, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
 
-    def submit(self, conversation_id: int, job: Callable[[], None]) -> None:
+    def submit(self, conversation_id: Hashable, job: Callable[[], None]) -> None:
         """Queue a job behind the conversation's earlier ones."""
         with self._lock:
             queue = self._pending.get(conversation_id)
@@ -40,7 +41,7 @@ class TurnRunner:
             self._pending[conversation_id] = deque([job])
         self._pool.submit(self._drain, conversation_id)
 
-    def busy(self, conversation_id: int) -> bool:
+    def busy(self, conversation_id: Hashable) -> bool:
         """True while the conversation has a job running or queued."""
         with self._lock:
             return conversation_id in self._pending
@@ -50,7 +51,7 @@ class TurnRunner:
         with self._idle:
             return self._idle.wait_for(lambda: not self._pending, timeout)
 
-    def _drain(self, conversation_id: int) -> None:
+    def _drain(self, conversation_id: Hashable) -> None:
         while True:
             with self._lock:
                 queue = self._pending[conversation_id]

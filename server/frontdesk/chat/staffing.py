@@ -5,19 +5,18 @@ Used by the chat socket (visitor presses "Talk to a person") and by the staff da
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import Flask
 
 from frontdesk import audit
-from frontdesk.chat import session as store
-from frontdesk.chat import transcript
+from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import message_frame
 from frontdesk.chat.render import render_markdown
-from frontdesk.chat.turns import announce_status
+from frontdesk.chat.status import change_status
 
 MAX_STAFF_MESSAGE_CHARS = 4000
 STATUS_TEXT = {
@@ -38,7 +37,7 @@ def _actor(actor: Any, conversation_id: int) -> audit.Actor:
 
 
 def _conversation(app: Flask, public_id: str) -> Any:
-    conversation = store.find_conversation(app.extensions["frontdesk.db"], public_id)
+    conversation = conversation_store.find_conversation(app.extensions["frontdesk.db"], public_id)
     if conversation is None:
         raise LookupError("no such conversation")
     return conversation
@@ -51,27 +50,30 @@ def _output(app: Flask, conversation: Any) -> ChatOutput:
     )  # fmt: skip
 
 
-def set_status(app: Flask, conversation_public_id: str, status: str, actor: Any = None) -> str:
-    """Change a conversation's status, tell its sockets and staff, audit it; returns the old one.
+def set_status(
+    app: Flask,
+    conversation_public_id: str,
+    status: str,
+    actor: Any = None,
+    *,
+    only_from: Collection[str] | None = None,
+) -> str:
+    """Change a conversation's status (chat.status) and tell the visitor; returns the old one.
 
-    `actor` is a StaffUser, an audit.Actor or None (system). Raises LookupError / ValueError.
+    `actor` is a StaffUser, an audit.Actor or None (system); `only_from` as in change_status.
+    The system note ("… has joined the chat") is posted only when the status changed. Raises
+    LookupError / ValueError.
     """
     conversation = _conversation(app, conversation_public_id)
     db = app.extensions["frontdesk.db"]
-    previous = store.set_status(db, conversation.id, status)
-    if previous == status:
-        return previous
-    who = _actor(actor, conversation.id)
-    with db.transaction() as session:
-        audit.record(
-            session, site_id=conversation.site_id, actor=who, action="conversation.status",
-            subject_type="conversation", subject_id=conversation.public_id,
-            data={"from": previous, "to": status},
-        )  # fmt: skip
-    announce_status(app, conversation, status)
-    name = getattr(actor, "name", "") or "Someone"
-    _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
-    return previous
+    change = change_status(
+        db, hub_for(app), conversation.id, status,
+        actor=_actor(actor, conversation.id), only_from=only_from,
+    )  # fmt: skip
+    if change.changed:
+        name = getattr(actor, "name", "") or "Someone"
+        _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
+    return change.previous
 
 
 def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any, text: str):
@@ -86,8 +88,7 @@ def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any,
     if len(text) > MAX_STAFF_MESSAGE_CHARS:
         raise ValueError(f"messages are limited to {MAX_STAFF_MESSAGE_CHARS} characters")
     conversation = _conversation(app, conversation_public_id)
-    if conversation.status in ("bot", "needs_human"):
-        set_status(app, conversation_public_id, "staff", staff_user)
+    set_status(app, conversation_public_id, "staff", staff_user, only_from=("bot", "needs_human"))
     author = {"id": getattr(staff_user, "id", None), "name": getattr(staff_user, "name", "")}
     return _output(app, conversation).post("staff", text, {"author": author})
 
@@ -107,7 +108,7 @@ def request_human(
     """
     db = app.extensions["frontdesk.db"]
     text = STATUS_TEXT["needs_human"] + (CLOSED_NOTE if is_open is False else "")
-    with store.conversation_lock(conversation.id):
+    with conversation_store.conversation_lock(conversation.id):
         entry, created = transcript.append(
             db, conversation.id, "system", text, html=render_markdown(text), client_id=action_id,
             payload={"action": "human"},
@@ -117,16 +118,8 @@ def request_human(
             hub_for(app).publish(conversation.id, message_frame(entry))
     if not created:
         return
-    current = store.get_conversation(db, conversation.id)
-    if current.status != "bot":
-        return
-    store.set_status(db, conversation.id, "needs_human")
-    with db.transaction() as session:
-        audit.record(
-            session, site_id=conversation.site_id,
-            actor=audit.Actor("visitor", id=conversation.visitor_id,
-                              conversation_id=conversation.id),
-            action="conversation.needs_human", subject_type="conversation",
-            subject_id=conversation.public_id, data={"reason": "visitor asked"},
-        )  # fmt: skip
-    announce_status(app, current, "needs_human")
+    visitor = audit.Actor("visitor", id=conversation.visitor_id, conversation_id=conversation.id)
+    # Only from "bot": a conversation staff already handle (or closed) stays as it is.
+    change_status(
+        db, hub_for(app), conversation.id, "needs_human", actor=visitor, only_from=("bot",)
+    )

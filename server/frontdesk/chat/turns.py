@@ -10,10 +10,12 @@ from typing import Any
 from flask import Flask
 
 from frontdesk.assistant.base import Turn
-from frontdesk.chat import moderation, sites, transcript, usage
-from frontdesk.chat import session as store
+from frontdesk.audit import Actor
+from frontdesk.chat import conversation_store, moderation, site_cache, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
+from frontdesk.chat.protocol import flagged_event
+from frontdesk.chat.status import status_changer
 from frontdesk.db import raw
 from frontdesk.db.types import utcnow
 
@@ -60,12 +62,12 @@ class Context:
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
         with raw.reading(self.db) as cursor:
-            self.conversation = store.conversation_row(cursor, conversation_id)  # read-only
+            self.conversation = conversation_store.conversation_row(cursor, conversation_id)
             self.history = (
                 [] if history_for is None
                 else transcript.history(cursor, conversation_id, history_for)
             )  # fmt: skip
-        self.site = sites.cached_site(
+        self.site = site_cache.cached_site(
             self.db, self.conversation.site_id, self.conversation.site_version
         )
         self.out = ChatOutput(
@@ -73,13 +75,16 @@ class Context:
         )
 
     def tools(self) -> Any:
-        """The conversation's ToolBox (bound to its visitor)."""
+        """The conversation's ToolBox (bound to its visitor; status changes go through chat.status)."""
         from frontdesk.assistant.tools.toolbox import ConversationTools
 
+        conversation_id = self.conversation.id
+        assistant = Actor("assistant", conversation_id=conversation_id)
         return ConversationTools(
             self.db, self.app.extensions["frontdesk.bookings"], self.site,
-            conversation_id=self.conversation.id, visitor_id=self.conversation.visitor_id,
+            conversation_id=conversation_id, visitor_id=self.conversation.visitor_id,
             visitor_tz=self.conversation.visitor_tz,
+            change_status=status_changer(self.db, self.hub, conversation_id, assistant),
         )  # fmt: skip
 
     def llm_client(self) -> Any:
@@ -135,15 +140,9 @@ def _moderate(ctx: Context, text: str) -> moderation.Verdict:
 
 
 def _flagged(ctx: Context, job: Job, verdict: moderation.Verdict) -> None:
-    store.flag(ctx.db, ctx.conversation.id, job.message_id)
+    conversation_store.flag(ctx.db, ctx.conversation.id, job.message_id)
     ctx.hub.publish_site(
-        ctx.site.id,
-        {
-            "type": "flagged",
-            "conversation": ctx.conversation.public_id,
-            "seq": job.seq,
-            "reasons": verdict.reasons,
-        },
+        ctx.site.id, flagged_event(ctx.conversation.public_id, job.seq, verdict.reasons)
     )
     if ctx.conversation.status not in ("staff", "closed"):
         ctx.out.post("assistant", REFUSAL, {"moderated": True})
@@ -192,26 +191,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
-    _announce_status_change(ctx, ctx.out.finish_turn(turn.state))
-
-
-def _announce_status_change(ctx: Context, status: str | None) -> None:
-    """A tool (request_human) may have changed the status: tell the sockets and staff."""
-    if status is None or status == ctx.conversation.status:
-        return
-    now = store.get_conversation(ctx.db, ctx.conversation.id)
-    if now is not None:
-        announce_status(ctx.app, now, now.status)
-
-
-def announce_status(app: Flask, conversation: Any, status: str) -> None:
-    """Publish a status change to the conversation's sockets and, when staff must act, the site."""
-    hub = hub_for(app)
-    hub.publish(conversation.id, {"type": "status", "status": status})
-    hub.publish_site(
-        conversation.site_id,
-        {"type": "status", "conversation": conversation.public_id, "status": status},
-    )
+    ctx.out.finish_turn(turn.state)
 
 
 def confirm(app: Flask, conversation_id: int, proposal_id: str, action_id: str) -> None:

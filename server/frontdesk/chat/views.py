@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 from flask_sock import Sock
 
 from frontdesk.assistant import select
-from frontdesk.chat import sites
+from frontdesk.chat import handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
-from frontdesk.chat.limits import IpLimits, client_ip
+from frontdesk.chat.limits import IpLimits
 
 ENDPOINT = "chat_socket"
 PATH = "/ws/chat"
@@ -38,49 +38,19 @@ def init_app(app: Flask) -> None:
     sock = Sock(app)
     # The first turn after a start should not wait for the engines' imports.
     threading.Thread(target=select.preload, name="frontdesk-preload", daemon=True).start()
-    app.before_request(_vet_handshake)
-    app.teardown_request(_release_slot)
+    app.before_request(handshake.vetting(_vet_handshake, endpoint=ENDPOINT))
+    app.teardown_request(handshake.release_ip_slot)
     sock.route(PATH, endpoint=ENDPOINT)(chat_socket)
 
 
-def normalize_origin(origin: str) -> str:
-    """scheme://host[:port] in lower case without a trailing slash (Origin never has a path)."""
-    return origin.strip().rstrip("/").lower()
-
-
-def origin_allowed(site: Any, origin: str | None) -> bool:
-    """Exact match of the request's Origin against the site's allowed origins."""
-    if not origin or origin == "null":
-        return False
-    allowed = {normalize_origin(str(item)) for item in site.allowed_origins or []}
-    return normalize_origin(origin) in allowed
-
-
-def _refuse(status: int, text: str) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain")
-
-
-def _vet_handshake() -> Response | None:
-    if request.endpoint != ENDPOINT:
-        return None
-    site = sites.load_site(current_app.extensions["frontdesk.db"], request.args.get("site", ""))
-    if site is None:
-        return _refuse(403, "unknown site")
-    if not origin_allowed(site, request.headers.get("Origin")):
-        return _refuse(403, "origin not allowed")
-    ip = client_ip(request.environ)
-    limits: IpLimits = current_app.extensions[LIMITS_KEY]
-    if not limits.acquire(ip):
-        return _refuse(429, "too many connections")
+def _vet_handshake() -> None:
+    """Refuse before upgrading: unknown site, foreign Origin, too many sockets from one IP."""
+    db = current_app.extensions["frontdesk.db"]
+    site = handshake.require(site_cache.load_site(db, request.args.get("site", "")), 403,
+                             "unknown site")  # fmt: skip
+    handshake.require_origin(site.allowed_origins or [])
+    g.chat_ip = handshake.hold_ip_slot(current_app.extensions[LIMITS_KEY])
     g.chat_site = site
-    g.chat_ip = ip
-    return None
-
-
-def _release_slot(_exc: BaseException | None) -> None:
-    ip = g.pop("chat_ip", None)
-    if ip is not None:
-        current_app.extensions[LIMITS_KEY].release(ip)
 
 
 def chat_socket(ws: Any) -> None:

@@ -1,7 +1,7 @@
 """Site settings versions: every ORM flush that changes a site's settings bumps its version.
 
-Chats keep a cached copy of their site (frontdesk.chat.sites) and compare its version with the
-database's on every turn, so a change made on the dashboard (or by the CLI) reaches running
+Chats keep a cached copy of their site (frontdesk.chat.site_cache) and compare its version with
+the database's on every turn, so a change made on the dashboard (or by the CLI) reaches running
 chats at once, without reloading the site on every turn.
 """
 

@@ -22,13 +22,13 @@ from werkzeug.routing import BuildError
 from frontdesk import audit
 from frontdesk.chat import staffing
 from frontdesk.chat.render import render_markdown
+from frontdesk.chat.status import STATUSES
 from frontdesk.db.models import Booking, Conversation, Message
 from frontdesk.extensions import get_db
 from frontdesk.staff.auth import current_staff, site_required
 
 bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations")
 
-STATUSES = ("bot", "needs_human", "staff", "closed")
 STATUS_LABELS = {
     "bot": "Assistant",
     "needs_human": "Needs a human",

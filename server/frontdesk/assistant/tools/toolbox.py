@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from frontdesk import audit
-from frontdesk.assistant.base import Choice, Source, ToolResult
+from frontdesk.assistant.base import Choice, Source, StatusChanger, ToolResult
 from frontdesk.assistant.tools import cards, slot_finder
 from frontdesk.assistant.tools.confirmations import Confirmations
 from frontdesk.assistant.tools.proposals import ProposalDesk, fail
@@ -52,9 +52,11 @@ class ConversationTools:
         conversation_id: int,
         visitor_id: str,
         visitor_tz: str,
+        change_status: StatusChanger,
         now: datetime | None = None,
     ) -> None:
         self.db = db
+        self.change_status = change_status  # bound to this conversation by the chat
         self.bookings = bookings
         self.site_id: int = site.id
         self.business_tz: str = site.timezone
@@ -253,24 +255,16 @@ class ConversationTools:
 
     def request_human(self, reason: str) -> ToolResult:
         """Flag the conversation for staff and tell the model they were notified."""
-        with self.db.transaction() as session:
+        with self.db.session() as session:
             conversation = session.get(Conversation, self.conversation_id)
             if conversation is None or conversation.site_id != self.site_id:
                 raise InvalidBooking("This conversation no longer exists.", field="conversation")
-            if conversation.status == "bot":
-                conversation.status = "needs_human"
-            status = conversation.status
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
-            audit.record(
-                session,
-                site_id=self.site_id,
-                actor=self.actor(),
-                action="conversation.needs_human",
-                subject_type="conversation",
-                subject_id=conversation.public_id,
-                # The reason is in the transcript (erasable); the append-only log keeps no text.
-                data={"reason_given": bool(reason.strip())},
-            )
+        # Only from "bot": a conversation staff already handle (or closed) stays as it is.
+        status = self.change_status("needs_human", only_from=("bot",))
+        # The request itself, whatever the status was. The reason is in the transcript
+        # (erasable); the append-only log keeps no text.
+        self.audit("conversation.needs_human", {"reason_given": bool(reason.strip())})
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
         return ToolResult({"status": status, "open_now": open_now, "message": message})

@@ -1,4 +1,4 @@
-"""Conversations: opening or resuming one, lookups, status, flags and the turn's snapshot.
+"""Conversation rows: opening or resuming one, lookups, flags and the turn's snapshot.
 
 The transcript itself (entries with their per-conversation seq) is in chat.transcript.
 """
@@ -15,8 +15,6 @@ from sqlalchemy import select, update
 from frontdesk.db import Database, raw
 from frontdesk.db.models import Conversation, Message
 from frontdesk.db.raw import SQL
-
-STATUSES = ("bot", "needs_human", "staff", "closed")
 
 # Append + publish happen under a per-conversation lock so subscribers see seqs in order
 # (striped: a fixed set of locks, no per-conversation bookkeeping to clean up).
@@ -125,16 +123,3 @@ def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
         )
         if message_id is not None:
             session.execute(update(Message).where(Message.id == message_id).values(flagged=True))
-
-
-def set_status(db: Database, conversation_id: int, status: str) -> str:
-    """Change a conversation's status; returns the previous one."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    with db.write_transaction() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise LookupError("no such conversation")
-        previous = conversation.status
-        conversation.status = status
-        return previous

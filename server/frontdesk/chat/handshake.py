@@ -1,0 +1,104 @@
+"""Vetting a websocket handshake before the upgrade (both sockets): origin, site, per-IP slots.
+
+A socket's `before_request` check calls the steps it needs; the first that fails refuses the
+handshake with plain HTTP (403/404/429), so a refused socket is never upgraded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, g, request
+
+from frontdesk.chat.limits import IpLimits, client_ip
+
+T = TypeVar("T")
+IP_SLOT = "socket_ip_slot"  # g key: (limits, ip) of a socket counted against its IP
+
+
+class Refused(Exception):
+    """The handshake is refused with this HTTP status and text."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
+def refusal(status: int, text: str) -> Response:
+    """The plain-text HTTP answer to a refused handshake."""
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def vetting(
+    check: Callable[[], None], *, endpoint: str | None = None
+) -> Callable[[], Response | None]:
+    """A before_request hook running `check` (only for `endpoint`, when given)."""
+
+    def vet() -> Response | None:
+        if endpoint is not None and request.endpoint != endpoint:
+            return None
+        try:
+            check()
+        except Refused as refused:
+            return refusal(refused.status, refused.text)
+        return None
+
+    return vet
+
+
+def require(value: T | None, status: int, text: str) -> T:
+    """`value`, or a refusal when there is none (unknown site, no staff session...)."""
+    if value is None:
+        raise Refused(status, text)
+    return value
+
+
+def normalize_origin(origin: str) -> str:
+    """scheme://host[:port] in lower case without a trailing slash (Origin never has a path)."""
+    return origin.strip().rstrip("/").lower()
+
+
+def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
+    """Exact match of an Origin header against allowed origins; none or "null" never matches."""
+    if not origin or origin == "null":
+        return False
+    return normalize_origin(origin) in {normalize_origin(str(item)) for item in allowed}
+
+
+def require_origin(allowed: Iterable[str]) -> None:
+    """Refuse (403) unless the request's Origin is one of `allowed`."""
+    if not origin_allowed(request.headers.get("Origin"), allowed):
+        raise Refused(403, "origin not allowed")
+
+
+def own_origins() -> set[str]:
+    """This server's own origins: the request's host and the configured PUBLIC_URL."""
+    own = {request.host_url}
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        parts = urlsplit(str(public))
+        own.add(f"{parts.scheme}://{parts.netloc}")
+    return own
+
+
+def hold_ip_slot(limits: IpLimits) -> str:
+    """Count the socket against its IP (429 when the IP has its maximum open); returns the IP.
+
+    The slot is given back when the request ends (`release_ip_slot`, a teardown hook).
+    """
+    ip = client_ip(request.environ)
+    if not limits.acquire(ip):
+        raise Refused(429, "too many connections")
+    setattr(g, IP_SLOT, (limits, ip))
+    return ip
+
+
+def release_ip_slot(_exc: BaseException | None) -> None:
+    """Teardown hook: give back the IP slot this request's socket held."""
+    slot: tuple[Any, str] | None = g.pop(IP_SLOT, None)
+    if slot is not None:
+        limits, ip = slot
+        limits.release(ip)
