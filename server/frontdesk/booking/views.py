@@ -1,15 +1,12 @@
-"""The visitor's manage page (/b/<token>), its .ics file, and the staff iCal feed."""
+"""The visitor's manage page (/b/<token>) and its .ics file."""
 
 from __future__ import annotations
 
-import hmac
-import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import and_, or_, select
 
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
@@ -29,9 +26,6 @@ CSP = (
 )
 INVALID_LINK = "This booking link is not valid"
 SEARCH_DAYS = 14
-FEED_HISTORY = timedelta(days=30)
-FEED_LIMIT = 5000
-SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class PageError(Exception):
@@ -250,51 +244,4 @@ def booking_file(token: str):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="booking-{booking.public_id}.ics"'
     )
-    return response
-
-
-# -- the staff feed -------------------------------------------------------------------------------
-
-
-def _site_by_secret(secret: str) -> Site | None:
-    # Secrets are URL-safe tokens; anything else (NUL bytes, say) never reaches the database.
-    if not SECRET_RE.fullmatch(secret):
-        return None
-    with get_db().session() as session:
-        site = session.scalars(select(Site).where(Site.calendar_secret == secret)).first()
-    # The indexed look-up finds the row; the constant-time check is what grants access.
-    if site is None or not hmac.compare_digest(site.calendar_secret.encode(), secret.encode()):
-        return None
-    return site
-
-
-def _feed_bookings(site: Site) -> list[Booking]:
-    """Confirmed bookings from the last 30 days on, and cancellations of the last 30 days."""
-    since = utcnow() - FEED_HISTORY
-    query = (
-        select(Booking)
-        .where(
-            Booking.site_id == site.id,
-            or_(
-                and_(Booking.status == CONFIRMED, Booking.end >= since),
-                and_(Booking.status == CANCELLED, Booking.updated_at >= since),
-            ),
-        )
-        .order_by(Booking.start)
-        .limit(FEED_LIMIT)
-    )
-    with get_db().session() as session:
-        return list(session.scalars(query))
-
-
-@bp.get("/calendar/<secret>.ics")
-def staff_feed(secret: str):
-    """The site's bookings as a subscribable calendar; the secret in the URL is the key."""
-    site = _site_by_secret(secret)
-    if site is None:
-        raise PageError(404, "Not found", "There is no calendar at this address.")
-    body = ics.calendar_feed(site, _feed_bookings(site))
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
     return response

@@ -16,6 +16,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
 from frontdesk.assistant import moderation
+from frontdesk.booking.availability import is_open_now
 from frontdesk.chat import session as store
 from frontdesk.chat import sites, staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
@@ -191,10 +192,6 @@ class ChatConnection:
             self._welcomed = True
 
     def _is_open(self) -> bool | None:
-        try:
-            from frontdesk.booking.availability import is_open_now
-        except ImportError:  # the availability module has not landed yet
-            return None
         try:
             return bool(is_open_now(self.site, utcnow()))
         except Exception:

@@ -32,7 +32,7 @@ from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import conversations
+from frontdesk.staff import conversation_queries, conversations
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
@@ -47,16 +47,11 @@ SITE_EVENT = "_site_event"  # outbox marker: resolved into a `queue` frame by th
 
 bp = Blueprint("live", __name__, url_prefix="/<site_key>/live")
 # The socket lives outside /staff/<site_key>/ (its site comes in the query string), so it
-# has its own blueprint, registered on the app when the dashboard registers `bp`.
+# has its own blueprint, which create_app registers on the app.
 socket_bp = Blueprint("staff_socket", __name__)
 # flask-sock's Sock only wraps the view; with `bp=` it needs no app, so this does not clash
 # with the chat socket's Sock instance in frontdesk/chat/views.py.
 _sock = Sock()
-
-
-@bp.record_once
-def _register_socket(state) -> None:
-    state.app.register_blueprint(socket_bp)
 
 
 @bp.get("/")
@@ -97,7 +92,7 @@ def _vet_handshake() -> Response | None:
     watched = None
     public_id = request.args.get("conversation", "")
     if public_id:
-        watched = conversations.conversation_of_site(site.id, public_id)
+        watched = conversation_queries.conversation_of_site(site.id, public_id)
         if watched is None:
             return _refuse(404, "no such conversation")
     g.live_site, g.live_user, g.live_conversation = site, user, watched
@@ -135,7 +130,7 @@ class StaffConnection:
         sender = threading.Thread(target=self._send_loop, daemon=True, name="staff-socket-send")
         sender.start()
         with self.app.app_context():
-            queue_rows, _more = conversations.list_conversations(self.site.id, queue=True)
+            queue_rows, _more = conversation_queries.list_conversations(self.site.id, queue=True)
         self.put({"type": "ready", "queue": queue_rows, "messages": self._missed()})
         try:
             self._receive_loop()
@@ -190,7 +185,7 @@ class StaffConnection:
         """A site event with the conversation's current summary (read here, not by the publisher)."""
         public_id = str(event.get("conversation", ""))
         with self.app.app_context():
-            item = conversations.queue_item(self.site.id, public_id) if public_id else None
+            item = conversation_queries.queue_item(self.site.id, public_id) if public_id else None
         return {"type": "queue", "event": event, "item": item}
 
     # -- hub callbacks (in the publisher's thread: only queue, never read or send) -------------
