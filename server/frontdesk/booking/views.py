@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
-from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.slots import zone_or_utc
 from frontdesk.booking.validation import parse_day, parse_slot
 from frontdesk.db.models import Booking, Site

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from frontdesk import audit
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.slots import zone_or_utc
 from frontdesk.booking.validation import parse_slot
 from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Service, Site
