@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import secrets
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from frontdesk.booking.zones import is_zone
 from frontdesk.db.models import Site
 
 
@@ -29,13 +29,8 @@ def new_calendar_secret() -> str:
 
 def validate_timezone(name: str) -> str:
     """The IANA zone name, or SiteError."""
-    if name not in available_timezones():
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SiteError(
-                f"Unknown time zone {name!r}; use an IANA name like Europe/Paris."
-            ) from exc
+    if not is_zone(name):
+        raise SiteError(f"Unknown time zone {name!r}; use an IANA name like Europe/Paris.")
     return name
 
 

@@ -14,7 +14,7 @@ import sqlalchemy
 import sqlalchemy.exc
 
 from frontdesk.assistant.base import HistoryEntry
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.zones import zone_or_utc
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14

@@ -22,8 +22,8 @@ from frontdesk.booking.slots import (
     block_for,
     check_slot,
     opening_intervals,
-    site_zone,
 )
+from frontdesk.booking.zones import zone_named
 from frontdesk.db.models import Booking, DateOverride, OpeningHours, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
 
@@ -98,7 +98,7 @@ def is_open_now(site: Site, now: datetime) -> bool:
     if now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     availability = availability_for(site)
-    today = now.astimezone(site_zone(site.timezone)).date()
+    today = now.astimezone(zone_named(site.timezone)).date()
     return any(opened <= now < closed for opened, closed in opening_intervals(availability, today))
 
 

@@ -7,9 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from frontdesk.booking.errors import InvalidBooking
+from frontdesk.booking.zones import is_zone
 
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -110,10 +110,8 @@ def clean_timezone(value: Any, *, field: str = "visitor_tz") -> str:
     name = _require_str(value, field, "Time zone").strip()
     if not name or len(name) > MAX_TZ:
         raise InvalidBooking("Please give a valid time zone, e.g. Europe/Berlin.", field=field)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidBooking(f"Unknown time zone {name!r}.", field=field) from None
+    if not is_zone(name):
+        raise InvalidBooking(f"Unknown time zone {name!r}.", field=field)
     return name
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -11,8 +10,9 @@ from flask_wtf.csrf import CSRFError
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.reschedule_picker import picker_day
 from frontdesk.booking.validation import parse_day, parse_slot
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 from frontdesk.db.types import utcnow
@@ -25,7 +25,6 @@ CSP = (
     "base-uri 'none'; object-src 'none'"
 )
 INVALID_LINK = "This booking link is not valid"
-SEARCH_DAYS = 14
 
 
 class PageError(Exception):
@@ -99,42 +98,23 @@ def _is_open(booking: Booking) -> bool:
 
 
 def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
-    """The day to show in the reschedule picker, its free slots and the day navigation."""
-    bookings = get_bookings()
-    today = utcnow().astimezone(zone_or_utc(booking.visitor_tz)).date()
-    last = today + timedelta(days=max(site.max_days_ahead, 1))
-    day = min(max(wanted, today), last) if wanted else None
-    first, final = (day, day) if day else (today, today + timedelta(days=SEARCH_DAYS))
-    try:
-        slots = bookings.free_slots(
-            site.id,
-            booking.service.slug,
-            first,
-            final,
-            tz=booking.visitor_tz,
-            exclude_booking_id=booking.id,
-        )
-    except BookingError:  # e.g. the service was withdrawn: no online rescheduling
-        slots = []
-    zone = zone_or_utc(booking.visitor_tz)
-    slots = [s for s in slots if s.start != booking.start]
-    if day is None:
-        day = slots[0].start.astimezone(zone).date() if slots else today
-    shown = [s for s in slots if s.start.astimezone(zone).date() == day]
+    """The reschedule picker in the visitor's zone, each time shown in both zones."""
+    picker = picker_day(get_bookings(), booking, site, booking.visitor_tz, wanted, utcnow())
+    day = picker.day
     return {
         "day": day,
         "day_text": f"{day:%A} {day.day} {day:%B %Y}",
-        "prev_day": day - timedelta(days=1) if day > today else None,
-        "next_day": day + timedelta(days=1) if day < last else None,
-        "min_day": today,
-        "max_day": last,
+        "prev_day": picker.prev_day,
+        "next_day": picker.next_day,
+        "min_day": picker.min_day,
+        "max_day": picker.max_day,
         "slots": [
             {
-                "value": s.start.astimezone(ZoneInfo("UTC")).isoformat(),
+                "value": s.start.astimezone(UTC).isoformat(),
                 "visitor": _when(s.start, booking.visitor_tz)["time"],
                 "business": _when(s.start, site.timezone)["time"],
             }
-            for s in shown
+            for s in picker.slots
         ],
     }
 
