@@ -17,6 +17,7 @@ from frontdesk.assistant import select
 from frontdesk.chat import sites
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits, client_ip
+from frontdesk.sites import origin_in
 
 ENDPOINT = "chat_socket"
 PATH = "/ws/chat"
@@ -43,17 +44,9 @@ def init_app(app: Flask) -> None:
     sock.route(PATH, endpoint=ENDPOINT)(chat_socket)
 
 
-def normalize_origin(origin: str) -> str:
-    """scheme://host[:port] in lower case without a trailing slash (Origin never has a path)."""
-    return origin.strip().rstrip("/").lower()
-
-
 def origin_allowed(site: Any, origin: str | None) -> bool:
     """Exact match of the request's Origin against the site's allowed origins."""
-    if not origin or origin == "null":
-        return False
-    allowed = {normalize_origin(str(item)) for item in site.allowed_origins or []}
-    return normalize_origin(origin) in allowed
+    return origin_in(origin, site.allowed_origins or [])
 
 
 def _refuse(status: int, text: str) -> Response:

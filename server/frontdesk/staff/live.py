@@ -32,6 +32,7 @@ from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import message_frame
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
+from frontdesk.sites import origin_in
 from frontdesk.staff import conversation_queries, conversations
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
@@ -63,14 +64,12 @@ def index(site):
 
 def _same_origin(origin: str | None) -> bool:
     """The Origin is this server's own scheme://host[:port] (or the configured PUBLIC_URL)."""
-    if not origin or origin == "null":
-        return False
-    own = {request.host_url.rstrip("/").lower()}
+    own = [request.host_url]
     public = current_app.config.get("PUBLIC_URL")
     if public:
         parts = urlsplit(str(public))
-        own.add(f"{parts.scheme}://{parts.netloc}".lower())
-    return origin.strip().rstrip("/").lower() in own
+        own.append(f"{parts.scheme}://{parts.netloc}")
+    return origin_in(origin, own)
 
 
 def _refuse(status: int, text: str) -> Response:
