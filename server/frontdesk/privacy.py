@@ -1,7 +1,6 @@
 """Visitor privacy: erase or export one visitor's data, and purge transcripts past retention.
 
-No Flask here: the dashboard (staff/privacy.py), the `frontdesk purge` command and tests call it.
-"""
+No Flask here: the dashboard (staff/privacy.py), the `frontdesk purge` command and tests call it."""
 
 from __future__ import annotations
 
