@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from frontdesk.audit import Actor
 from frontdesk.booking import slots
-from frontdesk.booking.service import BookingError, BookingRequest, Bookings
+from frontdesk.booking.errors import BookingError
+from frontdesk.booking.service import BookingRequest, Bookings
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import OpeningHours, Service, Site

@@ -14,7 +14,13 @@ __all__ = ["create_app"]
 
 def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = None) -> Flask:
     """Build the Flask app; `llm_client` (an openai.OpenAI) overrides the configured provider."""
-    from frontdesk import extensions
+    # Imported here, as in Flask's tutorial: the modules import `frontdesk` themselves.
+    from frontdesk import assets, extensions, health, widget_assets
+    from frontdesk.booking import calendar_feed
+    from frontdesk.booking import views as booking_views
+    from frontdesk.chat import views as chat_views
+    from frontdesk.staff import live
+    from frontdesk.staff import views as staff_views
 
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
@@ -31,29 +37,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
         # One reverse proxy in front: take client IP, scheme and host from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     extensions.init_app(app, llm_client=llm_client)
-    _register_blueprints(app)
-    return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from frontdesk import assets, health
-    from frontdesk.booking import views as booking_views
-
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(booking_views.bp)
-    for optional in ("frontdesk.widget_assets", "frontdesk.chat.views", "frontdesk.staff.views"):
-        _register_optional(app, optional)
-
-
-def _register_optional(app: Flask, module_name: str) -> None:
-    """Register a feature blueprint when its module exists (features land one by one)."""
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return
-    module.init_app(app)
+    app.register_blueprint(calendar_feed.bp)
+    widget_assets.init_app(app)
+    chat_views.init_app(app)
+    app.register_blueprint(staff_views.bp)  # the dashboard, its sections nested inside
+    app.register_blueprint(live.socket_bp)
+    return app

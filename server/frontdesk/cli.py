@@ -9,27 +9,11 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from frontdesk import create_app
+from frontdesk.cli_app import pass_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
 from frontdesk.privacy_cli import purge_command
-
-
-class _AppHolder:
-    """Builds the app on first use, so `--help` never touches the database or environment."""
-
-    def __init__(self) -> None:
-        self._app: Flask | None = None
-
-    @property
-    def app(self) -> Flask:
-        if self._app is None:
-            self._app = create_app({"MAIL_WORKER": False})
-        return self._app
-
-
-pass_holder = click.make_pass_decorator(_AppHolder, ensure=True)
 
 
 @click.group()
@@ -43,23 +27,21 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@pass_holder
-def db_upgrade(holder: _AppHolder) -> None:
+@pass_app
+def db_upgrade(app: Flask) -> None:
     """Create or migrate the database schema to the latest version."""
-    app = holder.app
     upgrade(app.extensions["frontdesk.db"])
     click.echo(f"Database is up to date: {_redact(app.config['DATABASE_URL'])}")
 
 
 @main.command()
 @click.option("--demo-host-url", default="http://127.0.0.1:8001", show_default=True)
-@pass_holder
-def demo(holder: _AppHolder, demo_host_url: str) -> None:
+@pass_app
+def demo(app: Flask, demo_host_url: str) -> None:
     """Create (or refresh) the demo business and print how to use it."""
     from frontdesk.demo import create_demo
     from frontdesk.sites import script_tag
 
-    app = holder.app
     database = app.extensions["frontdesk.db"]
     upgrade(database)
     info = create_demo(
@@ -87,12 +69,11 @@ def sites() -> None:
 @click.option("--timezone", "tz", required=True, help="IANA zone, e.g. Europe/Paris")
 @click.option("--origin", "origins", multiple=True, help="Allowed origin (repeatable)")
 @click.option("--key", default=None, help="Public key (default: generated)")
-@pass_holder
-def sites_add(holder: _AppHolder, name: str, tz: str, origins: tuple[str, ...], key: str | None):
+@pass_app
+def sites_add(app: Flask, name: str, tz: str, origins: tuple[str, ...], key: str | None):
     """Add a site and print its script tag."""
     from frontdesk.sites import SiteError, create_site, script_tag
 
-    app = holder.app
     try:
         with app.extensions["frontdesk.db"].transaction() as session:
             site = create_site(
@@ -105,10 +86,10 @@ def sites_add(holder: _AppHolder, name: str, tz: str, origins: tuple[str, ...], 
 
 
 @sites.command("list")
-@pass_holder
-def sites_list(holder: _AppHolder) -> None:
+@pass_app
+def sites_list(app: Flask) -> None:
     """List sites with their keys, zones and allowed origins."""
-    with holder.app.extensions["frontdesk.db"].session() as session:
+    with app.extensions["frontdesk.db"].session() as session:
         for site in session.scalars(select(Site).order_by(Site.id)):
             origins = ", ".join(site.allowed_origins) or "(no origins allowed yet)"
             click.echo(f"{site.public_key}\t{site.name}\t{site.timezone}\t{origins}")
@@ -124,14 +105,14 @@ def staff() -> None:
 @click.option("--site", "site_key", required=True, help="Public key of the site")
 @click.option("--name", default="")
 @click.password_option(help="Password (prompted when omitted)")
-@pass_holder
-def staff_add(holder: _AppHolder, email: str, site_key: str, name: str, password: str) -> None:
+@pass_app
+def staff_add(app: Flask, email: str, site_key: str, name: str, password: str) -> None:
     """Create a staff account (or add a site to an existing one)."""
     from frontdesk.sites import site_by_key
     from frontdesk.staff.accounts import AccountError, add_staff
 
     try:
-        with holder.app.extensions["frontdesk.db"].transaction() as session:
+        with app.extensions["frontdesk.db"].transaction() as session:
             site = site_by_key(session, site_key)
             if site is None:
                 raise click.ClickException(f"No site with key {site_key!r}.")
@@ -145,12 +126,11 @@ def staff_add(holder: _AppHolder, email: str, site_key: str, name: str, password
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo-host-port", type=int, default=None, help="Also serve the demo host page")
-@pass_holder
-def serve(holder: _AppHolder, host: str, port: int, demo_host_port: int | None) -> None:
+@pass_app
+def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     """Serve Frontdesk (threaded development server; see docs/deployment.md for gunicorn)."""
     from werkzeug.serving import make_server
 
-    app = holder.app
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()

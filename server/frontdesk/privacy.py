@@ -1,7 +1,6 @@
 """Visitor privacy: erase or export one visitor's data, and purge transcripts past retention.
 
-No Flask here: the dashboard (staff/privacy.py), the `frontdesk purge` command and tests call it.
-"""
+No Flask here: the dashboard (staff/privacy.py), the `frontdesk purge` command and tests call it."""
 
 from __future__ import annotations
 
@@ -19,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from frontdesk import audit
 from frontdesk.audit import Actor
+from frontdesk.booking.errors import InvalidBooking
+from frontdesk.booking.validation import clean_email
 from frontdesk.db.models import (
     Booking,
     Conversation,
@@ -30,7 +31,6 @@ from frontdesk.db.models import (
 )
 
 DELETED_NAME = "Deleted visitor"
-MAX_EMAIL = 254
 # Outbox rows older than the visitor's first booking cannot mention it; a day of slack covers
 # e-mails written in the same transaction with a slightly earlier clock reading.
 OUTBOX_SLACK = timedelta(days=1)
@@ -62,23 +62,23 @@ class PurgeReport:
     emails: int = 0
 
 
-def clean_email(raw: str) -> str:
-    """A trimmed, lower-cased e-mail address, or PrivacyError."""
-    value = (raw or "").strip().lower()
-    if not value or len(value) > MAX_EMAIL or "@" not in value or any(c.isspace() for c in value):
-        raise PrivacyError("Enter the visitor's e-mail address, like ada@example.com.")
-    return value
+def visitor_address(raw: str) -> str:
+    """The booking form's e-mail cleaner, lower-cased (lookups ignore case), or PrivacyError."""
+    try:
+        return clean_email(raw).lower()
+    except InvalidBooking:
+        raise PrivacyError("Enter the visitor's e-mail address, like ada@example.com.") from None
 
 
 def email_digest(address: str, key: bytes) -> str:
     """A keyed hash of an address: the audit log can say "this visitor" without the address."""
-    return hmac.new(key, clean_email(address).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, visitor_address(address).encode(), hashlib.sha256).hexdigest()
 
 
 def visitor_bookings(session: Session, site_id: int, address: str) -> list[Booking]:
     """The site's bookings made with this e-mail address (case-insensitive)."""
     query = select(Booking).where(
-        Booking.site_id == site_id, func.lower(Booking.email) == clean_email(address)
+        Booking.site_id == site_id, func.lower(Booking.email) == visitor_address(address)
     )
     return list(session.scalars(query.order_by(Booking.start)))
 
@@ -94,7 +94,7 @@ def visitor_conversation_ids(
     if visitor_ids:
         conditions.append(Conversation.visitor_id.in_(visitor_ids))
     mentioned = select(Message.conversation_id).where(
-        func.lower(Message.text).contains(clean_email(address), autoescape=True)
+        func.lower(Message.text).contains(visitor_address(address), autoescape=True)
     )
     conditions.append(Conversation.id.in_(mentioned))
     query = select(Conversation.id).where(Conversation.site_id == site_id, or_(*conditions))
@@ -187,7 +187,7 @@ def erase_visitor(
     session: Session, site_id: int, address: str, actor: Actor, *, hash_key: bytes
 ) -> ErasureReport:
     """Erase one visitor's personal data on a site, in the caller's transaction."""
-    address = clean_email(address)
+    address = visitor_address(address)
     bookings = visitor_bookings(session, site_id, address)
     conversation_ids = visitor_conversation_ids(session, site_id, address, bookings)
     # Short names would match unrelated mail; the address itself is in every e-mail about it.
@@ -224,7 +224,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def export_visitor(session: Session, site_id: int, address: str) -> dict[str, Any]:
     """Everything the site holds about one visitor: bookings and transcripts, JSON-ready."""
-    address = clean_email(address)
+    address = visitor_address(address)
     bookings = visitor_bookings(session, site_id, address)
     conversation_ids = visitor_conversation_ids(session, site_id, address, bookings)
     conversations = session.scalars(

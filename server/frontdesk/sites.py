@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Iterable
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from frontdesk.booking.zones import is_zone
 from frontdesk.db.models import Site
 
 
@@ -29,25 +30,47 @@ def new_calendar_secret() -> str:
 
 def validate_timezone(name: str) -> str:
     """The IANA zone name, or SiteError."""
-    if name not in available_timezones():
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SiteError(
-                f"Unknown time zone {name!r}; use an IANA name like Europe/Paris."
-            ) from exc
+    if not is_zone(name):
+        raise SiteError(f"Unknown time zone {name!r}; use an IANA name like Europe/Paris.")
     return name
 
 
 def normalize_origin(origin: str) -> str:
-    """scheme://host[:port] with no path, lower-cased; SiteError when it is not an origin."""
+    """scheme://host[:port] with no path, lower-cased; SiteError when it is not an origin.
+
+    The one origin normaliser: for the origins a site allows and for the Origin header of a
+    socket handshake (see `origin_in`)."""
     parts = urlsplit(origin.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise SiteError(f"{origin!r} is not an origin like https://www.example.com")
     if parts.path not in {"", "/"} or parts.query or parts.fragment:
         raise SiteError(f"{origin!r} must be just scheme://host[:port], without a path")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SiteError(f"{origin!r} has a port that is not a number") from None
     host = parts.hostname.lower()
-    return f"{parts.scheme}://{host}:{parts.port}" if parts.port else f"{parts.scheme}://{host}"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    return f"{parts.scheme}://{host}:{port}" if port else f"{parts.scheme}://{host}"
+
+
+def origin_in(origin: str | None, allowed: Iterable[str]) -> bool:
+    """True when a request's Origin header is one of `allowed`, both sides normalised; an
+    absent, "null" or malformed Origin never is."""
+    if not origin or origin == "null":
+        return False
+    try:
+        wanted = normalize_origin(origin)
+    except SiteError:
+        return False
+    return any(_normalized_or_none(str(item)) == wanted for item in allowed)
+
+
+def _normalized_or_none(origin: str) -> str | None:
+    try:
+        return normalize_origin(origin)
+    except SiteError:
+        return None
 
 
 def create_site(

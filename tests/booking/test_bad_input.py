@@ -8,13 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from frontdesk.audit import Actor
-from frontdesk.booking.service import (
-    BookingError,
-    InvalidBooking,
-    NotAllowed,
-    NotFound,
-    SlotTaken,
-)
+from frontdesk.booking.errors import BookingError, InvalidBooking, NotAllowed, NotFound, SlotTaken
 from frontdesk.db.models import Service
 from tests.booking.test_service import (
     MONDAY,

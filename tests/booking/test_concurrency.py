@@ -15,7 +15,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingError, TryAgain, _violation
+from frontdesk.booking.errors import BookingError, TryAgain
+from frontdesk.booking.writes import violation
 from frontdesk.db import Database
 from frontdesk.db.models import Booking
 from tests.booking.test_service import (
@@ -243,7 +244,7 @@ def test_real_constraint_errors_are_classified(db, site, bookings):
     for kind, row in expected.items():
         with pytest.raises(IntegrityError) as caught, db.transaction() as session:
             session.add(row)
-        assert _violation(caught.value) == kind
+        assert violation(caught.value) == kind
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingRequest, Bookings, SlotTaken
+from frontdesk.booking.errors import SlotTaken
+from frontdesk.booking.service import BookingRequest, Bookings
 from frontdesk.db.models import AuditEvent, Booking, OutboxEmail, Service
 from tests.conftest import TEST_SECRET
 from tests.factories import make_site

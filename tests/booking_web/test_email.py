@@ -13,8 +13,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from frontdesk import create_app
-from frontdesk.booking.email import Mailer, SmtpSettings
+from frontdesk.booking.email import Mailer
 from frontdesk.booking.service import Bookings
+from frontdesk.booking.smtp import SmtpSettings
 from frontdesk.db.models import Booking, OutboxEmail
 from frontdesk.db.types import utcnow
 from tests.booking_web import PUBLIC_URL, VISITOR, book, free_port, parse_both, upcoming_slots

@@ -17,7 +17,7 @@ from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
 from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, OutboxEmail
 from frontdesk.db.types import utcnow
-from frontdesk.staff.week import safe_cell
+from frontdesk.staff.booking_csv import safe_cell
 from tests.conftest import app_config
 from tests.factories import make_site
 from tests.staff.helpers import csrf_from, make_staff, sign_in

@@ -1,4 +1,5 @@
-"""Bridge from the database rows of a site to the slot engine (no Flask here)."""
+"""Bridge from the database rows of a site to the slot engine (no Flask here): the site's
+availability, its busy blocks, and whether a slot is free inside a transaction."""
 
 from __future__ import annotations
 
@@ -9,8 +10,21 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from frontdesk.booking.slots import Availability, Busy, opening_intervals, site_zone
-from frontdesk.db.models import Booking, DateOverride, OpeningHours, Site
+from frontdesk.booking.errors import (
+    SLOT_TAKEN_MESSAGE,
+    InvalidBooking,
+    SlotTaken,
+    slot_problem_message,
+)
+from frontdesk.booking.slots import (
+    Availability,
+    Busy,
+    block_for,
+    check_slot,
+    opening_intervals,
+)
+from frontdesk.booking.zones import zone_named
+from frontdesk.db.models import Booking, DateOverride, OpeningHours, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
 
 
@@ -50,12 +64,41 @@ def busy_blocks(
     return [Busy(block_start, block_end) for block_start, block_end in rows]
 
 
+def check_free(
+    session: Session,
+    site: Site,
+    service: Service,
+    start: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> Busy:
+    """The busy block a booking of `service` at `start` would occupy; SlotTaken or InvalidBooking
+    (with the sentence for the visitor) when that slot can't be booked now. The one slot check:
+    the booking service commits with it and the assistant's proposals ask it first."""
+    availability = availability_for(site)
+    duration = timedelta(minutes=service.duration_min)
+    block = block_for(availability, start, duration)
+    # Only blocks overlapping this one can make it "taken".
+    busy = busy_blocks(
+        session, site.id, block.start, block.end, exclude_booking_id=exclude_booking_id
+    )
+    reason = check_slot(availability, duration, start, now=now, busy=busy)
+    if reason == "taken":
+        raise SlotTaken(SLOT_TAKEN_MESSAGE, field="start")
+    if reason is not None:
+        message = slot_problem_message(
+            reason, min_notice_min=site.min_notice_min, max_days_ahead=site.max_days_ahead
+        )
+        raise InvalidBooking(message, field="start")
+    return block
+
+
 def is_open_now(site: Site, now: datetime) -> bool:
     """True when `now` falls inside the site's opening hours (overrides and closures apply)."""
     if now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     availability = availability_for(site)
-    today = now.astimezone(site_zone(site.timezone)).date()
+    today = now.astimezone(zone_named(site.timezone)).date()
     return any(opened <= now < closed for opened, closed in opening_intervals(availability, today))
 
 

@@ -16,7 +16,7 @@ from frontdesk.booking.smtp import LOOPBACK, SmtpSettings, SmtpTransport, is_per
 from frontdesk.db.models import OutboxEmail
 from frontdesk.db.types import utcnow
 
-__all__ = ["Mailer", "SmtpSettings"]
+__all__ = ["Mailer"]
 
 log = logging.getLogger("frontdesk.mail")
 

@@ -10,9 +10,9 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from zoneinfo import ZoneInfo
 
 from frontdesk.booking.ics import booking_ics, one_line
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger("frontdesk.mail")  # the outbox's logger: one place to watch for mail
@@ -35,12 +35,9 @@ class OutgoingMessage:
 
 
 def _when(moment: datetime, tz_name: str) -> str:
-    try:
-        zone = ZoneInfo(tz_name)
-    except (KeyError, ValueError):
-        zone, tz_name = ZoneInfo("UTC"), "UTC"
+    zone = zone_or_utc(tz_name)
     local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({tz_name})"
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
 
 
 def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str) -> str:

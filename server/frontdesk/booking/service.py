@@ -14,47 +14,23 @@ from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking import tokens
 from frontdesk.booking import validation as check
-from frontdesk.booking.availability import availability_for, busy_blocks
-from frontdesk.booking.rules import (
+from frontdesk.booking.availability import availability_for, busy_blocks, check_free
+from frontdesk.booking.errors import SlotTaken
+from frontdesk.booking.lookups import (
     MAX_PUBLIC_ID,
     by_idempotency_key,
     changeable_booking,
     check_conversation,
-    check_date_range,
-    check_free,
     find_booking,
-    new_booking,
     require_site,
     site_and_service,
-    span,
 )
 from frontdesk.booking.slots import Slot
 from frontdesk.booking.slots import free_slots as compute_free_slots
-from frontdesk.booking.validation import (
-    BookingError,
-    InvalidBooking,
-    NotAllowed,
-    NotFound,
-    SlotTaken,
-    TryAgain,
-)
-from frontdesk.booking.writes import violation as _violation  # the old name: tests import it
-from frontdesk.booking.writes import write_with_site_lock
+from frontdesk.booking.writes import new_booking, span, violation, write_with_site_lock
 from frontdesk.db.models import Booking, Service, Site
 from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
-
-__all__ = [
-    "BookingError",
-    "BookingRequest",
-    "BookingResult",
-    "Bookings",
-    "InvalidBooking",
-    "NotAllowed",
-    "NotFound",
-    "SlotTaken",
-    "TryAgain",
-]
 
 ID_RETRIES = 3
 # free_slots fetches busy blocks this far around the asked dates: a day in the visitor's zone
@@ -116,7 +92,7 @@ class Bookings:
         exclude_booking_id: int | None = None,
     ) -> list[Slot]:
         """Bookable slots of a service between two dates (inclusive)."""
-        check_date_range(start_date, end_date)
+        check.check_date_range(start_date, end_date)
         if tz is not None:  # a zone name or a ZoneInfo; the slot engine takes the name
             tz = check.clean_timezone(getattr(tz, "key", tz), field="tz")
         now = now or utcnow()
@@ -209,7 +185,7 @@ class Bookings:
                 # A racing retry of the same request may have won: hand back its booking.
                 if key and (existing := self._by_key(site_id, key)):
                     return self._result(existing, created=False)
-                retry = isinstance(exc, IntegrityError) and _violation(exc) == "duplicate_id"
+                retry = isinstance(exc, IntegrityError) and violation(exc) == "duplicate_id"
                 if not retry or attempt == ID_RETRIES - 1:
                     raise
         if result.created:

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from frontdesk.booking.zones import zone_named
 
 MIDNIGHT = time(0)
 ONE_DAY = timedelta(days=1)
@@ -64,7 +66,7 @@ class Availability:
     step: timedelta = timedelta(minutes=30)
 
     def __post_init__(self) -> None:
-        site_zone(self.timezone)
+        zone_named(self.timezone)
         if not isinstance(self.step, timedelta) or self.step < MIN_STEP:
             raise ValueError("step must be at least one minute")
         for name in ("buffer_before", "buffer_after", "min_notice"):
@@ -128,9 +130,9 @@ def free_slots(
     _check_aware(now, "now")
     if end_date < start_date:
         raise ValueError("end_date is before start_date")
-    zone = site_zone(availability.timezone)
+    zone = zone_named(availability.timezone)
     same_zone = tz is None or tz == availability.timezone
-    out_zone = zone if same_zone else site_zone(tz)
+    out_zone = zone if same_zone else zone_named(tz)
     now_utc = now.astimezone(UTC)
     earliest = now_utc + availability.min_notice
     margin = timedelta(0) if same_zone else ZONE_MARGIN
@@ -163,7 +165,7 @@ def check_slot(
     _check_duration(duration)
     _check_aware(start, "start")
     _check_aware(now, "now")
-    zone = site_zone(availability.timezone)
+    zone = zone_named(availability.timezone)
     start_utc, now_utc = start.astimezone(UTC), now.astimezone(UTC)
     if start_utc < now_utc:
         return "past"
@@ -193,31 +195,12 @@ def block_for(availability: Availability, start: datetime, duration: timedelta) 
 
 def opening_intervals(availability: Availability, day: date) -> list[tuple[datetime, datetime]]:
     """The UTC [open, close) intervals of a site-local date's opening ranges, in range order."""
-    zone = site_zone(availability.timezone)
+    zone = zone_named(availability.timezone)
     intervals = []
     for start, end in availability.ranges_on(day):
         wall_start, wall_end = _range_walls(day, start, end)
         intervals.append((_reach_instant(wall_start, zone), _end_instant(wall_end, zone)))
     return intervals
-
-
-@lru_cache(maxsize=512)
-def site_zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA zone name; ValueError when there is no such zone."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"unknown time zone: {name!r}")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone: {name!r}") from exc
-
-
-def zone_or_utc(name: str | None) -> ZoneInfo:
-    """The named zone, or UTC when the name is missing or unknown (for display, never for rules)."""
-    try:
-        return site_zone(name or "UTC")
-    except ValueError:
-        return site_zone("UTC")
 
 
 class _BusyIndex:

@@ -1,4 +1,4 @@
-"""Booking errors and the checks on what a visitor typed, before anything touches the database."""
+"""Checks on what a visitor typed, before anything touches the database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from frontdesk.booking.errors import InvalidBooking
+from frontdesk.booking.zones import is_zone
 
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -18,6 +20,7 @@ MAX_TZ = 64
 MAX_SLUG = 64
 MAX_VISITOR_ID = 64
 MAX_IDEMPOTENCY_KEY = 100
+MAX_RANGE_DAYS = 366
 
 # Deliberately simple: one @, a dot-atom local part, and a domain of DNS labels with a dot.
 EMAIL_RE = re.compile(
@@ -25,50 +28,6 @@ EMAIL_RE = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 PHONE_RE = re.compile(r"\+?[0-9 ()./-]+(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
-
-
-class BookingError(Exception):
-    """A booking request that cannot be carried out; `code` and `field` are for the caller."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidBooking(BookingError):
-    """Bad input: unknown service, malformed e-mail, a time that is not an offered slot, ..."""
-
-    code = "invalid"
-
-
-class SlotTaken(BookingError):
-    """Someone else holds (part of) that time."""
-
-    code = "slot_taken"
-
-
-class NotFound(BookingError):
-    """No such booking (or site)."""
-
-    code = "not_found"
-
-
-class NotAllowed(BookingError):
-    """The booking exists but cannot be changed: cancelled, in the past, ..."""
-
-    code = "not_allowed"
-
-
-class TryAgain(BookingError):
-    """The database stayed busy through every retry; nothing was written."""
-
-    code = "busy"
-
-
-SLOT_TAKEN_MESSAGE = "That time was just taken. Please pick another slot."
 
 
 @dataclass(frozen=True)
@@ -109,12 +68,17 @@ def clean_name(value: Any) -> str:
     return name
 
 
+def is_email(text: str) -> bool:
+    """True for an e-mail address of sane syntax, at most 254 characters (the one rule)."""
+    return len(text) <= MAX_EMAIL and EMAIL_RE.fullmatch(text) is not None
+
+
 def clean_email(value: Any) -> str:
-    """An e-mail address of sane syntax, at most 254 characters."""
+    """An e-mail address of sane syntax, at most 254 characters, trimmed (the one cleaner)."""
     email = _require_str(value, "email", "E-mail").strip()
     if not email:
         raise InvalidBooking("Please give an e-mail address.", field="email")
-    if len(email) > MAX_EMAIL or not EMAIL_RE.fullmatch(email):
+    if not is_email(email):
         raise InvalidBooking(
             "That e-mail address doesn't look right. Please check it.", field="email"
         )
@@ -151,10 +115,8 @@ def clean_timezone(value: Any, *, field: str = "visitor_tz") -> str:
     name = _require_str(value, field, "Time zone").strip()
     if not name or len(name) > MAX_TZ:
         raise InvalidBooking("Please give a valid time zone, e.g. Europe/Berlin.", field=field)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidBooking(f"Unknown time zone {name!r}.", field=field) from None
+    if not is_zone(name):
+        raise InvalidBooking(f"Unknown time zone {name!r}.", field=field)
     return name
 
 
@@ -214,26 +176,6 @@ def clean_request(request: Any) -> CleanRequest:
     )
 
 
-def slot_problem_message(reason: str, *, min_notice_min: int, max_days_ahead: int) -> str:
-    """A human sentence for a check_slot reason code (other than "taken")."""
-    if reason == "past":
-        return "That time is in the past. Please pick a future slot."
-    if reason == "too_soon":
-        return f"That time is too soon: bookings need {_duration(min_notice_min)} notice."
-    if reason == "too_far":
-        return f"That time is too far ahead: bookings open {max_days_ahead} days in advance."
-    if reason == "outside_hours":
-        return "That time isn't one of the available slots. Please pick an offered time."
-    return "That time can't be booked. Please pick an offered slot."
-
-
-def _duration(minutes: int) -> str:
-    if minutes % 60 == 0 and minutes >= 60:
-        hours = minutes // 60
-        return f"{hours} hour's" if hours == 1 else f"{hours} hours'"
-    return f"{minutes} minutes'"
-
-
 MAX_SLOT_CHARS = 40  # an ISO datetime with offset and microseconds fits easily
 
 
@@ -254,3 +196,15 @@ def parse_day(raw: str | None) -> date | None:
     if len(raw) != 10:
         raise ValueError(raw)
     return date.fromisoformat(raw)
+
+
+def check_date_range(start_date: date, end_date: date) -> None:
+    """Refuse anything but an ordered range of calendar dates at most MAX_RANGE_DAYS long."""
+    if not (isinstance(start_date, date) and isinstance(end_date, date)):
+        raise InvalidBooking("Dates must be calendar dates.", field="start_date")
+    if start_date.year < 2 or end_date.year > 9998:
+        raise InvalidBooking("That date is out of range.", field="start_date")
+    if end_date < start_date:
+        raise InvalidBooking("The end date is before the start date.", field="end_date")
+    if (end_date - start_date).days > MAX_RANGE_DAYS:
+        raise InvalidBooking("That date range is too long.", field="end_date")

@@ -1,21 +1,18 @@
-"""The visitor's manage page (/b/<token>), its .ics file, and the staff iCal feed."""
+"""The visitor's manage page (/b/<token>) and its .ics file."""
 
 from __future__ import annotations
 
-import hmac
-import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import and_, or_, select
 
 from frontdesk.audit import Actor
 from frontdesk.booking import ics
-from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.reschedule_picker import picker_day
 from frontdesk.booking.validation import parse_day, parse_slot
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 from frontdesk.db.types import utcnow
@@ -28,10 +25,6 @@ CSP = (
     "base-uri 'none'; object-src 'none'"
 )
 INVALID_LINK = "This booking link is not valid"
-SEARCH_DAYS = 14
-FEED_HISTORY = timedelta(days=30)
-FEED_LIMIT = 5000
-SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class PageError(Exception):
@@ -105,42 +98,23 @@ def _is_open(booking: Booking) -> bool:
 
 
 def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
-    """The day to show in the reschedule picker, its free slots and the day navigation."""
-    bookings = get_bookings()
-    today = utcnow().astimezone(zone_or_utc(booking.visitor_tz)).date()
-    last = today + timedelta(days=max(site.max_days_ahead, 1))
-    day = min(max(wanted, today), last) if wanted else None
-    first, final = (day, day) if day else (today, today + timedelta(days=SEARCH_DAYS))
-    try:
-        slots = bookings.free_slots(
-            site.id,
-            booking.service.slug,
-            first,
-            final,
-            tz=booking.visitor_tz,
-            exclude_booking_id=booking.id,
-        )
-    except BookingError:  # e.g. the service was withdrawn: no online rescheduling
-        slots = []
-    zone = zone_or_utc(booking.visitor_tz)
-    slots = [s for s in slots if s.start != booking.start]
-    if day is None:
-        day = slots[0].start.astimezone(zone).date() if slots else today
-    shown = [s for s in slots if s.start.astimezone(zone).date() == day]
+    """The reschedule picker in the visitor's zone, each time shown in both zones."""
+    picker = picker_day(get_bookings(), booking, site, booking.visitor_tz, wanted, utcnow())
+    day = picker.day
     return {
         "day": day,
         "day_text": f"{day:%A} {day.day} {day:%B %Y}",
-        "prev_day": day - timedelta(days=1) if day > today else None,
-        "next_day": day + timedelta(days=1) if day < last else None,
-        "min_day": today,
-        "max_day": last,
+        "prev_day": picker.prev_day,
+        "next_day": picker.next_day,
+        "min_day": picker.min_day,
+        "max_day": picker.max_day,
         "slots": [
             {
-                "value": s.start.astimezone(ZoneInfo("UTC")).isoformat(),
+                "value": s.start.astimezone(UTC).isoformat(),
                 "visitor": _when(s.start, booking.visitor_tz)["time"],
                 "business": _when(s.start, site.timezone)["time"],
             }
-            for s in shown
+            for s in picker.slots
         ],
     }
 
@@ -250,51 +224,4 @@ def booking_file(token: str):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="booking-{booking.public_id}.ics"'
     )
-    return response
-
-
-# -- the staff feed -------------------------------------------------------------------------------
-
-
-def _site_by_secret(secret: str) -> Site | None:
-    # Secrets are URL-safe tokens; anything else (NUL bytes, say) never reaches the database.
-    if not SECRET_RE.fullmatch(secret):
-        return None
-    with get_db().session() as session:
-        site = session.scalars(select(Site).where(Site.calendar_secret == secret)).first()
-    # The indexed look-up finds the row; the constant-time check is what grants access.
-    if site is None or not hmac.compare_digest(site.calendar_secret.encode(), secret.encode()):
-        return None
-    return site
-
-
-def _feed_bookings(site: Site) -> list[Booking]:
-    """Confirmed bookings from the last 30 days on, and cancellations of the last 30 days."""
-    since = utcnow() - FEED_HISTORY
-    query = (
-        select(Booking)
-        .where(
-            Booking.site_id == site.id,
-            or_(
-                and_(Booking.status == CONFIRMED, Booking.end >= since),
-                and_(Booking.status == CANCELLED, Booking.updated_at >= since),
-            ),
-        )
-        .order_by(Booking.start)
-        .limit(FEED_LIMIT)
-    )
-    with get_db().session() as session:
-        return list(session.scalars(query))
-
-
-@bp.get("/calendar/<secret>.ics")
-def staff_feed(secret: str):
-    """The site's bookings as a subscribable calendar; the secret in the URL is the key."""
-    site = _site_by_secret(secret)
-    if site is None:
-        raise PageError(404, "Not found", "There is no calendar at this address.")
-    body = ics.calendar_feed(site, _feed_bookings(site))
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
     return response

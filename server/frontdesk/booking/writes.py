@@ -1,17 +1,24 @@
-"""Booking write transactions: one site's writes at a time, retried while the database is busy."""
+"""Booking writes: one site's write transactions at a time, retried while the database is busy;
+the new booking row and the span its audit events record."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from frontdesk.booking.validation import SLOT_TAKEN_MESSAGE, SlotTaken, TryAgain
+from frontdesk.booking import tokens
+from frontdesk.booking.errors import SLOT_TAKEN_MESSAGE, SlotTaken, TryAgain
+from frontdesk.booking.slots import Busy
+from frontdesk.booking.validation import CleanRequest
+from frontdesk.db.models import Booking, Service
+from frontdesk.db.models.booking import CONFIRMED
 
 T = TypeVar("T")
 LOCK_RETRIES = 5
@@ -71,3 +78,32 @@ def violation(exc: IntegrityError) -> str:
     if "public_id" in name or "manage_token_hash" in name:
         return "duplicate_id"
     return "other"
+
+
+def new_booking(site_id: int, service: Service, clean: CleanRequest, block: Busy) -> Booking:
+    """A confirmed booking of a cleaned request, occupying `block`; not yet added to a session."""
+    return Booking(
+        public_id=tokens.new_public_id(),
+        site_id=site_id,
+        service=service,
+        start=clean.start,
+        end=clean.start + timedelta(minutes=service.duration_min),
+        block_start=block.start,
+        block_end=block.end,
+        visitor_name=clean.name,
+        email=clean.email,
+        phone=clean.phone,
+        notes=clean.notes,
+        visitor_tz=clean.visitor_tz,
+        status=CONFIRMED,
+        token_version=1,
+        ics_sequence=0,
+        conversation_id=clean.conversation_id,
+        visitor_id=clean.visitor_id,
+        idempotency_key=clean.idempotency_key,
+    )
+
+
+def span(booking: Booking) -> dict[str, str]:
+    """The booking's start and end as ISO strings, for audit events."""
+    return {"start": booking.start.isoformat(), "end": booking.end.isoformat()}

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from frontdesk.booking.availability import is_open_now
 from frontdesk.chat import conversation_store, moderation, site_cache, staffing, transcript, turns
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
@@ -112,10 +113,6 @@ class ChatConnection(SocketConnection):
         self.greet(welcome, keep=not_in_backlog)
 
     def _is_open(self) -> bool | None:
-        try:
-            from frontdesk.booking.availability import is_open_now
-        except ImportError:  # the availability module has not landed yet
-            return None
         try:
             return bool(is_open_now(self.site, utcnow()))
         except Exception:

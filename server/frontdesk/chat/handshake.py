@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, request
 
 from frontdesk.chat.limits import IpLimits, client_ip
+from frontdesk.sites import origin_in
 
 T = TypeVar("T")
 IP_SLOT = "socket_ip_slot"  # g key: (limits, ip) of a socket counted against its IP
@@ -56,21 +57,9 @@ def require(value: T | None, status: int, text: str) -> T:
     return value
 
 
-def normalize_origin(origin: str) -> str:
-    """scheme://host[:port] in lower case without a trailing slash (Origin never has a path)."""
-    return origin.strip().rstrip("/").lower()
-
-
-def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
-    """Exact match of an Origin header against allowed origins; none or "null" never matches."""
-    if not origin or origin == "null":
-        return False
-    return normalize_origin(origin) in {normalize_origin(str(item)) for item in allowed}
-
-
 def require_origin(allowed: Iterable[str]) -> None:
     """Refuse (403) unless the request's Origin is one of `allowed`."""
-    if not origin_allowed(request.headers.get("Origin"), allowed):
+    if not origin_in(request.headers.get("Origin"), allowed):
         raise Refused(403, "origin not allowed")
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from frontdesk.assistant.tools.cards import iso_utc
+from frontdesk.booking.zones import is_zone
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")
@@ -101,13 +101,7 @@ def _hello(data: dict[str, Any], _max_chars: int) -> dict[str, Any]:
 
 def _time_zone(name: str | None) -> str:
     """A valid IANA zone name; anything else falls back to UTC (the widget guessed wrong)."""
-    if not name:
-        return "UTC"
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError, OSError):
-        return "UTC"
-    return name
+    return name if name and is_zone(name) else "UTC"
 
 
 def _message(data: dict[str, Any], max_chars: int) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
-from flask import Flask, current_app, has_app_context
-from flask.cli import ScriptInfo
+from flask import Flask
 from sqlalchemy import select
 
+from frontdesk.cli_app import pass_app
 from frontdesk.db.models import Site
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
@@ -95,20 +95,6 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _current_app() -> Flask:
-    """The app of a Flask CLI context, of the `frontdesk` group's holder, or a new one."""
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    holder: Any = click.get_current_context().obj
-    if isinstance(holder, ScriptInfo):  # flask's own CLI (and app.test_cli_runner())
-        return holder.load_app()
-    if holder is not None and hasattr(holder, "app"):  # the `frontdesk` group's app holder
-        return holder.app
-    from frontdesk import create_app
-
-    return create_app({"MAIL_WORKER": False})
-
-
 @click.command("ingest")
 @click.option("--site", "site_key", required=True, help="Public key of the site.")
 @click.option("--max-pages", default=100, show_default=True, help="Pages fetched per URL.")
@@ -121,7 +107,9 @@ def _current_app() -> Flask:
     help="Remove documents from these folders or sites that were not found this time.",
 )
 @click.argument("sources", nargs=-1, required=True)
+@pass_app
 def ingest_command(
+    app: Flask,
     site_key: str,
     max_pages: int,
     delay: float,
@@ -136,7 +124,7 @@ def ingest_command(
     policy = FetchPolicy(delay=delay, max_pages=max_pages)
     try:
         report = run_ingest(
-            _current_app(),
+            app,
             site_key,
             list(sources),
             policy=policy,

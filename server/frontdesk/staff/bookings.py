@@ -20,21 +20,30 @@ from sqlalchemy import select
 
 from frontdesk import audit
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
+from frontdesk.booking.reschedule_picker import picker_day
 from frontdesk.booking.validation import parse_slot
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, Service, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_bookings, get_db
 from frontdesk.sites import new_calendar_secret
-from frontdesk.staff import week as wk
 from frontdesk.staff.auth import current_staff, site_required
-
-PICKER_SEARCH_DAYS = 14  # how far the reschedule picker looks for the first free day
+from frontdesk.staff.booking_csv import EXPORT_LIMIT, csv_text
+from frontdesk.staff.booking_filters import (
+    STATUSES,
+    FilterError,
+    Filters,
+    booking_query,
+    parse_day,
+    parse_filters,
+)
+from frontdesk.staff.week import week_grid, week_start
 
 bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
 
+LIST_LIMIT = 200
 LAST_MESSAGES = 8
 AUDIT_LIMIT = 200
 
@@ -50,14 +59,14 @@ def _services(site_id: int) -> list[Service]:
         return list(session.scalars(query.order_by(Service.position, Service.id)))
 
 
-def _filters(site) -> wk.Filters:
+def _filters(site) -> Filters:
     """Filters from the query string; a bad one raises FilterError (answered with 400)."""
     slugs = [s.slug for s in _services(site.id)]
-    return wk.parse_filters(request.args, slugs)
+    return parse_filters(request.args, slugs)
 
 
-@bp.errorhandler(wk.FilterError)
-def bad_filter(exc: wk.FilterError):
+@bp.errorhandler(FilterError)
+def bad_filter(exc: FilterError):
     """A bad filter or date in the query string: say which, on a dashboard page."""
     site = g.get("site")
     return render_template("staff/bookings_error.html", site=site, message=str(exc)), 400
@@ -78,20 +87,20 @@ def index(site):
     """Upcoming bookings (or the filtered date range) and the calendar feed link."""
     tz = zone_or_utc(site.timezone)
     filters = _filters(site)
-    query = wk.booking_query(site.id, filters, tz)
+    query = booking_query(site.id, filters, tz)
     if not filters.start and not filters.end:
         query = query.where(Booking.end >= utcnow())
     with get_db().session() as session:
-        rows = list(session.scalars(query.limit(wk.LIST_LIMIT + 1)))
+        rows = list(session.scalars(query.limit(LIST_LIMIT + 1)))
     return render_template(
         "staff/bookings.html",
         site=site,
         tz=tz,
-        bookings=rows[: wk.LIST_LIMIT],
-        more=len(rows) > wk.LIST_LIMIT,
+        bookings=rows[:LIST_LIMIT],
+        more=len(rows) > LIST_LIMIT,
         filters=filters,
         services=_services(site.id),
-        statuses=wk.STATUSES,
+        statuses=STATUSES,
         feed_url=_feed_url(_current_secret(site.id)),
     )
 
@@ -101,18 +110,18 @@ def index(site):
 def week(site):
     """Seven day columns in the site's zone; ?week=YYYY-MM-DD picks the week."""
     tz = zone_or_utc(site.timezone)
-    wanted = wk.parse_day(request.args.get("week"), "The week")
-    monday = wk.week_start(wanted or utcnow().astimezone(tz).date())
+    wanted = parse_day(request.args.get("week"), "The week")
+    monday = week_start(wanted or utcnow().astimezone(tz).date())
     filters = _filters(site)
-    span = wk.Filters(filters.service, filters.status, monday, monday + timedelta(days=6))
+    span = Filters(filters.service, filters.status, monday, monday + timedelta(days=6))
     with get_db().session() as session:
-        rows = list(session.scalars(wk.booking_query(site.id, span, tz)))
+        rows = list(session.scalars(booking_query(site.id, span, tz)))
     return render_template(
         "staff/week.html",
         site=site,
         tz=tz,
         monday=monday,
-        columns=wk.week_grid(rows, monday, tz),
+        columns=week_grid(rows, monday, tz),
         prev_week=(monday - timedelta(days=7)).isoformat(),
         next_week=(monday + timedelta(days=7)).isoformat(),
         today=utcnow().astimezone(tz).date(),
@@ -128,8 +137,8 @@ def export(site):
     tz = zone_or_utc(site.timezone)
     filters = _filters(site)
     with get_db().session() as session:
-        rows = session.scalars(wk.booking_query(site.id, filters, tz).limit(wk.EXPORT_LIMIT))
-        body = wk.csv_text(rows, tz)
+        rows = session.scalars(booking_query(site.id, filters, tz).limit(EXPORT_LIMIT))
+        body = csv_text(rows, tz)
     response = Response(body, content_type="text/csv; charset=utf-8")
     stamp = utcnow().astimezone(tz).date().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="bookings-{stamp}.csv"'
@@ -186,48 +195,22 @@ def _conversation(session, booking: Booking) -> tuple[Conversation | None, list[
 
 def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
     """The reschedule picker: one day's free slots in the site's zone, with day navigation."""
+    picker = picker_day(get_bookings(), booking, site, site.timezone, wanted, utcnow())
     tz = zone_or_utc(site.timezone)
-    today = utcnow().astimezone(tz).date()
-    last = today + timedelta(days=max(site.max_days_ahead, 1))
-    day = min(max(wanted or _first_free_day(site, booking, today) or today, today), last)
-    try:
-        slots = get_bookings().free_slots(
-            site.id, booking.service.slug, day, day, tz=site.timezone, exclude_booking_id=booking.id
-        )
-    except BookingError:  # e.g. the service was withdrawn
-        slots = []
     return {
-        "day": day,
-        "min_day": today,
-        "max_day": last,
-        "prev_day": day - timedelta(days=1) if day > today else None,
-        "next_day": day + timedelta(days=1) if day < last else None,
+        "day": picker.day,
+        "min_day": picker.min_day,
+        "max_day": picker.max_day,
+        "prev_day": picker.prev_day,
+        "next_day": picker.next_day,
         "slots": [
             {
                 "value": s.start.astimezone(UTC).isoformat(),
                 "label": f"{s.start.astimezone(tz):%H:%M}",
             }
-            for s in slots
-            if s.start != booking.start
+            for s in picker.slots
         ],
     }
-
-
-def _first_free_day(site, booking: Booking, today: date) -> date | None:
-    """The first day within two weeks with a free time other than the booking's own."""
-    try:
-        slots = get_bookings().free_slots(
-            site.id,
-            booking.service.slug,
-            today,
-            today + timedelta(days=PICKER_SEARCH_DAYS),
-            tz=site.timezone,
-            exclude_booking_id=booking.id,
-        )
-    except BookingError:
-        return None
-    tz = zone_or_utc(site.timezone)
-    return next((s.start.astimezone(tz).date() for s in slots if s.start != booking.start), None)
 
 
 def _render_detail(site, booking: Booking, *, day=None, error: str = "", status: int = 200):
@@ -262,8 +245,8 @@ def detail(site, public_id: str):
     """One booking: visitor, conversation, audit trail, cancel and reschedule forms."""
     booking = _own_booking(site, public_id)
     try:
-        day = wk.parse_day(request.args.get("day"), "The day")
-    except wk.FilterError as exc:
+        day = parse_day(request.args.get("day"), "The day")
+    except FilterError as exc:
         return _render_detail(site, booking, error=str(exc), status=400)
     return _render_detail(site, booking, day=day)
 
@@ -291,8 +274,8 @@ def reschedule(site, public_id: str):
     """Move the booking to a chosen free slot; the visitor gets the updated invitation."""
     booking = _own_booking(site, public_id)
     try:
-        day = wk.parse_day(request.form.get("day"), "The day")
-    except wk.FilterError:
+        day = parse_day(request.form.get("day"), "The day")
+    except FilterError:
         day = None
     try:
         new_start = parse_slot(request.form.get("slot"))

@@ -40,7 +40,7 @@ from frontdesk.chat.runner import TurnRunner
 from frontdesk.chat.socket_connection import POLICY_VIOLATION, SocketConnection
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import conversations
+from frontdesk.staff import conversation_queries, conversations
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
@@ -55,16 +55,11 @@ CONVERSATION_FRAMES = ("message", "status", "typing")  # what a watched transcri
 
 bp = Blueprint("live", __name__, url_prefix="/<site_key>/live")
 # The socket lives outside /staff/<site_key>/ (its site comes in the query string), so it
-# has its own blueprint, registered on the app when the dashboard registers `bp`.
+# has its own blueprint, which create_app registers on the app.
 socket_bp = Blueprint("staff_socket", __name__)
 # flask-sock's Sock only wraps the view; with `bp=` it needs no app, so this does not clash
 # with the chat socket's Sock instance in frontdesk/chat/views.py.
 _sock = Sock()
-
-
-@bp.record_once
-def _register_socket(state) -> None:
-    state.app.register_blueprint(socket_bp)
 
 
 @bp.get("/")
@@ -84,7 +79,7 @@ def _vet_handshake() -> None:
     watched = None
     public_id = request.args.get("conversation", "")
     if public_id:
-        watched = conversations.conversation_of_site(site.id, public_id)
+        watched = conversation_queries.conversation_of_site(site.id, public_id)
         handshake.require(watched, 404, "no such conversation")
     g.live_site, g.live_user, g.live_conversation = site, user, watched
 
@@ -112,7 +107,7 @@ class StaffConnection(SocketConnection):
         self.subscriptions.append(self.hub.subscribe_site(self.site.id, self._site_event))
         if self.watched is not None:
             self.subscriptions.append(self.hub.subscribe(self.watched.id, self._conversation_frame))
-        queue_rows, _more = conversations.list_conversations(self.site.id, queue=True)
+        queue_rows, _more = conversation_queries.list_conversations(self.site.id, queue=True)
         self.greet(ready_frame(queue_rows, self._missed()))
         super().run()
 
@@ -138,7 +133,7 @@ class StaffConnection(SocketConnection):
         if self.closed:
             return
         public_id = str(event.get("conversation", ""))
-        item = conversations.queue_item(self.site.id, public_id) if public_id else None
+        item = conversation_queries.queue_item(self.site.id, public_id) if public_id else None
         self.deliver(queue_frame(event, item))
 
     def _conversation_frame(self, frame: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Conversation, Message, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db

@@ -67,7 +67,7 @@ def index(site):
 def lookup(site):
     """What the site holds for an address (POST keeps the address out of URLs and logs)."""
     try:
-        address = domain.clean_email(request.form.get("email", ""))
+        address = domain.visitor_address(request.form.get("email", ""))
     except domain.PrivacyError as exc:
         return _page(site, error=str(exc), status=400)
     with get_db().session() as session:
@@ -82,7 +82,7 @@ def lookup(site):
 def export(site):
     """Download one visitor's bookings and transcripts as JSON."""
     try:
-        address = domain.clean_email(request.form.get("email", ""))
+        address = domain.visitor_address(request.form.get("email", ""))
     except domain.PrivacyError as exc:
         return _page(site, error=str(exc), status=400)
     with get_db().transaction() as session:
@@ -106,8 +106,8 @@ def export(site):
 def erase(site):
     """Erase a visitor's data after they typed the address twice."""
     try:
-        address = domain.clean_email(request.form.get("email", ""))
-        confirm = domain.clean_email(request.form.get("confirm", ""))
+        address = domain.visitor_address(request.form.get("email", ""))
+        confirm = domain.visitor_address(request.form.get("confirm", ""))
     except domain.PrivacyError as exc:
         return _page(site, error=str(exc), status=400)
     if address != confirm:

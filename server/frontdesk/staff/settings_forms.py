@@ -8,7 +8,7 @@ from datetime import date, time
 from typing import Any
 from urllib.parse import urlsplit
 
-from frontdesk.booking.validation import EMAIL_RE, MAX_EMAIL
+from frontdesk.booking.validation import MAX_EMAIL, is_email
 from frontdesk.sites import SiteError, normalize_origin, validate_timezone
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -82,7 +82,7 @@ def choice(form: Mapping[str, str], name: str, label: str, options: tuple[str, .
 def parse_profile(form: Mapping[str, str]) -> dict[str, Any]:
     """Site name, description, greeting, notification e-mail and time zone."""
     email = text(form, "notification_email", "Notification e-mail", MAX_EMAIL)
-    if email and not EMAIL_RE.fullmatch(email):
+    if email and not is_email(email):
         raise FormError("Notification e-mail is not a valid e-mail address.")
     try:
         timezone = validate_timezone(text(form, "timezone", "Time zone", 64, required=True))

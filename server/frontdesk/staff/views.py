@@ -1,13 +1,21 @@
-"""The staff dashboard: sign-in, account, and the site-scoped sections registered below."""
+"""The staff dashboard: sign-in, account, and the site-scoped sections nested below."""
 
 from __future__ import annotations
 
-import importlib
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from frontdesk.extensions import get_db
+from frontdesk.staff import (
+    bookings,
+    conversations,
+    knowledge,
+    live,
+    overview,
+    privacy,
+    settings,
+)
 from frontdesk.staff.accounts import (
     AccountError,
     authenticate,
@@ -26,41 +34,18 @@ from frontdesk.staff.auth import (
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-# Dashboard sections, each a blueprint nested under /staff/<site_key>/... when its module exists.
-SECTIONS = (
-    "frontdesk.staff.overview",
-    "frontdesk.staff.bookings",
-    "frontdesk.staff.conversations",
-    "frontdesk.staff.settings",
-    "frontdesk.staff.knowledge",
-    "frontdesk.staff.privacy",
-    "frontdesk.staff.live",
-)
+# The dashboard's sections, each nested under /staff/<site_key>/...; nested here, at import,
+# because a blueprint is frozen once an app has registered it.
+bp.register_blueprint(overview.bp)
+bp.register_blueprint(bookings.bp)
+bp.register_blueprint(conversations.bp)
+bp.register_blueprint(settings.bp)
+bp.register_blueprint(knowledge.bp)
+bp.register_blueprint(privacy.bp)
+bp.register_blueprint(live.bp)
 
 
-def init_app(app: Flask) -> None:
-    """Register the dashboard and the sections that exist."""
-    _attach_sections()
-    app.register_blueprint(bp)
-    app.after_request(_security_headers)
-    app.context_processor(_nav_context)
-
-
-def _attach_sections() -> None:
-    """Nest the section blueprints once per process (a blueprint is frozen once registered)."""
-    if getattr(bp, "_frontdesk_sections", False):
-        return
-    for module_name in SECTIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        bp.register_blueprint(module.bp)
-    bp._frontdesk_sections = True  # type: ignore[attr-defined]
-
-
+@bp.after_app_request
 def _security_headers(response):
     if request.path.startswith("/staff"):
         response.headers.setdefault(
@@ -74,15 +59,12 @@ def _security_headers(response):
     return response
 
 
+@bp.app_context_processor
 def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {
-        "staff_user": user,
-        "staff_site_list": staff_sites(user) if user else [],
-        "has_view": lambda endpoint: endpoint in current_app.view_functions,
-    }
+    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
 
 
 def _safe_next(target: str | None) -> str:
@@ -130,7 +112,7 @@ def signout():
 def home():
     """Go to the first site's overview, or say there is none."""
     sites = staff_sites(current_staff())
-    if len(sites) == 1 and "staff.overview.index" in current_app.view_functions:
+    if len(sites) == 1:
         return redirect(url_for("staff.overview.index", site_key=sites[0].public_key))
     return render_template("staff/home.html", sites=sites)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy
 import sqlalchemy.exc
 
-from frontdesk.booking.slots import zone_or_utc
+from frontdesk.booking.zones import zone_or_utc
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14

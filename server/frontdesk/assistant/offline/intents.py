@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from frontdesk.booking.validation import EMAIL_RE, BookingError, clean_email, clean_name
+from frontdesk.booking.errors import BookingError
+from frontdesk.booking.validation import EMAIL_RE, clean_email, clean_name
 
 BOOKING_WORDS = r"(?:bookings?|appointments?|meetings?|calls?|consultations?|sessions?|slots?)"
 RULES: list[tuple[str, re.Pattern[str]]] = [

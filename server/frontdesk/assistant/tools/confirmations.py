@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
 from frontdesk.assistant.tools.proposals import DECLINED, DONE, FAILED, PENDING, fail
-from frontdesk.booking.validation import BookingError, InvalidBooking, NotFound, SlotTaken
+from frontdesk.booking.errors import BookingError, InvalidBooking, NotFound, SlotTaken
 from frontdesk.db.models import Proposal
 
 

@@ -15,20 +15,12 @@ from zoneinfo import ZoneInfo
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
 from frontdesk.booking import validation as check
-from frontdesk.booking.availability import availability_for, busy_blocks
-from frontdesk.booking.slots import block_for, check_slot
-from frontdesk.booking.validation import (
-    SLOT_TAKEN_MESSAGE,
-    BookingError,
-    InvalidBooking,
-    NotAllowed,
-    NotFound,
-)
+from frontdesk.booking.availability import check_free
+from frontdesk.booking.errors import BookingError, InvalidBooking, NotAllowed, NotFound
 from frontdesk.db.models import Proposal, Site
 from frontdesk.db.models.booking import CONFIRMED
 
 PENDING, DONE, DECLINED, FAILED = "pending", "confirmed", "declined", "failed"
-MARGIN = timedelta(days=1)
 ALTERNATIVES = 6
 
 
@@ -136,27 +128,12 @@ class ProposalDesk:
         """None when `start` is bookable for `service`, else a failed result with alternatives."""
         t = self.tools
         with t.db.session() as session:
-            site = session.get(Site, t.site_id)
-            availability = availability_for(site)
-            duration = timedelta(minutes=service.duration_min)
-            block = block_for(availability, start, duration)
-            busy = busy_blocks(
-                session,
-                t.site_id,
-                block.start - MARGIN,
-                block.end + MARGIN,
-                exclude_booking_id=exclude,
-            )
-            reason = check_slot(availability, duration, start, now=t.now(), busy=busy)
-            if reason is None:
+            try:  # the booking service's own check, so a proposal never promises what it refuses
+                check_free(session, session.get(Site, t.site_id), service, start, t.now(), exclude)
+            except BookingError as exc:
+                message = exc.message
+            else:
                 return None
-            message = (
-                SLOT_TAKEN_MESSAGE
-                if reason == "taken"
-                else check.slot_problem_message(
-                    reason, min_notice_min=site.min_notice_min, max_days_ahead=site.max_days_ahead
-                )
-            )
         return fail(message, field="start", choices=self.alternatives(service.slug, start))
 
     def alternatives(self, slug: str, near: datetime) -> list[Choice]:

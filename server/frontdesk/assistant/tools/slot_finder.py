@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
-from frontdesk.booking.validation import InvalidBooking
+from frontdesk.booking.errors import InvalidBooking
 
 MAX_SLOTS = 12
 MAX_SLOTS_ONE_DAY = 24  # one day is shown whole, so "at 2pm" can be checked against it

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from frontdesk.booking.validation import EMAIL_RE
+from frontdesk.booking.validation import is_email
+from frontdesk.booking.zones import is_zone
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -168,14 +168,12 @@ def _check_kind(field: Field, value: str) -> Any:
     if field.kind == "datetime":
         return parse_instant(field.name, value)
     if field.kind == "email":
-        if not EMAIL_RE.fullmatch(value):
+        if not is_email(value):
             raise ArgumentError(f"{field.name} is not a valid e-mail address")
         return value
     if field.kind == "tz":
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ArgumentError(f"{field.name} is not an IANA time zone") from None
+        if not is_zone(value):
+            raise ArgumentError(f"{field.name} is not an IANA time zone")
         return value
     if field.kind == "id" and not re.fullmatch(r"[A-Za-z0-9_-]+", value):
         raise ArgumentError(f"{field.name} is not a valid id")

@@ -20,7 +20,8 @@ from frontdesk.assistant.tools.proposals import ProposalDesk, fail
 from frontdesk.assistant.tools.specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
 from frontdesk.audit import Actor
 from frontdesk.booking.availability import is_open_now
-from frontdesk.booking.validation import BookingError, InvalidBooking, clean_timezone
+from frontdesk.booking.errors import BookingError, InvalidBooking
+from frontdesk.booking.validation import clean_timezone
 from frontdesk.db.models import Conversation, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow

@@ -1,0 +1,79 @@
+"""The dashboard's booking filters: parsed from the query string, and the query they narrow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from frontdesk.booking.validation import parse_day as parse_iso_day
+from frontdesk.db.models import Booking, Service
+from frontdesk.db.models.booking import CANCELLED, CONFIRMED
+
+STATUSES = (CONFIRMED, CANCELLED)
+
+
+class FilterError(ValueError):
+    """A filter in the query string is not valid (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the bookings list, the week view and the export are narrowed to."""
+
+    service: str = ""
+    status: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as GET parameters (empty ones left out), for links."""
+        args = {"service": self.service, "status": self.status}
+        args["from"] = self.start.isoformat() if self.start else ""
+        args["to"] = self.end.isoformat() if self.end else ""
+        return {k: v for k, v in args.items() if v}
+
+
+def parse_day(raw: str | None, label: str) -> date | None:
+    """`YYYY-MM-DD` or None; FilterError names the field otherwise."""
+    try:
+        return parse_iso_day(raw)
+    except ValueError:
+        raise FilterError(f"{label} must be a date like 2026-12-01.") from None
+
+
+def parse_filters(args: Mapping[str, str], service_slugs: Iterable[str]) -> Filters:
+    """Filters from request.args; unknown services, statuses or dates are FilterErrors."""
+    service = (args.get("service") or "").strip()
+    if service and service not in set(service_slugs):
+        raise FilterError("There is no such service.")
+    status = (args.get("status") or "").strip()
+    if status and status not in STATUSES:
+        raise FilterError("Status must be confirmed or cancelled.")
+    start = parse_day(args.get("from"), "The start date")
+    end = parse_day(args.get("to"), "The end date")
+    if start and end and end < start:
+        raise FilterError("The end date is before the start date.")
+    return Filters(service, status, start, end)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC moment a local date starts."""
+    return datetime.combine(day, datetime.min.time(), tz).astimezone(UTC)
+
+
+def booking_query(site_id: int, filters: Filters, tz: ZoneInfo):
+    """Bookings of the site matching the filters, by start time."""
+    query = select(Booking).join(Service).where(Booking.site_id == site_id)
+    if filters.service:
+        query = query.where(Service.slug == filters.service)
+    if filters.status:
+        query = query.where(Booking.status == filters.status)
+    if filters.start:
+        query = query.where(Booking.start >= local_midnight(filters.start, tz))
+    if filters.end:
+        query = query.where(Booking.start < local_midnight(filters.end + timedelta(days=1), tz))
+    return query.order_by(Booking.start, Booking.id)
