@@ -35,7 +35,8 @@ BLANK = "<!doctype html><html lang=en><title>blank</title><body><p>blank</p>{tag
 
 def print_sizes() -> None:
     """Gzipped (and brotli, when available) sizes of each file and of the whole widget."""
-    bundle = widget_assets.build_bundle(asset_dir("widget"))
+    folder = asset_dir("widget")
+    bundle = widget_assets.build_bundle(folder)
     files = [
         ("loader widget.js", bundle.loader),
         (f"panel {bundle.panel_js}", bundle.hashed[bundle.panel_js]),
@@ -46,6 +47,9 @@ def print_sizes() -> None:
         br = asset.encoded.get("br")
         print(f"  {name:<24}{len(asset.body):>6}   {len(asset.encoded['gzip']):>6}   "
               f"{len(br) if br else '-':>6}")  # fmt: skip
+    parts = ["panel.js", *widget_assets.panel_parts(folder)]
+    sizes = ", ".join(f"{name} {(folder / name).stat().st_size}" for name in parts)
+    print(f"  the panel script is, in order (raw bytes): {sizes}")
     loader_gz = len(gzip.compress(bundle.loader.body, 9))
     total_gz = sum(len(asset.encoded["gzip"]) for _, asset in files)
     print(f"Loader gzipped: {loader_gz} B of {LOADER_BUDGET} B budget "

@@ -1,7 +1,9 @@
 """Serves the widget: /widget.js (short cache) and its content-hashed panel files (immutable).
 
-Everything is read, hashed and precompressed once at startup, so a request only picks an
-encoding and writes bytes. Brotli is used when the optional `brotli` package is installed.
+Everything is read, assembled, hashed and precompressed once at startup, so a request only
+picks an encoding and writes bytes. The panel script is written as parts (client, UI) that
+panel.js includes by name, so the browser still fetches one file. Brotli is used when the
+optional `brotli` package is installed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,8 @@ EXTENSION_KEY = "frontdesk.widget_assets"
 LOADER_MAX_AGE = 300  # the loader's URL never changes, so keep it short
 HASHED_MAX_AGE = 31_536_000  # one year: a new file gets a new name
 CONTENT_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
+# In panel.js, `/* part: panel-client.js */` stands for that file of the same folder.
+PART_MARKER = re.compile(rb"/\* part: ([a-z0-9-]+\.js) \*/")
 
 try:  # optional dependency
     import brotli  # type: ignore[import-not-found]
@@ -67,9 +72,24 @@ def subresource_integrity(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
 
 
+def panel_parts(folder: Path) -> list[str]:
+    """The files panel.js includes, in the order they land in the served script."""
+    return [
+        name.decode("ascii") for name in PART_MARKER.findall((folder / "panel.js").read_bytes())
+    ]
+
+
+def assemble_panel(folder: Path) -> bytes:
+    """panel.js with each `/* part: NAME.js */` marker replaced by that file's bytes."""
+    return PART_MARKER.sub(
+        lambda marker: (folder / marker.group(1).decode("ascii")).read_bytes(),
+        (folder / "panel.js").read_bytes(),
+    )
+
+
 def build_bundle(folder: Path) -> WidgetBundle:
-    """Read widget.js, panel.js and panel.css from `folder` and name the panel files by hash."""
-    panel_js = (folder / "panel.js").read_bytes()
+    """Read widget.js, the panel script and panel.css from `folder`; name the panel files by hash."""
+    panel_js = assemble_panel(folder)
     panel_css = (folder / "panel.css").read_bytes()
     js_name = f"panel.{short_hash(panel_js)}.js"
     css_name = f"panel.{short_hash(panel_css)}.css"

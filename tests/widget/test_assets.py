@@ -35,12 +35,49 @@ def test_loader_names_the_panel_files_by_content_hash(client):
     loader = client.get("/widget.js").get_data(as_text=True)
     js, css = panel_names(loader)
     assert "__PANEL_" not in loader
-    panel_js = (WIDGET_DIR / "panel.js").read_bytes()
+    panel_js = widget_assets.assemble_panel(WIDGET_DIR)
     assert js == f"panel.{hashlib.sha256(panel_js).hexdigest()[:12]}.js"
     sri = "sha384-" + base64.b64encode(hashlib.sha384(panel_js).digest()).decode()
     assert sri in loader
     assert client.get(f"/widget/{js}").data == panel_js
     assert client.get(f"/widget/{css}").data == (WIDGET_DIR / "panel.css").read_bytes()
+
+
+def test_the_panel_script_is_panel_js_with_its_parts_in_place(client):
+    served = client.get(f"/widget/{panel_names(client.get('/widget.js').text)[0]}").data
+    frame = (WIDGET_DIR / "panel.js").read_bytes()
+    parts = widget_assets.panel_parts(WIDGET_DIR)
+    # Every part file of the folder is named once, client before UI, the UI's blocks before it.
+    assert sorted(parts) == sorted(path.name for path in WIDGET_DIR.glob("panel-*.js"))
+    assert parts.index("panel-client.js") < parts.index("panel-ui.js")
+    assert parts.index("panel-ui-nodes.js") < parts.index("panel-ui-layout.js")
+    expected = frame
+    for name in parts:
+        marker = f"/* part: {name} */".encode()
+        assert frame.count(marker) == 1
+        expected = expected.replace(marker, (WIDGET_DIR / name).read_bytes())
+    assert served == expected
+    assert b"/* part: " not in served
+
+
+def test_parts_are_put_in_place_in_the_order_panel_js_names_them(tmp_path):
+    (tmp_path / "panel.js").write_text("(A /* part: two.js */ B /* part: one-1.js */ C)")
+    (tmp_path / "one-1.js").write_text("var one;")
+    (tmp_path / "two.js").write_text("var two;")
+    (tmp_path / "panel.css").write_text(".x{}")
+    (tmp_path / "widget.js").write_text('"__PANEL_JS__ __PANEL_CSS__ __PANEL_SRI__"')
+    assert widget_assets.panel_parts(tmp_path) == ["two.js", "one-1.js"]
+    app = Flask("parts")
+    widget_assets.init_app(app, tmp_path)
+    name = panel_names(app.test_client().get("/widget.js").text)[0]
+    assert app.test_client().get(f"/widget/{name}").text == "(A var two; B var one; C)"
+
+
+def test_a_part_missing_from_the_folder_is_refused_at_startup(tmp_path):
+    shutil.copytree(WIDGET_DIR, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "panel-ui.js").unlink()
+    with pytest.raises(FileNotFoundError, match="panel-ui.js"):
+        widget_assets.init_app(Flask("broken"), tmp_path)
 
 
 def test_cache_headers_short_for_loader_immutable_for_hashed_files(client):
@@ -115,8 +152,7 @@ def test_size_budgets_gzipped(client):
 
 
 def test_a_loader_without_placeholders_is_refused_at_startup(tmp_path):
-    for name in ("panel.js", "panel.css"):
-        shutil.copy(WIDGET_DIR / name, tmp_path / name)
+    shutil.copytree(WIDGET_DIR, tmp_path, dirs_exist_ok=True)
     (tmp_path / "widget.js").write_text("console.log('no placeholders');")
     with pytest.raises(ValueError, match="__PANEL_JS__"):
         widget_assets.init_app(Flask("broken"), tmp_path)
@@ -152,6 +188,11 @@ def test_full_app_serves_hashed_files_through_this_blueprint(sqlite_url, tmp_pat
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     # Only the hashed names exist: no second, unversioned copy of the source files.
-    for raw in ("/widget/panel.js", "/widget/panel.css", "/widget/widget.js"):
+    for raw in (
+        "/widget/panel.js",
+        "/widget/panel.css",
+        "/widget/widget.js",
+        "/widget/panel-ui.js",
+    ):
         assert client.get(raw).status_code == 404, raw
     app.extensions["frontdesk.db"].dispose()

@@ -38,6 +38,20 @@ def test_nothing_stored_fetched_or_connected_before_open(page, host, widget_serv
     assert page.context.cookies() == []
 
 
+def test_the_panel_parts_arrive_as_one_script_and_add_no_globals(page, host, widget_server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{host.url}/plain.html")
+    wait_launcher(page)
+    before = set(page.evaluate("Object.getOwnPropertyNames(window)"))
+    page.locator("frontdesk-widget .fd-launcher").click()
+    wait_state(page, "open")
+    scripts = [url for url in requests if url.startswith(widget_server.url) and url.endswith(".js")]
+    assert len(scripts) == 2 and scripts[0].endswith("/widget.js")
+    assert "/widget/panel." in scripts[1]
+    assert set(page.evaluate("Object.getOwnPropertyNames(window)")) - before == set()
+
+
 def test_one_custom_element_with_an_open_shadow_root_and_no_light_dom(page, host):
     page.goto(f"{host.url}/plain.html")
     wait_launcher(page)

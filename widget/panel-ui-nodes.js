@@ -1,0 +1,187 @@
+/* Panel UI, building blocks: the words, DOM helpers, the HTML allowlist and one message's nodes
+   (bubble, sources, booking card, time); each returns a new node and changes nothing else.
+   A part of panel.js (w = window, d = document). */
+
+var TEXT = {
+  close: "Close chat",
+  send: "Send",
+  input: "Message",
+  placeholder: "Type your message…",
+  log: "Conversation",
+  you: "You",
+  assistant: "Assistant",
+  staff: "Team",
+  online: "Online · we reply instantly",
+  closedNow: "We're closed now · leave a message",
+  human: "A team member will join shortly",
+  withStaff: "You're chatting with our team",
+  ended: "This conversation has ended",
+  connecting: "Connecting…",
+  offlineShort: "Offline",
+  reconnecting: "Connection lost. Reconnecting…",
+  offline: "You're offline. We'll reconnect when you're back.",
+  retry: "Retry now",
+  sending: "Sending…",
+  sent: "Sent",
+  failed: "Not sent",
+  resend: "Try again",
+  sources: "Sources",
+  unavailable: "Chat is not available on this site.",
+  typing: "typing"
+};
+var CARD_TITLES = {
+  booking_proposal: "Please confirm your booking",
+  reschedule_proposal: "Confirm the new time",
+  cancel_proposal: "Cancel this booking?",
+  booking_confirmed: "Booking confirmed",
+  booking_rescheduled: "Booking moved",
+  booking_cancelled: "Booking cancelled"
+};
+var FINAL_CARD = /^booking_(confirmed|rescheduled|cancelled)$/; // a booking was made, moved or cancelled
+var ALLOWED_TAGS = /^(A|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[1-6]|HR|I|LI|OL|P|PRE|S|SPAN|STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$/;
+
+function el(tag, className, text) {
+  var node = d.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function attrs(node, map) {
+  Object.keys(map).forEach(function (key) {
+    node.setAttribute(key, map[key]);
+  });
+  return node;
+}
+
+function icon(path) {
+  var span = el("span", "fd-icon");
+  span.innerHTML =
+    '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">' +
+    '<path fill="currentColor" d="' + path + '"/></svg>';
+  return span;
+}
+
+function safeUrl(value, allowMail) {
+  try {
+    var url = new URL(String(value));
+    var ok = url.protocol === "https:" || url.protocol === "http:";
+    return ok || (allowMail && url.protocol === "mailto:") ? url.href : null;
+  } catch (err) {
+    return null;
+  }
+}
+
+/* Defence in depth: the server already sanitized `html`; keep only an allowlist anyway. */
+function sanitize(html) {
+  var doc = new DOMParser().parseFromString("<body>" + html, "text/html");
+  scrub(doc.body);
+  var frag = d.createDocumentFragment();
+  while (doc.body.firstChild) frag.appendChild(d.adoptNode(doc.body.firstChild));
+  return frag;
+}
+
+function scrub(parent) {
+  [].slice.call(parent.childNodes).forEach(function (node) {
+    if (node.nodeType === 3) return;
+    if (node.nodeType !== 1 || !ALLOWED_TAGS.test(node.tagName)) return node.remove();
+    var href = node.tagName === "A" && safeUrl(node.getAttribute("href"), true);
+    [].slice.call(node.attributes).forEach(function (attr) {
+      node.removeAttribute(attr.name);
+    });
+    if (href) attrs(node, { href: href, target: "_blank", rel: "noopener noreferrer nofollow" });
+    scrub(node);
+  });
+}
+
+function timeLabel(iso, lang) {
+  var date = iso ? new Date(iso) : new Date();
+  if (isNaN(date)) date = new Date();
+  var node = attrs(el("time", "fd-time"), { datetime: date.toISOString() });
+  try {
+    node.textContent = date.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" });
+  } catch (err) {
+    node.textContent = date.toLocaleTimeString();
+  }
+  return node;
+}
+
+function bubbleFor(role, text, html) {
+  var bubble = el("div", "fd-bubble");
+  if (html && role !== "visitor") {
+    bubble.classList.add("fd-html");
+    bubble.appendChild(sanitize(html));
+  } else {
+    bubble.textContent = text || "";
+  }
+  return bubble;
+}
+
+/* One message of the log: who said it (for screen readers), bubble, card, sources, time. */
+function messageNode(frame, lang, onAction) {
+  var role = frame.role || "assistant";
+  var item = el("div", "fd-msg fd-" + role);
+  var who = { visitor: TEXT.you, staff: TEXT.staff, system: "" }[role];
+  item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
+  if (frame.text || frame.html) item.appendChild(bubbleFor(role, frame.text, frame.html));
+  if (frame.card) item.appendChild(cardNode(frame.card, onAction));
+  if (frame.sources && frame.sources.length) item.appendChild(sourcesNode(frame.sources));
+  var meta = el("div", "fd-meta");
+  meta.appendChild(timeLabel(frame.ts, lang));
+  if (role === "visitor") meta.appendChild(attrs(el("span", "fd-state"), { "aria-hidden": "true" }));
+  item.appendChild(meta);
+  return item;
+}
+
+function sourcesNode(sources) {
+  var box = el("div", "fd-sources");
+  box.appendChild(el("span", "fd-sources-title", TEXT.sources));
+  var list = el("ul");
+  sources.slice(0, 6).forEach(function (source) {
+    var href = safeUrl(source && source.url);
+    if (!href) return;
+    var link = attrs(el("a", null, source.title || href), {
+      href: href, target: "_blank", rel: "noopener noreferrer"
+    });
+    list.appendChild(el("li")).appendChild(link);
+  });
+  box.appendChild(list);
+  return box;
+}
+
+function cardNode(card, onAction) {
+  var box = el("div", "fd-card fd-card-" + String(card.type || "").replace(/[^a-z_]/g, ""));
+  box.appendChild(el("p", "fd-card-title", CARD_TITLES[card.type] || "Booking"));
+  var facts = el("dl");
+  [["Service", card.service], ["When", card.visitor_time], ["Our time", card.business_time],
+    ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+    if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
+    facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
+  });
+  box.appendChild(facts);
+  var actions = el("div", "fd-card-actions");
+  (card.actions || []).forEach(function (action, index) {
+    var btn = attrs(el("button", index ? "fd-btn" : "fd-btn fd-primary", action.label), { type: "button" });
+    btn.addEventListener("click", function () {
+      disableButtons(box);
+      onAction(action.action, action.value, action.label);
+    });
+    actions.appendChild(btn);
+  });
+  var ics = safeUrl(card.ics_url);
+  var manage = safeUrl(card.manage_url);
+  if (ics) actions.appendChild(attrs(el("a", "fd-btn fd-primary", "Add to calendar"), { href: ics, download: "" }));
+  if (manage) {
+    actions.appendChild(attrs(el("a", "fd-btn", "Manage booking"), {
+      href: manage, target: "_blank", rel: "noopener noreferrer"
+    }));
+  }
+  if (actions.childNodes.length) box.appendChild(actions);
+  return box;
+}
+
+function disableButtons(box) {
+  [].forEach.call(box.querySelectorAll("button"), function (btn) {
+    btn.disabled = true;
+  });
+}
