@@ -465,13 +465,17 @@ def test_request_human_flags_the_conversation(db, tools):
     assert conversation_status(db, tools.conversation_id) == "needs_human"
     with db.session() as session:
         event = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "conversation.needs_human")
+            select(AuditEvent).where(AuditEvent.action == "conversation.status")
         ).one()
     assert event.conversation_id == tools.conversation_id
     with db.session() as session:
         assert event.subject_id == session.get(Conversation, tools.conversation_id).public_id
-    # Free text may hold personal data, and the audit log cannot be erased: only a flag.
-    assert event.data == {"reason_given": True}
+        every_event = session.scalars(select(AuditEvent)).all()
+    # One shape for every status change (chat.status); the request itself is the tool call's
+    # event. Free text may hold personal data, and the audit log cannot be erased: no reason.
+    assert event.data == {"from": "bot", "to": "needs_human"}
+    assert sorted(e.action for e in every_event) == ["conversation.status", "tool.request_human"]
+    assert not any("negotiate" in str(e.data) for e in every_event)
 
 
 def test_request_human_during_opening_hours(db, site):

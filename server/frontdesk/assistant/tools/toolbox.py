@@ -261,11 +261,10 @@ class ConversationTools:
             if conversation is None or conversation.site_id != self.site_id:
                 raise InvalidBooking("This conversation no longer exists.", field="conversation")
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
-        # Only from "bot": a conversation staff already handle (or closed) stays as it is.
+        # Only from "bot": a conversation staff already handle (or closed) stays as it is. The
+        # change is audited with the change itself (chat.status); the request is audited as
+        # this tool call, and its reason stays in the transcript (erasable), not the log.
         status = self.change_status("needs_human", only_from=("bot",))
-        # The request itself, whatever the status was. The reason is in the transcript
-        # (erasable); the append-only log keeps no text.
-        self.audit("conversation.needs_human", {"reason_given": bool(reason.strip())})
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
         return ToolResult({"status": status, "open_now": open_now, "message": message})
