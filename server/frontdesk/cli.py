@@ -13,7 +13,7 @@ from frontdesk.cli_app import pass_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
-from frontdesk.privacy_cli import purge_command
+from frontdesk.retention_cli import purge_command
 
 
 @click.group()

@@ -1,6 +1,6 @@
-"""Visitor privacy: erase or export one visitor's data, and purge transcripts past retention.
+"""Visitor privacy: find, erase or export one visitor's data (retention purges: retention.py).
 
-No Flask here: the dashboard (staff/privacy.py), the `frontdesk purge` command and tests call it."""
+No Flask here: the dashboard (staff/privacy.py) and tests call it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from frontdesk.db.models import (
     Message,
     OutboxEmail,
     Proposal,
-    Site,
     UnansweredQuestion,
 )
 
@@ -50,16 +49,6 @@ class ErasureReport:
     messages: int = 0
     emails: int = 0
     questions: int = 0
-
-
-@dataclass
-class PurgeReport:
-    """How many rows a retention purge removed."""
-
-    sites: int = 0
-    conversations: int = 0
-    messages: int = 0
-    emails: int = 0
 
 
 def visitor_address(raw: str) -> str:
@@ -101,23 +90,23 @@ def visitor_conversation_ids(
     return sorted(set(session.scalars(query)))
 
 
-def _deleted(session: Session, statement) -> int:
+def deleted_count(session: Session, statement) -> int:
     """Run a DELETE and say how many rows it removed."""
     return session.execute(statement).rowcount or 0
 
 
-def _delete_transcripts(session: Session, conversation_ids: list[int]) -> int:
+def delete_transcripts(session: Session, conversation_ids: list[int]) -> int:
     """Delete the conversations' messages and proposals; returns the number of messages."""
     if not conversation_ids:
         return 0
-    messages = _deleted(
+    messages = deleted_count(
         session, delete(Message).where(Message.conversation_id.in_(conversation_ids))
     )
     session.execute(delete(Proposal).where(Proposal.conversation_id.in_(conversation_ids)))
     return messages
 
 
-def _delete_conversations(session: Session, conversation_ids: list[int]) -> None:
+def delete_conversations(session: Session, conversation_ids: list[int]) -> None:
     """Remove conversations whose transcripts are already gone (bookings keep their rows)."""
     if not conversation_ids:
         return
@@ -197,12 +186,12 @@ def erase_visitor(
     since = min((b.created_at for b in bookings), default=None)
     report = ErasureReport(bookings=len(bookings), conversations=len(conversation_ids))
     report.emails = _delete_outbox(session, site_id, needles, since and since - OUTBOX_SLACK)
-    report.questions = _deleted(
+    report.questions = deleted_count(
         session,
         delete(UnansweredQuestion).where(UnansweredQuestion.conversation_id.in_(conversation_ids)),
     )
-    report.messages = _delete_transcripts(session, conversation_ids)
-    _delete_conversations(session, conversation_ids)
+    report.messages = delete_transcripts(session, conversation_ids)
+    delete_conversations(session, conversation_ids)
     for booking in bookings:
         _anonymise(booking)
     session.flush()
@@ -270,51 +259,3 @@ def _conversation_export(session: Session, conversation: Conversation) -> dict[s
         "page_url": conversation.page_url,
         "messages": [{"role": m.role, "text": m.text, "at": _iso(m.created_at)} for m in messages],
     }
-
-
-def purge_site(session: Session, site: Site, now: datetime) -> PurgeReport:
-    """Delete this site's transcripts and sent e-mails older than its retention period."""
-    report = PurgeReport()
-    if not site.retention_days or site.retention_days <= 0:
-        return report
-    cutoff = now - timedelta(days=site.retention_days)
-    stale = list(
-        session.scalars(
-            select(Conversation.id).where(
-                Conversation.site_id == site.id, Conversation.updated_at < cutoff
-            )
-        )
-    )
-    report.sites = 1
-    report.messages = _delete_transcripts(session, stale)
-    booked = set(
-        session.scalars(select(Booking.conversation_id).where(Booking.conversation_id.in_(stale)))
-    )
-    # A conversation that produced a booking stays (empty) so the booking page can say so.
-    unbooked = [cid for cid in stale if cid not in booked]
-    _delete_conversations(session, unbooked)
-    report.conversations = len(unbooked)
-    finished = or_(OutboxEmail.sent_at.is_not(None), OutboxEmail.failed.is_(True))
-    report.emails = _deleted(
-        session,
-        delete(OutboxEmail).where(
-            OutboxEmail.site_id == site.id, OutboxEmail.created_at < cutoff, finished
-        ),
-    )
-    return report
-
-
-def purge_expired(db, now: datetime, *, site_id: int | None = None) -> PurgeReport:
-    """Apply every site's retention (or one site's); each site in its own transaction."""
-    total = PurgeReport()
-    with db.session() as session:
-        query = select(Site.id).where(Site.retention_days.is_not(None), Site.retention_days > 0)
-        if site_id is not None:
-            query = query.where(Site.id == site_id)
-        site_ids = list(session.scalars(query))
-    for sid in site_ids:
-        with db.transaction() as session:
-            report = purge_site(session, session.get(Site, sid), now)
-        for field in ("sites", "conversations", "messages", "emails"):
-            setattr(total, field, getattr(total, field) + getattr(report, field))
-    return total

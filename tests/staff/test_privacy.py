@@ -29,8 +29,8 @@ from frontdesk.db.models import (
     UnansweredQuestion,
 )
 from frontdesk.db.types import utcnow
-from frontdesk.privacy import purge_expired
-from frontdesk.privacy_cli import purge_command
+from frontdesk.retention import purge_expired
+from frontdesk.retention_cli import purge_command
 from tests.conftest import app_config
 from tests.factories import make_site
 from tests.staff.helpers import csrf_from, make_staff, sign_in

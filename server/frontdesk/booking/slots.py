@@ -24,8 +24,10 @@ Speed: a day without a clock change (checked once per day, assuming at most one 
 in every tz database zone) steps its candidates in UTC with no per-candidate zone conversion;
 busy blocks are sorted once and each overlap test is one bisect.
 
-Results are sorted by real instant. Python compares two aware datetimes of the SAME zone by wall
-clock (fold is ignored), so around a fall-back compare ``.astimezone(UTC)`` values instead.
+The wall-clock arithmetic (both occurrences of a local time, DST gaps, a day's steady offset)
+is in booking/wall_clock.py. Results are sorted by real instant. Python compares two aware
+datetimes of the SAME zone by wall clock (fold is ignored), so around a fall-back compare
+``.astimezone(UTC)`` values instead.
 """
 
 from __future__ import annotations
@@ -34,15 +36,12 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from itertools import accumulate
-from zoneinfo import ZoneInfo
 
+from frontdesk.booking import wall_clock
+from frontdesk.booking.wall_clock import MIDNIGHT, ONE_DAY
 from frontdesk.booking.zones import zone_named
 
-MIDNIGHT = time(0)
-ONE_DAY = timedelta(days=1)
-ONE_SECOND = timedelta(seconds=1)
 MIN_STEP = timedelta(minutes=1)
 MAX_DAYS_AHEAD = 3660
 # A calendar day in one zone spans site-local dates at most two days either side of it.
@@ -172,7 +171,7 @@ def check_slot(
     if start_utc < now_utc + availability.min_notice:
         return "too_soon"
     day = start_utc.astimezone(zone).date()
-    if day > _site_today(now_utc, zone) + timedelta(days=availability.max_days_ahead):
+    if day > wall_clock.site_today(now_utc, zone) + timedelta(days=availability.max_days_ahead):
         return "too_far"
     if start_utc not in set(_day_starts(availability, zone, day, duration)):
         return "outside_hours"
@@ -198,8 +197,10 @@ def opening_intervals(availability: Availability, day: date) -> list[tuple[datet
     zone = zone_named(availability.timezone)
     intervals = []
     for start, end in availability.ranges_on(day):
-        wall_start, wall_end = _range_walls(day, start, end)
-        intervals.append((_reach_instant(wall_start, zone), _end_instant(wall_end, zone)))
+        wall_start, wall_end = wall_clock.range_walls(day, start, end)
+        intervals.append(
+            (wall_clock.reach_instant(wall_start, zone), wall_clock.end_instant(wall_end, zone))
+        )
     return intervals
 
 
@@ -220,7 +221,7 @@ class _BusyIndex:
 
 def _site_days(availability, zone, now_utc, start_date, end_date, margin) -> Iterator[date]:
     """Site-local dates worth scanning: the asked range widened by `margin`, within the horizon."""
-    today = _site_today(now_utc, zone)
+    today = wall_clock.site_today(now_utc, zone)
     horizon = today + timedelta(days=availability.max_days_ahead)
     # Written to avoid date overflow when a caller passes dates near year 1 or 9999.
     day = today if start_date <= today + margin else start_date - margin
@@ -233,9 +234,9 @@ def _site_days(availability, zone, now_utc, start_date, end_date, margin) -> Ite
 def _day_starts(availability, zone, day: date, duration: timedelta) -> Iterator[datetime]:
     """UTC starts of every candidate of one site-local day that fits its range (may repeat)."""
     step = availability.step
-    offset = _steady_offset(day, zone)
+    offset = wall_clock.steady_offset(day, zone)
     for start, end in availability.ranges_on(day):
-        wall, wall_end = _range_walls(day, start, end)
+        wall, wall_end = wall_clock.range_walls(day, start, end)
         if offset is not None:
             # No clock change today: step in UTC, no per-candidate zone conversion.
             candidate = (wall - offset).replace(tzinfo=UTC)
@@ -244,70 +245,12 @@ def _day_starts(availability, zone, day: date, duration: timedelta) -> Iterator[
                 yield candidate
                 candidate += step
             continue
-        range_end = _end_instant(wall_end, zone)
+        range_end = wall_clock.end_instant(wall_end, zone)
         while wall < wall_end:
-            candidate = _first_instant(wall, zone)
+            candidate = wall_clock.first_instant(wall, zone)
             if candidate is not None and candidate + duration <= range_end:
                 yield candidate
             wall += step
-
-
-@lru_cache(maxsize=8192)  # the same days are asked about again and again
-def _steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
-    """The zone's UTC offset for the whole local day, or None when the clocks change that day."""
-    # Assumes at most one clock change a day, as in every tz database zone.
-    midnight = datetime.combine(day, MIDNIGHT)
-    early, late = _both_occurrences(midnight, zone)
-    next_early, next_late = _both_occurrences(midnight + ONE_DAY, zone)
-    if early == late and next_early == next_late and next_early - early == ONE_DAY:
-        return midnight - early.replace(tzinfo=None)
-    return None
-
-
-def _range_walls(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """Naive local datetimes of a range on a day; an end of 00:00 is the following midnight."""
-    end_day = day + ONE_DAY if end == MIDNIGHT else day
-    return datetime.combine(day, start), datetime.combine(end_day, end)
-
-
-def _both_occurrences(wall: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC of a wall time read with fold=0 and fold=1 (equal unless near a clock change)."""
-    return (
-        wall.replace(tzinfo=zone, fold=0).astimezone(UTC),
-        wall.replace(tzinfo=zone, fold=1).astimezone(UTC),
-    )
-
-
-def _first_instant(wall: datetime, zone: ZoneInfo) -> datetime | None:
-    """The first occurrence of a wall time, or None when the clocks skip it."""
-    early, late = _both_occurrences(wall, zone)
-    # In a gap PEP 495 maps fold=0 with the old offset, which lands AFTER fold=1.
-    return None if early > late else early
-
-
-def _reach_instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    """When the wall clock first reaches a time: its first occurrence, or the jump over it."""
-    early, late = _both_occurrences(wall, zone)
-    return early if early <= late else _jump_between(late, early, zone)
-
-
-def _end_instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    """A range end: the later occurrence of a repeated time, or the jump over a skipped one."""
-    early, late = _both_occurrences(wall, zone)
-    return late if early <= late else _jump_between(late, early, zone)
-
-
-def _jump_between(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
-    """The instant in (before, after] at which the zone's offset changes (transitions are whole
-    seconds in the tz database); only needed when a range edge lies in a DST gap."""
-    new_offset = after.astimezone(zone).utcoffset()
-    while after - before > ONE_SECOND:
-        middle = before + (after - before) / 2
-        if middle.astimezone(zone).utcoffset() == new_offset:
-            after = middle
-        else:
-            before = middle
-    return after.replace(microsecond=0)
 
 
 def _sorted_unique(starts: list[datetime]) -> list[datetime]:
@@ -315,10 +258,6 @@ def _sorted_unique(starts: list[datetime]) -> list[datetime]:
     if all(a < b for a, b in zip(starts, starts[1:], strict=False)):
         return starts
     return sorted(set(starts))
-
-
-def _site_today(now_utc: datetime, zone: ZoneInfo) -> date:
-    return now_utc.astimezone(zone).date()
 
 
 def _check_ranges(ranges: Ranges, where: str) -> None:

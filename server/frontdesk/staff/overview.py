@@ -16,7 +16,7 @@ from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Conversation, Message, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
-from frontdesk.privacy import purge_expired
+from frontdesk.retention import purge_expired
 from frontdesk.staff import charts, costs
 from frontdesk.staff.auth import site_required
 

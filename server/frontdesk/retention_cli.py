@@ -7,7 +7,7 @@ from flask import Flask
 
 from frontdesk.cli_app import pass_app
 from frontdesk.db.types import utcnow
-from frontdesk.privacy import purge_expired
+from frontdesk.retention import purge_expired
 
 
 @click.command("purge")
