@@ -103,7 +103,7 @@ def serve_chat(llm_url: str, workdir: str) -> None:
     import logging
 
     import openai
-    from tests.factories import make_site
+    from tests.support.factories import make_site
     from werkzeug.serving import make_server
 
     from frontdesk import create_app

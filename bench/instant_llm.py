@@ -1,6 +1,6 @@
 """An instant OpenAI-compatible provider for the chat benchmark: answers before it is asked twice.
 
-`tests/fake_llm.py` is the provider the tests script (quirks, failures, recorded requests); it
+`tests/support/fake_llm.py` is the provider the tests script (quirks, failures, recorded requests); it
 runs on http.server, which parses every request with the email package and starts a thread per
 connection. Under benchmark load that cost lands on the shared CPUs and would be charged to the
 server under test. This one is a single-threaded selector loop that reads each request only as

@@ -1,28 +1,34 @@
-"""Shared fixtures: fresh migrated databases (SQLite and PostgreSQL), apps and live servers."""
+"""Shared fixtures: fresh migrated databases (SQLite and PostgreSQL), apps and live servers, the
+browser, the fake LLM provider, and the site and booking service most tests start from.
+
+Plain helpers the tests call themselves are in tests/support/; each area's own fixtures are in
+tests/<area>/conftest.py.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from frontdesk import create_app
+from frontdesk.booking.service import Bookings
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
+from tests.support.apps import app_config
+from tests.support.bookings import make_bookings
+from tests.support.factories import make_site
+from tests.support.fake_llm import FakeLLM
+from tests.support.servers import LiveServer
 
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-pytest_plugins = ["tests.fake_llm"]
-
-TEST_SECRET = "test-secret-key-not-for-production"
 
 
 def _pg_admin() -> Database | None:
@@ -76,10 +82,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def make_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+def _fresh_database_url(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
     """A fresh, migrated database of the given backend for one test; dropped afterwards."""
     if backend == "sqlite":
-        path = tmp_path / "frontdesk.sqlite3"
+        path = folder / "frontdesk.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     admin: Database = request.getfixturevalue("pg_admin")
@@ -96,6 +102,17 @@ def make_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Pa
     return _pg_url(name)
 
 
+@pytest.fixture
+def new_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., str]:
+    """Factory: new_database_url(backend, folder=tmp_path) -> URL of another fresh migrated
+    database ("sqlite" or "postgresql"), dropped after the test."""
+
+    def new(backend: str, folder: Path | None = None) -> str:
+        return _fresh_database_url(request, backend, folder or tmp_path)
+
+    return new
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_backend(request: pytest.FixtureRequest) -> str:
     """Runs the test once on SQLite and once on PostgreSQL."""
@@ -105,13 +122,13 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path) -> str:
     """URL of a fresh migrated database on the parametrized backend."""
-    return make_database_url(request, db_backend, tmp_path)
+    return _fresh_database_url(request, db_backend, tmp_path)
 
 
 @pytest.fixture
 def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """URL of a fresh migrated SQLite database (for tests that need only one backend)."""
-    return make_database_url(request, "sqlite", tmp_path)
+    return _fresh_database_url(request, "sqlite", tmp_path)
 
 
 @pytest.fixture
@@ -122,28 +139,14 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def app_config(database_url: str, tmp_path: Path, **extra) -> dict:
-    """Test configuration: a fixed secret, no mail worker unless asked, no LLM provider."""
-    config = {
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": TEST_SECRET,
-        "PUBLIC_URL": "http://frontdesk.test",
-        "MAIL_WORKER": False,
-        "ENGINE": "offline",
-        "OPENAI_API_KEY": None,
-        "OPENAI_BASE_URL": None,
-        "WTF_CSRF_ENABLED": True,
-        "TESTING": True,
-    }
-    config.update(extra)
-    return config
-
-
 @pytest.fixture
-def app(database_url: str, tmp_path: Path):
-    """An app on a fresh database (both backends)."""
-    application = create_app(app_config(database_url, tmp_path))
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path):
+    """An app on a fresh database (both backends); @pytest.mark.app_config(**settings) adds
+    settings to tests.support.apps.app_config."""
+    marker = request.node.get_closest_marker("app_config")
+    application = create_app(
+        app_config(database_url, tmp_path, **(marker.kwargs if marker else {}))
+    )
     yield application
     application.extensions["frontdesk.db"].dispose()
 
@@ -154,31 +157,39 @@ def client(app):
     return app.test_client()
 
 
-class LiveServer:
-    """A real HTTP server for an app, on a free loopback port, in a thread."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     """The `app` fixture served on a real socket."""
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest, db: Database):
+    """A site on the test's database (tests.support.factories.make_site: Sydney, weekdays,
+    "consult" and "workshop"); @pytest.mark.site(**fields) passes other fields."""
+    marker = request.node.get_closest_marker("site")
+    return make_site(db, **(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def bookings(db: Database) -> Bookings:
+    """The real booking service on the test's database, without a mailer."""
+    return make_bookings(db)
+
+
+@pytest.fixture
+def app_bookings(app) -> Bookings:
+    """The `app` fixture's own booking service (with the app's mailer, if it has one)."""
+    return app.extensions["frontdesk.bookings"]
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A running fake OpenAI-compatible provider (tests.support.fake_llm) for one test."""
+    with FakeLLM() as fake:
+        yield fake
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,7 +9,7 @@ import time
 from frontdesk import create_app
 from frontdesk.db import Database
 from frontdesk.db.checkpoint import BACKSTOP_PAGES, Checkpointer, wal_frames_pending
-from tests.conftest import app_config, make_database_url
+from tests.support.apps import app_config
 
 
 def autocheckpoint(db: Database) -> int:
@@ -143,8 +143,8 @@ def test_command_line_databases_keep_sqlites_own_checkpoints(sqlite_url):
         db.dispose()
 
 
-def test_postgresql_has_no_checkpoint_thread(request, tmp_path):
-    db = Database(make_database_url(request, "postgresql", tmp_path), checkpoint_interval=0.05)
+def test_postgresql_has_no_checkpoint_thread(new_database_url):
+    db = Database(new_database_url("postgresql"), checkpoint_interval=0.05)
     try:
         assert db.checkpointer is None
     finally:

@@ -7,16 +7,9 @@ import json
 import openai
 import pytest
 
-from tests.fake_llm import FakeLLM
+from tests.support.fake_llm import FakeLLM
 
 USER = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture
-def fake_llm():
-    """A running fake provider (a local copy of tests.fake_llm.fake_llm, see its docstring)."""
-    with FakeLLM() as server:
-        yield server
 
 
 def _stream(client, **extra):

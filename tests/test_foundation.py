@@ -2,7 +2,7 @@
 
 from frontdesk import create_app
 from frontdesk.config import load_config
-from tests.conftest import app_config
+from tests.support.apps import app_config
 
 
 def test_healthz_reports_database(client):

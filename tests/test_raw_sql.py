@@ -102,10 +102,8 @@ def test_idle_connections_are_bounded_and_closed_on_dispose(sqlite_url):
     assert closed == 20  # the idle ones on dispose, the extra ones when given back
 
 
-def test_postgresql_uses_the_engines_pool(request, tmp_path):
-    from tests.conftest import make_database_url
-
-    db = Database(make_database_url(request, "postgresql", tmp_path))
+def test_postgresql_uses_the_engines_pool(new_database_url):
+    db = Database(new_database_url("postgresql"))
     try:
         assert db.sqlite_connections is None
         with raw.writing(db) as cursor:

@@ -11,7 +11,7 @@ from frontdesk.booking.service import BookingRequest
 from frontdesk.chat import site_cache
 from frontdesk.db.models import Service, Site
 from frontdesk.staff import settings_store
-from tests.factories import make_site
+from tests.support.factories import make_site
 
 STAFF = Actor("staff", "owner@studio.test")
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from frontdesk.knowledge.extract import extract_file
-from tests.answers.dataset import (
+from tests.support.answers_dataset import (
     ACTIONS,
     CLASSES,
     OFFERS,

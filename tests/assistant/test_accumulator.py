@@ -6,7 +6,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk
 
 from frontdesk.assistant.llm.accumulator import ToolCallAccumulator
-from tests.fake_llm import FakeLLM
+from tests.support.fake_llm import FakeLLM
 
 
 def chunk(delta: dict | None = None, finish: str | None = None, usage: dict | None = None):
@@ -165,15 +165,9 @@ def test_other_choice_indexes_are_ignored():
 
 
 # ----- real chunks from the fake provider over HTTP --------------------------------------------
-@pytest.fixture(scope="module")
-def fake():
-    with FakeLLM() as server:
-        yield server
-
-
-def stream(fake: FakeLLM, script) -> ToolCallAccumulator:
-    fake.script(script)
-    client = fake.client()
+def stream(fake_llm: FakeLLM, script) -> ToolCallAccumulator:
+    fake_llm.script(script)
+    client = fake_llm.client()
     chunks = client.chat.completions.create(
         model="m",
         messages=[{"role": "user", "content": "hi"}],
@@ -187,8 +181,8 @@ CALLS = [("search_knowledge", {"query": "opening hours"}), ("list_services", {})
 
 
 @pytest.mark.parametrize("style", ["fragmented", "whole", "no_index", "no_id", "interleaved"])
-def test_real_stream_parallel_calls_in_every_style(fake, style):
-    acc = stream(fake, FakeLLM.tool_calls(CALLS, style=style))
+def test_real_stream_parallel_calls_in_every_style(fake_llm, style):
+    acc = stream(fake_llm, FakeLLM.tool_calls(CALLS, style=style))
     drafts = acc.tool_calls()
     assert [(d.name, d.arguments, d.error) for d in drafts] == [
         ("search_knowledge", {"query": "opening hours"}, None),
@@ -198,18 +192,18 @@ def test_real_stream_parallel_calls_in_every_style(fake, style):
     assert acc.usage is not None
 
 
-def test_real_stream_text_then_call_with_stop_finish(fake):
+def test_real_stream_text_then_call_with_stop_finish(fake_llm):
     script = FakeLLM.text("Let me check.") + FakeLLM.tool_calls(
         [("list_services", {})], finish_reason="stop"
     )
-    acc = stream(fake, script)
+    acc = stream(fake_llm, script)
     assert acc.content == "Let me check."
     assert acc.finish_reason == "stop"
     assert [d.name for d in acc.tool_calls()] == ["list_services"]
 
 
-def test_real_stream_truncated_arguments(fake):
-    acc = stream(fake, FakeLLM.tool_calls([("search_knowledge", '{"query": "pri')], pieces=3))
+def test_real_stream_truncated_arguments(fake_llm):
+    acc = stream(fake_llm, FakeLLM.tool_calls([("search_knowledge", '{"query": "pri')], pieces=3))
     draft = acc.tool_calls()[0]
     assert draft.raw_arguments == '{"query": "pri'
     assert draft.arguments is None and "not valid JSON" in draft.error

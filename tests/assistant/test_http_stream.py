@@ -16,25 +16,20 @@ import pytest
 
 from frontdesk.assistant.llm.http_stream import ProviderHTTPError, StreamErrorEvent
 from frontdesk.assistant.llm.provider import fast_endpoint, open_chat_stream
-from tests.fake_llm import FakeLLM, Script
+from tests.support.fake_llm import FakeLLM, Script
 
 USER = [{"role": "user", "content": "hi"}]
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_proxy(monkeypatch):
-    """No proxy in the environment, whatever the machine running the tests has."""
+    """No proxy in the environment, whatever the machine running the tests has (autouse: the
+    fake provider's clients are built after it)."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
     return monkeypatch
-
-
-@pytest.fixture
-def fake(no_proxy):
-    with FakeLLM() as server:
-        yield server
 
 
 def stream(client, **request) -> list:
@@ -53,50 +48,52 @@ def text_of(chunks) -> str:
 
 
 # ----- which path ------------------------------------------------------------------------------
-def test_a_plain_client_takes_the_fast_path_and_others_the_openai_client(fake, no_proxy):
-    endpoint = fast_endpoint(fake.client())
+def test_a_plain_client_takes_the_fast_path_and_others_the_openai_client(fake_llm, no_proxy):
+    endpoint = fast_endpoint(fake_llm.client())
     assert endpoint is not None
     assert (endpoint.scheme, endpoint.host, endpoint.path) == (
         "http",
         "127.0.0.1",
         "/v1/chat/completions",
     )
-    azure = openai.AzureOpenAI(api_key="k", azure_endpoint=fake.base_url, api_version="2024-10-21")
-    custom_http = fake.client(http_client=openai.DefaultHttpxClient())
-    key_function = openai.OpenAI(base_url=fake.base_url, api_key=lambda: "sk-rotating")
+    azure = openai.AzureOpenAI(
+        api_key="k", azure_endpoint=fake_llm.base_url, api_version="2024-10-21"
+    )
+    custom_http = fake_llm.client(http_client=openai.DefaultHttpxClient())
+    key_function = openai.OpenAI(base_url=fake_llm.base_url, api_key=lambda: "sk-rotating")
     assert fast_endpoint(azure) is None
     assert fast_endpoint(custom_http) is None
     assert fast_endpoint(key_function) is None
     assert fast_endpoint(object()) is None
 
     no_proxy.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy for http:// URLs
-    assert fast_endpoint(fake.client()) is None
+    assert fast_endpoint(fake_llm.client()) is None
     no_proxy.setenv("NO_PROXY", "127.0.0.1")  # ... that this host bypasses
-    assert fast_endpoint(fake.client()) is not None
+    assert fast_endpoint(fake_llm.client()) is not None
     no_proxy.delenv("NO_PROXY")
     no_proxy.delenv("HTTP_PROXY")
     no_proxy.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # for https:// only: not ours
-    assert fast_endpoint(fake.client()) is not None
+    assert fast_endpoint(fake_llm.client()) is not None
 
 
-def test_the_fallback_streams_through_the_openai_client(fake):
-    fake.script(FakeLLM.text("Via create."))
-    chunks = stream(fake.client(http_client=openai.DefaultHttpxClient()))
+def test_the_fallback_streams_through_the_openai_client(fake_llm):
+    fake_llm.script(FakeLLM.text("Via create."))
+    chunks = stream(fake_llm.client(http_client=openai.DefaultHttpxClient()))
     assert text_of(chunks) == "Via create."
-    assert "x-stainless-retry-count" in fake.requests[0].headers  # openai's own request
+    assert "x-stainless-retry-count" in fake_llm.requests[0].headers  # openai's own request
 
 
-def test_the_fast_path_sends_what_the_openai_client_sends(fake):
-    client = fake.client(
+def test_the_fast_path_sends_what_the_openai_client_sends(fake_llm):
+    client = fake_llm.client(
         organization="org-1", default_headers={"X-Tenant": "t9"}, default_query={"v": "2"}
     )
-    fake.script(FakeLLM.text("Fast."), FakeLLM.text("Create."))
+    fake_llm.script(FakeLLM.text("Fast."), FakeLLM.text("Create."))
     assert text_of(stream(client, extra_body={"top_k": 3}, temperature=0.5)) == "Fast."
     create = client.chat.completions.create(
         model="m", messages=USER, stream=True, timeout=5.0, extra_body={"top_k": 3}, temperature=0.5
     )
     assert text_of(list(create)) == "Create."
-    fast, slow = fake.requests
+    fast, slow = fake_llm.requests
     assert fast.path == slow.path == "/v1/chat/completions?v=2"
     assert fast.body == slow.body
     per_request = {"content-length", "accept-encoding", "x-stainless-retry-count",
@@ -108,11 +105,11 @@ def test_the_fast_path_sends_what_the_openai_client_sends(fake):
 
 
 # ----- the stream ------------------------------------------------------------------------------
-def test_server_sent_events_are_parsed_as_the_spec_says(fake):
+def test_server_sent_events_are_parsed_as_the_spec_says(fake_llm):
     first = json.dumps({"choices": [{"index": 0, "delta": {"content": "Hel"}}]}).encode()
     second = {"choices": [{"index": 0, "delta": {"content": "lo"}, "finish_reason": "stop"}]}
     head, tail = json.dumps(second).encode().split(b'"choices"')
-    fake.script(
+    fake_llm.script(
         Script(
             raw_sse=(
                 b": a comment, then fields that are not data\r\nevent: message\r\nid: 1\r\n",
@@ -124,49 +121,49 @@ def test_server_sent_events_are_parsed_as_the_spec_says(fake):
             )
         )
     )
-    chunks = stream(fake.client())
+    chunks = stream(fake_llm.client())
     assert text_of(chunks) == "Hello"
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].missing is None
 
 
-def test_data_that_is_not_json_raises(fake):
-    fake.script(Script(raw_sse=(b"data: <html>oops</html>\n\n",)))
+def test_data_that_is_not_json_raises(fake_llm):
+    fake_llm.script(Script(raw_sse=(b"data: <html>oops</html>\n\n",)))
     with pytest.raises(ValueError):
-        stream(fake.client())
+        stream(fake_llm.client())
 
 
-def test_a_body_that_ends_before_done_just_ends(fake):
+def test_a_body_that_ends_before_done_just_ends(fake_llm):
     cut = FakeLLM.text("Hello world", chunks=4)
     cut.cut_after = 2
-    fake.script(cut)
-    chunks = stream(fake.client())
+    fake_llm.script(cut)
+    chunks = stream(fake_llm.client())
     assert text_of(chunks) == "Hel"
     assert [c.choices[0].finish_reason for c in chunks] == [None, None]
 
 
-def test_an_error_event_raises_with_the_providers_message(fake):
-    fake.script(replace(FakeLLM.text("Partial"), error_event="model overloaded"))
+def test_an_error_event_raises_with_the_providers_message(fake_llm):
+    fake_llm.script(replace(FakeLLM.text("Partial"), error_event="model overloaded"))
     with pytest.raises(StreamErrorEvent, match="model overloaded") as info:
-        stream(fake.client())
+        stream(fake_llm.client())
     assert not hasattr(info.value, "status_code")  # retryable, like a dropped connection
 
 
-def test_http_errors_carry_the_status_and_the_providers_message_and_drop_the_connection(fake):
+def test_http_errors_carry_the_status_and_the_providers_message_and_drop_the_connection(fake_llm):
     refusal = "Unsupported parameter: 'max_tokens' is not supported with this model."
-    fake.script(FakeLLM.error(400, refusal), FakeLLM.text("Fine."))
-    client = fake.client()
+    fake_llm.script(FakeLLM.error(400, refusal), FakeLLM.text("Fine."))
+    client = fake_llm.client()
     with pytest.raises(ProviderHTTPError) as info:
         stream(client)
     assert (info.value.status_code, str(info.value)) == (400, refusal)
     assert text_of(stream(client)) == "Fine."
-    assert fake.connections == 2  # never reuse a connection after an error
+    assert fake_llm.connections == 2  # never reuse a connection after an error
 
 
-def test_timeouts_and_refused_connections_have_no_status(fake):
-    fake.script(FakeLLM.timeout(3))
+def test_timeouts_and_refused_connections_have_no_status(fake_llm):
+    fake_llm.script(FakeLLM.timeout(3))
     with pytest.raises(TimeoutError) as info:
-        stream(fake.client(), timeout=0.3)
+        stream(fake_llm.client(), timeout=0.3)
     assert not hasattr(info.value, "status_code")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -177,32 +174,32 @@ def test_timeouts_and_refused_connections_have_no_status(fake):
 
 
 # ----- connections -----------------------------------------------------------------------------
-def test_a_connection_is_reused_only_after_its_body_was_read_to_the_end(fake):
-    client = fake.client()
-    fake.script(*(FakeLLM.text(f"Answer {n}.") for n in range(3)))
+def test_a_connection_is_reused_only_after_its_body_was_read_to_the_end(fake_llm):
+    client = fake_llm.client()
+    fake_llm.script(*(FakeLLM.text(f"Answer {n}.") for n in range(3)))
     stream(client)
     stream(client)
-    assert fake.connections == 1
+    assert fake_llm.connections == 1
     chunks = open_chat_stream(
         client, {"model": "m", "messages": USER, "stream": True, "timeout": 5.0}
     )
     next(chunks)
     chunks.close()  # stopped early: the rest of the body is unread, the connection unusable
     assert text_of(stream(client)) == "OK."
-    assert fake.connections == 2
+    assert fake_llm.connections == 2
 
 
 def test_a_pooled_connection_the_server_closed_while_idle_is_replaced(no_proxy):
-    with FakeLLM(idle_timeout=0.4) as fake:
-        client = fake.client()
-        fake.script(FakeLLM.text("One."), FakeLLM.text("Two."), FakeLLM.text("Three."))
+    with FakeLLM(idle_timeout=0.4) as fake_llm:
+        client = fake_llm.client()
+        fake_llm.script(FakeLLM.text("One."), FakeLLM.text("Two."), FakeLLM.text("Three."))
         assert text_of(stream(client)) == "One."
         assert text_of(stream(client)) == "Two."
-        assert fake.connections == 1
+        assert fake_llm.connections == 1
         time.sleep(1.0)  # the server closes the idle connection; the pool still holds it
         assert text_of(stream(client)) == "Three."  # no error: a fresh connection, once
-        assert fake.connections == 2
-        assert len(fake.chat_requests) == 3  # the request went out once
+        assert fake_llm.connections == 2
+        assert len(fake_llm.chat_requests) == 3  # the request went out once
 
 
 # ----- when the provider keeps the visitor waiting ----------------------------------------------
@@ -257,12 +254,12 @@ def test_a_tls_socket_readable_before_the_answer_is_not_taken_for_the_answer(tmp
     conn.close()
 
 
-def test_typing_waits_for_a_slow_answer_and_is_skipped_for_a_quick_one(fake):
+def test_typing_waits_for_a_slow_answer_and_is_skipped_for_a_quick_one(fake_llm):
     called = []
-    fake.script(replace(FakeLLM.text("late"), delay=0.4), FakeLLM.text("at once"))
+    fake_llm.script(replace(FakeLLM.text("late"), delay=0.4), FakeLLM.text("at once"))
     for _ in range(2):
         chunks = open_chat_stream(
-            fake.client(),
+            fake_llm.client(),
             {"model": "m", "messages": USER, "stream": True, "timeout": 5.0},
             waiting=lambda: called.append(time.monotonic()),
             grace=0.2,

@@ -21,7 +21,8 @@ from frontdesk.assistant.llm import token_limit
 from frontdesk.assistant.llm.engine import GAVE_UP, UNAVAILABLE, UNTRUSTED_NOTE, LLMEngine
 from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.db.models import OpeningHours, Service, Site
-from tests.fake_llm import FakeLLM
+from tests.support.factories import make_site
+from tests.support.fake_llm import FakeLLM
 
 NOW = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)  # Tue 09:00 in Sydney
 
@@ -94,7 +95,7 @@ class BasicEngine:
         turn.out.message("basic mode answer")
 
 
-def make_site() -> Site:
+def unsaved_site() -> Site:
     """A transient Site (no database needed): two services, weekday hours."""
     site = Site(name="Test Studio", timezone="Australia/Sydney", profile="We build AI tools.")
     site.services = [
@@ -105,12 +106,6 @@ def make_site() -> Site:
         OpeningHours(weekday=d, start_time=time(9), end_time=time(17)) for d in range(5)
     ]
     return site
-
-
-@pytest.fixture
-def fake():
-    with FakeLLM() as server:
-        yield server
 
 
 @pytest.fixture(params=["fast", "fallback"])
@@ -127,25 +122,25 @@ class Harness:
     """
 
     def __init__(
-        self, fake: FakeLLM, timeout: float = 5.0, path: str = "fast", **settings: Any
+        self, fake_llm: FakeLLM, timeout: float = 5.0, path: str = "fast", **settings: Any
     ) -> None:
         import openai
 
         from frontdesk.assistant.llm.provider import fast_endpoint
 
-        self.fake = fake
+        self.fake = fake_llm
         self.tools = EchoTools()
         self.out = RecordingOutput()
         self.fallback = BasicEngine()
         settings = {"model": "test-model", "timeout": timeout, **settings}
         options = {"http_client": openai.DefaultHttpxClient()} if path == "fallback" else {}
-        client = fake.client(timeout=timeout, **options)
+        client = fake_llm.client(timeout=timeout, **options)
         assert (fast_endpoint(client) is not None) == (path == "fast")
         self.engine = LLMEngine(client, settings, self.fallback)
 
     def run(self, text: str = "How much is a consultation?", history=()) -> RecordingOutput:
         turn = Turn(
-            site=make_site(), conversation_id=1, visitor_id="v1", visitor_tz="America/New_York",
+            site=unsaved_site(), conversation_id=1, visitor_id="v1", visitor_tz="America/New_York",
             page={"url": "https://studio.test/pricing", "title": "Pricing"}, now=NOW, text=text,
             history=list(history), state={}, tools=self.tools, out=self.out,
         )  # fmt: skip
@@ -163,9 +158,9 @@ def tool_messages(body: dict) -> list[dict]:
 
 
 # ----- streaming -------------------------------------------------------------------------------
-def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake, path):
-    fake.script(FakeLLM.text("A consultation costs $120.", chunks=4))
-    h = Harness(fake, path=path)
+def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake_llm, path):
+    fake_llm.script(FakeLLM.text("A consultation costs $120.", chunks=4))
+    h = Harness(fake_llm, path=path)
     out = h.run()
     deltas = out.of("delta")
     assert len(deltas) == 4
@@ -176,48 +171,48 @@ def test_streams_deltas_then_one_final_message_with_the_same_reply_id(fake, path
     assert len(out.of("message")) == 1
 
 
-def test_an_answer_that_begins_at_once_gets_no_typing_indicator(fake, path):
+def test_an_answer_that_begins_at_once_gets_no_typing_indicator(fake_llm, path):
     """Typing only when the provider keeps the visitor waiting (it would just flicker);
     through the openai client's `create` the engine cannot tell, so it always shows it."""
-    fake.script(FakeLLM.text("Hello."))
-    out = Harness(fake, path=path).run()
+    fake_llm.script(FakeLLM.text("Hello."))
+    out = Harness(fake_llm, path=path).run()
     expected = [] if path == "fast" else [("typing",)]
     assert out.of("typing") == expected and out.streamed == "Hello."
 
 
-def test_a_slow_answer_gets_the_typing_indicator_before_its_first_words(fake, path):
-    fake.script(replace(FakeLLM.text("Hello."), delay=0.3))
-    out = Harness(fake, path=path).run()
+def test_a_slow_answer_gets_the_typing_indicator_before_its_first_words(fake_llm, path):
+    fake_llm.script(replace(FakeLLM.text("Hello."), delay=0.3))
+    out = Harness(fake_llm, path=path).run()
     assert out.events[0] == ("typing",) and out.streamed == "Hello."
 
 
-def test_typing_goes_out_while_the_provider_works_on_the_request(fake):
+def test_typing_goes_out_while_the_provider_works_on_the_request(fake_llm):
     """The indicator is sent once the request is on its way, not before the prompt is built."""
-    fake.script(replace(FakeLLM.text("Hello."), delay=0.3))
+    fake_llm.script(replace(FakeLLM.text("Hello."), delay=0.3))
     seen_by_provider = []
 
     class WatchingOutput(RecordingOutput):
         def typing(self) -> None:
             deadline = time_module.monotonic() + 2.0  # the request reaches the provider first
-            while not fake.chat_requests and time_module.monotonic() < deadline:
+            while not fake_llm.chat_requests and time_module.monotonic() < deadline:
                 time_module.sleep(0.005)
-            seen_by_provider.append(len(fake.chat_requests))
+            seen_by_provider.append(len(fake_llm.chat_requests))
             super().typing()
 
-    h = Harness(fake)
+    h = Harness(fake_llm)
     h.out = WatchingOutput()
     out = h.run()
     assert seen_by_provider == [1]
     assert out.events[0] == ("typing",) and out.streamed == "Hello."
 
 
-def test_a_broken_typing_indicator_is_not_mistaken_for_a_provider_failure(fake, path):
+def test_a_broken_typing_indicator_is_not_mistaken_for_a_provider_failure(fake_llm, path):
     class BrokenOutput(RecordingOutput):
         def typing(self) -> None:
             raise RuntimeError("socket gone")
 
-    fake.script(replace(FakeLLM.text("Hello there"), delay=0.3))  # slow: typing is due
-    h = Harness(fake, path=path)
+    fake_llm.script(replace(FakeLLM.text("Hello there"), delay=0.3))  # slow: typing is due
+    h = Harness(fake_llm, path=path)
     h.out = BrokenOutput()
     with pytest.raises(RuntimeError, match="socket gone"):
         h.run()
@@ -225,15 +220,15 @@ def test_a_broken_typing_indicator_is_not_mistaken_for_a_provider_failure(fake, 
     # fast path: typing follows the request; the openai client's path: it comes just before
     expected = 1 if path == "fast" else 0
     deadline = time_module.monotonic() + 2.0  # the fake may still be reading the request
-    while len(fake.chat_requests) < expected and time_module.monotonic() < deadline:
+    while len(fake_llm.chat_requests) < expected and time_module.monotonic() < deadline:
         time_module.sleep(0.01)
-    assert len(fake.chat_requests) == expected
+    assert len(fake_llm.chat_requests) == expected
 
 
-def test_request_carries_settings_tools_and_stream_options(fake, path):
-    h = Harness(fake, path=path, temperature=0.3, top_p=0.8, top_k=40, max_tokens=300)
+def test_request_carries_settings_tools_and_stream_options(fake_llm, path):
+    h = Harness(fake_llm, path=path, temperature=0.3, top_p=0.8, top_k=40, max_tokens=300)
     h.run("Hi there")
-    body = fake.chat_requests[0]
+    body = fake_llm.chat_requests[0]
     assert body["model"] == "test-model"
     assert (body["temperature"], body["top_p"], body["top_k"], body["max_tokens"]) == (
         0.3, 0.8, 40, 300,
@@ -245,22 +240,22 @@ def test_request_carries_settings_tools_and_stream_options(fake, path):
     assert body["messages"][-1] == {"role": "user", "content": "Hi there"}
 
 
-def test_unset_sampling_settings_are_not_sent(fake):
-    Harness(fake).run()
-    body = fake.chat_requests[0]
+def test_unset_sampling_settings_are_not_sent(fake_llm):
+    Harness(fake_llm).run()
+    body = fake_llm.chat_requests[0]
     assert not {"temperature", "top_p", "top_k", "max_tokens"} & set(body)
 
 
-def test_usage_is_recorded_for_every_round(fake):
-    fake.script(
+def test_usage_is_recorded_for_every_round(fake_llm):
+    fake_llm.script(
         FakeLLM.tool_calls([("list_services", {})], usage=(100, 5)),
         FakeLLM.text("We offer consultations.", usage=(150, 9)),
     )
-    out = Harness(fake).run()
+    out = Harness(fake_llm).run()
     assert out.of("usage") == [("usage", 100, 5), ("usage", 150, 9)]
 
 
-def test_history_becomes_chat_messages(fake):
+def test_history_becomes_chat_messages(fake_llm):
     history = [
         HistoryEntry("visitor", "Hello"),
         HistoryEntry("assistant", "Hi! How can I help?"),
@@ -269,11 +264,11 @@ def test_history_becomes_chat_messages(fake):
         HistoryEntry("staff", "I'm Sam from the team."),
         HistoryEntry("system", "Sam joined the conversation."),
     ]  # fmt: skip
-    Harness(fake).run("Thanks", history=history)
-    roles = [(m["role"], m.get("content")) for m in fake.chat_requests[0]["messages"][1:]]
+    Harness(fake_llm).run("Thanks", history=history)
+    roles = [(m["role"], m.get("content")) for m in fake_llm.chat_requests[0]["messages"][1:]]
     assert roles[0] == ("user", "Hello")
     assert roles[1] == ("assistant", "Hi! How can I help?")
-    assistant_call = fake.chat_requests[0]["messages"][3]
+    assistant_call = fake_llm.chat_requests[0]["messages"][3]
     assert assistant_call["tool_calls"][0]["id"] == "c9"
     assert roles[3][0] == "tool" and "untrusted_data" in roles[3][1]
     assert roles[4] == ("assistant", "[staff member wrote] I'm Sam from the team.")
@@ -292,19 +287,19 @@ def test_history_becomes_chat_messages(fake):
         ("fragmented", "stop"),
     ],
 )
-def test_every_tool_call_quirk_runs_the_tools_end_to_end(fake, style, finish, path):
+def test_every_tool_call_quirk_runs_the_tools_end_to_end(fake_llm, style, finish, path):
     calls = [("search_knowledge", {"query": "consultation price"}), ("list_services", {})]
-    fake.script(
+    fake_llm.script(
         FakeLLM.tool_calls(calls, style=style, finish_reason=finish),
         FakeLLM.text("It costs $120 (see Prices)."),
     )
-    h = Harness(fake, path=path)
+    h = Harness(fake_llm, path=path)
     out = h.run()
     assert h.tools.calls == [
         ("search_knowledge", {"query": "consultation price"}),
         ("list_services", {}),
     ]
-    second = fake.chat_requests[1]
+    second = fake_llm.chat_requests[1]
     asked = second["messages"][-3]
     assert asked["role"] == "assistant"
     ids = [c["id"] for c in asked["tool_calls"]]
@@ -321,12 +316,12 @@ def test_every_tool_call_quirk_runs_the_tools_end_to_end(fake, style, finish, pa
     assert choices == [Choice("Consultation", "reply", "Book a consultation")]
 
 
-def test_tool_results_reach_the_model_wrapped_as_untrusted_data(fake):
-    fake.script(
+def test_tool_results_reach_the_model_wrapped_as_untrusted_data(fake_llm):
+    fake_llm.script(
         FakeLLM.tool_calls([("search_knowledge", {"query": "price"})]), FakeLLM.text("$120.")
     )
-    Harness(fake).run()
-    (tool_message,) = tool_messages(fake.chat_requests[1])
+    Harness(fake_llm).run()
+    (tool_message,) = tool_messages(fake_llm.chat_requests[1])
     body = json.loads(tool_message["content"])
     assert body["note"] == UNTRUSTED_NOTE
     assert body["untrusted_data"]["passages"][0]["text"].endswith(
@@ -335,41 +330,41 @@ def test_tool_results_reach_the_model_wrapped_as_untrusted_data(fake):
     assert body["tool"] == "search_knowledge" and body["ok"] is True
 
 
-def test_invalid_json_never_runs_the_tool_and_the_model_can_retry(fake):
-    fake.script(
+def test_invalid_json_never_runs_the_tool_and_the_model_can_retry(fake_llm):
+    fake_llm.script(
         FakeLLM.tool_calls([("search_knowledge", '{"query": "price')]),
         FakeLLM.tool_calls([("search_knowledge", {"query": "price"})]),
         FakeLLM.text("It is $120."),
     )
-    h = Harness(fake)
+    h = Harness(fake_llm)
     out = h.run()
     assert h.tools.calls == [("search_knowledge", {"query": "price"})]  # only the valid call ran
-    (error_message,) = tool_messages(fake.chat_requests[1])
+    (error_message,) = tool_messages(fake_llm.chat_requests[1])
     error = json.loads(error_message["content"])
     assert "arguments were not valid JSON" in error["error"] and "NOT run" in error["error"]
     assert error["arguments_received"] == '{"query": "price'
     first_record = out.of("tool")[0]
     assert first_record[4] is None and "not valid JSON" in first_record[5]
     assert h.final()[2] == "It is $120."
-    assert len(fake.chat_requests) == 3
+    assert len(fake_llm.chat_requests) == 3
 
 
-def test_unknown_tool_is_not_run(fake):
-    fake.script(FakeLLM.tool_calls([("delete_everything", {})]), FakeLLM.text("Sorry."))
-    h = Harness(fake)
+def test_unknown_tool_is_not_run(fake_llm):
+    fake_llm.script(FakeLLM.tool_calls([("delete_everything", {})]), FakeLLM.text("Sorry."))
+    h = Harness(fake_llm)
     out = h.run()
     assert h.tools.calls == []
     assert (
         "unknown tool 'delete_everything'"
-        in json.loads(tool_messages(fake.chat_requests[1])[0]["content"])["error"]
+        in json.loads(tool_messages(fake_llm.chat_requests[1])[0]["content"])["error"]
     )
     assert out.of("tool")[0][5].startswith("unknown tool")
 
 
-def test_parallel_calls_union_sources_and_keep_the_last_card(fake):
+def test_parallel_calls_union_sources_and_keep_the_last_card(fake_llm):
     booking = {"service": "consult", "start": "2026-03-04T23:00:00Z", "name": "Ada",
                "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip
-    fake.script(
+    fake_llm.script(
         FakeLLM.tool_calls(
             [
                 ("search_knowledge", {"query": "a"}),
@@ -380,94 +375,94 @@ def test_parallel_calls_union_sources_and_keep_the_last_card(fake):
         ),  # fmt: skip
         FakeLLM.text("Please confirm the card."),
     )
-    h = Harness(fake)
+    h = Harness(fake_llm)
     h.run()
     assert [name for name, _ in h.tools.calls] == ["search_knowledge", "propose_booking"] * 2
     _, _, _, _, sources, _, card = h.final()
     assert sources == [Source("Prices", "https://studio.test/prices")]  # deduplicated union
     assert card == {"type": "booking_proposal", "proposal": "pr_4"}  # the last one
-    assert len(tool_messages(fake.chat_requests[1])) == 4
+    assert len(tool_messages(fake_llm.chat_requests[1])) == 4
 
 
-def test_text_before_tool_calls_and_the_answer_stream_into_one_reply(fake):
-    fake.script(
+def test_text_before_tool_calls_and_the_answer_stream_into_one_reply(fake_llm):
+    fake_llm.script(
         FakeLLM.text("Let me check.") + FakeLLM.tool_calls([("list_services", {})]),
         FakeLLM.text("We offer two services."),
     )
-    h = Harness(fake)
+    h = Harness(fake_llm)
     out = h.run()
     text = h.final()[2]
     assert text == "Let me check.\n\nWe offer two services."
     assert out.streamed == text
-    assert fake.chat_requests[1]["messages"][-2]["content"] == "Let me check."
+    assert fake_llm.chat_requests[1]["messages"][-2]["content"] == "Let me check."
 
 
-def test_tool_rounds_are_bounded(fake):
-    fake.responder = lambda body: FakeLLM.tool_calls([("list_services", {})])
-    h = Harness(fake, max_tool_rounds=3)
+def test_tool_rounds_are_bounded(fake_llm):
+    fake_llm.responder = lambda body: FakeLLM.tool_calls([("list_services", {})])
+    h = Harness(fake_llm, max_tool_rounds=3)
     h.run()
-    assert len(fake.chat_requests) == 3
+    assert len(fake_llm.chat_requests) == 3
     assert len(h.tools.calls) == 3
     _, role, text, _, _, choices, _ = h.final()
     assert (role, text) == ("assistant", GAVE_UP)
     assert choices == [Choice("Consultation", "reply", "Book a consultation")]
 
 
-def test_bounded_rounds_offer_a_human_when_tools_gave_no_choices(fake):
-    fake.responder = lambda body: FakeLLM.tool_calls([("search_knowledge", {"query": "x"})])
-    h = Harness(fake, max_tool_rounds=2)
+def test_bounded_rounds_offer_a_human_when_tools_gave_no_choices(fake_llm):
+    fake_llm.responder = lambda body: FakeLLM.tool_calls([("search_knowledge", {"query": "x"})])
+    h = Harness(fake_llm, max_tool_rounds=2)
     h.run()
-    assert len(fake.chat_requests) == 2
+    assert len(fake_llm.chat_requests) == 2
     assert h.final()[5] == [Choice("Talk to a person", "human", "")]
 
 
-def test_empty_answer_is_never_sent_blank(fake):
-    fake.script(FakeLLM.text(""))
-    h = Harness(fake)
+def test_empty_answer_is_never_sent_blank(fake_llm):
+    fake_llm.script(FakeLLM.text(""))
+    h = Harness(fake_llm)
     h.run()
     assert h.final()[2].strip()
 
 
-def test_oversized_tool_results_are_truncated_but_stay_valid_json(fake):
-    fake.script(
+def test_oversized_tool_results_are_truncated_but_stay_valid_json(fake_llm):
+    fake_llm.script(
         FakeLLM.tool_calls([("request_human", {"reason": "x" * 30000})]), FakeLLM.text("ok")
     )
-    Harness(fake).run()
-    (message,) = tool_messages(fake.chat_requests[1])
+    Harness(fake_llm).run()
+    (message,) = tool_messages(fake_llm.chat_requests[1])
     assert len(message["content"]) <= 12000
     body = json.loads(message["content"])
     assert body["note"] == UNTRUSTED_NOTE and body["untrusted_data"].endswith("(truncated)")
 
 
-def test_a_failure_in_our_own_output_is_not_mistaken_for_a_provider_failure(fake):
+def test_a_failure_in_our_own_output_is_not_mistaken_for_a_provider_failure(fake_llm):
     class BrokenOutput(RecordingOutput):
         def delta(self, reply_id: str, text: str) -> None:
             raise RuntimeError("socket gone")
 
-    fake.script(FakeLLM.text("Hello there"))
-    h = Harness(fake)
+    fake_llm.script(FakeLLM.text("Hello there"))
+    h = Harness(fake_llm)
     h.out = BrokenOutput()
     with pytest.raises(RuntimeError, match="socket gone"):
         h.run()
-    assert h.fallback.turns == [] and len(fake.chat_requests) == 1
+    assert h.fallback.turns == [] and len(fake_llm.chat_requests) == 1
 
 
 # ----- failures --------------------------------------------------------------------------------
-def test_one_server_error_is_retried_once(fake, path):
-    fake.script(FakeLLM.error(500), FakeLLM.text("Recovered."))
-    h = Harness(fake, path=path)
+def test_one_server_error_is_retried_once(fake_llm, path):
+    fake_llm.script(FakeLLM.error(500), FakeLLM.text("Recovered."))
+    h = Harness(fake_llm, path=path)
     out = h.run()
-    assert len(fake.chat_requests) == 2
+    assert len(fake_llm.chat_requests) == 2
     assert [e[2] for e in out.of("message")] == ["Recovered."]
     assert h.fallback.turns == []
 
 
-def test_two_server_errors_fall_back_with_a_notice(fake, caplog):
-    fake.script(FakeLLM.error(500), FakeLLM.error(502))
-    h = Harness(fake)
+def test_two_server_errors_fall_back_with_a_notice(fake_llm, caplog):
+    fake_llm.script(FakeLLM.error(500), FakeLLM.error(502))
+    h = Harness(fake_llm)
     with caplog.at_level(logging.WARNING, logger="frontdesk.llm"):
         out = h.run()
-    assert len(fake.chat_requests) == 2
+    assert len(fake_llm.chat_requests) == 2
     assert [(e[1], e[2]) for e in out.of("message")] == [
         ("system", UNAVAILABLE),
         ("assistant", "basic mode answer"),
@@ -476,26 +471,26 @@ def test_two_server_errors_fall_back_with_a_notice(fake, caplog):
     assert any("HTTP 502" in r.getMessage() for r in caplog.records)
 
 
-def test_client_errors_are_not_retried(fake, path):
-    fake.script(FakeLLM.error(400, "bad request: unknown parameter top_k"))
-    h = Harness(fake, path=path, top_k=5)
+def test_client_errors_are_not_retried(fake_llm, path):
+    fake_llm.script(FakeLLM.error(400, "bad request: unknown parameter top_k"))
+    h = Harness(fake_llm, path=path, top_k=5)
     h.run()
-    assert len(fake.chat_requests) == 1
+    assert len(fake_llm.chat_requests) == 1
     assert len(h.fallback.turns) == 1
 
 
-def test_timeout_falls_back(fake, path):
-    fake.script(FakeLLM.timeout(3), FakeLLM.timeout(3))
-    h = Harness(fake, timeout=0.4, path=path)
+def test_timeout_falls_back(fake_llm, path):
+    fake_llm.script(FakeLLM.timeout(3), FakeLLM.timeout(3))
+    h = Harness(fake_llm, timeout=0.4, path=path)
     out = h.run()
-    assert len(fake.chat_requests) == 2
+    assert len(fake_llm.chat_requests) == 2
     assert [e[1] for e in out.of("message")] == ["system", "assistant"]
     assert len(h.fallback.turns) == 1
 
 
-def test_garbage_falls_back(fake):
-    fake.script(FakeLLM.garbage(), FakeLLM.garbage())
-    h = Harness(fake)
+def test_garbage_falls_back(fake_llm):
+    fake_llm.script(FakeLLM.garbage(), FakeLLM.garbage())
+    h = Harness(fake_llm)
     out = h.run()
     assert out.of("message")[0][1:3] == ("system", UNAVAILABLE)
     assert len(h.fallback.turns) == 1
@@ -511,19 +506,19 @@ def test_connection_refused_falls_back():
     fallback = BasicEngine()
     out = RecordingOutput()
     turn = Turn(
-        site=make_site(), conversation_id=1, visitor_id="v", visitor_tz="UTC", page={},
+        site=unsaved_site(), conversation_id=1, visitor_id="v", visitor_tz="UTC", page={},
         now=NOW, text="hi", history=[], state={}, tools=EchoTools(), out=out,
     )  # fmt: skip
     LLMEngine(client, {"timeout": 2}, fallback).respond(turn)
     assert [e[2] for e in out.of("message")] == [UNAVAILABLE, "basic mode answer"]
 
 
-def test_stream_stalling_midway_finishes_the_started_reply_then_falls_back(fake):
+def test_stream_stalling_midway_finishes_the_started_reply_then_falls_back(fake_llm):
     stalled = replace(FakeLLM.text("Our consultation costs", chunks=4), stall_after=3, delay=3.0)
-    fake.script(stalled)
-    h = Harness(fake, timeout=0.4)
+    fake_llm.script(stalled)
+    h = Harness(fake_llm, timeout=0.4)
     out = h.run()
-    assert len(fake.chat_requests) == 1  # the visitor saw text: no retry that would repeat it
+    assert len(fake_llm.chat_requests) == 1  # the visitor saw text: no retry that would repeat it
     partial = out.streamed
     assert partial and "Our consultation costs".startswith(partial)
     first, notice, basic = out.of("message")
@@ -533,23 +528,23 @@ def test_stream_stalling_midway_finishes_the_started_reply_then_falls_back(fake)
     assert basic[2] == "basic mode answer"
 
 
-def test_stream_cut_before_any_text_is_retried(fake, path):
+def test_stream_cut_before_any_text_is_retried(fake_llm, path):
     cut = FakeLLM.tool_calls([("list_services", {})])
     cut.cut_after = 2
-    fake.script(cut, FakeLLM.text("Fine."))
-    h = Harness(fake, path=path)
+    fake_llm.script(cut, FakeLLM.text("Fine."))
+    h = Harness(fake_llm, path=path)
     h.run()
     assert h.tools.calls == []  # a half-received call never runs
     assert h.final()[2] == "Fine."
 
 
-def test_failure_after_a_tool_round_keeps_the_card(fake):
+def test_failure_after_a_tool_round_keeps_the_card(fake_llm):
     booking = {"service": "consult", "start": "2026-03-04T23:00:00Z", "name": "Ada",
                "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip
-    fake.script(
+    fake_llm.script(
         FakeLLM.tool_calls([("propose_booking", booking)]), FakeLLM.error(500), FakeLLM.error(500)
     )
-    h = Harness(fake)
+    h = Harness(fake_llm)
     out = h.run()
     card_message, notice, basic = out.of("message")
     assert card_message[6] == {"type": "booking_proposal", "proposal": "pr_1"}
@@ -557,17 +552,16 @@ def test_failure_after_a_tool_round_keeps_the_card(fake):
 
 
 # ----- with the real ConversationTools, knowledge base and database ---------------------------
-def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_path):
+def test_real_tools_search_the_knowledge_base_and_list_services(app, fake_llm, tmp_path):
     from frontdesk.assistant.tools.toolbox import ConversationTools
     from frontdesk.audit import Actor
     from frontdesk.chat.hub import hub_for
     from frontdesk.chat.status import status_changer
     from frontdesk.db.models import Conversation
     from frontdesk.knowledge.ingest import ingest_paths
-    from tests import factories
 
     db = app.extensions["frontdesk.db"]
-    site = factories.make_site(db)
+    site = make_site(db)
     page = tmp_path / "pricing.md"
     page.write_text("# Pricing\n\nA consultation costs 120 dollars and lasts thirty minutes.\n")
     assert ingest_paths(db, site.id, [str(page)]).counts()["added"] == 1
@@ -581,7 +575,7 @@ def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_p
         conversation_id=conversation_id, visitor_id="v1", visitor_tz="UTC", now=NOW,
         change_status=status_changer(db, hub_for(app), conversation_id, Actor("assistant")),
     )  # fmt: skip
-    fake.script(
+    fake_llm.script(
         FakeLLM.tool_calls(
             [
                 ("search_knowledge", {"query": "consultation cost", "limit": None}),
@@ -593,12 +587,12 @@ def test_real_tools_search_the_knowledge_base_and_list_services(app, fake, tmp_p
     )
     out, fallback = RecordingOutput(), BasicEngine()
     turn = Turn(
-        site=make_site(), conversation_id=conversation_id, visitor_id="v1", visitor_tz="UTC",
+        site=unsaved_site(), conversation_id=conversation_id, visitor_id="v1", visitor_tz="UTC",
         page={}, now=NOW, text="What does it cost?", history=[], state={}, tools=tools, out=out,
     )  # fmt: skip
-    LLMEngine(fake.client(), {"model": "m"}, fallback).respond(turn)
+    LLMEngine(fake_llm.client(), {"model": "m"}, fallback).respond(turn)
 
-    search_message, services_message = tool_messages(fake.chat_requests[1])
+    search_message, services_message = tool_messages(fake_llm.chat_requests[1])
     search_body = json.loads(search_message["content"])
     assert search_body["note"] == UNTRUSTED_NOTE
     assert "120 dollars" in json.dumps(search_body["untrusted_data"])
@@ -621,31 +615,31 @@ def test_offline_when_no_provider_is_configured():
     from frontdesk.assistant.offline.engine import OfflineEngine
     from frontdesk.assistant.select import engine_for
 
-    assert isinstance(engine_for(make_site(), config()), OfflineEngine)
+    assert isinstance(engine_for(unsaved_site(), config()), OfflineEngine)
 
 
-def test_engine_override_offline_wins_over_a_client(fake):
+def test_engine_override_offline_wins_over_a_client(fake_llm):
     from frontdesk.assistant.select import engine_for
 
-    engine = engine_for(make_site(), config(ENGINE="offline"), llm_client=fake.client())
+    engine = engine_for(unsaved_site(), config(ENGINE="offline"), llm_client=fake_llm.client())
     assert engine.name == "offline"
 
 
-def test_injected_client_selects_the_llm_engine_with_app_settings(fake):
+def test_injected_client_selects_the_llm_engine_with_app_settings(fake_llm):
     from frontdesk.assistant.select import engine_for
 
-    client = fake.client()
-    engine = engine_for(make_site(), config(ENGINE="LLM"), llm_client=client)
+    client = fake_llm.client()
+    engine = engine_for(unsaved_site(), config(ENGINE="LLM"), llm_client=client)
     assert isinstance(engine, LLMEngine) and engine.client is client
     assert engine.fallback.name == "offline"
     assert (engine.settings["model"], engine.max_rounds, engine.timeout) == ("app-model", 4, 7.0)
 
 
-def test_site_provider_settings_drive_a_real_request(fake):
+def test_site_provider_settings_drive_a_real_request(fake_llm):
     from frontdesk.assistant.select import engine_for
 
-    site = make_site()
-    site.llm_settings = {"base_url": fake.base_url, "model": "site-model", "top_k": 20,
+    site = unsaved_site()
+    site.llm_settings = {"base_url": fake_llm.base_url, "model": "site-model", "top_k": 20,
                          "temperature": 0.1, "system_prompt_additions": "Sign off as Pixel.",
                          "evil": "ignored"}  # fmt: skip
     engine = engine_for(site, config())
@@ -656,18 +650,18 @@ def test_site_provider_settings_drive_a_real_request(fake):
         text="hi", history=[], state={}, tools=EchoTools(), out=out,
     )  # fmt: skip
     engine.respond(turn)
-    body = fake.chat_requests[0]
+    body = fake_llm.chat_requests[0]
     assert (body["model"], body["top_k"], body["temperature"]) == ("site-model", 20, 0.1)
     assert "Business instructions:\nSign off as Pixel." in body["messages"][0]["content"]
     assert "evil" not in body
-    assert fake.requests[0].headers["authorization"] == "Bearer not-needed"
+    assert fake_llm.requests[0].headers["authorization"] == "Bearer not-needed"
     assert out.of("message")[-1][2] == "OK."
 
 
 def test_app_api_key_selects_the_llm_engine():
     from frontdesk.assistant.select import engine_for
 
-    engine = engine_for(make_site(), config(OPENAI_API_KEY="sk-test"))
+    engine = engine_for(unsaved_site(), config(OPENAI_API_KEY="sk-test"))
     assert engine.name == "llm"
     assert engine.client.max_retries == 0 and engine.client.api_key == "sk-test"
 
@@ -676,7 +670,7 @@ def test_forced_llm_without_a_provider_falls_back_to_offline(caplog):
     from frontdesk.assistant.select import engine_for
 
     with caplog.at_level(logging.WARNING, logger="frontdesk.llm"):
-        engine = engine_for(make_site(), config(ENGINE="llm"))
+        engine = engine_for(unsaved_site(), config(ENGINE="llm"))
     assert engine.name == "offline"
     assert "no LLM provider" in caplog.text
 
@@ -684,7 +678,7 @@ def test_forced_llm_without_a_provider_falls_back_to_offline(caplog):
 def test_site_engine_setting_chooses_when_the_server_does_not():
     from frontdesk.assistant.select import engine_for
 
-    site = make_site()
+    site = unsaved_site()
     site.llm_settings = {"engine": "offline"}
     assert engine_for(site, config(OPENAI_API_KEY="sk-test")).name == "offline"
     site.llm_settings = {"engine": "auto"}
@@ -699,7 +693,7 @@ def test_unknown_engine_name_is_a_clear_error():
     from frontdesk.assistant.select import engine_for
 
     with pytest.raises(ValueError, match="ENGINE must be 'llm', 'offline'"):
-        engine_for(make_site(), config(ENGINE="gpt"))
+        engine_for(unsaved_site(), config(ENGINE="gpt"))
 
 
 def test_make_client_settings():
@@ -712,7 +706,7 @@ def test_make_client_settings():
         make_client({"base_url": None, "api_key": ""})
 
 
-def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app, fake):
+def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app, fake_llm):
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
@@ -723,10 +717,9 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
     from frontdesk.chat.hub import hub_for
     from frontdesk.chat.status import status_changer
     from frontdesk.db.models import Booking, Conversation
-    from tests import factories
 
     db = app.extensions["frontdesk.db"]
-    site = factories.make_site(db)
+    site = make_site(db)
     with db.transaction() as session:
         conversation = Conversation(public_id="c_llm2", site_id=site.id, visitor_id="v2")
         session.add(conversation)
@@ -743,17 +736,17 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
     )  # fmt: skip
     booking = {"service": "consult", "start": start, "name": "Ada Lovelace",
                "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip
-    fake.script(
+    fake_llm.script(
         FakeLLM.tool_calls([("propose_booking", booking)]),
         FakeLLM.text("Please confirm on the card."),
     )
     out = RecordingOutput()
     turn = Turn(
-        site=make_site(), conversation_id=conversation_id, visitor_id="v2",
+        site=unsaved_site(), conversation_id=conversation_id, visitor_id="v2",
         visitor_tz="Europe/London", page={}, now=NOW, text="Book me in", history=[], state={},
         tools=tools, out=out,
     )  # fmt: skip
-    LLMEngine(fake.client(), {"model": "m"}, BasicEngine()).respond(turn)
+    LLMEngine(fake_llm.client(), {"model": "m"}, BasicEngine()).respond(turn)
 
     assert out.of("tool")[0][5] == ""
     card = out.of("message")[-1][6]
@@ -764,32 +757,32 @@ def test_real_tools_proposal_card_reaches_the_visitor_and_nothing_is_booked(app,
 
 
 # ----- the provider connection -------------------------------------------------------------------
-def test_consecutive_turns_reuse_one_provider_connection(fake):
+def test_consecutive_turns_reuse_one_provider_connection(fake_llm):
     """The end of each streamed body is read after [DONE], so the connection is kept alive."""
-    fake.script(*(FakeLLM.text(f"Answer {n}.") for n in range(3)))
-    h = Harness(fake)
+    fake_llm.script(*(FakeLLM.text(f"Answer {n}.") for n in range(3)))
+    h = Harness(fake_llm)
     for _ in range(3):
         h.run()
     assert [m[2] for m in h.out.of("message")] == ["Answer 0.", "Answer 1.", "Answer 2."]
-    assert fake.connections == 1
+    assert fake_llm.connections == 1
 
 
-def test_a_provider_lingering_after_done_does_not_hold_the_turn(fake):
+def test_a_provider_lingering_after_done_does_not_hold_the_turn(fake_llm):
     """A server that keeps the body open after [DONE] costs a new connection, not a hang."""
-    fake.script(replace(FakeLLM.text("All done."), linger=5.0), FakeLLM.text("Next."))
-    h = Harness(fake)
+    fake_llm.script(replace(FakeLLM.text("All done."), linger=5.0), FakeLLM.text("Next."))
+    h = Harness(fake_llm)
     h.run()
     assert h.final()[2] == "All done."
-    assert not fake.lingered.is_set()  # the turn ended while the server still held the body
+    assert not fake_llm.lingered.is_set()  # the turn ended while the server still held the body
     h.run()
     assert h.final()[2] == "Next."
-    assert fake.connections == 2
+    assert fake_llm.connections == 2
 
 
-def test_an_error_event_inside_the_stream_falls_back(fake, path):
+def test_an_error_event_inside_the_stream_falls_back(fake_llm, path):
     broken = replace(FakeLLM.text("Partial"), error_event="model overloaded")
-    fake.script(broken, broken)
-    h = Harness(fake, path=path)
+    fake_llm.script(broken, broken)
+    h = Harness(fake_llm, path=path)
     out = h.run()
     assert UNAVAILABLE in [m[2] for m in out.of("message")]
     assert len(h.fallback.turns) == 1
@@ -809,27 +802,27 @@ def test_token_limit_name_follows_the_endpoint():
     assert token_limit.param(Endpoint("http://127.0.0.1:11434/v1/"), settings) == "max_tokens"
 
 
-def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(fake, path):
+def test_a_refused_max_tokens_is_resent_as_max_completion_tokens_and_remembered(fake_llm, path):
     refusal = (
         "Unsupported parameter: 'max_tokens' is not supported with this model. "
         "Use 'max_completion_tokens' instead."
     )
-    fake.script(FakeLLM.error(400, refusal), FakeLLM.text("First."), FakeLLM.text("Second."))
-    h = Harness(fake, path=path, max_tokens=300)
+    fake_llm.script(FakeLLM.error(400, refusal), FakeLLM.text("First."), FakeLLM.text("Second."))
+    h = Harness(fake_llm, path=path, max_tokens=300)
     h.run()
     assert h.final()[2] == "First." and not h.fallback.turns
-    first, retried = fake.chat_requests
+    first, retried = fake_llm.chat_requests
     assert first["max_tokens"] == 300 and "max_completion_tokens" not in first
     assert retried["max_completion_tokens"] == 300 and "max_tokens" not in retried
     h.run()
     assert h.final()[2] == "Second."
-    assert fake.chat_requests[2]["max_completion_tokens"] == 300  # learned: no refusal again
+    assert fake_llm.chat_requests[2]["max_completion_tokens"] == 300  # learned: no refusal again
 
 
-def test_a_bad_max_tokens_value_is_not_mistaken_for_a_refused_name(fake):
-    fake.script(FakeLLM.error(400, "max_tokens is too large: 900000. The maximum is 16384."))
-    h = Harness(fake, max_tokens=900000)
+def test_a_bad_max_tokens_value_is_not_mistaken_for_a_refused_name(fake_llm):
+    fake_llm.script(FakeLLM.error(400, "max_tokens is too large: 900000. The maximum is 16384."))
+    h = Harness(fake_llm, max_tokens=900000)
     h.run()
-    assert len(fake.chat_requests) == 1
+    assert len(fake_llm.chat_requests) == 1
     assert len(h.fallback.turns) == 1
-    assert token_limit.param(fake.client(), {"model": "test-model"}) == "max_tokens"
+    assert token_limit.param(fake_llm.client(), {"model": "test-model"}) == "max_tokens"

@@ -14,17 +14,9 @@ from frontdesk.assistant.offline.answers import best_excerpt, plain, safe_url, s
 from frontdesk.assistant.offline.engine import OfflineEngine
 from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
 from frontdesk.knowledge.query import search_terms
-from tests.assistant.test_tools import (
-    FREE_START,
-    NOW,
-    TOKYO,
-    add_knowledge,
-    book_directly,
-    conversation_status,
-    count,
-    make_tools,
-)
-from tests.factories import make_site
+from tests.support.assistant_tools import FREE_START, NOW, TOKYO, book_directly, count, make_tools
+from tests.support.conversations import conversation_status
+from tests.support.factories import add_knowledge
 
 
 class RecordingOutput:
@@ -102,11 +94,6 @@ class Chat:
 
 def labels(message: dict[str, Any]) -> list[str]:
     return [c.label for c in message["choices"]]
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db, name="Test Studio")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from frontdesk.db.models import DateOverride, OpeningHours, Service, Site
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # Tue 3 Mar 09:30 in Sydney
 
 
-def make_site(**fields) -> Site:
+def unsaved_site(**fields) -> Site:
     site = Site(
         name=fields.pop("name", "Test Studio"),
         timezone="Australia/Sydney",
@@ -44,7 +44,7 @@ def make_site(**fields) -> Site:
 
 def prompt(**kwargs) -> str:
     args = {"now": NOW, "visitor_tz": "America/New_York", "page": None, **kwargs}
-    return system_prompt(make_site(), **args)
+    return system_prompt(unsaved_site(), **args)
 
 
 def test_lists_active_services_with_duration_and_price():
@@ -121,7 +121,7 @@ def test_changing_parts_come_last_so_the_prefix_can_be_cached():
 
 
 def test_prompt_and_tool_schemas_fit_the_token_budget():
-    site = make_site(profile="A" * 1200)  # a realistic profile of about 200 words
+    site = unsaved_site(profile="A" * 1200)  # a realistic profile of about 200 words
     tokens = prompt_overhead_tokens(site, [spec.openai() for spec in SPECS])
     assert 300 < tokens <= 1500
 
@@ -201,7 +201,7 @@ def test_staff_and_system_entries():
 
 
 def test_same_hours_on_consecutive_weekdays_and_closure_runs_are_merged():
-    site = make_site()
+    site = unsaved_site()
     site.opening_hours = [
         OpeningHours(weekday=d, start_time=time(9), end_time=time(17)) for d in range(5)
     ]

@@ -5,35 +5,23 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.db.models import AuditEvent, Booking, Proposal
-from tests.assistant.test_tools import (
+from tests.support.assistant_tools import (
     FREE_START,
     NOW,
     book_directly,
     count,
-    make_bookings,
     make_tools,
-    valid,
+    valid_arguments,
 )
-from tests.factories import make_site
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def tools(db, site):
-    return make_tools(db, site)
+from tests.support.bookings import make_bookings
 
 
 def propose(tools: ConversationTools, **changes) -> str:
-    result = tools.call("propose_booking", {**valid("propose_booking"), **changes})
+    result = tools.call("propose_booking", {**valid_arguments("propose_booking"), **changes})
     assert result.ok, result.content
     return result.card["proposal"]
 

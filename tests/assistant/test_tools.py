@@ -3,151 +3,32 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from frontdesk.assistant.tools.specs import SPECS
-from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingRequest, Bookings
-from frontdesk.chat.hub import Hub
-from frontdesk.chat.status import status_changer
 from frontdesk.db.models import (
     AuditEvent,
     Booking,
-    Chunk,
     Conversation,
-    Document,
     Proposal,
     UnansweredQuestion,
 )
-from tests.factories import make_site
-
-# Wednesday 25 Nov 2026: 12:00 in Sydney (the business), 10:00 in Tokyo (the visitor).
-NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
-TOKYO = "Asia/Tokyo"
-# Tue 1 Dec 2026 14:00 Tokyo = 16:00 Sydney (open) = 05:00 UTC.
-FREE_START = "2026-12-01T05:00:00Z"
-
-
-# -- helpers shared with the other assistant test modules -----------------------------------
-
-
-def make_conversation(db, site, visitor_id: str, tz: str = TOKYO) -> int:
-    """A conversation row for a visitor; returns its id."""
-    with db.transaction() as session:
-        conversation = Conversation(
-            public_id="cv_" + secrets.token_hex(6),
-            site_id=site.id,
-            visitor_id=visitor_id,
-            visitor_tz=tz,
-        )
-        session.add(conversation)
-        session.flush()
-        return conversation.id
-
-
-def make_bookings(db) -> Bookings:
-    """The real booking service, without a mailer."""
-    return Bookings(db, secret_key="test-secret", public_url="http://frontdesk.test")
-
-
-def assistant_status_changer(db, conversation_id: int, hub=None):
-    """The chat's status changer for the assistant in this conversation (as chat.turns builds it)."""
-    actor = Actor("assistant", conversation_id=conversation_id)
-    return status_changer(db, hub or Hub(), conversation_id, actor)
-
-
-def make_tools(db, site, visitor_id="visitor-a", tz=TOKYO, now=NOW, bookings=None):
-    """ConversationTools for a fresh conversation of `visitor_id`."""
-    conversation_id = make_conversation(db, site, visitor_id, tz)
-    return ConversationTools(
-        db,
-        bookings or make_bookings(db),
-        site,
-        conversation_id=conversation_id,
-        visitor_id=visitor_id,
-        visitor_tz=tz,
-        change_status=assistant_status_changer(db, conversation_id),
-        now=now,
-    )
-
-
-def book_directly(tools: ConversationTools, start: str, **fields):
-    """A booking made straight through the booking service for this tools' visitor."""
-    request = BookingRequest(
-        service=fields.pop("service", "consult"),
-        start=datetime.fromisoformat(start.replace("Z", "+00:00")),
-        name=fields.pop("name", "Ada Lovelace"),
-        email=fields.pop("email", "ada@example.com"),
-        visitor_tz=tools.visitor_tz,
-        visitor_id=tools.visitor_id,
-        conversation_id=tools.conversation_id,
-    )
-    return tools.bookings.create(tools.site_id, request, Actor("visitor"), now=NOW).booking
-
-
-def add_knowledge(db, site, title: str, url: str, text: str, heading: str = "") -> None:
-    """A document with one chunk (the database triggers index it for search)."""
-    with db.transaction() as session:
-        document = Document(
-            site_id=site.id, source=url, title=title, url=url, content_hash=secrets.token_hex(8)
-        )
-        session.add(document)
-        session.flush()
-        session.add(
-            Chunk(document_id=document.id, site_id=site.id, position=0, heading=heading, text=text)
-        )
-
-
-def count(db, model, *conditions) -> int:
-    """Rows of a model (optionally filtered)."""
-    with db.session() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*conditions))
-
-
-def conversation_status(db, conversation_id: int) -> str:
-    with db.session() as session:
-        return session.get(Conversation, conversation_id).status
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def tools(db, site):
-    return make_tools(db, site)
-
-
-def valid(name: str) -> dict:
-    return {
-        "search_knowledge": {"query": "pricing", "limit": None},
-        "list_services": {},
-        "find_available_slots": {
-            "service": "consult",
-            "start_date": "2026-12-01",
-            "end_date": None,
-            "time_zone": None,
-        },
-        "propose_booking": {
-            "service": "consult",
-            "start": FREE_START,
-            "name": "Ada Lovelace",
-            "email": "ada@example.com",
-            "phone": None,
-            "notes": None,
-        },
-        "list_my_bookings": {},
-        "propose_cancellation": {"booking_id": "bk_nothing", "reason": None},
-        "propose_reschedule": {"booking_id": "bk_nothing", "new_start": FREE_START},
-        "request_human": {"reason": "wants a person"},
-    }[name]
-
+from tests.support.assistant_tools import (
+    FREE_START,
+    NOW,
+    TOKYO,
+    book_directly,
+    count,
+    make_tools,
+    valid_arguments,
+)
+from tests.support.bookings import make_bookings
+from tests.support.conversations import conversation_status
+from tests.support.factories import add_knowledge
 
 # -- specs ------------------------------------------------------------------------------------
 
@@ -194,12 +75,16 @@ BAD_ARGUMENTS = [
         "time zone",
     ),
     ("find_available_slots", {"start_date": "2026-12-01"}, "service is required"),
-    ("propose_booking", {**valid("propose_booking"), "email": "not-an-email"}, "e-mail"),
-    ("propose_booking", {**valid("propose_booking"), "start": "2026-12-01T14:00"}, "offset"),
-    ("propose_booking", {**valid("propose_booking"), "start": "tomorrow"}, "ISO 8601"),
-    ("propose_booking", {**valid("propose_booking"), "name": 42}, "must be a string"),
-    ("propose_booking", {**valid("propose_booking"), "notes": "x" * 2001}, "too long"),
-    ("propose_booking", {**valid("propose_booking"), "admin": True}, "unknown argument"),
+    ("propose_booking", {**valid_arguments("propose_booking"), "email": "not-an-email"}, "e-mail"),
+    (
+        "propose_booking",
+        {**valid_arguments("propose_booking"), "start": "2026-12-01T14:00"},
+        "offset",
+    ),
+    ("propose_booking", {**valid_arguments("propose_booking"), "start": "tomorrow"}, "ISO 8601"),
+    ("propose_booking", {**valid_arguments("propose_booking"), "name": 42}, "must be a string"),
+    ("propose_booking", {**valid_arguments("propose_booking"), "notes": "x" * 2001}, "too long"),
+    ("propose_booking", {**valid_arguments("propose_booking"), "admin": True}, "unknown argument"),
     ("propose_cancellation", {"booking_id": "bk_x'; DROP TABLE bookings;--"}, "valid id"),
     ("propose_reschedule", {"booking_id": "bk_abc"}, "new_start is required"),
     ("request_human", {"reason": None}, "reason is required"),
@@ -222,7 +107,7 @@ def test_invalid_arguments_run_nothing(db, tools, name, arguments, complaint):
 
 @pytest.mark.parametrize("tool", [spec.name for spec in SPECS])
 def test_every_tool_accepts_its_valid_arguments_and_is_audited(db, tools, tool):
-    result = tools.call(tool, valid(tool))
+    result = tools.call(tool, valid_arguments(tool))
     with db.session() as session:
         events = list(
             session.scalars(select(AuditEvent).where(AuditEvent.action == f"tool.{tool}"))
@@ -276,7 +161,7 @@ def test_list_services_gives_details_and_chips(tools):
 
 
 def test_find_available_slots_in_the_visitors_zone(tools):
-    result = tools.call("find_available_slots", valid("find_available_slots"))
+    result = tools.call("find_available_slots", valid_arguments("find_available_slots"))
     slots = result.content["slots"]
     assert result.ok and 0 < len(slots) <= 12
     assert result.content["time_zone"] == TOKYO
@@ -296,7 +181,7 @@ def test_find_available_slots_in_the_visitors_zone(tools):
 
 def test_find_available_slots_one_day_and_other_zone(tools):
     args = {
-        **valid("find_available_slots"),
+        **valid_arguments("find_available_slots"),
         "end_date": "2026-12-01",
         "time_zone": "Australia/Sydney",
     }
@@ -317,12 +202,18 @@ def test_find_available_slots_one_day_and_other_zone(tools):
     ],
 )
 def test_find_available_slots_refuses_bad_ranges(tools, changes, complaint):
-    result = tools.call("find_available_slots", {**valid("find_available_slots"), **changes})
+    result = tools.call(
+        "find_available_slots", {**valid_arguments("find_available_slots"), **changes}
+    )
     assert result.ok is False and complaint in result.content["error"]
 
 
 def test_weekend_range_offers_the_next_free_times(tools):
-    args = {**valid("find_available_slots"), "start_date": "2026-11-28", "end_date": "2026-11-29"}
+    args = {
+        **valid_arguments("find_available_slots"),
+        "start_date": "2026-11-28",
+        "end_date": "2026-11-29",
+    }
     result = tools.call("find_available_slots", args)  # Sat/Sun in Tokyo: Sydney closed
     assert result.ok and "next free times" in result.content["message"]
     assert result.content["slots"][0]["label"].startswith("Mon 30 Nov")
@@ -332,7 +223,7 @@ def test_weekend_range_offers_the_next_free_times(tools):
 
 
 def test_propose_booking_validates_and_books_nothing(db, tools):
-    result = tools.call("propose_booking", valid("propose_booking"))
+    result = tools.call("propose_booking", valid_arguments("propose_booking"))
     assert result.ok, result.content
     card = result.card
     assert card["type"] == "booking_proposal" and card["proposal"].startswith("pr_")
@@ -358,14 +249,14 @@ def test_propose_booking_validates_and_books_nothing(db, tools):
     ],
 )
 def test_propose_booking_refuses_unbookable_times(db, tools, start, complaint):
-    result = tools.call("propose_booking", {**valid("propose_booking"), "start": start})
+    result = tools.call("propose_booking", {**valid_arguments("propose_booking"), "start": start})
     assert result.ok is False and complaint in result.content["error"]
     assert count(db, Proposal) == 0 and count(db, Booking) == 0
 
 
 def test_propose_booking_for_a_taken_slot_offers_other_times(db, tools):
     book_directly(tools, FREE_START)
-    result = tools.call("propose_booking", valid("propose_booking"))
+    result = tools.call("propose_booking", valid_arguments("propose_booking"))
     assert result.ok is False and "just taken" in result.content["error"]
     assert result.choices and all(
         c.value.startswith("Book Consultation on") for c in result.choices
@@ -375,7 +266,9 @@ def test_propose_booking_for_a_taken_slot_offers_other_times(db, tools):
 
 
 def test_propose_booking_refuses_a_bad_phone_number(db, tools):
-    result = tools.call("propose_booking", {**valid("propose_booking"), "phone": "call me maybe"})
+    result = tools.call(
+        "propose_booking", {**valid_arguments("propose_booking"), "phone": "call me maybe"}
+    )
     assert result.ok is False and result.content["field"] == "phone"
     assert count(db, Proposal) == 0
 

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from frontdesk.booking.availability import availability_for, busy_blocks, is_open_now
 from frontdesk.booking.slots import Busy, free_slots
 from frontdesk.db.models import Booking, DateOverride, Site
-from tests.factories import make_site
+from tests.support.bookings import at
+from tests.support.factories import make_site
 
 MIN = timedelta(minutes=1)
-SYDNEY = ZoneInfo("Australia/Sydney")
 MONDAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 14, 12, tzinfo=UTC)  # Sunday 22:00 in Sydney
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), SYDNEY)
 
 
 def add_overrides(db, site: Site, *rows: tuple[date, time | None, time | None]) -> None:

@@ -10,26 +10,15 @@ from sqlalchemy import update
 from frontdesk.audit import Actor
 from frontdesk.booking.errors import BookingError, InvalidBooking, NotAllowed, NotFound, SlotTaken
 from frontdesk.db.models import Service
-from tests.booking.test_service import (
+from tests.support.bookings import (
     MONDAY,
     NOW,
     VISITOR,
     at,
     booking_request,
-    make_bookings,
     row_counts,
 )
-from tests.factories import make_site
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def bookings(db):
-    return make_bookings(db)
+from tests.support.factories import make_site
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from frontdesk.booking.errors import BookingError, TryAgain
 from frontdesk.booking.writes import violation
 from frontdesk.db import Database
 from frontdesk.db.models import Booking
-from tests.booking.test_service import (
+from tests.support.bookings import (
     MONDAY,
     NOW,
     VISITOR,
@@ -28,20 +28,10 @@ from tests.booking.test_service import (
     make_bookings,
     row_counts,
 )
-from tests.factories import make_site
+from tests.support.factories import make_site
 
 THREADS = 50
 PROCESSES = 4
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def bookings(db):
-    return make_bookings(db)
 
 
 def race(count: int, attempt) -> list:

@@ -4,60 +4,30 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from frontdesk.audit import Actor
 from frontdesk.booking.errors import SlotTaken
-from frontdesk.booking.service import BookingRequest, Bookings
-from frontdesk.db.models import AuditEvent, Booking, OutboxEmail, Service
-from tests.conftest import TEST_SECRET
-from tests.factories import make_site
+from frontdesk.booking.service import Bookings
+from frontdesk.db.models import AuditEvent, OutboxEmail, Service
+from tests.support.apps import PUBLIC_URL
+from tests.support.bookings import (
+    MONDAY,
+    NOW,
+    VISITOR,
+    at,
+    booking_request,
+    make_bookings,
+    row_counts,
+)
+from tests.support.factories import make_site
 
-SYDNEY = ZoneInfo("Australia/Sydney")
-NOW = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)  # Friday 11:00 in Sydney
-MONDAY = date(2030, 3, 4)
 TUESDAY = date(2030, 3, 5)
-VISITOR = Actor("visitor", "visitor-1")
-PUBLIC_URL = "http://frontdesk.test"
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A wall-clock time in the test site's zone (Sydney)."""
-    return datetime.combine(day, time(hour, minute), SYDNEY)
-
-
-def make_bookings(db, mailer=None) -> Bookings:
-    """The service under test, on a real database."""
-    return Bookings(db, secret_key=TEST_SECRET, public_url=PUBLIC_URL, mailer=mailer)
-
-
-def booking_request(start: datetime, **fields) -> BookingRequest:
-    """A valid request for a 30-minute consultation; `fields` override."""
-    values = {
-        "service": "consult",
-        "start": start,
-        "name": "Ada Lovelace",
-        "email": "ada@example.com",
-        "phone": "+61 2 9999 1234",
-        "notes": "About the roof.\nThanks!",
-        "visitor_tz": "Europe/London",
-        "visitor_id": "visitor-1",
-    }
-    values.update(fields)
-    return BookingRequest(**values)
-
-
-def row_counts(db) -> tuple[int, int]:
-    """(bookings, audit events) in the database."""
-    with db.session() as session:
-        bookings = session.scalar(select(func.count()).select_from(Booking))
-        events = session.scalar(select(func.count()).select_from(AuditEvent))
-    return bookings, events
 
 
 def audit_trail(db, public_id: str) -> list[AuditEvent]:
@@ -65,16 +35,6 @@ def audit_trail(db, public_id: str) -> list[AuditEvent]:
     with db.session() as session:
         query = select(AuditEvent).where(AuditEvent.subject_id == public_id)
         return list(session.scalars(query.order_by(AuditEvent.id)))
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def bookings(db):
-    return make_bookings(db)
 
 
 def test_create_books_the_slot_and_records_it(db, site, bookings):

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import update
 
 from frontdesk.booking.service import BookingRequest
 from frontdesk.db.models import Booking
-from tests.booking_web import VISITOR, book, events, parse_both, upcoming_slots
-from tests.factories import make_site
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["frontdesk.db"]
-
-
-@pytest.fixture
-def bookings(app):
-    return app.extensions["frontdesk.bookings"]
+from tests.support.bookings import VISITOR, book, upcoming_slots
+from tests.support.factories import make_site
+from tests.support.ical import events, parse_both
 
 
 def _feed(client, site):
@@ -31,10 +21,10 @@ def _uids(calendar) -> set[str]:
     return {str(e["UID"]) for e in events(calendar)}
 
 
-def _book_in_the_past(bookings, site, days_ago: int):
+def _book_in_the_past(app_bookings, site, days_ago: int):
     """A booking made `days_ago` days back in time (the service accepts an explicit `now`)."""
     then = datetime.now(UTC) - timedelta(days=days_ago)
-    slot = bookings.free_slots(
+    slot = app_bookings.free_slots(
         site.id,
         "consult",
         then.date() + timedelta(days=1),
@@ -44,14 +34,14 @@ def _book_in_the_past(bookings, site, days_ago: int):
     request = BookingRequest(
         service="consult", start=slot.start, name="Old Visitor", email="old@example.test"
     )
-    return bookings.create(site.id, request, VISITOR, now=then).booking
+    return app_bookings.create(site.id, request, VISITOR, now=then).booking
 
 
-def test_feed_lists_upcoming_bookings_with_visitor_details(client, db, bookings):
+def test_feed_lists_upcoming_bookings_with_visitor_details(client, db, app_bookings):
     site = make_site(db, name="Test Studio")
-    slots = upcoming_slots(bookings, site)
+    slots = upcoming_slots(app_bookings, site)
     kept = book(
-        bookings,
+        app_bookings,
         site,
         slots[0].start,
         name="Ana Visitor",
@@ -59,8 +49,8 @@ def test_feed_lists_upcoming_bookings_with_visitor_details(client, db, bookings)
         phone="+61 2 5550 1234",
         notes="Bring the floor plan",
     )
-    dropped = book(bookings, site, slots[2].start, name="Ben", email="ben@example.test")
-    bookings.cancel(dropped.booking.public_id, VISITOR, reason="Sick")
+    dropped = book(app_bookings, site, slots[2].start, name="Ben", email="ben@example.test")
+    app_bookings.cancel(dropped.booking.public_id, VISITOR, reason="Sick")
 
     response = _feed(client, site)
     assert response.status_code == 200
@@ -90,22 +80,22 @@ def test_feed_lists_upcoming_bookings_with_visitor_details(client, db, bookings)
     assert {v.uid.value for v in vcal.vevent_list} == set(by_uid)
 
 
-def test_feed_only_shows_its_own_site(client, db, bookings):
+def test_feed_only_shows_its_own_site(client, db, app_bookings):
     mine, other = make_site(db, name="Mine"), make_site(db, name="Other")
-    own = book(bookings, mine).booking
-    foreign = book(bookings, other, email="x@example.test").booking
+    own = book(app_bookings, mine).booking
+    foreign = book(app_bookings, other, email="x@example.test").booking
     cal, _ = parse_both(_feed(client, mine).data)
     assert _uids(cal) == {f"{own.public_id}@frontdesk"}
     cal, _ = parse_both(_feed(client, other).data)
     assert _uids(cal) == {f"{foreign.public_id}@frontdesk"}
 
 
-def test_old_bookings_and_old_cancellations_drop_out(client, db, bookings):
+def test_old_bookings_and_old_cancellations_drop_out(client, db, app_bookings):
     site = make_site(db)
-    ancient = _book_in_the_past(bookings, site, days_ago=60)
-    recent_past = _book_in_the_past(bookings, site, days_ago=12)
-    old_cancel = book(bookings, site).booking
-    bookings.cancel(old_cancel.public_id, VISITOR)
+    ancient = _book_in_the_past(app_bookings, site, days_ago=60)
+    recent_past = _book_in_the_past(app_bookings, site, days_ago=12)
+    old_cancel = book(app_bookings, site).booking
+    app_bookings.cancel(old_cancel.public_id, VISITOR)
     with db.transaction() as session:  # pretend it was cancelled 40 days ago
         session.execute(
             update(Booking)
@@ -120,9 +110,9 @@ def test_old_bookings_and_old_cancellations_drop_out(client, db, bookings):
     assert f"{old_cancel.public_id}@frontdesk" not in uids
 
 
-def test_wrong_secret_is_404(client, db, bookings):
+def test_wrong_secret_is_404(client, db, app_bookings):
     site = make_site(db)
-    book(bookings, site)
+    book(app_bookings, site)
     for secret in ("wrong", "x" * 500, "%00", "%3Cscript%3E", site.calendar_secret + "x"):
         response = client.get(f"/calendar/{secret}.ics")
         assert response.status_code == 404, secret

@@ -18,9 +18,11 @@ from frontdesk.booking.service import Bookings
 from frontdesk.booking.smtp import SmtpSettings
 from frontdesk.db.models import Booking, OutboxEmail
 from frontdesk.db.types import utcnow
-from tests.booking_web import PUBLIC_URL, VISITOR, book, free_port, parse_both, upcoming_slots
-from tests.conftest import TEST_SECRET, app_config
-from tests.factories import make_site
+from tests.support.apps import app_config
+from tests.support.bookings import VISITOR, book, make_bookings, upcoming_slots
+from tests.support.factories import make_site
+from tests.support.ical import parse_both
+from tests.support.servers import free_port
 
 
 class Inbox:
@@ -106,7 +108,7 @@ def make_mailer(db, port: int, **config) -> Mailer:
 
 def _services(db, port: int, **config) -> tuple[Mailer, Bookings]:
     mailer = make_mailer(db, port, **config)
-    return mailer, Bookings(db, secret_key=TEST_SECRET, public_url=PUBLIC_URL, mailer=mailer)
+    return mailer, make_bookings(db, mailer=mailer)
 
 
 def _outbox(db) -> list[OutboxEmail]:
@@ -126,7 +128,7 @@ def _text(message) -> str:
 def test_booking_mails_the_visitor_and_the_business(db, smtp_server):
     mailer, bookings = _services(db, smtp_server.port)
     site = make_site(db, name="Test Studio", notification_email="owner@studio.test")
-    result = book(bookings, site, email="ana@example.test")
+    result = book(bookings, site, name="Ana Visitor", email="ana@example.test")
     assert len(_outbox(db)) == 2 and all(r.sent_at is None for r in _outbox(db))
 
     assert mailer.send_due() == 2

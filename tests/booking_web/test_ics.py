@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC
 
-import pytest
-
 from frontdesk.booking.ics import booking_ics
 from frontdesk.booking.service import Bookings
 from frontdesk.db.models import Site
-from tests.booking_web import PUBLIC_URL, VISITOR, book, events, parse_both, upcoming_slots
-from tests.conftest import TEST_SECRET
-from tests.factories import make_site
-
-
-@pytest.fixture
-def bookings(db) -> Bookings:
-    return Bookings(db, secret_key=TEST_SECRET, public_url=PUBLIC_URL)
+from tests.support.apps import PUBLIC_URL
+from tests.support.bookings import VISITOR, book, upcoming_slots
+from tests.support.factories import make_site
+from tests.support.ical import events, parse_both
 
 
 def _site(db, site_id: int) -> Site:
@@ -118,7 +112,7 @@ def test_awkward_text_round_trips_through_both_parsers(db, bookings):
 
 def test_line_breaks_in_names_never_reach_the_headers(db, bookings):
     site = make_site(db, name="Evil\r\nATTENDEE:mailto:attacker@example.test")
-    booking = book(bookings, site).booking
+    booking = book(bookings, site, email="ana@example.test").booking
     data = _ics(bookings, db, booking.public_id)
     _cal, vcal = parse_both(data)
 

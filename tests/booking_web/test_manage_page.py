@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from frontdesk.db.models import AuditEvent
-from tests.booking_web import CSRF_RE, SLOT_RE, VISITOR, VISITOR_TZ, book, events, parse_both
-from tests.booking_web import upcoming_slots as _upcoming
-from tests.factories import make_site
+from tests.support.bookings import VISITOR, VISITOR_TZ, book, upcoming_slots
+from tests.support.forms import csrf_from
+from tests.support.ical import events, parse_both
+
+SLOT_RE = re.compile(r'name="slot" value="([^"]+)"')
 
 SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -20,25 +21,9 @@ SECURITY_HEADERS = {
 }
 
 
-@pytest.fixture
-def bookings(app):
-    return app.extensions["frontdesk.bookings"]
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"], name="Test Studio")
-
-
 def _page(client, token: str, **query) -> tuple[int, str]:
     response = client.get(f"/b/{token}", query_string=query)
     return response.status_code, response.get_data(as_text=True)
-
-
-def _csrf(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def _local(moment: datetime, zone: str) -> str:
@@ -54,8 +39,8 @@ def _assert_secure_headers(response) -> None:
     assert "frame-ancestors 'none'" in csp
 
 
-def test_page_shows_the_booking_in_both_time_zones(client, bookings, site):
-    result = book(bookings, site)
+def test_page_shows_the_booking_in_both_time_zones(client, app_bookings, site):
+    result = book(app_bookings, site)
     booking = result.booking
     response = client.get(f"/b/{result.manage_token}")
     html = response.get_data(as_text=True)
@@ -74,11 +59,11 @@ def test_page_shows_the_booking_in_both_time_zones(client, bookings, site):
     assert SLOT_RE.search(html), "the reschedule picker offers free slots"
 
 
-def test_cancel_with_csrf_token_then_no_more_actions(app, client, bookings, site):
-    result = book(bookings, site)
+def test_cancel_with_csrf_token_then_no_more_actions(app, client, app_bookings, site):
+    result = book(app_bookings, site)
     token = result.manage_token
     _status, html = _page(client, token)
-    csrf = _csrf(html)
+    csrf = csrf_from(html)
 
     response = client.post(
         f"/b/{token}/cancel", data={"csrf_token": csrf, "reason": "Double-booked"}
@@ -90,7 +75,7 @@ def test_cancel_with_csrf_token_then_no_more_actions(app, client, bookings, site
     assert status == 200
     assert "Cancelled" in html and "Double-booked" in html
     assert "/cancel" not in html and 'name="slot"' not in html
-    stored = bookings.get(result.booking.public_id)
+    stored = app_bookings.get(result.booking.public_id)
     assert stored.status == "cancelled" and stored.cancel_reason == "Double-booked"
     with app.extensions["frontdesk.db"].session() as session:
         actions = [e.action for e in session.query(AuditEvent).all()]
@@ -100,24 +85,24 @@ def test_cancel_with_csrf_token_then_no_more_actions(app, client, bookings, site
     again = client.post(f"/b/{token}/cancel", data={"csrf_token": csrf})
     assert again.status_code == 409
     assert "cancelled" in again.get_data(as_text=True).lower()
-    slot = _upcoming(bookings, site)[2].start.isoformat()
+    slot = upcoming_slots(app_bookings, site)[2].start.isoformat()
     moved = client.post(f"/b/{token}/reschedule", data={"csrf_token": csrf, "slot": slot})
     assert moved.status_code == 409
-    assert bookings.get(result.booking.public_id).start == result.booking.start
+    assert app_bookings.get(result.booking.public_id).start == result.booking.start
 
 
-def test_post_without_csrf_token_is_refused(client, bookings, site):
-    result = book(bookings, site)
+def test_post_without_csrf_token_is_refused(client, app_bookings, site):
+    result = book(app_bookings, site)
     response = client.post(f"/b/{result.manage_token}/cancel", data={"reason": "forged"})
     assert response.status_code == 400
-    assert bookings.get(result.booking.public_id).status == "confirmed"
+    assert app_bookings.get(result.booking.public_id).status == "confirmed"
     bad = client.post(f"/b/{result.manage_token}/cancel", data={"csrf_token": "x" * 40})
     assert bad.status_code == 400
-    assert bookings.get(result.booking.public_id).status == "confirmed"
+    assert app_bookings.get(result.booking.public_id).status == "confirmed"
 
 
-def test_reschedule_rotates_the_link(client, bookings, site):
-    result = book(bookings, site)
+def test_reschedule_rotates_the_link(client, app_bookings, site):
+    result = book(app_bookings, site)
     old_token = result.manage_token
     _status, html = _page(client, old_token)
     offered = SLOT_RE.findall(html)
@@ -125,13 +110,13 @@ def test_reschedule_rotates_the_link(client, bookings, site):
     target = offered[-1]
 
     response = client.post(
-        f"/b/{old_token}/reschedule", data={"csrf_token": _csrf(html), "slot": target}
+        f"/b/{old_token}/reschedule", data={"csrf_token": csrf_from(html), "slot": target}
     )
     assert response.status_code == 303
     new_token = response.headers["Location"].rsplit("/b/", 1)[1]
     assert new_token != old_token
 
-    moved = bookings.get(result.booking.public_id)
+    moved = app_bookings.get(result.booking.public_id)
     assert moved.start == datetime.fromisoformat(target)
     assert moved.ics_sequence == 1
     status, html = _page(client, new_token)
@@ -145,17 +130,17 @@ def test_reschedule_rotates_the_link(client, bookings, site):
     assert client.get(f"/b/{old_token}.ics").status_code == 404
 
 
-def test_reschedule_to_a_taken_slot_changes_nothing(client, bookings, site):
-    slots = _upcoming(bookings, site)
-    mine = book(bookings, site, slots[0].start)
+def test_reschedule_to_a_taken_slot_changes_nothing(client, app_bookings, site):
+    slots = upcoming_slots(app_bookings, site)
+    mine = book(app_bookings, site, slots[0].start)
     token = mine.manage_token
     wanted = slots[4].start
     _status, html = _page(
         client, token, day=wanted.astimezone(ZoneInfo(VISITOR_TZ)).date().isoformat()
     )
-    csrf = _csrf(html)
+    csrf = csrf_from(html)
     assert wanted.astimezone(UTC).isoformat() in html  # offered while still free
-    book(bookings, site, wanted, name="Someone Else", email="else@example.test")
+    book(app_bookings, site, wanted, name="Someone Else", email="else@example.test")
 
     response = client.post(
         f"/b/{token}/reschedule", data={"csrf_token": csrf, "slot": wanted.isoformat()}
@@ -163,7 +148,7 @@ def test_reschedule_to_a_taken_slot_changes_nothing(client, bookings, site):
     text = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "just taken" in text and 'role="alert"' in text
-    unchanged = bookings.get(mine.booking.public_id)
+    unchanged = app_bookings.get(mine.booking.public_id)
     assert unchanged.start == mine.booking.start and unchanged.ics_sequence == 0
     assert _page(client, token)[0] == 200  # the link was not rotated
 
@@ -171,10 +156,10 @@ def test_reschedule_to_a_taken_slot_changes_nothing(client, bookings, site):
 BAD_SLOTS = ("", "not-a-date", "2030-01-01T10:00:00", "2030-02-30T10:00:00+00:00", "9" * 500)
 
 
-def test_bad_slot_input_gets_a_clear_message(client, bookings, site):
-    result = book(bookings, site)
+def test_bad_slot_input_gets_a_clear_message(client, app_bookings, site):
+    result = book(app_bookings, site)
     _status, html = _page(client, result.manage_token)
-    csrf = _csrf(html)
+    csrf = csrf_from(html)
     for slot in BAD_SLOTS:
         response = client.post(
             f"/b/{result.manage_token}/reschedule", data={"csrf_token": csrf, "slot": slot}
@@ -183,26 +168,26 @@ def test_bad_slot_input_gets_a_clear_message(client, bookings, site):
         assert "choose one of the free times" in response.get_data(as_text=True)
     missing = client.post(f"/b/{result.manage_token}/reschedule", data={"csrf_token": csrf})
     assert missing.status_code == 400
-    assert bookings.get(result.booking.public_id).start == result.booking.start
+    assert app_bookings.get(result.booking.public_id).start == result.booking.start
 
 
-def test_slot_outside_opening_hours_is_refused(client, bookings, site):
-    result = book(bookings, site)
+def test_slot_outside_opening_hours_is_refused(client, app_bookings, site):
+    result = book(app_bookings, site)
     _status, html = _page(client, result.manage_token)
     night = (result.booking.start + timedelta(hours=12)).isoformat()  # Sydney night
     response = client.post(
-        f"/b/{result.manage_token}/reschedule", data={"csrf_token": _csrf(html), "slot": night}
+        f"/b/{result.manage_token}/reschedule", data={"csrf_token": csrf_from(html), "slot": night}
     )
     assert response.status_code == 400
     assert 'role="alert"' in response.get_data(as_text=True)
-    assert bookings.get(result.booking.public_id).start == result.booking.start
+    assert app_bookings.get(result.booking.public_id).start == result.booking.start
 
 
 BAD_TOKENS = ("nope", "A" * 43, "a" * 300, "tok%00en", "%3Cscript%3Ex", "tok.en")
 
 
-def test_unknown_tokens_are_404_without_details(client, bookings, site):
-    book(bookings, site)
+def test_unknown_tokens_are_404_without_details(client, app_bookings, site):
+    book(app_bookings, site)
     for token in BAD_TOKENS:
         response = client.get(f"/b/{token}")
         html = response.get_data(as_text=True)
@@ -212,19 +197,19 @@ def test_unknown_tokens_are_404_without_details(client, bookings, site):
         _assert_secure_headers(response)
 
 
-def test_actions_on_unknown_token_are_404(client, bookings, site):
-    result = book(bookings, site)
+def test_actions_on_unknown_token_are_404(client, app_bookings, site):
+    result = book(app_bookings, site)
     _status, html = _page(client, result.manage_token)
     fake = secrets.token_urlsafe(32)
-    response = client.post(f"/b/{fake}/cancel", data={"csrf_token": _csrf(html)})
+    response = client.post(f"/b/{fake}/cancel", data={"csrf_token": csrf_from(html)})
     assert response.status_code == 404
-    assert bookings.get(result.booking.public_id).status == "confirmed"
+    assert app_bookings.get(result.booking.public_id).status == "confirmed"
 
 
-def test_day_selector_shows_that_days_slots(client, bookings, site):
-    result = book(bookings, site)
+def test_day_selector_shows_that_days_slots(client, app_bookings, site):
+    result = book(app_bookings, site)
     zone = ZoneInfo(VISITOR_TZ)
-    days = sorted({s.start.astimezone(zone).date() for s in _upcoming(bookings, site)})
+    days = sorted({s.start.astimezone(zone).date() for s in upcoming_slots(app_bookings, site)})
     later = days[2]
     status, html = _page(client, result.manage_token, day=later.isoformat())
     assert status == 200
@@ -237,8 +222,8 @@ def test_day_selector_shows_that_days_slots(client, bookings, site):
     assert status == 400 and "not valid" in html
 
 
-def test_ics_download(client, bookings, site):
-    result = book(bookings, site)
+def test_ics_download(client, app_bookings, site):
+    result = book(app_bookings, site)
     response = client.get(f"/b/{result.manage_token}.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -248,7 +233,7 @@ def test_ics_download(client, bookings, site):
     cal, vcal = parse_both(response.data)
     assert str(cal["METHOD"]) == "REQUEST" and vcal.vevent.uid.value.startswith("bk_")
 
-    bookings.cancel(result.booking.public_id, VISITOR)
+    app_bookings.cancel(result.booking.public_id, VISITOR)
     cancelled = client.get(f"/b/{result.manage_token}.ics")
     cal, vcal = parse_both(cancelled.data)
     assert str(cal["METHOD"]) == "CANCEL"

@@ -1,4 +1,5 @@
-"""Chat fixtures: a live server (real sockets) on a fresh database with a site and a FakeLLM."""
+"""Chat fixtures: a live server (real sockets) on a fresh database with a site and a FakeLLM,
+and a conversation opened by the chat's own store on the test's site."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk import create_app
+from frontdesk.chat import conversation_store
 from frontdesk.chat.runner import runner_for
 from frontdesk.db import Database
 from frontdesk.db.models import Conversation, Message
-from tests.conftest import LiveServer, app_config, make_database_url
-from tests.factories import make_site
-from tests.fake_llm import FakeLLM
-from tests.ws_client import ChatClient
+from tests.support.apps import app_config
+from tests.support.conversations import HELLO
+from tests.support.factories import make_site
+from tests.support.fake_llm import FakeLLM
+from tests.support.servers import LiveServer
+from tests.support.ws_client import ChatClient
 
 
 @dataclass
@@ -62,25 +66,8 @@ class Chat:
         assert runner_for(self.app).wait_idle(timeout=30)
 
 
-def next_event(subscription, kind: str, timeout: float = 5.0) -> dict[str, Any]:
-    """The next hub event of `kind` from a queue subscription (others are skipped)."""
-    return next_events(subscription, kind, timeout=timeout)[kind]
-
-
-def next_events(subscription, *kinds: str, timeout: float = 5.0) -> dict[str, dict[str, Any]]:
-    """The next hub event of each of `kinds`, in whatever order they come, by kind."""
-    seen: dict[str, dict[str, Any]] = {}
-    while len(seen) < len(kinds):
-        event = subscription.get(timeout=timeout)
-        missing = sorted(set(kinds) - seen.keys())
-        assert event is not None, f"no {' or '.join(missing)} event"
-        if event.get("type") in kinds:
-            seen.setdefault(event["type"], event)
-    return seen
-
-
 @pytest.fixture
-def start_chat(request: pytest.FixtureRequest, tmp_path) -> Iterator:
+def start_chat(new_database_url, tmp_path) -> Iterator:
     """Factory: start_chat(backend="sqlite", site={...}, **config) -> Chat (torn down after)."""
     started: list[tuple[Chat, FakeLLM]] = []
 
@@ -88,7 +75,7 @@ def start_chat(request: pytest.FixtureRequest, tmp_path) -> Iterator:
         llm = FakeLLM().start()
         folder = tmp_path / f"chat{len(started)}"
         folder.mkdir()
-        url = make_database_url(request, backend, folder)
+        url = new_database_url(backend, folder)
         settings = app_config(url, folder, ENGINE="llm")
         settings.update(config)
         app = create_app(settings, llm_client=llm.client())
@@ -109,3 +96,9 @@ def start_chat(request: pytest.FixtureRequest, tmp_path) -> Iterator:
 def chat(start_chat) -> Chat:
     """A chat server on SQLite with default limits."""
     return start_chat()
+
+
+@pytest.fixture
+def conversation(db, site):
+    """A conversation of "visitor-1" on the test's site, opened by the chat's store."""
+    return conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)

@@ -8,7 +8,7 @@ import pytest
 import websocket
 
 from frontdesk.chat.visitors import read_token
-from tests.conftest import TEST_SECRET
+from tests.support.apps import TEST_SECRET
 
 
 def test_hello_gets_welcome(chat):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.ws_client import ChatClient, handshake_status
+from tests.support.ws_client import ChatClient, handshake_status
 
 
 def test_allowed_origin_is_upgraded(chat):

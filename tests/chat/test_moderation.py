@@ -8,7 +8,7 @@ import pytest
 
 from frontdesk.chat import moderation
 from frontdesk.chat.hub import hub_for
-from tests.chat.conftest import next_events
+from tests.support.hub_events import next_events
 
 
 def site(**settings):

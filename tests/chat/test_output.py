@@ -6,29 +6,19 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk.assistant.base import ToolResult
-from frontdesk.chat import conversation_store, transcript
+from frontdesk.chat import transcript
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.output import ChatOutput
-from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
-from tests.factories import make_site
-
-HELLO = {"page": {"url": "", "title": ""}, "tz": "UTC", "lang": "en"}
+from tests.support.conversations import conversation_snapshot
 
 
 @pytest.fixture
-def setup(db):
-    site = make_site(db)
-    conversation = conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)
+def setup(db, site, conversation):
     hub = Hub()
     frames = hub.subscribe(conversation.id)
     out = ChatOutput(db, hub, site_id=site.id, conversation_id=conversation.id)
     return db, conversation, out, frames
-
-
-def snapshot(db, conversation_id):
-    with raw.reading(db) as cursor:
-        return conversation_store.conversation_row(cursor, conversation_id)
 
 
 def published(frames) -> list[tuple]:
@@ -68,7 +58,7 @@ def test_a_turns_messages_tools_and_bookkeeping_keep_their_order(setup):
         ("typing", None, None),
         ("message", 4, "We offer **consultations**."),
     ]
-    row = snapshot(db, conversation.id)
+    row = conversation_snapshot(db, conversation.id)
     assert (row.turns, row.engine_state) == (1, {"step": "done"})
     with db.session() as orm:
         saved = orm.get(Conversation, conversation.id)
@@ -85,7 +75,7 @@ def test_a_turn_without_a_held_message_still_counts(setup):
     assert out.finish_turn({}) == "bot"
     assert stored(db, conversation) == [(1, "system", "Sorry, something went wrong.")]
     assert [kind for kind, *_ in published(frames)] == ["message", "error"]
-    assert snapshot(db, conversation.id).turns == 1
+    assert conversation_snapshot(db, conversation.id).turns == 1
 
 
 def test_outside_a_turn_messages_go_out_at_once(setup):

@@ -11,31 +11,14 @@ from sqlalchemy import select
 from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.audit import Actor
 from frontdesk.booking.service import Bookings
-from frontdesk.chat import conversation_store
 from frontdesk.chat.hub import Hub, hub_for
 from frontdesk.chat.status import change_status, status_changer
 from frontdesk.db.models import AuditEvent, Conversation
-from tests.chat.conftest import next_event
-from tests.factories import make_site
-from tests.fake_llm import FakeLLM
+from tests.support.conversations import conversation_status
+from tests.support.fake_llm import FakeLLM
+from tests.support.hub_events import next_event
 
-HELLO = {"page": {"url": "https://studio.test/", "title": "Home"}, "tz": "UTC", "lang": "en"}
 STAFF = Actor("staff", id="7")
-
-
-@pytest.fixture
-def site(db):
-    return make_site(db)
-
-
-@pytest.fixture
-def conversation(db, site):
-    return conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)
-
-
-def stored_status(db, conversation_id: int) -> str:
-    with db.session() as session:
-        return session.get(Conversation, conversation_id).status
 
 
 def status_events(db, public_id: str) -> list[AuditEvent]:
@@ -59,7 +42,7 @@ def test_a_change_is_stored_audited_once_and_published_after_commit(db, site, co
         def deliver(frame: dict) -> None:
             # What another connection reads the moment the frame arrives: already committed.
             events = status_events(db, conversation.public_id)
-            seen.append((channel, frame, stored_status(db, conversation.id), len(events)))
+            seen.append((channel, frame, conversation_status(db, conversation.id), len(events)))
 
         return deliver
 
@@ -69,7 +52,7 @@ def test_a_change_is_stored_audited_once_and_published_after_commit(db, site, co
 
     assert (change.previous, change.status, change.changed) == ("bot", "staff", True)
     assert (change.public_id, change.site_id) == (conversation.public_id, site.id)
-    assert stored_status(db, conversation.id) == "staff"
+    assert conversation_status(db, conversation.id) == "staff"
     site_event = {"type": "status", "conversation": conversation.public_id, "status": "staff"}
     assert seen == [
         ("conversation", {"type": "status", "status": "staff"}, "staff", 1),
@@ -104,7 +87,7 @@ def test_only_from_leaves_other_statuses_alone(db, conversation):
         db, hub, conversation.id, "needs_human", actor=visitor, only_from=("bot",)
     )
     assert (asked.previous, asked.status, asked.changed) == ("staff", "staff", False)
-    assert stored_status(db, conversation.id) == "staff"
+    assert conversation_status(db, conversation.id) == "staff"
     assert len(status_events(db, conversation.public_id)) == 1
 
 
@@ -115,7 +98,7 @@ def test_unknown_status_or_conversation_changes_nothing(db, conversation):
         change_status(db, hub, conversation.id, "asleep", actor=STAFF)
     with pytest.raises(LookupError):
         change_status(db, hub, conversation.id + 1000, "staff", actor=STAFF)
-    assert stored_status(db, conversation.id) == "bot"
+    assert conversation_status(db, conversation.id) == "bot"
     assert frames.get(timeout=0.2) is None
     assert status_events(db, conversation.public_id) == []
 
@@ -141,7 +124,7 @@ def test_concurrent_changes_never_lose_one(db, site, conversation):
         thread.join(timeout=30)
 
     changed = [result for result in results if result.changed]
-    assert len(results) == 6 and stored_status(db, conversation.id) == "staff"
+    assert len(results) == 6 and conversation_status(db, conversation.id) == "staff"
     assert sum(1 for result in changed if result.status == "needs_human") <= 1
     events = status_events(db, conversation.public_id)
     assert len(events) == len(changed)

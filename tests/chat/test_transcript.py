@@ -8,23 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from frontdesk.chat import conversation_store, transcript, usage
+from frontdesk.chat import transcript, usage
 from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
-from tests.factories import make_site
-
-HELLO = {"page": {"url": "https://studio.test/", "title": "Home"}, "tz": "UTC", "lang": "en"}
-
-
-@pytest.fixture
-def conversation(db):
-    site = make_site(db)
-    return conversation_store.open_conversation(db, site.id, "visitor-1", None, HELLO)
-
-
-def snapshot(db, conversation_id):
-    with raw.reading(db) as cursor:
-        return conversation_store.conversation_row(cursor, conversation_id)
+from tests.support.conversations import conversation_snapshot
 
 
 def test_parameters_become_each_drivers_style_and_casts_are_left_alone():
@@ -136,11 +123,11 @@ def test_history_and_the_turn_snapshot(db, conversation):
         ("assistant", "b", {}),
         ("tool_call", "c", {"t": "c"}),
     ]  # the current message and later visitor messages are left out
-    row = snapshot(db, conversation.id)
+    row = conversation_snapshot(db, conversation.id)
     assert (row.public_id, row.status, row.turns, row.engine_state) == (
         conversation.public_id, "bot", 0, {},
     )  # fmt: skip
-    assert snapshot(db, conversation.id + 999) is None
+    assert conversation_snapshot(db, conversation.id + 999) is None
 
 
 def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
@@ -149,7 +136,7 @@ def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
                                 tokens=(100, 20)) == "bot"  # fmt: skip
     transcript.save_turn(db, conversation.id, {"step": "time"}, site_id=site_id, tokens=(5, 1))
     transcript.save_turn(db, conversation.id, {}, site_id=site_id, tokens=(0, 0))
-    row = snapshot(db, conversation.id)
+    row = conversation_snapshot(db, conversation.id)
     assert (row.turns, row.engine_state) == (3, {})
     with db.session() as orm:
         stored = orm.get(Conversation, conversation.id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from frontdesk.chat import staffing
 from frontdesk.chat.hub import hub_for
 from frontdesk.db.models import StaffUser, TokenUsage
-from tests.chat.conftest import next_event
+from tests.support.hub_events import next_event
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

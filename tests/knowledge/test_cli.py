@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from frontdesk.db.models import Document
 from frontdesk.knowledge.cli import UnknownSite, ingest_command, run_ingest
-from tests.factories import make_site
-from tests.knowledge.helpers import write_knowledge_folder
+from tests.support.factories import make_site
+from tests.support.knowledge_files import write_knowledge_folder
 
 
 def _document_count(app, site_id):

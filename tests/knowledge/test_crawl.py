@@ -10,8 +10,9 @@ from frontdesk.db.models import Document
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import ingest_paths
 from frontdesk.knowledge.search import search
-from tests.factories import make_site
-from tests.knowledge.helpers import Site, make_pdf, serve_site
+from tests.support.factories import make_site
+from tests.support.fake_website import Website, serve_website
+from tests.support.knowledge_files import make_pdf
 
 HTML = "text/html; charset=utf-8"
 FAST = FetchPolicy(delay=0.01, timeout=5)
@@ -26,7 +27,7 @@ def page(title: str, body: str) -> str:
     )
 
 
-def small_site() -> Site:
+def small_website() -> Website:
     """Home links everywhere; the sitemap lists some pages, one off-host, one PDF."""
     home = page(
         "Harbour Studio",
@@ -44,7 +45,7 @@ def small_site() -> Site:
   <url><loc>SITE_URL/brochure.pdf</loc></url>
   <url><loc>https://elsewhere.invalid/page</loc></url>
 </urlset>"""
-    return Site(
+    return Website(
         {
             "/robots.txt": (200, "text/plain", "User-agent: *\nDisallow: /private/\n"),
             "/sitemap.xml": (200, "application/xml", sitemap),
@@ -68,7 +69,7 @@ def _documents(db, site_id):
 
 def test_sitemap_ingests_only_allowed_same_host_html_pages(db):
     site = make_site(db)
-    with serve_site(small_site()) as web:
+    with serve_website(small_website()) as web:
         report = ingest_paths(db, site.id, [web.url + "/sitemap.xml"], fetcher=Fetcher(FAST))
 
     assert sorted(report.added) == [web.url + "/", web.url + "/services"]
@@ -86,7 +87,7 @@ def test_sitemap_ingests_only_allowed_same_host_html_pages(db):
 
 def test_page_crawl_follows_same_host_links_only(db):
     site = make_site(db)
-    with serve_site(small_site()) as web:
+    with serve_website(small_website()) as web:
         report = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
 
     assert sorted(report.added) == [web.url + "/", web.url + "/about", web.url + "/services"]
@@ -107,7 +108,7 @@ def test_page_crawl_follows_same_host_links_only(db):
 
 def test_recrawl_unchanged_pages_are_skipped(db):
     site = make_site(db)
-    with serve_site(small_site()) as web:
+    with serve_website(small_website()) as web:
         ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
         web.pages["/about"] = (200, HTML, page("About us", "<p>Now a team of four.</p>"))
         again = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
@@ -117,9 +118,9 @@ def test_recrawl_unchanged_pages_are_skipped(db):
 
 def test_limits_pages_size_and_errors(db):
     site = make_site(db)
-    web_site = small_site()
+    web_site = small_website()
     web_site.pages["/services"] = (200, HTML, page("Big", "<p>" + "word " * 5000 + "</p>"))
-    with serve_site(web_site) as web:
+    with serve_website(web_site) as web:
         one = ingest_paths(
             db, site.id, [web.url + "/"], fetcher=Fetcher(FetchPolicy(delay=0, max_pages=1))
         )
@@ -133,13 +134,13 @@ def test_limits_pages_size_and_errors(db):
 
 def test_robots_disallow_all_and_unreachable_site(db):
     site = make_site(db)
-    blocked = Site(
+    blocked = Website(
         {
             "/robots.txt": (200, "text/plain", "User-agent: FrontdeskBot\nDisallow: /\n"),
             "/": (200, HTML, page("Home", "<p>Hello</p>")),
         }
     )
-    with serve_site(blocked) as web:
+    with serve_website(blocked) as web:
         report = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
     assert report.added == [] and report.skipped == [(web.url + "/", "disallowed by robots.txt")]
     assert [path for path, _ in web.requests] == ["/robots.txt"]
@@ -163,8 +164,8 @@ def test_only_web_addresses_are_fetched(db, tmp_path):
 
 def test_prune_removes_pages_the_site_no_longer_has_or_marks_noindex(db):
     site = make_site(db)
-    web_site = small_site()
-    with serve_site(web_site) as web:
+    web_site = small_website()
+    with serve_website(web_site) as web:
         ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
         # /services is no longer linked from anywhere, /about asks to be forgotten
         home = "<html><body><p>We design websites.</p><a href='/about'>About</a></body></html>"
@@ -183,7 +184,7 @@ def test_prune_removes_pages_the_site_no_longer_has_or_marks_noindex(db):
 
 def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(db):
     site = make_site(db)
-    with serve_site(small_site()) as web:
+    with serve_website(small_website()) as web:
         ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
         limited = Fetcher(FetchPolicy(delay=0, max_pages=1))
         cut = ingest_paths(db, site.id, [web.url + "/"], fetcher=limited, prune=True)
@@ -197,7 +198,7 @@ def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(d
 
 def test_gzipped_sitemap_and_sitemap_index_are_read_within_the_size_limit(db):
     site = make_site(db)
-    with serve_site(small_site()) as web:
+    with serve_website(small_website()) as web:
         pages = f"<urlset><url><loc>{web.url}/about</loc></url></urlset>"
         index = f"<sitemapindex><sitemap><loc>{web.url}/sitemap-pages.xml.gz</loc></sitemap>"
         web.pages["/sitemap-index.xml"] = (200, "application/xml", index + "</sitemapindex>")

@@ -16,7 +16,7 @@ from frontdesk.knowledge.extract import (
     split_front_matter,
 )
 from frontdesk.knowledge.html_text import html_to_text
-from tests.knowledge.helpers import HOURS_HTML, PRICING_MD, make_pdf
+from tests.support.knowledge_files import HOURS_HTML, PRICING_MD, make_pdf
 
 
 def test_markdown_front_matter_gives_title_and_url():

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from frontdesk.db.models import Chunk, Document
 from frontdesk.knowledge.ingest import Step, ingest_paths
 from frontdesk.knowledge.search import search
-from tests.factories import make_site
-from tests.knowledge.helpers import write_knowledge_folder
+from tests.support.factories import make_site
+from tests.support.knowledge_files import write_knowledge_folder
 
 
 def _documents(db, site_id):

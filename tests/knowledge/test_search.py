@@ -11,8 +11,8 @@ from frontdesk.db.models import Chunk, UnansweredQuestion
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.ingest import ingest_paths
 from frontdesk.knowledge.search import record_unanswered, search
-from tests.factories import make_site
-from tests.knowledge.helpers import write_knowledge_folder
+from tests.support.factories import make_site
+from tests.support.knowledge_files import write_knowledge_folder
 
 HOSTILE_QUERIES = [
     '"',

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from frontdesk.db.models import StaffUser
-from tests.factories import make_site
-from tests.staff.helpers import PASSWORD, csrf_from, make_staff, sign_in
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"])
-
-
-@pytest.fixture
-def staff(app, site):
-    return make_staff(app.extensions["frontdesk.db"], site.id)
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import PASSWORD, sign_in
 
 
 def test_password_is_stored_as_argon2_hash(app, staff):

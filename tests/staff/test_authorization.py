@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk.db.models import Booking, Site
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
-from tests.staff.test_bookings import book, make_conversation
+from tests.support.bookings import book
+from tests.support.conversations import make_conversation
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import make_staff, sign_in
 
 # Staff routes that are not about one site.
 SITELESS = {"staff.signin", "staff.signout", "staff.home", "staff.password"}
@@ -49,12 +51,11 @@ def site_routes(app) -> list[tuple[str, str, object]]:
 
 
 @pytest.fixture
-def world(app):
+def world(db, app_bookings):
     """Site A with a booking made in a chat, its staff member, and staff of site B."""
-    db = app.extensions["frontdesk.db"]
     home, other = make_site(db, name="Home"), make_site(db, name="Other")
-    conversation = make_conversation(app, home, texts=[("visitor", "Hello")])
-    booking = book(app, home, conversation_id=conversation.id)
+    conversation = make_conversation(db, home, texts=[("visitor", "Hello")])
+    booking = book(app_bookings, home, conversation_id=conversation.id).booking
     make_staff(db, home.id, "home@studio.test")
     make_staff(db, other.id, "other@studio.test")
     values = {"public_id": booking.public_id}

@@ -5,95 +5,37 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from frontdesk import create_app
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingRequest
-from frontdesk.db.models import AuditEvent, Booking, Conversation, Message, OutboxEmail
-from frontdesk.db.types import utcnow
+from frontdesk.db.models import AuditEvent, Booking, OutboxEmail
 from frontdesk.staff.booking_csv import safe_cell
-from tests.conftest import app_config
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
+from tests.support.apps import QUEUE_ONLY_SMTP
+from tests.support.bookings import book, upcoming_starts
+from tests.support.conversations import make_conversation
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-QUEUE_ONLY_SMTP = "smtp://127.0.0.1:9"  # MAIL_WORKER is off in tests: nothing is ever sent
-
-
-def make_conversation(app, site, *, visitor_id: str | None = None, texts=()) -> Conversation:
-    """A conversation with visitor/assistant messages, written as real rows."""
-    db = app.extensions["frontdesk.db"]
-    with db.transaction() as session:
-        conversation = Conversation(
-            public_id="cv_" + secrets.token_hex(6),
-            site_id=site.id,
-            visitor_id=visitor_id or "v_" + secrets.token_hex(6),
-        )
-        session.add(conversation)
-        session.flush()
-        for seq, (role, text) in enumerate(texts, start=1):
-            session.add(Message(conversation_id=conversation.id, seq=seq, role=role, text=text))
-        conversation.last_seq = len(texts)
-    return conversation
-
-
-def free_starts(app, site, service: str = "consult", days: int = 14):
-    """Free slot starts of the coming days, from the real slot engine."""
-    today = utcnow().astimezone(SYDNEY).date()
-    slots = app.extensions["frontdesk.bookings"].free_slots(
-        site.id, service, today + timedelta(days=1), today + timedelta(days=days)
-    )
-    return [s.start for s in slots]
-
-
-def book(app, site, *, start=None, name="Ada Lovelace", email="ada@example.com", **extra):
-    """A real booking made through the booking service (as a visitor)."""
-    bookings = app.extensions["frontdesk.bookings"]
-    start = start or free_starts(app, site)[0]
-    request = BookingRequest(service=extra.pop("service", "consult"), start=start, name=name,
-                             email=email, visitor_tz="Europe/London", **extra)  # fmt: skip
-    return bookings.create(site.id, request, Actor("visitor", id="v1")).booking
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """An app whose mailer queues e-mail in the outbox (no worker sends it)."""
-    application = create_app(app_config(database_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP))
-    yield application
-    application.extensions["frontdesk.db"].dispose()
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"], name="Harbour Studio")
-
-
-@pytest.fixture
-def staff(app, site):
-    return make_staff(app.extensions["frontdesk.db"], site.id)
-
-
-@pytest.fixture
-def signed_in(client, staff):
-    assert sign_in(client).status_code == 302
-    return client
+# The app's mailer queues e-mail in the outbox (no worker sends it).
+pytestmark = pytest.mark.app_config(SMTP_URL=QUEUE_ONLY_SMTP)
 
 
 def url(site, tail: str = "") -> str:
     return f"/staff/{site.public_key}/bookings/{tail}"
 
 
-def test_list_shows_upcoming_bookings_and_filters(app, signed_in, site):
-    starts = free_starts(app, site, "workshop")
-    first = book(app, site, name="Ada Lovelace", email="ada@example.com")
-    second = book(app, site, start=starts[-1], name="Grace Hopper", email="grace@example.com",
-                  service="workshop")  # fmt: skip
+def test_list_shows_upcoming_bookings_and_filters(app, signed_in, site, app_bookings):
+    starts = upcoming_starts(app_bookings, site, service="workshop")
+    first = book(app_bookings, site, name="Ada Lovelace", email="ada@example.com").booking
+    second = book(
+        app_bookings, site, starts[-1], service="workshop", name="Grace Hopper",
+        email="grace@example.com",
+    ).booking  # fmt: skip
     page = signed_in.get(url(site)).get_data(as_text=True)
     assert "Ada Lovelace" in page and "Grace Hopper" in page
     assert first.public_id in page and second.public_id in page
@@ -127,8 +69,8 @@ def test_bad_filters_are_refused_with_400(signed_in, site, query):
     assert 'role="alert"' in response.get_data(as_text=True)
 
 
-def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site):
-    booking = book(app, site)
+def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site, app_bookings):
+    booking = book(app_bookings, site).booking
     local_day = booking.start.astimezone(SYDNEY).date()
     monday = local_day - timedelta(days=local_day.weekday())
     page = signed_in.get(url(site, f"week?week={local_day.isoformat()}")).get_data(as_text=True)
@@ -145,11 +87,13 @@ def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site)
     assert "The week must be a date like 2026-12-01." in bad.get_data(as_text=True)
 
 
-def test_booking_page_shows_visitor_conversation_and_audit(app, signed_in, site):
+def test_booking_page_shows_visitor_conversation_and_audit(app, signed_in, site, db, app_bookings):
     conversation = make_conversation(
-        app, site, texts=[("visitor", "Can I book a consult?"), ("assistant", "Of course!")]
+        db, site, texts=[("visitor", "Can I book a consult?"), ("assistant", "Of course!")]
     )
-    booking = book(app, site, conversation_id=conversation.id, phone="+61 400 000 000")
+    booking = book(
+        app_bookings, site, conversation_id=conversation.id, phone="+61 400 000 000"
+    ).booking
     page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
     assert "ada@example.com" in page and "+61 400 000 000" in page
     assert "Can I book a consult?" in page and "Of course!" in page
@@ -157,9 +101,9 @@ def test_booking_page_shows_visitor_conversation_and_audit(app, signed_in, site)
     assert f"/conversations/{conversation.public_id}" in page
 
 
-def test_booking_of_another_site_is_404(app, signed_in, site):
+def test_booking_of_another_site_is_404(app, signed_in, site, app_bookings):
     other = make_site(app.extensions["frontdesk.db"], name="Elsewhere")
-    foreign = book(app, other)
+    foreign = book(app_bookings, other).booking
     assert signed_in.get(url(site, foreign.public_id)).status_code == 404
     token = csrf_from(signed_in.get(url(site)).get_data(as_text=True))
     response = signed_in.post(url(site, f"{foreign.public_id}/cancel"), data={"csrf_token": token})
@@ -167,8 +111,10 @@ def test_booking_of_another_site_is_404(app, signed_in, site):
     assert app.extensions["frontdesk.bookings"].get(foreign.public_id).status == "confirmed"
 
 
-def test_staff_cancel_goes_through_the_service_and_emails_the_visitor(app, signed_in, site, staff):
-    booking = book(app, site)
+def test_staff_cancel_goes_through_the_service_and_emails_the_visitor(
+    app, signed_in, site, staff, app_bookings
+):
+    booking = book(app_bookings, site).booking
     page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
     response = signed_in.post(
         url(site, f"{booking.public_id}/cancel"),
@@ -191,12 +137,12 @@ def test_staff_cancel_goes_through_the_service_and_emails_the_visitor(app, signe
     assert again.status_code == 409
 
 
-def test_staff_reschedule_to_a_free_slot(app, signed_in, site, staff):
-    booking = book(app, site)
+def test_staff_reschedule_to_a_free_slot(app, signed_in, site, staff, app_bookings):
+    booking = book(app_bookings, site).booking
     day = booking.start.astimezone(SYDNEY).date().isoformat()
     page = signed_in.get(url(site, f"{booking.public_id}?day={day}")).get_data(as_text=True)
     assert 'type="radio" name="slot"' in page
-    new_start = next(s for s in free_starts(app, site) if s != booking.start)
+    new_start = next(s for s in upcoming_starts(app_bookings, site) if s != booking.start)
     response = signed_in.post(
         url(site, f"{booking.public_id}/reschedule"),
         data={"csrf_token": csrf_from(page), "slot": new_start.isoformat(), "day": day},
@@ -219,10 +165,12 @@ def test_staff_reschedule_to_a_free_slot(app, signed_in, site, staff):
     assert app.extensions["frontdesk.bookings"].get(booking.public_id).start == new_start
 
 
-def test_reschedule_onto_a_taken_slot_is_409_and_changes_nothing(app, signed_in, site):
-    starts = free_starts(app, site)
-    first = book(app, site, start=starts[0])
-    book(app, site, start=starts[1], email="other@example.com")
+def test_reschedule_onto_a_taken_slot_is_409_and_changes_nothing(
+    app, signed_in, site, app_bookings
+):
+    starts = upcoming_starts(app_bookings, site)
+    first = book(app_bookings, site, start=starts[0]).booking
+    book(app_bookings, site, start=starts[1], email="other@example.com")
     page = signed_in.get(url(site, first.public_id)).get_data(as_text=True)
     response = signed_in.post(
         url(site, f"{first.public_id}/reschedule"),
@@ -232,8 +180,10 @@ def test_reschedule_onto_a_taken_slot_is_409_and_changes_nothing(app, signed_in,
     assert app.extensions["frontdesk.bookings"].get(first.public_id).start == starts[0]
 
 
-def test_csv_export_quotes_and_neutralises_formulas(app, signed_in, site):
-    book(app, site, name='=HYPERLINK("http://evil")', notes='He said "hi", then left\n-2+3')
+def test_csv_export_quotes_and_neutralises_formulas(app, signed_in, site, app_bookings):
+    book(
+        app_bookings, site, name='=HYPERLINK("http://evil")', notes='He said "hi", then left\n-2+3'
+    )
     response = signed_in.get(url(site, "export.csv"))
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -252,8 +202,8 @@ def test_formula_cells_are_prefixed(raw):
     assert safe_cell(raw) == "'" + raw
 
 
-def test_rotating_the_calendar_feed_kills_the_old_url(app, signed_in, site):
-    book(app, site)
+def test_rotating_the_calendar_feed_kills_the_old_url(app, signed_in, site, app_bookings):
+    book(app_bookings, site)
     page = signed_in.get(url(site)).get_data(as_text=True)
     old = f"http://frontdesk.test/calendar/{site.calendar_secret}.ics"
     assert old in page
@@ -273,8 +223,8 @@ def test_rotating_the_calendar_feed_kills_the_old_url(app, signed_in, site):
     assert not any(site.calendar_secret in str(a) for a in actions)
 
 
-def test_cancelled_booking_is_listed_but_not_changeable(app, signed_in, site):
-    booking = book(app, site)
+def test_cancelled_booking_is_listed_but_not_changeable(app, signed_in, site, app_bookings):
+    booking = book(app_bookings, site).booking
     app.extensions["frontdesk.bookings"].cancel(booking.public_id, Actor("visitor", id="v1"))
     page = signed_in.get(url(site, booking.public_id)).get_data(as_text=True)
     assert "Cancelled" in page and "/reschedule" not in page

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-import pytest
 from sqlalchemy import select
 
 from frontdesk.assistant.base import ToolResult
 from frontdesk.audit import Actor
-from frontdesk.booking.service import BookingRequest
 from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.status import change_status
 from frontdesk.db.models import AuditEvent, Conversation, Message, Site
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
+from tests.support.bookings import book
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
 
 HELLO = {"page": {"url": "https://studio.test/pricing", "title": "Pricing"}, "tz": "Europe/Berlin",
          "lang": "en"}  # fmt: skip
@@ -43,33 +40,6 @@ def output(app, conversation) -> ChatOutput:
     )  # fmt: skip
 
 
-def book(app, site, conversation, email: str) -> str:
-    bookings = app.extensions["frontdesk.bookings"]
-    first = date.today() + timedelta(days=7)
-    slot = bookings.free_slots(site.id, "consult", first, first + timedelta(days=7))[0]
-    request = BookingRequest(
-        service="consult", start=slot.start, name="Ada Lovelace", email=email,
-        visitor_id=conversation.visitor_id, conversation_id=conversation.id,
-    )  # fmt: skip
-    return bookings.create(site.id, request, Actor("visitor")).booking.public_id
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"])
-
-
-@pytest.fixture
-def staff(app, site):
-    return make_staff(app.extensions["frontdesk.db"], site.id)
-
-
-@pytest.fixture
-def signed_in(client, staff):
-    assert sign_in(client).status_code == 302
-    return client
-
-
 def list_url(site, **query) -> str:
     suffix = "&".join(f"{k}={v}" for k, v in query.items())
     return f"/staff/{site.public_key}/conversations/" + (f"?{suffix}" if suffix else "")
@@ -88,10 +58,11 @@ def test_list_shows_status_flag_and_newest_activity_first(app, site, signed_in):
     assert newer.public_id in queue and older.public_id in queue  # needs_human and flagged
 
 
-def test_search_by_visitor_text_and_booking_email(app, site, signed_in):
+def test_search_by_visitor_text_and_booking_email(app, site, signed_in, app_bookings):
     prices = start_conversation(app, site, "v1", "What are your PRICES for a 50% discount?")
     other = start_conversation(app, site, "v2", "Hello there")
-    book(app, site, other, "grace@navy.test")
+    book(app_bookings, site, email="grace@navy.test", visitor_id=other.visitor_id,
+         conversation_id=other.id)  # fmt: skip
     html = signed_in.get(list_url(site, q="prices")).get_data(as_text=True)
     assert prices.public_id in html and other.public_id not in html
     html = signed_in.get(list_url(site, q="grace@navy")).get_data(as_text=True)
@@ -111,7 +82,7 @@ def test_filter_by_status(app, site, signed_in):
     assert closed.public_id in html and open_one.public_id in html  # unknown filter: ignored
 
 
-def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in):
+def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in, app_bookings):
     conversation = start_conversation(app, site, "v1", "Book me in")
     out = output(app, conversation)
     out.record_tool("call_1", "find_available_slots", {"service": "consult"},
@@ -121,7 +92,9 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     out.record_usage(1234, 56)  # saved with the turn, as the chat runner does
     transcript.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
                     tokens=out.take_usage())  # fmt: skip
-    booking_id = book(app, site, conversation, "ada@example.com")
+    booking_id = book(app_bookings, site, email="ada@example.com",
+                      visitor_id=conversation.visitor_id,
+                      conversation_id=conversation.id).booking.public_id  # fmt: skip
     with app.extensions["frontdesk.db"].transaction() as session:
         session.get(Site, site.id).llm_settings = {"model": "gpt-4o-mini"}
     page = signed_in.get(f"/staff/{site.public_key}/conversations/{conversation.public_id}")

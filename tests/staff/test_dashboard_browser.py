@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from frontdesk import create_app
 from frontdesk.demo_host import create_demo_host_app
-from tests.conftest import LiveServer, app_config
-from tests.factories import make_site
-from tests.staff.helpers import PASSWORD, make_staff
+from tests.support.apps import app_config
+from tests.support.factories import make_site
+from tests.support.servers import LiveServer
+from tests.support.staff_accounts import PASSWORD, make_staff
+from tests.support.widget_page import HOST
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-HOST = "document.querySelector('frontdesk-widget')"
 LOG = "frontdesk-widget .fd-log"
 TIMEOUT = 30000
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from frontdesk.db.models import AuditEvent, Chunk, Document, UnansweredQuestion
 from frontdesk.knowledge.search import record_unanswered, search
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import make_staff, sign_in
 
 FAQ = b"""# Parking FAQ
 
@@ -24,18 +25,6 @@ Visitors can park in the zebrafinch garage behind the studio. The first two hour
 
 The studio has step-free access from the garage lift.
 """
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"])
-
-
-@pytest.fixture
-def signed_in(app, client, site):
-    make_staff(app.extensions["frontdesk.db"], site.id)
-    assert sign_in(client).status_code == 302
-    return client
 
 
 def url(site, tail=""):

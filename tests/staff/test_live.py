@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.parse
 import urllib.request
@@ -15,9 +14,10 @@ import websocket
 from sqlalchemy import select
 
 from frontdesk.chat import conversation_store, transcript
-from tests.factories import make_site
-from tests.staff.helpers import PASSWORD, make_staff
-from tests.ws_client import ChatClient
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import PASSWORD, make_staff
+from tests.support.ws_client import ChatClient
 
 
 def sign_in_over_http(server_url: str, email: str) -> str:
@@ -25,7 +25,7 @@ def sign_in_over_http(server_url: str, email: str) -> str:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     form = opener.open(f"{server_url}/staff/signin", timeout=10).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    token = csrf_from(form)
     data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
     opener.open(f"{server_url}/staff/signin", data=data.encode(), timeout=10).read()
     cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -75,11 +75,6 @@ class StaffSocket:
 
     def close(self) -> None:
         self.conn.close()
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"])
 
 
 @pytest.fixture

@@ -14,23 +14,14 @@ from frontdesk.db.models import Conversation, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.staff import charts, costs
 from frontdesk.staff.overview import normalise_question
-from tests.factories import make_site
-from tests.staff.helpers import make_staff, sign_in
-from tests.staff.test_bookings import book, make_conversation
+from tests.support.bookings import book
+from tests.support.conversations import make_conversation
+from tests.support.factories import make_site
+from tests.support.staff_accounts import make_staff, sign_in
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"], llm_settings={"model": "gpt-4o-mini"})
-
-
-@pytest.fixture
-def signed_in(app, client, site):
-    make_staff(app.extensions["frontdesk.db"], site.id)
-    assert sign_in(client).status_code == 302
-    return client
+# Token costs are priced by the site's model.
+pytestmark = pytest.mark.site(llm_settings={"model": "gpt-4o-mini"})
 
 
 def _table_row(page: str, day) -> list[str]:
@@ -44,17 +35,17 @@ def _backdate(app, conversation_id: int, moment: datetime) -> None:
         session.get(Conversation, conversation_id).created_at = moment
 
 
-def test_activity_counts_per_local_day_with_conversion(app, signed_in, site):
+def test_activity_counts_per_local_day_with_conversion(app, signed_in, site, db, app_bookings):
     today = utcnow().astimezone(SYDNEY).date()
     for _ in range(4):
-        make_conversation(app, site, texts=[("visitor", "Hi")])
-    book(app, site)
+        make_conversation(db, site, texts=[("visitor", "Hi")])
+    book(app_bookings, site)
     # 00:30 Sydney yesterday is still the previous UTC day: it must count for yesterday.
     yesterday = today - timedelta(days=1)
     early = datetime.combine(yesterday, datetime.min.time(), SYDNEY) + timedelta(minutes=30)
-    old = make_conversation(app, site, texts=[("visitor", "Earlier")])
+    old = make_conversation(db, site, texts=[("visitor", "Earlier")])
     _backdate(app, old.id, early.astimezone(UTC))
-    ancient = make_conversation(app, site, texts=[("visitor", "Long ago")])
+    ancient = make_conversation(db, site, texts=[("visitor", "Long ago")])
     _backdate(app, ancient.id, utcnow() - timedelta(days=45))
 
     page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
@@ -68,10 +59,10 @@ def test_activity_counts_per_local_day_with_conversion(app, signed_in, site):
     assert "<details>" in page
 
 
-def test_top_and_unanswered_questions(app, signed_in, site):
+def test_top_and_unanswered_questions(app, signed_in, site, db):
     for text in ("How much is it?", "how much is it", "HOW MUCH IS IT!!", "Where are you?"):
-        make_conversation(app, site, texts=[("visitor", text), ("visitor", "second message")])
-    conversation = make_conversation(app, site, texts=[("visitor", "Parking?")])
+        make_conversation(db, site, texts=[("visitor", text), ("visitor", "second message")])
+    conversation = make_conversation(db, site, texts=[("visitor", "Parking?")])
     with app.extensions["frontdesk.db"].transaction() as session:
         session.add_all([
             UnansweredQuestion(site_id=site.id, conversation_id=conversation.id,

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from frontdesk import create_app
 from frontdesk.assistant.tools.toolbox import ConversationTools
 from frontdesk.audit import Actor
 from frontdesk.chat.hub import hub_for
@@ -31,39 +30,23 @@ from frontdesk.db.models import (
 from frontdesk.db.types import utcnow
 from frontdesk.retention import purge_expired
 from frontdesk.retention_cli import purge_command
-from tests.conftest import app_config
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
-from tests.staff.test_bookings import QUEUE_ONLY_SMTP, book, free_starts, make_conversation
+from tests.support.apps import QUEUE_ONLY_SMTP
+from tests.support.bookings import book, upcoming_starts
+from tests.support.conversations import make_conversation
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
 
 ADA = {"name": "Ada Lovelace", "email": "Ada.Lovelace@Example.com", "phone": "+61 400 123 456"}
 GRACE = {"name": "Grace Hopper", "email": "grace@example.com", "phone": "+1 555 0100"}
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """An app whose mailer queues e-mail in the outbox (no worker sends it)."""
-    application = create_app(app_config(database_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP))
-    yield application
-    application.extensions["frontdesk.db"].dispose()
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"], name="Harbour Studio")
-
-
-@pytest.fixture
-def signed_in(app, client, site):
-    make_staff(app.extensions["frontdesk.db"], site.id)
-    assert sign_in(client).status_code == 302
-    return client
+# The app's mailer queues e-mail in the outbox (no worker sends it).
+pytestmark = pytest.mark.app_config(SMTP_URL=QUEUE_ONLY_SMTP)
 
 
 def chat_booking(app, site, person: dict, start) -> Conversation:
     """A visitor books in a chat through the real tools; the transcript names them."""
+    db = app.extensions["frontdesk.db"]
     visitor_id = "v_" + person["name"].split()[0].lower()
-    conversation = make_conversation(app, site, visitor_id=visitor_id, texts=[
+    conversation = make_conversation(db, site, visitor_id=visitor_id, texts=[
         ("visitor", f"Hi, I'm {person['name']}, mail me at {person['email']}"),
         ("assistant", f"Thanks {person['name']}! Which day suits you?"),
         ("visitor", f"Call me on {person['phone']} if needed"),
@@ -85,7 +68,7 @@ def chat_booking(app, site, person: dict, start) -> Conversation:
         session.add(UnansweredQuestion(site_id=site.id, conversation_id=conversation.id,
                                        question=f"Is {person['name']} on the list?"))  # fmt: skip
     # A second chat of the same visitor, without a booking.
-    make_conversation(app, site, visitor_id=visitor_id, texts=[("visitor", "Back again")])
+    make_conversation(db, site, visitor_id=visitor_id, texts=[("visitor", "Back again")])
     return conversation
 
 
@@ -114,12 +97,12 @@ def traces(app, person: dict) -> list[str]:
     return [v[:120] for v in every_value(app) if any(n in v for n in needles)]
 
 
-def test_erasure_leaves_nothing_of_the_visitor_in_any_table(app, signed_in, site):
-    starts = free_starts(app, site)
+def test_erasure_leaves_nothing_of_the_visitor_in_any_table(app, signed_in, site, app_bookings):
+    starts = upcoming_starts(app_bookings, site)
     ada_chat = chat_booking(app, site, ADA, starts[0])
     chat_booking(app, site, GRACE, starts[3])
-    ada_booking = book(app, site, start=starts[6], name=ADA["name"], email=ADA["email"].upper(),
-                       phone=ADA["phone"])  # fmt: skip
+    ada_booking = book(app_bookings, site, starts[6], name=ADA["name"],
+                       email=ADA["email"].upper(), phone=ADA["phone"]).booking  # fmt: skip
     app.extensions["frontdesk.bookings"].cancel(
         ada_booking.public_id, _staff_actor(), reason=f"{ADA['name']} asked"
     )
@@ -176,8 +159,8 @@ def _staff_actor():
     return Actor("staff", id="1")
 
 
-def test_export_downloads_the_visitors_bookings_and_transcripts(app, signed_in, site):
-    starts = free_starts(app, site)
+def test_export_downloads_the_visitors_bookings_and_transcripts(app, signed_in, site, app_bookings):
+    starts = upcoming_starts(app_bookings, site)
     chat_booking(app, site, ADA, starts[0])
     chat_booking(app, site, GRACE, starts[2])
     page = signed_in.get(f"/staff/{site.public_key}/privacy/").get_data(as_text=True)
@@ -227,15 +210,15 @@ def _age(app, conversation_id: int, days: int) -> None:
                         .values(updated_at=utcnow() - timedelta(days=days)))  # fmt: skip
 
 
-def test_purge_removes_old_transcripts_and_keeps_booked_conversations(app, site):
+def test_purge_removes_old_transcripts_and_keeps_booked_conversations(app, site, app_bookings):
     db = app.extensions["frontdesk.db"]
     keep_forever = make_site(db, name="No retention")
     with db.transaction() as session:
         session.get(Site, site.id).retention_days = 30
-    booked = chat_booking(app, site, ADA, free_starts(app, site)[0])
-    stale = make_conversation(app, site, texts=[("visitor", "old question")])
-    fresh = make_conversation(app, site, texts=[("visitor", "new question")])
-    untouched = make_conversation(app, keep_forever, texts=[("visitor", "kept")])
+    booked = chat_booking(app, site, ADA, upcoming_starts(app_bookings, site)[0])
+    stale = make_conversation(db, site, texts=[("visitor", "old question")])
+    fresh = make_conversation(db, site, texts=[("visitor", "new question")])
+    untouched = make_conversation(db, keep_forever, texts=[("visitor", "kept")])
     for conversation in (booked, stale, untouched):
         _age(app, conversation.id, 31)
     with db.transaction() as session:
@@ -259,7 +242,7 @@ def test_purge_command_runs_against_the_configured_database(app, site, database_
     db = app.extensions["frontdesk.db"]
     with db.transaction() as session:
         session.get(Site, site.id).retention_days = 7
-    stale = make_conversation(app, site, texts=[("visitor", "old")])
+    stale = make_conversation(db, site, texts=[("visitor", "old")])
     _age(app, stale.id, 8)
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("FRONTDESK_INSTANCE_PATH", str(app.instance_path))
@@ -274,8 +257,8 @@ def test_opening_the_overview_applies_retention(app, signed_in, site):
     db = app.extensions["frontdesk.db"]
     with db.transaction() as session:
         session.get(Site, site.id).retention_days = 7
-    stale = make_conversation(app, site, texts=[("visitor", "old")])
-    recent = make_conversation(app, site, texts=[("visitor", "new")])
+    stale = make_conversation(db, site, texts=[("visitor", "old")])
+    recent = make_conversation(db, site, texts=[("visitor", "new")])
     _age(app, stale.id, 8)
     assert signed_in.get(f"/staff/{site.public_key}/").status_code == 200
     with db.session() as session:

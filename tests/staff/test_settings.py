@@ -10,22 +10,13 @@ from sqlalchemy import select
 from frontdesk.audit import Actor
 from frontdesk.db.models import AuditEvent, DateOverride, OpeningHours, Service, Site
 from frontdesk.extensions import get_bookings
-from tests.factories import make_site
-from tests.staff.helpers import csrf_from, make_staff, sign_in
+from tests.support.apps import app_config
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
+from tests.support.servers import LiveServer
+from tests.support.staff_accounts import PASSWORD, make_staff, sign_in
 
 SECRET_KEY = "sk-very-secret-value-123"
-
-
-@pytest.fixture
-def site(app):
-    return make_site(app.extensions["frontdesk.db"], min_notice_min=0)
-
-
-@pytest.fixture
-def signed_in(app, client, site):
-    make_staff(app.extensions["frontdesk.db"], site.id)
-    assert sign_in(client).status_code == 302
-    return client
 
 
 def url(site, tail=""):
@@ -389,8 +380,6 @@ def test_other_sites_staff_get_404(app, client, site):
 def test_widget_preview_follows_the_form_in_chromium(sqlite_url, tmp_path, browser):
     """The preview script runs under the dashboard CSP and recolours/relabels the mock live."""
     from frontdesk import create_app
-    from tests.conftest import LiveServer, app_config
-    from tests.staff.helpers import PASSWORD
 
     app = create_app(app_config(sqlite_url, tmp_path))
     db = app.extensions["frontdesk.db"]

@@ -1,23 +1,15 @@
 """Widget fixtures: a real server for the widget files, a host-page server on another origin,
-and Debian's Chromium driven by Playwright."""
+a scripted websocket peer, and pages of Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 
-from frontdesk import widget_assets
-from tests.conftest import LiveServer
-from tests.widget.hostserver import HostServer
-
-
-def widget_only_app() -> Flask:
-    """An app with just the widget blueprint (no database, no chat endpoint)."""
-    app = Flask("frontdesk_widget_tests", static_folder=None)
-    widget_assets.init_app(app)
-    return app
+from tests.support.scripted_peer import ScriptedPeer
+from tests.support.servers import LiveServer
+from tests.support.widget_hosts import HostServer, widget_only_app
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +25,18 @@ def host(widget_server: LiveServer) -> Iterator[HostServer]:
     """Host pages on a second origin, embedding the widget from `widget_server`."""
     server = HostServer(widget_server.url, "pk_widget_test").start()
     yield server
+    server.stop()
+
+
+@pytest.fixture
+def peer() -> Iterator[ScriptedPeer]:
+    """A scripted /ws/chat peer on a real socket; its host page is `peer.page_url`."""
+    scripted = ScriptedPeer()
+    server = LiveServer(scripted.app).start()
+    host = HostServer(server.url, "pk_scripted").start()
+    scripted.page_url = f"{host.url}/settings.html"
+    yield scripted
+    host.stop()
     server.stop()
 
 

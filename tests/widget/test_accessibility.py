@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.widget.helpers import HOST, box, computed, focused_class, wait_launcher, wait_state
+from tests.support.widget_page import (
+    HOST,
+    axe_violations,
+    box,
+    computed,
+    focused_class,
+    wait_launcher,
+    wait_state,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def axe_script() -> Path:
-    """axe.min.js as bundled by the axe-playwright-python test dependency."""
-    axe = pytest.importorskip("axe_playwright_python")
-    return Path(axe.__file__).parent / "axe.min.js"
 
 
 def test_keyboard_open_focus_escape_and_focus_return(page, host):
@@ -156,19 +157,6 @@ def test_full_screen_phone_panel_is_modal_and_keeps_keyboard_focus_inside(browse
         f"!{HOST}.shadowRoot.querySelector('[role=dialog]').hasAttribute('aria-modal')"
     )
     context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(axe_script()))
-    result = page.evaluate(
-        "axe.run(document, {resultTypes: ['violations'],"
-        " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}})"
-    )
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_axe_finds_no_serious_violations_on_the_demo_page_closed_and_open(page, host):

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 
 from frontdesk import widget_assets
-from tests.widget.conftest import widget_only_app
+from tests.support.apps import app_config
+from tests.support.widget_hosts import widget_only_app
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 LOADER_BUDGET = 4 * 1024
@@ -21,7 +22,8 @@ TOTAL_BUDGET = 25 * 1024
 
 
 @pytest.fixture(scope="module")
-def client():
+def widget_client():
+    """A test client of the widget blueprint alone (shared by the module: nothing changes it)."""
     return widget_only_app().test_client()
 
 
@@ -31,20 +33,22 @@ def panel_names(loader: str) -> tuple[str, str]:
     return js, css
 
 
-def test_loader_names_the_panel_files_by_content_hash(client):
-    loader = client.get("/widget.js").get_data(as_text=True)
+def test_loader_names_the_panel_files_by_content_hash(widget_client):
+    loader = widget_client.get("/widget.js").get_data(as_text=True)
     js, css = panel_names(loader)
     assert "__PANEL_" not in loader
     panel_js = widget_assets.assemble_panel(WIDGET_DIR)
     assert js == f"panel.{hashlib.sha256(panel_js).hexdigest()[:12]}.js"
     sri = "sha384-" + base64.b64encode(hashlib.sha384(panel_js).digest()).decode()
     assert sri in loader
-    assert client.get(f"/widget/{js}").data == panel_js
-    assert client.get(f"/widget/{css}").data == (WIDGET_DIR / "panel.css").read_bytes()
+    assert widget_client.get(f"/widget/{js}").data == panel_js
+    assert widget_client.get(f"/widget/{css}").data == (WIDGET_DIR / "panel.css").read_bytes()
 
 
-def test_the_panel_script_is_panel_js_with_its_parts_in_place(client):
-    served = client.get(f"/widget/{panel_names(client.get('/widget.js').text)[0]}").data
+def test_the_panel_script_is_panel_js_with_its_parts_in_place(widget_client):
+    served = widget_client.get(
+        f"/widget/{panel_names(widget_client.get('/widget.js').text)[0]}"
+    ).data
     frame = (WIDGET_DIR / "panel.js").read_bytes()
     parts = widget_assets.panel_parts(WIDGET_DIR)
     # Every part file of the folder is named once, client before UI, the UI's blocks before it.
@@ -80,73 +84,76 @@ def test_a_part_missing_from_the_folder_is_refused_at_startup(tmp_path):
         widget_assets.init_app(Flask("broken"), tmp_path)
 
 
-def test_cache_headers_short_for_loader_immutable_for_hashed_files(client):
-    loader = client.get("/widget.js")
+def test_cache_headers_short_for_loader_immutable_for_hashed_files(widget_client):
+    loader = widget_client.get("/widget.js")
     assert loader.status_code == 200
     assert loader.headers["Cache-Control"] == "public, max-age=300"
     assert loader.mimetype == "text/javascript"
     js, css = panel_names(loader.get_data(as_text=True))
     for name, mimetype in ((js, "text/javascript"), (css, "text/css")):
-        response = client.get(f"/widget/{name}")
+        response = widget_client.get(f"/widget/{name}")
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert response.mimetype == mimetype
 
 
-def test_cross_origin_headers_on_every_widget_file(client):
-    loader = client.get("/widget.js")
-    for response in (loader, *(client.get(f"/widget/{n}") for n in panel_names(loader.text))):
+def test_cross_origin_headers_on_every_widget_file(widget_client):
+    loader = widget_client.get("/widget.js")
+    for response in (
+        loader,
+        *(widget_client.get(f"/widget/{n}") for n in panel_names(loader.text)),
+    ):
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Vary"] == "Accept-Encoding"
 
 
-def test_gzip_when_accepted_identity_otherwise(client):
-    plain = client.get("/widget.js")
+def test_gzip_when_accepted_identity_otherwise(widget_client):
+    plain = widget_client.get("/widget.js")
     assert "Content-Encoding" not in plain.headers
-    zipped = client.get("/widget.js", headers={"Accept-Encoding": "gzip, deflate"})
+    zipped = widget_client.get("/widget.js", headers={"Accept-Encoding": "gzip, deflate"})
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.data) == plain.data
-    refused = client.get("/widget.js", headers={"Accept-Encoding": "gzip;q=0"})
+    refused = widget_client.get("/widget.js", headers={"Accept-Encoding": "gzip;q=0"})
     assert "Content-Encoding" not in refused.headers
     assert zipped.headers["ETag"] != plain.headers["ETag"]
 
 
 @pytest.mark.skipif(widget_assets.brotli is None, reason="optional brotli package not installed")
-def test_brotli_preferred_when_installed_and_accepted(client):
-    response = client.get("/widget.js", headers={"Accept-Encoding": "gzip, br"})
+def test_brotli_preferred_when_installed_and_accepted(widget_client):
+    response = widget_client.get("/widget.js", headers={"Accept-Encoding": "gzip, br"})
     assert response.headers["Content-Encoding"] == "br"
-    assert widget_assets.brotli.decompress(response.data) == client.get("/widget.js").data
+    assert widget_assets.brotli.decompress(response.data) == widget_client.get("/widget.js").data
 
 
-def test_etag_revalidation_answers_304_without_a_body(client):
-    first = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
-    again = client.get(
+def test_etag_revalidation_answers_304_without_a_body(widget_client):
+    first = widget_client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    again = widget_client.get(
         "/widget.js", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
     )
     assert again.status_code == 304
     assert again.data == b""
     assert again.headers["Cache-Control"] == "public, max-age=300"
-    stale = client.get("/widget.js", headers={"If-None-Match": '"not-the-etag"'})
+    stale = widget_client.get("/widget.js", headers={"If-None-Match": '"not-the-etag"'})
     assert stale.status_code == 200
 
 
-def test_unknown_or_malformed_panel_names_are_404(client):
+def test_unknown_or_malformed_panel_names_are_404(widget_client):
     for path in (
         "/widget/panel.000000000000.js",
         "/widget/panel.js.css",
         "/widget/panel..js",
         "/widget/panel.%2e%2e.js",
     ):
-        assert client.get(path).status_code == 404, path
+        assert widget_client.get(path).status_code == 404, path
 
 
-def test_size_budgets_gzipped(client):
-    loader = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+def test_size_budgets_gzipped(widget_client):
+    loader = widget_client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
     js, css = panel_names(gzip.decompress(loader.data).decode())
     total = len(loader.data)
     for name in (js, css):
-        total += len(client.get(f"/widget/{name}", headers={"Accept-Encoding": "gzip"}).data)
+        total += len(widget_client.get(f"/widget/{name}", headers={"Accept-Encoding": "gzip"}).data)
     assert len(loader.data) <= LOADER_BUDGET
     assert total <= TOTAL_BUDGET
 
@@ -170,15 +177,14 @@ def test_assets_are_rebuilt_from_the_folder_given(tmp_path):
     assert app.test_client().get(f"/widget/panel.{digest}.js").text == "/* v2 */"
 
 
-def test_weak_and_star_validators_also_revalidate(client):
-    etag = client.get("/widget.js").headers["ETag"]
+def test_weak_and_star_validators_also_revalidate(widget_client):
+    etag = widget_client.get("/widget.js").headers["ETag"]
     for header in (f"W/{etag}", "*", f'"other", {etag}'):
-        assert client.get("/widget.js", headers={"If-None-Match": header}).status_code == 304
+        assert widget_client.get("/widget.js", headers={"If-None-Match": header}).status_code == 304
 
 
 def test_full_app_serves_hashed_files_through_this_blueprint(sqlite_url, tmp_path):
     from frontdesk import create_app
-    from tests.conftest import app_config
 
     app = create_app(app_config(sqlite_url, tmp_path))
     client = app.test_client()

@@ -8,14 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.widget.chat_server import ChatServer
-from tests.widget.helpers import HOST, wait_launcher, wait_state
-from tests.widget.hostserver import HostServer
-from tests.widget.test_accessibility import axe_violations
+from tests.support.chat_server_process import ChatServer
+from tests.support.widget_hosts import HostServer
+from tests.support.widget_page import HOST, LOG, axe_violations, wait_launcher, wait_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LOG = "frontdesk-widget .fd-log"
 HOSTILE_DOC = """---
 title: Parking and access
 url: https://studio.test/parking

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widget.helpers import HOST, box, computed, wait_launcher, wait_state, widget_state
+from tests.support.widget_page import HOST, box, computed, wait_launcher, wait_state, widget_state
 
 pytestmark = pytest.mark.browser
 

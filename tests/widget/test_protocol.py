@@ -6,38 +6,10 @@ import json
 
 import pytest
 
-from tests.conftest import LiveServer
-from tests.widget.helpers import HOST, wait_launcher, wait_state
-from tests.widget.hostserver import HostServer
-from tests.widget.scripted_peer import ScriptedPeer, message, welcome
+from tests.support.scripted_peer import message, open_chat, welcome
+from tests.support.widget_page import HOST, LOG, wait_launcher, wait_state
 
 pytestmark = pytest.mark.browser
-
-LOG = "frontdesk-widget .fd-log"
-
-
-@pytest.fixture
-def peer():
-    scripted = ScriptedPeer()
-    server = LiveServer(scripted.app).start()
-    host = HostServer(server.url, "pk_scripted").start()
-    scripted.page_url = f"{host.url}/settings.html"
-    yield scripted
-    host.stop()
-    server.stop()
-
-
-def open_chat(page, peer, *frames) -> dict:
-    """Open the widget, answer its hello with `welcome` (or the given frames); the hello."""
-    page.goto(peer.page_url)
-    wait_launcher(page)
-    page.evaluate("Frontdesk.open()")
-    hello = peer.expect("hello")
-    peer.send(*(frames or (welcome(),)))
-    page.wait_for_function(
-        f"{HOST}.shadowRoot.querySelector('.fd-panel')?.dataset.connection === 'online'"
-    )
-    return hello
 
 
 def log_texts(page) -> list[str]:

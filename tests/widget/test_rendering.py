@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from tests.widget.helpers import HOST, wait_state
-from tests.widget.scripted_peer import message, welcome
-from tests.widget.test_protocol import LOG, open_chat, peer  # noqa: F401 - fixture
+from tests.support.scripted_peer import message, open_chat, welcome
+from tests.support.widget_page import HOST, LOG, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +26,7 @@ HOSTILE_HTML = (
 )
 
 
-def test_hostile_reply_html_renders_inert(page, peer):  # noqa: F811
+def test_hostile_reply_html_renders_inert(page, peer):
     open_chat(page, peer)
     peer.send(message(1, "Hi there", html=HOSTILE_HTML))
     bubble = page.locator(f"{LOG} .fd-bubble").first
@@ -56,7 +55,7 @@ def test_hostile_reply_html_renders_inert(page, peer):  # noqa: F811
     assert "good link" in bubble.inner_text()
 
 
-def test_sources_chips_and_booking_cards(page, peer):  # noqa: F811
+def test_sources_chips_and_booking_cards(page, peer):
     open_chat(page, peer)
     page.evaluate("Frontdesk.on('booking', card => { window.lastBooking = card.type; })")
     answer = message(
@@ -120,7 +119,7 @@ def test_sources_chips_and_booking_cards(page, peer):  # noqa: F811
     assert page.evaluate("window.lastBooking") == "booking_confirmed"
 
 
-def test_unread_badge_counts_replies_while_closed(page, peer):  # noqa: F811
+def test_unread_badge_counts_replies_while_closed(page, peer):
     open_chat(page, peer)
     page.keyboard.press("Escape")
     wait_state(page, "closed")
@@ -136,7 +135,7 @@ def test_unread_badge_counts_replies_while_closed(page, peer):  # noqa: F811
     assert launcher.get_attribute("aria-label") == "Chat with us"
 
 
-def test_a_second_tab_never_overwrites_the_conversation_of_the_first(context, peer):  # noqa: F811
+def test_a_second_tab_never_overwrites_the_conversation_of_the_first(context, peer):
     first = context.new_page()
     first.goto(peer.page_url)
     first.evaluate("Frontdesk.open()")

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from tests.fake_llm_scripts import Script
+from tests.support.fake_llm_scripts import Script
 
 
 def resize(vector: list[float], dims: int) -> list[float]:

@@ -1,8 +1,13 @@
-"""Small helpers for driving the widget inside its shadow root from Playwright."""
+"""Small helpers for driving the widget inside its shadow root from Playwright, and axe-core."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 HOST = "document.querySelector('frontdesk-widget')"
+LOG = "frontdesk-widget .fd-log"
 
 
 def widget_state(page) -> str | None:
@@ -39,3 +44,23 @@ def computed(page, selector: str, props: tuple[str, ...]) -> dict:
         f" return Object.fromEntries({list(props)!r}.map(p => [p, c.getPropertyValue(p)])); }}"
     )
     return page.evaluate(script, selector)
+
+
+def axe_script() -> Path:
+    """axe.min.js as bundled by the axe-playwright-python test dependency (or a skip)."""
+    axe = pytest.importorskip("axe_playwright_python")
+    return Path(axe.__file__).parent / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """The page's serious and critical WCAG 2.x A/AA violations found by axe-core."""
+    page.add_script_tag(path=str(axe_script()))
+    result = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations'],"
+        " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -17,19 +17,17 @@ import struct
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
-
-from tests import fake_llm_wire as wire
+from tests.support import fake_llm_wire as wire
 
 # Re-exported: tests import Script and TOOL_STYLES from here.
-from tests.fake_llm_scripts import TOOL_STYLES, Script, ScriptBuilders
+from tests.support.fake_llm_scripts import TOOL_STYLES, Script, ScriptBuilders
 
-__all__ = ["TOOL_STYLES", "FakeLLM", "RecordedRequest", "Script", "ScriptBuilders", "fake_llm"]
+__all__ = ["TOOL_STYLES", "FakeLLM", "RecordedRequest", "Script", "ScriptBuilders"]
 
 
 @dataclass
@@ -327,10 +325,3 @@ class _Handler(BaseHTTPRequestHandler):
             )
         model = body.get("model") or "omni-moderation-latest"
         self._json(200, {"id": "modr-fake", "model": model, "results": results})
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running FakeLLM for one test."""
-    with FakeLLM() as fake:
-        yield fake

@@ -1,19 +1,11 @@
-"""Signing staff in through the real sign-in form (CSRF token scraped from the page)."""
+"""Staff accounts in tests: a staff member of a site, signed in through the real sign-in form."""
 
 from __future__ import annotations
 
-import re
-
 from frontdesk.staff.accounts import add_staff
+from tests.support.forms import csrf_from
 
 PASSWORD = "correct horse battery"
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token of the first form in the page."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def make_staff(db, site_id: int, email: str = "ana@studio.test", password: str = PASSWORD):

@@ -1,6 +1,7 @@
-"""A second, real HTTP server (another origin) serving host pages that embed the widget.
+"""Servers for widget tests: the widget files alone (no database, no chat), and a second, real
+HTTP server (another origin) serving host pages that embed the widget.
 
-Pages are templates: {{SERVER}} becomes the Frontdesk server's origin and {{SITE_KEY}} the
+Host pages are templates: {{SERVER}} becomes the Frontdesk server's origin and {{SITE_KEY}} the
 site's public key. A page listed in `csp_pages` is sent with a strict Content-Security-Policy
 that allows scripts and connections from the Frontdesk origin only.
 """
@@ -13,9 +14,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask import Flask
+
+from frontdesk import widget_assets
+
 REPO = Path(__file__).resolve().parents[2]
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = REPO / "tests" / "widget" / "pages"
 DEMO = REPO / "static" / "demo"
+
+
+def widget_only_app() -> Flask:
+    """An app with just the widget blueprint (no database, no chat endpoint)."""
+    app = Flask("frontdesk_widget_tests", static_folder=None)
+    widget_assets.init_app(app)
+    return app
 
 
 def strict_csp(server: str) -> str:

@@ -1,4 +1,4 @@
-"""Test data builders (plain functions writing real rows)."""
+"""Test data builders (plain functions writing real rows): sites and knowledge documents."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 from datetime import time
 
 from frontdesk.db import Database
-from frontdesk.db.models import OpeningHours, Service, Site
+from frontdesk.db.models import Chunk, Document, OpeningHours, Service, Site
 
 WEEKDAYS = range(0, 5)
 
@@ -46,3 +46,16 @@ def make_site(
                     OpeningHours(site_id=site.id, weekday=weekday, start_time=start, end_time=end)
                 )
     return site
+
+
+def add_knowledge(db: Database, site, title: str, url: str, text: str, heading: str = "") -> None:
+    """A document with one chunk (the database triggers index it for search)."""
+    with db.transaction() as session:
+        document = Document(
+            site_id=site.id, source=url, title=title, url=url, content_hash=secrets.token_hex(8)
+        )
+        session.add(document)
+        session.flush()
+        session.add(
+            Chunk(document_id=document.id, site_id=site.id, position=0, heading=heading, text=text)
+        )

@@ -17,7 +17,8 @@ from typing import Any
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from tests.widget.conftest import widget_only_app
+from tests.support.widget_hosts import widget_only_app
+from tests.support.widget_page import HOST, wait_launcher
 
 
 class ScriptedPeer:
@@ -110,3 +111,16 @@ def message(seq: int, text: str, role: str = "assistant", **extra: Any) -> dict[
     }
     frame.update(extra)
     return frame
+
+
+def open_chat(page, peer: ScriptedPeer, *frames: dict[str, Any]) -> dict[str, Any]:
+    """Open the widget, answer its hello with `welcome` (or the given frames); the hello."""
+    page.goto(peer.page_url)
+    wait_launcher(page)
+    page.evaluate("Frontdesk.open()")
+    hello = peer.expect("hello")
+    peer.send(*(frames or (welcome(),)))
+    page.wait_for_function(
+        f"{HOST}.shadowRoot.querySelector('.fd-panel')?.dataset.connection === 'online'"
+    )
+    return hello

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "answers" / "data"
 
 CLASSES = (
     "price",

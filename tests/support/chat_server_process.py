@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,10 @@ from pathlib import Path
 
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
-from tests.conftest import TEST_SECRET
+from tests.support.apps import TEST_SECRET
+from tests.support.servers import free_port
 
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ChatServer:

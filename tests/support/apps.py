@@ -1,0 +1,28 @@
+"""App settings for tests: a fixed secret, no mail worker, no LLM provider unless asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEST_SECRET = "test-secret-key-not-for-production"
+PUBLIC_URL = "http://frontdesk.test"
+# With MAIL_WORKER off (as in app_config) nothing is ever sent: e-mail only queues in the outbox.
+QUEUE_ONLY_SMTP = "smtp://127.0.0.1:9"
+
+
+def app_config(database_url: str, tmp_path: Path, **extra) -> dict:
+    """Test configuration: a fixed secret, no mail worker unless asked, no LLM provider."""
+    config = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": TEST_SECRET,
+        "PUBLIC_URL": PUBLIC_URL,
+        "MAIL_WORKER": False,
+        "ENGINE": "offline",
+        "OPENAI_API_KEY": None,
+        "OPENAI_BASE_URL": None,
+        "WTF_CSRF_ENABLED": True,
+        "TESTING": True,
+    }
+    config.update(extra)
+    return config
