@@ -1,0 +1,1 @@
+"""Bookings: the slot engine, the booking service, e-mail, .ics files and the manage page."""

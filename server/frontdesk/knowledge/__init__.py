@@ -1,0 +1,1 @@
+"""The knowledge base: ingesting files and websites, and searching what was ingested."""

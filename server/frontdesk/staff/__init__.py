@@ -1,0 +1,1 @@
+"""The staff dashboard: sign-in, overview, bookings, conversations, knowledge, settings."""
