@@ -257,9 +257,7 @@ class ConversationTools:
     def request_human(self, reason: str) -> ToolResult:
         """Flag the conversation for staff and tell the model they were notified."""
         with self.db.session() as session:
-            conversation = session.get(Conversation, self.conversation_id)
-            if conversation is None or conversation.site_id != self.site_id:
-                raise InvalidBooking("This conversation no longer exists.", field="conversation")
+            self._require_conversation(session)
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
         # Only from "bot": a conversation staff already handle (or closed) stays as it is.
         status = self.change_status("needs_human", only_from=("bot",))
@@ -269,6 +267,12 @@ class ConversationTools:
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
         return ToolResult({"status": status, "open_now": open_now, "message": message})
+
+    def _require_conversation(self, session) -> None:
+        """InvalidBooking unless this tool box's conversation still exists on its site."""
+        conversation = session.get(Conversation, self.conversation_id)
+        if conversation is None or conversation.site_id != self.site_id:
+            raise InvalidBooking("This conversation no longer exists.", field="conversation")
 
 
 def _is_upcoming(booking, now: datetime) -> bool:
