@@ -200,6 +200,9 @@ class _Handler(BaseHTTPRequestHandler):
         if handled is not None:
             self.fake.requests.append(RecordedRequest(self.path, {}, headers))
             return self._json(*handled)
+        if not route.endswith(("/chat/completions", "/embeddings", "/moderations")):
+            self.fake.requests.append(RecordedRequest(self.path, {}, headers))
+            return self._json(404, {"error": {"message": f"no route {self.path}"}})
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
@@ -209,9 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._chat(body)
         if route.endswith("/embeddings"):
             return self._embeddings(body)
-        if route.endswith("/moderations"):
-            return self._moderations(body)
-        self._json(404, {"error": {"message": f"no route {self.path}"}})
+        return self._moderations(body)
 
     # ----- responses -------------------------------------------------------------------------
     def _json(self, status: int, payload: Any) -> None:

@@ -29,6 +29,7 @@ class FineTuning:
     stage_seconds: float = 0.2
     steps: int = 6
     fail_next: dict[str, Any] | None = None  # {"code", "message"}: the next job fails so
+    enabled: bool = True  # False: a provider without these endpoints (404, like a local server)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -37,6 +38,8 @@ class FineTuning:
     def handle(self, method: str, route: str, raw: bytes, headers: dict[str, str]):
         """(status, JSON payload) for a Files or fine-tuning request, or None for other routes."""
         parts = route.split("/v1/", 1)[-1].strip("/").split("/")
+        if not self.enabled:
+            return None
         with self._lock:
             if parts[0] == "files":
                 if method == "POST" and len(parts) == 1:

@@ -28,7 +28,6 @@ from frontdesk.training.export import ExportOptions, build_export
 from frontdesk.training.validation import validate
 
 DEFAULT_BASE = "gpt-4o-mini-2024-07-18"
-SYNC_EVERY_SECONDS = 5  # the job page polls; the provider is asked at most this often
 
 
 def _app():
@@ -110,7 +109,8 @@ def _job_of(site, job_id: int):
 
 def _fresh(site, job):
     """The job, synced with the provider unless that was done in the last few seconds."""
-    recent = job.synced_at and (utcnow() - job.synced_at).total_seconds() < SYNC_EVERY_SECONDS
+    every = float(current_app.config.get("FINETUNE_SYNC_SECONDS") or 0)
+    recent = job.synced_at and (utcnow() - job.synced_at).total_seconds() < every
     if job.status in jobs.DONE and job.events or recent:
         return job, ""
     try:
