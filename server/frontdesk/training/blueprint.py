@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint
@@ -12,6 +13,15 @@ from frontdesk.extensions import get_db
 from frontdesk.training.feedback import calls_as_text
 
 bp = Blueprint("training", __name__, url_prefix="/staff/<site_key>/training")
+
+
+@bp.app_template_filter("fromtimestamp")
+def from_timestamp(value: Any) -> str:
+    """A provider's Unix timestamp as "HH:MM:SS UTC"."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC).strftime("%H:%M:%S UTC")
+    except (TypeError, ValueError, OverflowError):
+        return ""
 
 
 @bp.app_template_global()

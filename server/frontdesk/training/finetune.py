@@ -107,7 +107,8 @@ def retrieve(client: Any, job_id: str) -> Any:
 def events(client: Any, job_id: str, limit: int = 100) -> list[dict[str, Any]]:
     """The job's events, oldest first, as plain dicts (type "metrics" carry data.train_loss)."""
     page = _call(lambda: client.fine_tuning.jobs.list_events(job_id, limit=limit))
-    return sorted((_plain(e) for e in page.data), key=lambda e: (e["created_at"], e["id"]))
+    # The API lists newest first; ties within a second keep its order (sorted() is stable).
+    return sorted((_plain(e) for e in reversed(page.data)), key=lambda e: e["created_at"])
 
 
 def checkpoints(client: Any, job_id: str) -> list[dict[str, Any]]:
