@@ -122,7 +122,7 @@ def compare(site):
         f"#{first.id} {first.model or first.engine}",
         f"#{second.id} {second.model or second.engine}",
     )
-    chart = comparison_chart([KINDS.get(k, k) for k in kinds], [rate(first, k) for k in kinds],
+    chart = comparison_chart([k.replace("_", " ") for k in kinds], [rate(first, k) for k in kinds],
                              [rate(second, k) for k in kinds], names)  # fmt: skip
     return render_template("training/compare.html", site=site, first=first, second=second,
                            kinds=kinds, rate=rate, labels=KINDS, chart=chart, names=names,
