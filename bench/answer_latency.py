@@ -1,0 +1,5 @@
+"""Placeholder, replaced below."""
+
+
+def measure_latency(chunks: int) -> None:
+    """Not yet."""
