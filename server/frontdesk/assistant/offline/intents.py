@@ -39,13 +39,25 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("list", re.compile(rf"\bmy {BOOKING_WORDS}\b", re.I)),
+    (
+        "list",
+        re.compile(
+            rf"\b(?:show|list|see|view|check)\b(?:\s+\w+){{0,3}}\s+(?:my|our) (?:\w+ )?"
+            rf"{BOOKING_WORDS}|\bmy (?:upcoming|next|future|existing|current) {BOOKING_WORDS}|"
+            rf"\b(?:what|which|any) {BOOKING_WORDS}\b.*\b(?:i|we|ive|i've) (?:got|have|booked|"
+            rf"made)\b|\bwhen(?:'s| is| are) (?:my|our)\b|\bwhat time is my\b|"
+            rf"\bdo i (?:still )?have (?:a|an|any) (?:\w+ )?{BOOKING_WORDS}|"
+            rf"^\W*(?:my|our) {BOOKING_WORDS}\W*$|\bhave i got\b.*\b{BOOKING_WORDS}|"
+            rf"\b{BOOKING_WORDS}\b.*\bcoming up\b",
+            re.I,
+        ),
+    ),
     (
         "book",
         re.compile(
-            r"\b(?:book|schedule|reserve|appointment|availab\w*|free (?:times?|slots?)|slots?)\b|"
+            r"\b(?:book(?:ed)?|schedule|reserve|availab\w*|free (?:times?|slots?)|slots?)\b|"
             r"\b(?:want|like|need|can i|could i|set up|arrange|get|have)\b.*"
-            r"\b(?:a |an )?(?:call|meeting|consultation|session|chat)\b",
+            r"\b(?:a |an )?(?:call|meeting|consultation|consult|session|chat)\b",
             re.I,
         ),
     ),
