@@ -45,7 +45,9 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
 
 def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: float):
     at = section.index(unit)
-    start = at - 1 if at > 0 and LEANS.match(unit.text) and section[at - 1].kind == unit.kind else at
+    start = (
+        at - 1 if at > 0 and LEANS.match(unit.text) and section[at - 1].kind == unit.kind else at
+    )
     picked = section[start : at + 1]
     for follower in section[at + 1 : at + 3]:
         continues = LEANS.match(follower.text) or scores.get(id(follower), 0) >= FOLLOWS * best

@@ -30,7 +30,8 @@ class Aspect:
     """A kind of fact (price, hours...): phrases that ask for it, words that state it."""
 
     name: str
-    cues: tuple[Phrase, ...]
+    cues: tuple[Phrase, ...]  # say only "this kind of fact": used up
+    hints: tuple[Phrase, ...]  # say it and name a topic: kept as a concept too
     words: tuple[Phrase, ...]
 
 
@@ -103,11 +104,14 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         aspects=(),
         groups=(),
     )
-    lex.filler = frozenset(stem(w) for w in raw.get("filler", [])) | frozenset(raw.get("filler", []))
+    lex.filler = frozenset(stem(w) for w in raw.get("filler", [])) | frozenset(
+        raw.get("filler", [])
+    )
     lex.aspects = tuple(
         Aspect(
             name,
             tuple(lex.phrase(cue) for cue in spec.get("cues", [])),
+            tuple(lex.phrase(hint) for hint in spec.get("hints", [])),
             tuple(lex.phrase(word) for word in spec.get("words", [])),
         )
         for name, spec in raw.get("aspect", {}).items()

@@ -8,13 +8,22 @@ master?") brings the earlier question's concepts along, weaker than its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 
 SYNONYM_STRENGTH = 0.7
 CARRIED_WEIGHT = 0.45
+NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 24
+REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
+CAPABILITY = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:do|does|can|could|would|will) "
+    r"(?:you|u|ya|your (?:team|staff|clinic|practice|firm|salon|studio|shop)|anyone there)"
+    r"(?: guys| folks| all)?\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,8 @@ class Question:
     aspects: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     search_words: list[str] = field(default_factory=list)
+    # "do you do botox?": the site must mention what is asked about, or it does not do it.
+    required: list[Concept] = field(default_factory=list)
 
 
 def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
@@ -79,30 +90,60 @@ def _read(text: str, lex: Lexicon) -> Question:
             continue
         word, stem = words[position], stems[position]
         if not lex.ignorable(stem, word):
-            if word[0].isdigit():
+            number = word[0].isdigit()
+            if number:
                 question.numbers.add(word)
-            question.concepts.append(Concept(word, {(stem,): 1.0}))
+            question.concepts.append(
+                Concept(word, {(stem,): 1.0}, NUMBER_WEIGHT if number else 1.0)
+            )
             originals.append(word)
         position += 1
+    question.concepts = _merged(question.concepts)
+    if CAPABILITY.search(text):
+        asked = [c for c in question.concepts if c.weight == 1.0]
+        question.required = asked[:REQUIRED]
     for aspect in lex.aspects:
         if aspect.name in question.aspects:
-            expansions.extend(w for p in aspect.words for w in p if len(p) == 1)
+            # A FAQ heading may ask it in the visitor's words ("Where are you based?").
+            cues = [w for p in aspect.cues + aspect.words for w in p]
+            expansions.extend(w for w in cues if w not in lex.stop)
     question.search_words = _distinct(originals + expansions, lex)
     return question
 
 
+def _merged(concepts: list[Concept]) -> list[Concept]:
+    """Concepts saying the same thing ("letter from my GP": letter from / GP) count once."""
+    out: list[Concept] = []
+    for concept in concepts:
+        same = next((c for c in out if c.weight == concept.weight and _same(c, concept)), None)
+        if same is None:
+            out.append(concept)
+            continue
+        forms = dict(same.forms)
+        for form, strength in concept.forms.items():
+            forms[form] = max(forms.get(form, 0.0), strength)
+        out[out.index(same)] = Concept(f"{same.label} {concept.label}", forms, same.weight)
+    return out
+
+
+def _same(a: Concept, b: Concept) -> bool:
+    strong_a = {f for f, s in a.forms.items() if s >= 1.0}
+    strong_b = {f for f, s in b.forms.items() if s >= 1.0}
+    return bool(strong_a & set(b.forms) or strong_b & set(a.forms))
+
+
 def _find_aspects(question: Question, lex: Lexicon, stems: list[str], used: list[bool]) -> None:
-    """Aspect cues ("how much", "where") name the kind of fact; their words are used up."""
+    """Aspect cues ("how much", "where") name the kind of fact and are used up; hints
+    ("postcode", "weekend") name it too but stay concepts of their own."""
     for aspect in lex.aspects:
-        for cue in aspect.cues:
-            size = len(cue)
-            for start in range(len(stems) - size + 1):
-                if tuple(stems[start : start + size]) == cue:
-                    question.aspects.add(aspect.name)
-                    # A one-word cue that also names a thing ("parking", "card") stays a concept.
-                    if size > 1 or cue not in lex.by_phrase or lex.ignorable(cue[0], cue[0]):
-                        for i in range(start, start + size):
-                            used[i] = True
+        for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
+            for phrase in phrases:
+                size = len(phrase)
+                for start in range(len(stems) - size + 1):
+                    if tuple(stems[start : start + size]) == phrase:
+                        question.aspects.add(aspect.name)
+                        if consume:
+                            used[start : start + size] = [True] * size
 
 
 def _longest_group_phrase(

@@ -18,21 +18,27 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.units import Unit
 
-IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.8, 0.6, 0.35, 0.3
+IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.8, 0.75, 0.35, 0.3
 ASPECT_BONUS = 0.8
+PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
 MONEY = re.compile(
     r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
-    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
-    r"\bhalf\b|\bin full\b|\bfull price\b",
+    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b",
+    re.I,
+)
+SOFT_MONEY = re.compile(
+    r"\bfree\b|\bno charge\b|\bno extra cost\b|\bat no cost\b|\bhalf\b|\bin full\b|"
+    r"\bfull price\b|\bnon-refundable\b|\bincluded\b",
     re.I,
 )
 CLOCK = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
-    r"\bclosed\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b",
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b",
     re.I,
 )
+SOFT_CLOCK = re.compile(r"\bclosed\b|\bopen\b|\bweekends?\b|\bholidays?\b", re.I)
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 DURATION = re.compile(
     rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
@@ -42,10 +48,21 @@ DURATION = re.compile(
 ADDRESS = re.compile(
     r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
     r"Dr|Way|Place|Pl|Square|Sq|Boulevard|Blvd|Terrace|Tce|Court|Ct|Parade|Quay|Crescent|"
-    r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b(?:floor|level|suite)\b|\b(?:located|based) in\b|"
-    r"\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b",
+    r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|"
+    r"\b(?:on the|ground|first|second|third|top|\d+(?:st|nd|rd|th)) (?:floor|level)\b|"
+    r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
 )
-FEATURES = {"price": MONEY, "hours": CLOCK, "duration": DURATION, "location": ADDRESS}
+SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# (what states the fact, what hints at it) per aspect
+FEATURES = {
+    "price": (MONEY, SOFT_MONEY),
+    "hours": (CLOCK, SOFT_CLOCK),
+    "duration": (DURATION, None),
+    "location": (ADDRESS, SOFT_ADDRESS),
+}
+SOFT = 0.5
+QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
+FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that question
 
 
 @dataclass
@@ -88,32 +105,66 @@ def rank(
     extra = [_Stems(lex, u.context) for u in units]
     headings = {u.heading: _Stems(lex, u.heading) for u in units}
     title_stems = [_Stems(lex, t) for t in titles]
-    weights = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
+    weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
+    # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
+    missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
+    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in FEATURES]
+    bonus = ASPECT_BONUS * (total / len(weights)) if weights else ASPECT_BONUS
     scored = []
     for i, unit in enumerate(units):
-        neighbours = _neighbours(units, own, i)
-        places = (own[i], extra[i], headings[unit.heading], neighbours, title_stems[unit.passage])
-        found = own_found = 0.0
+        heading = headings[unit.heading]
+        faq = unit.heading.endswith("?") and _position_in_section(units, i) < 2
+        places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
+        found = own_found = asked = 0.0
         for concept, weight in zip(question.concepts, weights, strict=True):
-            best, in_own = _found(concept, places)
+            best, in_own = _found(concept, places, QUESTION_HEADING if faq else IN_HEADING)
             found += weight * best
             own_found += weight * in_own
-        aspect = any(
-            FEATURES[a].search(unit.text) for a in question.aspects if a in FEATURES
-        ) or _numbers_match(question, unit.text)
-        bonus = ASPECT_BONUS * (total / max(len(weights), 1)) if weights else ASPECT_BONUS
-        score = found + (bonus if aspect else 0.0) - RANK_PENALTY * ranks[unit.passage]
-        coverage = found / total if weights else (1.0 if aspect else 0.0)
-        scored.append(Scored(unit, score, coverage, own_found / found if found else 0.0, aspect))
+            if faq and best > in_own:
+                asked += weight * best
+        stated = max((_states(a, unit, heading, faq) for a in aspects), default=0.0)
+        if _numbers_match(question, unit.text):
+            stated = max(stated, 1.0)
+        score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
+        coverage = 0.0 if missing else found / total if weights else stated
+        share = own_found / found if found else 0.0
+        aspect = stated >= 1.0 or (stated > 0 and not weights)
+        scored.append(Scored(unit, score, coverage, share, aspect))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     return scored
 
 
-def _weights(concepts: list[Concept], own, extra, heads) -> list[float]:
-    """Rarer concepts weigh more: log inverse frequency among the candidate units."""
+def _states(aspect, unit: Unit, heading: _Stems, faq: bool) -> float:
+    """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
+    strong, soft = FEATURES[aspect.name]
+    if strong.search(unit.text) or (unit.kind == "row" and strong.search(unit.context)):
+        return 1.0
+    if faq and any(heading.has(cue) for cue in aspect.cues):
+        return 1.0  # the FAQ asks this very kind of question
+    if soft is not None and soft.search(unit.text):
+        return SOFT
+    if any(heading.has(word) for word in aspect.words):
+        return SOFT
+    return 0.0
+
+
+def _position_in_section(units: list[Unit], i: int) -> int:
+    unit, position = units[i], 0
+    for j in range(i - 1, -1, -1):
+        if not _same_section(units[j], unit):
+            break
+        position += 1
+    return position
+
+
+def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:
+    """Rarer concepts weigh more: log inverse frequency among the candidate units.
+
+    Also returns how many units hold each concept.
+    """
     count = len(own)
-    weights = []
+    weights, counts = [], []
     for concept in concepts:
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
         holders = sum(
@@ -121,29 +172,33 @@ def _weights(concepts: list[Concept], own, extra, heads) -> list[float]:
             for i in range(count)
             if any(own[i].has(f) or extra[i].has(f) or heads[i].has(f) for f in strong)
         )
-        weights.append(math.log(1 + (count + 1) / (holders + 0.5)) * concept.weight)
-    return weights
+        # A concept found nowhere weighs as one found once: it may be the visitor's own word
+        # for something the site does say, or a topic the site does not cover.
+        weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)
+        counts.append(holders)
+    return weights, counts
 
 
-def _found(concept: Concept, places) -> tuple[float, float]:
-    text, context, heading, neighbours, title = places
+def _found(concept: Concept, places, in_heading: float) -> tuple[float, float]:
+    """How well a concept is found around a unit, and how much of that in the unit itself.
+
+    A phrase not found whole counts word by word, each where it is found best ("tours" in the
+    sentence, "virtual" in the page title), discounted.
+    """
+    values = (IN_TEXT, IN_CONTEXT, in_heading, IN_NEIGHBOUR, IN_TITLE)
     best = in_own = 0.0
     for form, strength in concept.forms.items():
-        if text.has(form):
-            value = IN_TEXT
-        elif context.has(form):
-            value = IN_CONTEXT
-        elif heading.has(form):
-            value = IN_HEADING
-        elif neighbours.has(form):
-            value = IN_NEIGHBOUR
-        elif title.has(form):
-            value = IN_TITLE
-        else:
-            continue
+        value = next((v for place, v in zip(places, values) if place.has(form)), 0.0)
+        own_part = value == IN_TEXT
+        if value < IN_TEXT and len(form) > 1:
+            per_word = [max((v for p, v in zip(places, values) if w in p.words), default=0.0)
+                        for w in form]  # fmt: skip
+            if PARTIAL * sum(per_word) / len(form) > value:
+                value = PARTIAL * sum(per_word) / len(form)
+                own_part = any(w in places[0].words for w in form)
         if value * strength > best:
             best = value * strength
-            in_own = best if value == IN_TEXT else 0.0
+            in_own = best if own_part else 0.0
     return best, in_own
 
 

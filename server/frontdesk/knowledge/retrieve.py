@@ -27,8 +27,8 @@ SECTION_CHARS = 900
 FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best one
 SAFE_WORD = re.compile(r"[^\W_]+")
 # How much of the question the best match must cover to be given as the answer.
-CONFIDENT = 0.62
-CONFIDENT_WITH_ASPECT = 0.5  # ...when it also states the kind of fact asked for
+CONFIDENT = 0.45
+CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def rank_passages(
 def is_confident(best: Scored, question: Question) -> bool:
     """Whether the best unit answers the question well enough to be said as the answer."""
     wants_fact = bool(question.aspects)
-    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.8):
+    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.7):
         return True
     return wants_fact and best.aspect and best.coverage >= CONFIDENT_WITH_ASPECT
 
