@@ -43,6 +43,7 @@ class Lexicon:
     stem: Callable[[str], str]
     filler: frozenset[str]
     stop: frozenset[str]
+    itself: frozenset[str]  # stems of words for the business itself
     aspects: tuple[Aspect, ...]
     groups: tuple[tuple[Phrase, ...], ...]
     by_phrase: dict[Phrase, list[int]] = field(default_factory=dict)
@@ -101,6 +102,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         stem=stem,
         filler=frozenset(),
         stop=frozenset(STOP_WORDS) if code == "en" else frozenset(raw.get("stop", [])),
+        itself=frozenset(stem(w) for w in raw.get("itself", [])),
         aspects=(),
         groups=(),
     )

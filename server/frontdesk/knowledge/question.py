@@ -99,6 +99,7 @@ def _read(text: str, lex: Lexicon) -> Question:
             originals.append(word)
         position += 1
     question.concepts = _merged(question.concepts)
+    question.concepts = [c for c in question.concepts if not _says_aspect(c, question, lex)]
     if CAPABILITY.search(text):
         asked = [c for c in question.concepts if c.weight == 1.0]
         question.required = asked[:REQUIRED]
@@ -109,6 +110,17 @@ def _read(text: str, lex: Lexicon) -> Question:
             expansions.extend(w for w in cues if w not in lex.stop)
     question.search_words = _distinct(originals + expansions, lex)
     return question
+
+
+def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:
+    """A concept that only restates the aspect ("take" in "how long does it take") or, in a
+    where/when question, names the business itself ("where's the salon")."""
+    own = [form for form, strength in concept.forms.items() if strength >= 1.0]
+    for aspect in lex.aspects:
+        if aspect.name in question.aspects and all(form in aspect.words for form in own):
+            return True
+    place_or_time = question.aspects & {"location", "hours"}
+    return bool(place_or_time) and all(len(f) == 1 and f[0] in lex.itself for f in own)
 
 
 def _merged(concepts: list[Concept]) -> list[Concept]:

@@ -18,8 +18,8 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.units import Unit
 
-IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.8, 0.75, 0.35, 0.3
-ASPECT_BONUS = 0.8
+IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
+ASPECT_BONUS = 1.2
 PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
@@ -124,8 +124,6 @@ def rank(
             if faq and best > in_own:
                 asked += weight * best
         stated = max((_states(a, unit, heading, faq) for a in aspects), default=0.0)
-        if _numbers_match(question, unit.text):
-            stated = max(stated, 1.0)
         score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
         coverage = 0.0 if missing else found / total if weights else stated
         share = own_found / found if found else 0.0
@@ -188,10 +186,10 @@ def _found(concept: Concept, places, in_heading: float) -> tuple[float, float]:
     values = (IN_TEXT, IN_CONTEXT, in_heading, IN_NEIGHBOUR, IN_TITLE)
     best = in_own = 0.0
     for form, strength in concept.forms.items():
-        value = next((v for place, v in zip(places, values) if place.has(form)), 0.0)
+        value = next((v for place, v in zip(places, values, strict=True) if place.has(form)), 0.0)
         own_part = value == IN_TEXT
         if value < IN_TEXT and len(form) > 1:
-            per_word = [max((v for p, v in zip(places, values) if w in p.words), default=0.0)
+            per_word = [max((v for p, v in zip(places, values, strict=True) if w in p.words), default=0.0)
                         for w in form]  # fmt: skip
             if PARTIAL * sum(per_word) / len(form) > value:
                 value = PARTIAL * sum(per_word) / len(form)
@@ -216,11 +214,3 @@ def _neighbours(units: list[Unit], own: list[_Stems], i: int) -> _Stems:
 
 def _same_section(a: Unit, b: Unit) -> bool:
     return a.passage == b.passage and a.section == b.section
-
-
-def _numbers_match(question: Question, text: str) -> bool:
-    """A number from the question in the unit ("is the 690 price..." / "AUD 690")."""
-    if not question.numbers:
-        return False
-    said = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
-    return bool(said & question.numbers)

@@ -102,6 +102,6 @@ def _row_text(cells: list[str], header: list[str]) -> str:
     """'Cut and style — Junior: $58, Senior: $68' (the first column names the row)."""
     name, values = cells[0], cells[1:]
     labels = header[1:] if len(header) == len(cells) else [""] * len(values)
-    parts = [f"{label}: {value}" if label else value for label, value in zip(labels, values)
+    parts = [f"{label}: {value}" if label else value for label, value in zip(labels, values, strict=False)
              if value and value not in ("-", "–")]  # fmt: skip
     return f"{name} — {', '.join(parts)}" if parts else name

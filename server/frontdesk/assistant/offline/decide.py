@@ -51,9 +51,17 @@ REQUEST_TO_BOOK = re.compile(
     r"space|room|slots?|times?)\b|\bget (?:that|it|this|me) booked\b",
     re.I,
 )
+REQUEST = re.compile(
+    LEAD_IN + r"(?:i'?d like|i would like|i want|i wanna|i need|can i|could i|may i|can we|"
+    r"could we|we'?d like|please|i'?ll have|i'?ll take|get me|put me|fit me|book me|"
+    r"(?:can|could) you (?!tell|explain|let|confirm|say|check whether|advise)|"
+    r"let'?s (?:do|go with|make it|say|book|go for))\b",
+    re.I,
+)
 RETIME = re.compile(
     r"\b(?:make|move|push|change|switch|shift|bring|put|do|have|swap)\b (?:it|that|this|the time|"
-    r"the booking|the appointment)\b|\binstead\b|\brather\b",
+    r"the booking|the appointment)\b|\binstead\b|\brather\b|\b(?:later|earlier) (?:time|slot|"
+    r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b",
     re.I,
 )
 FOLLOW_UP = re.compile(r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I)
@@ -105,6 +113,11 @@ def mentioned_action(text: str) -> str | None:
     if re.search(rf"\b(?:book\w*|{intents.BOOKING_WORDS}|appointments?)\b", lowered):
         return "book"
     return None
+
+
+def is_request(text: str) -> bool:
+    """"I'd like a cut on Saturday", "can I come in Friday": a request, if it names a time."""
+    return bool(REQUEST.search(text)) and not _policy_question(text)
 
 
 def is_retime(text: str) -> bool:

@@ -64,6 +64,8 @@ def route(d: Dialogue, text: str) -> Reply:
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
     decision = decide.decide(text)
     action = decision.action
+    if action is None and not flow and decide.is_request(text) and _names_time(d, text):
+        action = "book"  # "I'd like a cut with Jess on Saturday"
     if action in (None, "book") and flow != "reschedule" and _retimes(d, text):
         return _retime(d, text, flow)
     if action == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
@@ -89,7 +91,17 @@ def route(d: Dialogue, text: str) -> Reply:
 
 def _retimes(d: Dialogue, text: str) -> bool:
     """"could we make that Thursday instead?": a new time for a booking made or being made."""
-    return decide.is_retime(text) and not dates.parse_when(text, d.now, d.tz).empty
+    return decide.is_retime(text) and (
+        _names_time(d, text)
+        or re.search(
+            r"\b(?:later|earlier|another|different|next week|back|forward|an hour)\b", text, re.I
+        )
+        is not None
+    )
+
+
+def _names_time(d: Dialogue, text: str) -> bool:
+    return not dates.parse_when(text, d.now, d.tz).empty
 
 
 def _retime(d: Dialogue, text: str, flow: str | None) -> Reply:

@@ -30,7 +30,13 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("cancel", re.compile(rf"\bcancel\b.*\b(?:my|the|this|that|bk_\w+|{BOOKING_WORDS})\b", re.I)),
+    (
+        "cancel",
+        re.compile(
+            rf"\bcancel\b.*\b(?:my|the|this|that|it|bk_\w+|{BOOKING_WORDS})\b|\bcancel\W*$",
+            re.I,
+        ),
+    ),
     (
         "reschedule",
         re.compile(
@@ -48,7 +54,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"made)\b|\bwhen(?:'s| is| are) (?:my|our)\b|\bwhat time is my\b|"
             rf"\bdo i (?:still )?have (?:a|an|any) (?:\w+ )?{BOOKING_WORDS}|"
             rf"^\W*(?:my|our) {BOOKING_WORDS}\W*$|\bhave i got\b.*\b{BOOKING_WORDS}|"
-            rf"\b{BOOKING_WORDS}\b.*\bcoming up\b",
+            rf"\b{BOOKING_WORDS}\b.*\bcoming up\b|\b(?:have i|do i have)\b.*\bbooked\b|"
+            rf"\bwhen am i (?:booked|coming|due|seeing)\b|\bwhat (?:have|did) i book|"
+            rf"\bwhen my (?:next )?{BOOKING_WORDS}\b",
             re.I,
         ),
     ),
@@ -57,7 +65,11 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:book(?:ed)?|schedule|reserve|availab\w*|free (?:times?|slots?)|slots?)\b|"
             r"\b(?:want|like|need|can i|could i|set up|arrange|get|have)\b.*"
-            r"\b(?:a |an )?(?:call|meeting|consultation|consult|session|chat)\b",
+            r"\b(?:a |an )?(?:call|meeting|consultation|consult|session|chat)\b|"
+            r"\b(?:want|like|need|can i|could i|can we|could we|make|get|grab)\b"
+            r"(?:\s+\w+)?\s+(?:a |an |another |the next |the first |the earliest )?"
+            r"(?:appointment|appt|booking|slot|time slot)\b|"
+            r"\b(?:get|put|fit|squeeze|pencil|sign) (?:me|us) (?:in|down|up)\b",
             re.I,
         ),
     ),
