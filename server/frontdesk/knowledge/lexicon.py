@@ -112,8 +112,9 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
     lex.aspects = tuple(
         Aspect(
             name,
-            tuple(lex.phrase(cue) for cue in spec.get("cues", [])),
-            tuple(lex.phrase(hint) for hint in spec.get("hints", [])),
+            # Cues are matched as written: "opened" is no question about opening hours.
+            tuple(tuple(lex.words(cue)) for cue in spec.get("cues", [])),
+            tuple(tuple(lex.words(hint)) for hint in spec.get("hints", [])),
             tuple(lex.phrase(word) for word in spec.get("words", [])),
         )
         for name, spec in raw.get("aspect", {}).items()

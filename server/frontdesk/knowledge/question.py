@@ -17,6 +17,11 @@ SYNONYM_STRENGTH = 0.7
 CARRIED_WEIGHT = 0.45
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 24
+# Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
+FUNCTION_WORDS = frozenset(
+    "a an the to of for in on at is are am be do does did i you we my your our it its can "
+    "and or me us so just what whats that this there".split()
+)
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:do|does|can|could|would|will) "
@@ -46,6 +51,9 @@ class Question:
     search_words: list[str] = field(default_factory=list)
     # "do you do botox?": the site must mention what is asked about, or it does not do it.
     required: list[Concept] = field(default_factory=list)
+    hinted: dict[str, str] = field(default_factory=dict)  # stem of a hint -> its aspect
+    echo_stems: list[str] = field(default_factory=list)  # its words as a FAQ would repeat them
+    hinted_only: set[str] = field(default_factory=set)  # aspects named by a hint, no cue
 
 
 def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
@@ -69,8 +77,9 @@ def _read(text: str, lex: Lexicon) -> Question:
     words = lex.words(text[:1000])
     stems = [lex.stem(word) for word in words]
     question = Question(text)
+    question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
     used = [False] * len(words)
-    _find_aspects(question, lex, stems, used)
+    _find_aspects(question, lex, words, used)
     position = 0
     originals: list[str] = []
     expansions: list[str] = []
@@ -106,7 +115,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     for aspect in lex.aspects:
         if aspect.name in question.aspects:
             # A FAQ heading may ask it in the visitor's words ("Where are you based?").
-            cues = [w for p in aspect.cues + aspect.words for w in p]
+            cues = [w for p in aspect.cues for w in p] + [w for p in aspect.words for w in p]
             expansions.extend(w for w in cues if w not in lex.stop)
     question.search_words = _distinct(originals + expansions, lex)
     return question
@@ -144,18 +153,23 @@ def _same(a: Concept, b: Concept) -> bool:
     return bool(strong_a & set(b.forms) or strong_b & set(a.forms))
 
 
-def _find_aspects(question: Question, lex: Lexicon, stems: list[str], used: list[bool]) -> None:
+def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[bool]) -> None:
     """Aspect cues ("how much", "where") name the kind of fact and are used up; hints
     ("postcode", "weekend") name it too but stay concepts of their own."""
     for aspect in lex.aspects:
         for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
             for phrase in phrases:
                 size = len(phrase)
-                for start in range(len(stems) - size + 1):
-                    if tuple(stems[start : start + size]) == phrase:
-                        question.aspects.add(aspect.name)
+                for start in range(len(words) - size + 1):
+                    if tuple(words[start : start + size]) == phrase:
                         if consume:
                             used[start : start + size] = [True] * size
+                            question.hinted_only.discard(aspect.name)
+                        else:
+                            question.hinted[lex.stem(phrase[-1])] = aspect.name
+                            if aspect.name not in question.aspects:
+                                question.hinted_only.add(aspect.name)
+                        question.aspects.add(aspect.name)
 
 
 def _longest_group_phrase(

@@ -25,20 +25,17 @@ RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
 MONEY = re.compile(
     r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
-    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b",
+    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
+    r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b",
     re.I,
 )
-SOFT_MONEY = re.compile(
-    r"\bfree\b|\bno charge\b|\bno extra cost\b|\bat no cost\b|\bhalf\b|\bin full\b|"
-    r"\bfull price\b|\bnon-refundable\b|\bincluded\b",
-    re.I,
-)
+SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
 CLOCK = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
-    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b",
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bclosed\b",
     re.I,
 )
-SOFT_CLOCK = re.compile(r"\bclosed\b|\bopen\b|\bweekends?\b|\bholidays?\b", re.I)
+SOFT_CLOCK = re.compile(r"\bopen\b|\bweekends?\b|\bholidays?\b", re.I)
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 DURATION = re.compile(
     rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
@@ -61,8 +58,13 @@ FEATURES = {
     "location": (ADDRESS, SOFT_ADDRESS),
 }
 SOFT = 0.5
+HINT_MET = 0.6
+HINTS_MET_BY_FACT = {"location", "hours"}  # a price hint ("deposit") needs its own word
 QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
 FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that question
+FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long does a website take?")
+FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
+PAIR_BONUS = 0.5
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Scored:
     coverage: float
     own: float  # share of the concept score found in the unit's own text
     aspect: bool  # states the kind of fact asked for
+    echo: float = 0.0  # how much a FAQ heading over it repeats the question
 
 
 class _Stems:
@@ -110,27 +113,69 @@ def rank(
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
     aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in FEATURES]
-    bonus = ASPECT_BONUS * (total / len(weights)) if weights else ASPECT_BONUS
+    mean = total / len(weights) if weights else 1.0
+    # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
+    bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
+    pairs = _pairs(question, weights)
     scored = []
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
         faq = unit.heading.endswith("?") and _position_in_section(units, i) < 2
         places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
         found = own_found = asked = 0.0
+        states = {a.name for a in aspects if _states(a, unit, heading, faq) >= 1.0}
         for concept, weight in zip(question.concepts, weights, strict=True):
             best, in_own = _found(concept, places, QUESTION_HEADING if faq else IN_HEADING)
+            if best < HINT_MET and _meets_hint(concept, question, states):
+                best = in_own = HINT_MET
             found += weight * best
             own_found += weight * in_own
             if faq and best > in_own:
                 asked += weight * best
         stated = max((_states(a, unit, heading, faq) for a in aspects), default=0.0)
+        echo = _echo(question, heading, lex) if faq else 0.0
         score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
+        score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
         coverage = 0.0 if missing else found / total if weights else stated
         share = own_found / found if found else 0.0
         aspect = stated >= 1.0 or (stated > 0 and not weights)
-        scored.append(Scored(unit, score, coverage, share, aspect))
+        scored.append(Scored(unit, score, coverage, share, aspect, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     return scored
+
+
+def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, str], float]]:
+    """Neighbouring one-word concepts ("root canal"): found side by side they earn a bonus."""
+    out = []
+    concepts = list(zip(question.concepts, weights, strict=True))
+    for (a, wa), (b, wb) in zip(concepts, concepts[1:], strict=False):
+        first = [f for f, s in a.forms.items() if s >= 1.0 and len(f) == 1]
+        second = [f for f, s in b.forms.items() if s >= 1.0 and len(f) == 1]
+        if first and second and a.weight == b.weight == 1.0:
+            out.append(((first[0][0], second[0][0]), PAIR_BONUS * min(wa, wb)))
+    return out
+
+
+def _echo(question: Question, heading: _Stems, lex: Lexicon) -> float:
+    """How much of the visitor's question a FAQ heading repeats, beyond FAQ_ECHO_FROM."""
+    words = question.echo_stems
+    if len(words) < 2:
+        return 0.0
+    same = sum(1 for stem in words if stem in heading.words)
+    for concept in question.concepts:  # a synonym counts for the word it stands for
+        own = [w for form, strength in concept.forms.items() if strength >= 1.0 for w in form]
+        if any(heading.has(form) for form in concept.forms):
+            same += sum(1 for w in own if w in words and w not in heading.words)
+    return max(0.0, min(1.0, same / len(words)) - FAQ_ECHO_FROM)
+
+
+def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
+    """ "what's the postcode?": a unit stating an address answers it, word or no word."""
+    for form in concept.forms:
+        aspect = question.hinted.get(form[-1])
+        if aspect in HINTS_MET_BY_FACT and aspect in states:
+            return True
+    return False
 
 
 def _states(aspect, unit: Unit, heading: _Stems, faq: bool) -> float:

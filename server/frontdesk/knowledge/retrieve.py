@@ -29,6 +29,7 @@ SAFE_WORD = re.compile(r"[^\W_]+")
 # How much of the question the best match must cover to be given as the answer.
 CONFIDENT = 0.45
 CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
+ECHO_SURE = 0.25
 FACT_ASPECTS = {"price", "hours", "location", "duration"}
 
 
@@ -136,6 +137,8 @@ def rank_passages(
 
 def is_confident(best: Scored, question: Question) -> bool:
     """Whether the best unit answers the question well enough to be said as the answer."""
+    if best.echo >= ECHO_SURE and best.coverage >= CONFIDENT_WITH_ASPECT:
+        return True  # a FAQ asking just this, in other words
     wants_fact = bool(question.aspects & FACT_ASPECTS)
     if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.7):
         return True
