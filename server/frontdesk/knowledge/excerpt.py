@@ -30,14 +30,19 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
     unit = best.unit
     section = [u for u in units if u.passage == unit.passage and u.section == unit.section]
     scores = {id(s.unit): s.score for s in scored}
-    if unit.kind == "item" and best.own < 0.5:
+    body = [u for u in section if u.kind != "heading"]
+    if not body:
+        return clean(unit.heading)
+    if unit.kind == "heading":
+        quoted = _list(body[0], body) if body[0].kind == "item" else _opening(body)
+    elif unit.kind == "item" and best.own < 0.5:
         quoted = _list(unit, section)
     elif best.own < SECTION_LED and unit.kind == "sentence" and section[0] is not unit:
         quoted = _opening(section)
     else:
         quoted = _around(unit, section, scores, best.score)
     text = quoted[0]
-    first = section.index(quoted[1]) if quoted[1] in section else -1
+    first = body.index(quoted[1]) if quoted[1] in body else -1
     if unit.heading.endswith("?") and first == 0:
         text = f"**{clean(unit.heading)}** {text}"
     return text

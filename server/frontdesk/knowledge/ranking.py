@@ -133,6 +133,8 @@ def rank(
             if faq and best > in_own:
                 asked += weight * best
         stated = max((_states(a, unit, heading, faq) for a in aspects), default=0.0)
+        if unit.kind == "heading" and "steps" in question.aspects:
+            stated = 1.0  # "what do we do?": the answer is a whole section
         echo = _echo(question, heading, lex) if faq else 0.0
         score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
@@ -210,11 +212,12 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
     weights, counts = [], []
     for concept in concepts:
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
-        holders = sum(
-            1
-            for i in range(count)
-            if any(own[i].has(f) or extra[i].has(f) or heads[i].has(f) for f in strong)
+        in_text = sum(
+            1 for i in range(count) if any(own[i].has(f) or extra[i].has(f) for f in strong)
         )
+        # A heading counts once, not once for every sentence under it.
+        in_headings = len({id(h) for h in heads if any(h.has(f) for f in strong)})
+        holders = in_text + in_headings
         # A concept found nowhere weighs as one found once: it may be the visitor's own word
         # for something the site does say, or a topic the site does not cover.
         weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)

@@ -26,7 +26,7 @@ class Unit:
     section: int  # units under the same heading share it
     heading: str
     text: str  # as shown to a visitor (a table row spelled out with its headers)
-    kind: str  # sentence / item / row
+    kind: str  # sentence / item / row / heading (stands for its whole section)
     block: int  # units of one paragraph, list or table share it
     context: str = ""  # a row's headers, an item's introduction: matched but not shown
 
@@ -47,6 +47,8 @@ def split_passage(number: int, heading: str, text: str) -> list[Unit]:
     intro = ""  # the sentence before a list ("It also helps to bring:")
     previous_kind = ""
     lines = [line.strip() for line in text.splitlines()]
+    if heading and not (lines and lines[0] and _line_kind(lines[0], lines, 0) == "heading"):
+        out.append(_unit(number, out, section, heading, heading, "heading", block))
     for position, line in enumerate(lines):
         if not line:
             continue
@@ -55,6 +57,7 @@ def split_passage(number: int, heading: str, text: str) -> list[Unit]:
             block += 1
         if kind == "heading":
             heading, section, header, intro = line.lstrip("#").strip(), section + 1, None, ""
+            out.append(_unit(number, out, section, heading, heading, "heading", block))
         elif kind == "row":
             cells = [c for c in TABLE_CELL.split(line.strip("|").strip())]
             if header is None or previous_kind != "row":
