@@ -16,7 +16,7 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 SYNONYM_STRENGTH = 0.7
 CARRIED_WEIGHT = 0.45
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
-MAX_SEARCH_WORDS = 24
+MAX_SEARCH_WORDS = 12
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
 FUNCTION_WORDS = frozenset(
     "a an the to of for in on at is are am be do does did i you we my your our it its can "

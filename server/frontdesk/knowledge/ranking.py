@@ -84,15 +84,48 @@ class _Stems:
 
     __slots__ = ("words", "joined")
 
-    def __init__(self, lex: Lexicon, text: str) -> None:
-        stems = lex.stems(text)
-        self.words = set(stems)
+    def __init__(self, stems: list[str]) -> None:
+        self.words = frozenset(stems)
         self.joined = f" {' '.join(stems)} "
 
     def has(self, phrase: Phrase) -> bool:
         if len(phrase) == 1:
             return phrase[0] in self.words
         return f" {' '.join(phrase)} " in self.joined
+
+
+_cache: dict[tuple[str, str], _Stems] = {}
+CACHE_SIZE = 50_000  # texts: the same candidate passages come back question after question
+
+
+def _stems(lex: Lexicon, text: str) -> _Stems:
+    """A text's stems, computed once per text (a plain dict, emptied when full)."""
+    key = (lex.language, text)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= CACHE_SIZE:
+            _cache.clear()
+        found = _cache[key] = _Stems(lex.stems(text))
+    return found
+
+
+@dataclass
+class _Concept:
+    """A concept's forms split for fast look-ups: one-word forms by stem, phrases apart."""
+
+    single: dict[str, float]
+    multi: list[tuple[Phrase, float]]
+
+
+def _split(concept: Concept) -> _Concept:
+    single: dict[str, float] = {}
+    multi = []
+    for form, strength in concept.forms.items():
+        if len(form) == 1:
+            single[form[0]] = max(single.get(form[0], 0.0), strength)
+        else:
+            multi.append((form, strength))
+    return _Concept(single, multi)
 
 
 def rank(
@@ -104,10 +137,12 @@ def rank(
     """
     if not units:
         return []
-    own = [_Stems(lex, u.text) for u in units]
-    extra = [_Stems(lex, u.context) for u in units]
-    headings = {u.heading: _Stems(lex, u.heading) for u in units}
-    title_stems = [_Stems(lex, t) for t in titles]
+    own = [_stems(lex, u.text) for u in units]
+    extra = [_stems(lex, u.context) for u in units]
+    headings = {u.heading: _stems(lex, u.heading) for u in units}
+    title_stems = [_stems(lex, t) for t in titles]
+    split = [_split(c) for c in question.concepts]
+    wanted = {w for c in question.concepts for form in c.forms for w in form}
     weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
@@ -123,16 +158,21 @@ def rank(
         faq = unit.heading.endswith("?") and _position_in_section(units, i) < 2
         places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
         found = own_found = asked = 0.0
-        states = {a.name for a in aspects if _states(a, unit, heading, faq) >= 1.0}
-        for concept, weight in zip(question.concepts, weights, strict=True):
-            best, in_own = _found(concept, places, QUESTION_HEADING if faq else IN_HEADING)
+        plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
+        states = {name for name, value in plainly.items() if value >= 1.0}
+        near = any(not wanted.isdisjoint(place.words) for place in places)
+        for concept, quick, weight in zip(question.concepts, split, weights, strict=True):
+            if near:
+                best, in_own = _found(quick, places, QUESTION_HEADING if faq else IN_HEADING)
+            else:
+                best = in_own = 0.0
             if best < HINT_MET and _meets_hint(concept, question, states):
                 best = in_own = HINT_MET
             found += weight * best
             own_found += weight * in_own
             if faq and best > in_own:
                 asked += weight * best
-        stated = max((_states(a, unit, heading, faq) for a in aspects), default=0.0)
+        stated = max(plainly.values(), default=0.0)
         if unit.kind == "heading" and "steps" in question.aspects:
             stated = 1.0  # "what do we do?": the answer is a whole section
         echo = _echo(question, heading, lex) if faq else 0.0
@@ -212,11 +252,15 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
     weights, counts = [], []
     for concept in concepts:
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
-        in_text = sum(
-            1 for i in range(count) if any(own[i].has(f) or extra[i].has(f) for f in strong)
-        )
+        words = {f[0] for f in strong if len(f) == 1}
+        phrases = [f for f in strong if len(f) > 1]
+
+        def holds(stems: _Stems, words=words, phrases=phrases) -> bool:
+            return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
+
+        in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
         # A heading counts once, not once for every sentence under it.
-        in_headings = len({id(h) for h in heads if any(h.has(f) for f in strong)})
+        in_headings = len({id(h) for h in heads if holds(h)})
         holders = in_text + in_headings
         # A concept found nowhere weighs as one found once: it may be the visitor's own word
         # for something the site does say, or a topic the site does not cover.
@@ -225,7 +269,7 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
     return weights, counts
 
 
-def _found(concept: Concept, places, in_heading: float) -> tuple[float, float]:
+def _found(concept: _Concept, places, in_heading: float) -> tuple[float, float]:
     """How well a concept is found around a unit, and how much of that in the unit itself.
 
     A phrase not found whole counts word by word, each where it is found best ("tours" in the
@@ -233,7 +277,14 @@ def _found(concept: Concept, places, in_heading: float) -> tuple[float, float]:
     """
     values = (IN_TEXT, IN_CONTEXT, in_heading, IN_NEIGHBOUR, IN_TITLE)
     best = in_own = 0.0
-    for form, strength in concept.forms.items():
+    for place, value in zip(places, values, strict=True):
+        common = place.words.intersection(concept.single)
+        if common:
+            strength = max(concept.single[w] for w in common)
+            if value * strength > best:
+                best = value * strength
+                in_own = best if value == IN_TEXT else 0.0
+    for form, strength in concept.multi:
         value = next((v for place, v in zip(places, values, strict=True) if place.has(form)), 0.0)
         own_part = value == IN_TEXT
         if value < IN_TEXT and len(form) > 1:
@@ -251,11 +302,13 @@ def _found(concept: Concept, places, in_heading: float) -> tuple[float, float]:
 def _neighbours(units: list[Unit], own: list[_Stems], i: int) -> _Stems:
     """The sentences either side in the same section, as one bag of stems."""
     merged = _Stems.__new__(_Stems)
-    merged.words, parts = set(), []
+    words: set[str] = set()
+    parts = []
     for j in (i - 1, i + 1):
         if 0 <= j < len(units) and _same_section(units[i], units[j]):
-            merged.words |= own[j].words
+            words |= own[j].words
             parts.append(own[j].joined)
+    merged.words = frozenset(words)
     merged.joined = " ".join(parts) or " "
     return merged
 

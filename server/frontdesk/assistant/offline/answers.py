@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy.exc
+
 from frontdesk.assistant.base import Choice, Source
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
@@ -69,11 +71,17 @@ def chips(d: Dialogue, text: str, related: str | None, best: dict) -> list[Choic
 
 
 def _service_named(d: Dialogue, text: str) -> dict | None:
-    services = getattr(d, "_services_cache", None)
-    if services is None:
-        services = d.services()
-        d._services_cache = services  # type: ignore[attr-defined]
+    services = _services(d)
     return intents.match_service(text, services) if services else None
+
+
+def _services(d: Dialogue) -> list[dict]:
+    """The site's services, from the turn's loaded site when it has them (no tool call)."""
+    try:
+        loaded = d.turn.site.services
+    except (AttributeError, sqlalchemy.exc.SQLAlchemyError):
+        return d.services()
+    return [{"name": s.name, "slug": s.slug} for s in loaded if s.active]
 
 
 def plain(title: str) -> str:

@@ -64,7 +64,9 @@ RETIME = re.compile(
     r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b",
     re.I,
 )
-FOLLOW_UP = re.compile(r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I)
+FOLLOW_UP = re.compile(
+    r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,15 @@ def mentioned_action(text: str) -> str | None:
 
 
 def is_request(text: str) -> bool:
-    """"I'd like a cut on Saturday", "can I come in Friday": a request, if it names a time."""
+    """ "I'd like a cut on Saturday", "can I come in Friday": a request, if it names a time."""
     return bool(REQUEST.search(text)) and not _policy_question(text)
 
 
 def is_retime(text: str) -> bool:
-    """"could we make that Thursday instead": a new time for the booking just made or in hand."""
+    """ "could we make that Thursday instead": a new time for the booking just made or in hand."""
     return bool(RETIME.search(text))
 
 
 def is_follow_up(text: str) -> bool:
-    """"and with a master?": a question that leans on the one before it."""
+    """ "and with a master?": a question that leans on the one before it."""
     return bool(FOLLOW_UP.search(text)) and len(text.split()) <= 12

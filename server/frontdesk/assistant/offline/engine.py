@@ -90,7 +90,7 @@ def route(d: Dialogue, text: str) -> Reply:
 
 
 def _retimes(d: Dialogue, text: str) -> bool:
-    """"could we make that Thursday instead?": a new time for a booking made or being made."""
+    """ "could we make that Thursday instead?": a new time for a booking made or being made."""
     return decide.is_retime(text) and (
         _names_time(d, text)
         or re.search(

@@ -34,7 +34,7 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
             tools.site_id,
             query,
             context=context or "",
-            facts=lambda: site_facts(session, tools.site_id, today),
+            facts=lambda: site_facts(session, tools.site_id, today, tools.site),
             limit=limit or DEFAULT_PASSAGES,
         )
     if not found.confident:

@@ -7,9 +7,12 @@ page still knows its hours). They are the owner's settings, so they carry no lin
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Any
 
+import sqlalchemy
+import sqlalchemy.exc
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from frontdesk.db.models import DateOverride, OpeningHours, Service, Site
 from frontdesk.knowledge.retrieve import Passage
@@ -18,32 +21,45 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 CLOSURE_DAYS = 60
 
 
-def site_facts(session: Session, site_id: int, today: date) -> list[Passage]:
-    """The site's services, weekly hours, coming closures and profile as passages."""
-    site = session.get(Site, site_id)
-    if site is None:
-        return []
-    facts = [_service(s) for s in _services(session, site_id)]
-    hours = list(session.scalars(select(OpeningHours).where(OpeningHours.site_id == site_id)))
-    closures = list(
-        session.scalars(
-            select(DateOverride).where(
-                DateOverride.site_id == site_id,
-                DateOverride.day >= today,
-                DateOverride.day <= today + timedelta(days=CLOSURE_DAYS),
+def site_facts(session: Session, site_id: int, today: date, site: Any = None) -> list[Passage]:
+    """The site's services, weekly hours, coming closures and profile as passages.
+
+    `site` is used when it is a snapshot with its services and hours loaded (the chat's);
+    otherwise they are read with `session`.
+    """
+    if not _loaded(site):
+        site = session.scalars(
+            select(Site)
+            .where(Site.id == site_id)
+            .options(
+                selectinload(Site.services),
+                selectinload(Site.opening_hours),
+                selectinload(Site.date_overrides),
             )
-        )
-    )
-    if hours or closures:
-        facts.append(Passage("Opening hours", "", "Opening hours", _hours(hours, closures)))
+        ).one_or_none()
+        if site is None:
+            return []
+    services = sorted((s for s in site.services if s.active), key=lambda s: (s.position, s.id))
+    facts = [_service(s) for s in services]
+    horizon = today + timedelta(days=CLOSURE_DAYS)
+    closures = [c for c in site.date_overrides if today <= c.day <= horizon]
+    if site.opening_hours or closures:
+        text = _hours(list(site.opening_hours), closures)
+        facts.append(Passage("Opening hours", "", "Opening hours", text))
     if site.profile:
         facts.append(Passage(f"About {site.name}", "", site.name, site.profile))
     return facts
 
 
-def _services(session: Session, site_id: int) -> list[Service]:
-    query = select(Service).where(Service.site_id == site_id, Service.active.is_(True))
-    return list(session.scalars(query.order_by(Service.position, Service.id)))
+def _loaded(site: Any) -> bool:
+    """Whether `site` is a Site whose services, hours and closures can be read without a query."""
+    if site is None:
+        return False
+    try:
+        state = sqlalchemy.inspect(site)
+    except sqlalchemy.exc.NoInspectionAvailable:
+        return False
+    return not state.unloaded & {"services", "opening_hours", "date_overrides"}
 
 
 def _service(service: Service) -> Passage:

@@ -28,7 +28,6 @@ from frontdesk.db.types import utcnow
 log = logging.getLogger(__name__)
 
 
-
 @functools.cache
 def _openai_specs() -> list[dict[str, Any]]:
     # The schemas are constants; building them on every turn cost more than sending them.
@@ -51,6 +50,7 @@ class ConversationTools:
     ) -> None:
         self.db = db
         self.bookings = bookings
+        self.site = site  # a loaded, detached snapshot in the chat (treat as read-only)
         self.site_id: int = site.id
         self.business_tz: str = site.timezone
         self.max_days_ahead: int = site.max_days_ahead
