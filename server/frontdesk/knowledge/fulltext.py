@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from frontdesk.knowledge.query import fts5_match, pairs
@@ -43,6 +44,42 @@ def sqlite_rows(
     if flags:
         params.update({f"t{i}": fts5_match([term]) for i, term in enumerate(terms)})
     return list(session.execute(text(sql), params))
+
+
+# A word in more than this share of all passages is left out of the full-text query (the
+# ranking still sees it): it cannot single a passage out, and scoring every passage holding it
+# is what makes a search slow on a large knowledge base.
+COMMON_SHARE = 0.3
+KEEP_RAREST = 3
+SMALL_INDEX = 2000  # passages: below this every search is quick anyway
+
+
+def sqlite_selective(session: Session, words: list[str]) -> list[str]:
+    """The words worth a full-text query on SQLite: all but those found almost everywhere.
+
+    Uses the FTS5 vocabulary table (migration 0003); without it, every word is kept.
+    """
+    if len(words) <= KEEP_RAREST:
+        return words
+    marks = ", ".join(f":w{i}" for i in range(len(words)))
+    params = {f"w{i}": word.lower() for i, word in enumerate(words)}
+    try:
+        total = session.execute(text("SELECT count(*) FROM chunks_fts_docsize")).scalar() or 0
+        docs = dict(
+            session.execute(
+                text(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})"), params
+            ).all()
+        )
+    except OperationalError:
+        return words
+    if total < SMALL_INDEX:
+        return words
+    # The index holds porter stems; a word stored differently counts as rare (it is kept).
+    counts = [docs.get(word.lower(), 0) for word in words]
+    rarest = sorted(range(len(words)), key=lambda i: counts[i])[:KEEP_RAREST]
+    return [
+        word for i, word in enumerate(words) if i in rarest or counts[i] <= COMMON_SHARE * total
+    ]
 
 
 def postgres_rows(

@@ -10,6 +10,7 @@ asked for (an amount for a price question, a clock time for an hours question) g
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -153,17 +154,21 @@ def rank(
     bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
     pairs = _pairs(question, weights)
     scored = []
+    positions = _positions(units)
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
-        faq = unit.heading.endswith("?") and _position_in_section(units, i) < 2
+        faq = unit.heading.endswith("?") and positions[i] < 2
         places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
         found = own_found = asked = 0.0
         plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
         states = {name for name, value in plainly.items() if value >= 1.0}
-        near = any(not wanted.isdisjoint(place.words) for place in places)
+        around = frozenset().union(*(place.words for place in places))
+        near = not wanted.isdisjoint(around)
         for concept, quick, weight in zip(question.concepts, split, weights, strict=True):
             if near:
-                best, in_own = _found(quick, places, QUESTION_HEADING if faq else IN_HEADING)
+                best, in_own = _found(
+                    quick, places, around, QUESTION_HEADING if faq else IN_HEADING
+                )
             else:
                 best = in_own = 0.0
             if best < HINT_MET and _meets_hint(concept, question, states):
@@ -222,25 +227,31 @@ def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
 
 def _states(aspect, unit: Unit, heading: _Stems, faq: bool) -> float:
     """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
-    strong, soft = FEATURES[aspect.name]
-    if strong.search(unit.text) or (unit.kind == "row" and strong.search(unit.context)):
+    said = _said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
+    if said >= 1.0:
         return 1.0
     if faq and any(heading.has(cue) for cue in aspect.cues):
         return 1.0  # the FAQ asks this very kind of question
-    if soft is not None and soft.search(unit.text):
-        return SOFT
-    if any(heading.has(word) for word in aspect.words):
+    if said or any(heading.has(word) for word in aspect.words):
         return SOFT
     return 0.0
 
 
-def _position_in_section(units: list[Unit], i: int) -> int:
-    unit, position = units[i], 0
-    for j in range(i - 1, -1, -1):
-        if not _same_section(units[j], unit):
-            break
-        position += 1
-    return position
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _said(aspect: str, text: str, context: str) -> float:
+    """1 when a text states an aspect's fact outright (an amount, a time), SOFT when it hints."""
+    strong, soft = FEATURES[aspect]
+    if strong.search(text) or (context and strong.search(context)):
+        return 1.0
+    return SOFT if soft is not None and soft.search(text) else 0.0
+
+
+def _positions(units: list[Unit]) -> list[int]:
+    """Each unit's place in its section (0 for the first), in one pass."""
+    out: list[int] = []
+    for i, unit in enumerate(units):
+        out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
+    return out
 
 
 def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:
@@ -269,7 +280,7 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
     return weights, counts
 
 
-def _found(concept: _Concept, places, in_heading: float) -> tuple[float, float]:
+def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:
     """How well a concept is found around a unit, and how much of that in the unit itself.
 
     A phrase not found whole counts word by word, each where it is found best ("tours" in the
@@ -285,6 +296,8 @@ def _found(concept: _Concept, places, in_heading: float) -> tuple[float, float]:
                 best = value * strength
                 in_own = best if value == IN_TEXT else 0.0
     for form, strength in concept.multi:
+        if around.isdisjoint(form) or strength * IN_TEXT <= best:
+            continue  # none of its words anywhere near, or it could not beat what was found
         value = next((v for place, v in zip(places, values, strict=True) if place.has(form)), 0.0)
         own_part = value == IN_TEXT
         if value < IN_TEXT and len(form) > 1:

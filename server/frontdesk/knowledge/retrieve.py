@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from frontdesk.knowledge.excerpt import clip, excerpt
-from frontdesk.knowledge.fulltext import postgres_rows, sqlite_rows
+from frontdesk.knowledge.fulltext import postgres_rows, sqlite_rows, sqlite_selective
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
@@ -91,7 +91,9 @@ def retrieve(
     passages: list[Passage] = []
     ranks: list[float] = []
     if words:
-        rows_for = sqlite_rows if session.get_bind().dialect.name == "sqlite" else postgres_rows
+        rows_for = postgres_rows
+        if session.get_bind().dialect.name == "sqlite":
+            rows_for, words = sqlite_rows, sqlite_selective(session, words)
         rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
         for position, row in enumerate(rows):
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
