@@ -38,6 +38,7 @@ class Concept:
     label: str
     forms: dict[Phrase, float]  # phrase -> how strongly finding it counts (1 for the own word)
     weight: float = 1.0  # lower for concepts carried over from an earlier question
+    cue: bool = False  # stands in for an aspect's cue when the question names nothing else
 
 
 @dataclass
@@ -109,6 +110,13 @@ def _read(text: str, lex: Lexicon) -> Question:
         position += 1
     question.concepts = _merged(question.concepts)
     question.concepts = [c for c in question.concepts if not _says_aspect(c, question, lex)]
+    if not question.concepts:  # "how can I pay?": the cue is all there is to go on
+        cue_words = [i for i, was_used in enumerate(used) if was_used]
+        question.concepts = [
+            Concept(words[i], {(stems[i],): 1.0}, cue=True)
+            for i in cue_words
+            if not lex.ignorable(stems[i], words[i])
+        ]
     if CAPABILITY.search(text):
         asked = [c for c in question.concepts if c.weight == 1.0]
         question.required = asked[:REQUIRED]
@@ -117,7 +125,9 @@ def _read(text: str, lex: Lexicon) -> Question:
             # A FAQ heading may ask it in the visitor's words ("Where are you based?").
             cues = [w for p in aspect.cues for w in p] + [w for p in aspect.words for w in p]
             expansions.extend(w for w in cues if w not in lex.stop)
-    question.search_words = _distinct(originals + expansions, lex)
+    # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
+    asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
+    question.search_words = _distinct(originals + asked + expansions, lex)
     return question
 
 

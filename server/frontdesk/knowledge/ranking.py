@@ -153,6 +153,7 @@ def rank(
     # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
     bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
     pairs = _pairs(question, weights)
+    cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
     positions = _positions(units)
     for i, unit in enumerate(units):
@@ -184,6 +185,8 @@ def rank(
         score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
         coverage = 0.0 if missing else found / total if weights else stated
+        if cue_only:  # "how can I pay?": the cue word found, or the fact stated, is enough
+            coverage = max(coverage, stated)
         share = own_found / found if found else 0.0
         aspect = stated >= 1.0 or (stated > 0 and not weights)
         scored.append(Scored(unit, score, coverage, share, aspect, echo))

@@ -41,6 +41,7 @@ class Passage:
     url: str
     heading: str
     text: str
+    page: bool = True  # False for the site's own settings, which no page states
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Finding:
     section: str  # the section's text, for a model to read
     score: float
     coverage: float
+    page: bool = True  # a document to cite (False: the site's settings)
 
 
 @dataclass
@@ -159,4 +161,5 @@ def _finding(item: Scored, scored: list[Scored], units, passages: list[Passage])
         section=clip(" ".join(section), SECTION_CHARS),
         score=round(item.score, 3),
         coverage=round(item.coverage, 3),
+        page=passage.page,
     )

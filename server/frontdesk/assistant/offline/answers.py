@@ -48,7 +48,9 @@ def lookup(
     if not content.get("confident"):
         link = f"[{plain(best['title'])}]({url})" if url else f"“{plain(best['title'])}”"
         return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
-    sources = [Source(best["title"], best["url"])] if url else []
+    # The page is cited once, as the reply's source; the widget shows it under the answer.
+    cited = [s for s in result.sources if (s.url or s.title) == (best["url"] or best["title"])]
+    sources = cited[:1]
     return Reply(best["answer"], chips(d, text, related, best), sources=sources), True
 
 

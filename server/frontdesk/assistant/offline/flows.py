@@ -24,9 +24,9 @@ def start_booking(d: Dialogue, text: str, earlier: list[str] | None = None) -> R
     """
     d.state.clear()
     d.state.update(flow="book", step="service")
-    services = d.services()
-    if earlier and services and intents.match_service(text, services) is None:
-        if re.search(r"\b(?:that|it|this|one|same|them|those)\b", text, re.I):
+    if earlier and re.search(r"\b(?:that|it|this|one|same|them|those)\b", text, re.I):
+        services = d.services()
+        if intents.match_service(text, services) is None:
             for said in earlier:
                 chosen = intents.match_service(said, services)
                 if chosen is not None:

@@ -66,11 +66,11 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
 
 
 def _sources(found: Retrieval) -> list[Source]:
-    """The pages of the findings, best first, each once (the site's settings have no page)."""
+    """The documents of the findings, best first, each once (the site's settings are none)."""
     sources, seen = [], set()
     for f in found.findings:
         key = f.url or f.title
-        if f.url and key not in seen:
+        if f.page and key not in seen:
             seen.add(key)
             sources.append(Source(title=f.title, url=f.url))
     return sources

@@ -45,9 +45,9 @@ def site_facts(session: Session, site_id: int, today: date, site: Any = None) ->
     closures = [c for c in site.date_overrides if today <= c.day <= horizon]
     if site.opening_hours or closures:
         text = _hours(list(site.opening_hours), closures)
-        facts.append(Passage("Opening hours", "", "Opening hours", text))
+        facts.append(Passage("Opening hours", "", "Opening hours", text, page=False))
     if site.profile:
-        facts.append(Passage(f"About {site.name}", "", site.name, site.profile))
+        facts.append(Passage(f"About {site.name}", "", site.name, site.profile, page=False))
     return facts
 
 
@@ -67,7 +67,7 @@ def _service(service: Service) -> Passage:
     text = f"{service.name}: {service.duration_min} minutes{price}."
     if service.description:
         text += f"\n{service.description.strip()}"
-    return Passage("Services", "", service.name, text)
+    return Passage("Services", "", service.name, text, page=False)
 
 
 def _hours(hours: list[OpeningHours], closures: list[DateOverride]) -> str:
