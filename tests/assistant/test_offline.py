@@ -429,7 +429,7 @@ def test_an_unrelated_message_after_a_card_leaves_the_dialogue(db, site, chat):
     propose_consultation(chat)
     reply = chat.say("is there parking?")
     assert "Parking is free" in reply["text"] and "carry on" not in reply["text"]
-    assert chat.state == {}
+    assert "flow" not in chat.state and "proposal" not in chat.state  # the dialogue is over
 
 
 def test_a_new_time_after_a_card_makes_a_new_card(chat):
@@ -499,3 +499,36 @@ def test_reschedule_in_one_message(db, chat):
     assert card["type"] == "reschedule_proposal" and card["booking"] == booking.public_id
     assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Asia/Tokyo)"
     assert card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
+
+
+def test_a_policy_question_is_answered_and_the_action_offered(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Policies",
+        "https://studio.test/policies",
+        "Cancelling\nCancellations with less than 24 hours' notice are charged a $40 fee.",
+    )
+    booking = book_directly(chat.tools, FREE_START)
+    reply = chat.say("is there a charge if i cancel late?")
+    assert "$40" in reply["text"] and reply["card"] is None and "flow" not in chat.state
+    assert labels(reply)[0] == "Cancel my booking"  # offered, not started
+    card = chat.pick(reply, "Cancel my booking")["card"]
+    assert card["type"] == "cancel_proposal" and card["booking"] == booking.public_id
+
+
+def test_yes_please_takes_up_the_offered_booking(db, site, chat):
+    add_knowledge(db, site, "Workshops", "https://studio.test/w", "A workshop costs $300.")
+    chat.say("how much is a workshop?")
+    reply = chat.say("yes please")
+    assert chat.state["flow"] == "book" and chat.state["service"] == "workshop"
+    assert reply["choices"]
+
+
+def test_move_that_after_a_booking_is_a_reschedule(db, chat):
+    card = propose_consultation(chat)
+    assert chat.tools.confirm(card["proposal"]).ok
+    history = confirm_entries(card["proposal"], ok=True)
+    reply = chat.say("actually could we make that wednesday morning instead?", history=history)
+    assert chat.state["flow"] == "reschedule"
+    assert all(label.startswith("Move to") or "Wed 2 Dec" in label for label in labels(reply))

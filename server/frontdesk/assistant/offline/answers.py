@@ -51,7 +51,10 @@ def lookup(
     # The page is cited once, as the reply's source; the widget shows it under the answer.
     cited = [s for s in result.sources if (s.url or s.title) == (best["url"] or best["title"])]
     sources = cited[:1]
-    return Reply(best["answer"], chips(d, text, related, best), sources=sources), True
+    offered = chips(d, text, related, best)
+    if not d.state.get("flow"):
+        d.state["offer"] = offered[0].value  # what a "yes please" next will mean
+    return Reply(best["answer"], offered, sources=sources), True
 
 
 def chips(d: Dialogue, text: str, related: str | None, best: dict) -> list[Choice]:

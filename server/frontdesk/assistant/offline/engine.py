@@ -30,7 +30,11 @@ class OfflineEngine:
         turn.out.typing()
         try:
             settle(turn.state, turn.history)
-            reply = route(Dialogue(turn), " ".join((turn.text or "").split())[:2000])
+            text = " ".join((turn.text or "").split())[:2000]
+            offer = turn.state.pop("offer", None)
+            if offer and not turn.state.get("flow") and intents.is_affirmation(text):
+                text = offer  # "yes please" to the action an answer offered
+            reply = route(Dialogue(turn), text)
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
             turn.state.clear()
@@ -94,7 +98,10 @@ def _retimes(d: Dialogue, text: str) -> bool:
     return decide.is_retime(text) and (
         _names_time(d, text)
         or re.search(
-            r"\b(?:later|earlier|another|different|next week|back|forward|an hour)\b", text, re.I
+            r"\b(?:later|earlier|another|different|next week|back|forward|an hour|week after|"
+            r"day after|following)\b",
+            text,
+            re.I,
         )
         is not None
     )

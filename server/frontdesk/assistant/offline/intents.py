@@ -24,24 +24,30 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "human",
         re.compile(
             r"\b(?:human|real person|staff member|an agent|representative)\b|"
-            r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |your )?"
-            r"(?:person|people|someone|somebody|team|staff|owner|human)\b|"
-            r"\bget (?:me )?(?:a person|someone)\b",
+            r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |your |someone (?:at|from|on) )?"
+            r"(?:real |actual |live )?(?:person|people|someone|somebody|team|staff|owner|human|"
+            r"reception|receptionist|front desk|manager|member of staff|operator|agent)\b|"
+            r"\b(?:put|get) me through\b|\b(?:connect|transfer) me\b|\bactual person\b|"
+            r"\bget (?:me )?(?:a person|someone)\b|"
+            r"\b(?:call|ring|phone) me(?: back)?\b|\bget (?:someone|somebody) to (?:call|ring)\b",
             re.I,
         ),
     ),
     (
         "cancel",
         re.compile(
-            rf"\bcancel\b.*\b(?:my|the|this|that|it|bk_\w+|{BOOKING_WORDS})\b|\bcancel\W*$",
+            rf"\bcancel\b.*\b(?:my|the|this|that|it|bk_\w+|{BOOKING_WORDS})\b|\bcancel\W*$|"
+            rf"\b(?:call off|scrap|delete|drop) (?:my|the|this|that|it|our)\b|"
+            rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b",
             re.I,
         ),
     ),
     (
         "reschedule",
         re.compile(
-            rf"\b(?:reschedule|re-schedule|postpone|move|change)\b.*"
-            rf"\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|\breschedule\b",
+            rf"\b(?:reschedule|re-schedule|postpone|move|change|rearrange|rebook|switch|swap|"
+            rf"shift|push back|bring forward)\b.*\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|"
+            rf"\breschedule\b|\brebook\b",
             re.I,
         ),
     ),
@@ -56,7 +62,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"^\W*(?:my|our) {BOOKING_WORDS}\W*$|\bhave i got\b.*\b{BOOKING_WORDS}|"
             rf"\b{BOOKING_WORDS}\b.*\bcoming up\b|\b(?:have i|do i have)\b.*\bbooked\b|"
             rf"\bwhen am i (?:booked|coming|due|seeing)\b|\bwhat (?:have|did) i book|"
-            rf"\bwhen my (?:next )?{BOOKING_WORDS}\b",
+            rf"\bwhen my (?:next )?{BOOKING_WORDS}\b|\bwhat i(?:'ve| have)? booked\b|"
+            rf"\bwhat(?:'s| is|s) my (?:next |upcoming )?{BOOKING_WORDS}\b|"
+            rf"\b(?:details|time|date) of my (?:next )?{BOOKING_WORDS}\b|\bwhen am i (?:in|due)\b",
             re.I,
         ),
     ),
