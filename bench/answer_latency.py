@@ -77,17 +77,17 @@ def measure_latency(chunks: int) -> None:
     business = load_business("demo")
     # Answers, not dialogues: the questions whose reply is a fact or an honest "not known".
     questions = [
-        q
-        for q in load_questions("demo")
-        if not q.history and (q.facts or q.action == "unanswered")
+        q for q in load_questions("demo") if not q.history and (q.facts or q.action == "unanswered")
     ]
     with tempfile.TemporaryDirectory() as folder:
         run = BusinessRun(business, Path(folder))
         try:
             started = time.perf_counter()
             total = grow(run, chunks)
-            print(f"knowledge base: {total} chunks in one site (built in "
-                  f"{time.perf_counter() - started:.0f} s)")
+            print(
+                f"knowledge base: {total} chunks in one site (built in "
+                f"{time.perf_counter() - started:.0f} s)"
+            )
             for question in questions[:5]:  # warm the caches, as a running server has them
                 VisitorChat(run, f"warm-{uuid.uuid4().hex[:6]}").say(question.text)
             wall, cpu = [], []

@@ -18,7 +18,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "server")]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[1]),
+    str(Path(__file__).resolve().parents[1] / "server"),
+]
 
 from bench.answer_latency import measure_latency  # noqa: E402
 from tests.answers.dataset import CLASSES, SPLITS, business_keys, load_business, load_questions  # noqa: E402
@@ -42,8 +45,10 @@ def report(results: dict[str, list[Outcome]], show: bool) -> None:
         by_split = {s: [o for o in outcomes if o.question.split == s] for s in SPLITS}
         print(f"{key:<12} {rate(by_split['tuned']):>14} {rate(by_split['heldout']):>14}")
     everything = [o for outcomes in results.values() for o in outcomes]
-    print(f"{'all':<12} {rate([o for o in everything if o.question.split == 'tuned']):>14} "
-          f"{rate([o for o in everything if o.question.split == 'heldout']):>14}")
+    print(
+        f"{'all':<12} {rate([o for o in everything if o.question.split == 'tuned']):>14} "
+        f"{rate([o for o in everything if o.question.split == 'heldout']):>14}"
+    )
     print()
     print(f"{'class':<22} {'tuned':>14} {'held-out':>14}")
     for kind in CLASSES:
@@ -67,8 +72,10 @@ def report(results: dict[str, list[Outcome]], show: bool) -> None:
         if q.split != "tuned":
             print(f"  {q.id:<14} {q.kind:<22} held-out ({o.reason})")
         elif show:
-            print(f"  {q.id:<14} {q.kind:<22} {o.reason}\n      Q: {q.text}\n      A: "
-                  + o.text.replace("\n", " ")[:300])
+            print(
+                f"  {q.id:<14} {q.kind:<22} {o.reason}\n      Q: {q.text}\n      A: "
+                + o.text.replace("\n", " ")[:300]
+            )
         else:
             print(f"  {q.id:<14} {q.kind:<22} {o.reason}")
 

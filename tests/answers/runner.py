@@ -171,7 +171,12 @@ class VisitorChat:
         day = self.run.now.astimezone(ZoneInfo(self.run.business.timezone)).date()
         slots = self.tools.call(
             "find_available_slots",
-            {"service": service, "start_date": day.isoformat(), "end_date": None, "time_zone": None},
+            {
+                "service": service,
+                "start_date": day.isoformat(),
+                "end_date": None,
+                "time_zone": None,
+            },
         )
         if not slots.ok or not slots.content.get("slots"):
             return False
@@ -353,4 +358,3 @@ def run_business(business: Business, questions: list[Question]) -> list[Outcome]
             return [run.ask(question) for question in questions]
         finally:
             run.close()
-

@@ -14,6 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from frontdesk.knowledge.lexicon import lexicon
+
 from frontdesk.knowledge.query import fts5_match, pairs
 
 # bm25 column weights: a word in the heading counts twice a word in the body.
@@ -54,15 +56,18 @@ KEEP_RAREST = 3
 SMALL_INDEX = 2000  # passages: below this every search is quick anyway
 
 
-def sqlite_selective(session: Session, words: list[str]) -> list[str]:
+def sqlite_selective(session: Session, words: list[str], small: int = SMALL_INDEX) -> list[str]:
     """The words worth a full-text query on SQLite: all but those found almost everywhere.
 
     Uses the FTS5 vocabulary table (migration 0003); without it, every word is kept.
     """
     if len(words) <= KEEP_RAREST:
         return words
-    marks = ", ".join(f":w{i}" for i in range(len(words)))
-    params = {f"w{i}": word.lower() for i, word in enumerate(words)}
+    # The index holds Porter stems; Snowball's English stems are nearly always the same.
+    stem = lexicon("en").stem
+    terms = sorted({form for word in words for form in (word.lower(), stem(word.lower()))})
+    marks = ", ".join(f":w{i}" for i in range(len(terms)))
+    params = {f"w{i}": term for i, term in enumerate(terms)}
     try:
         total = session.execute(text("SELECT count(*) FROM chunks_fts_docsize")).scalar() or 0
         docs = dict(
@@ -72,10 +77,10 @@ def sqlite_selective(session: Session, words: list[str]) -> list[str]:
         )
     except OperationalError:
         return words
-    if total < SMALL_INDEX:
+    if total < small:
         return words
-    # The index holds porter stems; a word stored differently counts as rare (it is kept).
-    counts = [docs.get(word.lower(), 0) for word in words]
+    # A word whose stem the index spells differently counts as rare (it is kept).
+    counts = [docs.get(stem(word.lower()), docs.get(word.lower(), 0)) for word in words]
     rarest = sorted(range(len(words)), key=lambda i: counts[i])[:KEEP_RAREST]
     return [
         word for i, word in enumerate(words) if i in rarest or counts[i] <= COMMON_SHARE * total

@@ -44,6 +44,7 @@ class Lexicon:
     filler: frozenset[str]
     stop: frozenset[str]
     itself: frozenset[str]  # stems of words for the business itself
+    generic: frozenset[str]  # stems of words for a visit in general (they weigh half)
     aspects: tuple[Aspect, ...]
     groups: tuple[tuple[Phrase, ...], ...]
     by_phrase: dict[Phrase, list[int]] = field(default_factory=dict)
@@ -103,6 +104,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         filler=frozenset(),
         stop=frozenset(STOP_WORDS) if code == "en" else frozenset(raw.get("stop", [])),
         itself=frozenset(stem(w) for w in raw.get("itself", [])),
+        generic=frozenset(stem(w) for w in raw.get("generic", [])),
         aspects=(),
         groups=(),
     )

@@ -15,6 +15,7 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 
 SYNONYM_STRENGTH = 0.7
 CARRIED_WEIGHT = 0.45
+GENERIC_WEIGHT = 0.5
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 12
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
@@ -110,6 +111,8 @@ def _read(text: str, lex: Lexicon) -> Question:
         position += 1
     question.concepts = _merged(question.concepts)
     question.concepts = [c for c in question.concepts if not _says_aspect(c, question, lex)]
+    if len(question.concepts) > 1:
+        question.concepts = [_generic_halved(c, lex) for c in question.concepts]
     if not question.concepts:  # "how can I pay?": the cue is all there is to go on
         cue_words = [i for i, was_used in enumerate(used) if was_used]
         question.concepts = [
@@ -140,6 +143,13 @@ def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:
             return True
     place_or_time = question.aspects & {"location", "hours"}
     return bool(place_or_time) and all(len(f) == 1 and f[0] in lex.itself for f in own)
+
+
+def _generic_halved(concept: Concept, lex: Lexicon) -> Concept:
+    own = [form for form, strength in concept.forms.items() if strength >= 1.0]
+    if own and all(len(f) == 1 and f[0] in lex.generic for f in own):
+        return Concept(concept.label, concept.forms, concept.weight * GENERIC_WEIGHT, concept.cue)
+    return concept
 
 
 def _merged(concepts: list[Concept]) -> list[Concept]:

@@ -316,12 +316,12 @@ def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float,
 
 
 def _neighbours(units: list[Unit], own: list[_Stems], i: int) -> _Stems:
-    """The sentences either side in the same section, as one bag of stems."""
+    """The sentences either side in the same paragraph (list, table), as one bag of stems."""
     merged = _Stems.__new__(_Stems)
     words: set[str] = set()
     parts = []
     for j in (i - 1, i + 1):
-        if 0 <= j < len(units) and _same_section(units[i], units[j]):
+        if 0 <= j < len(units) and units[j].block == units[i].block and units[j].kind != "heading":
             words |= own[j].words
             parts.append(own[j].joined)
     merged.words = frozenset(words)
