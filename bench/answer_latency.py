@@ -18,12 +18,12 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
-
 from bench.knowledge import CHUNKS_PER_DOCUMENT, TOPICS, Vocabulary, passage
-from frontdesk.db.models import Chunk, Document
+from sqlalchemy import func, insert, select
 from tests.answers.dataset import load_business, load_questions
 from tests.answers.runner import BusinessRun, VisitorChat
+
+from frontdesk.db.models import Chunk, Document
 
 TARGET_MS = 20.0
 ROUNDS = 5

@@ -15,7 +15,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from frontdesk.knowledge.lexicon import lexicon
-
 from frontdesk.knowledge.query import fts5_match, pairs
 
 # bm25 column weights: a word in the heading counts twice a word in the body.

@@ -19,10 +19,11 @@ GENERIC_WEIGHT = 0.5
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 12
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
-FUNCTION_WORDS = frozenset(
-    "a an the to of for in on at is are am be do does did i you we my your our it its can "
-    "and or me us so just what whats that this there".split()
-)
+_FUNCTION_WORDS_TEXT = """
+    a an the to of for in on at is are am be do does did i you we my your our it its can and
+    or me us so just what whats that this there
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:do|does|can|could|would|will) "

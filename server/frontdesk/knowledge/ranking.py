@@ -10,13 +10,12 @@ asked for (an amount for a price question, a clock time for an hours question) g
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from dataclasses import dataclass
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
 from frontdesk.knowledge.units import Unit
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
@@ -24,41 +23,6 @@ ASPECT_BONUS = 1.2
 PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
-MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
-    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
-    r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b",
-    re.I,
-)
-SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
-CLOCK = re.compile(
-    r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
-    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bclosed\b",
-    re.I,
-)
-SOFT_CLOCK = re.compile(r"\bopen\b|\bweekends?\b|\bholidays?\b", re.I)
-NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-DURATION = re.compile(
-    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
-    r"weeks?|months?|years?)\b",
-    re.I,
-)
-ADDRESS = re.compile(
-    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
-    r"Dr|Way|Place|Pl|Square|Sq|Boulevard|Blvd|Terrace|Tce|Court|Ct|Parade|Quay|Crescent|"
-    r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|"
-    r"\b(?:on the|ground|first|second|third|top|\d+(?:st|nd|rd|th)) (?:floor|level)\b|"
-    r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
-)
-SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
-# (what states the fact, what hints at it) per aspect
-FEATURES = {
-    "price": (MONEY, SOFT_MONEY),
-    "hours": (CLOCK, SOFT_CLOCK),
-    "duration": (DURATION, None),
-    "location": (ADDRESS, SOFT_ADDRESS),
-}
-SOFT = 0.5
 HINT_MET = 0.6
 HINTS_MET_BY_FACT = {"location", "hours"}  # a price hint ("deposit") needs its own word
 QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
@@ -78,36 +42,6 @@ class Scored:
     own: float  # share of the concept score found in the unit's own text
     aspect: bool  # states the kind of fact asked for
     echo: float = 0.0  # how much a FAQ heading over it repeats the question
-
-
-class _Stems:
-    """A text's stems, as a set and as a padded string for phrase look-ups."""
-
-    __slots__ = ("words", "joined")
-
-    def __init__(self, stems: list[str]) -> None:
-        self.words = frozenset(stems)
-        self.joined = f" {' '.join(stems)} "
-
-    def has(self, phrase: Phrase) -> bool:
-        if len(phrase) == 1:
-            return phrase[0] in self.words
-        return f" {' '.join(phrase)} " in self.joined
-
-
-_cache: dict[tuple[str, str], _Stems] = {}
-CACHE_SIZE = 50_000  # texts: the same candidate passages come back question after question
-
-
-def _stems(lex: Lexicon, text: str) -> _Stems:
-    """A text's stems, computed once per text (a plain dict, emptied when full)."""
-    key = (lex.language, text)
-    found = _cache.get(key)
-    if found is None:
-        if len(_cache) >= CACHE_SIZE:
-            _cache.clear()
-        found = _cache[key] = _Stems(lex.stems(text))
-    return found
 
 
 @dataclass
@@ -138,10 +72,10 @@ def rank(
     """
     if not units:
         return []
-    own = [_stems(lex, u.text) for u in units]
-    extra = [_stems(lex, u.context) for u in units]
-    headings = {u.heading: _stems(lex, u.heading) for u in units}
-    title_stems = [_stems(lex, t) for t in titles]
+    own = [stems_of(lex, u.text) for u in units]
+    extra = [stems_of(lex, u.context) for u in units]
+    headings = {u.heading: stems_of(lex, u.heading) for u in units}
+    title_stems = [stems_of(lex, t) for t in titles]
     split = [_split(c) for c in question.concepts]
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
@@ -206,7 +140,7 @@ def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, st
     return out
 
 
-def _echo(question: Question, heading: _Stems, lex: Lexicon) -> float:
+def _echo(question: Question, heading: Stems, lex: Lexicon) -> float:
     """How much of the visitor's question a FAQ heading repeats, beyond FAQ_ECHO_FROM."""
     words = question.echo_stems
     if len(words) < 2:
@@ -228,25 +162,16 @@ def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
     return False
 
 
-def _states(aspect, unit: Unit, heading: _Stems, faq: bool) -> float:
+def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
     """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
-    said = _said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
-    if said >= 1.0:
+    stated = said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
+    if stated >= 1.0:
         return 1.0
     if faq and any(heading.has(cue) for cue in aspect.cues):
         return 1.0  # the FAQ asks this very kind of question
-    if said or any(heading.has(word) for word in aspect.words):
+    if stated or any(heading.has(word) for word in aspect.words):
         return SOFT
     return 0.0
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _said(aspect: str, text: str, context: str) -> float:
-    """1 when a text states an aspect's fact outright (an amount, a time), SOFT when it hints."""
-    strong, soft = FEATURES[aspect]
-    if strong.search(text) or (context and strong.search(context)):
-        return 1.0
-    return SOFT if soft is not None and soft.search(text) else 0.0
 
 
 def _positions(units: list[Unit]) -> list[int]:
@@ -269,7 +194,7 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
         words = {f[0] for f in strong if len(f) == 1}
         phrases = [f for f in strong if len(f) > 1]
 
-        def holds(stems: _Stems, words=words, phrases=phrases) -> bool:
+        def holds(stems: Stems, words=words, phrases=phrases) -> bool:
             return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
 
         in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
@@ -315,9 +240,9 @@ def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float,
     return best, in_own
 
 
-def _neighbours(units: list[Unit], own: list[_Stems], i: int) -> _Stems:
+def _neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
     """The sentences either side in the same paragraph (list, table), as one bag of stems."""
-    merged = _Stems.__new__(_Stems)
+    merged = Stems.__new__(Stems)
     words: set[str] = set()
     parts = []
     for j in (i - 1, i + 1):

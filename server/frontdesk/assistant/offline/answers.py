@@ -13,7 +13,7 @@ import re
 
 import sqlalchemy.exc
 
-from frontdesk.assistant.base import Choice, Source
+from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
