@@ -37,8 +37,8 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
         quoted = _list(body[0], body) if body[0].kind == "item" else _opening(body)
     elif unit.kind == "item" and best.own < 0.5:
         quoted = _list(unit, section)
-    elif best.own < SECTION_LED and unit.kind == "sentence" and section[0] is not unit:
-        quoted = _opening(section)
+    elif best.own < SECTION_LED and unit.kind == "sentence" and body[0] is not unit:
+        quoted = _opening(body)
     else:
         quoted = _around(unit, section, scores, best.score)
     text = quoted[0]

@@ -30,6 +30,7 @@ FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that que
 FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long does a website take?")
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
+OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 
 
 @dataclass
@@ -116,7 +117,8 @@ def rank(
         if unit.kind == "heading" and "steps" in question.aspects:
             stated = 1.0  # "what do we do?": the answer is a whole section
         echo = _echo(question, heading, lex) if faq else 0.0
-        score = found + FAQ_BONUS * asked + bonus * stated - RANK_PENALTY * ranks[unit.passage]
+        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
+        score -= RANK_PENALTY * ranks[unit.passage]
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
         coverage = 0.0 if missing else found / total if weights else stated
         if cue_only:  # "how can I pay?": the cue word found, or the fact stated, is enough
@@ -231,8 +233,10 @@ def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float,
         if value < IN_TEXT and len(form) > 1:
             per_word = [max((v for p, v in zip(places, values, strict=True) if w in p.words), default=0.0)
                         for w in form]  # fmt: skip
-            if PARTIAL * sum(per_word) / len(form) > value:
-                value = PARTIAL * sum(per_word) / len(form)
+            # The last word of an English noun phrase is its head ("tour" in "virtual tour").
+            share = (sum(per_word) + per_word[-1]) / (len(form) + 1)
+            if PARTIAL * share > value:
+                value = PARTIAL * share
                 own_part = any(w in places[0].words for w in form)
         if value * strength > best:
             best = value * strength
