@@ -23,6 +23,7 @@ DEFAULT_LANGUAGE = "en"
 # Words, and numbers written with thousands separators or decimals ("1,450", "1.5").
 TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 Phrase = tuple[str, ...]
+CONTRACTED = frozenset({"s", "re", "ll", "d", "ve", "m"})  # where's, you're, we'll, I'd...
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,24 @@ class Lexicon:
     aspects: tuple[Aspect, ...]
     groups: tuple[tuple[Phrase, ...], ...]
     by_phrase: dict[Phrase, list[int]] = field(default_factory=dict)
+    respell: dict[str, str] = field(default_factory=dict)
     longest: int = 1
 
     def words(self, text: str) -> list[str]:
-        """Lower-case tokens; apostrophes dropped ("can't" -> "cant"), numbers without commas."""
-        out = []
+        """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
+        "can't" -> can not) and common ways of typing them without the apostrophe respelled."""
+        out: list[str] = []
         for token in TOKEN.findall(text.lower()):
             if token[0].isdigit():
                 out.append(token.replace(",", "").rstrip("."))
+                continue
+            base, _, ending = token.replace("’", "'").partition("'")
+            if ending == "t" and base.endswith("n"):
+                out += [self.respell.get(base[:-1], base[:-1]), "not"]
+            elif ending:
+                out.append(base if ending in CONTRACTED else f"{base}{ending}")
             else:
-                out.append(token.replace("'", "").replace("’", ""))
+                out += self.respell.get(base, base).split()
         return out
 
     def stems(self, text: str) -> list[str]:
@@ -108,6 +117,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         aspects=(),
         groups=(),
     )
+    lex.respell = dict(raw.get("respell", {}))
     lex.filler = frozenset(stem(w) for w in raw.get("filler", [])) | frozenset(
         raw.get("filler", [])
     )

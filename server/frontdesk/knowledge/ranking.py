@@ -50,17 +50,18 @@ class _Concept:
     """A concept's forms split for fast look-ups: one-word forms by stem, phrases apart."""
 
     single: dict[str, float]
-    multi: list[tuple[Phrase, float]]
+    multi: list[tuple[Phrase, float, Phrase]]  # phrase, strength, its words that say something
 
 
-def _split(concept: Concept) -> _Concept:
+def _split(concept: Concept, stop: frozenset[str]) -> _Concept:
     single: dict[str, float] = {}
     multi = []
     for form, strength in concept.forms.items():
         if len(form) == 1:
             single[form[0]] = max(single.get(form[0], 0.0), strength)
         else:
-            multi.append((form, strength))
+            # "letter from": a sentence with "from" in it says nothing about letters.
+            multi.append((form, strength, tuple(w for w in form if w not in stop)))
     return _Concept(single, multi)
 
 
@@ -77,7 +78,7 @@ def rank(
     extra = [stems_of(lex, u.context) for u in units]
     headings = {u.heading: stems_of(lex, u.heading) for u in units}
     title_stems = [stems_of(lex, t) for t in titles]
-    split = [_split(c) for c in question.concepts]
+    split = [_split(c, lex.stop) for c in question.concepts]
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
@@ -180,7 +181,10 @@ def _positions(units: list[Unit]) -> list[int]:
     """Each unit's place in its section (0 for the first), in one pass."""
     out: list[int] = []
     for i, unit in enumerate(units):
-        out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
+        if unit.kind == "heading":
+            out.append(-1)  # the heading itself; the section's text starts after it
+        else:
+            out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
     return out
 
 
@@ -225,19 +229,19 @@ def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float,
             if value * strength > best:
                 best = value * strength
                 in_own = best if value == IN_TEXT else 0.0
-    for form, strength in concept.multi:
-        if around.isdisjoint(form) or strength * IN_TEXT <= best:
+    for form, strength, content in concept.multi:
+        if around.isdisjoint(content) or strength * IN_TEXT <= best:
             continue  # none of its words anywhere near, or it could not beat what was found
         value = next((v for place, v in zip(places, values, strict=True) if place.has(form)), 0.0)
         own_part = value == IN_TEXT
-        if value < IN_TEXT and len(form) > 1:
+        if value < IN_TEXT and content and strength >= 1.0:  # a synonym counts only whole
             per_word = [max((v for p, v in zip(places, values, strict=True) if w in p.words), default=0.0)
-                        for w in form]  # fmt: skip
+                        for w in content]  # fmt: skip
             # The last word of an English noun phrase is its head ("tour" in "virtual tour").
-            share = (sum(per_word) + per_word[-1]) / (len(form) + 1)
+            share = (sum(per_word) + per_word[-1]) / (len(content) + 1)
             if PARTIAL * share > value:
                 value = PARTIAL * share
-                own_part = any(w in places[0].words for w in form)
+                own_part = any(w in places[0].words for w in content)
         if value * strength > best:
             best = value * strength
             in_own = best if own_part else 0.0

@@ -64,6 +64,12 @@ RETIME = re.compile(
     r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b",
     re.I,
 )
+# A question inside a longer message: "I need a small change to my will, what does it cost"
+EMBEDDED = re.compile(
+    r"\b(?:what|how much|how long|how|when|where|which|who)\b (?:does|do|did|is|are|was|would|"
+    r"will|can|could|should|much)\b",
+    re.I,
+)
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I
 )
@@ -101,7 +107,7 @@ def decide(text: str) -> Decision:
 
 def _policy_question(text: str) -> bool:
     """A question about what a policy says ("do I lose the deposit if I move it?")."""
-    asks = intents.is_question(text) or CONDITION.search(text)
+    asks = intents.is_question(text) or CONDITION.search(text) or EMBEDDED.search(text)
     return bool(asks and (POLICY.search(text) or CONDITION.search(text)))
 
 

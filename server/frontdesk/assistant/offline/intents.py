@@ -45,8 +45,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "reschedule",
         re.compile(
-            rf"\b(?:reschedule|re-schedule|postpone|move|change|rearrange|rebook|switch|swap|"
-            rf"shift|push back|bring forward)\b.*\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|"
+            rf"(?<!\ba )(?<!small )\b(?:reschedule|re-schedule|postpone|move|change|rearrange|"
+            rf"rebook|switch|swap|shift|push back|bring forward)\b.*"
+            rf"\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|"
             rf"\breschedule\b|\brebook\b",
             re.I,
         ),
