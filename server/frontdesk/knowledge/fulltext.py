@@ -55,7 +55,30 @@ KEEP_RAREST = 3
 SMALL_INDEX = 2000  # passages: below this every search is quick anyway
 
 
-def sqlite_selective(session: Session, words: list[str], small: int = SMALL_INDEX) -> list[str]:
+def sqlite_vocabulary(session: Session, terms: list[str]) -> tuple[int, dict[str, int]] | None:
+    """(passages indexed, {term: passages holding it}) from the FTS5 vocabulary table (migration
+    0003), over all sites; None without it. Terms are Porter stems, as the index holds them."""
+    terms = sorted(set(terms))[:200]
+    marks = ", ".join(f":w{i}" for i in range(len(terms)))
+    params = {f"w{i}": term for i, term in enumerate(terms)}
+    try:
+        total = session.execute(text("SELECT count(*) FROM chunks_fts_docsize")).scalar() or 0
+        if not terms:
+            return total, {}
+        rows = session.execute(
+            text(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})"), params
+        ).all()
+    except OperationalError:
+        return None
+    return total, dict(rows)
+
+
+def sqlite_selective(
+    session: Session,
+    words: list[str],
+    small: int = SMALL_INDEX,
+    vocabulary: tuple[int, dict[str, int]] | None = None,
+) -> list[str]:
     """The words worth a full-text query on SQLite: all but those found almost everywhere.
 
     Uses the FTS5 vocabulary table (migration 0003); without it, every word is kept.
@@ -64,20 +87,13 @@ def sqlite_selective(session: Session, words: list[str], small: int = SMALL_INDE
         return words
     # The index holds Porter stems; Snowball's English stems are nearly always the same.
     stem = lexicon("en").stem
-    terms = sorted({form for word in words for form in (word.lower(), stem(word.lower()))})
-    marks = ", ".join(f":w{i}" for i in range(len(terms)))
-    params = {f"w{i}": term for i, term in enumerate(terms)}
-    try:
-        total = session.execute(text("SELECT count(*) FROM chunks_fts_docsize")).scalar() or 0
-        docs = dict(
-            session.execute(
-                text(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})"), params
-            ).all()
+    if vocabulary is None:
+        vocabulary = sqlite_vocabulary(
+            session, [form for word in words for form in (word.lower(), stem(word.lower()))]
         )
-    except OperationalError:
+    if vocabulary is None or vocabulary[0] < small:
         return words
-    if total < small:
-        return words
+    total, docs = vocabulary
     # A word whose stem the index spells differently counts as rare (it is kept).
     counts = [docs.get(stem(word.lower()), docs.get(word.lower(), 0)) for word in words]
     rarest = sorted(range(len(words)), key=lambda i: counts[i])[:KEEP_RAREST]

@@ -30,6 +30,7 @@ FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that que
 FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long does a website take?")
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
+CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 
 
@@ -66,7 +67,12 @@ def _split(concept: Concept, stop: frozenset[str]) -> _Concept:
 
 
 def rank(
-    units: list[Unit], titles: list[str], ranks: list[float], question: Question, lex: Lexicon
+    units: list[Unit],
+    titles: list[str],
+    ranks: list[float],
+    question: Question,
+    lex: Lexicon,
+    corpus: tuple[int, dict[str, int]] | None = None,
 ) -> list[Scored]:
     """Every unit scored against the question, best first.
 
@@ -81,6 +87,8 @@ def rank(
     split = [_split(c, lex.stop) for c in question.concepts]
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
+    if corpus is not None and corpus[0] >= CORPUS_MIN:
+        weights = _corpus_weights(question.concepts, holders, corpus)
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
@@ -212,6 +220,27 @@ def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], l
         weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)
         counts.append(holders)
     return weights, counts
+
+
+def _corpus_weights(
+    concepts: list[Concept], holders: list[int], corpus: tuple[int, dict[str, int]]
+) -> list[float]:
+    """Rarer concepts weigh more, by how many passages of the whole index hold them.
+
+    The candidates were fetched for the question's main topic, so among them it is common;
+    the index tells how rare it really is. A concept the candidates lack weighs as the rarest.
+    """
+    total, docs = corpus
+    weights = []
+    for concept, held in zip(concepts, holders, strict=True):
+        counts = [
+            min(docs.get(w, 0) for w in form)
+            for form, strength in concept.forms.items()
+            if strength >= 0.7
+        ]
+        df = max(counts, default=0) if held else 0
+        weights.append(math.log(1 + (total + 1) / (max(df, 1) + 0.5)) * concept.weight)
+    return weights
 
 
 def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:

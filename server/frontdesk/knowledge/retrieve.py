@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from frontdesk.knowledge.excerpt import clip, excerpt
-from frontdesk.knowledge.fulltext import postgres_rows, sqlite_rows, sqlite_selective
+from frontdesk.knowledge.fulltext import (
+    postgres_rows,
+    sqlite_rows,
+    sqlite_selective,
+    sqlite_vocabulary,
+)
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
@@ -92,15 +97,19 @@ def retrieve(
     words = [w for w in question.search_words if SAFE_WORD.fullmatch(w)]
     passages: list[Passage] = []
     ranks: list[float] = []
+    corpus = None
     if words:
         rows_for = postgres_rows
         if session.get_bind().dialect.name == "sqlite":
-            rows_for, words = sqlite_rows, sqlite_selective(session, words)
+            stems = {w for c in question.concepts for form in c.forms for w in form}
+            stems |= {lex.stem(w) for w in words} | set(words)
+            corpus = sqlite_vocabulary(session, sorted(stems))
+            rows_for, words = sqlite_rows, sqlite_selective(session, words, vocabulary=corpus)
         rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
         for position, row in enumerate(rows):
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
             ranks.append(float(position))
-    found = rank_passages(question, passages, ranks, limit=limit, language=language)
+    found = rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
     if found.confident or facts is None:
         return found
     extra = facts()
@@ -108,7 +117,7 @@ def retrieve(
         return found
     passages += extra
     ranks += [FACT_RANK] * len(extra)
-    return rank_passages(question, passages, ranks, limit=limit, language=language)
+    return rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
 
 
 def rank_passages(
@@ -118,11 +127,16 @@ def rank_passages(
     *,
     limit: int = 4,
     language: str = "en",
+    corpus: tuple[int, dict[str, int]] | None = None,
 ) -> Retrieval:
-    """Score the passages' units for an analysed question and quote the best sections."""
+    """Score the passages' units for an analysed question and quote the best sections.
+
+    `corpus` (passages indexed, passages per stem) weighs the question's words by how rare
+    they are in the whole index; without it, by how rare among these passages.
+    """
     lex = lexicon(language)
     units = split_passages([(p.heading, p.text) for p in passages])
-    scored = rank(units, [p.title for p in passages], ranks, question, lex)
+    scored = rank(units, [p.title for p in passages], ranks, question, lex, corpus)
     result = Retrieval(question)
     if not scored or scored[0].score <= 0:
         return result
