@@ -16,6 +16,9 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 SYNONYM_STRENGTH = 0.7
 CARRIED_WEIGHT = 0.45
 GENERIC_WEIGHT = 0.5
+MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
+DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "their", "this",
+                         "that", "old", "new", "existing", "current"})  # fmt: skip
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 12
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
@@ -101,7 +104,9 @@ def _read(text: str, lex: Lexicon) -> Question:
             position += size
             continue
         word, stem = words[position], stems[position]
-        if not lex.ignorable(stem, word):
+        # "a will", "my will": a stop word after a determiner is a noun, and the topic.
+        noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
+        if noun or not lex.ignorable(stem, word):
             number = word[0].isdigit()
             if number:
                 question.numbers.add(word)
@@ -131,7 +136,8 @@ def _read(text: str, lex: Lexicon) -> Question:
             expansions.extend(w for w in cues if w not in lex.stop)
     # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
     asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
-    question.search_words = _distinct(originals + asked + expansions, lex)
+    first = _distinct(originals, lex, keep=True)
+    question.search_words = first + [w for w in _distinct(asked + expansions, lex) if w not in first]
     return question
 
 
@@ -205,9 +211,10 @@ def _longest_group_phrase(
     return None, 0
 
 
-def _distinct(words: list[str], lex: Lexicon) -> list[str]:
+def _distinct(words: list[str], lex: Lexicon, keep: bool = False) -> list[str]:
+    """Each word once, at most 40 characters; stop words and filler dropped unless `keep`."""
     out: list[str] = []
     for word in words:
-        if word not in out and not lex.ignorable(word, word) and len(word) <= 40:
+        if word not in out and (keep or not lex.ignorable(word, word)) and len(word) <= 40:
             out.append(word)
     return out
