@@ -25,10 +25,20 @@ MONEY = re.compile(
 SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
 CLOCK = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
-    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bclosed\b",
+    r"\bclosed\b",
     re.I,
 )
-SOFT_CLOCK = re.compile(r"\bopen\b|\bweekends?\b|\bholidays?\b", re.I)
+SOFT_CLOCK = re.compile(
+    r"\bopen\b|\bweekends?\b|\bholidays?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I
+)
+# A clock time says which part of the day it is: "9 am" answers "in the morning?".
+TIME_OF_DAY = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s?(am|pm|a\.m\.|p\.m\.)?", re.I)
+PARTS_OF_DAY = (  # (from, to) in minutes after midnight, and the words for that part
+    (5 * 60, 12 * 60, ("morning", "early")),
+    (11 * 60 + 30, 14 * 60, ("lunch", "lunchtime", "midday", "noon")),
+    (12 * 60, 17 * 60, ("afternoon",)),
+    (17 * 60, 24 * 60, ("evening", "night", "late")),
+)
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 DURATION = re.compile(
     rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
@@ -77,8 +87,31 @@ def stems_of(lex: Lexicon, text: str) -> Stems:
     if found is None:
         if len(_cache) >= CACHE_SIZE:
             _cache.clear()
-        found = _cache[key] = Stems(lex.stems(text))
+        stems = lex.stems(text)
+        found = _cache[key] = Stems(stems + _parts_of_day(lex, text))
     return found
+
+
+def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
+    """The stems of the parts of the day a text's clock times fall in ("9 am" -> morning)."""
+    if ":" not in text and "m" not in text.lower():
+        return []
+    out: list[str] = []
+    for match in TIME_OF_DAY.finditer(text):
+        hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+        if not half and match.group(2) is None:
+            continue  # a bare number is no time
+        if half and half[0].lower() == "p" and hour < 12:
+            hour += 12
+        elif not half and hour < 7:
+            hour += 12  # "5:30" on a page of opening hours is in the afternoon
+        if hour > 24 or minute > 59:
+            continue
+        at = hour * 60 + minute
+        for start, end, words in PARTS_OF_DAY:
+            if start <= at < end:
+                out += [lex.stem(w) for w in words]
+    return out
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
