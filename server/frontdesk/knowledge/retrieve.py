@@ -30,6 +30,7 @@ from frontdesk.knowledge.units import split_passages
 CANDIDATES = 8
 SECTION_CHARS = 900
 FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best one
+FACT_COMPANIONS = 3  # pages kept beside the site's facts on the second look
 SAFE_WORD = re.compile(r"[^\W_]+")
 # How much of the question the best match must cover to be given as the answer.
 CONFIDENT = 0.45
@@ -115,9 +116,12 @@ def retrieve(
     extra = facts()
     if not extra:
         return found
-    passages += extra
-    ranks += [FACT_RANK] * len(extra)
-    return rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
+    # Second look, with the site's facts beside the pages that came closest.
+    closest = [p for p in passages if any(f.title == p.title for f in found.findings)]
+    pool = closest[:FACT_COMPANIONS] + extra
+    pool_ranks = [float(i) for i in range(len(closest[:FACT_COMPANIONS]))]
+    pool_ranks += [FACT_RANK] * len(extra)
+    return rank_passages(question, pool, pool_ranks, limit=limit, language=language, corpus=corpus)
 
 
 def rank_passages(
