@@ -27,7 +27,7 @@ from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
 from frontdesk.knowledge.units import split_passages
 
-CANDIDATES = 8
+CANDIDATES = 7
 SECTION_CHARS = 900
 FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best one
 FACT_COMPANIONS = 3  # pages kept beside the site's facts on the second look
