@@ -33,7 +33,7 @@ FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best
 FACT_COMPANIONS = 3  # pages kept beside the site's facts on the second look
 SAFE_WORD = re.compile(r"[^\W_]+")
 # How much of the question the best match must cover to be given as the answer.
-CONFIDENT = 0.45
+CONFIDENT = 0.35
 CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
 ECHO_SURE = 0.25
 FACT_ASPECTS = {"price", "hours", "location", "duration"}
@@ -162,7 +162,7 @@ def is_confident(best: Scored, question: Question) -> bool:
     if best.echo >= ECHO_SURE and best.coverage >= CONFIDENT_WITH_ASPECT:
         return True  # a FAQ asking just this, in other words
     wants_fact = bool(question.aspects & FACT_ASPECTS)
-    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.7):
+    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.6):
         return True
     return wants_fact and best.aspect and best.coverage >= CONFIDENT_WITH_ASPECT
 
