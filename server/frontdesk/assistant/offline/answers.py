@@ -17,6 +17,7 @@ from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
+RUNNER_UP = 0.85  # a second section this close to the best is quoted too
 CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
 MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
 NOT_FOUND = (
@@ -51,10 +52,19 @@ def lookup(
     # The page is cited once, as the reply's source; the widget shows it under the answer.
     cited = [s for s in result.sources if (s.url or s.title) == (best["url"] or best["title"])]
     sources = cited[:1]
+    said = best["answer"]
+    runner_up = passages[1] if len(passages) > 1 else None
+    if (
+        runner_up
+        and runner_up.get("score", 0) >= RUNNER_UP * best.get("score", 0)
+        and runner_up["url"] == best["url"]
+        and runner_up["answer"] not in said
+    ):
+        said = f"{said}\n\n{runner_up['answer']}"  # two sections of the page answer nearly as well
     offered = chips(d, text, related, best)
     if not d.state.get("flow"):
         d.state["offer"] = offered[0].value  # what a "yes please" next will mean
-    return Reply(best["answer"], offered, sources=sources), True
+    return Reply(said, offered, sources=sources), True
 
 
 def chips(d: Dialogue, text: str, related: str | None, best: dict) -> list[Choice]:

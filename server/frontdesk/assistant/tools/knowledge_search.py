@@ -51,6 +51,7 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
             "heading": f.heading[:200],
             "answer": f.quote,
             "text": f.section,
+            "score": f.score,
         }
         for f in found.findings
     ]
