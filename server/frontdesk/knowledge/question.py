@@ -29,9 +29,10 @@ _FUNCTION_WORDS_TEXT = """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
-    r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:do|does|can|could|would|will) "
+    r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
     r"(?:you|u|ya|your (?:team|staff|clinic|practice|firm|salon|studio|shop)|anyone there)"
-    r"(?: guys| folks| all)?\b",
+    r"(?: guys| folks| all)?|(?:is|are) there (?:a|an|any)|can i (?:get|have|buy|pay (?:with|by|in)"
+    r"|use))\b",
     re.I,
 )
 
