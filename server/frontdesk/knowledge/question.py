@@ -138,7 +138,9 @@ def _read(text: str, lex: Lexicon) -> Question:
     # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
     asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
     first = _distinct(originals, lex, keep=True)
-    question.search_words = first + [w for w in _distinct(asked + expansions, lex) if w not in first]
+    question.search_words = first + [
+        w for w in _distinct(asked + expansions, lex) if w not in first
+    ]
     return question
 
 

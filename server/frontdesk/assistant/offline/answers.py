@@ -50,17 +50,19 @@ def lookup(
         link = f"[{plain(best['title'])}]({url})" if url else f"“{plain(best['title'])}”"
         return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
     # The page is cited once, as the reply's source; the widget shows it under the answer.
-    cited = [s for s in result.sources if (s.url or s.title) == (best["url"] or best["title"])]
-    sources = cited[:1]
-    said = best["answer"]
+    quoted = [best]
     runner_up = passages[1] if len(passages) > 1 else None
     if (
         runner_up
         and runner_up.get("score", 0) >= RUNNER_UP * best.get("score", 0)
-        and runner_up["url"] == best["url"]
-        and runner_up["answer"] not in said
+        and runner_up["answer"] not in best["answer"]
     ):
-        said = f"{said}\n\n{runner_up['answer']}"  # two sections of the page answer nearly as well
+        quoted.append(runner_up)  # two sections answer nearly as well: say both
+    said = "\n\n".join(p["answer"] for p in quoted)
+    keys = [p["url"] or p["title"] for p in quoted]
+    sources = [
+        s for key in dict.fromkeys(keys) for s in result.sources if (s.url or s.title) == key
+    ]
     offered = chips(d, text, related, best)
     if not d.state.get("flow"):
         d.state["offer"] = offered[0].value  # what a "yes please" next will mean
