@@ -20,8 +20,9 @@ from pathlib import Path
 
 from bench.knowledge import CHUNKS_PER_DOCUMENT, TOPICS, Vocabulary, passage
 from sqlalchemy import func, insert, select
+from tests.answers.conversation import VisitorChat
 from tests.answers.dataset import load_business, load_questions
-from tests.answers.runner import BusinessRun, VisitorChat
+from tests.answers.runner import BusinessRun
 
 from frontdesk.db.models import Chunk, Document
 

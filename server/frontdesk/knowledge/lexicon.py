@@ -83,12 +83,16 @@ class Lexicon:
             return False
         return word in self.stop or stem in self.filler or word in self.filler or len(word) < 2
 
-    def synonyms(self, phrase: Phrase) -> set[Phrase]:
-        """Every phrase sharing a group with this one (itself included)."""
-        found = {phrase}
+    def synonyms(self, phrase: Phrase) -> list[Phrase]:
+        """Every phrase sharing a group with this one (itself first), in the file's order.
+
+        An order, not a set: searches take the first few, and must take the same ones on
+        every run.
+        """
+        found = {phrase: None}
         for index in self.by_phrase.get(phrase, ()):
-            found.update(self.groups[index])
-        return found
+            found.update(dict.fromkeys(self.groups[index]))
+        return list(found)
 
 
 def _stemmer(name: str) -> Callable[[str], str]:
