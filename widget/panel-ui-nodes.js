@@ -25,6 +25,7 @@ var TEXT = {
   sent: "Sent",
   failed: "Not sent",
   resend: "Try again",
+  source: "Source",
   sources: "Sources",
   unavailable: "Chat is not available on this site.",
   typing: "typing"
@@ -125,7 +126,8 @@ function messageNode(frame, lang, onAction) {
   item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
   if (frame.text || frame.html) item.appendChild(bubbleFor(role, frame.text, frame.html));
   if (frame.card) item.appendChild(cardNode(frame.card, onAction));
-  if (frame.sources && frame.sources.length) item.appendChild(sourcesNode(frame.sources));
+  var cited = sourcesNode(frame.sources || []);
+  if (cited) item.appendChild(cited);
   var meta = el("div", "fd-meta");
   meta.appendChild(timeLabel(frame.ts, lang));
   if (role === "visitor") meta.appendChild(attrs(el("span", "fd-state"), { "aria-hidden": "true" }));
@@ -133,18 +135,23 @@ function messageNode(frame, lang, onAction) {
   return item;
 }
 
+// The one place an answer cites its pages: a link each, or the title alone when a page has
+// no address (a written answer); nothing at all, not even a heading, when there is none.
 function sourcesNode(sources) {
-  var box = el("div", "fd-sources");
-  box.appendChild(el("span", "fd-sources-title", TEXT.sources));
   var list = el("ul");
   sources.slice(0, 6).forEach(function (source) {
-    var href = safeUrl(source && source.url);
-    if (!href) return;
-    var link = attrs(el("a", null, source.title || href), {
-      href: href, target: "_blank", rel: "noopener noreferrer"
-    });
-    list.appendChild(el("li")).appendChild(link);
+    if (!source) return;
+    var href = safeUrl(source.url);
+    var title = String(source.title || "").trim();
+    if (!href && !title) return;
+    var item = href
+      ? attrs(el("a", null, title || href), { href: href, target: "_blank", rel: "noopener noreferrer" })
+      : el("span", null, title);
+    list.appendChild(el("li")).appendChild(item);
   });
+  if (!list.children.length) return null;
+  var box = el("div", "fd-sources");
+  box.appendChild(el("span", "fd-sources-title", list.children.length > 1 ? TEXT.sources : TEXT.source));
   box.appendChild(list);
   return box;
 }

@@ -21,6 +21,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     from frontdesk.chat import views as chat_views
     from frontdesk.staff import live
     from frontdesk.staff import views as staff_views
+    from frontdesk.training import blueprint as training
+    from frontdesk.training import views_evals, views_finetune  # noqa: F401  (their routes)
 
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
@@ -45,4 +47,5 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     chat_views.init_app(app)
     app.register_blueprint(staff_views.bp)  # the dashboard, its sections nested inside
     app.register_blueprint(live.socket_bp)
+    app.register_blueprint(training.bp)  # feedback, evaluations, fine-tuning
     return app

@@ -1,4 +1,4 @@
-"""The `frontdesk` command: database, demo, sites, staff, ingest and serve."""
+"""The `frontdesk` command: database, demo, sites, staff, ingest, serve, eval and finetune."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
 from frontdesk.retention_cli import purge_command
+from frontdesk.training.cli import eval_group, finetune_group
 
 
 @click.group()
@@ -163,6 +164,8 @@ def _redact(url: str) -> str:
 
 main.add_command(ingest_command, "ingest")
 main.add_command(purge_command, "purge")
+main.add_command(eval_group, "eval")
+main.add_command(finetune_group, "finetune")
 
 if __name__ == "__main__":
     main()

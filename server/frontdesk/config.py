@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
+    "FINETUNE_SYNC_SECONDS": 5.0,  # a fine-tuning job page asks the provider at most this often
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

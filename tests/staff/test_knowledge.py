@@ -238,3 +238,14 @@ def test_other_sites_staff_get_404(app, client, site):
     assert response.status_code == 404
     with db.session() as session:
         assert not session.get(UnansweredQuestion, question_id).resolved
+
+
+def test_unanswered_questions_show_what_came_closest(app, signed_in, site):
+    db = app.extensions["frontdesk.db"]
+    best = {"title": "Pricing", "url": "", "heading": "Tours", "quote": "<b>From $690</b>",
+            "coverage": 0.4}  # fmt: skip
+    with db.transaction() as session:
+        record_unanswered(session, site.id, None, "Do you do drone video?", best=best)
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert "Closest found (40% of the question)" in page and "Pricing › Tours" in page
+    assert "&lt;b&gt;From $690&lt;/b&gt;" in page  # page text is escaped, never markup

@@ -1,19 +1,17 @@
 """A fake OpenAI-compatible provider: a real HTTP server on 127.0.0.1 driven by per-test scripts.
 
 Speaks the wire protocol the `openai` client uses: chat completions (SSE streaming or plain JSON),
-embeddings and moderations. Each chat request pops the next scripted `Script` (or asks the
+embeddings, moderations, and the Files and fine-tuning API (tests/fake_llm_finetune.py). Each chat request pops the next scripted `Script` (or asks the
 `responder` callback); when nothing is scripted it answers "OK." so a forgotten script never hangs.
 Every request body is recorded for assertions.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
 import socket
-import struct
 import sys
 import threading
 from collections import deque
@@ -23,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support import fake_llm_wire as wire
+from tests.support.fake_llm_finetune import FineTuning
 
 # Re-exported: tests import Script and TOOL_STYLES from here.
 from tests.support.fake_llm_scripts import TOOL_STYLES, Script, ScriptBuilders
@@ -53,6 +52,7 @@ class FakeLLM(ScriptBuilders):
         self.idle_timeout = idle_timeout  # close keep-alive connections idle this long
         self.dims = dims
         self.requests: list[RecordedRequest] = []
+        self.finetune = FineTuning()  # the Files and fine-tuning API (tests tune its timing)
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.lingered = threading.Event()  # a `linger` script finished holding its body open
         self.responder: Callable[[dict[str, Any]], Script | None] | None = None
@@ -184,24 +184,33 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._json(404, {"error": {"message": f"no route GET {self.path}"}})
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        self.fake.requests.append(RecordedRequest(self.path, {}, headers))
+        handled = self.fake.finetune.handle("GET", self.path.partition("?")[0], b"", headers)
+        self._json(*(handled or (404, {"error": {"message": f"no route GET {self.path}"}})))
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        route = self.path.partition("?")[0]  # a client's default query does not change the route
+        handled = self.fake.finetune.handle("POST", route, raw, headers)  # files, fine-tuning
+        if handled is not None:
+            self.fake.requests.append(RecordedRequest(self.path, {}, headers))
+            return self._json(*handled)
+        if not route.endswith(("/chat/completions", "/embeddings", "/moderations")):
+            self.fake.requests.append(RecordedRequest(self.path, {}, headers))
+            return self._json(404, {"error": {"message": f"no route {self.path}"}})
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
             return self._json(400, {"error": {"message": "invalid JSON body"}})
-        headers = {key.lower(): value for key, value in self.headers.items()}
         self.fake.requests.append(RecordedRequest(self.path, body, headers))
-        route = self.path.partition("?")[0]  # a client's default query does not change the route
         if route.endswith("/chat/completions"):
             return self._chat(body)
         if route.endswith("/embeddings"):
             return self._embeddings(body)
-        if route.endswith("/moderations"):
-            return self._moderations(body)
-        self._json(404, {"error": {"message": f"no route {self.path}"}})
+        return self._moderations(body)
 
     # ----- responses -------------------------------------------------------------------------
     def _json(self, status: int, payload: Any) -> None:
@@ -291,37 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _embeddings(self, body: dict[str, Any]) -> None:
-        inputs = body.get("input")
-        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
-        if not texts or not all(isinstance(t, str) for t in texts):
-            return self._json(400, {"error": {"message": "input must be a string or strings"}})
-        dims = int(body.get("dimensions") or self.fake.dims)
-        data = []
-        for i, text in enumerate(texts):
-            vector = wire.resize(self.fake.embed(text), dims)
-            if body.get("encoding_format") == "base64":
-                packed = struct.pack(f"<{len(vector)}f", *vector)
-                vector = base64.b64encode(packed).decode()
-            data.append({"object": "embedding", "index": i, "embedding": vector})
-        tokens = sum(len(t) // 4 + 1 for t in texts)
-        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-        self._json(
-            200, {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
-        )
+        self._json(*wire.embeddings(self.fake, body))
 
     def _moderations(self, body: dict[str, Any]) -> None:
-        inputs = body.get("input")
-        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
-        results = []
-        for text in texts:
-            flagged = self.fake.is_flagged(str(text))
-            results.append(
-                {
-                    "flagged": flagged,
-                    "categories": {"harassment": flagged, "violence": False},
-                    "category_scores": {"harassment": 0.99 if flagged else 0.01, "violence": 0.0},
-                    "category_applied_input_types": {"harassment": ["text"], "violence": ["text"]},
-                }
-            )
-        model = body.get("model") or "omni-moderation-latest"
-        self._json(200, {"id": "modr-fake", "model": model, "results": results})
+        self._json(*wire.moderations(self.fake, body))

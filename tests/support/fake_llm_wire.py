@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import time
 from typing import Any
 
@@ -71,3 +73,40 @@ def completion(body: dict[str, Any], script: Script, usage: tuple[int, int]) -> 
             "total_tokens": prompt + completed,
         },
     }
+
+
+def embeddings(fake: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(status, body) of an embeddings request: the fake's deterministic vectors."""
+    inputs = body.get("input")
+    texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    if not texts or not all(isinstance(t, str) for t in texts):
+        return 400, {"error": {"message": "input must be a string or strings"}}
+    dims = int(body.get("dimensions") or fake.dims)
+    data = []
+    for i, text in enumerate(texts):
+        vector: Any = resize(fake.embed(text), dims)
+        if body.get("encoding_format") == "base64":
+            vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": i, "embedding": vector})
+    tokens = sum(len(t) // 4 + 1 for t in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return 200, {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
+
+
+def moderations(fake: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(status, body) of a moderations request: flagged when a flag word appears."""
+    inputs = body.get("input")
+    texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    results = []
+    for text in texts:
+        flagged = fake.is_flagged(str(text))
+        results.append(
+            {
+                "flagged": flagged,
+                "categories": {"harassment": flagged, "violence": False},
+                "category_scores": {"harassment": 0.99 if flagged else 0.01, "violence": 0.0},
+                "category_applied_input_types": {"harassment": ["text"], "violence": ["text"]},
+            }
+        )
+    model = body.get("model") or "omni-moderation-latest"
+    return 200, {"id": "modr-fake", "model": model, "results": results}

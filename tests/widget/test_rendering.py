@@ -55,6 +55,18 @@ def test_hostile_reply_html_renders_inert(page, peer):
     assert "good link" in bubble.inner_text()
 
 
+def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
+    open_chat(page, peer)
+    peer.send(message(1, "A person wrote this.", role="staff", author="Sam"))
+    peer.send(message(2, "From a written answer.", sources=[{"title": "Parking", "url": ""}]))
+    peer.send(message(3, "Nothing to cite.", sources=[{"title": "", "url": "javascript:x"}]))
+    page.locator(f"{LOG} .fd-msg").nth(2).wait_for()
+    boxes = page.locator(f"{LOG} .fd-sources")
+    assert boxes.count() == 1  # staff and uncitable answers get no heading at all
+    assert boxes.first.inner_text().split() == ["Source", "Parking"]
+    assert boxes.first.locator("a").count() == 0  # no address: the title, not a dead link
+
+
 def test_sources_chips_and_booking_cards(page, peer):
     open_chat(page, peer)
     page.evaluate("Frontdesk.on('booking', card => { window.lastBooking = card.type; })")

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.query import fts5_match, pairs
 
 # bm25 column weights: a word in the heading counts twice a word in the body.
@@ -43,6 +45,61 @@ def sqlite_rows(
     if flags:
         params.update({f"t{i}": fts5_match([term]) for i, term in enumerate(terms)})
     return list(session.execute(text(sql), params))
+
+
+# A word in more than this share of all passages is left out of the full-text query (the
+# ranking still sees it): it cannot single a passage out, and scoring every passage holding it
+# is what makes a search slow on a large knowledge base.
+COMMON_SHARE = 0.3
+KEEP_RAREST = 3
+SMALL_INDEX = 2000  # passages: below this every search is quick anyway
+
+
+def sqlite_vocabulary(session: Session, terms: list[str]) -> tuple[int, dict[str, int]] | None:
+    """(passages indexed, {term: passages holding it}) from the FTS5 vocabulary table (migration
+    0003), over all sites; None without it. Terms are Porter stems, as the index holds them."""
+    terms = sorted(set(terms))[:200]
+    marks = ", ".join(f":w{i}" for i in range(len(terms)))
+    params = {f"w{i}": term for i, term in enumerate(terms)}
+    try:
+        total = session.execute(text("SELECT count(*) FROM chunks_fts_docsize")).scalar() or 0
+        if not terms:
+            return total, {}
+        rows = session.execute(
+            text(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})"), params
+        ).all()
+    except OperationalError:
+        return None
+    return total, dict(rows)
+
+
+def sqlite_selective(
+    session: Session,
+    words: list[str],
+    small: int = SMALL_INDEX,
+    vocabulary: tuple[int, dict[str, int]] | None = None,
+) -> list[str]:
+    """The words worth a full-text query on SQLite: all but those found almost everywhere.
+
+    Uses the FTS5 vocabulary table (migration 0003); without it, every word is kept.
+    """
+    if len(words) <= KEEP_RAREST:
+        return words
+    # The index holds Porter stems; Snowball's English stems are nearly always the same.
+    stem = lexicon("en").stem
+    if vocabulary is None:
+        vocabulary = sqlite_vocabulary(
+            session, [form for word in words for form in (word.lower(), stem(word.lower()))]
+        )
+    if vocabulary is None or vocabulary[0] < small:
+        return words
+    total, docs = vocabulary
+    # A word whose stem the index spells differently counts as rare (it is kept).
+    counts = [docs.get(stem(word.lower()), docs.get(word.lower(), 0)) for word in words]
+    rarest = sorted(range(len(words)), key=lambda i: counts[i])[:KEEP_RAREST]
+    return [
+        word for i, word in enumerate(words) if i in rarest or counts[i] <= COMMON_SHARE * total
+    ]
 
 
 def postgres_rows(

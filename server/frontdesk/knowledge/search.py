@@ -94,11 +94,18 @@ def _rerank(
 
 
 def record_unanswered(
-    session: Session, site_id: int, conversation_id: int | None, question: str
+    session: Session,
+    site_id: int,
+    conversation_id: int | None,
+    question: str,
+    *,
+    best: dict[str, Any] | None = None,
 ) -> UnansweredQuestion:
     """Queue a question the knowledge base could not answer (once per conversation).
 
-    Added to `session` and flushed; the caller commits.
+    `best` is the closest candidate found (title, url, heading, quote, coverage), kept in
+    `extra["best"]` so staff can see why it missed. Added to `session` and flushed; the
+    caller commits.
     """
     # Control characters (NUL breaks PostgreSQL text) go; runs of whitespace become one space.
     printable = "".join(ch if ch.isprintable() else " " for ch in question)
@@ -115,7 +122,12 @@ def record_unanswered(
     ).first()
     if existing is not None:
         return existing
-    item = UnansweredQuestion(site_id=site_id, conversation_id=conversation_id, question=question)
+    item = UnansweredQuestion(
+        site_id=site_id,
+        conversation_id=conversation_id,
+        question=question,
+        extra={"best": best} if best else {},
+    )
     session.add(item)
     session.flush()
     return item

@@ -1,121 +1,104 @@
-"""Knowledge answers for the offline engine: the most relevant sentences, with their source.
+"""Knowledge answers for the offline engine: say the fact, cite the page, offer what follows.
 
-Without a model there is no summarising, so the answer is quoted: the sentence of the found
-passages that shares most words with the question, and what follows it, up to a short length.
-Passage text is untrusted page content; it is only ever shown, never acted upon.
+The search_knowledge tool finds the section and the sentence or two that answer; without a
+model there is no summarising, so those sentences are quoted as they are written. The page
+is cited once, as the reply's source (the widget shows it under the answer). When nothing
+answers with confidence the reply says so plainly and offers a person; the tool has already
+passed the question to staff. Passage text is untrusted page content: only ever shown.
 """
 
 from __future__ import annotations
 
 import re
 
-from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, Dialogue, Reply
-from frontdesk.knowledge.query import search_terms
+import sqlalchemy.exc
 
-ANSWER_CHARS = 400
-PASSAGES = 3
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# Price questions rarely share words with the answer ("how much?" / "from AUD 4,800").
-ASKS_PRICE = re.compile(
-    r"\b(?:cost|costs|price|prices|pricing|how much|fees?|charge|rates?)\b", re.I
-)
-STATES_PRICE = re.compile(
-    r"[$€£¥]\s?\d|\b(?:aud|usd|eur|gbp|nzd|cad|chf)\b|\b(?:price|cost|fee)s?\b|\bfree\b", re.I
-)
+from frontdesk.assistant.base import Choice
+from frontdesk.assistant.offline import intents
+from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
+
+RUNNER_UP = 0.85  # a second section this close to the best is quoted too
+CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
+MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
 NOT_FOUND = (
     "I'm sorry, I couldn't find anything about that on our site, so I don't want to guess. "
-    "I've passed your question to the team. I can book a consultation, or get a person to help."
+    "I've passed your question to the team. I can get a person to help, or book a consultation."
+)
+UNSURE = (
+    "I'm not sure about that, and I don't want to guess: I couldn't find a clear answer on our "
+    "site. I've passed your question to the team. The closest page I found is {link}."
 )
 
 
-def answer(d: Dialogue, text: str) -> Reply:
-    """The best knowledge-base excerpt as a short answer citing its page; honest when none."""
-    result = d.tool("search_knowledge", query=text[:300], limit=PASSAGES)
-    passages = result.content.get("untrusted_passages", []) if result.ok else []
+def answer(d: Dialogue, text: str, *, context: str = "", related: str | None = None) -> Reply:
+    """The sentences that answer, citing their page; honest when nothing answers clearly."""
+    return lookup(d, text, context=context, related=related)[0]
+
+
+def lookup(
+    d: Dialogue, text: str, *, context: str = "", related: str | None = None
+) -> tuple[Reply, bool]:
+    """(the reply, whether it is a confident answer) for a question."""
+    result = d.tool("search_knowledge", query=text[:300], limit=3, context=context[:300] or None)
+    content = result.content if result.ok else {}
+    passages = content.get("untrusted_passages") or []
     if not passages:
-        return Reply(NOT_FOUND, [BOOK, HUMAN])
-    terms = search_terms(text)
-    best, excerpt, matched = best_excerpt(passages, terms, price=bool(ASKS_PRICE.search(text)))
+        return Reply(NOT_FOUND, [HUMAN, BOOK]), False
+    best = passages[0]
     url = safe_url(best.get("url", ""))
-    link = f"[{plain(best['title'])}]({url})" if url else plain(best["title"])
-    source = [src for src in result.sources if src.url == best.get("url")][:1]
-    sources = source or result.sources[:1]
-    if matched < min(2, len(terms)):  # only a generic word in common: don't pass it off
-        weak = f"I couldn't find a clear answer to that on our site. The closest page is {link}."
-        return Reply(weak, [HUMAN, BOOK], sources=sources)
-    return Reply(f"{excerpt}\n\nMore: {link}", [BOOK, HUMAN], sources=sources)
+    if not content.get("confident"):
+        link = f"[{plain(best['title'])}]({url})" if url else f"“{plain(best['title'])}”"
+        return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
+    # The page is cited once, as the reply's source; the widget shows it under the answer.
+    quoted = [best]
+    runner_up = passages[1] if len(passages) > 1 else None
+    if (
+        runner_up
+        and runner_up.get("score", 0) >= RUNNER_UP * best.get("score", 0)
+        and runner_up["answer"] not in best["answer"]
+    ):
+        quoted.append(runner_up)  # two sections answer nearly as well: say both
+    said = "\n\n".join(p["answer"] for p in quoted)
+    keys = [p["url"] or p["title"] for p in quoted]
+    sources = [
+        s for key in dict.fromkeys(keys) for s in result.sources if (s.url or s.title) == key
+    ]
+    offered = chips(d, text, related, best)
+    if not d.state.get("flow"):
+        d.state["offer"] = offered[0].value  # what a "yes please" next will mean
+    return Reply(said, offered, sources=sources), True
 
 
-def best_excerpt(
-    passages: list[dict], terms: list[str], *, price: bool = False
-) -> tuple[dict, str, int]:
-    """The passage and excerpt (from its best-matching sentence on) that answer the question."""
-    best: tuple[float, int, int, int, int] | None = None
-    for rank, passage in enumerate(passages):
-        for index, (heading, sentence) in enumerate(_sentences(passage)):
-            # A section's heading counts for its sentences ("What an AI integration involves").
-            said = f"{heading} {sentence}"
-            matched = _matches(said, terms) + (price and bool(STATES_PRICE.search(sentence)))
-            # Earlier passages and earlier sentences win ties: the search ranked them first.
-            score = (matched - rank * 0.25, -index)
-            if best is None or score > best[:2]:
-                best = (*score, rank, index, matched)
-    assert best is not None  # passages is never empty here
-    rank, index, matched = best[2], best[3], best[4]
-    passage = passages[rank]
-    following = _sentences(passage)[index:]
-    section = following[0][0]
-    excerpt = excerpt_from([s for h, s in following if h == section])
-    if section.endswith("?"):  # a FAQ answer ("Yes, ...") needs its question to make sense
-        excerpt = f"**{plain(section)}** {excerpt}"
-    return passage, excerpt, matched
+def chips(d: Dialogue, text: str, related: str | None, best: dict) -> list[Choice]:
+    """What a visitor may want next: the action the question was about, then a booking."""
+    first: list[Choice] = []
+    if related == "cancel":
+        first = [CANCEL]
+    elif related == "reschedule":
+        first = [MOVE]
+    elif related == "list":
+        first = [MINE]
+    service = _service_named(d, f"{text}\n{best.get('heading', '')}")
+    book = BOOK
+    if service is not None:
+        name = service["name"]
+        label = name[0].lower() + name[1:] if name[1:2].islower() else name
+        book = Choice(f"Book {label}"[:80], "reply", f"I'd like to book {name}")
+    return [*first, book, HUMAN]
 
 
-def _sentences(passage: dict) -> list[tuple[str, str]]:
-    return sentences_of(passage["text"], passage.get("heading", ""))
+def _service_named(d: Dialogue, text: str) -> dict | None:
+    services = _services(d)
+    return intents.match_service(text, services) if services else None
 
 
-def sentences_of(text: str, heading: str = "") -> list[tuple[str, str]]:
-    """(section heading, sentence) pairs; short lines without a full stop are headings."""
-    out: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if not line:
-            continue
-        if _is_heading(line):
-            heading = line
-            continue
-        out.extend((heading, sentence) for sentence in SENTENCE_END.split(line) if sentence)
-    return out or [(heading, text.strip())]
-
-
-def _is_heading(line: str) -> bool:
-    # A short line without a full stop, or a question on its own line (a FAQ entry).
-    short_title = len(line) <= 80 and not line.endswith((".", "!", "?", ":"))
-    return short_title or (len(line) <= 160 and line.endswith("?"))
-
-
-def _matches(sentence: str, terms: list[str]) -> int:
-    words = re.findall(r"[^\W_]+", sentence.lower())
-    # A shared stem is enough: "involve" finds "involves", "sites" finds "websites".
-    stems = [term[: max(4, len(term) - 2)] for term in terms]
-    return sum(1 for stem in stems if any(_shares(word, stem) for word in words))
-
-
-def _shares(word: str, stem: str) -> bool:
-    return word.startswith(stem) or (len(stem) >= 4 and stem in word)
-
-
-def excerpt_from(sentences: list[str]) -> str:
-    """Sentences from the first on, at most about ANSWER_CHARS characters."""
-    out = ""
-    for sentence in sentences:
-        if out and len(out) + len(sentence) > ANSWER_CHARS:
-            break
-        out = f"{out} {sentence}".strip()
-    if len(out) > ANSWER_CHARS:
-        out = out[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return out
+def _services(d: Dialogue) -> list[dict]:
+    """The site's services, from the turn's loaded site when it has them (no tool call)."""
+    try:
+        loaded = d.turn.site.services
+    except (AttributeError, sqlalchemy.exc.SQLAlchemyError):
+        return d.services()
+    return [{"name": s.name, "slug": s.slug} for s in loaded if s.active]
 
 
 def plain(title: str) -> str:

@@ -11,8 +11,8 @@ import logging
 import re
 
 from frontdesk.assistant.base import HistoryEntry, Turn
-from frontdesk.assistant.offline import dates, flows, intents
-from frontdesk.assistant.offline.answers import answer
+from frontdesk.assistant.offline import dates, decide, flows, intents
+from frontdesk.assistant.offline.answers import answer, lookup
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ class OfflineEngine:
         turn.out.typing()
         try:
             settle(turn.state, turn.history)
-            reply = route(Dialogue(turn), " ".join((turn.text or "").split())[:2000])
+            text = " ".join((turn.text or "").split())[:2000]
+            offer = turn.state.pop("offer", None)
+            if offer and not turn.state.get("flow") and intents.is_affirmation(text):
+                text = offer  # "yes please" to the action an answer offered
+            reply = route(Dialogue(turn), text)
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
             turn.state.clear()
@@ -62,21 +66,64 @@ def route(d: Dialogue, text: str) -> Reply:
     if flow and intents.is_abort(text) and kind not in ("cancel", "reschedule"):
         s.clear()
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
-    if kind == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
+    decision = decide.decide(text)
+    action = decision.action
+    if action is None and not flow and decide.is_request(text) and _names_time(d, text):
+        action = "book"  # "I'd like a cut with Jess on Saturday"
+    if action in (None, "book") and flow != "reschedule" and _retimes(d, text):
+        return _retime(d, text, flow)
+    if action == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
         return flows.start_cancel(d, text)
-    if kind == "reschedule" and not (flow == "book" and not _about_existing(text)):
+    if action == "reschedule" and not (flow == "book" and not _about_existing(text)):
         return flows.start_reschedule(d, text)
-    if kind == "list":
+    if action == "list":
         return flows.list_bookings(d)
-    if kind == "book" and flow != "book":
-        return flows.start_booking(d, text)
+    if action == "book" and flow != "book":
+        if not decision.sure:
+            reply, answered = lookup(d, text, related="book")
+            if answered:
+                return reply
+        return flows.start_booking(d, text, earlier=_earlier(d))
     if flow == "book":
         return flows.continue_booking(d, text) or _aside(d, text)
     if flow == "reschedule":
         return flows.continue_reschedule(d, text)
     if flow == "cancel" and s.get("step") == "pick":
         return flows.start_cancel(d, text)
-    return small_talk(d, kind) or fallback(d, text)
+    return small_talk(d, kind) or fallback(d, text, decision.related)
+
+
+def _retimes(d: Dialogue, text: str) -> bool:
+    """ "could we make that Thursday instead?": a new time for a booking made or being made."""
+    return decide.is_retime(text) and (
+        _names_time(d, text)
+        or re.search(
+            r"\b(?:later|earlier|another|different|next week|back|forward|an hour|week after|"
+            r"day after|following)\b",
+            text,
+            re.I,
+        )
+        is not None
+    )
+
+
+def _names_time(d: Dialogue, text: str) -> bool:
+    return not dates.parse_when(text, d.now, d.tz).empty
+
+
+def _retime(d: Dialogue, text: str, flow: str | None) -> Reply:
+    if flow == "book":
+        return flows.continue_booking(d, text) or _aside(d, text)
+    bookings = d.tool("list_my_bookings").content.get("bookings", [])
+    if any(b.get("status") == "confirmed" for b in bookings):
+        return flows.start_reschedule(d, text)
+    return flows.start_booking(d, text, earlier=_earlier(d))
+
+
+def _earlier(d: Dialogue, count: int = 3) -> list[str]:
+    """The visitor's previous messages, most recent first."""
+    said = [entry.text for entry in d.turn.history if entry.role == "visitor" and entry.text]
+    return said[::-1][:count]
 
 
 def settle(state: dict, history: list[HistoryEntry]) -> None:
@@ -150,10 +197,12 @@ def small_talk(d: Dialogue, kind: str | None) -> Reply | None:
     return None
 
 
-def fallback(d: Dialogue, text: str) -> Reply:
+def fallback(d: Dialogue, text: str, related: str | None = None) -> Reply:
     """Questions go to the knowledge base; anything else gets a plain "here's what I can do"."""
     if intents.is_question(text) or len(text.split()) >= 3:
-        return answer(d, text)
+        earlier = _earlier(d, 1)
+        context = earlier[0] if earlier and decide.is_follow_up(text) else ""
+        return answer(d, text, context=context, related=related)
     site = getattr(d.turn.site, "name", "") or "us"
     return Reply(
         f"I'm a simple assistant: I can answer questions about {site}, book, move or cancel a "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +16,22 @@ CONFIRM_HINT = "Please check the details and press **Confirm** to {what}, or **C
 # -- booking ---------------------------------------------------------------------------------
 
 
-def start_booking(d: Dialogue, text: str) -> Reply:
-    """Begin the booking dialogue, keeping whatever the first message already said."""
+def start_booking(d: Dialogue, text: str, earlier: list[str] | None = None) -> Reply:
+    """Begin the booking dialogue, keeping whatever the first message already said.
+
+    "Can I get that booked?" names no service: the one the visitor's last messages were
+    about (`earlier`, most recent first) is taken.
+    """
     d.state.clear()
     d.state.update(flow="book", step="service")
+    if earlier and re.search(r"\b(?:that|it|this|one|same|them|those)\b", text, re.I):
+        services = d.services()
+        if intents.match_service(text, services) is None:
+            for said in earlier:
+                chosen = intents.match_service(said, services)
+                if chosen is not None:
+                    d.state["service"], d.state["service_name"] = chosen["slug"], chosen["name"]
+                    break
     return continue_booking(d, text)
 
 

@@ -25,28 +25,67 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "human",
         re.compile(
             r"\b(?:human|real person|staff member|an agent|representative)\b|"
-            r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |your )?"
-            r"(?:person|people|someone|somebody|team|staff|owner|human)\b|"
-            r"\bget (?:me )?(?:a person|someone)\b",
+            r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the |your |someone (?:at|from|on) )?"
+            r"(?:real |actual |live )?(?:person|people|someone|somebody|team|staff|owner|human|"
+            r"reception|receptionist|front desk|manager|member of staff|operator|agent)\b|"
+            r"\b(?:put|get) me through\b|\b(?:connect|transfer) me\b|\bactual person\b|"
+            r"\b(?:(?:can|could|may) i (?:please )?|i(?:'d| would) like to |i (?:want|need) to |"
+            r"let me )(?:talk|speak|chat) (?:to|with)\b|"
+            r"\bget (?:me )?(?:a person|someone)\b|"
+            r"\b(?:call|ring|phone) me(?: back)?\b|\bget (?:someone|somebody) to (?:call|ring)\b",
             re.I,
         ),
     ),
-    ("cancel", re.compile(rf"\bcancel\b.*\b(?:my|the|this|that|bk_\w+|{BOOKING_WORDS})\b", re.I)),
+    (
+        "cancel",
+        re.compile(
+            rf"\bcancel\b.*\b(?:my|the|this|that|it|bk_\w+|{BOOKING_WORDS})\b|\bcancel\W*$|"
+            rf"\b(?:call off|scrap|delete|drop) (?:my|the|this|that|it|our)\b|"
+            rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b",
+            re.I,
+        ),
+    ),
     (
         "reschedule",
         re.compile(
-            rf"\b(?:reschedule|re-schedule|postpone|move|change)\b.*"
-            rf"\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|\breschedule\b",
+            rf"(?<!\ba )(?<!small )\b(?:reschedule|re-schedule|postpone|move|change|rearrange|"
+            rf"rebook|switch|swap|shift|push back|bring forward)\b.*"
+            rf"\b(?:my|the|bk_\w+|{BOOKING_WORDS})\b|"
+            rf"\breschedule\b|\brebook\b",
             re.I,
         ),
     ),
-    ("list", re.compile(rf"\bmy {BOOKING_WORDS}\b", re.I)),
+    (
+        "list",
+        re.compile(
+            rf"\b(?:show|list|see|view|check)\b(?:\s+\w+){{0,3}}\s+(?:my|our) (?:\w+ )?"
+            rf"{BOOKING_WORDS}|\bmy (?:upcoming|next|future|existing|current) {BOOKING_WORDS}|"
+            rf"\b(?:what|which|any) {BOOKING_WORDS}\b.*\b(?:i|we|ive|i've) (?:got|have|booked|"
+            rf"made)\b|\bwhen(?:'s| is| are) (?:my|our) (?:next |upcoming |\w+'s )?{BOOKING_WORDS}|"
+            rf"\bwhat time(?:'s| is) (?:my|our)\b|"
+            rf"\bdo i (?:still )?have (?:a|an|any) (?:\w+ )?{BOOKING_WORDS}|"
+            rf"^\W*(?:my|our) {BOOKING_WORDS}\W*$|\bhave i got\b.*\b{BOOKING_WORDS}|"
+            rf"\b{BOOKING_WORDS}\b.*\b(?:i|we|i've|ive)\b.*\bcoming up\b|"
+            rf"\b(?:have i got|do i have|have i) (?:anything|something|\w+ \w+|\w+) booked\b|"
+            rf"\bwhen am i (?:booked|coming|due|seeing)\b|\bwhat (?:have|did) i book|"
+            rf"\b(?:remind|tell) me when my (?:next )?{BOOKING_WORDS}\b|"
+            rf"\bwhat i(?:'ve| have)? booked\b|"
+            rf"\bwhat(?:'s| is|s) my (?:next |upcoming )?{BOOKING_WORDS}\b|"
+            rf"\b(?:details|time|date) of my (?:next )?{BOOKING_WORDS}\b|\bwhen am i (?:in|due)\b",
+            re.I,
+        ),
+    ),
     (
         "book",
         re.compile(
-            r"\b(?:book|schedule|reserve|appointment|availab\w*|free (?:times?|slots?)|slots?)\b|"
+            r"\b(?:book(?:ed)?|reserve|availab\w*|free (?:times?|slots?)|slots?)\b|"
+            r"\bschedule (?:a|an|me|us|my|in|it|that|one)\b|^\W*schedule\b|"
             r"\b(?:want|like|need|can i|could i|set up|arrange|get|have)\b.*"
-            r"\b(?:a |an )?(?:call|meeting|consultation|session|chat)\b",
+            r"\b(?:a |an )?(?:call|meeting|consultation|consult|session|chat)\b|"
+            r"\b(?:want|like|need|can i|could i|can we|could we|make|get|grab)\b"
+            r"(?:\s+\w+)?\s+(?:a |an |another |the next |the first |the earliest )?"
+            r"(?:appointment|appt|booking|slot|time slot)\b|"
+            r"\b(?:get|put|fit|squeeze|pencil|sign) (?:me|us) (?:in|down|up)\b",
             re.I,
         ),
     ),

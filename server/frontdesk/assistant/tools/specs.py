@@ -76,6 +76,7 @@ SPECS: tuple[ToolSpec, ...] = (
         (
             Field("query", max_len=300),
             Field("limit", type="integer", optional=True, maximum=8),
+            Field("context", optional=True, max_len=300, description="question this follows up"),
         ),
     ),
     ToolSpec("list_services", "Bookable services."),

@@ -8,6 +8,14 @@ from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
 from frontdesk.db.models.staff import SiteMembership, StaffUser
+from frontdesk.db.models.training import (
+    EvalCase,
+    EvalResult,
+    EvalRun,
+    FinetuneJob,
+    MessageFeedback,
+    SiteModelChange,
+)
 
 __all__ = [
     "AuditEvent",
@@ -17,13 +25,19 @@ __all__ = [
     "Conversation",
     "DateOverride",
     "Document",
+    "EvalCase",
+    "EvalResult",
+    "EvalRun",
+    "FinetuneJob",
     "Message",
+    "MessageFeedback",
     "OpeningHours",
     "OutboxEmail",
     "Proposal",
     "Service",
     "Site",
     "SiteMembership",
+    "SiteModelChange",
     "StaffUser",
     "TokenUsage",
     "UnansweredQuestion",

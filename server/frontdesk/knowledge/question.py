@@ -1,0 +1,223 @@
+"""A visitor's question read for retrieval: what it is about, and what kind of fact it wants.
+
+"how much would a root canal on a back tooth set me back" becomes the concepts root, canal,
+back, tooth (each with its synonyms from the lexicon: tooth / teeth) and the aspect `price`
+("how much", "set me back"), whose answer states an amount. A follow-up ("and with a
+master?") brings the earlier question's concepts along, weaker than its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from frontdesk.knowledge.lexicon import Lexicon, Phrase
+
+SYNONYM_STRENGTH = 0.7
+CARRIED_WEIGHT = 0.45
+GENERIC_WEIGHT = 0.5
+MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
+DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "their", "this",
+                         "that", "old", "new", "existing", "current"})  # fmt: skip
+NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
+MAX_SEARCH_WORDS = 12
+# Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
+_FUNCTION_WORDS_TEXT = """
+    a an the to of for in on at is are am be do does did i you we my your our it its can and
+    or me us so just what whats that this there
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
+CAPABILITY = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
+    r"(?:you|u|ya|your (?:team|staff|clinic|practice|firm|salon|studio|shop)|anyone there)"
+    r"(?: guys| folks| all)?|(?:is|are) there (?:a|an|any)|can i (?:get|have|buy|pay (?:with|by|in)"
+    r"|use))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question is about, and the phrases (stems) that say it."""
+
+    label: str
+    forms: dict[Phrase, float]  # phrase -> how strongly finding it counts (1 for the own word)
+    weight: float = 1.0  # lower for concepts carried over from an earlier question
+    cue: bool = False  # stands in for an aspect's cue when the question names nothing else
+
+
+@dataclass
+class Question:
+    """The concepts, aspects and numbers of a question, and words for the full-text search."""
+
+    text: str
+    concepts: list[Concept] = field(default_factory=list)
+    aspects: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    search_words: list[str] = field(default_factory=list)
+    # "do you do botox?": the site must mention what is asked about, or it does not do it.
+    required: list[Concept] = field(default_factory=list)
+    hinted: dict[str, str] = field(default_factory=dict)  # stem of a hint -> its aspect
+    echo_stems: list[str] = field(default_factory=list)  # its words as a FAQ would repeat them
+    hinted_only: set[str] = field(default_factory=set)  # aspects named by a hint, no cue
+
+
+def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
+    """Read a question (and the earlier one it follows up, if any) for retrieval."""
+    question = _read(text, lex)
+    if context:
+        earlier = _read(context, lex)
+        own = {form for concept in question.concepts for form in concept.forms}
+        for concept in earlier.concepts:
+            if not own.intersection(concept.forms):
+                carried = Concept(concept.label, concept.forms, CARRIED_WEIGHT)
+                question.concepts.append(carried)
+        if not question.aspects:
+            question.aspects = earlier.aspects
+        question.search_words += [w for w in earlier.search_words if w not in question.search_words]
+    question.search_words = question.search_words[:MAX_SEARCH_WORDS]
+    return question
+
+
+def _read(text: str, lex: Lexicon) -> Question:
+    words = lex.words(text[:1000])
+    stems = [lex.stem(word) for word in words]
+    question = Question(text)
+    question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
+    used = [False] * len(words)
+    _find_aspects(question, lex, words, used)
+    position = 0
+    originals: list[str] = []
+    expansions: list[str] = []
+    while position < len(words):
+        if used[position]:
+            position += 1
+            continue
+        phrase, size = _longest_group_phrase(lex, stems, position, used)
+        if phrase is not None:
+            forms = {p: SYNONYM_STRENGTH for p in lex.synonyms(phrase)}
+            forms[phrase] = 1.0
+            label = " ".join(words[position : position + size])
+            question.concepts.append(Concept(label, forms))
+            originals.extend(words[position : position + size])
+            expansions.extend(w for p in forms for w in p if len(p) == 1)
+            position += size
+            continue
+        word, stem = words[position], stems[position]
+        # "a will", "my will": a stop word after a determiner is a noun, and the topic.
+        noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
+        if noun or not lex.ignorable(stem, word):
+            number = word[0].isdigit()
+            if number:
+                question.numbers.add(word)
+            question.concepts.append(
+                Concept(word, {(stem,): 1.0}, NUMBER_WEIGHT if number else 1.0)
+            )
+            originals.append(word)
+        position += 1
+    question.concepts = _merged(question.concepts)
+    question.concepts = [c for c in question.concepts if not _says_aspect(c, question, lex)]
+    if len(question.concepts) > 1:
+        question.concepts = [_generic_halved(c, lex) for c in question.concepts]
+    if not question.concepts:  # "how can I pay?": the cue is all there is to go on
+        cue_words = [i for i, was_used in enumerate(used) if was_used]
+        question.concepts = [
+            Concept(words[i], {(stems[i],): 1.0}, cue=True)
+            for i in cue_words
+            if not lex.ignorable(stems[i], words[i])
+        ]
+    if CAPABILITY.search(text):
+        asked = [c for c in question.concepts if c.weight == 1.0]
+        question.required = asked[:REQUIRED]
+    for aspect in lex.aspects:
+        if aspect.name in question.aspects:
+            # A FAQ heading may ask it in the visitor's words ("Where are you based?").
+            cues = [w for p in aspect.cues for w in p] + [w for p in aspect.words for w in p]
+            expansions.extend(w for w in cues if w not in lex.stop)
+    # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
+    asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
+    first = _distinct(originals, lex, keep=True)
+    question.search_words = first + [
+        w for w in _distinct(asked + expansions, lex) if w not in first
+    ]
+    return question
+
+
+def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:
+    """A concept that only restates the aspect ("take" in "how long does it take") or, in a
+    where/when question, names the business itself ("where's the salon")."""
+    own = [form for form, strength in concept.forms.items() if strength >= 1.0]
+    for aspect in lex.aspects:
+        if aspect.name in question.aspects and all(form in aspect.words for form in own):
+            return True
+    place_or_time = question.aspects & {"location", "hours"}
+    return bool(place_or_time) and all(len(f) == 1 and f[0] in lex.itself for f in own)
+
+
+def _generic_halved(concept: Concept, lex: Lexicon) -> Concept:
+    own = [form for form, strength in concept.forms.items() if strength >= 1.0]
+    if own and all(len(f) == 1 and f[0] in lex.generic for f in own):
+        return Concept(concept.label, concept.forms, concept.weight * GENERIC_WEIGHT, concept.cue)
+    return concept
+
+
+def _merged(concepts: list[Concept]) -> list[Concept]:
+    """Concepts saying the same thing ("letter from my GP": letter from / GP) count once."""
+    out: list[Concept] = []
+    for concept in concepts:
+        same = next((c for c in out if c.weight == concept.weight and _same(c, concept)), None)
+        if same is None:
+            out.append(concept)
+            continue
+        forms = dict(same.forms)
+        for form, strength in concept.forms.items():
+            forms[form] = max(forms.get(form, 0.0), strength)
+        out[out.index(same)] = Concept(f"{same.label} {concept.label}", forms, same.weight)
+    return out
+
+
+def _same(a: Concept, b: Concept) -> bool:
+    strong_a = {f for f, s in a.forms.items() if s >= 1.0}
+    strong_b = {f for f, s in b.forms.items() if s >= 1.0}
+    return bool(strong_a & set(b.forms) or strong_b & set(a.forms))
+
+
+def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[bool]) -> None:
+    """Aspect cues ("how much", "where") name the kind of fact and are used up; hints
+    ("postcode", "weekend") name it too but stay concepts of their own."""
+    for aspect in lex.aspects:
+        for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
+            for phrase in phrases:
+                size = len(phrase)
+                for start in range(len(words) - size + 1):
+                    if tuple(words[start : start + size]) == phrase:
+                        if consume:
+                            used[start : start + size] = [True] * size
+                            question.hinted_only.discard(aspect.name)
+                        else:
+                            question.hinted[lex.stem(phrase[-1])] = aspect.name
+                            if aspect.name not in question.aspects:
+                                question.hinted_only.add(aspect.name)
+                        question.aspects.add(aspect.name)
+
+
+def _longest_group_phrase(
+    lex: Lexicon, stems: list[str], start: int, used: list[bool]
+) -> tuple[Phrase | None, int]:
+    for size in range(min(lex.longest, len(stems) - start), 0, -1):
+        if any(used[start : start + size]):
+            continue
+        phrase = tuple(stems[start : start + size])
+        if phrase in lex.by_phrase and not (size == 1 and lex.ignorable(phrase[0], phrase[0])):
+            return phrase, size
+    return None, 0
+
+
+def _distinct(words: list[str], lex: Lexicon, keep: bool = False) -> list[str]:
+    """Each word once, at most 40 characters; stop words and filler dropped unless `keep`."""
+    out: list[str] = []
+    for word in words:
+        if word not in out and (keep or not lex.ignorable(word, word)) and len(word) <= 40:
+            out.append(word)
+    return out

@@ -1,0 +1,295 @@
+"""Score answer units (sentences, list items, table rows) against an analysed question.
+
+A concept found in the unit itself counts fully; in its section heading (a FAQ question), in
+the neighbouring sentences or in the page title it counts less. Concepts are weighted by how
+rare they are among the candidate units, so the word that singles out the answer ("molar")
+matters more than the one every candidate shares ("tooth"). A unit stating the kind of fact
+asked for (an amount for a price question, a clock time for an hours question) gets a bonus.
+`coverage` is the share of the question's weight the best context matched: the confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from frontdesk.knowledge.lexicon import Lexicon, Phrase
+from frontdesk.knowledge.question import Concept, Question
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
+from frontdesk.knowledge.units import Unit
+
+IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
+ASPECT_BONUS = 1.2
+PARTIAL = 0.85  # a phrase found only in part, word by word
+RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
+
+HINT_MET = 0.6
+HINTS_MET_BY_FACT = {"location", "hours"}  # a price hint ("deposit") needs its own word
+QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
+FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that question
+FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long does a website take?")
+FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
+PAIR_BONUS = 0.5
+CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
+OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
+
+
+@dataclass
+class Scored:
+    """A unit with its score, how much of the question it covers, and where the match was."""
+
+    unit: Unit
+    score: float
+    coverage: float
+    own: float  # share of the concept score found in the unit's own text
+    aspect: bool  # states the kind of fact asked for
+    echo: float = 0.0  # how much a FAQ heading over it repeats the question
+
+
+@dataclass
+class _Concept:
+    """A concept's forms split for fast look-ups: one-word forms by stem, phrases apart."""
+
+    single: dict[str, float]
+    multi: list[tuple[Phrase, float, Phrase]]  # phrase, strength, its words that say something
+
+
+def _split(concept: Concept, stop: frozenset[str]) -> _Concept:
+    single: dict[str, float] = {}
+    multi = []
+    for form, strength in concept.forms.items():
+        if len(form) == 1:
+            single[form[0]] = max(single.get(form[0], 0.0), strength)
+        else:
+            # "letter from": a sentence with "from" in it says nothing about letters.
+            multi.append((form, strength, tuple(w for w in form if w not in stop)))
+    return _Concept(single, multi)
+
+
+def rank(
+    units: list[Unit],
+    titles: list[str],
+    ranks: list[float],
+    question: Question,
+    lex: Lexicon,
+    corpus: tuple[int, dict[str, int]] | None = None,
+) -> list[Scored]:
+    """Every unit scored against the question, best first.
+
+    `titles[p]` and `ranks[p]` are the page title and the full-text rank of passage p.
+    """
+    if not units:
+        return []
+    own = [stems_of(lex, u.text) for u in units]
+    extra = [stems_of(lex, u.context) for u in units]
+    headings = {u.heading: stems_of(lex, u.heading) for u in units}
+    title_stems = [stems_of(lex, t) for t in titles]
+    split = [_split(c, lex.stop) for c in question.concepts]
+    wanted = {w for c in question.concepts for form in c.forms for w in form}
+    weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
+    if corpus is not None and corpus[0] >= CORPUS_MIN:
+        weights = _corpus_weights(question.concepts, holders, corpus)
+    # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
+    missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
+    total = sum(weights) or 1.0
+    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in FEATURES]
+    mean = total / len(weights) if weights else 1.0
+    # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
+    bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
+    pairs = _pairs(question, weights)
+    cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
+    scored = []
+    positions = _positions(units)
+    for i, unit in enumerate(units):
+        heading = headings[unit.heading]
+        faq = unit.heading.endswith("?") and positions[i] < 2
+        places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
+        found = own_found = asked = 0.0
+        plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
+        states = {name for name, value in plainly.items() if value >= 1.0}
+        around = frozenset().union(*(place.words for place in places))
+        near = not wanted.isdisjoint(around)
+        for concept, quick, weight in zip(question.concepts, split, weights, strict=True):
+            if near:
+                best, in_own = _found(
+                    quick, places, around, QUESTION_HEADING if faq else IN_HEADING
+                )
+            else:
+                best = in_own = 0.0
+            if best < HINT_MET and _meets_hint(concept, question, states):
+                best = in_own = HINT_MET
+            found += weight * best
+            own_found += weight * in_own
+            if faq and best > in_own:
+                asked += weight * best
+        stated = max(plainly.values(), default=0.0)
+        if unit.kind == "heading" and "steps" in question.aspects:
+            stated = 1.0  # "what do we do?": the answer is a whole section
+        echo = _echo(question, heading, lex) if faq else 0.0
+        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
+        score -= RANK_PENALTY * ranks[unit.passage]
+        score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
+        coverage = 0.0 if missing else found / total if weights else stated
+        if cue_only:  # "how can I pay?": the cue word found, or the fact stated, is enough
+            coverage = max(coverage, stated)
+        share = own_found / found if found else 0.0
+        aspect = stated >= 1.0 or (stated > 0 and not weights)
+        scored.append(Scored(unit, score, coverage, share, aspect, echo))
+    scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
+    return scored
+
+
+def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, str], float]]:
+    """Neighbouring one-word concepts ("root canal"): found side by side they earn a bonus."""
+    out = []
+    concepts = list(zip(question.concepts, weights, strict=True))
+    for (a, wa), (b, wb) in zip(concepts, concepts[1:], strict=False):
+        first = [f for f, s in a.forms.items() if s >= 1.0 and len(f) == 1]
+        second = [f for f, s in b.forms.items() if s >= 1.0 and len(f) == 1]
+        if first and second and a.weight == b.weight == 1.0:
+            out.append(((first[0][0], second[0][0]), PAIR_BONUS * min(wa, wb)))
+    return out
+
+
+def _echo(question: Question, heading: Stems, lex: Lexicon) -> float:
+    """How much of the visitor's question a FAQ heading repeats, beyond FAQ_ECHO_FROM."""
+    words = question.echo_stems
+    if len(words) < 2:
+        return 0.0
+    same = sum(1 for stem in words if stem in heading.words)
+    for concept in question.concepts:  # a synonym counts for the word it stands for
+        own = [w for form, strength in concept.forms.items() if strength >= 1.0 for w in form]
+        if any(heading.has(form) for form in concept.forms):
+            same += sum(1 for w in own if w in words and w not in heading.words)
+    return max(0.0, min(1.0, same / len(words)) - FAQ_ECHO_FROM)
+
+
+def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
+    """ "what's the postcode?": a unit stating an address answers it, word or no word."""
+    for form in concept.forms:
+        aspect = question.hinted.get(form[-1])
+        if aspect in HINTS_MET_BY_FACT and aspect in states:
+            return True
+    return False
+
+
+def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
+    """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
+    stated = said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
+    if stated >= 1.0:
+        return 1.0
+    if faq and any(heading.has(cue) for cue in aspect.cues):
+        return 1.0  # the FAQ asks this very kind of question
+    if stated or any(heading.has(word) for word in aspect.words):
+        return SOFT
+    return 0.0
+
+
+def _positions(units: list[Unit]) -> list[int]:
+    """Each unit's place in its section (0 for the first), in one pass."""
+    out: list[int] = []
+    for i, unit in enumerate(units):
+        if unit.kind == "heading":
+            out.append(-1)  # the heading itself; the section's text starts after it
+        else:
+            out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
+    return out
+
+
+def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:
+    """Rarer concepts weigh more: log inverse frequency among the candidate units.
+
+    Also returns how many units hold each concept.
+    """
+    count = len(own)
+    weights, counts = [], []
+    for concept in concepts:
+        strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
+        words = {f[0] for f in strong if len(f) == 1}
+        phrases = [f for f in strong if len(f) > 1]
+
+        def holds(stems: Stems, words=words, phrases=phrases) -> bool:
+            return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
+
+        in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
+        # A heading counts once, not once for every sentence under it.
+        in_headings = len({id(h) for h in heads if holds(h)})
+        holders = in_text + in_headings
+        # A concept found nowhere weighs as one found once: it may be the visitor's own word
+        # for something the site does say, or a topic the site does not cover.
+        weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)
+        counts.append(holders)
+    return weights, counts
+
+
+def _corpus_weights(
+    concepts: list[Concept], holders: list[int], corpus: tuple[int, dict[str, int]]
+) -> list[float]:
+    """Rarer concepts weigh more, by how many passages of the whole index hold them.
+
+    The candidates were fetched for the question's main topic, so among them it is common;
+    the index tells how rare it really is. A concept the candidates lack weighs as the rarest.
+    """
+    total, docs = corpus
+    weights = []
+    for concept, held in zip(concepts, holders, strict=True):
+        counts = [
+            min(docs.get(w, 0) for w in form)
+            for form, strength in concept.forms.items()
+            if strength >= 0.7
+        ]
+        df = max(counts, default=0) if held else 0
+        weights.append(math.log(1 + (total + 1) / (max(df, 1) + 0.5)) * concept.weight)
+    return weights
+
+
+def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:
+    """How well a concept is found around a unit, and how much of that in the unit itself.
+
+    A phrase not found whole counts word by word, each where it is found best ("tours" in the
+    sentence, "virtual" in the page title), discounted.
+    """
+    values = (IN_TEXT, IN_CONTEXT, in_heading, IN_NEIGHBOUR, IN_TITLE)
+    best = in_own = 0.0
+    for place, value in zip(places, values, strict=True):
+        common = place.words.intersection(concept.single)
+        if common:
+            strength = max(concept.single[w] for w in common)
+            if value * strength > best:
+                best = value * strength
+                in_own = best if value == IN_TEXT else 0.0
+    for form, strength, content in concept.multi:
+        if around.isdisjoint(content) or strength * IN_TEXT <= best:
+            continue  # none of its words anywhere near, or it could not beat what was found
+        value = next((v for place, v in zip(places, values, strict=True) if place.has(form)), 0.0)
+        own_part = value == IN_TEXT
+        if value < IN_TEXT and content and strength >= 1.0:  # a synonym counts only whole
+            per_word = [max((v for p, v in zip(places, values, strict=True) if w in p.words), default=0.0)
+                        for w in content]  # fmt: skip
+            # The last word of an English noun phrase is its head ("tour" in "virtual tour").
+            share = (sum(per_word) + per_word[-1]) / (len(content) + 1)
+            if PARTIAL * share > value:
+                value = PARTIAL * share
+                own_part = any(w in places[0].words for w in content)
+        if value * strength > best:
+            best = value * strength
+            in_own = best if own_part else 0.0
+    return best, in_own
+
+
+def _neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
+    """The sentences either side in the same paragraph (list, table), as one bag of stems."""
+    merged = Stems.__new__(Stems)
+    words: set[str] = set()
+    parts = []
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(units) and units[j].block == units[i].block and units[j].kind != "heading":
+            words |= own[j].words
+            parts.append(own[j].joined)
+    merged.words = frozenset(words)
+    merged.joined = " ".join(parts) or " "
+    return merged
+
+
+def _same_section(a: Unit, b: Unit) -> bool:
+    return a.passage == b.passage and a.section == b.section

@@ -1,0 +1,183 @@
+"""Find the passage and the sentence that answer a visitor's question, and say how sure we are.
+
+1. The question is read for concepts, synonyms and aspects (knowledge.question).
+2. The full-text index returns the best candidate passages for all those words (one query).
+3. The candidates, and the site's own facts (services, hours), are split into sentences, list
+   items and table rows, scored (knowledge.ranking), and the best one is quoted
+   (knowledge.excerpt). Findings are one per section, best first, each with its quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from frontdesk.knowledge.excerpt import clip, excerpt
+from frontdesk.knowledge.fulltext import (
+    postgres_rows,
+    sqlite_rows,
+    sqlite_selective,
+    sqlite_vocabulary,
+)
+from frontdesk.knowledge.lexicon import lexicon
+from frontdesk.knowledge.question import Question, analyse
+from frontdesk.knowledge.ranking import Scored, rank
+from frontdesk.knowledge.units import split_passages
+
+CANDIDATES = 7
+SECTION_CHARS = 900
+FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best one
+FACT_COMPANIONS = 3  # pages kept beside the site's facts on the second look
+SAFE_WORD = re.compile(r"[^\W_]+")
+# How much of the question the best match must cover to be given as the answer.
+CONFIDENT = 0.35
+CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
+ECHO_SURE = 0.25
+FACT_ASPECTS = {"price", "hours", "location", "duration"}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A candidate passage: a knowledge chunk, or a fact the site states (services, hours)."""
+
+    title: str
+    url: str
+    heading: str
+    text: str
+    page: bool = True  # False for the site's own settings, which no page states
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One section that answers (part of) the question, with the sentences to quote."""
+
+    title: str
+    url: str
+    heading: str
+    quote: str  # Markdown: the sentence or two that answer
+    section: str  # the section's text, for a model to read
+    score: float
+    coverage: float
+    page: bool = True  # a document to cite (False: the site's settings)
+
+
+@dataclass
+class Retrieval:
+    """What was found for a question, best first, and whether the best is a real answer."""
+
+    question: Question
+    findings: list[Finding] = field(default_factory=list)
+    confident: bool = False
+
+    @property
+    def best(self) -> Finding | None:
+        """The best finding, if any."""
+        return self.findings[0] if self.findings else None
+
+
+def retrieve(
+    session: Session,
+    site_id: int,
+    text: str,
+    *,
+    context: str = "",
+    facts: Callable[[], list[Passage]] | None = None,
+    limit: int = 4,
+    language: str = "en",
+) -> Retrieval:
+    """The sections answering `text` (a follow-up of `context`), best first, with quotes.
+
+    `facts` gives the site's own facts (services, hours); they are read only when no page
+    answers with confidence, so the owner's pages speak first.
+    """
+    lex = lexicon(language)
+    question = analyse(text, lex, context)
+    words = [w for w in question.search_words if SAFE_WORD.fullmatch(w)]
+    passages: list[Passage] = []
+    ranks: list[float] = []
+    corpus = None
+    if words:
+        rows_for = postgres_rows
+        if session.get_bind().dialect.name == "sqlite":
+            stems = {w for c in question.concepts for form in c.forms for w in form}
+            stems |= {lex.stem(w) for w in words} | set(words)
+            corpus = sqlite_vocabulary(session, sorted(stems))
+            rows_for, words = sqlite_rows, sqlite_selective(session, words, vocabulary=corpus)
+        rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
+        for position, row in enumerate(rows):
+            passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
+            ranks.append(float(position))
+    found = rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
+    if found.confident or facts is None:
+        return found
+    extra = facts()
+    if not extra:
+        return found
+    # Second look, with the site's facts beside the pages that came closest.
+    closest = [p for p in passages if any(f.title == p.title for f in found.findings)]
+    pool = closest[:FACT_COMPANIONS] + extra
+    pool_ranks = [float(i) for i in range(len(closest[:FACT_COMPANIONS]))]
+    pool_ranks += [FACT_RANK] * len(extra)
+    return rank_passages(question, pool, pool_ranks, limit=limit, language=language, corpus=corpus)
+
+
+def rank_passages(
+    question: Question,
+    passages: list[Passage],
+    ranks: list[float],
+    *,
+    limit: int = 4,
+    language: str = "en",
+    corpus: tuple[int, dict[str, int]] | None = None,
+) -> Retrieval:
+    """Score the passages' units for an analysed question and quote the best sections.
+
+    `corpus` (passages indexed, passages per stem) weighs the question's words by how rare
+    they are in the whole index; without it, by how rare among these passages.
+    """
+    lex = lexicon(language)
+    units = split_passages([(p.heading, p.text) for p in passages])
+    scored = rank(units, [p.title for p in passages], ranks, question, lex, corpus)
+    result = Retrieval(question)
+    if not scored or scored[0].score <= 0:
+        return result
+    seen: set[tuple[int, int]] = set()
+    for item in scored:
+        key = (item.unit.passage, item.unit.section)
+        if key in seen or item.score <= 0:
+            continue
+        seen.add(key)
+        result.findings.append(_finding(item, scored, units, passages))
+        if len(result.findings) == limit:
+            break
+    result.confident = is_confident(scored[0], question)
+    return result
+
+
+def is_confident(best: Scored, question: Question) -> bool:
+    """Whether the best unit answers the question well enough to be said as the answer."""
+    if best.echo >= ECHO_SURE and best.coverage >= CONFIDENT_WITH_ASPECT:
+        return True  # a FAQ asking just this, in other words
+    wants_fact = bool(question.aspects & FACT_ASPECTS)
+    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.6):
+        return True
+    return wants_fact and best.aspect and best.coverage >= CONFIDENT_WITH_ASPECT
+
+
+def _finding(item: Scored, scored: list[Scored], units, passages: list[Passage]) -> Finding:
+    unit = item.unit
+    passage = passages[unit.passage]
+    section = [u.text for u in units if u.passage == unit.passage and u.section == unit.section]
+    return Finding(
+        title=passage.title,
+        url=passage.url,
+        heading=unit.heading,
+        quote=excerpt(item, scored, units),
+        section=clip(" ".join(section), SECTION_CHARS),
+        score=round(item.score, 3),
+        coverage=round(item.coverage, 3),
+        page=passage.page,
+    )

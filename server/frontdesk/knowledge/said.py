@@ -1,0 +1,123 @@
+"""What a text says, cheaply: its stems (cached per text) and whether it states a kind of fact.
+
+An amount of money answers a price question, a clock time or a weekday an hours question, a
+duration a "how long" question, a street address or a postcode a "where" question. These are
+patterns, not words, so the lexicon cannot hold them; they are the same in most languages
+written in Latin script.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from frontdesk.knowledge.lexicon import Lexicon, Phrase
+
+SOFT = 0.5
+CACHE_SIZE = 50_000  # texts: the same candidate passages come back question after question
+
+MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
+    r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
+    r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b",
+    re.I,
+)
+SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
+CLOCK = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
+    r"\bclosed\b",
+    re.I,
+)
+SOFT_CLOCK = re.compile(
+    r"\bopen\b|\bweekends?\b|\bholidays?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I
+)
+# A clock time says which part of the day it is: "9 am" answers "in the morning?".
+TIME_OF_DAY = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s?(am|pm|a\.m\.|p\.m\.)?", re.I)
+PARTS_OF_DAY = (  # (from, to) in minutes after midnight, and the words for that part
+    (5 * 60, 12 * 60, ("morning", "early")),
+    (11 * 60 + 30, 14 * 60, ("lunch", "lunchtime", "midday", "noon")),
+    (12 * 60, 17 * 60, ("afternoon",)),
+    (17 * 60, 24 * 60, ("evening", "night", "late")),
+)
+NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+DURATION = re.compile(
+    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
+    r"weeks?|months?|years?)\b",
+    re.I,
+)
+ADDRESS = re.compile(
+    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
+    r"Dr|Way|Place|Pl|Square|Sq|Boulevard|Blvd|Terrace|Tce|Court|Ct|Parade|Quay|Crescent|"
+    r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|"
+    r"\b(?:on the|ground|first|second|third|top|\d+(?:st|nd|rd|th)) (?:floor|level)\b|"
+    r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
+)
+SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# (what states the fact, what hints at it) per aspect
+FEATURES = {
+    "price": (MONEY, SOFT_MONEY),
+    "hours": (CLOCK, SOFT_CLOCK),
+    "duration": (DURATION, None),
+    "location": (ADDRESS, SOFT_ADDRESS),
+}
+
+
+class Stems:
+    """A text's stems, as a set and as a padded string for phrase look-ups."""
+
+    __slots__ = ("words", "joined")
+
+    def __init__(self, stems: list[str]) -> None:
+        self.words = frozenset(stems)
+        self.joined = f" {' '.join(stems)} "
+
+    def has(self, phrase: Phrase) -> bool:
+        if len(phrase) == 1:
+            return phrase[0] in self.words
+        return f" {' '.join(phrase)} " in self.joined
+
+
+_cache: dict[tuple[str, str], Stems] = {}
+
+
+def stems_of(lex: Lexicon, text: str) -> Stems:
+    """A text's stems, computed once per text (a plain dict, emptied when full)."""
+    key = (lex.language, text)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= CACHE_SIZE:
+            _cache.clear()
+        stems = lex.stems(text)
+        found = _cache[key] = Stems(stems + _parts_of_day(lex, text))
+    return found
+
+
+def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
+    """The stems of the parts of the day a text's clock times fall in ("9 am" -> morning)."""
+    if ":" not in text and "m" not in text.lower():
+        return []
+    out: list[str] = []
+    for match in TIME_OF_DAY.finditer(text):
+        hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+        if not half and match.group(2) is None:
+            continue  # a bare number is no time
+        if half and half[0].lower() == "p" and hour < 12:
+            hour += 12
+        elif not half and hour < 7:
+            hour += 12  # "5:30" on a page of opening hours is in the afternoon
+        if hour > 24 or minute > 59:
+            continue
+        at = hour * 60 + minute
+        for start, end, words in PARTS_OF_DAY:
+            if start <= at < end:
+                out += [lex.stem(w) for w in words]
+    return out
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def said(aspect: str, text: str, context: str) -> float:
+    """1 when a text states an aspect's fact outright (an amount, a time), SOFT when it hints."""
+    strong, soft = FEATURES[aspect]
+    if strong.search(text) or (context and strong.search(context)):
+        return 1.0
+    return SOFT if soft is not None and soft.search(text) else 0.0

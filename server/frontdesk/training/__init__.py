@@ -1,0 +1,1 @@
+"""Making the assistant better from its own conversations: feedback, evaluations, fine-tuning."""

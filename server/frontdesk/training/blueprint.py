@@ -1,0 +1,41 @@
+"""The dashboard's Training section: its blueprint, and what the transcript view asks of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from frontdesk.db.models import Message, MessageFeedback
+from frontdesk.extensions import get_db
+from frontdesk.training.feedback import calls_as_text
+
+bp = Blueprint("training", __name__, url_prefix="/staff/<site_key>/training")
+
+
+@bp.app_template_filter("fromtimestamp")
+def from_timestamp(value: Any) -> str:
+    """A provider's Unix timestamp as "HH:MM:SS UTC"."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC).strftime("%H:%M:%S UTC")
+    except (TypeError, ValueError, OverflowError):
+        return ""
+
+
+@bp.app_template_global()
+def message_feedback(conversation_id: int) -> dict[int, dict[str, Any]]:
+    """Staff feedback on a conversation's assistant messages, by seq (for the transcript)."""
+    with get_db().session() as session:
+        rows = session.execute(
+            select(Message.seq, MessageFeedback)
+            .join(MessageFeedback, MessageFeedback.message_id == Message.id)
+            .where(MessageFeedback.conversation_id == conversation_id)
+        ).all()
+    return {
+        seq: {"rating": row.rating, "correction": row.correction,
+              "calls": calls_as_text(row.correction_calls), "results": row.correction_calls,
+              "updated_at": row.updated_at}
+        for seq, row in rows
+    }  # fmt: skip

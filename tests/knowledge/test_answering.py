@@ -1,0 +1,136 @@
+"""Finding the sentence that answers: units, question reading, ranking, quotes, confidence."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from frontdesk.knowledge.lexicon import lexicon
+from frontdesk.knowledge.question import analyse
+from frontdesk.knowledge.retrieve import Passage, rank_passages, retrieve
+from frontdesk.knowledge.units import split_passage
+from tests.support.factories import make_site
+from tests.support.knowledge_files import write_knowledge_folder
+
+LEX = lexicon("en")
+NOW_DAY = date(2026, 11, 25)
+PRICES = Passage(
+    "Prices",
+    "https://salon.test/prices",
+    "Prices",
+    "Our stylists work at three levels.\n\nCuts\n\nService | Junior | Senior\n\n"
+    "Cut and style | $58 | $68\n\nShort cut | $36 | $42\n\nKids' cuts are $28 with any stylist.",
+)
+FAQ = Passage(
+    "FAQ",
+    "https://dental.test/faq",
+    "FAQ",
+    "Do I need a referral to see you?\n\nNo. You can book straight in, online or by phone.\n\n"
+    "Do you see children?\n\nYes, from their first tooth.",
+)
+BRING = Passage(
+    "Your first visit",
+    "https://dental.test/first-visit",
+    "Your first visit",
+    "What to bring\n\n- a list of your medicines\n- your insurance card\n\n"
+    "There is no need to bring ID.\n\nDeposits\n\nLong appointments need a $100 deposit.",
+)
+
+
+def ask(text: str, *passages: Passage, context: str = ""):
+    question = analyse(text, LEX, context)
+    return rank_passages(question, list(passages), [float(i) for i in range(len(passages))])
+
+
+def test_table_rows_are_spelled_out_with_their_column_headers():
+    units = split_passage(0, PRICES.heading, PRICES.text)
+    rows = [u for u in units if u.kind == "row"]
+    assert [u.text for u in rows] == [
+        "Cut and style — Junior: $58, Senior: $68",
+        "Short cut — Junior: $36, Senior: $42",
+    ]
+    assert rows[0].heading == "Cuts" and "Senior" in rows[0].context
+
+
+def test_a_question_is_read_for_concepts_synonyms_and_the_kind_of_fact():
+    question = analyse("hi, roughly what would a root canal on a back tooth set me back", LEX)
+    assert question.aspects == {"price"}
+    labels = [c.label for c in question.concepts]
+    assert "root" in labels and "canal" in labels and "roughly" not in labels
+    tooth = next(c for c in question.concepts if c.label == "tooth")
+    assert ("teeth",) in tooth.forms  # the lexicon's group, stemmed
+    referral = analyse("do i need a letter from my gp", LEX)
+    assert len([c for c in referral.concepts if ("referr",) in c.forms]) == 1  # merged once
+
+
+def test_opened_is_not_a_question_about_opening_hours():
+    assert "hours" not in analyse("can i return a shampoo i havent opened", LEX).aspects
+    assert "hours" in analyse("are you open on sundays", LEX).aspects
+
+
+def test_a_price_question_gets_the_row_with_the_price_it_asks_for():
+    found = ask("how much is a haircut with a senior stylist", PRICES)
+    assert found.confident and "$68" in found.best.quote
+    follow_up = ask("and a short cut?", PRICES, context="how much is a cut with a junior stylist")
+    assert follow_up.best.quote.startswith("Short cut")
+
+
+def test_a_faq_answer_comes_with_the_question_it_answers():
+    found = ask("do i need a letter from my gp first", FAQ)
+    assert found.confident
+    assert found.best.quote == (
+        "**Do I need a referral to see you?** No. You can book straight in, online or by phone."
+    )
+
+
+def test_a_question_about_a_section_gets_its_list():
+    found = ask("what should i bring to my appointment", BRING)
+    assert found.best.heading == "What to bring"
+    assert "- a list of your medicines\n- your insurance card" in found.best.quote
+
+
+def test_something_the_site_never_mentions_is_not_answered():
+    assert not ask("do you do botox", FAQ, BRING).confident
+    assert not ask("do you design logos", PRICES, FAQ).confident
+    assert ask("do you see children", FAQ).confident
+
+
+def test_retrieval_on_the_database_falls_back_to_the_sites_own_facts(db, tmp_path):
+    from frontdesk.assistant.tools.site_facts import site_facts
+
+    site, bare = make_site(db), make_site(db)
+    from frontdesk.knowledge.ingest import ingest_paths
+
+    ingest_paths(db, site.id, [str(write_knowledge_folder(tmp_path / "kb"))])
+    with db.session() as session:
+        # No page says how long a workshop takes: the site's services do.
+        workshop = retrieve(
+            session,
+            bare.id,
+            "how long does a workshop take?",
+            facts=lambda: site_facts(session, bare.id, NOW_DAY),
+        )
+        hours = retrieve(session, site.id, "are you open on saturday?")
+        nothing = retrieve(session, site.id, "do you repair bicycles?")
+    assert workshop.confident and workshop.best.quote == "Workshop: 90 minutes."
+    assert not workshop.best.page  # a setting, not a page to cite
+    assert hours.confident and "Monday to Friday" in hours.best.quote
+    assert not nothing.confident and nothing.findings == []
+
+
+def test_words_in_most_passages_are_left_out_of_a_large_full_text_query(sqlite_url):
+    """On SQLite the FTS5 vocabulary (migration 0003) tells how common a word is."""
+    from frontdesk.db import Database
+    from frontdesk.knowledge.fulltext import sqlite_selective
+    from tests.support.factories import add_knowledge
+
+    db = Database(sqlite_url)
+    site = make_site(db)
+    for n in range(10):
+        add_knowledge(db, site, f"Page {n}", f"https://s.test/{n}", f"Our studio offers item{n}.")
+    words = ["studio", "offers", "item3", "parking", "item4"]
+    with db.session() as session:
+        assert sqlite_selective(session, words) == words  # a small index: every word is cheap
+        kept = sqlite_selective(session, words, small=0)
+    db.dispose()
+    assert "studio" not in kept and "offers" not in kept  # in every passage
+    assert {"item3", "item4", "parking"} <= set(kept)  # rare or unknown words stay
