@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from frontdesk.chat.sites import load_site_by_id
 from sqlalchemy import func, select
 
 from frontdesk.assistant.tools.toolbox import ConversationTools
+from frontdesk.audit import Actor
 from frontdesk.booking.service import Bookings
+from frontdesk.chat.hub import Hub
+from frontdesk.chat.site_cache import load_site_by_id
+from frontdesk.chat.status import status_changer
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Conversation, OpeningHours, Service, UnansweredQuestion
@@ -98,6 +101,9 @@ class BusinessRun:
             visitor_id=visitor_id,
             visitor_tz=self.business.timezone,
             now=self.now,
+            change_status=status_changer(
+                self.db, Hub(), conversation_id, Actor("assistant", conversation_id=conversation_id)
+            ),
         )
 
     def ask(self, question: Question) -> Outcome:
