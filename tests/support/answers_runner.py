@@ -100,11 +100,10 @@ class BusinessRun:
             conversation_id=conversation_id,
             visitor_id=visitor_id,
             visitor_tz=self.business.timezone,
-            # Status changes go through the chat's one function, as chat.turns wires it.
+            now=self.now,
             change_status=status_changer(
                 self.db, Hub(), conversation_id, Actor("assistant", conversation_id=conversation_id)
             ),
-            now=self.now,
         )
 
     def ask(self, question: Question) -> Outcome:
