@@ -23,7 +23,10 @@ START_TIMEOUT = 30.0
 class ChatServer:
     """`python -m frontdesk.cli serve` on a fixed port, with the offline engine and no mail."""
 
-    def __init__(self, database_url: str, instance: Path) -> None:
+    def __init__(
+        self, database_url: str, instance: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.extra_env = dict(env or {})  # FRONTDESK_* settings of this test
         self.database_url = database_url
         self.instance = instance
         self.port = free_port()
@@ -49,6 +52,7 @@ class ChatServer:
             FRONTDESK_MAIL_WORKER="false",
             FRONTDESK_PING_INTERVAL="5",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> ChatServer:
@@ -77,3 +81,8 @@ class ChatServer:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+    def threads(self) -> int:
+        """How many threads the server process has now (Linux: /proc)."""
+        assert self.process is not None, "server not started"
+        return len(os.listdir(f"/proc/{self.process.pid}/task"))
