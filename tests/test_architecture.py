@@ -71,8 +71,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
         }
     ),  # fmt: skip
     "chat": frozenset(
-        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "realtime",
-         "sites"}
+        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "realtime", "sites"}
     ),  # fmt: skip
     "assistant.select": frozenset({"assistant.base", "assistant.llm", "assistant.offline"}),
     "assistant.offline": frozenset(

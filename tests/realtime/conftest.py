@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from frontdesk import create_app
-from tests.support.redis_servers import IN_CI
 from tests.support.apps import app_config
-from tests.support.redis_servers import SHARED_URL, PrivateRedis, shared_redis_answers
+from tests.support.redis_servers import IN_CI, SHARED_URL, PrivateRedis, shared_redis_answers
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,10 @@ import time
 import pytest
 import redis
 
-from frontdesk.chat import transcript
+from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import message_frame
 from frontdesk.realtime.shared import shared_for
-from frontdesk.chat import conversation_store
 from tests.support.conversations import HELLO
 from tests.support.factories import make_site
 
