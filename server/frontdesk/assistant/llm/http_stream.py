@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from frontdesk.outbound.connections import PinnedHTTPSConnection, pinned_connection
+from frontdesk.outbound.guard import Target
+
 MAX_IDLE = 16  # idle connections kept per origin; beyond that a finished one is closed
 DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
 DRAIN_MAX_BYTES = 65536
@@ -28,7 +31,7 @@ READ_SIZE = 65536
 # What a reused connection raises when the server closed it while it sat idle in the pool.
 _IDLE_CLOSED = (ConnectionError, ssl.SSLEOFError)
 
-_idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
+_idle: dict[tuple[str, str, int, str], list[http.client.HTTPConnection]] = {}
 _idle_lock = threading.Lock()
 
 
@@ -53,6 +56,12 @@ class Endpoint:
     port: int
     path: str  # with the query, if any
     headers: Mapping[str, str]
+    target: Target | None = None  # a vetted site-chosen address: connect to its address only
+
+    @property
+    def pool_key(self) -> tuple[str, str, int, str]:
+        """Connections are shared only between requests to the same host, port and address."""
+        return (self.scheme, self.host, self.port, self.target.address if self.target else "")
 
 
 class JsonView:
@@ -112,7 +121,7 @@ def stream_chat(
             yield JsonView(chunk)
     finally:  # also on close() mid-stream: a body not read to its end cannot be reused
         if reusable:
-            _release((endpoint.scheme, endpoint.host, endpoint.port), conn)
+            _release(endpoint.pool_key, conn)
         else:
             response.close()
             conn.close()
@@ -126,8 +135,7 @@ def _send(
     grace: float,
 ):
     """(connection, response) once the status line and headers have arrived."""
-    key = (endpoint.scheme, endpoint.host, endpoint.port)
-    pooled = _acquire(key)
+    pooled = _acquire(endpoint.pool_key)
     while True:
         conn = pooled or _connect(endpoint, timeout)
         try:
@@ -176,6 +184,10 @@ def _call_or_close(callback: Callable[[], None], conn: http.client.HTTPConnectio
 
 
 def _connect(endpoint: Endpoint, timeout: float) -> http.client.HTTPConnection:
+    if endpoint.target is not None and endpoint.target.scheme == "https":
+        return PinnedHTTPSConnection(endpoint.target, timeout=timeout, context=_ssl_context())
+    if endpoint.target is not None:
+        return pinned_connection(endpoint.target, timeout)
     if endpoint.scheme == "https":
         return http.client.HTTPSConnection(
             endpoint.host, endpoint.port, timeout=timeout, context=_ssl_context()
@@ -203,13 +215,13 @@ def _ssl_context() -> ssl.SSLContext:
     return context
 
 
-def _acquire(key: tuple[str, str, int]) -> http.client.HTTPConnection | None:
+def _acquire(key: tuple[str, str, int, str]) -> http.client.HTTPConnection | None:
     with _idle_lock:
         idle = _idle.get(key)
         return idle.pop() if idle else None  # LIFO: the most recently used is the likeliest alive
 
 
-def _release(key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+def _release(key: tuple[str, str, int, str], conn: http.client.HTTPConnection) -> None:
     with _idle_lock:
         idle = _idle.setdefault(key, [])
         if len(idle) < MAX_IDLE:
