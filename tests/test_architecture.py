@@ -31,7 +31,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "frontdesk": ANYTHING,
     "cli": ANYTHING,
     "cli_app": frozenset({"frontdesk"}),
-    "extensions": frozenset({"booking", "db"}),
+    "extensions": frozenset({"booking", "calendars", "db"}),
     "demo": frozenset({"booking", "db", "knowledge", "sites", "staff"}),
     "demo_host": frozenset({"assets"}),
     "health": frozenset({"db", "extensions"}),
@@ -58,6 +58,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
         {
             "audit",
             "booking",
+            "calendars",
             "chat",
             "cli_app",
             "db",
@@ -83,6 +84,9 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "privacy": frozenset({"audit", "booking", "db"}),
     "retention": frozenset({"db", "privacy"}),
     "booking": frozenset({"audit", "db", "extensions", "outbound"}),
+    # Calendars sit beside booking: they turn hosts' calendars into busy times the booking path
+    # takes as data, and write bookings back; booking never imports them.
+    "calendars": frozenset({"audit", "booking", "db", "extensions", "outbound"}),
     "knowledge": frozenset({"audit", "cli_app", "db", "outbound"}),
     "audit": frozenset({"db"}),
     "outbound": frozenset(),
@@ -91,9 +95,10 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
 
 # The rules docs/architecture.md names (each also follows from MAY_IMPORT; stated for the message).
 FEATURES = frozenset({"booking", "knowledge", *ASSISTANT_PARTS, "chat", "staff", "training",
-                      "sites", "privacy", "retention"})  # fmt: skip
+                      "sites", "privacy", "retention", "calendars"})  # fmt: skip
 MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
-    "booking": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge"}),
+    "booking": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge", "calendars"}),
+    "calendars": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge"}),
     "knowledge": frozenset({"chat", *ASSISTANT_PARTS, "staff", "booking"}),
     **{part: frozenset({"chat", "staff"}) for part in ASSISTANT_PARTS},
     # The tools serve both engines; the protocols serve everyone.

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_BASE_URL": None,
     "LLM_TIMEOUT": 30.0,
     "LLM_MAX_TOOL_ROUNDS": 6,
+    "TURN_DEADLINE": 45.0,  # seconds a turn may take before the offline engine answers instead
     "MAX_MESSAGE_CHARS": 2000,
     "MAX_FRAME_BYTES": 16384,
     "FRAMES_PER_MINUTE": 30,

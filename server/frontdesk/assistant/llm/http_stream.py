@@ -15,6 +15,7 @@ import json
 import select
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,12 +88,15 @@ def stream_chat(
     *,
     waiting: Callable[[], None] | None = None,
     grace: float = 0.0,
+    deadline: float | None = None,
 ) -> Iterator[JsonView]:
     """Post a streamed chat completion and yield its chunks; close() releases the connection.
 
     Nothing is sent before the first next(). `timeout` bounds the connect and every read.
     `waiting` runs once if the provider has not begun its answer `grace` seconds after the
-    request was written (at once with grace 0), while it works on the request.
+    request was written (at once with grace 0), while it works on the request. No read
+    waits past `deadline` (a time.monotonic() value): a provider dripping its answer slowly
+    fails with a timeout there.
     """
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     conn, response = _send(endpoint, data.encode(), timeout, waiting, grace)
@@ -100,7 +104,7 @@ def stream_chat(
     try:
         if not 200 <= response.status < 300:
             raise _status_error(response)
-        for payload in _sse_data(response):
+        for payload in _sse_data(response, _read_timeout(conn, timeout, deadline)):
             if payload.startswith(b"[DONE]"):
                 reusable = _drain(conn, response)
                 break
@@ -241,7 +245,19 @@ def _drain(conn: http.client.HTTPConnection, response: http.client.HTTPResponse)
     return False
 
 
-def _sse_data(response: http.client.HTTPResponse) -> Iterator[bytes]:
+def _read_timeout(conn, timeout: float, deadline: float | None) -> Callable[[], None]:
+    """Before each read: the socket's timeout, cut short by the deadline when one is set."""
+
+    def before_read() -> None:
+        if deadline is not None and conn.sock is not None:
+            conn.sock.settimeout(max(0.001, min(timeout, deadline - time.monotonic())))
+
+    return before_read
+
+
+def _sse_data(
+    response: http.client.HTTPResponse, before_read: Callable[[], None] = lambda: None
+) -> Iterator[bytes]:
     """The data of each server-sent event, parsed as the SSE spec says.
 
     Lines end with \\n, \\r\\n or \\r; `data:` fields (one leading space dropped) are joined
@@ -251,6 +267,7 @@ def _sse_data(response: http.client.HTTPResponse) -> Iterator[bytes]:
     pending = b""
     data: list[bytes] = []
     while True:
+        before_read()
         try:
             block = response.read1(READ_SIZE)
         except http.client.IncompleteRead:

@@ -93,6 +93,7 @@ def open_chat_stream(
     *,
     waiting: Callable[[], None] | None = None,
     grace: float = 0.0,
+    deadline: float | None = None,
 ) -> Iterator[Any]:
     """Start a streamed chat completion; yields chunks with the fields as attributes; close().
 
@@ -101,7 +102,8 @@ def open_chat_stream(
     options the fast path does not know, goes through the client's public `create`.
     `waiting` is called once if the provider has not begun to answer `grace` seconds after the
     request went out (through `create`: just before it, which returns only once the answer has
-    begun).
+    begun). `deadline` (time.monotonic()) bounds every read of the fast path; through
+    `create`, the request's timeout (which the engine shortens to the deadline) does.
     """
     endpoint = fast_endpoint(client)
     if endpoint is None or not _plain_request(request):
@@ -111,7 +113,9 @@ def open_chat_stream(
     body = {key: value for key, value in request.items() if key not in ("timeout", "extra_body")}
     body.update(request.get("extra_body") or {})  # as openai merges it: top level, extra wins
     timeout = float(request["timeout"])
-    return http_stream.stream_chat(endpoint, body, timeout, waiting=waiting, grace=grace)
+    return http_stream.stream_chat(
+        endpoint, body, timeout, waiting=waiting, grace=grace, deadline=deadline
+    )
 
 
 def _plain_request(request: Mapping[str, Any]) -> bool:
