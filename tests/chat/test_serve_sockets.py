@@ -26,7 +26,7 @@ def server(sqlite_url: str, tmp_path: Path):
         "FRONTDESK_MAX_FRAME_BYTES": "1000",
         "FRONTDESK_CONNECTIONS_PER_IP": str(CONNECTIONS_PER_IP),
     }
-    server = ChatServer(sqlite_url, tmp_path / "instance", env=env)
+    server = ChatServer(sqlite_url, tmp_path / "instance", extra_env=env)
     db = server.prepare()
     server.site = make_site(db)
     server.start()
