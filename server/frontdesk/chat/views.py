@@ -17,11 +17,8 @@ from frontdesk.assistant import select
 from frontdesk.chat import fanout, handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits
-<<<<<<< HEAD
 from frontdesk.chat.socket_connection import ReaderThread
-=======
 from frontdesk.realtime.shared import shared_for
->>>>>>> main
 
 ENDPOINT = "chat_socket"
 PATH = "/ws/chat"
