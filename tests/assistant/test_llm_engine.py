@@ -733,7 +733,7 @@ def test_site_provider_settings_drive_a_real_request(fake_llm):
     site.llm_settings = {"base_url": fake_llm.base_url, "model": "site-model", "top_k": 20,
                          "temperature": 0.1, "system_prompt_additions": "Sign off as Pixel.",
                          "evil": "ignored"}  # fmt: skip
-    engine = engine_for(site, config())
+    engine = engine_for(site, config(OUTBOUND_ALLOWED_HOSTS=fake_llm.base_url.split("/")[2]))
     assert isinstance(engine, LLMEngine)
     out = RecordingOutput()
     turn = Turn(

@@ -101,7 +101,10 @@ class Context:
         )
 
         settings = llm_settings(self.site, self.app.config)
-        return shared_client(settings) if provider_configured(settings) else None
+        try:
+            return shared_client(settings) if provider_configured(settings) else None
+        except ValueError:  # BlockedURL: a refused site-chosen provider address; none, then
+            return None
 
 
 def answer(job: Job) -> None:

@@ -9,18 +9,18 @@ other endpoint) keeps using the openai client.
 
 from __future__ import annotations
 
-import functools
 import http.client
 import json
 import select
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MAX_IDLE = 16  # idle connections kept per origin; beyond that a finished one is closed
+from frontdesk.assistant.llm.http_pool import acquire, connect, release
+from frontdesk.outbound.guard import Target
+
 DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
 DRAIN_MAX_BYTES = 65536
 ERROR_BODY_MAX = 65536
@@ -28,9 +28,6 @@ MESSAGE_MAX = 1000
 READ_SIZE = 65536
 # What a reused connection raises when the server closed it while it sat idle in the pool.
 _IDLE_CLOSED = (ConnectionError, ssl.SSLEOFError)
-
-_idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
-_idle_lock = threading.Lock()
 
 
 class ProviderHTTPError(Exception):
@@ -54,6 +51,12 @@ class Endpoint:
     port: int
     path: str  # with the query, if any
     headers: Mapping[str, str]
+    target: Target | None = None  # a vetted site-chosen address: connect to its address only
+
+    @property
+    def pool_key(self) -> tuple[str, str, int, str]:
+        """Connections are shared only between requests to the same host, port and address."""
+        return (self.scheme, self.host, self.port, self.target.address if self.target else "")
 
 
 class JsonView:
@@ -116,7 +119,7 @@ def stream_chat(
             yield JsonView(chunk)
     finally:  # also on close() mid-stream: a body not read to its end cannot be reused
         if reusable:
-            _release((endpoint.scheme, endpoint.host, endpoint.port), conn)
+            release(endpoint.pool_key, conn)
         else:
             response.close()
             conn.close()
@@ -130,10 +133,9 @@ def _send(
     grace: float,
 ):
     """(connection, response) once the status line and headers have arrived."""
-    key = (endpoint.scheme, endpoint.host, endpoint.port)
-    pooled = _acquire(key)
+    pooled = acquire(endpoint.pool_key)
     while True:
-        conn = pooled or _connect(endpoint, timeout)
+        conn = pooled or connect(endpoint, timeout)
         try:
             conn.timeout = timeout
             if conn.sock is not None:  # a pooled connection: this request's timeout
@@ -177,49 +179,6 @@ def _call_or_close(callback: Callable[[], None], conn: http.client.HTTPConnectio
     except Exception as exc:
         conn.close()  # the request is out but its answer will never be read
         raise _CallbackFailed() from exc
-
-
-def _connect(endpoint: Endpoint, timeout: float) -> http.client.HTTPConnection:
-    if endpoint.scheme == "https":
-        return http.client.HTTPSConnection(
-            endpoint.host, endpoint.port, timeout=timeout, context=_ssl_context()
-        )
-    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """Verifying TLS that trusts what the openai client's transport trusts, plus certifi's CAs."""
-    try:  # what openai's own transport trusts (system store; truststore on macOS and Windows)
-        import httpcore2
-
-        context = httpcore2.default_ssl_context()
-    except (ImportError, AttributeError):
-        context = None
-    if context is None or context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
-        context = ssl.create_default_context()
-    try:  # older httpx trusted certifi's bundle: installs relying on it keep working
-        import certifi
-
-        context.load_verify_locations(certifi.where())
-    except ImportError:
-        pass
-    return context
-
-
-def _acquire(key: tuple[str, str, int]) -> http.client.HTTPConnection | None:
-    with _idle_lock:
-        idle = _idle.get(key)
-        return idle.pop() if idle else None  # LIFO: the most recently used is the likeliest alive
-
-
-def _release(key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
-    with _idle_lock:
-        idle = _idle.setdefault(key, [])
-        if len(idle) < MAX_IDLE:
-            idle.append(conn)
-            return
-    conn.close()
 
 
 def _drain(conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bool:
