@@ -140,6 +140,10 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()
+    if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
+        from frontdesk.chat.work import start_recovery
+
+        start_recovery(app)
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
