@@ -44,11 +44,16 @@ DEFAULTS: dict[str, Any] = {
     "KNOWLEDGE_ALLOW_PRIVATE_URLS": False,  # let staff crawl loopback/private hosts (SSRF guard)
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
+    "HEADER_TIMEOUT": 10.0,  # `frontdesk serve`: seconds for a request head to arrive
+    "HEADS_PER_IP": 16,  # `frontdesk serve`: connections per IP still sending their head
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
-    "FINETUNE_SYNC_SECONDS": 5.0,  # a fine-tuning job page asks the provider at most this often
+    "FINETUNE_SYNC_SECONDS": 5.0,
+    "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
+    "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
+    "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.
