@@ -49,7 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
-    "FINETUNE_SYNC_SECONDS": 5.0,  # a fine-tuning job page asks the provider at most this often
+    "FINETUNE_SYNC_SECONDS": 5.0,
+    "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
+    "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
+    "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

@@ -155,10 +155,17 @@ class Bookings:
     # -- changing --------------------------------------------------------------------------
 
     def create(
-        self, site_id: int, request: BookingRequest, actor: Actor, *, now: datetime | None = None
+        self,
+        site_id: int,
+        request: BookingRequest,
+        actor: Actor,
+        *,
+        now: datetime | None = None,
+        by_staff: bool = False,
     ) -> BookingResult:
-        """Book a slot; an idempotent retry returns the first booking with created=False."""
-        clean = check.clean_request(request)
+        """Book a slot; an idempotent retry returns the first booking with created=False.
+        `by_staff`: a booking staff took (by phone): any free future time, e-mail optional."""
+        clean = check.clean_request(request, email_optional=by_staff)
         now = now or utcnow()
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
@@ -169,7 +176,7 @@ class Bookings:
                 return self._result(existing, created=False)
             site, service = site_and_service(session, site_id, clean.service)
             check_conversation(session, site_id, clean.conversation_id)
-            block = check_free(session, site, service, clean.start, now)
+            block = check_free(session, site, service, clean.start, now, by_staff=by_staff)
             booking = new_booking(site_id, service, clean, block)
             token = self._set_token(booking)
             session.add(booking)

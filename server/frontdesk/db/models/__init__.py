@@ -2,7 +2,7 @@
 
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
-from frontdesk.db.models.booking import Booking, Proposal
+from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
@@ -40,6 +40,7 @@ __all__ = [
     "SiteModelChange",
     "StaffSession",
     "StaffUser",
+    "TimeBlock",
     "TokenUsage",
     "UnansweredQuestion",
 ]
