@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -10,7 +13,8 @@ from sqlalchemy import select
 
 from frontdesk.chat import conversation_store, transcript
 from tests.support.factories import make_site
-from tests.support.staff_accounts import make_staff
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import PASSWORD, make_staff
 from tests.support.staff_socket import StaffSocket, sign_in_over_http, staff_ws_url
 from tests.support.ws_client import ChatClient
 

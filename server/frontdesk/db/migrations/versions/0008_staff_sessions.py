@@ -1,7 +1,7 @@
 """staff_sessions: server-side staff sessions, so sign-out and password changes end them
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0012
 Create Date: 2026-12-07 03:45:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
