@@ -5,7 +5,7 @@ busy. The notes column is added in place (ALTER TABLE ... ADD COLUMN, never a SQ
 rebuild, which would drop the bookings' overlap triggers).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0007
 Create Date: 2026-12-07 03:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
