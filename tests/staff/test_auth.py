@@ -91,3 +91,58 @@ def test_password_change_requires_current_password(client, staff):
         data={"current": "wrong", "new": "x" * 12, "confirm": "x" * 12, "csrf_token": token},
     )
     assert response.status_code == 400
+
+
+def copy_session(source, target) -> None:
+    """Give `target` the browser cookie of `source`, as someone who copied it would."""
+    target.set_cookie("session", source.get_cookie("session").value)
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(app, staff):
+    browser, thief = app.test_client(), app.test_client()
+    sign_in(browser)
+    copy_session(browser, thief)
+    assert thief.get("/staff/password").status_code == 200
+    token = csrf_from(browser.get("/staff/password").get_data(as_text=True))
+    assert browser.post("/staff/signout", data={"csrf_token": token}).status_code == 302
+    assert thief.get("/staff/password").status_code == 302  # ended on the server
+
+
+def test_password_change_ends_copies_of_this_browsers_old_cookie(app, staff):
+    browser, thief = app.test_client(), app.test_client()
+    sign_in(browser)
+    copy_session(browser, thief)
+    token = csrf_from(browser.get("/staff/password").get_data(as_text=True))
+    new = "a much better passphrase"
+    form = {"current": PASSWORD, "new": new, "confirm": new, "csrf_token": token}
+    assert browser.post("/staff/password", data=form).status_code == 302
+    assert browser.get("/staff/password").status_code == 200
+    assert thief.get("/staff/password").status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session(app, staff):
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, password=PASSWORD)
+    phone.environ_base["HTTP_USER_AGENT"] = "PhoneBrowser/1.0"
+    sign_in(phone)
+    page = laptop.get("/staff/password").get_data(as_text=True)
+    assert "PhoneBrowser/1.0" in page and "(this browser)" in page
+    token = csrf_from(page)
+    response = laptop.post("/staff/sessions/end-all", data={"csrf_token": token})
+    assert response.status_code == 302 and "/staff/signin" in response.headers["Location"]
+    assert laptop.get("/staff/password").status_code == 302
+    assert phone.get("/staff/password").status_code == 302
+    assert sign_in(app.test_client()).status_code == 302  # the password still works
+
+
+def test_sessions_unused_past_the_idle_limit_end(app, staff):
+    from datetime import timedelta
+
+    from frontdesk.db.models import StaffSession
+
+    browser = app.test_client()
+    sign_in(browser)
+    with app.extensions["frontdesk.db"].transaction() as session:
+        for row in session.query(StaffSession):
+            row.last_seen_at -= timedelta(days=15)
+    assert browser.get("/staff/password").status_code == 302

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from frontdesk.db.models import Site, SiteMembership, StaffUser
 from frontdesk.extensions import get_db
+from frontdesk.staff import sessions
 
 THROTTLE_WINDOW_SECONDS = 15 * 60
 
@@ -26,16 +27,27 @@ def session_fingerprint(user: StaffUser) -> str:
 
 
 def sign_in(user: StaffUser) -> None:
-    """Start a fresh session for the user (a new session id guards against fixation)."""
+    """Start a fresh session for the user, stored on the server (a new session id guards
+    against fixation, and the server can end it)."""
     session.clear()
+    agent = request.headers.get("User-Agent", "")
+    session["sid"] = sessions.open_session(get_db(), user.id, client_ip(), agent)
     session["staff_id"] = user.id
     session["staff_fp"] = session_fingerprint(user)
     session.permanent = True
 
 
 def sign_out() -> None:
-    """End the staff session."""
+    """End the staff session, on the server too (a copied cookie stops working)."""
+    staff_id, session_id = session.get("staff_id"), session.get("sid")
+    if isinstance(staff_id, int) and isinstance(session_id, str):
+        sessions.revoke(get_db(), staff_id, only=session_id)
     session.clear()
+
+
+def client_ip() -> str:
+    """The client's address as the app sees it (after ProxyFix when TRUST_PROXY is set)."""
+    return request.remote_addr or "unknown"
 
 
 def current_staff() -> StaffUser | None:
@@ -44,7 +56,7 @@ def current_staff() -> StaffUser | None:
         return g.staff
     user = None
     staff_id = session.get("staff_id")
-    if staff_id is not None:
+    if isinstance(staff_id, int) and sessions.is_valid(get_db(), session.get("sid"), staff_id):
         with get_db().session() as db_session:
             user = db_session.scalar(
                 select(StaffUser)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 
 from frontdesk.extensions import get_db
 from frontdesk.staff import (
@@ -14,6 +15,7 @@ from frontdesk.staff import (
     live,
     overview,
     privacy,
+    sessions,
     settings,
 )
 from frontdesk.staff.accounts import (
@@ -122,25 +124,44 @@ def home():
 def password():
     """Change the signed-in user's password (asks for the current one)."""
     if request.method == "GET":
-        return render_template("staff/password.html")
+        return _account_page()
     user = current_staff()
     current = request.form.get("current", "")
     new = request.form.get("new", "")
     if not verify_password(user.password_hash, current):
         flash("Your current password is not right.", "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     if new != request.form.get("confirm", ""):
         flash("The new passwords do not match.", "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     try:
         check_password_strength(new)
     except AccountError as exc:
         flash(str(exc), "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     with get_db().transaction() as session:
         stored = session.merge(user)
         stored.password_hash = hash_password(new)
     user.password_hash = stored.password_hash
-    sign_in(user)  # other sessions of this user now carry a stale fingerprint and end
-    flash("Password changed.", "success")
+    # Every session of this user ends on the server (their open sockets close at once); this
+    # browser gets a new one.
+    sessions.revoke(get_db(), user.id)
+    sign_in(user)
+    flash("Password changed. You are signed out everywhere else.", "success")
     return redirect(url_for("staff.home"))
+
+
+def _account_page(status: int = 200):
+    user = current_staff()
+    listed = sessions.list_sessions(get_db(), user.id, flask_session.get("sid"))
+    return render_template("staff/password.html", sessions=listed), status
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every session of this user ends, this one included."""
+    sessions.revoke(get_db(), current_staff().id)
+    sign_out()
+    flash("You are signed out everywhere.", "info")
+    return redirect(url_for("staff.signin"))
