@@ -26,13 +26,14 @@ from frontdesk.staff.accounts import (
     verify_password,
 )
 from frontdesk.staff.auth import (
+    client_ip,
     current_staff,
     login_required,
     sign_in,
     sign_out,
     staff_sites,
-    throttle,
 )
+from frontdesk.staff.throttle import known_device, remember_device, throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -70,7 +71,12 @@ def _nav_context() -> dict:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so sign-in cannot redirect to another host."""
+    """Only same-site relative paths, so sign-in cannot redirect to another host (nor put
+    control characters, or a backslash browsers read as a slash, into a Location header)."""
+    if not isinstance(target, str) or len(target) > 2000:
+        return url_for("staff.home")
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return url_for("staff.home")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
@@ -85,20 +91,26 @@ def signin():
         return render_template("staff/signin.html", next=request.args.get("next", ""))
     email = request.form.get("email", "")[:254]
     password = request.form.get("password", "")[:256]
-    ip = request.remote_addr or "unknown"
+    ip = client_ip()
     limiter = throttle()
-    if limiter.blocked(email, ip, current_app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]):
-        flash("Too many failed sign-ins. Wait 15 minutes and try again.", "error")
-        return render_template("staff/signin.html", next=request.form.get("next", "")), 429
+    limit = current_app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]
+    wait = limiter.retry_after(email, ip, limit, known_device(email))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        flash(f"Too many failed sign-ins. Try again in about {minutes} minutes.", "error")
+        page = render_template("staff/signin.html", next=_safe_next(request.form.get("next")))
+        return page, 429, {"Retry-After": str(wait)}
     with get_db().transaction() as session:
         user = authenticate(session, email, password)
     if user is None:
         limiter.failed(email, ip)
         flash("That e-mail and password do not match.", "error")
         return render_template("staff/signin.html", next=request.form.get("next", "")), 401
-    limiter.succeeded(email)
+    limiter.succeeded(email, ip)
     sign_in(user)
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    remember_device(response, email)
+    return response
 
 
 @bp.post("/signout")
