@@ -43,7 +43,18 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
-    "FINETUNE_SYNC_SECONDS": 5.0,  # a fine-tuning job page asks the provider at most this often
+    "FINETUNE_SYNC_SECONDS": 5.0,
+    # Hosts' calendars (docs/calendars.md).
+    "CALENDAR_WORKER": True,  # background threads: the busy-time sync and the write-backs
+    "CALENDAR_SYNC_SECONDS": 300,  # each connection is fetched this often
+    "CALENDAR_MAX_AGE_SECONDS": 900,  # older busy data is refreshed just before a booking...
+    "CALENDAR_REFRESH_TIMEOUT": 2.0,  # ... waiting this long at most, then last known data
+    "CALENDAR_FETCH_TIMEOUT": 15.0,  # one background fetch
+    "CALENDAR_HORIZON_DAYS": 90,  # busy times are stored this far ahead
+    "CALENDAR_RETRY_SECONDS": 60,  # first retry of a failed write-back (then doubling, max 6 h)
+    "CALENDAR_KEYS": "",  # Fernet keys for stored passwords, newest first; "": from SECRET_KEY
+    "CALENDAR_ALLOW_PRIVATE_URLS": False,  # let calendar URLs reach loopback/private hosts
+    "CALENDAR_ALLOWED_HOSTS": "",  # host or host:port allowed whatever its address (comma list)  # a fine-tuning job page asks the provider at most this often
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

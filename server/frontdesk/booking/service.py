@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -66,11 +67,26 @@ class BookingResult:
 class Bookings:
     """Facade over booking rules and the database; one per app."""
 
-    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None) -> None:
+    def __init__(
+        self,
+        db,
+        *,
+        secret_key: str,
+        public_url: str,
+        mailer=None,
+        listeners: Sequence = (),
+        before_write: Callable[[list[int]], object] | None = None,
+    ) -> None:
         self.db = db
         self.secret_key = secret_key
         self.public_url = public_url.rstrip("/")
         self.mailer = mailer
+        # Each listener's booking_changed(session, booking, site, event) runs in the change's
+        # transaction (e.g. the calendar write-back outbox) and its wake() after commit.
+        self.listeners = list(listeners)
+        # Called with the host ids a write may touch, before its transaction: a chance to
+        # refresh stale external busy times (with a short time limit of its own).
+        self.before_write = before_write
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -283,7 +299,11 @@ class Bookings:
                 manage_url=self.manage_url(booking),
                 ics_url=self.ics_url(booking),
             )
+        for listener in self.listeners:
+            listener.booking_changed(session, booking, site, event)
 
     def _wake_mailer(self) -> None:
         if self.mailer:
             self.mailer.wake()
+        for listener in self.listeners:
+            listener.wake()

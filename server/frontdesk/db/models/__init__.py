@@ -3,6 +3,12 @@
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
 from frontdesk.db.models.booking import Booking, Proposal
+from frontdesk.db.models.calendar import (
+    CalendarBusy,
+    CalendarConnection,
+    CalendarSource,
+    CalendarWrite,
+)
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
@@ -21,6 +27,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
+    "CalendarBusy",
+    "CalendarConnection",
+    "CalendarSource",
+    "CalendarWrite",
     "Chunk",
     "Conversation",
     "DateOverride",
