@@ -200,6 +200,6 @@ def test_skipping_far_events_unparsed_changes_nothing():
         assert near == every
     found = busy_intervals([parse_calendar(PAST_AND_FUTURE, window=window)], *window, zone="UTC")
     assert found[0] == span((2026, 12, 20), (2027, 1, 4))  # the trip that started before
-    assert span((2027, 1, 1, 9), (2027, 1, 1, 9, 30)) in found  # 4th of the monthly series
+    assert span((2027, 2, 1, 9), (2027, 2, 1, 9, 30)) in found  # 4th of the monthly series
     assert span((2027, 1, 4, 12), (2027, 1, 4, 13)) in found  # the endless weekly series
     assert len(found) == 2 + 13  # trip, monthly, and 13 Mondays to the end of March
