@@ -4,10 +4,9 @@ the host's zone, Google's X-WR-TIMEZONE and Outlook's Windows zone names underst
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-
-import re
 
 import recurring_ical_events
 import x_wr_timezone
