@@ -23,8 +23,9 @@ START_TIMEOUT = 30.0
 class ChatServer:
     """`python -m frontdesk.cli serve` on a fixed port, with the offline engine and no mail."""
 
-    def __init__(self, database_url: str, instance: Path) -> None:
+    def __init__(self, database_url: str, instance: Path, env: dict[str, str] | None = None):
         self.database_url = database_url
+        self.extra_env = dict(env or {})
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -49,6 +50,7 @@ class ChatServer:
             FRONTDESK_MAIL_WORKER="false",
             FRONTDESK_PING_INTERVAL="5",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> ChatServer:
