@@ -26,6 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_BASE_URL": None,
     "LLM_TIMEOUT": 30.0,
     "LLM_MAX_TOOL_ROUNDS": 6,
+    # A base URL a site chooses never gets OPENAI_API_KEY and passes the outbound guard:
+    "LLM_SITE_BASE_URLS": "",  # comma-separated base URLs sites may choose ("" = any public)
+    "LLM_ALLOW_PRIVATE_URLS": False,  # let sites point the assistant at loopback/private hosts
+    "OUTBOUND_ALLOWED_HOSTS": "",  # host or host:port reachable even if private (providers, crawls)
+    "TURN_DEADLINE": 45.0,  # seconds a turn may take before the offline engine answers instead
     "MAX_MESSAGE_CHARS": 2000,
     "MAX_FRAME_BYTES": 16384,
     "FRAMES_PER_MINUTE": 30,
