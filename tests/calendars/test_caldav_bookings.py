@@ -155,3 +155,20 @@ def test_a_stopped_calendar_does_not_stop_bookings(mia, db, radicale):
     assert writer.send_due(now=next_attempt) == 1
     assert writer.send_due(now=next_attempt + timedelta(hours=1)) == 0
     assert len(event_of(work, booking_uid(result.booking))) == 1
+
+
+def test_a_write_that_finds_the_time_taken_keeps_the_booking_and_alerts_staff(mia, db):
+    from frontdesk.db.models import AuditEvent, Booking
+
+    site, _sync, writer, bookings, work, _cid = mia
+    # Someone adds a meeting after the last sync: the stored busy times do not know it yet.
+    work.save_event(event_ics("late@test", "20270108T090000Z", "20270108T100000Z"))
+    result = bookings.create(site.id, booking_request(berlin(8, 10)), STAFF, now=NOW)
+    assert writer.send_due() == 1
+    assert len(event_of(work, booking_uid(result.booking))) == 1  # written all the same
+    with db.session() as session:
+        [row] = session.scalars(select(CalendarWrite)).all()
+        assert "already had another event" in row.conflict
+        assert session.get(Booking, result.booking.id).status == "confirmed"
+        actions = session.scalars(select(AuditEvent.action)).all()
+        assert "calendar.conflict" in actions
