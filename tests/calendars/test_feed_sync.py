@@ -50,11 +50,11 @@ def synced(db, feeds):
 
 def test_feed_is_stored_and_a_changed_feed_replaces_it(db, feeds, synced):
     sync, host_id, connection_id = synced
-    assert stored(db, host_id) == [(5, 13), (5, 16)]
+    assert stored(db, host_id) == [(5, 13), (5, 16), (7, 8)]
     feeds.set("/outlook.ics", OUTLOOK.replace("20270105T140000", "20270106T140000").replace(
         "20270105T150000", "20270106T150000"))  # fmt: skip
     assert sync.refresh(connection_id, now=NOW) == ""
-    assert stored(db, host_id) == [(5, 16), (6, 13)]
+    assert stored(db, host_id) == [(5, 16), (6, 13), (7, 8)]
 
 
 def test_unchanged_feed_304_keeps_data_and_counts_as_fresh(db, feeds, synced):
@@ -62,7 +62,7 @@ def test_unchanged_feed_304_keeps_data_and_counts_as_fresh(db, feeds, synced):
     later = NOW + timedelta(minutes=10)
     assert sync.refresh(connection_id, now=later) == ""
     assert feeds.requests[-1][1].get("If-None-Match")
-    assert stored(db, host_id) == [(5, 13), (5, 16)]
+    assert stored(db, host_id) == [(5, 13), (5, 16), (7, 8)]
     with db.session() as session:
         [source] = session.get(CalendarConnection, connection_id).sources
         assert source.fetched_at == later
@@ -77,7 +77,7 @@ def test_broken_feed_keeps_old_data_with_a_clear_error(db, feeds, synced, status
     feeds.set("/outlook.ics", body, status)
     error = sync.refresh(connection_id, now=NOW + timedelta(hours=1))
     assert words in error
-    assert stored(db, host_id) == [(5, 13), (5, 16)]
+    assert stored(db, host_id) == [(5, 13), (5, 16), (7, 8)]
     last_error, last_success = connection_state(db, connection_id)
     assert words in last_error and last_success == NOW
     feeds.set("/outlook.ics", OUTLOOK)
@@ -128,7 +128,7 @@ def test_a_hanging_calendar_is_given_the_short_timeout_then_last_known_data(db, 
     assert waited < 1.5 and len(warnings) == 1 and "did not answer" in warnings[0]
     with db.session() as session:
         assert "did not answer" in session.get(CalendarConnection, connection_id).last_warning
-    assert stored(db, host_id) == [(5, 13), (5, 16)]  # last known data
+    assert stored(db, host_id) == [(5, 13), (5, 16), (7, 8)]  # last known data
 
 
 def test_fresh_data_is_not_fetched_again_before_a_booking(db, feeds, synced):

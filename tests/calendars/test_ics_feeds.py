@@ -46,6 +46,7 @@ def test_outlook_feed_windows_zone_names(feeds, loopback_policy):
     assert result.intervals == [
         span((2027, 1, 5, 13), (2027, 1, 5, 14)),  # W. Europe Standard Time is UTC+1 in January
         span((2027, 1, 5, 16), (2027, 1, 5, 17)),  # Pacific Standard Time is UTC-8
+        span((2027, 1, 7, 8), (2027, 1, 7, 9)),  # the customized zone, UTC+3
     ]
 
 
@@ -91,6 +92,7 @@ def test_a_changed_feed_is_read_again(feeds, loopback_policy):
     )
     assert not second.not_modified
     assert second.intervals[0] == span((2027, 1, 5, 11), (2027, 1, 5, 14))
+    assert len(second.intervals) == 3
 
 
 @pytest.mark.parametrize(
