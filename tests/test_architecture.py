@@ -30,11 +30,12 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     # Wiring and entry points: they put the parts together.
     "frontdesk": ANYTHING,
     "cli": ANYTHING,
+    "wsgi": frozenset({"frontdesk", "realtime"}),
     "cli_app": frozenset({"frontdesk"}),
     "extensions": frozenset({"booking", "calendars", "db"}),
     "demo": frozenset({"booking", "db", "knowledge", "sites", "staff"}),
     "demo_host": frozenset({"assets"}),
-    "health": frozenset({"db", "extensions"}),
+    "health": frozenset({"db", "extensions", "realtime"}),
     "retention_cli": frozenset({"cli_app", "db", "retention"}),
     "assets": frozenset(),
     "widget_assets": frozenset({"assets"}),
@@ -66,12 +67,13 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
             "knowledge",
             "outbound",
             "privacy",
+            "realtime",
             "retention",
             "sites",
         }
     ),  # fmt: skip
     "chat": frozenset(
-        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "sites"}
+        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "realtime", "sites"}
     ),  # fmt: skip
     "assistant.select": frozenset({"assistant.base", "assistant.llm", "assistant.offline"}),
     "assistant.offline": frozenset(
@@ -90,6 +92,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "knowledge": frozenset({"audit", "cli_app", "db", "outbound"}),
     "audit": frozenset({"db"}),
     "outbound": frozenset(),
+    "realtime": frozenset(),
     "db": frozenset(),
 }
 
@@ -110,6 +113,7 @@ MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
     "staff": frozenset({"training"}),
     "db": frozenset(MAY_IMPORT) - {"db"},
     "outbound": FEATURES,
+    "realtime": FEATURES,
     "audit": FEATURES,
 }
 

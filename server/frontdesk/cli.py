@@ -132,6 +132,12 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     """Serve Frontdesk (threaded development server; see docs/deployment.md for gunicorn)."""
     from werkzeug.serving import make_server
 
+    from frontdesk.realtime import single_process
+
+    try:
+        single_process.claim(app)
+    except single_process.AlreadyServing as exc:
+        raise click.ClickException(str(exc)) from exc
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()

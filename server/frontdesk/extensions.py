@@ -16,6 +16,7 @@ def init_app(app: Flask, *, llm_client: Any = None) -> None:
     """Create the app's services from its config; nothing is built at import time."""
     from frontdesk.booking.email import Mailer
     from frontdesk.booking.service import Bookings
+    from frontdesk.calendars.hooks import CalendarHooks
     from frontdesk.calendars.setup import init_calendars
 
     db = Database(
@@ -34,8 +35,7 @@ def init_app(app: Flask, *, llm_client: Any = None) -> None:
         secret_key=app.config["SECRET_KEY"],
         public_url=app.config["PUBLIC_URL"],
         mailer=mailer,
-        listeners=[calendar_writer],
-        before_write=calendar_sync.refresh_stale,
+        hooks=CalendarHooks(calendar_sync, calendar_writer),
     )
     app.extensions["frontdesk.llm_client"] = llm_client
     csrf.init_app(app)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from frontdesk.booking.service import Bookings
 from frontdesk.calendars.base import CALDAV, ICS
 from frontdesk.calendars.credentials import Credentials
+from frontdesk.calendars.hooks import CalendarHooks
 from frontdesk.calendars.store import add_connection, choose_calendars
 from frontdesk.calendars.sync import CalendarSync
 from frontdesk.calendars.writeback import CalendarWriter
@@ -32,8 +33,7 @@ def calendar_services(db, **options) -> tuple[CalendarSync, CalendarWriter, Book
         db,
         secret_key=TEST_SECRET,
         public_url=PUBLIC_URL,
-        listeners=[writer],
-        before_write=sync.refresh_stale,
+        hooks=CalendarHooks(sync, writer),
     )
     return sync, writer, bookings
 

@@ -28,7 +28,7 @@ def demo(sqlite_url: str, tmp_path: Path):
     from frontdesk.demo import DEMO_KEY, create_demo
 
     env = {"FRONTDESK_CALENDAR_ALLOW_PRIVATE_URLS": "true", "FRONTDESK_CALENDAR_RETRY_SECONDS": "1"}
-    server = ChatServer(sqlite_url, tmp_path / "instance", env=env)
+    server = ChatServer(sqlite_url, tmp_path / "instance", extra_env=env)
     db = server.prepare()
     host = HostServer(server.url, DEMO_KEY)
     create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)

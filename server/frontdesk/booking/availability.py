@@ -24,8 +24,11 @@ from frontdesk.booking.slots import (
     opening_intervals,
 )
 from frontdesk.booking.zones import zone_named
-from frontdesk.db.models import Booking, DateOverride, OpeningHours, Service, Site
+from frontdesk.db.models import Booking, DateOverride, OpeningHours, Service, Site, TimeBlock
 from frontdesk.db.models.booking import CONFIRMED
+
+# check_slot's reasons a booking made by staff overrides (the past and taken time stay refused).
+STAFF_MAY_OVERRIDE = frozenset({"too_soon", "too_far", "outside_hours"})
 
 
 def availability_for(site: Site) -> Availability:
@@ -50,7 +53,8 @@ def busy_blocks(
     *,
     exclude_booking_id: int | None = None,
 ) -> list[Busy]:
-    """Blocks (buffers included) of the site's confirmed bookings that overlap [start, end)."""
+    """Blocks (buffers included) of the site's confirmed bookings, and the time staff blocked
+    out, that overlap [start, end)."""
     query = select(Booking.block_start, Booking.block_end).where(
         Booking.site_id == site_id,
         Booking.status == CONFIRMED,
@@ -60,8 +64,11 @@ def busy_blocks(
     if exclude_booking_id is not None:
         # A reschedule must not collide with the booking it replaces.
         query = query.where(Booking.id != exclude_booking_id)
-    rows = session.execute(query.order_by(Booking.block_start)).all()
-    return [Busy(block_start, block_end) for block_start, block_end in rows]
+    blocked = select(TimeBlock.start, TimeBlock.end).where(
+        TimeBlock.site_id == site_id, TimeBlock.start < end, TimeBlock.end > start
+    )
+    rows = session.execute(query).all() + session.execute(blocked).all()
+    return sorted((Busy(lo, hi) for lo, hi in rows), key=lambda busy: busy.start)
 
 
 def check_free(
@@ -71,10 +78,14 @@ def check_free(
     start: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    *,
+    by_staff: bool = False,
 ) -> Busy:
     """The busy block a booking of `service` at `start` would occupy; SlotTaken or InvalidBooking
     (with the sentence for the visitor) when that slot can't be booked now. The one slot check:
-    the booking service commits with it and the assistant's proposals ask it first."""
+    the booking service commits with it and the assistant's proposals ask it first. Staff
+    (`by_staff`, a booking taken by phone) may book outside the offered slots, notice and
+    horizon: only the past and taken time are refused."""
     availability = availability_for(site)
     duration = timedelta(minutes=service.duration_min)
     block = block_for(availability, start, duration)
@@ -83,6 +94,8 @@ def check_free(
         session, site.id, block.start, block.end, exclude_booking_id=exclude_booking_id
     )
     reason = check_slot(availability, duration, start, now=now, busy=busy)
+    if by_staff and reason in STAFF_MAY_OVERRIDE:
+        reason = "taken" if any(b.start < block.end and b.end > block.start for b in busy) else None
     if reason == "taken":
         raise SlotTaken(SLOT_TAKEN_MESSAGE, field="start")
     if reason is not None:

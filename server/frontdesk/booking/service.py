@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -67,26 +66,14 @@ class BookingResult:
 class Bookings:
     """Facade over booking rules and the database; one per app."""
 
-    def __init__(
-        self,
-        db,
-        *,
-        secret_key: str,
-        public_url: str,
-        mailer=None,
-        listeners: Sequence = (),
-        before_write: Callable[[list[int]], object] | None = None,
-    ) -> None:
+    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None, hooks=None) -> None:
         self.db = db
         self.secret_key = secret_key
         self.public_url = public_url.rstrip("/")
         self.mailer = mailer
-        # Each listener's booking_changed(session, booking, site, event) runs in the change's
-        # transaction (e.g. the calendar write-back outbox) and its wake() after commit.
-        self.listeners = list(listeners)
-        # Called with the host ids a write may touch, before its transaction: a chance to
-        # refresh stale external busy times (with a short time limit of its own).
-        self.before_write = before_write
+        # Outside parts' say in a change (calendars): before_write(site_id, service_slug) ahead
+        # of the transaction, booking_changed(session, booking, site, event) in it, wake() after.
+        self.hooks = hooks
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -171,21 +158,30 @@ class Bookings:
     # -- changing --------------------------------------------------------------------------
 
     def create(
-        self, site_id: int, request: BookingRequest, actor: Actor, *, now: datetime | None = None
+        self,
+        site_id: int,
+        request: BookingRequest,
+        actor: Actor,
+        *,
+        now: datetime | None = None,
+        by_staff: bool = False,
     ) -> BookingResult:
-        """Book a slot; an idempotent retry returns the first booking with created=False."""
-        clean = check.clean_request(request)
+        """Book a slot; an idempotent retry returns the first booking with created=False.
+        `by_staff`: a booking staff took (by phone): any free future time, e-mail optional."""
+        clean = check.clean_request(request, email_optional=by_staff)
         now = now or utcnow()
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
             return self._result(existing, created=False)
+        if self.hooks:
+            self.hooks.before_write(site_id, clean.service)
 
         def insert(session: Session) -> BookingResult:
             if key and (existing := by_idempotency_key(session, site_id, key)):
                 return self._result(existing, created=False)
             site, service = site_and_service(session, site_id, clean.service)
             check_conversation(session, site_id, clean.conversation_id)
-            block = check_free(session, site, service, clean.start, now)
+            block = check_free(session, site, service, clean.start, now, by_staff=by_staff)
             booking = new_booking(site_id, service, clean, block)
             token = self._set_token(booking)
             session.add(booking)
@@ -214,6 +210,8 @@ class Bookings:
         """Move a booking to a new slot (created=False); the old manage link stops working."""
         new_start = check.clean_start(new_start).astimezone(UTC)
         now = now or utcnow()
+        if self.hooks and (current := self.get(public_id)):
+            self.hooks.before_write(current.site_id, current.service.slug)
 
         def move(session: Session) -> BookingResult:
             booking = changeable_booking(session, public_id, now, verb="rescheduled")
@@ -299,11 +297,11 @@ class Bookings:
                 manage_url=self.manage_url(booking),
                 ics_url=self.ics_url(booking),
             )
-        for listener in self.listeners:
-            listener.booking_changed(session, booking, site, event)
+        if self.hooks:
+            self.hooks.booking_changed(session, booking, site, event)
 
     def _wake_mailer(self) -> None:
         if self.mailer:
             self.mailer.wake()
-        for listener in self.listeners:
-            listener.wake()
+        if self.hooks:
+            self.hooks.wake()

@@ -2,6 +2,7 @@
 
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
+<<<<<<< HEAD
 from frontdesk.db.models.booking import Booking, Proposal
 from frontdesk.db.models.calendar import (
     CalendarBusy,
@@ -9,6 +10,9 @@ from frontdesk.db.models.calendar import (
     CalendarSource,
     CalendarWrite,
 )
+=======
+from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
+>>>>>>> main
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
@@ -49,6 +53,7 @@ __all__ = [
     "SiteMembership",
     "SiteModelChange",
     "StaffUser",
+    "TimeBlock",
     "TokenUsage",
     "UnansweredQuestion",
 ]
