@@ -4,6 +4,15 @@ from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
 from frontdesk.db.models.booking import Booking, Proposal
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
+from frontdesk.db.models.host import (
+    BookingHost,
+    Host,
+    HostDateOverride,
+    HostHours,
+    HostTimeOff,
+    ServiceHost,
+    SiteHost,
+)
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
@@ -21,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
+    "BookingHost",
     "Chunk",
     "Conversation",
     "DateOverride",
@@ -29,13 +39,19 @@ __all__ = [
     "EvalResult",
     "EvalRun",
     "FinetuneJob",
+    "Host",
+    "HostDateOverride",
+    "HostHours",
+    "HostTimeOff",
     "Message",
     "MessageFeedback",
     "OpeningHours",
     "OutboxEmail",
     "Proposal",
     "Service",
+    "ServiceHost",
     "Site",
+    "SiteHost",
     "SiteMembership",
     "SiteModelChange",
     "StaffUser",
