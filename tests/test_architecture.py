@@ -31,10 +31,10 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "frontdesk": ANYTHING,
     "cli": ANYTHING,
     "cli_app": frozenset({"frontdesk"}),
-    "extensions": frozenset({"booking", "db"}),
+    "extensions": frozenset({"booking", "calendars", "db"}),
     "demo": frozenset({"booking", "db", "knowledge", "sites", "staff"}),
     "demo_host": frozenset({"assets"}),
-    "health": frozenset({"db", "extensions"}),
+    "health": frozenset({"db", "extensions", "realtime"}),
     "retention_cli": frozenset({"cli_app", "db", "retention"}),
     "assets": frozenset(),
     "widget_assets": frozenset({"assets"}),
@@ -58,6 +58,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
         {
             "audit",
             "booking",
+            "calendars",
             "chat",
             "cli_app",
             "db",
@@ -65,12 +66,13 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
             "knowledge",
             "outbound",
             "privacy",
+            "realtime",
             "retention",
             "sites",
         }
     ),  # fmt: skip
     "chat": frozenset(
-        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "sites"}
+        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "realtime", "sites"}
     ),  # fmt: skip
     "assistant.select": frozenset({"assistant.base", "assistant.llm", "assistant.offline"}),
     "assistant.offline": frozenset(
@@ -83,17 +85,22 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "privacy": frozenset({"audit", "booking", "db"}),
     "retention": frozenset({"db", "privacy"}),
     "booking": frozenset({"audit", "db", "extensions", "outbound"}),
+    # Calendars sit beside booking: they turn hosts' calendars into busy times the booking path
+    # takes as data, and write bookings back; booking never imports them.
+    "calendars": frozenset({"audit", "booking", "db", "extensions", "outbound"}),
     "knowledge": frozenset({"audit", "cli_app", "db", "outbound"}),
     "audit": frozenset({"db"}),
     "outbound": frozenset(),
+    "realtime": frozenset(),
     "db": frozenset(),
 }
 
 # The rules docs/architecture.md names (each also follows from MAY_IMPORT; stated for the message).
 FEATURES = frozenset({"booking", "knowledge", *ASSISTANT_PARTS, "chat", "staff", "training",
-                      "sites", "privacy", "retention"})  # fmt: skip
+                      "sites", "privacy", "retention", "calendars"})  # fmt: skip
 MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
-    "booking": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge"}),
+    "booking": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge", "calendars"}),
+    "calendars": frozenset({"chat", *ASSISTANT_PARTS, "staff", "knowledge"}),
     "knowledge": frozenset({"chat", *ASSISTANT_PARTS, "staff", "booking"}),
     **{part: frozenset({"chat", "staff"}) for part in ASSISTANT_PARTS},
     # The tools serve both engines; the protocols serve everyone.
@@ -105,6 +112,7 @@ MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
     "staff": frozenset({"training"}),
     "db": frozenset(MAY_IMPORT) - {"db"},
     "outbound": FEATURES,
+    "realtime": FEATURES,
     "audit": FEATURES,
 }
 

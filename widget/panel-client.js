@@ -1,7 +1,7 @@
 /* Panel client: the chat socket, the outbox and its acks, reconnection with backoff. Draws
    nothing: it tells the view (panel-ui.js) what happened: connection(mode), outgoing(frame,
    shown), welcome(frame), message(frame, replay) (true: this tab's own message, which leaves
-   the outbox), caughtUp(), ack, delta, typing, status, error(frame), reset().
+   the outbox), caughtUp(), ack, delta, discard, typing, status, error(frame), reset().
    A part of panel.js (w = window, d = document). */
 
 var MAX_CHARS = 2000; // the longest message the composer takes and the client sends
@@ -193,6 +193,7 @@ function createClient(settings, origin) {
       case "ack": return onAck(frame);
       case "message": return onMessage(frame, false);
       case "delta": return view.delta(frame);
+      case "discard": return view.discard(frame);
       case "typing": return view.typing();
       case "status": return view.status(frame.status);
       case "error": return onError(frame);

@@ -23,6 +23,7 @@ function createView(ctx, client) {
     message: onMessage,
     ack: onAck,
     delta: onDelta,
+    discard: onDiscard,
     typing: function () {
       showTyping(true);
     },
@@ -189,6 +190,14 @@ function createView(ctx, client) {
     }
     bubble.firstChild.textContent += frame.text;
     scrollToEnd(false);
+  }
+
+  /* The reply's stream broke: what it showed is void (the server streams it again or falls back). */
+  function onDiscard(frame) {
+    var bubble = frame.reply && state.streams[frame.reply];
+    if (!bubble) return;
+    bubble.remove();
+    delete state.streams[frame.reply];
   }
 
   function showTyping(on) {

@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     from frontdesk.booking import calendar_feed
     from frontdesk.booking import views as booking_views
     from frontdesk.chat import views as chat_views
+    from frontdesk.realtime import shared
     from frontdesk.staff import live
     from frontdesk.staff import views as staff_views
     from frontdesk.training import blueprint as training
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
         # One reverse proxy in front: take client IP, scheme and host from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     extensions.init_app(app, llm_client=llm_client)
+    shared.init_app(app)  # REDIS_URL: frames, turns and limits shared across processes
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(booking_views.bp)

@@ -26,6 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_BASE_URL": None,
     "LLM_TIMEOUT": 30.0,
     "LLM_MAX_TOOL_ROUNDS": 6,
+    # A base URL a site chooses never gets OPENAI_API_KEY and passes the outbound guard:
+    "LLM_SITE_BASE_URLS": "",  # comma-separated base URLs sites may choose ("" = any public)
+    "LLM_ALLOW_PRIVATE_URLS": False,  # let sites point the assistant at loopback/private hosts
+    "OUTBOUND_ALLOWED_HOSTS": "",  # host or host:port reachable even if private (providers, crawls)
+    "TURN_DEADLINE": 45.0,  # seconds a turn may take before the offline engine answers instead
     "MAX_MESSAGE_CHARS": 2000,
     "MAX_FRAME_BYTES": 16384,
     "FRAMES_PER_MINUTE": 30,
@@ -43,7 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
-    "FINETUNE_SYNC_SECONDS": 5.0,  # a fine-tuning job page asks the provider at most this often
+    "FINETUNE_SYNC_SECONDS": 5.0,
+    "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
+    "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
+    "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

@@ -18,7 +18,13 @@ import pytest
 
 from frontdesk.assistant.base import Choice, HistoryEntry, Source, ToolResult, Turn
 from frontdesk.assistant.llm import token_limit
-from frontdesk.assistant.llm.engine import GAVE_UP, UNAVAILABLE, UNTRUSTED_NOTE, LLMEngine
+from frontdesk.assistant.llm.engine import (
+    GAVE_UP,
+    TOO_SLOW,
+    UNAVAILABLE,
+    UNTRUSTED_NOTE,
+    LLMEngine,
+)
 from frontdesk.assistant.tools.specs import SPECS
 from frontdesk.db.models import OpeningHours, Service, Site
 from tests.support.factories import make_site
@@ -62,6 +68,9 @@ class RecordingOutput:
 
     def delta(self, reply_id: str, text: str) -> None:
         self.events.append(("delta", reply_id, text))
+
+    def discard(self, reply_id: str) -> None:
+        self.events.append(("discard", reply_id))
 
     def message(
         self, text, *, reply_id=None, sources=None, choices=None, card=None, role="assistant"
@@ -138,11 +147,15 @@ class Harness:
         assert (fast_endpoint(client) is not None) == (path == "fast")
         self.engine = LLMEngine(client, settings, self.fallback)
 
-    def run(self, text: str = "How much is a consultation?", history=()) -> RecordingOutput:
+    def run(
+        self, text: str = "How much is a consultation?", history=(), deadline: float | None = None
+    ) -> RecordingOutput:
+        """One turn; `deadline`: seconds from now the turn may take."""
         turn = Turn(
             site=unsaved_site(), conversation_id=1, visitor_id="v1", visitor_tz="America/New_York",
             page={"url": "https://studio.test/pricing", "title": "Pricing"}, now=NOW, text=text,
             history=list(history), state={}, tools=self.tools, out=self.out,
+            deadline=None if deadline is None else time_module.monotonic() + deadline,
         )  # fmt: skip
         self.engine.respond(turn)
         return self.out
@@ -513,19 +526,97 @@ def test_connection_refused_falls_back():
     assert [e[2] for e in out.of("message")] == [UNAVAILABLE, "basic mode answer"]
 
 
-def test_stream_stalling_midway_finishes_the_started_reply_then_falls_back(fake_llm):
+def test_stream_stalling_midway_is_withdrawn_never_stored_then_falls_back(fake_llm):
     stalled = replace(FakeLLM.text("Our consultation costs", chunks=4), stall_after=3, delay=3.0)
-    fake_llm.script(stalled)
+    fake_llm.script(stalled, stalled)
     h = Harness(fake_llm, timeout=0.4)
     out = h.run()
-    assert len(fake_llm.chat_requests) == 1  # the visitor saw text: no retry that would repeat it
-    partial = out.streamed
+    assert len(fake_llm.chat_requests) == 2  # withdrawn, retried once, then basic mode
+    reply_id = out.of("delta")[0][1]
+    assert out.of("discard") == [("discard", reply_id)] * 2
+    withdrawn = out.events.index(("discard", reply_id))
+    partial = "".join(e[2] for e in out.events[:withdrawn] if e[0] == "delta")
     assert partial and "Our consultation costs".startswith(partial)
-    first, notice, basic = out.of("message")
-    assert first[1] == "assistant" and first[2].startswith(partial) and first[2].endswith("…")
-    assert first[3] == out.of("delta")[0][1]  # same reply id: the streamed bubble is closed
+    notice, basic = out.of("message")  # the half answer is no message of its own
     assert notice[1:3] == ("system", UNAVAILABLE)
     assert basic[2] == "basic mode answer"
+
+
+def test_a_stream_dropped_mid_answer_is_withdrawn_and_retried(fake_llm, path):
+    fake_llm.script(
+        FakeLLM.dropped("I could not find that page on the site", after=2),
+        FakeLLM.text("A consultation costs $120."),
+    )
+    h = Harness(fake_llm, path=path)
+    out = h.run()
+    assert len(fake_llm.chat_requests) == 2
+    reply_id = out.of("delta")[0][1]
+    withdrawn = out.events.index(("discard", reply_id))
+    before = "".join(e[2] for e in out.events[:withdrawn] if e[0] == "delta")
+    after = "".join(e[2] for e in out.events[withdrawn:] if e[0] == "delta")
+    assert before and "I could not find that page on the site".startswith(before)
+    assert after == "A consultation costs $120."
+    (final,) = out.of("message")
+    assert final[1:4] == ("assistant", "A consultation costs $120.", reply_id)
+
+
+def test_a_stream_dropped_twice_is_never_stored_and_basic_mode_answers(fake_llm, path):
+    fake_llm.script(
+        FakeLLM.dropped("I could not find that page", after=2),
+        FakeLLM.dropped("I could not find that page", after=3),
+    )
+    h = Harness(fake_llm, path=path)
+    out = h.run()
+    assert len(out.of("discard")) == 2
+    assert [e[1:3] for e in out.of("message")] == [
+        ("system", UNAVAILABLE), ("assistant", "basic mode answer"),
+    ]  # fmt: skip
+
+
+def test_a_dropped_round_after_tools_keeps_the_finished_text(fake_llm):
+    first = FakeLLM.text("Let me check.") + FakeLLM.tool_calls([("list_services", {})])
+    fake_llm.script(first, FakeLLM.dropped("We offer", after=2), FakeLLM.dropped("We", after=2))
+    h = Harness(fake_llm)
+    out = h.run()
+    reply_id = out.of("delta")[0][1]
+    withdrawn = out.events.index(("discard", reply_id))
+    assert out.events[withdrawn + 1] == ("delta", reply_id, "Let me check.")  # shown again
+    kept, notice, basic = out.of("message")
+    assert kept[1:4] == ("assistant", "Let me check.", reply_id)
+    assert kept[5] == [Choice("Consultation", "reply", "Book a consultation")]
+    assert notice[2] == UNAVAILABLE and basic[2] == "basic mode answer"
+
+
+def test_a_slow_stream_is_abandoned_at_the_turn_deadline(fake_llm, path):
+    """Chunks keep coming (no read times out), but the turn's deadline ends the wait."""
+    late = "This answer arrives far too slowly to be of any use."
+    fake_llm.script(FakeLLM.slow(late, every=0.5, chunks=8))
+    h = Harness(fake_llm, path=path, timeout=5.0)
+    out = h.run(deadline=1.0)
+    assert len(fake_llm.chat_requests) == 1  # past the deadline nothing is retried
+    assert [e[1:3] for e in out.of("message")] == [
+        ("system", TOO_SLOW), ("assistant", "basic mode answer"),
+    ]  # fmt: skip
+    assert len(out.streamed) < len(late)  # the rest was never read
+    if out.streamed:
+        assert out.of("discard")
+
+
+def test_a_provider_slow_to_begin_is_abandoned_at_the_turn_deadline(fake_llm, path):
+    fake_llm.script(FakeLLM.timeout(3.0), FakeLLM.text("second try"))
+    h = Harness(fake_llm, path=path, timeout=5.0)
+    out = h.run(deadline=0.5)
+    assert len(fake_llm.chat_requests) == 1 and out.streamed == ""
+    assert [e[1:3] for e in out.of("message")] == [
+        ("system", TOO_SLOW), ("assistant", "basic mode answer"),
+    ]  # fmt: skip
+
+
+def test_without_a_deadline_a_slow_stream_is_waited_for(fake_llm):
+    """The control for the two above: the same slow answer arrives whole when time allows."""
+    fake_llm.script(FakeLLM.slow("Slow but complete.", every=0.2, chunks=4))
+    out = Harness(fake_llm, timeout=5.0).run()
+    assert [e[1:3] for e in out.of("message")] == [("assistant", "Slow but complete.")]
 
 
 def test_stream_cut_before_any_text_is_retried(fake_llm, path):
@@ -642,7 +733,7 @@ def test_site_provider_settings_drive_a_real_request(fake_llm):
     site.llm_settings = {"base_url": fake_llm.base_url, "model": "site-model", "top_k": 20,
                          "temperature": 0.1, "system_prompt_additions": "Sign off as Pixel.",
                          "evil": "ignored"}  # fmt: skip
-    engine = engine_for(site, config())
+    engine = engine_for(site, config(OUTBOUND_ALLOWED_HOSTS=fake_llm.base_url.split("/")[2]))
     assert isinstance(engine, LLMEngine)
     out = RecordingOutput()
     turn = Turn(

@@ -68,17 +68,20 @@ class Chat:
 
 @pytest.fixture
 def start_chat(new_database_url, tmp_path) -> Iterator:
-    """Factory: start_chat(backend="sqlite", site={...}, **config) -> Chat (torn down after)."""
+    """Factory: start_chat(backend="sqlite", site={...}, inject=True, **config) -> Chat (torn
+    down after). inject=False: the app builds its provider client from its configuration."""
     started: list[tuple[Chat, FakeLLM]] = []
 
-    def start(backend: str = "sqlite", site: dict | None = None, **config: Any) -> Chat:
+    def start(
+        backend: str = "sqlite", site: dict | None = None, inject: bool = True, **config: Any
+    ) -> Chat:
         llm = FakeLLM().start()
         folder = tmp_path / f"chat{len(started)}"
         folder.mkdir()
         url = new_database_url(backend, folder)
         settings = app_config(url, folder, ENGINE="llm")
         settings.update(config)
-        app = create_app(settings, llm_client=llm.client())
+        app = create_app(settings, llm_client=llm.client() if inject else None)
         db = app.extensions["frontdesk.db"]
         chat = Chat(app, db, make_site(db, **(site or {})), LiveServer(app).start(), llm)
         started.append((chat, llm))

@@ -231,3 +231,39 @@ def test_a_settings_change_reaches_the_next_turn_of_an_open_chat(chat):
         client.expect("message", role="assistant")
     assert "repair bicycles" not in str(chat.llm.chat_requests[0]["messages"][0])
     assert "repair bicycles" in str(chat.llm.chat_requests[1]["messages"][0])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_dropped_stream_is_withdrawn_and_only_the_whole_answer_is_stored(start_chat, backend):
+    chat = start_chat(backend)
+    chat.llm.script(
+        chat.llm.dropped("I could not find anything about", after=2),
+        chat.llm.text("We build websites and shops."),
+    )
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.say("What do you do?", "q1")
+        reply = client.expect("message", role="assistant")
+        kinds = [f["type"] for f in client.received]
+    assert reply["text"] == "We build websites and shops."
+    assert kinds.index("delta") < kinds.index("discard") < kinds.index("message", 3)
+    chat.idle()
+    stored = chat.entries(conversation, ("assistant", "system"))
+    assert [(e.role, e.text) for e in stored] == [("assistant", "We build websites and shops.")]
+
+
+def test_a_turn_past_its_deadline_gets_the_offline_answer_and_the_late_one_is_dropped(start_chat):
+    chat = start_chat(TURN_DEADLINE=1.0, LLM_TIMEOUT=10.0)
+    late = "A very late answer from a struggling provider."
+    chat.llm.script(chat.llm.slow(late, every=0.4, chunks=10))
+    with chat.client() as client:
+        conversation = client.hello()["conversation"]
+        client.say("What do you do?", "q1")
+        notice = client.expect("message", role="system")
+        basic = client.expect("message", role="assistant")
+    assert "taking too long" in notice["text"]
+    assert basic["text"] and late not in basic["text"]
+    chat.idle()
+    texts = [e.text for e in chat.entries(conversation)]
+    assert not any("late answer" in text for text in texts)
+    assert chat.conversation(conversation).turns == 1

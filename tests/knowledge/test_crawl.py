@@ -10,12 +10,14 @@ from frontdesk.db.models import Document
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import ingest_paths
 from frontdesk.knowledge.search import search
+from frontdesk.outbound.guard import OutboundPolicy
 from tests.support.factories import make_site
 from tests.support.fake_website import Website, serve_website
 from tests.support.knowledge_files import make_pdf
 
 HTML = "text/html; charset=utf-8"
-FAST = FetchPolicy(delay=0.01, timeout=5)
+LOCAL = OutboundPolicy(allow_private=True)  # the test website runs on 127.0.0.1
+FAST = FetchPolicy(delay=0.01, timeout=5, outbound=LOCAL)
 
 
 def page(title: str, body: str) -> str:
@@ -122,9 +124,12 @@ def test_limits_pages_size_and_errors(db):
     web_site.pages["/services"] = (200, HTML, page("Big", "<p>" + "word " * 5000 + "</p>"))
     with serve_website(web_site) as web:
         one = ingest_paths(
-            db, site.id, [web.url + "/"], fetcher=Fetcher(FetchPolicy(delay=0, max_pages=1))
+            db,
+            site.id,
+            [web.url + "/"],
+            fetcher=Fetcher(FetchPolicy(outbound=LOCAL, delay=0, max_pages=1)),
         )
-        tiny = Fetcher(FetchPolicy(delay=0, max_bytes=10_000))
+        tiny = Fetcher(FetchPolicy(outbound=LOCAL, delay=0, max_bytes=10_000))
         big = ingest_paths(db, site.id, [web.url + "/services"], fetcher=tiny, follow_links=False)
         missing = ingest_paths(db, site.id, [web.url + "/nope"], fetcher=Fetcher(FAST))
     assert one.added == [web.url + "/"] and one.failed == []
@@ -186,7 +191,7 @@ def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(d
     site = make_site(db)
     with serve_website(small_website()) as web:
         ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FAST))
-        limited = Fetcher(FetchPolicy(delay=0, max_pages=1))
+        limited = Fetcher(FetchPolicy(outbound=LOCAL, delay=0, max_pages=1))
         cut = ingest_paths(db, site.id, [web.url + "/"], fetcher=limited, prune=True)
         url = web.url
     down = ingest_paths(db, site.id, [url + "/"], fetcher=Fetcher(FAST), prune=True)
@@ -210,10 +215,24 @@ def test_gzipped_sitemap_and_sitemap_index_are_read_within_the_size_limit(db):
         report = ingest_paths(db, site.id, [web.url + "/sitemap-index.xml"], fetcher=Fetcher(FAST))
         bomb = gzip.compress(b"<urlset>" + b" " * 50_000 + b"</urlset>")
         web.pages["/sitemap-bomb.xml.gz"] = (200, "application/x-gzip", bomb)
-        small = Fetcher(FetchPolicy(delay=0, max_bytes=10_000))
+        small = Fetcher(FetchPolicy(outbound=LOCAL, delay=0, max_bytes=10_000))
         refused = ingest_paths(db, site.id, [web.url + "/sitemap-bomb.xml.gz"], fetcher=small)
     assert report.added == [web.url + "/about"] and report.failed == []
     assert (
         "larger than the limit of 10000 bytes"
         in dict(refused.failed)[web.url + "/sitemap-bomb.xml.gz"]
     )
+
+
+def test_every_crawl_request_passes_the_outbound_guard(db):
+    """Without the operator's permission a loopback site is not read, redirects included."""
+    site = make_site(db)
+    with serve_website(small_website()) as web:
+        report = ingest_paths(db, site.id, [web.url + "/"], fetcher=Fetcher(FetchPolicy(delay=0)))
+        assert report.added == [] and len(report.failed) == 1
+        assert "private or local address" in report.failed[0][1]
+        one_host = OutboundPolicy.from_values(False, [web.url.split("/")[2]])
+        allowed = Fetcher(FetchPolicy(delay=0, outbound=one_host))
+        assert ingest_paths(
+            db, site.id, [web.url + "/services"], fetcher=allowed, follow_links=False
+        ).added

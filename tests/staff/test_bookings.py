@@ -74,8 +74,10 @@ def test_week_view_puts_bookings_in_site_local_day_columns(app, signed_in, site,
     local_day = booking.start.astimezone(SYDNEY).date()
     monday = local_day - timedelta(days=local_day.weekday())
     page = signed_in.get(url(site, f"week?week={local_day.isoformat()}")).get_data(as_text=True)
-    assert f"Week of {monday.strftime('%d %B %Y')}" in page
-    column = page.split(f'id="day-{local_day.weekday() + 1}"')[1].split('class="week__day')[0]
+    assert f"{monday.day} – " in page and "Times in Sydney time." in page
+    label = local_day.strftime("%A %-d %B")
+    column = page.split('<section class="tcol')[1 + local_day.weekday()].split("</section>")[0]
+    assert f'aria-label="{label}' in column
     assert "Ada Lovelace" in column
     assert booking.start.astimezone(SYDNEY).strftime("%H:%M") in column
     assert f"week={(monday + timedelta(days=7)).isoformat()}" in page  # next link

@@ -348,6 +348,29 @@ def test_assistant_settings_and_write_only_api_key(app, signed_in, site):
     assert "API key (not set" in signed_in.get(url(site)).get_data(as_text=True)
 
 
+def test_provider_address_vetted_when_saved_and_its_change_audited(app, signed_in, site):
+    form = {"engine": "llm", "model": "m", "base_url": "http://127.0.0.1:11434/v1"}
+    response = post(signed_in, site, "assistant", form)
+    assert response.status_code == 400
+    assert "private or local address" in response.get_data(as_text=True)
+    assert "base_url" not in (snapshot(app, site.id)[0]["llm_settings"] or {})
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1:11434"  # the operator's local Ollama
+    assert post(signed_in, site, "assistant", form).status_code == 302
+    with app.extensions["frontdesk.db"].session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "settings.assistant")
+        ).all()[-1]
+    assert event.actor_type == "staff"
+    assert event.data["provider"] == {
+        "before": {"base_url": "", "own_key": False},
+        "after": {"base_url": "http://127.0.0.1:11434/v1", "own_key": False},
+    }
+    app.config["LLM_SITE_BASE_URLS"] = "https://api.openai.com/v1"
+    response = post(signed_in, site, "assistant", {**form, "base_url": "http://127.0.0.1:11434/"})
+    assert response.status_code == 400
+    assert "only these provider addresses" in response.get_data(as_text=True)
+
+
 def test_moderation_saved(app, signed_in, site):
     form = {"mode": "local", "blocked_terms": "Casino\n\nviagra\ncasino", "redact_pii": "on"}
     assert post(signed_in, site, "moderation", form).status_code == 302

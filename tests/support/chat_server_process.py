@@ -23,9 +23,12 @@ START_TIMEOUT = 30.0
 class ChatServer:
     """`python -m frontdesk.cli serve` on a fixed port, with the offline engine and no mail."""
 
-    def __init__(self, database_url: str, instance: Path) -> None:
+    def __init__(
+        self, database_url: str, instance: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.database_url = database_url
         self.instance = instance
+        self.extra_env = extra_env or {}  # e.g. FRONTDESK_REDIS_URL, another engine
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -49,11 +52,13 @@ class ChatServer:
             FRONTDESK_MAIL_WORKER="false",
             FRONTDESK_PING_INTERVAL="5",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> ChatServer:
         """Start the server and wait until /healthz answers."""
         command = [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(self.port)]
+        self.instance.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT

@@ -274,6 +274,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._hang_up()
             if n == script.stall_after:
                 self._wait(script.delay)
+            if n and script.drip:
+                self._wait(script.drip)
             self._send_event(json.dumps(chunk))
         self._send_event("[DONE]")
         if script.linger:

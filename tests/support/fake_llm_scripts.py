@@ -28,6 +28,7 @@ class Script:
     garbage: bool = False  # answer 200 with a body that is not the protocol
     cut_after: int | None = None  # close the connection after this many chunks (no [DONE])
     stall_after: int | None = None  # after this many chunks, wait `delay` seconds mid-stream
+    drip: float = 0.0  # seconds between chunks (a slow provider that keeps the stream alive)
     linger: float = 0.0  # seconds to hold the body open after `[DONE]` before ending it
     error_event: str = ""  # send an in-stream `{"error": ...}` event after the deltas
     raw_sse: tuple[bytes, ...] = ()  # a streamed body sent verbatim, one HTTP chunk per piece
@@ -95,6 +96,17 @@ class ScriptBuilders:
     def timeout(seconds: float = 3.0) -> Script:
         """Answer only after `seconds` (longer than the client timeout)."""
         return replace(ScriptBuilders.text("too late"), delay=seconds)
+
+    @staticmethod
+    def dropped(text: str, *, after: int = 2, chunks: int = 4) -> Script:
+        """`text` streamed in `chunks` pieces, the connection cut after `after` chunks (the
+        role chunk counts): the visitor has seen part of an answer that never ends."""
+        return replace(ScriptBuilders.text(text, chunks=chunks), cut_after=after)
+
+    @staticmethod
+    def slow(text: str, *, every: float, chunks: int = 4, delay: float = 0.0) -> Script:
+        """`text` after `delay` seconds, then one chunk every `every` seconds."""
+        return replace(ScriptBuilders.text(text, chunks=chunks), drip=every, delay=delay)
 
     @staticmethod
     def garbage() -> Script:

@@ -63,6 +63,20 @@ def test_stream_is_hidden_from_the_live_region_until_the_final_message(page, pee
     assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
 
 
+def test_a_discarded_stream_is_removed_and_streamed_again_from_its_start(page, peer):
+    open_chat(page, peer)
+    streams = f"{HOST}.shadowRoot.querySelector('.fd-streams').textContent"
+    peer.send({"type": "delta", "reply": "r1", "text": "I could not fi"})
+    page.wait_for_function(f"{streams} === 'I could not fi'")
+    peer.send({"type": "discard", "reply": "r1"})
+    page.wait_for_function(f"{streams} === ''")
+    peer.send({"type": "delta", "reply": "r1", "text": "Websites start at AUD 4,800."})
+    page.wait_for_function(f"{streams} === 'Websites start at AUD 4,800.'")
+    peer.send(message(1, "Websites start at AUD 4,800.", reply="r1"))
+    page.wait_for_function(f"{streams} === ''")
+    assert log_texts(page) == ["Websites start at AUD 4,800."]
+
+
 def test_duplicate_message_frames_render_once(page, peer):
     open_chat(page, peer, welcome([message(1, "One")]))
     peer.send(message(1, "One"), message(2, "Two"), message(2, "Two"), message(3, "Three"))

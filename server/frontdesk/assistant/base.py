@@ -75,6 +75,10 @@ class Output(Protocol):
         """Stream a piece of the reply being written."""
         ...
 
+    def discard(self, reply_id: str) -> None:
+        """Withdraw what was streamed of a reply (its stream broke; it will not be finished)."""
+        ...
+
     def message(
         self,
         text: str,
@@ -125,6 +129,7 @@ class Turn:
     tools: ToolBox
     out: Output
     lang: str = "en"
+    deadline: float | None = None  # time.monotonic() by which the turn must have answered
 
 
 class Engine(Protocol):

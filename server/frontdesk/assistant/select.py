@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from frontdesk.assistant.base import Engine
-from frontdesk.assistant.llm.provider import llm_settings, provider_configured, shared_client
+from frontdesk.assistant.llm.provider import (
+    BlockedURL,
+    llm_settings,
+    provider_configured,
+    shared_client,
+)
 
 log = logging.getLogger("frontdesk.llm")
 ENGINES = ("llm", "offline")
@@ -29,7 +34,11 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
         return _offline()
     settings = llm_settings(site, app_config)
     if llm_client is None and provider_configured(settings):
-        llm_client = shared_client(settings)
+        try:
+            llm_client = shared_client(settings)
+        except BlockedURL as exc:  # a refused site-chosen provider address: answer offline
+            log.warning("site %s: provider address refused: %s", getattr(site, "id", "?"), exc)
+            return _offline()
     if llm_client is None:
         if choice == "llm":
             log.warning("ENGINE=llm but no LLM provider is configured; using the offline engine")

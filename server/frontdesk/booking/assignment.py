@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from frontdesk.booking.availability import availability_for
+from frontdesk.booking.availability import availability_for, blocked_time
 from frontdesk.booking.errors import (
     SLOT_TAKEN_MESSAGE,
     InvalidBooking,
@@ -32,6 +32,8 @@ HOST_LOCKS = 0x686F  # "ho": advisory locks of hosts, apart from the sites' book
 # Busy times are fetched this far around the asked dates: a day in the visitor's zone spans
 # parts of neighbouring UTC days, and buffers reach across slot edges.
 BUSY_MARGIN = timedelta(days=1)
+# check_slot's reasons a booking made by staff overrides (the past and taken time stay refused).
+STAFF_MAY_OVERRIDE = frozenset({"too_soon", "too_far", "outside_hours"})
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,19 @@ def check_free(
     host: str | None = None,
     keep_host_ids: tuple[int, ...] = (),
     lock: bool = False,
+    by_staff: bool = False,
 ) -> Assignment:
     """The block and hosts of a booking of `service` at `start`; SlotTaken or InvalidBooking
     (with the sentence for the visitor) when it can't be booked now. The one slot check: the
     booking service commits with it (lock=True, in its write transaction) and the assistant's
-    proposals ask it first. `keep_host_ids`: a reschedule's hosts, kept when they are free."""
+    proposals ask it first. `keep_host_ids`: a reschedule's hosts, kept when they are free.
+    Staff (`by_staff`, a booking taken by phone) may book outside the offered slots, notice
+    and horizon, and outside the hosts' own hours: only the past and taken time are refused."""
     availability = availability_for(site)
     duration = timedelta(minutes=service.duration_min)
     reason = check_slot(availability, duration, start, now=now, busy=())
+    if by_staff and reason in STAFF_MAY_OVERRIDE:
+        reason = None
     if reason is not None:
         message = slot_problem_message(
             reason, min_notice_min=site.min_notice_min, max_days_ahead=site.max_days_ahead
@@ -77,7 +84,13 @@ def check_free(
         lock_hosts(session, [h.id for h in hosts])
     block = block_for(availability, start, duration)
     schedules = host_schedules(
-        session, hosts, block.start, block.end, exclude_booking_id=exclude_booking_id
+        session,
+        hosts,
+        block.start,
+        block.end,
+        exclude_booking_id=exclude_booking_id,
+        site_busy=blocked_time(session, site.id, block.start, block.end),
+        all_hours=by_staff,
     )
     start_utc = start.astimezone(UTC)
     free = free_hosts_at(availability, duration, [start_utc], schedules)[0]
@@ -114,7 +127,14 @@ def team_slots_between(
     hosts = pick_host(service_hosts(session, service), host)
     lo = datetime.combine(start_date, datetime.min.time(), UTC) - BUSY_MARGIN
     hi = datetime.combine(end_date, datetime.min.time(), UTC) + 2 * BUSY_MARGIN
-    schedules = host_schedules(session, hosts, lo, hi, exclude_booking_id=exclude_booking_id)
+    schedules = host_schedules(
+        session,
+        hosts,
+        lo,
+        hi,
+        exclude_booking_id=exclude_booking_id,
+        site_busy=blocked_time(session, site.id, lo, hi),
+    )
     return team_free_slots(
         availability_for(site),
         timedelta(minutes=service.duration_min),

@@ -1,6 +1,6 @@
 """Bridge from the database rows of a site to the slot engine (no Flask here): the site's
-availability (opening hours, overrides, rules) and whether it is open now. Which hosts are free
-for a slot is booking/assignment.py."""
+availability (opening hours, overrides, rules), the time staff blocked out, and whether it is
+open now. Which hosts are free for a slot is booking/assignment.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from frontdesk.booking.slots import Availability, opening_intervals
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from frontdesk.booking.slots import Availability, Busy, opening_intervals
 from frontdesk.booking.zones import zone_named
-from frontdesk.db.models import Site
+from frontdesk.db.models import Site, TimeBlock
 
 
 def availability_for(site: Site) -> Availability:
@@ -25,6 +28,15 @@ def availability_for(site: Site) -> Availability:
         max_days_ahead=site.max_days_ahead,
         step=timedelta(minutes=site.slot_step_min),
     )
+
+
+def blocked_time(session: Session, site_id: int, start: datetime, end: datetime) -> list[Busy]:
+    """The time staff blocked out on the site that overlaps [start, end): no host of the site
+    takes a booking in it."""
+    blocked = select(TimeBlock.start, TimeBlock.end).where(
+        TimeBlock.site_id == site_id, TimeBlock.start < end, TimeBlock.end > start
+    )
+    return [Busy(lo, hi) for lo, hi in session.execute(blocked)]
 
 
 def is_open_now(site: Site, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from frontdesk.booking import ics
 from frontdesk.booking.views import PageError, page_error, security_headers
 from frontdesk.db.models import Booking, Site
-from frontdesk.db.models.booking import CANCELLED, CONFIRMED
+from frontdesk.db.models.booking import CANCELLED, CONFIRMED, OUTCOMES
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
 
@@ -39,14 +39,15 @@ def _site_by_secret(secret: str) -> Site | None:
 
 
 def _feed_bookings(site: Site) -> list[Booking]:
-    """Confirmed bookings from the last 30 days on, and cancellations of the last 30 days."""
+    """Bookings that stand (confirmed, completed, no-show) from the last 30 days on, and
+    cancellations of the last 30 days."""
     since = utcnow() - FEED_HISTORY
     query = (
         select(Booking)
         .where(
             Booking.site_id == site.id,
             or_(
-                and_(Booking.status == CONFIRMED, Booking.end >= since),
+                and_(Booking.status.in_((CONFIRMED, *OUTCOMES)), Booking.end >= since),
                 and_(Booking.status == CANCELLED, Booking.updated_at >= since),
             ),
         )

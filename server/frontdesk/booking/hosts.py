@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from frontdesk.booking.availability import override_ranges, weekly_ranges
 from frontdesk.booking.errors import InvalidBooking
@@ -24,6 +24,8 @@ from frontdesk.db.models.booking import CONFIRMED
 # source(session, host_ids, start, end) -> {host_id: busy intervals overlapping [start, end)}
 BusySource = Callable[[Session, Sequence[int], datetime, datetime], Mapping[int, Iterable[Busy]]]
 _busy_sources: list[BusySource] = []
+# Every slot check needs the hosts' hours: they come in the query that finds the hosts.
+_HOURS = (joinedload(Host.weekly_hours), joinedload(Host.date_overrides))
 
 
 def register_busy_source(source: BusySource) -> None:
@@ -66,19 +68,19 @@ def add_site_host(session: Session, site: Site, host: Host | None = None) -> Hos
 
 def site_hosts(session: Session, site_id: int, *, active_only: bool = True) -> list[Host]:
     """The site's hosts in their display order."""
-    query = select(Host).join(SiteHost, SiteHost.host_id == Host.id)
+    query = select(Host).join(SiteHost, SiteHost.host_id == Host.id).options(*_HOURS)
     query = query.where(SiteHost.site_id == site_id)
     if active_only:
         query = query.where(Host.active.is_(True))
-    return list(session.scalars(query.order_by(SiteHost.position, Host.id)))
+    return list(session.scalars(query.order_by(SiteHost.position, Host.id)).unique())
 
 
 def service_hosts(session: Session, service: Service) -> list[Host]:
     """The active hosts offering a service; a service naming nobody is offered by all the
     site's hosts (so a one-person site needs no set-up)."""
-    query = select(Host).join(ServiceHost, ServiceHost.host_id == Host.id)
+    query = select(Host).join(ServiceHost, ServiceHost.host_id == Host.id).options(*_HOURS)
     query = query.where(ServiceHost.service_id == service.id, Host.active.is_(True))
-    named = list(session.scalars(query.order_by(ServiceHost.position, Host.id)))
+    named = list(session.scalars(query.order_by(ServiceHost.position, Host.id)).unique())
     return named or site_hosts(session, service.site_id)
 
 
@@ -102,19 +104,17 @@ def host_schedules(
     end: datetime,
     *,
     exclude_booking_id: int | None = None,
+    site_busy: Sequence[Busy] = (),
+    all_hours: bool = False,
 ) -> list[HostSchedule]:
-    """Each host's schedule for the slot engine, with whatever overlaps [start, end)."""
+    """Each host's schedule for the slot engine, with whatever overlaps [start, end) (the
+    hosts as site_hosts / service_hosts load them, hours included).
+    `site_busy` (time the site blocked out) counts as a booking of every host; `all_hours`
+    leaves out the hosts' own hours (staff booking by phone)."""
     ids = [host.id for host in hosts]
     if not ids:
         return []
-    loaded = {
-        host.id: host
-        for host in session.scalars(
-            select(Host)
-            .where(Host.id.in_(ids))
-            .options(selectinload(Host.weekly_hours), selectinload(Host.date_overrides))
-        )
-    }
+    loaded = {host.id: host for host in hosts}
     booked = _booked(session, ids, start, end, exclude_booking_id)
     away = _time_off(session, ids, start, end)
     for source in list(_busy_sources):
@@ -124,9 +124,9 @@ def host_schedules(
         HostSchedule(
             host_id=host_id,
             timezone=loaded[host_id].timezone,
-            weekly=weekly_ranges(loaded[host_id].weekly_hours),
-            overrides=override_ranges(loaded[host_id].date_overrides),
-            bookings=booked.get(host_id, []),
+            weekly={} if all_hours else weekly_ranges(loaded[host_id].weekly_hours),
+            overrides={} if all_hours else override_ranges(loaded[host_id].date_overrides),
+            bookings=[*booked.get(host_id, []), *site_busy],
             away=away.get(host_id, []),
         )
         for host_id in ids

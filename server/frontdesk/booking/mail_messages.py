@@ -125,15 +125,18 @@ def booking_messages(
     ics = booking_ics(booking, site, manage_url=manage_url)
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     service = booking.service.name
-    plans = [
-        (
-            booking.visitor_name,
-            booking.email,
-            site.notification_email,
-            f"{VISITOR_SUBJECTS[event]}: {service} on {_when(booking.start, booking.visitor_tz)}",
-            _visitor_text(booking, site, event, manage_url, ics_url),
+    plans = []
+    if booking.email:  # a booking staff took by phone may have no e-mail address
+        plans.append(
+            (
+                booking.visitor_name,
+                booking.email,
+                site.notification_email,
+                f"{VISITOR_SUBJECTS[event]}: {service} on "
+                f"{_when(booking.start, booking.visitor_tz)}",
+                _visitor_text(booking, site, event, manage_url, ics_url),
+            )
         )
-    ]
     if site.notification_email:
         when = _when(booking.start, site.timezone)
         plans.append(

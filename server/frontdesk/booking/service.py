@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,7 +28,7 @@ from frontdesk.booking.lookups import (
 from frontdesk.booking.slots import Slot
 from frontdesk.booking.team_slots import TeamSlot
 from frontdesk.booking.writes import (
-    move_hosts,
+    move_booking,
     new_booking,
     span,
     violation,
@@ -100,11 +100,11 @@ class Bookings:
         *,
         tz: str | ZoneInfo | None = None,
         now: datetime | None = None,
-        exclude_booking_id: int | None = None,
-        host: str | None = None,
+        **options,
     ) -> list[TeamSlot]:
         """Bookable slots of a service between two dates (inclusive), each with the hosts free
-        for it; `host` (public id or name) keeps one person's slots only."""
+        for it; options: `host` (public id or name) keeps one person's slots only,
+        `exclude_booking_id` frees a booking's own time (a reschedule)."""
         check.check_date_range(start_date, end_date)
         if tz is not None:  # a zone name or a ZoneInfo; the slot engine takes the name
             tz = check.clean_timezone(getattr(tz, "key", tz), field="tz")
@@ -112,15 +112,7 @@ class Bookings:
         with self.db.session() as session:
             site, service = site_and_service(session, site_id, check.clean_slug(service_slug))
             return team_slots_between(
-                session,
-                site,
-                service,
-                start_date,
-                end_date,
-                now=now,
-                tz=tz,
-                exclude_booking_id=exclude_booking_id,
-                host=host,
+                session, site, service, start_date, end_date, now=now, tz=tz, **options
             )
 
     def get(self, public_id: str) -> Booking | None:
@@ -167,10 +159,17 @@ class Bookings:
     # -- changing --------------------------------------------------------------------------
 
     def create(
-        self, site_id: int, request: BookingRequest, actor: Actor, *, now: datetime | None = None
+        self,
+        site_id: int,
+        request: BookingRequest,
+        actor: Actor,
+        *,
+        now: datetime | None = None,
+        by_staff: bool = False,
     ) -> BookingResult:
-        """Book a slot; an idempotent retry returns the first booking with created=False."""
-        clean = check.clean_request(request)
+        """Book a slot; an idempotent retry returns the first booking with created=False.
+        `by_staff`: a booking staff took (by phone): any free future time, e-mail optional."""
+        clean = check.clean_request(request, email_optional=by_staff)
         now = now or utcnow()
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
@@ -182,7 +181,14 @@ class Bookings:
             site, service = site_and_service(session, site_id, clean.service)
             check_conversation(session, site_id, clean.conversation_id)
             chosen = check_free(
-                session, site, service, clean.start, now, host=request.host, lock=True
+                session,
+                site,
+                service,
+                clean.start,
+                now,
+                host=request.host,
+                lock=True,
+                by_staff=by_staff,
             )
             booking = new_booking(site_id, service, clean, chosen)
             token = self._set_token(booking)
@@ -221,19 +227,10 @@ class Bookings:
             before = span(booking)
             kept = tuple(row.host_id for row in booking.hosts)
             chosen = check_free(
-                session,
-                site,
-                booking.service,
-                new_start,
-                now,
-                booking.id,
-                keep_host_ids=kept,
-                lock=True,
-            )
-            booking.start = new_start
-            booking.end = new_start + timedelta(minutes=booking.service.duration_min)
-            booking.block_start, booking.block_end = chosen.block.start, chosen.block.end
-            move_hosts(booking, chosen)
+                session, site, booking.service, new_start, now, booking.id,
+                keep_host_ids=kept, lock=True,
+            )  # fmt: skip
+            move_booking(booking, new_start, chosen)
             booking.token_version += 1
             booking.ics_sequence += 1
             token = self._set_token(booking)

@@ -158,13 +158,15 @@ def clean_optional_int(value: Any, *, field: str) -> int | None:
     return value
 
 
-def clean_request(request: Any) -> CleanRequest:
-    """Validate every field of a BookingRequest; raises InvalidBooking naming the bad field."""
+def clean_request(request: Any, *, email_optional: bool = False) -> CleanRequest:
+    """Validate every field of a BookingRequest; raises InvalidBooking naming the bad field.
+    `email_optional`: an empty e-mail is allowed (staff booking someone by phone)."""
+    no_email = email_optional and isinstance(request.email, str) and not request.email.strip()
     return CleanRequest(
         service=clean_slug(request.service),
         start=clean_start(request.start).astimezone(UTC),
         name=clean_name(request.name),
-        email=clean_email(request.email),
+        email="" if no_email else clean_email(request.email),
         phone=clean_phone(request.phone),
         notes=clean_long_text(request.notes, field="notes", label="The note", limit=MAX_NOTES),
         visitor_tz=clean_timezone(request.visitor_tz),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -109,8 +109,12 @@ def new_booking(site_id: int, service: Service, clean: CleanRequest, chosen: Ass
     return booking
 
 
-def move_hosts(booking: Booking, chosen: Assignment) -> None:
-    """A rescheduled booking's hosts: kept ones move with it, others replace the rest."""
+def move_booking(booking: Booking, start: datetime, chosen: Assignment) -> None:
+    """Move a booking to `start` with the block and hosts `chosen`: kept hosts move with it,
+    others replace the rest."""
+    booking.start = start
+    booking.end = start + timedelta(minutes=booking.service.duration_min)
+    booking.block_start, booking.block_end = chosen.block.start, chosen.block.end
     by_host = {row.host_id: row for row in booking.hosts}
     for host_id, row in by_host.items():
         if host_id not in chosen.host_ids:

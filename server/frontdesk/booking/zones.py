@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -39,3 +40,28 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
         return zone_named(name or "UTC")
     except ValueError:
         return zone_named("UTC")
+
+
+# Zones people don't call by a city: the name they do use.
+_SPOKEN = {"UTC": "UTC", "Etc/UTC": "UTC", "GMT": "GMT", "Etc/GMT": "GMT"}
+
+
+def zone_label(name: str | None) -> str:
+    """A zone as people say it: "America/New_York" is "New York time", "UTC" stays "UTC"."""
+    key = getattr(name, "key", name) or "UTC"
+    if key in _SPOKEN:
+        return _SPOKEN[key]
+    city = key.rsplit("/", 1)[-1].replace("_", " ")
+    if key.startswith("Etc/") or not city:  # Etc/GMT+5 and friends have no city to name
+        return key.removeprefix("Etc/")
+    return f"{city} time"
+
+
+def zones_differ(first: str | None, second: str | None) -> bool:
+    """True when two zones disagree on the clock now or at some point of the year."""
+    if (first or "UTC") == (second or "UTC"):
+        return False
+    a, b = zone_or_utc(first), zone_or_utc(second)
+    year = datetime.now(UTC).year
+    probes = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
+    return any(p.astimezone(a).utcoffset() != p.astimezone(b).utcoffset() for p in probes)

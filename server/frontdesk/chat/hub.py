@@ -76,6 +76,8 @@ class Hub:
     def __init__(self) -> None:
         self._subscribers: dict[tuple[str, int], set[Subscription]] = {}
         self._lock = threading.Lock()
+        # With REDIS_URL: a chat.fanout.Fanout carrying frames to and from other processes.
+        self.relay: Any = None
 
     def subscribe(
         self, conversation_id: int, callback: Callable[[Frame], None] | None = None
@@ -92,11 +94,26 @@ class Hub:
     def publish(
         self, conversation_id: int, frame: Frame, *, skip: Subscription | None = None
     ) -> int:
-        """Send a frame to every subscriber of a conversation but `skip`; returns how many got it."""
-        return self._send(("conversation", conversation_id), frame, skip)
+        """Send a frame to every subscriber of a conversation but `skip`; returns how many
+        got it in this process (with a relay, other processes' subscribers get it too)."""
+        if self.relay is not None:
+            return self.relay.publish(conversation_id, frame, skip)
+        return self.deliver_local(conversation_id, frame, skip)
 
     def publish_site(self, site_id: int, event: Frame) -> int:
-        """Send an event to the site's staff subscribers; returns how many got it."""
+        """Send an event to the site's staff subscribers; returns how many got it here."""
+        if self.relay is not None:
+            self.relay.publish_site(site_id, event)
+        return self.deliver_site_local(site_id, event)
+
+    def deliver_local(
+        self, conversation_id: int, frame: Frame, skip: Subscription | None = None
+    ) -> int:
+        """Hand a conversation frame to this process's subscribers only."""
+        return self._send(("conversation", conversation_id), frame, skip)
+
+    def deliver_site_local(self, site_id: int, event: Frame) -> int:
+        """Hand a site event to this process's subscribers only."""
         return self._send(("site", site_id), event)
 
     def subscriber_count(self, conversation_id: int) -> int:
@@ -106,17 +123,23 @@ class Hub:
 
     def _add(self, key: tuple[str, int], callback: Callable[[Frame], None] | None) -> Subscription:
         subscription = Subscription(self, key, callback)
+        if self.relay is not None and key[0] == "conversation":
+            self.relay.track(key[1])  # before subscribing: frames from now on are in order
         with self._lock:
             self._subscribers.setdefault(key, set()).add(subscription)
         return subscription
 
     def _remove(self, subscription: Subscription) -> None:
+        last = False
         with self._lock:
             subscribers = self._subscribers.get(subscription.key)
             if subscribers is not None:
                 subscribers.discard(subscription)
                 if not subscribers:
                     del self._subscribers[subscription.key]
+                    last = True
+        if self.relay is not None and subscription.key[0] == "conversation" and last:
+            self.relay.untrack(subscription.key[1])
 
     def _send(self, key: tuple[str, int], frame: Frame, skip: Subscription | None = None) -> int:
         with self._lock:

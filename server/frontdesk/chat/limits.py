@@ -38,18 +38,37 @@ class SlidingWindow:
 
 
 class IpLimits:
-    """Per-IP counters shared by every socket of one app: open connections and frame rate."""
+    """Per-IP counters shared by every socket of one app: open connections and frame rate.
 
-    def __init__(self, connections_per_ip: int, frames_per_minute_per_ip: int) -> None:
+    With `shared` (realtime.shared.Shared, when REDIS_URL is set) both are counted once for
+    the whole deployment instead of per process.
+    """
+
+    def __init__(
+        self, connections_per_ip: int, frames_per_minute_per_ip: int, shared: Any = None
+    ) -> None:
         self.connections_per_ip = connections_per_ip
         self.frames_per_minute_per_ip = frames_per_minute_per_ip
         self._open: dict[str, int] = {}
         self._frames: dict[str, SlidingWindow] = {}
         self._lock = threading.Lock()
         self._last_sweep = time.monotonic()
+        self._shared_open = shared.connections("ip", connections_per_ip) if shared else None
+        self._shared_frames = (
+            shared.window("frames-ip", frames_per_minute_per_ip) if shared else None
+        )
+        self._tickets: dict[str, list[str]] = {}
 
     def acquire(self, ip: str) -> bool:
         """Count a new socket from `ip`; False when the IP already has its maximum open."""
+        if self._shared_open is not None:
+            ticket = self._shared_open.acquire(ip)
+            if ticket is None:
+                return False
+            with self._lock:
+                self._tickets.setdefault(ip, []).append(ticket)
+                self._open[ip] = self._open.get(ip, 0) + 1
+            return True
         with self._lock:
             count = self._open.get(ip, 0)
             if count >= self.connections_per_ip:
@@ -60,11 +79,17 @@ class IpLimits:
     def release(self, ip: str) -> None:
         """Forget one socket from `ip`."""
         with self._lock:
+            tickets = self._tickets.get(ip)
+            ticket = tickets.pop() if tickets else None
+            if tickets == []:
+                del self._tickets[ip]
             count = self._open.get(ip, 0) - 1
             if count > 0:
                 self._open[ip] = count
             else:
                 self._open.pop(ip, None)
+        if ticket is not None:
+            self._shared_open.release(ticket)
 
     def open_count(self, ip: str) -> int:
         """How many sockets `ip` has open."""
@@ -73,6 +98,8 @@ class IpLimits:
 
     def allow_frame(self, ip: str) -> bool:
         """Record a frame from `ip`; False when the IP sent too many this minute."""
+        if self._shared_frames is not None:
+            return self._shared_frames.allow(ip)
         with self._lock:
             window = self._frames.get(ip)
             if window is None:

@@ -11,7 +11,13 @@ from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
 from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import Hub
-from frontdesk.chat.protocol import delta_frame, error_frame, message_frame, typing_frame
+from frontdesk.chat.protocol import (
+    delta_frame,
+    discard_frame,
+    error_frame,
+    message_frame,
+    typing_frame,
+)
 from frontdesk.chat.render import render_markdown
 from frontdesk.db import Database
 
@@ -85,6 +91,11 @@ class ChatOutput:
         if text:
             self._typing_since = None
             self.hub.publish(self.conversation_id, delta_frame(reply_id, text))
+
+    def discard(self, reply_id: str) -> None:
+        """Tell every socket to drop what was streamed of a reply (nothing was stored)."""
+        self._flush()
+        self.hub.publish(self.conversation_id, discard_frame(reply_id))
 
     def message(
         self,

@@ -218,6 +218,11 @@ def delta_frame(reply_id: str, text: str) -> dict[str, Any]:
     return {"type": "delta", "reply": reply_id, "text": text}
 
 
+def discard_frame(reply_id: str) -> dict[str, Any]:
+    """A `discard`: the deltas of reply `reply_id` are void (its stream broke)."""
+    return {"type": "discard", "reply": reply_id}
+
+
 def status_frame(status: str) -> dict[str, Any]:
     """A `status` frame: the conversation's status changed."""
     return {"type": "status", "status": status}

@@ -7,13 +7,17 @@ works the same way (the staff socket's queue summaries are keyed by their socket
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from flask import Flask
+
+from frontdesk.realtime.shared import shared_for
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +28,10 @@ DEFAULT_WORKERS = 64  # turns mostly wait on the provider; threads are cheap whi
 class TurnRunner:
     """A thread pool with a FIFO of jobs per conversation (or other key)."""
 
-    def __init__(self, app: Flask, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(self, app: Flask, workers: int = DEFAULT_WORKERS, leases: Any = None) -> None:
         self.app = app
+        # With REDIS_URL (realtime.leases.Leases): one turn per conversation in the deployment.
+        self.leases = leases
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontdesk-turn")
         self._pending: dict[Hashable, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
@@ -61,13 +67,19 @@ class TurnRunner:
                     return
                 job = queue[0]
             try:
-                with self.app.app_context():
+                with self.app.app_context(), self._exclusive(conversation_id):
                     job()
             except Exception:  # jobs report their own failures; this is the last resort
                 log.exception("chat job failed")
             finally:
                 with self._lock:
                     self._pending[conversation_id].popleft()
+
+    def _exclusive(self, key: Hashable) -> contextlib.AbstractContextManager:
+        """Hold the conversation's turn lease (other processes' turns of it wait)."""
+        if self.leases is None or not isinstance(key, int):
+            return contextlib.nullcontext()
+        return self.leases.hold(f"turn:{key}")
 
     def shutdown(self) -> None:
         """Stop accepting work and wait for running jobs."""
@@ -79,5 +91,7 @@ def runner_for(app: Flask) -> TurnRunner:
     runner = app.extensions.get(EXTENSION_KEY)
     if runner is None:
         workers = int(app.config.get("TURN_WORKERS") or DEFAULT_WORKERS)
-        runner = app.extensions.setdefault(EXTENSION_KEY, TurnRunner(app, workers))
+        shared = shared_for(app)
+        leases = shared.leases if shared is not None else None
+        runner = app.extensions.setdefault(EXTENSION_KEY, TurnRunner(app, workers, leases))
     return runner

@@ -159,6 +159,16 @@ def visible_since(db: Database, conversation_id: int, after: int) -> list[Entry]
     return [Entry.of_row(row) for row in reversed(rows)]
 
 
+_LAST_SEQ = SQL("SELECT last_seq FROM conversations WHERE id = :conversation_id")
+
+
+def last_seq(db: Database, conversation_id: int) -> int:
+    """The seq of the conversation's newest entry (0 when it has none or does not exist)."""
+    with raw.reading(db) as cursor:
+        row = cursor.one(_LAST_SEQ, {"conversation_id": conversation_id})
+    return int(row[0]) if row else 0
+
+
 # Only tool entries' payloads matter to the engines (calls, results, card actions); the visible
 # entries' payloads (sources, chips, cards for the widget) are left undecoded.
 _HISTORY = SQL(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ class Job:
     text: str  # the visitor's text as written (the stored copy may be redacted)
     message_id: int | None = None
     decline: str | None = None  # proposal to drop first ("change" action)
+    deadline: float | None = None  # time.monotonic() by which the turn answers (TURN_DEADLINE)
 
 
 class Context:
@@ -99,11 +101,16 @@ class Context:
         )
 
         settings = llm_settings(self.site, self.app.config)
-        return shared_client(settings) if provider_configured(settings) else None
+        try:
+            return shared_client(settings) if provider_configured(settings) else None
+        except ValueError:  # BlockedURL: a refused site-chosen provider address; none, then
+            return None
 
 
 def answer(job: Job) -> None:
     """Moderate the visitor's message, then let the engine answer it (unless staff handle it)."""
+    seconds = float(job.app.config.get("TURN_DEADLINE") or 0)  # 0: no deadline
+    job.deadline = time.monotonic() + seconds if seconds > 0 else None
     ctx = Context(job.app, job.conversation_id, history_for=job.seq)
     try:
         _answer(ctx, job)
@@ -178,7 +185,7 @@ def _run_engine(ctx: Context, job: Job) -> None:
         page={"url": conversation.page_url, "title": conversation.page_title},
         now=utcnow(), text=job.text, history=ctx.history,
         state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
-        lang=conversation.lang,
+        lang=conversation.lang, deadline=job.deadline,
     )  # fmt: skip
     ctx.out.begin_turn()  # the last message is stored with the turn's state (one write)
     try:

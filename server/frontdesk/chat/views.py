@@ -14,9 +14,10 @@ from flask import Flask, current_app, g, request
 from flask_sock import Sock
 
 from frontdesk.assistant import select
-from frontdesk.chat import handshake, site_cache
+from frontdesk.chat import fanout, handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits
+from frontdesk.realtime.shared import shared_for
 
 ENDPOINT = "chat_socket"
 PATH = "/ws/chat"
@@ -28,9 +29,14 @@ TRANSPORT_SLACK = 4
 
 def init_app(app: Flask) -> None:
     """Register the chat socket route and its handshake checks on the app."""
+    shared = shared_for(app)  # REDIS_URL: frames and limits span the deployment
     app.extensions[LIMITS_KEY] = IpLimits(
-        int(app.config["CONNECTIONS_PER_IP"]), int(app.config["FRAMES_PER_MINUTE_PER_IP"])
+        int(app.config["CONNECTIONS_PER_IP"]),
+        int(app.config["FRAMES_PER_MINUTE_PER_IP"]),
+        shared,
     )
+    if shared is not None:
+        fanout.install(app, shared.bus)
     app.config.setdefault(
         "SOCK_SERVER_OPTIONS",
         {"max_message_size": int(app.config["MAX_FRAME_BYTES"]) * TRANSPORT_SLACK},

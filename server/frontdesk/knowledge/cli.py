@@ -14,8 +14,14 @@ from frontdesk.db.models import Site
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport, Progress, Step, ingest_paths
+from frontdesk.outbound.guard import OutboundPolicy
 
 MAX_LISTED_PROBLEMS = 20
+
+
+# The operator runs these commands on the server and names the addresses: private and loopback
+# hosts are theirs to read. The guard still checks every request and pins its address.
+OPERATOR = OutboundPolicy(allow_private=True)
 
 
 class UnknownSite(LookupError):
@@ -47,7 +53,7 @@ def run_ingest(
         site_id,
         list(sources),
         progress=progress or None,
-        fetcher=Fetcher(policy),
+        fetcher=Fetcher(policy or FetchPolicy(outbound=OPERATOR)),
         embedder=embedder,
         follow_links=follow_links,
         prune=prune,
@@ -121,7 +127,7 @@ def ingest_command(
     """Ingest Markdown, HTML, text and PDF files or folders, web pages or a sitemap.xml."""
     if max_pages < 1 or delay < 0:
         raise click.BadParameter("--max-pages must be at least 1 and --delay not negative")
-    policy = FetchPolicy(delay=delay, max_pages=max_pages)
+    policy = FetchPolicy(delay=delay, max_pages=max_pages, outbound=OPERATOR)
     try:
         report = run_ingest(
             app,

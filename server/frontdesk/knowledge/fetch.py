@@ -1,4 +1,6 @@
-"""Fetching web pages politely: robots.txt, pacing, same-host redirects, size limits."""
+"""Fetching web pages politely: robots.txt, pacing, same-host redirects, size limits; every
+request (each redirect hop too) through the outbound guard, on a connection pinned to the
+address it checked."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from email.message import Message
 from urllib.parse import urlsplit
 
 from frontdesk.knowledge.extract import decode_text
+from frontdesk.outbound.connections import guarded_opener
+from frontdesk.outbound.guard import BlockedURL, OutboundPolicy
 
 USER_AGENT = "FrontdeskBot/0.1"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -33,6 +37,8 @@ class FetchPolicy:
     max_bytes: int = 2 * 1024 * 1024
     delay: float = 1.0
     max_pages: int = 100
+    # What the guard lets through beyond the public internet (nothing, unless configured).
+    outbound: OutboundPolicy = OutboundPolicy()
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class Fetcher:
 
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
-        self._opener = urllib.request.build_opener(_SameHostRedirects(self))
+        self._opener = guarded_opener(self.policy.outbound, _SameHostRedirects(self))
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._robots_errors: dict[str, str] = {}
         self._last_request: dict[str, float] = {}
@@ -121,6 +127,8 @@ class Fetcher:
         except urllib.error.HTTPError as exc:
             exc.close()
             raise FetchError(f"HTTP {exc.code}") from exc
+        except BlockedURL as exc:
+            raise FetchError(str(exc)) from exc
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FetchError(f"could not connect: {reason}") from exc

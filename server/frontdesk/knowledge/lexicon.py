@@ -34,6 +34,7 @@ class Aspect:
     cues: tuple[Phrase, ...]  # say only "this kind of fact": used up
     hints: tuple[Phrase, ...]  # say it and name a topic: kept as a concept too
     words: tuple[Phrase, ...]
+    search: tuple[str, ...] = ()  # words pages stating it use ("street", "floor"): searched only
 
 
 @dataclass
@@ -132,6 +133,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
             tuple(tuple(lex.words(cue)) for cue in spec.get("cues", [])),
             tuple(tuple(lex.words(hint)) for hint in spec.get("hints", [])),
             tuple(lex.phrase(word) for word in spec.get("words", [])),
+            tuple(spec.get("search", [])),
         )
         for name, spec in raw.get("aspect", {}).items()
     )

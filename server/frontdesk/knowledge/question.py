@@ -134,6 +134,8 @@ def _read(text: str, lex: Lexicon) -> Question:
         if aspect.name in question.aspects:
             # A FAQ heading may ask it in the visitor's words ("Where are you based?").
             cues = [w for p in aspect.cues for w in p] + [w for p in aspect.words for w in p]
+            # How pages state it ("street", "floor") first: the cues' stems repeat each other.
+            expansions.extend(aspect.search)
             expansions.extend(w for w in cues if w not in lex.stop)
     # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
     asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
@@ -156,8 +158,11 @@ def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:
 
 
 def _generic_halved(concept: Concept, lex: Lexicon) -> Concept:
+    """Words for a visit in general, or for the business itself ("is the salon wheelchair
+    friendly?"), weigh half: every page of the site is about them."""
     own = [form for form, strength in concept.forms.items() if strength >= 1.0]
-    if own and all(len(f) == 1 and f[0] in lex.generic for f in own):
+    vague = lex.generic | lex.itself
+    if own and all(len(f) == 1 and f[0] in vague for f in own):
         return Concept(concept.label, concept.forms, concept.weight * GENERIC_WEIGHT, concept.cue)
     return concept
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
+from frontdesk.knowledge.semantic import similarities
 from frontdesk.knowledge.units import Unit
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
@@ -31,6 +32,10 @@ FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long doe
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
+# Closeness in meaning (knowledge.semantic) above SEM_FROM adds to the coverage, not the score:
+# it makes a paraphrase's answer confident, but the words still decide which unit is best.
+SEM_FROM = 0.2
+SEM_COVER = 0.5
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 
 
@@ -100,6 +105,7 @@ def rank(
     cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
     positions = _positions(units)
+    meaning = _meaning(question, units)
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
         faq = unit.heading.endswith("?") and positions[i] < 2
@@ -129,14 +135,25 @@ def rank(
         score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
         score -= RANK_PENALTY * ranks[unit.passage]
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
-        coverage = 0.0 if missing else found / total if weights else stated
+        # "where are you?" names nothing but the kind of fact: only stating it answers (a
+        # "Contact" heading only hints at an address).
+        plain = stated if stated >= 1.0 else stated / 2
+        coverage = 0.0 if missing else found / total if weights else plain
+        if not missing:
+            coverage = min(1.0, coverage + SEM_COVER * max(0.0, meaning[i] - SEM_FROM))
         if cue_only:  # "how can I pay?": the cue word found, or the fact stated, is enough
             coverage = max(coverage, stated)
         share = own_found / found if found else 0.0
-        aspect = stated >= 1.0 or (stated > 0 and not weights)
+        aspect = stated >= 1.0
         scored.append(Scored(unit, score, coverage, share, aspect, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     return scored
+
+
+def _meaning(question: Question, units: list[Unit]) -> list[float]:
+    """How close in meaning each unit (with its heading) is to the question."""
+    texts = [u.text if u.kind == "heading" else f"{u.heading}. {u.text} {u.context}" for u in units]
+    return similarities(question.text, texts)
 
 
 def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, str], float]]:

@@ -40,8 +40,8 @@ PARTS_OF_DAY = (  # (from, to) in minutes after midnight, and the words for that
     (17 * 60, 24 * 60, ("evening", "night", "late")),
 )
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-DURATION = re.compile(
-    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
+DURATION = re.compile(  # "every six weeks" is how often, not how long
+    rf"(?<!every )\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
     r"weeks?|months?|years?)\b",
     re.I,
 )
@@ -72,9 +72,9 @@ class Stems:
         self.joined = f" {' '.join(stems)} "
 
     def has(self, phrase: Phrase) -> bool:
-        if len(phrase) == 1:
-            return phrase[0] in self.words
-        return f" {' '.join(phrase)} " in self.joined
+        if phrase[0] not in self.words:  # the cheap test first: most phrases are not there
+            return False
+        return len(phrase) == 1 or f" {' '.join(phrase)} " in self.joined
 
 
 _cache: dict[tuple[str, str], Stems] = {}

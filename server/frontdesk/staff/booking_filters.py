@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from frontdesk.booking.validation import parse_day as parse_iso_day
 from frontdesk.db.models import Booking, Service
-from frontdesk.db.models.booking import CANCELLED, CONFIRMED
+from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 
-STATUSES = (CONFIRMED, CANCELLED)
+STATUSES = (CONFIRMED, COMPLETED, NO_SHOW, CANCELLED)
 
 
 class FilterError(ValueError):
@@ -28,13 +28,20 @@ class Filters:
     status: str = ""
     start: date | None = None
     end: date | None = None
+    cancelled: bool = False  # cancelled bookings are left out unless asked for
 
     def query_args(self) -> dict[str, str]:
         """The filters as GET parameters (empty ones left out), for links."""
         args = {"service": self.service, "status": self.status}
         args["from"] = self.start.isoformat() if self.start else ""
         args["to"] = self.end.isoformat() if self.end else ""
+        args["cancelled"] = "1" if self.cancelled else ""
         return {k: v for k, v in args.items() if v}
+
+    @property
+    def shows_cancelled(self) -> bool:
+        """True when cancelled bookings are listed (asked for, or the status filter says so)."""
+        return self.cancelled or self.status == CANCELLED
 
 
 def parse_day(raw: str | None, label: str) -> date | None:
@@ -52,12 +59,12 @@ def parse_filters(args: Mapping[str, str], service_slugs: Iterable[str]) -> Filt
         raise FilterError("There is no such service.")
     status = (args.get("status") or "").strip()
     if status and status not in STATUSES:
-        raise FilterError("Status must be confirmed or cancelled.")
+        raise FilterError("Status must be confirmed, completed, no_show or cancelled.")
     start = parse_day(args.get("from"), "The start date")
     end = parse_day(args.get("to"), "The end date")
     if start and end and end < start:
         raise FilterError("The end date is before the start date.")
-    return Filters(service, status, start, end)
+    return Filters(service, status, start, end, cancelled=args.get("cancelled") == "1")
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -72,6 +79,8 @@ def booking_query(site_id: int, filters: Filters, tz: ZoneInfo):
         query = query.where(Service.slug == filters.service)
     if filters.status:
         query = query.where(Booking.status == filters.status)
+    elif not filters.cancelled:
+        query = query.where(Booking.status != CANCELLED)
     if filters.start:
         query = query.where(Booking.start >= local_midnight(filters.start, tz))
     if filters.end:

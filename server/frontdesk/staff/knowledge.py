@@ -17,7 +17,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from frontdesk import audit
 from frontdesk.db.models import Document, Site
 from frontdesk.extensions import get_db
+from frontdesk.knowledge.fetch import FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport
+from frontdesk.outbound.guard import OutboundPolicy
 from frontdesk.staff import knowledge_ops as ops
 from frontdesk.staff.auth import current_staff, site_required
 from frontdesk.staff.knowledge_ops import KnowledgeError
@@ -34,6 +36,16 @@ def _actor() -> audit.Actor:
 
 def _max_pages() -> int:
     return int(current_app.config.get("KNOWLEDGE_CRAWL_MAX_PAGES") or DEFAULT_CRAWL_PAGES)
+
+
+def _crawl_policy() -> FetchPolicy:
+    """The crawler's limits, and what the outbound guard lets it reach (configured)."""
+    config = current_app.config
+    outbound = OutboundPolicy.from_values(
+        config.get("KNOWLEDGE_ALLOW_PRIVATE_URLS", False),
+        config.get("OUTBOUND_ALLOWED_HOSTS") or (),
+    )
+    return FetchPolicy(max_pages=_max_pages(), outbound=outbound)
 
 
 def _uploads(site: Site):
@@ -115,14 +127,14 @@ def upload(site: Site):
 @site_required
 def add_url(site: Site):
     """Read a page (and the pages it links to on the same site) or a sitemap."""
-    allow_private = bool(current_app.config.get("KNOWLEDGE_ALLOW_PRIVATE_URLS"))
+    policy = _crawl_policy()
     try:
-        url = ops.check_public_url(request.form.get("url", ""), allow_private)
+        url = ops.check_public_url(request.form.get("url", ""), policy.outbound)
     except KnowledgeError as exc:
         flash(str(exc), "error")
         return _render(site, 400)
     follow = request.form.get("follow_links") == "on"
-    report = ops.crawl_urls(get_db(), site.id, [url], max_pages=_max_pages(), follow_links=follow)
+    report = ops.crawl_urls(get_db(), site.id, [url], policy=policy, follow_links=follow)
     _record(site, "knowledge.crawled", {"url": url, "result": report.counts()})
     _flash_report(report)
     return _back(site, "documents")
@@ -154,7 +166,7 @@ def reindex(site: Site, document_id: int):
     if ops.source_kind(source) == "manual":
         flash("Written answers have no source to read again.", "info")
         return _back(site, "documents")
-    _flash_report(ops.reindex(get_db(), site.id, [source], max_pages=_max_pages()))
+    _flash_report(ops.reindex(get_db(), site.id, [source], policy=_crawl_policy()))
     return _back(site, "documents")
 
 
@@ -164,7 +176,7 @@ def reindex_all(site: Site):
     """Read every file and page source again (unchanged ones are left as they are)."""
     with get_db().session() as session:
         sources = list(session.scalars(select(Document.source).where(Document.site_id == site.id)))
-    report = ops.reindex(get_db(), site.id, sources, max_pages=_max_pages())
+    report = ops.reindex(get_db(), site.id, sources, policy=_crawl_policy())
     _record(site, "knowledge.reindexed", {"result": report.counts()})
     _flash_report(report)
     return _back(site, "documents")

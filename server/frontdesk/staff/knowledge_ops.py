@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import shutil
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -29,6 +26,7 @@ from frontdesk.knowledge.extract import (
 )
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport, ingest_paths, is_url, store
+from frontdesk.outbound.guard import BlockedURL, OutboundPolicy, vet_url
 
 MANUAL_PREFIX = "manual:"
 MAX_FILES_PER_UPLOAD = 20
@@ -90,29 +88,25 @@ def forget_failed_uploads(report: IngestReport, saved: list[SavedUpload]) -> Non
             shutil.rmtree(upload.path.parent, ignore_errors=True)
 
 
-def check_public_url(url: str, allow_private: bool) -> str:
-    """An http(s) URL whose host is not a loopback/private address (no crawling the intranet)."""
+def check_public_url(url: str, outbound: OutboundPolicy) -> str:
+    """An http(s) URL the outbound guard lets through (no crawling the intranet); the crawl
+    checks every request again, pinned, so this only gives staff the reason at once."""
     url = url.strip()
-    parts = urlsplit(url)
-    if len(url) > URL_CHARS or parts.scheme not in ("http", "https") or not parts.hostname:
+    if len(url) > URL_CHARS:
         raise KnowledgeError("Give a web address starting with http:// or https://.")
-    if allow_private:
-        return url
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
-    except (OSError, UnicodeError):
-        raise KnowledgeError(f"The host {parts.hostname} cannot be found.") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise KnowledgeError(f"{parts.hostname} is a private or local address; it is not read.")
+        vet_url(url, outbound)
+    except BlockedURL as exc:
+        raise KnowledgeError(str(exc).replace("not contacted", "not read")) from None
     return url
 
 
-def crawl_urls(db: Database, site_id: int, urls: list[str], *, max_pages: int, follow_links: bool):
-    """Read pages (or a sitemap) with the polite crawler, at most `max_pages` requests per URL."""
-    fetcher = Fetcher(FetchPolicy(max_pages=max_pages))
-    return ingest_paths(db, site_id, urls, fetcher=fetcher, follow_links=follow_links)
+def crawl_urls(
+    db: Database, site_id: int, urls: list[str], *, policy: FetchPolicy, follow_links: bool
+):
+    """Read pages (or a sitemap) with the polite crawler under `policy` (its page limit is per
+    URL; its outbound policy is what the guard lets through)."""
+    return ingest_paths(db, site_id, urls, fetcher=Fetcher(policy), follow_links=follow_links)
 
 
 def list_documents(session: Session, site_id: int) -> list[dict[str, Any]]:
@@ -180,14 +174,14 @@ def delete_document(db: Database, site_id: int, document_id: int, actor, uploads
     return title
 
 
-def reindex(db: Database, site_id: int, sources: list[str], *, max_pages: int) -> IngestReport:
+def reindex(db: Database, site_id: int, sources: list[str], *, policy: FetchPolicy) -> IngestReport:
     """Ingest stored sources again (pages one by one, not followed); manual answers are skipped."""
     report = IngestReport()
     files = [s for s in sources if source_kind(s) == "file"]
     urls = [s for s in sources if source_kind(s) == "web"]
     for part in (
         ingest_paths(db, site_id, files) if files else None,
-        crawl_urls(db, site_id, urls, max_pages=max_pages, follow_links=False) if urls else None,
+        crawl_urls(db, site_id, urls, policy=policy, follow_links=False) if urls else None,
     ):
         if part is not None:
             for outcome in ("added", "updated", "unchanged", "failed", "skipped"):

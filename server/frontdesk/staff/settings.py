@@ -13,6 +13,8 @@ from sqlalchemy import select
 from frontdesk import audit
 from frontdesk.db.models import Service, Site
 from frontdesk.extensions import get_db
+from frontdesk.outbound import provider_urls
+from frontdesk.outbound.guard import BlockedURL
 from frontdesk.sites import script_tag
 from frontdesk.staff import settings_forms as forms
 from frontdesk.staff import settings_store as store
@@ -251,10 +253,22 @@ def assistant(site: Site):
 
     def save():
         values = forms.parse_llm(request.form)
+        _vet_base_url(values.get("base_url"))
         budget = forms.parse_budget(request.form)
         return store.update_assistant(get_db(), site.id, _actor(), values, budget)
 
     return _submit(site, "assistant", save, "Assistant settings saved.")
+
+
+def _vet_base_url(url: str | None) -> None:
+    """A base URL the site chooses must pass the operator's rules and the outbound guard now,
+    so staff learn at once (the turn vets it again before every connection)."""
+    config = current_app.config
+    if url and provider_urls.site_chosen_url({"base_url": url}, config):
+        try:
+            provider_urls.vet_site_url(url, provider_urls.rules(config))
+        except BlockedURL as exc:
+            raise FormError(f"Provider base URL refused: {exc}") from None
 
 
 @bp.post("/assistant/clear-key")

@@ -45,10 +45,14 @@ def _edit_site(
     """Run `change` on the stored site; audit and commit when it changed anything."""
     with db.write_transaction() as session:
         site = session.get(Site, site_id)
+        provider_before = _provider(site)
         changed = change(site)
         session.flush()
         _check_bookable(site)
         if changed:
+            data: dict[str, Any] = {"fields": changed}
+            if _provider(site) != provider_before:  # where visitor turns go: old and new
+                data["provider"] = {"before": provider_before, "after": _provider(site)}
             audit.record(
                 session,
                 site_id=site_id,
@@ -56,9 +60,15 @@ def _edit_site(
                 action=action,
                 subject_type="site",
                 subject_id=site.public_key,
-                data={"fields": changed},
+                data=data,
             )
     return changed
+
+
+def _provider(site: Site) -> dict[str, Any]:
+    """The provider address and whether the site has its own key (never the key itself)."""
+    llm = site.llm_settings or {}
+    return {"base_url": llm.get("base_url") or "", "own_key": bool(llm.get("api_key"))}
 
 
 def _fields_change(values: dict[str, Any]) -> Callable[[Site], list[str]]:

@@ -43,7 +43,10 @@ def engine_for_run(
         settings["model"] = model
     client = llm_client
     if client is None and provider_configured(settings):
-        client = shared_client(settings)
+        try:
+            client = shared_client(settings)
+        except ValueError as exc:  # BlockedURL: the site's provider address is refused
+            raise EngineUnavailable(f"The site's provider address is refused: {exc}") from exc
     if client is None:
         raise EngineUnavailable(
             "No LLM provider is configured: set OPENAI_API_KEY or OPENAI_BASE_URL (or the "

@@ -37,6 +37,9 @@ class EvalOutput:
     def delta(self, reply_id: str, text: str) -> None:
         """Streamed pieces are not needed: the final message carries the whole text."""
 
+    def discard(self, reply_id: str) -> None:
+        """Nothing streamed was kept, so nothing to withdraw."""
+
     def message(
         self,
         text: str,

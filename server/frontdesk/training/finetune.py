@@ -54,7 +54,10 @@ def client_for(site: Any, app_config: Any, llm_client: Any = None) -> Any:
             "No LLM provider is configured, so there is nothing to fine-tune with. The export "
             "still works: download the JSONL and upload it to a provider that fine-tunes."
         )
-    return make_client({**settings, "timeout": max(UPLOAD_TIMEOUT, float(settings["timeout"]))})
+    try:
+        return make_client({**settings, "timeout": max(UPLOAD_TIMEOUT, float(settings["timeout"]))})
+    except ValueError as exc:  # BlockedURL: the site's provider address is refused
+        raise NoFineTuning(f"The site's provider address is refused: {exc}") from exc
 
 
 def clean_hyperparameters(raw: dict[str, Any]) -> dict[str, Any]:

@@ -9,17 +9,18 @@ other endpoint) keeps using the openai client.
 
 from __future__ import annotations
 
-import functools
 import http.client
 import json
 import select
 import ssl
-import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MAX_IDLE = 16  # idle connections kept per origin; beyond that a finished one is closed
+from frontdesk.assistant.llm.http_pool import acquire, connect, release
+from frontdesk.outbound.guard import Target
+
 DRAIN_TIMEOUT = 0.1  # seconds a server may take to end the body after [DONE]
 DRAIN_MAX_BYTES = 65536
 ERROR_BODY_MAX = 65536
@@ -27,9 +28,6 @@ MESSAGE_MAX = 1000
 READ_SIZE = 65536
 # What a reused connection raises when the server closed it while it sat idle in the pool.
 _IDLE_CLOSED = (ConnectionError, ssl.SSLEOFError)
-
-_idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
-_idle_lock = threading.Lock()
 
 
 class ProviderHTTPError(Exception):
@@ -53,6 +51,12 @@ class Endpoint:
     port: int
     path: str  # with the query, if any
     headers: Mapping[str, str]
+    target: Target | None = None  # a vetted site-chosen address: connect to its address only
+
+    @property
+    def pool_key(self) -> tuple[str, str, int, str]:
+        """Connections are shared only between requests to the same host, port and address."""
+        return (self.scheme, self.host, self.port, self.target.address if self.target else "")
 
 
 class JsonView:
@@ -87,12 +91,15 @@ def stream_chat(
     *,
     waiting: Callable[[], None] | None = None,
     grace: float = 0.0,
+    deadline: float | None = None,
 ) -> Iterator[JsonView]:
     """Post a streamed chat completion and yield its chunks; close() releases the connection.
 
     Nothing is sent before the first next(). `timeout` bounds the connect and every read.
     `waiting` runs once if the provider has not begun its answer `grace` seconds after the
-    request was written (at once with grace 0), while it works on the request.
+    request was written (at once with grace 0), while it works on the request. No read
+    waits past `deadline` (a time.monotonic() value): a provider dripping its answer slowly
+    fails with a timeout there.
     """
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     conn, response = _send(endpoint, data.encode(), timeout, waiting, grace)
@@ -100,7 +107,7 @@ def stream_chat(
     try:
         if not 200 <= response.status < 300:
             raise _status_error(response)
-        for payload in _sse_data(response):
+        for payload in _sse_data(response, _read_timeout(conn, timeout, deadline)):
             if payload.startswith(b"[DONE]"):
                 reusable = _drain(conn, response)
                 break
@@ -112,7 +119,7 @@ def stream_chat(
             yield JsonView(chunk)
     finally:  # also on close() mid-stream: a body not read to its end cannot be reused
         if reusable:
-            _release((endpoint.scheme, endpoint.host, endpoint.port), conn)
+            release(endpoint.pool_key, conn)
         else:
             response.close()
             conn.close()
@@ -126,10 +133,9 @@ def _send(
     grace: float,
 ):
     """(connection, response) once the status line and headers have arrived."""
-    key = (endpoint.scheme, endpoint.host, endpoint.port)
-    pooled = _acquire(key)
+    pooled = acquire(endpoint.pool_key)
     while True:
-        conn = pooled or _connect(endpoint, timeout)
+        conn = pooled or connect(endpoint, timeout)
         try:
             conn.timeout = timeout
             if conn.sock is not None:  # a pooled connection: this request's timeout
@@ -175,49 +181,6 @@ def _call_or_close(callback: Callable[[], None], conn: http.client.HTTPConnectio
         raise _CallbackFailed() from exc
 
 
-def _connect(endpoint: Endpoint, timeout: float) -> http.client.HTTPConnection:
-    if endpoint.scheme == "https":
-        return http.client.HTTPSConnection(
-            endpoint.host, endpoint.port, timeout=timeout, context=_ssl_context()
-        )
-    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """Verifying TLS that trusts what the openai client's transport trusts, plus certifi's CAs."""
-    try:  # what openai's own transport trusts (system store; truststore on macOS and Windows)
-        import httpcore2
-
-        context = httpcore2.default_ssl_context()
-    except (ImportError, AttributeError):
-        context = None
-    if context is None or context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
-        context = ssl.create_default_context()
-    try:  # older httpx trusted certifi's bundle: installs relying on it keep working
-        import certifi
-
-        context.load_verify_locations(certifi.where())
-    except ImportError:
-        pass
-    return context
-
-
-def _acquire(key: tuple[str, str, int]) -> http.client.HTTPConnection | None:
-    with _idle_lock:
-        idle = _idle.get(key)
-        return idle.pop() if idle else None  # LIFO: the most recently used is the likeliest alive
-
-
-def _release(key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
-    with _idle_lock:
-        idle = _idle.setdefault(key, [])
-        if len(idle) < MAX_IDLE:
-            idle.append(conn)
-            return
-    conn.close()
-
-
 def _drain(conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bool:
     """Read the rest of the body after [DONE], briefly; whether the connection can be reused.
 
@@ -241,7 +204,19 @@ def _drain(conn: http.client.HTTPConnection, response: http.client.HTTPResponse)
     return False
 
 
-def _sse_data(response: http.client.HTTPResponse) -> Iterator[bytes]:
+def _read_timeout(conn, timeout: float, deadline: float | None) -> Callable[[], None]:
+    """Before each read: the socket's timeout, cut short by the deadline when one is set."""
+
+    def before_read() -> None:
+        if deadline is not None and conn.sock is not None:
+            conn.sock.settimeout(max(0.001, min(timeout, deadline - time.monotonic())))
+
+    return before_read
+
+
+def _sse_data(
+    response: http.client.HTTPResponse, before_read: Callable[[], None] = lambda: None
+) -> Iterator[bytes]:
     """The data of each server-sent event, parsed as the SSE spec says.
 
     Lines end with \\n, \\r\\n or \\r; `data:` fields (one leading space dropped) are joined
@@ -251,6 +226,7 @@ def _sse_data(response: http.client.HTTPResponse) -> Iterator[bytes]:
     pending = b""
     data: list[bytes] = []
     while True:
+        before_read()
         try:
             block = response.read1(READ_SIZE)
         except http.client.IncompleteRead:

@@ -3,7 +3,9 @@ streamed chat completions (over http_stream for plain clients, the openai client
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 import urllib.parse
 import urllib.request
 import weakref
@@ -12,6 +14,10 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from frontdesk.assistant.llm import http_stream
+from frontdesk.outbound import provider_urls
+from frontdesk.outbound.guard import BlockedURL  # raised by make_client for a refused address
+
+__all__ = ["BlockedURL", "llm_settings", "make_client", "open_chat_stream", "shared_client"]
 
 # Keys a site may set in Site.llm_settings; anything else is ignored.
 SITE_KEYS = (
@@ -29,6 +35,8 @@ SITE_KEYS = (
 # A local server (Ollama, llama.cpp, vLLM) needs no key, but the openai client insists on one.
 PLACEHOLDER_KEY = "not-needed"
 _CLIENT_CACHE_SIZE = 32
+# A site-chosen address is looked up and vetted again this often (its DNS may change).
+REVET_SECONDS = 300.0
 _clients: OrderedDict[tuple, Any] = OrderedDict()
 _clients_lock = threading.Lock()
 
@@ -47,7 +55,8 @@ def llm_settings(site: Any, app_config: Mapping[str, Any]) -> dict[str, Any]:
         value = site_settings.get(key)
         if value not in (None, ""):
             settings[key] = value
-    return settings
+    # A base URL the site chose never gets the server's key, and passes the outbound guard.
+    return provider_urls.guard_settings(settings, site_settings, app_config)
 
 
 def provider_configured(settings: Mapping[str, Any]) -> bool:
@@ -56,24 +65,47 @@ def provider_configured(settings: Mapping[str, Any]) -> bool:
 
 
 def make_client(settings: Mapping[str, Any]):
-    """An `openai.OpenAI` for these settings; the engine does its own single retry."""
+    """An `openai.OpenAI` for these settings; the engine does its own single retry.
+
+    A site-chosen base URL (settings carry `site_url_rules`) is vetted first (BlockedURL when
+    refused) and the client connects only to the address the guard checked, on both paths.
+    """
     import openai
 
     base_url = settings.get("base_url") or None
     api_key = settings.get("api_key") or (PLACEHOLDER_KEY if base_url else None)
     if not api_key:
         raise ValueError("no LLM provider configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
-    return openai.OpenAI(
+    timeout = float(settings.get("timeout") or 30.0)
+    rules = settings.get("site_url_rules")
+    if rules is None:
+        return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+    from frontdesk.outbound.httpx_pinned import pinned_httpx_client
+
+    target = provider_urls.vet_site_url(base_url, rules)
+    client = openai.OpenAI(
         base_url=base_url,
         api_key=api_key,
-        timeout=float(settings.get("timeout") or 30.0),
+        timeout=timeout,
         max_retries=0,
+        http_client=pinned_httpx_client(target, timeout),
     )
+    endpoint = _endpoint_for(client, trust_transport=True)
+    if endpoint is not None:  # the fast path dials the same checked address
+        endpoint = dataclasses.replace(endpoint, target=target)
+    with _endpoints_lock:
+        _endpoints[client] = endpoint
+    return client
 
 
 def shared_client(settings: Mapping[str, Any]):
-    """A cached client per (base_url, api_key, timeout), so connections are pooled across turns."""
-    key = (settings.get("base_url"), settings.get("api_key"), settings.get("timeout"))
+    """A cached client per provider settings, so connections are pooled across turns.
+
+    A site-chosen address is vetted again every REVET_SECONDS (a new client, a new lookup).
+    """
+    rules = settings.get("site_url_rules")
+    epoch = int(time.monotonic() // REVET_SECONDS) if rules is not None else 0
+    key = (settings.get("base_url"), settings.get("api_key"), settings.get("timeout"), rules, epoch)
     with _clients_lock:
         client = _clients.get(key)
         if client is not None:
@@ -93,6 +125,7 @@ def open_chat_stream(
     *,
     waiting: Callable[[], None] | None = None,
     grace: float = 0.0,
+    deadline: float | None = None,
 ) -> Iterator[Any]:
     """Start a streamed chat completion; yields chunks with the fields as attributes; close().
 
@@ -101,7 +134,8 @@ def open_chat_stream(
     options the fast path does not know, goes through the client's public `create`.
     `waiting` is called once if the provider has not begun to answer `grace` seconds after the
     request went out (through `create`: just before it, which returns only once the answer has
-    begun).
+    begun). `deadline` (time.monotonic()) bounds every read of the fast path; through
+    `create`, the request's timeout (which the engine shortens to the deadline) does.
     """
     endpoint = fast_endpoint(client)
     if endpoint is None or not _plain_request(request):
@@ -111,7 +145,9 @@ def open_chat_stream(
     body = {key: value for key, value in request.items() if key not in ("timeout", "extra_body")}
     body.update(request.get("extra_body") or {})  # as openai merges it: top level, extra wins
     timeout = float(request["timeout"])
-    return http_stream.stream_chat(endpoint, body, timeout, waiting=waiting, grace=grace)
+    return http_stream.stream_chat(
+        endpoint, body, timeout, waiting=waiting, grace=grace, deadline=deadline
+    )
 
 
 def _plain_request(request: Mapping[str, Any]) -> bool:
@@ -141,10 +177,7 @@ def fast_endpoint(client: Any) -> http_stream.Endpoint | None:
         pass
     except TypeError:  # not weak-referenceable: not an openai.OpenAI anyway
         return None
-    try:
-        endpoint = _plain_endpoint(client)
-    except (ImportError, AttributeError, TypeError, ValueError):  # an openai we do not know
-        endpoint = None
+    endpoint = _endpoint_for(client)
     with _endpoints_lock:
         _endpoints[client] = endpoint
     return endpoint
@@ -155,17 +188,27 @@ _OTHER_AUTH = ("_provider", "_provider_runtime", "workload_identity", "_workload
                "_api_key_provider")  # fmt: skip
 
 
-def _plain_endpoint(client: Any) -> http_stream.Endpoint | None:
+def _endpoint_for(client: Any, trust_transport: bool = False) -> http_stream.Endpoint | None:
+    try:
+        return _plain_endpoint(client, trust_transport)
+    except (ImportError, AttributeError, TypeError, ValueError):  # an openai we do not know
+        return None
+
+
+def _plain_endpoint(client: Any, trust_transport: bool) -> http_stream.Endpoint | None:
     """The endpoint of a client the fast path can stand in for exactly, else None.
 
     Exactly `openai.OpenAI` (not Azure or other subclasses) with a plain string key, openai's
-    own default HTTP client (a user-supplied one may carry a proxy, transport or TLS setup),
-    no other authentication, and no proxy from the environment for its base URL.
+    own default HTTP client (a user-supplied one may carry a proxy, transport or TLS setup;
+    `trust_transport`: ours, pinned, which the caller pins the endpoint to as well), no other
+    authentication, and no proxy from the environment for its base URL.
     """
     import openai
     from openai._base_client import SyncHttpxClientWrapper
 
-    if type(client) is not openai.OpenAI or type(client._client) is not SyncHttpxClientWrapper:
+    if type(client) is not openai.OpenAI:
+        return None
+    if not trust_transport and type(client._client) is not SyncHttpxClientWrapper:
         return None
     if any(getattr(client, name, None) is not None for name in _OTHER_AUTH):
         return None
@@ -176,7 +219,7 @@ def _plain_endpoint(client: Any) -> http_stream.Endpoint | None:
     url = urllib.parse.urlsplit(str(client.base_url))
     if url.scheme not in ("http", "https") or not url.hostname or url.username or url.password:
         return None
-    if url.query or url.fragment or _env_proxy(url.scheme, url.hostname):
+    if url.query or url.fragment or (not trust_transport and _env_proxy(url.scheme, url.hostname)):
         return None
     headers = _headers(auth, client.default_headers, openai.Omit)
     query = client.default_query

@@ -8,6 +8,7 @@ different: its failure is ours, so it is marked (OwnFailure) and re-raised as it
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 RETRYABLE_STATUS = {408, 409, 429}
@@ -17,11 +18,18 @@ class ProviderError(Exception):
     """The provider failed: HTTP error, timeout, refused connection or a reply we cannot read."""
 
     def __init__(
-        self, message: str, *, streamed: bool = False, retryable: bool = True, status: int = 0
+        self,
+        message: str,
+        *,
+        streamed: bool = False,
+        retryable: bool = True,
+        status: int = 0,
+        late: bool = False,
     ):
         super().__init__(message)
         self.streamed = streamed  # the visitor already saw part of this round's text
-        self.retryable = retryable
+        self.late = late  # the turn's deadline passed: never retried
+        self.retryable = retryable and not late
         self.status = status  # the HTTP status, when the provider answered with one
 
 
@@ -56,3 +64,9 @@ def as_provider_error(exc: Exception, *, streamed: bool) -> ProviderError:
     return ProviderError(
         f"{label}: {exc}"[:500], streamed=streamed, retryable=retryable, status=status or 0
     )
+
+
+def check_deadline(deadline: float | None, *, streamed: bool) -> None:
+    """Raise a (late, never retried) ProviderError once the turn's deadline has passed."""
+    if deadline is not None and time.monotonic() >= deadline:
+        raise ProviderError("the turn's deadline passed", streamed=streamed, late=True)

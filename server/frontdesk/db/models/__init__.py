@@ -2,7 +2,7 @@
 
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
-from frontdesk.db.models.booking import Booking, Proposal
+from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.host import (
     BookingHost,
@@ -55,6 +55,7 @@ __all__ = [
     "SiteMembership",
     "SiteModelChange",
     "StaffUser",
+    "TimeBlock",
     "TokenUsage",
     "UnansweredQuestion",
 ]

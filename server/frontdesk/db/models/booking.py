@@ -15,6 +15,10 @@ from frontdesk.db.types import UTCDateTime, utcnow
 
 CONFIRMED = "confirmed"
 CANCELLED = "cancelled"
+# Outcomes staff record once a booking's time has come: it happened, or the visitor didn't come.
+COMPLETED = "completed"
+NO_SHOW = "no_show"
+OUTCOMES = (COMPLETED, NO_SHOW)
 
 
 class Booking(Base):
@@ -41,6 +45,8 @@ class Booking(Base):
     visitor_tz: Mapped[str] = mapped_column(String(64), default="UTC")
     status: Mapped[str] = mapped_column(String(16), default=CONFIRMED)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Staff's own notes, never shown to the visitor (`notes` is what the visitor wrote).
+    staff_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -57,6 +63,22 @@ class Booking(Base):
     hosts: Mapped[list[BookingHost]] = relationship(
         order_by=BookingHost.id, cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class TimeBlock(Base):
+    """Time staff blocked out (lunch, a day off): nothing can be booked over it. Times are UTC."""
+
+    __tablename__ = "time_blocks"
+    __table_args__ = (Index("ix_time_blocks_site_start", "site_id", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Proposal(Base):

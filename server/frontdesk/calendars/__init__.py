@@ -1,0 +1,1 @@
+"""Calendar connections: hosts' external calendars as busy times, and bookings written back."""

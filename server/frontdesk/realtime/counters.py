@@ -1,0 +1,130 @@
+"""Rate windows and open-connection counts shared by every process of a deployment.
+
+Frame rates use a sliding-window counter (this minute's bucket plus the previous one weighted
+by how much of it still overlaps the window): one atomic script call per event, constant memory.
+Open sockets are members of a sorted set scored by an expiry the owning process keeps pushing
+forward, so the sockets of a killed process stop counting within `CONNECTION_TTL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+import redis
+
+CONNECTION_TTL_SECONDS = 60.0
+
+_WINDOW = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local bucket = math.floor(now / window)
+local current = KEYS[1] .. ':' .. bucket
+local previous = KEYS[1] .. ':' .. (bucket - 1)
+local elapsed = (now - bucket * window) / window
+local count = tonumber(redis.call('get', current) or '0')
+local before = tonumber(redis.call('get', previous) or '0')
+if count + before * (1 - elapsed) >= limit then return 0 end
+redis.call('incr', current)
+redis.call('pexpire', current, math.ceil(window * 2000))
+return 1
+"""
+
+_OPEN = """
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
+if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('zadd', KEYS[1], ARGV[3], ARGV[4])
+redis.call('pexpire', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+class SharedWindow:
+    """`allow(key)`: record an event under `key` unless `limit` were reached in `window` s."""
+
+    def __init__(self, client: redis.Redis, prefix: str, limit: int, window: float = 60.0) -> None:
+        self.prefix = prefix
+        self.limit = limit
+        self.window = window
+        self._script = client.register_script(_WINDOW)
+
+    def allow(self, key: str) -> bool:
+        """Count one event; False (not counted) when over the limit. Redis down: allowed."""
+        try:
+            return bool(
+                self._script(
+                    keys=[f"{self.prefix}:{key}"], args=[time.time(), self.window, self.limit]
+                )
+            )
+        except redis.RedisError:
+            return True  # fail open: a Redis outage must not lock every visitor out
+
+
+class SharedConnections:
+    """Open sockets per key (an IP), across processes; members expire unless refreshed."""
+
+    def __init__(self, client: redis.Redis, prefix: str, origin: str, limit: int) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.origin = origin
+        self.limit = limit
+        self._open = client.register_script(_OPEN)
+        self._mine: dict[str, str] = {}  # member -> key
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._stopping = threading.Event()
+        threading.Thread(target=self._refresh_loop, name="frontdesk-conns", daemon=True).start()
+
+    def acquire(self, key: str) -> str | None:
+        """A ticket for one more socket under `key`, or None when `key` has `limit` open."""
+        with self._lock:
+            self._counter += 1
+            member = f"{self.origin}:{self._counter}"
+        now = time.time()
+        try:
+            ok = self._open(
+                keys=[f"{self.prefix}:{key}"],
+                args=[now, self.limit, now + CONNECTION_TTL_SECONDS, member,
+                      int(CONNECTION_TTL_SECONDS * 2000)],
+            )  # fmt: skip
+        except redis.RedisError:
+            ok = 1  # fail open, as SharedWindow does
+        if not ok:
+            return None
+        with self._lock:
+            self._mine[member] = key
+        return member
+
+    def release(self, ticket: str) -> None:
+        """The socket behind `ticket` has closed (its thread has ended)."""
+        with self._lock:
+            key = self._mine.pop(ticket, None)
+        if key is not None:
+            with contextlib.suppress(redis.RedisError):  # else it expires on its own
+                self.client.zrem(f"{self.prefix}:{key}", ticket)
+
+    def count(self, key: str) -> int:
+        """Open sockets under `key` in the whole deployment."""
+        try:
+            return int(self.client.zcount(f"{self.prefix}:{key}", time.time(), "+inf"))
+        except redis.RedisError:
+            return 0
+
+    def stop(self) -> None:
+        """Stop refreshing this process's members."""
+        self._stopping.set()
+
+    def _refresh_loop(self) -> None:
+        while not self._stopping.wait(CONNECTION_TTL_SECONDS / 3):
+            with self._lock:
+                mine = list(self._mine.items())
+            expiry = time.time() + CONNECTION_TTL_SECONDS
+            try:
+                with self.client.pipeline(transaction=False) as pipe:
+                    for member, key in mine:
+                        pipe.zadd(f"{self.prefix}:{key}", {member: expiry}, xx=True)
+                    pipe.execute()
+            except redis.RedisError:
+                pass

@@ -1,0 +1,62 @@
+"""The bookings section's blueprint and what its pages share: the site's services, the filters
+of the query string, the staff member acting, and a booking looked up within the site."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template, request
+from sqlalchemy import select
+
+from frontdesk.audit import Actor
+from frontdesk.db.models import Booking, Service
+from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
+from frontdesk.extensions import get_bookings, get_db
+from frontdesk.staff.auth import current_staff
+from frontdesk.staff.booking_filters import FilterError, Filters, parse_filters
+
+bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
+
+STATUS_LABELS = {
+    CONFIRMED: "Confirmed",
+    COMPLETED: "Completed",
+    NO_SHOW: "No-show",
+    CANCELLED: "Cancelled",
+}
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    """A booking status in words ("no_show" is "No-show")."""
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def staff_actor() -> Actor:
+    """The signed-in staff member, as the audit log names them."""
+    return Actor(type="staff", id=str(current_staff().id))
+
+
+def site_services(site_id: int) -> list[Service]:
+    """All the site's services, withdrawn ones too: old bookings still use them."""
+    with get_db().session() as session:
+        query = select(Service).where(Service.site_id == site_id)
+        return list(session.scalars(query.order_by(Service.position, Service.id)))
+
+
+def request_filters(site, services: list[Service] | None = None) -> Filters:
+    """Filters from the query string; a bad one raises FilterError (answered with 400)."""
+    slugs = [s.slug for s in (services if services is not None else site_services(site.id))]
+    return parse_filters(request.args, slugs)
+
+
+@bp.errorhandler(FilterError)
+def bad_filter(exc: FilterError):
+    """A bad filter or date in the query string: say which, on a dashboard page."""
+    site = g.get("site")
+    return render_template("staff/bookings_error.html", site=site, message=str(exc)), 400
+
+
+def own_booking(site, public_id: str) -> Booking:
+    """The booking, only when it belongs to this site (404 otherwise)."""
+    booking = get_bookings().get(public_id)
+    if booking is None or booking.site_id != site.id:
+        abort(404)
+    return booking
