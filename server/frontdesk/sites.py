@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from frontdesk.booking.hosts import add_site_host
 from frontdesk.booking.zones import is_zone
 from frontdesk.db.models import Site
 
@@ -98,6 +99,7 @@ def create_site(
     )
     session.add(site)
     session.flush()
+    add_site_host(session, site)  # a one-person business needs no set-up
     return site
 
 

@@ -26,3 +26,11 @@ def upgrade(db: Database, revision: str = "head") -> None:
         cfg = alembic_config(db.url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the database schema back down to `revision`."""
+    with db.engine.begin() as conn:
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)

@@ -2,18 +2,23 @@
 
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
-<<<<<<< HEAD
-from frontdesk.db.models.booking import Booking, Proposal
+from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
 from frontdesk.db.models.calendar import (
     CalendarBusy,
     CalendarConnection,
     CalendarSource,
     CalendarWrite,
 )
-=======
-from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
->>>>>>> main
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
+from frontdesk.db.models.host import (
+    BookingHost,
+    Host,
+    HostDateOverride,
+    HostHours,
+    HostTimeOff,
+    ServiceHost,
+    SiteHost,
+)
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
@@ -31,10 +36,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
+<<<<<<< HEAD
     "CalendarBusy",
     "CalendarConnection",
     "CalendarSource",
     "CalendarWrite",
+=======
+    "BookingHost",
+>>>>>>> i16a-hosts
     "Chunk",
     "Conversation",
     "DateOverride",
@@ -43,13 +52,19 @@ __all__ = [
     "EvalResult",
     "EvalRun",
     "FinetuneJob",
+    "Host",
+    "HostDateOverride",
+    "HostHours",
+    "HostTimeOff",
     "Message",
     "MessageFeedback",
     "OpeningHours",
     "OutboxEmail",
     "Proposal",
     "Service",
+    "ServiceHost",
     "Site",
+    "SiteHost",
     "SiteMembership",
     "SiteModelChange",
     "StaffUser",
