@@ -40,6 +40,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "assets": frozenset(),
     "widget_assets": frozenset({"assets"}),
     "config": frozenset(),
+    "serving": frozenset(),
     # The flow, from the top down. Training sits beside the dashboard: its pages are a section
     # of it, and its evaluations play cases through the engines.
     "training": frozenset(

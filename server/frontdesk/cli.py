@@ -129,10 +129,9 @@ def staff_add(app: Flask, email: str, site_key: str, name: str, password: str) -
 @click.option("--demo-host-port", type=int, default=None, help="Also serve the demo host page")
 @pass_app
 def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
-    """Serve Frontdesk (threaded development server; see docs/deployment.md for gunicorn)."""
-    from werkzeug.serving import make_server
-
+    """Serve Frontdesk (threaded server; see docs/deployment.md for gunicorn behind nginx)."""
     from frontdesk.realtime import single_process
+    from frontdesk.serving import make_guarded_server
 
     try:
         single_process.claim(app)
@@ -144,7 +143,7 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
-    server = make_server(host, port, app, threaded=True)
+    server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

@@ -465,6 +465,23 @@ def test_a_weak_match_is_not_passed_off_as_an_answer(db, site, chat):
     assert queued.extra["best"]["title"] == "Website builds"
 
 
+def test_a_near_miss_is_shown_hedged_and_still_passed_to_staff(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Salon policies",
+        "https://salon.test/policies",
+        "Running late\n\nWe hold your appointment for 15 minutes. A quick text lets us juggle.",
+    )
+    reply = chat.say("i might be a bit behind schedule, is that ok")
+    # Not passed off as the answer: said as possibly relevant, a person offered, staff told.
+    assert reply["text"].startswith("I'm not sure this answers your question")
+    assert "We hold your appointment for 15 minutes." in reply["text"]
+    assert labels(reply)[0] == "Talk to a person"
+    with db.session() as session:
+        assert session.scalars(select(UnansweredQuestion)).one().question.startswith("i might")
+
+
 def test_hostile_titles_and_links_cannot_break_the_markdown():
     assert plain("Evil](javascript:alert(1)) [x") == "Eviljavascript:alert1 x"
     assert safe_url("javascript:alert(1)") == ""
