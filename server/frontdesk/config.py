@@ -51,7 +51,6 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
     "FINETUNE_SYNC_SECONDS": 5.0,
-<<<<<<< HEAD
     # Hosts' calendars (docs/calendars.md).
     "CALENDAR_WORKER": True,  # background threads: the busy-time sync and the write-backs
     "CALENDAR_SYNC_SECONDS": 300,  # each connection is fetched this often
@@ -62,12 +61,10 @@ DEFAULTS: dict[str, Any] = {
     "CALENDAR_RETRY_SECONDS": 60,  # first retry of a failed write-back (then doubling, max 6 h)
     "CALENDAR_KEYS": "",  # Fernet keys for stored passwords, newest first; "": from SECRET_KEY
     "CALENDAR_ALLOW_PRIVATE_URLS": False,  # let calendar URLs reach loopback/private hosts
-    "CALENDAR_ALLOWED_HOSTS": "",  # host or host:port allowed whatever its address (comma list)  # a fine-tuning job page asks the provider at most this often
-=======
+    "CALENDAR_ALLOWED_HOSTS": "",  # host or host:port allowed whatever its address (comma list)
     "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
     "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
     "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
->>>>>>> main
 }
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.

@@ -22,7 +22,6 @@ LOOPBACK = OutboundPolicy(allow_private=True)
 def calendar_services(db, **options) -> tuple[CalendarSync, CalendarWriter, Bookings]:
     """A sync, a writer and a booking service wired to them, as create_app wires them."""
     from frontdesk.booking.hosts import register_busy_source
-
     from frontdesk.calendars.store import hosts_busy
 
     credentials = Credentials.from_config({"SECRET_KEY": TEST_SECRET})

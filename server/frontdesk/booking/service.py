@@ -15,6 +15,7 @@ from frontdesk.audit import Actor
 from frontdesk.booking import tokens
 from frontdesk.booking import validation as check
 from frontdesk.booking.assignment import check_free, team_slots_between
+from frontdesk.booking.change_hooks import ChangeHooks, NoHooks
 from frontdesk.booking.errors import SlotTaken
 from frontdesk.booking.lookups import (
     MAX_PUBLIC_ID,
@@ -75,9 +76,7 @@ class Bookings:
         self.secret_key = secret_key
         self.public_url = public_url.rstrip("/")
         self.mailer = mailer
-        # Outside parts' say in a change (calendars): before_write(site_id, service_slug) ahead
-        # of the transaction, booking_changed(session, booking, site, event) in it, wake() after.
-        self.hooks = hooks
+        self.hooks: ChangeHooks = hooks or NoHooks()  # the calendars' say in each change
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -177,8 +176,7 @@ class Bookings:
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
             return self._result(existing, created=False)
-        if self.hooks:
-            self.hooks.before_write(site_id, clean.service)
+        self.hooks.before_write(site_id, clean.service)
 
         def insert(session: Session) -> BookingResult:
             if key and (existing := by_idempotency_key(session, site_id, key)):
@@ -223,8 +221,7 @@ class Bookings:
         """Move a booking to a new slot (created=False); the old manage link stops working."""
         new_start = check.clean_start(new_start).astimezone(UTC)
         now = now or utcnow()
-        if self.hooks and (current := self.get(public_id)):
-            self.hooks.before_write(current.site_id, current.service.slug)
+        self.hooks.before_reschedule(public_id)
 
         def move(session: Session) -> BookingResult:
             booking = changeable_booking(session, public_id, now, verb="rescheduled")
@@ -314,11 +311,9 @@ class Bookings:
                 manage_url=self.manage_url(booking),
                 ics_url=self.ics_url(booking),
             )
-        if self.hooks:
-            self.hooks.booking_changed(session, booking, site, event)
+        self.hooks.booking_changed(session, booking, site, event)
 
     def _wake_mailer(self) -> None:
         if self.mailer:
             self.mailer.wake()
-        if self.hooks:
-            self.hooks.wake()
+        self.hooks.wake()

@@ -28,6 +28,18 @@ class CalendarHooks:
             host_ids = [host.id for host in service_hosts(session, service)]
         return self.sync.refresh_stale(host_ids)
 
+    def before_reschedule(self, public_id: str) -> list[str]:
+        """Refresh before a reschedule: the booking's own service decides the hosts."""
+        from frontdesk.booking.lookups import find_booking
+        from frontdesk.db.models import Booking
+
+        with self.sync.db.session() as session:
+            booking = find_booking(session, Booking.public_id == public_id)
+            if booking is None:
+                return []
+            site_id, slug = booking.site_id, booking.service.slug
+        return self.before_write(site_id, slug)
+
     def booking_changed(self, session, booking, site, event: str) -> None:
         """Queue the write-backs in the change's own transaction."""
         self.writer.booking_changed(session, booking, site, event)

@@ -58,10 +58,9 @@ class CalendarSync:
     @classmethod
     def from_config(cls, db, config: Mapping[str, Any]) -> CalendarSync:
         """A sync built from CALENDAR_* settings (docs/configuration.md)."""
-        policy = OutboundPolicy.from_values(
-            config.get("CALENDAR_ALLOW_PRIVATE_URLS", False),
-            config.get("CALENDAR_ALLOWED_HOSTS", ""),
-        )
+        hosts = [config.get("OUTBOUND_ALLOWED_HOSTS"), config.get("CALENDAR_ALLOWED_HOSTS")]
+        hosts_text = ",".join(h if isinstance(h, str) else ",".join(h) for h in hosts if h)
+        policy = OutboundPolicy.from_values(config.get("CALENDAR_ALLOW_PRIVATE_URLS"), hosts_text)
         return cls(
             db,
             Credentials.from_config(config),

@@ -36,14 +36,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Booking",
-<<<<<<< HEAD
+    "BookingHost",
     "CalendarBusy",
     "CalendarConnection",
     "CalendarSource",
     "CalendarWrite",
-=======
-    "BookingHost",
->>>>>>> i16a-hosts
     "Chunk",
     "Conversation",
     "DateOverride",
