@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "CONNECTIONS_PER_IP": 20,
     "MAX_TURNS_PER_CONVERSATION": 50,
     "DAILY_TOKEN_BUDGET": 200000,
+    "VISITOR_TOKEN_SHARE": 0.1,  # of a site's daily budget one visitor may spend (then offline)
+    "IP_TOKEN_SHARE": 0.25,  # ... one IP address may spend; 0 or 1: no such share
     "PING_INTERVAL": 25.0,
     "TURN_WORKERS": 64,  # threads running assistant turns (one turn at a time per conversation)
     "KNOWLEDGE_CRAWL_MAX_PAGES": 25,  # pages crawled when staff add a site by URL
