@@ -55,7 +55,7 @@ def test_hostile_reply_html_renders_inert(page, peer):
     assert "good link" in bubble.inner_text()
 
 
-def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
+def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer, tmp_path):
     open_chat(page, peer)
     peer.send(message(1, "A person wrote this.", role="staff", author="Sam"))
     peer.send(message(2, "From a written answer.", sources=[{"title": "Parking", "url": ""}]))
@@ -65,6 +65,7 @@ def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
     assert boxes.count() == 1  # staff and uncitable answers get no heading at all
     assert boxes.first.inner_text().split() == ["Source", "Parking"]
     assert boxes.first.locator("a").count() == 0  # no address: the title, not a dead link
+    page.locator("frontdesk-widget .fd-panel").screenshot(path=str(tmp_path / "sources.png"))
 
 
 def test_time_chips_are_grouped_by_day_with_the_date_said_once(page, peer, tmp_path):
