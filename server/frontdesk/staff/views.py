@@ -10,6 +10,7 @@ from frontdesk.extensions import get_db
 from frontdesk.staff import (
     bookings,
     conversations,
+    inbox_state,
     knowledge,
     live,
     overview,
@@ -64,7 +65,12 @@ def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+    return {
+        "staff_user": user,
+        "staff_site_list": staff_sites(user) if user else [],
+        # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
+        "message_html": inbox_state.message_html,
+    }
 
 
 def _safe_next(target: str | None) -> str:
