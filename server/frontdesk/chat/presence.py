@@ -25,7 +25,7 @@ def presence_event(public_id: str, live: bool) -> dict[str, Any]:
 def mark(db: Any, hub: Hub, site_id: int, conversation: Any, live: bool) -> None:
     """Store that the visitor's socket opened (live) or closed, and tell the dashboards."""
     now = utcnow()
-    with db.transaction() as session:
+    with db.write_transaction() as session:
         session.execute(
             update(Conversation)
             .where(Conversation.id == conversation.id)
@@ -48,7 +48,7 @@ class Heartbeat:
         if now - self.last < REFRESH_EVERY:
             return
         self.last = now
-        with self.db.transaction() as session:
+        with self.db.write_transaction() as session:
             session.execute(
                 update(Conversation)
                 .where(Conversation.id == self.conversation_id)

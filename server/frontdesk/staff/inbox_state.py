@@ -19,7 +19,7 @@ RENDERED_ROLES = ("assistant", "staff", "system")
 def mark_seen(site_id: int, public_id: str, seq: int) -> bool:
     """Staff have read the conversation up to `seq` (never backwards, never past its end);
     True when that changed anything."""
-    with get_db().transaction() as session:
+    with get_db().write_transaction() as session:
         result = session.execute(
             update(Conversation)
             .where(
