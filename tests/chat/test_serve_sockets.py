@@ -1,16 +1,24 @@
 """`frontdesk serve` (werkzeug's threaded server) under socket abuse: no thread outlives its
-socket, and every thread counts against its IP until it ends."""
+socket, every thread counts against its IP until it ends, and half-sent request heads (slowloris)
+hold at most a few threads per IP, for at most HEADER_TIMEOUT."""
 
 from __future__ import annotations
 
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.support.chat_server_process import ChatServer
 from tests.support.factories import make_site
-from tests.support.raw_sockets import close_code, open_websocket, send_oversized_frame
+from tests.support.raw_sockets import (
+    close_code,
+    closed_by_peer,
+    half_sent_handshakes,
+    open_websocket,
+    send_oversized_frame,
+)
 from tests.support.ws_client import ChatClient
 
 pytestmark = pytest.mark.slow
@@ -72,3 +80,45 @@ def test_oversized_frames_leave_no_thread_behind(server):
     finally:
         for sock in held:
             sock.close()
+
+
+SLOW_HEADS = 250
+
+
+@pytest.fixture
+def guarded(sqlite_url: str, tmp_path: Path):
+    """A real `frontdesk serve` with a short head timeout."""
+    env = {"FRONTDESK_HEADER_TIMEOUT": "2", "FRONTDESK_HEADS_PER_IP": "16"}
+    server = ChatServer(sqlite_url, tmp_path / "instance", extra_env=env)
+    db = server.prepare()
+    server.site = make_site(db)
+    server.start()
+    yield server
+    server.kill()
+    db.dispose()
+
+
+def test_half_sent_handshakes_hold_no_more_than_the_ip_cap_and_then_time_out(guarded):
+    server = guarded
+    baseline = settled_threads(server, at_most=0, wait=1.0)
+    held = half_sent_handshakes(server.port, f"/ws/chat?site={server.site.public_key}", SLOW_HEADS)
+    try:
+        # One IP gets HEADS_PER_IP threads at most; the rest are closed before they get one.
+        assert server.threads() <= baseline + 16 + 2
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
+            assert response.status == 200  # another client is served meanwhile
+        # Past HEADER_TIMEOUT (2 s) the server gives up on every half-sent head.
+        assert all(closed_by_peer(sock, timeout=10) for sock in held)
+        assert settled_threads(server, at_most=baseline + 2) <= baseline + 2
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_websocket_outlives_the_head_timeout(guarded):
+    """The head timeout ends with the head: an open chat is not cut after HEADER_TIMEOUT."""
+    with ChatClient(guarded.url, guarded.site.public_key) as visitor:
+        visitor.hello()
+        time.sleep(3)  # longer than HEADER_TIMEOUT
+        visitor.send({"type": "ping"})
+        assert visitor.expect("pong") == {"type": "pong"}

@@ -68,3 +68,28 @@ def close_code(sock: socket.socket, timeout: float = 10.0) -> int | None:
         if not part:
             return None
         data += part
+
+
+def half_sent_handshakes(port: int, path: str, count: int, *, source: str = "127.0.0.2") -> list:
+    """`count` connections from `source` that send half of an upgrade request and stop there
+    (slowloris). The caller closes them."""
+    request = upgrade_request(f"127.0.0.1:{port}", path, "http://127.0.0.1")
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=HANDSHAKE_TIMEOUT, source_address=(source, 0)
+        )
+        sock.sendall(request[: len(request) // 2])
+        held.append(sock)
+    return held
+
+
+def closed_by_peer(sock: socket.socket, timeout: float) -> bool:
+    """Whether the server closes (or resets) the connection within `timeout` seconds."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(4096) == b""
+    except ConnectionError:
+        return True
+    except TimeoutError:
+        return False

@@ -30,6 +30,7 @@ from frontdesk.staff.conversation_queries import (
     transcript,
 )
 
+MAX_PAGE = 100_000
 bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations")
 
 MAX_QUERY_CHARS = 200
@@ -82,9 +83,11 @@ def _filters() -> inbox.Filters:
     status = request.args.get("status", "")
     return inbox.Filters(
         view=view if view in inbox.VIEWS else "all",
-        query=request.args.get("q", "").strip()[:MAX_QUERY_CHARS],
+        # NUL cannot be stored or compared on PostgreSQL, nor typed by a person: dropped.
+        query=request.args.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_CHARS],
         status=status if status in STATUSES else "",
-        page=max(1, request.args.get("page", 1, type=int) or 1),
+        # Past the last page the list is simply empty; a huge number must not overflow OFFSET.
+        page=min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE),
     )
 
 
