@@ -11,6 +11,7 @@ from frontdesk.extensions import get_db
 from frontdesk.staff import (
     bookings,
     conversations,
+    host_calendars,
     inbox_state,
     knowledge,
     live,
@@ -47,6 +48,7 @@ bp.register_blueprint(settings.bp)
 bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
+bp.register_blueprint(host_calendars.bp)
 
 
 @bp.after_app_request

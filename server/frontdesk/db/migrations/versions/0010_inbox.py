@@ -9,7 +9,7 @@ first loaded (the onboarding checklist's "script tag installed") and whether the
 the checklist away. Columns are added in place (ALTER TABLE ... ADD COLUMN).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0014
 Create Date: 2026-12-07 03:45:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
