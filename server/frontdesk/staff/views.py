@@ -10,6 +10,7 @@ from frontdesk.extensions import get_db
 from frontdesk.staff import (
     bookings,
     conversations,
+    email_log,
     knowledge,
     live,
     overview,
@@ -31,6 +32,7 @@ from frontdesk.staff.auth import (
     staff_sites,
     throttle,
 )
+from frontdesk.staff.mail_state import mail_state
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -43,6 +45,7 @@ bp.register_blueprint(settings.bp)
 bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
+bp.register_blueprint(email_log.bp)
 
 
 @bp.after_app_request
@@ -64,7 +67,11 @@ def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+    return {
+        "staff_user": user,
+        "staff_site_list": staff_sites(user) if user else [],
+        "mail_state": mail_state(current_app.config),
+    }
 
 
 def _safe_next(target: str | None) -> str:
