@@ -7,7 +7,7 @@ from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
-from frontdesk.db.models.staff import SiteMembership, StaffUser
+from frontdesk.db.models.staff import SiteMembership, StaffSession, StaffUser
 from frontdesk.db.models.training import (
     EvalCase,
     EvalResult,
@@ -38,6 +38,7 @@ __all__ = [
     "Site",
     "SiteMembership",
     "SiteModelChange",
+    "StaffSession",
     "StaffUser",
     "TimeBlock",
     "TokenUsage",
