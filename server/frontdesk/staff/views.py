@@ -12,6 +12,7 @@ from frontdesk.staff import (
     bookings,
     conversations,
     email_log,
+    host_calendars,
     knowledge,
     live,
     overview,
@@ -49,6 +50,7 @@ bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
 bp.register_blueprint(email_log.bp)
+bp.register_blueprint(host_calendars.bp)
 
 
 @bp.after_app_request

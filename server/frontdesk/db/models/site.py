@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.models.base import Base
+
+if TYPE_CHECKING:
+    from frontdesk.db.models.host import ServiceHost
 from frontdesk.db.types import UTCDateTime, utcnow
 
 
@@ -67,8 +70,15 @@ class Service(Base):
     price_text: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How its hosts share it: round_robin, chosen or collective (db.models.host).
+    assignment: Mapped[str] = mapped_column(
+        String(16), default="round_robin", server_default="round_robin"
+    )
 
     site: Mapped[Site] = relationship(back_populates="services")
+    host_links: Mapped[list[ServiceHost]] = relationship(
+        order_by="ServiceHost.position, ServiceHost.id", cascade="all, delete-orphan"
+    )
 
 
 class OpeningHours(Base):
