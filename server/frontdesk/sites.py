@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from frontdesk.booking.hosts import add_site_host
 from frontdesk.booking.site_zones import site_zone_problem
 from frontdesk.db.models import Booking, Conversation, Document, Site, SiteMembership
 
@@ -99,6 +100,7 @@ def create_site(
     )
     session.add(site)
     session.flush()
+    add_site_host(session, site)  # a one-person business needs no set-up
     return site
 
 
