@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": None,  # None: ./instance under the working directory
     "PUBLIC_URL": "http://127.0.0.1:8000",  # base of links in e-mails and .ics files
     "SMTP_URL": None,  # smtp://user:pass@host:port, smtps://... or None to disable e-mail
+    "MAIL_CATCHER": None,  # demo: "127.0.0.1:1025" runs a local catcher and sends all mail there
     "MAIL_FROM": "Frontdesk <no-reply@localhost>",
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_MAX_ATTEMPTS": 8,
@@ -118,6 +119,9 @@ def _fill_instance_defaults(config: dict[str, Any]) -> None:
     if not config["DATABASE_URL"]:
         instance.mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{instance / 'frontdesk.sqlite3'}"
+    if config.get("MAIL_CATCHER") and not config.get("SMTP_URL"):
+        # The demo's catcher (started by `frontdesk serve`) stands in for a real mail server.
+        config["SMTP_URL"] = f"smtp://{config['MAIL_CATCHER']}"
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _stored_secret(instance / "secret_key")
 
