@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_PORT ?= 8001
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format bench install chromium clean
+.PHONY: run test lint format bench install chromium nginx clean
 
 install: $(STAMP)
 
@@ -35,6 +35,19 @@ chromium:
 	  fi; \
 	fi
 
+# Debian's nginx stands in front of the server in the tests (slowloris, scale-out), as it does
+# in production (docs/deployment.md). Tests start their own nginx; the package's service is not
+# used (and in a container policy-rc.d keeps it from starting).
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the reverse-proxy tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "nginx is missing and cannot be installed here: reverse-proxy tests will skip"; \
+	  fi; \
+	fi
+
 lint: install
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
@@ -43,7 +56,7 @@ format: install
 	$(BIN)/ruff check --fix server tests bench
 	$(BIN)/ruff format server tests bench
 
-test: install chromium lint
+test: install chromium nginx lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install

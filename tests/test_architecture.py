@@ -30,15 +30,18 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     # Wiring and entry points: they put the parts together.
     "frontdesk": ANYTHING,
     "cli": ANYTHING,
+    "wsgi": frozenset({"frontdesk", "realtime"}),
     "cli_app": frozenset({"frontdesk"}),
     "extensions": frozenset({"booking", "calendars", "db"}),
     "demo": frozenset({"booking", "db", "knowledge", "sites", "staff"}),
     "demo_host": frozenset({"assets"}),
     "health": frozenset({"db", "extensions", "realtime"}),
     "retention_cli": frozenset({"cli_app", "db", "retention"}),
+    "sites_cli": frozenset({"audit", "cli_app", "db", "sites", "staff"}),
     "assets": frozenset(),
     "widget_assets": frozenset({"assets"}),
     "config": frozenset(),
+    "serving": frozenset(),
     # The flow, from the top down. Training sits beside the dashboard: its pages are a section
     # of it, and its evaluations play cases through the engines.
     "training": frozenset(

@@ -1,4 +1,5 @@
-"""The `frontdesk` command: database, demo, sites, staff, ingest, serve, eval and finetune."""
+"""The `frontdesk` command: database, demo and serve here; sites, staff, ingest, purge, eval and
+finetune added from their own modules."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
 from frontdesk.retention_cli import purge_command
+from frontdesk.sites_cli import sites_group, staff_group
 from frontdesk.training.cli import eval_group, finetune_group
 
 
@@ -31,8 +33,8 @@ def db() -> None:
 @pass_app
 def db_upgrade(app: Flask) -> None:
     """Create or migrate the database schema to the latest version."""
-    upgrade(app.extensions["frontdesk.db"])
-    click.echo(f"Database is up to date: {_redact(app.config['DATABASE_URL'])}")
+    done = upgrade(app.extensions["frontdesk.db"])
+    click.echo(f"{done.describe()}: {_redact(app.config['DATABASE_URL'])}")
 
 
 @main.command()
@@ -60,85 +62,27 @@ def demo(app: Flask, demo_host_url: str) -> None:
     )
 
 
-@main.group()
-def sites() -> None:
-    """Manage sites (businesses)."""
-
-
-@sites.command("add")
-@click.argument("name")
-@click.option("--timezone", "tz", required=True, help="IANA zone, e.g. Europe/Paris")
-@click.option("--origin", "origins", multiple=True, help="Allowed origin (repeatable)")
-@click.option("--key", default=None, help="Public key (default: generated)")
-@pass_app
-def sites_add(app: Flask, name: str, tz: str, origins: tuple[str, ...], key: str | None):
-    """Add a site and print its script tag."""
-    from frontdesk.sites import SiteError, create_site, script_tag
-
-    try:
-        with app.extensions["frontdesk.db"].transaction() as session:
-            site = create_site(
-                session, name=name, timezone=tz, origins=list(origins), public_key=key
-            )
-            tag = script_tag(app.config["PUBLIC_URL"], site)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Added site {name!r} with key {site.public_key}\n{tag}")
-
-
-@sites.command("list")
-@pass_app
-def sites_list(app: Flask) -> None:
-    """List sites with their keys, zones and allowed origins."""
-    with app.extensions["frontdesk.db"].session() as session:
-        for site in session.scalars(select(Site).order_by(Site.id)):
-            origins = ", ".join(site.allowed_origins) or "(no origins allowed yet)"
-            click.echo(f"{site.public_key}\t{site.name}\t{site.timezone}\t{origins}")
-
-
-@main.group()
-def staff() -> None:
-    """Manage staff accounts."""
-
-
-@staff.command("add")
-@click.argument("email")
-@click.option("--site", "site_key", required=True, help="Public key of the site")
-@click.option("--name", default="")
-@click.password_option(help="Password (prompted when omitted)")
-@pass_app
-def staff_add(app: Flask, email: str, site_key: str, name: str, password: str) -> None:
-    """Create a staff account (or add a site to an existing one)."""
-    from frontdesk.sites import site_by_key
-    from frontdesk.staff.accounts import AccountError, add_staff
-
-    try:
-        with app.extensions["frontdesk.db"].transaction() as session:
-            site = site_by_key(session, site_key)
-            if site is None:
-                raise click.ClickException(f"No site with key {site_key!r}.")
-            add_staff(session, email, password, site.id, name=name)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Staff {email} can now sign in to {site_key}.")
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo-host-port", type=int, default=None, help="Also serve the demo host page")
 @pass_app
 def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
-    """Serve Frontdesk (threaded development server; see docs/deployment.md for gunicorn)."""
-    from werkzeug.serving import make_server
+    """Serve Frontdesk (threaded server; see docs/deployment.md for gunicorn behind nginx)."""
+    from frontdesk.realtime import single_process
+    from frontdesk.serving import make_guarded_server
 
+    try:
+        single_process.claim(app)
+    except single_process.AlreadyServing as exc:
+        raise click.ClickException(str(exc)) from exc
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
-    server = make_server(host, port, app, threaded=True)
+    server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 
@@ -162,6 +106,8 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+main.add_command(sites_group, "sites")
+main.add_command(staff_group, "staff")
 main.add_command(ingest_command, "ingest")
 main.add_command(purge_command, "purge")
 main.add_command(eval_group, "eval")

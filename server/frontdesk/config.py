@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "KNOWLEDGE_ALLOW_PRIVATE_URLS": False,  # let staff crawl loopback/private hosts (SSRF guard)
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
+    "STAFF_SESSION_IDLE_DAYS": 14,  # a staff session unused this long ends (server-side)
+    "HEADER_TIMEOUT": 10.0,  # `frontdesk serve`: seconds for a request head to arrive
+    "HEADS_PER_IP": 16,  # `frontdesk serve`: connections per IP still sending their head
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits

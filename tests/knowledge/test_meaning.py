@@ -68,3 +68,41 @@ def test_words_for_the_business_itself_weigh_less_than_the_topic():
     question = analyse("is the salon wheelchair friendly", LEX)
     weights = {c.label: c.weight for c in question.concepts}
     assert weights == {"salon": 0.5, "wheelchair": 1.0}  # "friendly" says nothing more
+
+
+EXTRACTIONS = Passage(
+    "Fees",
+    "https://dental.test/fees",
+    "Extractions",
+    "Extractions\n\nWisdom teeth are from $650 per tooth.\n\nA simple extraction is $220.",
+)
+HIGHLIGHTS = [
+    Passage(
+        "Colour",
+        "https://salon.test/colour",
+        "Highlights",
+        "Highlights\n\nPartial highlights frame the face; full highlights go through the whole "
+        "head.",
+    ),
+    Passage("Prices", "https://salon.test/prices", "Colour", "Colour\n\nFull highlights: $190"),
+]
+
+
+def test_what_the_visitor_does_not_mean_is_set_aside():
+    question = analyse("cost to pull out a tooth thats not a wisdom tooth", LEX)
+    assert question.excluded == {"wisdom"}
+    assert (
+        "$220" in ask("cost to pull out a tooth thats not a wisdom tooth", EXTRACTIONS).best.quote
+    )
+    assert analyse("how much if im not a member", LEX).excluded == set()
+
+
+def test_a_price_question_gets_the_amount_not_the_description():
+    found = ask("price of full head highlights", *HIGHLIGHTS)
+    assert found.best.quote == "Full highlights: $190"
+
+
+def test_is_x_available_asks_about_x():
+    question = analyse("is laughing gas available", LEX)
+    assert [c.label for c in question.concepts] == ["laughing gas"]
+    assert ("happi", "gas") in question.concepts[0].forms

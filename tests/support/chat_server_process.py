@@ -82,3 +82,8 @@ class ChatServer:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+    def threads(self) -> int:
+        """How many threads the server process has now (Linux: /proc)."""
+        assert self.process is not None, "server not started"
+        return len(os.listdir(f"/proc/{self.process.pid}/task"))

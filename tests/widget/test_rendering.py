@@ -67,6 +67,28 @@ def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
     assert boxes.first.locator("a").count() == 0  # no address: the title, not a dead link
 
 
+def test_time_chips_are_grouped_by_day_with_the_date_said_once(page, peer, tmp_path):
+    open_chat(page, peer)
+    times = [("Tue 1 Dec · New York time", "9:00 am"), ("Tue 1 Dec · New York time", "2:30 pm")]
+    times += [("Wed 2 Dec", "10:00 am"), ("Wed 2 Dec", "4:00 pm")]
+    choices = [
+        {"label": label, "action": "reply", "value": f"Book on {n}", "group": group}
+        for n, (group, label) in enumerate(times)
+    ]
+    peer.send(message(1, "Here are the next free times.", choices=choices))
+    groups = page.locator("frontdesk-widget .fd-chip-group")
+    groups.first.wait_for()
+    assert groups.all_inner_texts() == ["Tue 1 Dec · New York time", "Wed 2 Dec"]
+    chips = page.locator("frontdesk-widget .fd-chip")
+    assert chips.all_inner_texts() == ["9:00 am", "2:30 pm", "10:00 am", "4:00 pm"]
+    page.locator("frontdesk-widget .fd-panel").screenshot(path=str(tmp_path / "chips.png"))
+    chips.nth(2).click()
+    action = peer.expect("action")
+    assert action["value"] == "Book on 2"
+    # The visitor's message says the day too: "10:00 am" alone would be ambiguous later.
+    assert page.locator(f"{LOG} .fd-visitor .fd-bubble").inner_text() == "Wed 2 Dec, 10:00 am"
+
+
 def test_sources_chips_and_booking_cards(page, peer):
     open_chat(page, peer)
     page.evaluate("Frontdesk.on('booking', card => { window.lastBooking = card.type; })")
@@ -99,8 +121,8 @@ def test_sources_chips_and_booking_cards(page, peer):
         "type": "booking_proposal",
         "proposal": "pr_1",
         "service": "Website build consultation",
-        "visitor_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
-        "business_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
+        "visitor_time": "Wed 2 Dec 2026, 10:00–10:45 am (Sydney time)",
+        "business_time": "Wed 2 Dec 2026, 10:00–10:45 am (Sydney time)",
         "name": "Ada Lovelace",
         "email": "ada@example.com",
         "actions": [
@@ -114,7 +136,7 @@ def test_sources_chips_and_booking_cards(page, peer):
     proposal = page.locator(f"{LOG} .fd-card-booking_proposal")
     proposal.wait_for()
     assert "Ada Lovelace" in proposal.inner_text()
-    assert proposal.inner_text().count("Australia/Sydney") == 1  # same zone: shown once
+    assert proposal.inner_text().count("Sydney time") == 1  # same zone: shown once
     proposal.get_by_role("button", name="Confirm").click()
     confirm = peer.expect("action")
     assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")

@@ -27,6 +27,7 @@ class Choice:
     label: str
     action: str
     value: str
+    group: str = ""  # chips of one group (a day of times) are shown together under it
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.mail_messages import booking_messages
 from frontdesk.booking.smtp import LOOPBACK, SmtpSettings, SmtpTransport, is_permanent
 from frontdesk.db.models import OutboxEmail
@@ -77,6 +78,7 @@ class Mailer:
             manage_url=manage_url,
             ics_url=ics_url,
             mail_from=self.mail_from,
+            lang=visitor_lang(session, booking),
         )
         now = utcnow()
         for message in messages:

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from frontdesk.booking.availability import override_ranges, weekly_ranges
@@ -158,3 +158,13 @@ def _time_off(session, ids, start, end) -> dict[int, list[Busy]]:
         if off_end > off_start:
             away.setdefault(host_id, []).append(Busy(off_start, off_end))
     return away
+
+
+def remove_hosts_without_sites(session: Session) -> None:
+    """Delete the hosts no site has any more (after a site is removed) and nothing refers to."""
+    session.execute(
+        delete(Host).where(
+            ~select(SiteHost.id).where(SiteHost.host_id == Host.id).exists(),
+            ~select(BookingHost.id).where(BookingHost.host_id == Host.id).exists(),
+        )
+    )

@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
+from werkzeug.wsgi import ClosingIterator
 
 from frontdesk.chat.limits import IpLimits, client_ip
 from frontdesk.sites import origin_in
 
 T = TypeVar("T")
-IP_SLOT = "socket_ip_slot"  # g key: (limits, ip) of a socket counted against its IP
+IP_SLOT = "frontdesk.ip_slot"  # environ key: (limits, ip) of a socket counted against its IP
 
 
 class Refused(Exception):
@@ -76,18 +77,37 @@ def own_origins() -> set[str]:
 def hold_ip_slot(limits: IpLimits) -> str:
     """Count the socket against its IP (429 when the IP has its maximum open); returns the IP.
 
-    The slot is given back when the request ends (`release_ip_slot`, a teardown hook).
+    The slot is given back when the server is done with the connection (`keep_ip_slots`), not
+    when the view returns: until then its thread is still busy and must still count.
     """
     ip = client_ip(request.environ)
     if not limits.acquire(ip):
         raise Refused(429, "too many connections")
-    setattr(g, IP_SLOT, (limits, ip))
+    request.environ[IP_SLOT] = (limits, ip)
     return ip
 
 
-def release_ip_slot(_exc: BaseException | None) -> None:
-    """Teardown hook: give back the IP slot this request's socket held."""
-    slot: tuple[Any, str] | None = g.pop(IP_SLOT, None)
+def keep_ip_slots(wsgi_app: Callable) -> Callable:
+    """WSGI middleware: a socket's IP slot is released once the server has finished the
+    request (the response iterable closed: after werkzeug's final write and drain), or when the
+    application raises (gunicorn's way of ending a websocket)."""
+    if getattr(wsgi_app, "keeps_ip_slots", False):
+        return wsgi_app
+
+    def app(environ: dict[str, Any], start_response: Callable) -> Any:
+        try:
+            result = wsgi_app(environ, start_response)
+        except BaseException:
+            _release(environ)
+            raise
+        return ClosingIterator(result, lambda: _release(environ))
+
+    app.keeps_ip_slots = True  # type: ignore[attr-defined]
+    return app
+
+
+def _release(environ: dict[str, Any]) -> None:
+    slot: tuple[Any, str] | None = environ.pop(IP_SLOT, None)
     if slot is not None:
         limits, ip = slot
         limits.release(ip)

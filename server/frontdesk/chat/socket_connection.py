@@ -99,6 +99,8 @@ class SocketConnection:
                 raw = self.ws.receive(timeout=self.ping_interval or None)
                 now = time.monotonic()
                 if raw is None:
+                    if not self.ws.connected:  # ended while nobody was waiting (ReaderThread)
+                        return
                     # A vanished client (half-open TCP) must not hold a thread forever.
                     if now - last_heard > QUIET_PINGS * self.ping_interval:
                         self.close(GOING_AWAY, "no answer to pings")
@@ -114,6 +116,11 @@ class SocketConnection:
             self.closed = True
             for subscription in self.subscriptions:
                 subscription.close()
+            # Drop the TCP connection now (the close frame, if any, is already on its way).
+            # Left open, werkzeug's server would then try to read what the client still sends
+            # (the rest of a frame refused with 1009), holding this thread for as long as the
+            # client likes.
+            _abort(self.ws)
 
     def admit(self) -> bool:
         """Whether to handle the frame just received (rate limits); all of them by default."""
@@ -131,6 +138,29 @@ class SocketConnection:
         except Exception:
             log.exception("%s frame failed", type(self).__name__)
             self.send(error_frame("internal", "something went wrong; please try again"))
+
+
+class ReaderThread(threading.Thread):
+    """simple_websocket's reader thread, waking the socket's receive() when it ends.
+
+    simple_websocket wakes a waiting receive() before it marks the socket closed (a frame
+    refused with 1009, a reset): the receiver sees it still open and waits again, for as long
+    as the ping interval. Woken once more after the reader has ended, it sees the socket closed.
+    Given to flask-sock as the `thread_class` of its servers (SOCK_SERVER_OPTIONS).
+    """
+
+    def __init__(self, *args: Any, target: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        self._socket = getattr(target, "__self__", None)
+
+    def run(self) -> None:
+        """The reader's loop, then one more wake-up for the receiver."""
+        try:
+            super().run()
+        finally:
+            event = getattr(self._socket, "event", None)
+            if event is not None:
+                event.set()
 
 
 def _limit_send_time(ws: Any) -> None:

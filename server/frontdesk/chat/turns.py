@@ -85,7 +85,7 @@ class Context:
         return ConversationTools(
             self.db, self.app.extensions["frontdesk.bookings"], self.site,
             conversation_id=conversation_id, visitor_id=self.conversation.visitor_id,
-            visitor_tz=self.conversation.visitor_tz,
+            visitor_tz=self.conversation.visitor_tz, lang=self.conversation.lang or "en",
             change_status=status_changer(self.db, self.hub, conversation_id, assistant),
         )  # fmt: skip
 

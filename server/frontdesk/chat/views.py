@@ -17,6 +17,7 @@ from frontdesk.assistant import select
 from frontdesk.chat import fanout, handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits
+from frontdesk.chat.socket_connection import ReaderThread
 from frontdesk.realtime.shared import shared_for
 
 ENDPOINT = "chat_socket"
@@ -39,13 +40,16 @@ def init_app(app: Flask) -> None:
         fanout.install(app, shared.bus)
     app.config.setdefault(
         "SOCK_SERVER_OPTIONS",
-        {"max_message_size": int(app.config["MAX_FRAME_BYTES"]) * TRANSPORT_SLACK},
+        {
+            "max_message_size": int(app.config["MAX_FRAME_BYTES"]) * TRANSPORT_SLACK,
+            "thread_class": ReaderThread,
+        },
     )
     sock = Sock(app)
     # The first turn after a start should not wait for the engines' imports.
     threading.Thread(target=select.preload, name="frontdesk-preload", daemon=True).start()
     app.before_request(handshake.vetting(_vet_handshake, endpoint=ENDPOINT))
-    app.teardown_request(handshake.release_ip_slot)
+    app.wsgi_app = handshake.keep_ip_slots(app.wsgi_app)  # type: ignore[method-assign]
     sock.route(PATH, endpoint=ENDPOINT)(chat_socket)
 
 

@@ -27,6 +27,9 @@ _FUNCTION_WORDS_TEXT = """
     or me us so just what whats that this there
 """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+EXCLUDING = frozenset({"except", "excluding", "besides"})
+EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
+NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
@@ -61,6 +64,8 @@ class Question:
     hinted: dict[str, str] = field(default_factory=dict)  # stem of a hint -> its aspect
     echo_stems: list[str] = field(default_factory=list)  # its words as a FAQ would repeat them
     hinted_only: set[str] = field(default_factory=set)  # aspects named by a hint, no cue
+    # "a tooth that's not a wisdom tooth": stems of what the visitor does NOT mean.
+    excluded: set[str] = field(default_factory=set)
 
 
 def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
@@ -87,6 +92,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
     used = [False] * len(words)
     _find_aspects(question, lex, words, used)
+    _find_excluded(question, lex, words, stems, used)
     position = 0
     originals: list[str] = []
     expansions: list[str] = []
@@ -205,6 +211,33 @@ def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list
                             if aspect.name not in question.aspects:
                                 question.hinted_only.add(aspect.name)
                         question.aspects.add(aspect.name)
+
+
+def _find_excluded(
+    question: Question, lex: Lexicon, words: list[str], stems: list[str], used: list[bool]
+) -> None:
+    """What follows "except", "other than", "apart from" or "that's not a" is what the
+    visitor does not mean: its new words are set aside (a word said before stays asked)."""
+    for at, word in enumerate(words):
+        after_not = word == "not" and 0 < at < len(words) - 1 and words[at - 1] in NOT_AFTER
+        if word in EXCLUDING:
+            size = 1
+        elif tuple(words[at : at + 2]) in EXCLUDING_PAIRS or (
+            after_not and words[at + 1] in DETERMINERS
+        ):
+            size = 2
+        else:
+            continue
+        taken = 0
+        for later in range(at + size, min(at + size + 4, len(words))):
+            if words[later] in DETERMINERS or lex.ignorable(stems[later], words[later]):
+                continue
+            if stems[later] not in stems[:at]:
+                question.excluded.add(stems[later])
+                used[later] = True
+            taken += 1
+            if taken == 2:
+                break
 
 
 def _longest_group_phrase(

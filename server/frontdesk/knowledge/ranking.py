@@ -31,6 +31,7 @@ FAQ_BONUS = 0.15  # ...and a little more: it was written to answer just that que
 FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long does a website take?")
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
+EXCLUDED_PENALTY = 1.5
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 # Closeness in meaning (knowledge.semantic) above SEM_FROM adds to the coverage, not the score:
 # it makes a paraphrase's answer confident, but the words still decide which unit is best.
@@ -134,6 +135,8 @@ def rank(
         echo = _echo(question, heading, lex) if faq else 0.0
         score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
         score -= RANK_PENALTY * ranks[unit.passage]
+        if question.excluded and not question.excluded.isdisjoint(own[i].words):
+            score -= EXCLUDED_PENALTY * mean  # "not a wisdom tooth": the sentence about them
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).

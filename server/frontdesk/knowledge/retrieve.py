@@ -27,7 +27,7 @@ from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
 from frontdesk.knowledge.units import split_passages
 
-CANDIDATES = 7
+CANDIDATES = 10
 SECTION_CHARS = 900
 FACT_RANK = 2.0  # the site's facts rank like a good full-text hit, not the best one
 FACT_COMPANIONS = 3  # pages kept beside the site's facts on the second look
@@ -36,7 +36,11 @@ SAFE_WORD = re.compile(r"[^\W_]+")
 CONFIDENT = 0.35
 CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
 ECHO_SURE = 0.25
+LIKELY = 0.2  # coverage from which an unsure best finding is still shown, hedged
 FACT_ASPECTS = {"price", "hours", "location", "duration"}
+FACT_LOOK = 6  # units looked at below the best for one stating the fact asked for
+FACT_COVERAGE = 0.7
+FACT_SCORE = 0.8
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class Retrieval:
     question: Question
     findings: list[Finding] = field(default_factory=list)
     confident: bool = False
+    # Not confident, but the best finding covers enough of the question to be worth showing,
+    # hedged, beside the offer of a person.
+    likely: bool = False
 
     @property
     def best(self) -> Finding | None:
@@ -140,7 +147,9 @@ def rank_passages(
     """
     lex = lexicon(language)
     units = split_passages([(p.heading, p.text) for p in passages])
-    scored = rank(units, [p.title for p in passages], ranks, question, lex, corpus)
+    scored = _fact_first(
+        rank(units, [p.title for p in passages], ranks, question, lex, corpus), question
+    )
     result = Retrieval(question)
     if not scored or scored[0].score <= 0:
         return result
@@ -154,7 +163,29 @@ def rank_passages(
         if len(result.findings) == limit:
             break
     result.confident = is_confident(scored[0], question)
+    result.likely = not result.confident and scored[0].coverage >= LIKELY
     return result
+
+
+def _fact_first(scored: list[Scored], question: Question) -> list[Scored]:
+    """For "how much is X?", the best unit stating an amount goes first when it covers the
+    question nearly as well as a best one that states none ("full highlights go through the
+    whole head" vs "Full highlights: from $190")."""
+    if (
+        not scored
+        or scored[0].aspect
+        or not (question.aspects - question.hinted_only) & FACT_ASPECTS
+    ):
+        return scored
+    best = scored[0]
+    for position, item in enumerate(scored[1:FACT_LOOK], start=1):
+        if (
+            item.aspect
+            and item.coverage >= FACT_COVERAGE * best.coverage
+            and item.score >= FACT_SCORE * best.score
+        ):
+            return [item] + scored[:position] + scored[position + 1 :]
+    return scored
 
 
 def is_confident(best: Scored, question: Question) -> bool:

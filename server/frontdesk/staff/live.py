@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask import session as cookie_session
 from flask_sock import Sock
 from sqlalchemy import select
 
@@ -40,7 +41,7 @@ from frontdesk.chat.runner import TurnRunner
 from frontdesk.chat.socket_connection import POLICY_VIOLATION, SocketConnection
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import conversation_queries, conversations
+from frontdesk.staff import conversation_queries, conversations, sessions
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def _vet_handshake() -> None:
         watched = conversation_queries.conversation_of_site(site.id, public_id)
         handshake.require(watched, 404, "no such conversation")
     g.live_site, g.live_user, g.live_conversation = site, user, watched
+    g.live_session = cookie_session.get("sid")
 
 
 socket_bp.before_request(handshake.vetting(_vet_handshake))
@@ -91,7 +93,9 @@ socket_bp.before_request(handshake.vetting(_vet_handshake))
 def staff_socket(ws: Any) -> None:
     """One dashboard socket, for as long as it stays open."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    StaffConnection(app, ws, g.live_site, g.live_user, g.live_conversation).run()
+    connection = StaffConnection(app, ws, g.live_site, g.live_user, g.live_conversation)
+    connection.session_id = g.live_session
+    connection.run()
 
 
 class StaffConnection(SocketConnection):
@@ -101,9 +105,15 @@ class StaffConnection(SocketConnection):
         super().__init__(ws, ping_interval=PING_INTERVAL)
         self.app, self.site, self.user, self.watched = app, site, user, watched
         self.hub = hub_for(app)
+        self.session_id: str | None = None  # the staff session this socket was opened in
 
     def run(self) -> None:
         """Subscribe, send `ready` (the queue and what a reconnect missed), then receive."""
+        # First: a revocation between the handshake and here is caught by the check below.
+        self.subscriptions.append(self.hub.subscribe_staff(self.user.id, self._account_event))
+        if not _still_allowed(self.user, self.site, self.session_id):
+            self.close(POLICY_VIOLATION, "signed out")
+            return
         self.subscriptions.append(self.hub.subscribe_site(self.site.id, self._site_event))
         if self.watched is not None:
             self.subscriptions.append(self.hub.subscribe(self.watched.id, self._conversation_frame))
@@ -124,13 +134,23 @@ class StaffConnection(SocketConnection):
 
     # -- hub callbacks (in the publisher's thread) -------------------------------------------
 
+    def _account_event(self, event: dict[str, Any]) -> None:
+        """This socket's session was ended (sign-out, password change, everywhere): close now,
+        so not one more event reaches it."""
+        ended = event.get("sessions") or ()
+        if event.get("type") == sessions.REVOKED_EVENT and self._session_hash() in ended:
+            self.close(POLICY_VIOLATION, "signed out")
+
+    def _session_hash(self) -> str:
+        return sessions.id_hash(self.session_id) if self.session_id else ""
+
     def _site_event(self, event: dict[str, Any]) -> None:
         # The summary is read on the summaries runner: a publisher never waits on a read.
         _summaries(self.app).submit(self, lambda: self._send_queue_frame(event))
 
     def _send_queue_frame(self, event: dict[str, Any]) -> None:
         """A site event with the conversation's current summary (runs in an app context)."""
-        if self.closed:
+        if self.closed or not _still_allowed(self.user, self.site, self.session_id):
             return
         public_id = str(event.get("conversation", ""))
         item = conversation_queries.queue_item(self.site.id, public_id) if public_id else None
@@ -158,7 +178,7 @@ class StaffConnection(SocketConnection):
         public_id, text = frame.get("conversation"), frame.get("text")
         if not isinstance(public_id, str) or not isinstance(text, str):
             raise FrameError("bad_frame", "reply needs conversation and text", frame_id)
-        if not _still_allowed(self.user, self.site):
+        if not _still_allowed(self.user, self.site, self.session_id):
             self.send(error_frame("forbidden", "your session has ended; sign in again", frame_id))
             self.close(POLICY_VIOLATION, "signed out")
             return
@@ -182,12 +202,15 @@ def _summaries(app) -> TurnRunner:
     return runner
 
 
-def _still_allowed(user: Any, site: Any) -> bool:
-    """The user still exists with the same password and still belongs to the site.
+def _still_allowed(user: Any, site: Any, session_id: str | None) -> bool:
+    """The user's session is still open, with the same password, and they still belong to
+    the site.
 
-    Checked on every reply: a socket outlives the handshake, but not a password change or a
-    removed membership.
+    Checked on every reply and queue event (the hub closes the socket at once when a session
+    ends in this process; this catches one ended by another process, or a removed membership).
     """
+    if not sessions.is_valid(get_db(), session_id, user.id):
+        return False
     with get_db().session() as session:
         stored = session.get(StaffUser, user.id)
         if stored is None or session_fingerprint(stored) != session_fingerprint(user):

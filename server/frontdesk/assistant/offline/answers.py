@@ -17,7 +17,7 @@ from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
-RUNNER_UP = 0.85  # a second section this close to the best is quoted too
+RUNNER_UP = 0.75  # a second section this close to the best is quoted too
 CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
 MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
 NOT_FOUND = (
@@ -27,6 +27,11 @@ NOT_FOUND = (
 UNSURE = (
     "I'm not sure about that, and I don't want to guess: I couldn't find a clear answer on our "
     "site. I've passed your question to the team. The closest page I found is {link}."
+)
+
+HEDGED = (
+    "I'm not sure this answers your question, but the closest I found on our site is {link}:"
+    "\n\n{quote}\n\nI've passed your question to the team; I can also get a person to help."
 )
 
 
@@ -48,6 +53,10 @@ def lookup(
     url = safe_url(best.get("url", ""))
     if not content.get("confident"):
         link = f"[{plain(best['title'])}]({url})" if url else f"“{plain(best['title'])}”"
+        if content.get("likely"):
+            # Honest, but useful: the closest passage, said as possibly relevant.
+            said = HEDGED.format(link=link, quote=best["answer"])
+            return Reply(said, [HUMAN, BOOK], sources=result.sources[:1]), False
         return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
     # The page is cited once, as the reply's source; the widget shows it under the answer.
     quoted = [best]

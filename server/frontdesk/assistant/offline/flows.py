@@ -9,6 +9,7 @@ from typing import Any
 from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import dates, intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply, booking_choice
+from frontdesk.booking.time_words import clock
 
 CONFIRM_HINT = "Please check the details and press **Confirm** to {what}, or **Change** to adjust."
 
@@ -123,7 +124,7 @@ def _booking_refused(d: Dialogue, content: dict[str, Any]) -> Reply:
 
 def _picked(d: Dialogue) -> str:
     start = dates.local_now(datetime.fromisoformat(d.state["start"]), d.tz)
-    return f"Great, {dates.day_label(start.date())} at {start:%H:%M} it is."
+    return f"Great, {dates.day_label(start.date())} at {clock(start, d.lang)} it is."
 
 
 # -- reschedule and cancel -------------------------------------------------------------------
@@ -188,7 +189,9 @@ def list_bookings(d: Dialogue) -> Reply:
         return Reply("You have no upcoming bookings from this browser. Shall I book one?", [BOOK])
     lines = "\n".join(f"- **{b['service']}**: {b['when']}" for b in upcoming)
     choices = [
-        booking_choice(b, verb, d.tz) for b in upcoming[:3] for verb in ("Reschedule", "Cancel")
+        booking_choice(b, verb, d.tz, d.lang)
+        for b in upcoming[:3]
+        for verb in ("Reschedule", "Cancel")
     ]
     return Reply(f"Your upcoming bookings:\n\n{lines}", choices)
 

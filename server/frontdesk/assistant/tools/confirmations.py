@@ -155,6 +155,7 @@ class Confirmations:
             business_tz=t.business_tz,
             ics_url=t.bookings.ics_url(booking),
             manage_url=t.bookings.manage_url(booking),
+            lang=t.lang,
         )
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
         content = {"status": status, "booking_id": booking.public_id, "when": card["visitor_time"]}

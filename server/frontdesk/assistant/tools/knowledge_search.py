@@ -24,6 +24,11 @@ UNSURE = (
     "person; the question was passed to staff."
 )
 
+LIKELY = (
+    "No passage clearly answers this; the first may. Say you are not sure, give what it says "
+    "as possibly relevant, and offer a person; the question was passed to staff."
+)
+
 
 def search_knowledge(tools: Any, query: str, limit: int | None, context: str | None) -> ToolResult:
     """Run the retrieval for one conversation's tools (see ConversationTools.search_knowledge)."""
@@ -58,11 +63,12 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
     content: dict[str, Any] = {
         "found": len(items),
         "confident": found.confident,
+        "likely": found.likely,
         "note": UNTRUSTED,
         "untrusted_passages": items,
     }
     if not found.confident:
-        content["message"] = UNSURE
+        content["message"] = LIKELY if found.likely else UNSURE
     return ToolResult(content, sources=_sources(found))
 
 

@@ -80,6 +80,7 @@ class ProposalDesk:
             email=email,
             visitor_tz=t.visitor_tz,
             business_tz=t.business_tz,
+            lang=t.lang,
         )
         return _proposed(card)
 
@@ -175,6 +176,7 @@ class ProposalDesk:
             visitor_tz=t.visitor_tz,
             business_tz=t.business_tz,
             previous=previous,
+            lang=t.lang,
         )
 
 

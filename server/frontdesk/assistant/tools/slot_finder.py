@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
 from frontdesk.booking.errors import InvalidBooking
+from frontdesk.booking.zones import zone_label
 
 MAX_SLOTS = 12
 MAX_SLOTS_ONE_DAY = 24  # one day is shown whole, so "at 2pm" can be checked against it
@@ -49,19 +50,32 @@ def find_slots(
             if slots:
                 content["message"] += " These are the next free times after that."
     picked = spread(slots, limit)
+    lang = getattr(tools, "lang", "en")
     content["slots"] = [
-        {"start": cards.iso_utc(s.start), "label": cards.slot_label(s.start, tz)} for s in picked
-    ]
-    content["more_available"] = len(slots) > len(picked)
-    choices = [
-        Choice(
-            cards.slot_label(s.start, tz),
-            "reply",
-            f"Book {svc.name} on {cards.slot_phrase(s.start, tz)}",
-        )
+        {"start": cards.iso_utc(s.start), "label": cards.slot_label(s.start, tz, lang)}
         for s in picked
     ]
-    return ToolResult(content, choices=choices)
+    content["more_available"] = len(slots) > len(picked)
+    return ToolResult(content, choices=slot_choices(picked, svc.name, tz, lang))
+
+
+def slot_choices(picked: list, service_name: str, tz: str, lang: str) -> list[Choice]:
+    """Chips grouped by day: each shows its time alone, its group the day (the date is shown
+    once), and the first group names the zone once ("Tue 1 Dec · New York time")."""
+    choices = []
+    first_day = cards.slot_day(picked[0].start, tz) if picked else ""
+    for slot in picked:
+        day = cards.slot_day(slot.start, tz)
+        group = f"{day} · {zone_label(tz)}" if day == first_day else day
+        choices.append(
+            Choice(
+                cards.slot_clock(slot.start, tz, lang),
+                "reply",
+                f"Book {service_name} on {cards.slot_phrase(slot.start, tz)}",
+                group=group,
+            )
+        )
+    return choices
 
 
 def _slot_range(tools, start: date, end: date | None, tz: str) -> tuple[date, date]:

@@ -49,6 +49,7 @@ class ConversationTools:
         visitor_tz: str,
         change_status: StatusChanger,
         now: datetime | None = None,
+        lang: str = "en",
     ) -> None:
         self.db = db
         self.change_status = change_status  # bound to this conversation by the chat
@@ -60,6 +61,7 @@ class ConversationTools:
         self.conversation_id = conversation_id
         self.visitor_id = visitor_id
         self.visitor_tz = _valid_zone(visitor_tz)
+        self.lang = lang if isinstance(lang, str) and lang else "en"  # the clock style shown
         self._now = now
         self._public_id: str | None = None
         self.proposals = ProposalDesk(self)
@@ -223,7 +225,7 @@ class ConversationTools:
             "booking_id": booking.public_id,
             "service": booking.service.name,
             "start": cards.iso_utc(booking.start),
-            "when": cards.range_label(booking.start, booking.end, self.visitor_tz),
+            "when": cards.range_label(booking.start, booking.end, self.visitor_tz, self.lang),
             "status": status,
         }
 

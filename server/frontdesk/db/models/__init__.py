@@ -16,7 +16,7 @@ from frontdesk.db.models.host import (
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
-from frontdesk.db.models.staff import SiteMembership, StaffUser
+from frontdesk.db.models.staff import SiteMembership, StaffSession, StaffUser
 from frontdesk.db.models.training import (
     EvalCase,
     EvalResult,
@@ -54,6 +54,7 @@ __all__ = [
     "SiteHost",
     "SiteMembership",
     "SiteModelChange",
+    "StaffSession",
     "StaffUser",
     "TimeBlock",
     "TokenUsage",

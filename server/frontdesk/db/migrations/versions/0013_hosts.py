@@ -6,7 +6,7 @@ bookings at once" moves from the site to the person: PostgreSQL's exclusion cons
 SQLite's triggers now guard booking_hosts, so a host shared by two sites is never booked twice.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0008
 Create Date: 2026-12-07 03:30:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from frontdesk.db.types import UTCDateTime
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,245 @@
+"""Scale-out benchmark: one process vs two behind a TCP balancer, and cross-process delivery.
+
+Run: .venv/bin/python bench/scale.py [--levels 50,100,150,200,300,400] [--duration 10]
+
+Needs PostgreSQL (FRONTDESK_BENCH_PG_URL, default postgresql+psycopg://postgres@127.0.0.1/test
+as the admin connection; a scratch database is created and dropped), Redis
+(FRONTDESK_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0) and nginx (Debian's package).
+Every Frontdesk process runs on PostgreSQL with REDIS_URL set, the LLM engine and the instant
+provider (bench/instant_llm.py). Figures printed:
+
+1. Capacity: at each level (chats, each sending a message every 2 s, open loop), the first
+   `delta` p99 through nginx to ONE process and through nginx to TWO processes, taking turns in
+   rounds so the machine's noise falls on both alike. Capacity = the highest message rate
+   (chats / 2 s) whose p99 stays <= 50 ms. Target: two >= 1.6 x one.
+2. Cross-process delivery: a visitor's message sent on a tab on process A reaches a second tab
+   of the same conversation on B and a third on A; the B copy's extra time over the A copy,
+   p50 and p99. Target: <= 1 ms p50.
+The cost over the floor on one process (CPU per message and 200-chat p99, each <= 1.5 x the
+floor's) is printed by bench/chat.py, which runs the floor server beside ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
+
+from bench.chat import raise_fd_limit, spawn  # noqa: E402
+from bench.chat_load import ORIGIN, Server, percentile, run_level  # noqa: E402
+
+PG_ADMIN = os.environ.get("FRONTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+P99_LIMIT = 0.050
+NGINX = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  upstream one {{ server 127.0.0.1:{a}; }}
+  upstream two {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; }}
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{ listen 127.0.0.1:{one}; location / {{ proxy_pass http://one; {proxy} }} }}
+  server {{ listen 127.0.0.1:{two}; location / {{ proxy_pass http://two; {proxy} }} }}
+}}
+"""
+# Websockets through nginx's HTTP proxy (Debian's nginx has no stream module by default): the
+# same settings docs/deployment.md gives; sockets are spread round robin per connection.
+PROXY = (
+    "proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+    "proxy_set_header Connection $connection_upgrade; proxy_set_header Host $host; "
+    "proxy_read_timeout 3600s; proxy_buffering off;"
+)
+
+
+def serve_process(llm_url: str, database_url: str, prefix: str, workdir: str) -> None:
+    """Child process: one Frontdesk process of the deployment (PostgreSQL + Redis)."""
+    import logging
+
+    import openai
+    from werkzeug.serving import make_server
+
+    from frontdesk import create_app
+
+    raise_fd_limit()
+    threading.stack_size(512 * 1024)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    config = {
+        "DATABASE_URL": database_url, "INSTANCE_PATH": workdir, "SECRET_KEY": "bench-secret",
+        "MAIL_WORKER": False, "ENGINE": "llm", "FRAMES_PER_MINUTE": 100000,
+        "FRAMES_PER_MINUTE_PER_IP": 10**9, "CONNECTIONS_PER_IP": 10**6,
+        "MAX_TURNS_PER_CONVERSATION": 10**6, "DAILY_TOKEN_BUDGET": 0, "PING_INTERVAL": 600.0,
+        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix,
+    }  # fmt: skip
+    client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
+    app = create_app(config, llm_client=client)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print("READY", server.server_port, flush=True)
+    server.serve_forever()
+
+
+def scratch_database() -> tuple[str, str, object]:
+    """Create and migrate a scratch PostgreSQL database with one site; (url, site key, admin)."""
+    from tests.support.factories import make_site
+
+    from frontdesk.db import Database
+    from frontdesk.db.migrate import upgrade
+
+    admin = Database(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"fd_bench_scale_{os.getpid()}"
+    with admin.engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    database = Database(url)
+    upgrade(database)
+    site = make_site(database, origins=(ORIGIN,))
+    database.dispose()
+    return url, site.public_key, (admin, name)
+
+
+def start_nginx(workdir: str, a: int, b: int) -> tuple[subprocess.Popen, int, int]:
+    """nginx as the balancer: one port to A only, one to A and B (round robin)."""
+    from tests.support.servers import free_port
+
+    one, two = free_port(), free_port()
+    conf = Path(workdir) / "nginx.conf"
+    conf.write_text(NGINX.format(dir=workdir, a=a, b=b, one=one, two=two, proxy=PROXY))
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-g", "daemon off;"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", two), timeout=0.5).close()
+            return process, one, two
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+    raise RuntimeError(f"nginx did not start: {(Path(workdir) / 'error.log').read_text()}")
+
+
+def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int) -> None:
+    """Print p99 per level for each server and the highest rate within the limit."""
+    print("\n1. Capacity: first delta p99 by level (target: two processes >= 1.6 x one)")
+    best = {server.name: 0.0 for server in servers}
+    for chats in levels:
+        run_level(servers, chats=chats, duration=duration, rounds=rounds)
+        cells = []
+        for server in servers:
+            p99 = percentile(server.latencies["delta"], 0.99) if server.latencies["delta"] else 9
+            ok = p99 <= P99_LIMIT and not server.unanswered
+            if ok:
+                best[server.name] = max(best[server.name], chats / 2)
+            cells.append(f"{server.name} p99 {p99 * 1000:7.1f} ms{'' if ok else ' (over)'}")
+        print(f"  {chats:4d} chats ({chats / 2:5.1f} msg/s): " + "   ".join(cells))
+    one, two = best[servers[0].name], best[servers[1].name]
+    ratio = f"{two / one:.2f} x" if one else "n/a"
+    print(f"  capacity: one process {one:.1f} msg/s, two processes {two:.1f} msg/s = {ratio}")
+
+
+def cross_process(a_url: str, b_url: str, key: str, samples: int) -> None:
+    """Print the extra time a frame takes to reach a socket on another process."""
+    import websocket
+
+    def connect(url: str, hello: dict):
+        conn = websocket.create_connection(f"{url}/ws/chat?site={key}", origin=ORIGIN, timeout=30)
+        conn.send(json.dumps({"type": "hello", "tz": "UTC", **hello}))
+        while (frame := json.loads(conn.recv()))["type"] != "welcome":
+            pass
+        return conn, frame
+
+    sender, welcome = connect(a_url, {})
+    same = {"visitor": welcome["visitor"], "conversation": welcome["conversation"]}
+    copies = {"same": connect(a_url, same)[0], "other": connect(b_url, same)[0]}
+    arrivals: dict[str, dict[str, float]] = {name: {} for name in copies}
+
+    def read(name: str, conn) -> None:
+        while True:
+            try:
+                frame = json.loads(conn.recv())
+            except Exception:
+                return
+            if (
+                name in arrivals
+                and frame.get("type") == "message"
+                and frame.get("role") == "visitor"
+            ):
+                arrivals[name][frame["text"]] = time.perf_counter()
+
+    for name, conn in copies.items():
+        threading.Thread(target=read, args=(name, conn), daemon=True).start()
+    threading.Thread(target=read, args=("sender", sender), daemon=True).start()  # acks, replies
+    for index in range(samples):
+        sender.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": f"m{index}"}))
+        time.sleep(0.05)
+    time.sleep(2.0)
+    extra = [arrivals["other"][t] - arrivals["same"][t]
+             for t in arrivals["same"] if t in arrivals["other"]]  # fmt: skip
+    print(
+        "\n2. Cross-process delivery: extra time to a tab on another process (target p50 <= 1 ms)"
+    )
+    if extra:
+        print(f"  p50 {percentile(extra, 0.5) * 1000:.2f} ms   p99 {percentile(extra, 0.99) * 1000:.2f} ms"
+              f"   ({len(extra)} of {samples} frames seen on both)")  # fmt: skip
+
+
+def main() -> None:
+    """Parse options, start the processes and the balancer, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="50,100,150,200,300,400")
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--role", choices=["process"], help=argparse.SUPPRESS)
+    parser.add_argument("--args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "process":
+        return serve_process(*args.args)
+    raise_fd_limit()
+    print(f"{os.cpu_count()} CPUs (shared); load average {os.getloadavg()[0]:.2f}")
+    workdir = tempfile.mkdtemp(prefix="fd-scale-")
+    url, key, (admin, name) = scratch_database()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    llm, (llm_url,) = spawn("--role", "llm")
+    children = [llm]
+    try:
+        ports = []
+        for _ in range(2):
+            child = subprocess.Popen(
+                [sys.executable, __file__, "--role", "process", "--args", llm_url, url, prefix,
+                 workdir], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            )  # fmt: skip
+            children.append(child)
+            ports.append(int(child.stdout.readline().split()[1]))
+        nginx, one, two = start_nginx(workdir, *ports)
+        children.append(nginx)
+        a_pid, b_pid = children[1].pid, children[2].pid
+        servers = [
+            Server("one", f"ws://127.0.0.1:{one}/ws/chat?site={key}", a_pid, chat=True),
+            Server("two", f"ws://127.0.0.1:{two}/ws/chat?site={key}", b_pid, chat=True),
+        ]
+        levels = [int(level) for level in args.levels.split(",")]
+        capacity(servers, levels, args.duration, args.rounds)
+        cross_process(f"ws://127.0.0.1:{ports[0]}", f"ws://127.0.0.1:{ports[1]}", key, args.samples)
+    finally:
+        for child in children:
+            child.kill()
+        with admin.engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
