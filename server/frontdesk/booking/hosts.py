@@ -56,7 +56,7 @@ def add_site_host(session: Session, site: Site, host: Host | None = None) -> Hos
     """Make `host` (default: a new one named after the site) one of the site's hosts."""
     if host is None:
         host = new_host(site.name, email=site.notification_email or "", timezone=site.timezone)
-        session.add(host)
+    session.add(host)
     session.flush()
     linked = session.scalars(select(SiteHost.host_id).where(SiteHost.site_id == site.id)).all()
     if host.id in linked:
