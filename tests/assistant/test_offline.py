@@ -477,6 +477,8 @@ def test_a_near_miss_is_shown_hedged_and_still_passed_to_staff(db, site, chat):
     # Not passed off as the answer: said as possibly relevant, a person offered, staff told.
     assert reply["text"].startswith("I'm not sure this answers your question")
     assert "We hold your appointment for 15 minutes." in reply["text"]
+    assert "[Salon policies](https://salon.test/policies)" in reply["text"]
+    assert reply["sources"] == []  # cited once, in the text
     assert labels(reply)[0] == "Talk to a person"
     with db.session() as session:
         assert session.scalars(select(UnansweredQuestion)).one().question.startswith("i might")

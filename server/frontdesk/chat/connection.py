@@ -141,7 +141,9 @@ class ChatConnection(SocketConnection):
             # The turn starts before the copies to other sockets go out: its worker prepares
             # the prompt while this thread publishes. Its replies (stored under this lock)
             # still come after the visitor's message.
-            job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
+            job = turns.Job(
+                self.app, conversation.id, entry.seq, text, entry.id, decline, ip=self.ip
+            )
             runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
             # Other tabs and staff get a copy; so does this socket, unless the ack is all it
             # lacks (its text was stored as sent, not redacted or made from an action).

@@ -31,6 +31,7 @@ from frontdesk.staff.conversation_queries import (
     transcript,
 )
 
+MAX_PAGE = 100_000
 bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations")
 
 MAX_QUERY_CHARS = 200
@@ -81,11 +82,13 @@ def staff_reply(site: Any, public_id: str, user: Any, text: str):
 @site_required
 def index(site):
     """The conversations list, filtered and searched, with the live "needs a human" queue."""
-    query = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
+    # NUL cannot be stored or compared on PostgreSQL, nor typed by a person: dropped.
+    query = request.args.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_CHARS]
     status = request.args.get("status", "")
     if status not in STATUSES:
         status = ""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # Past the last page the list is simply empty; a huge number must not overflow OFFSET.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, more = list_conversations(site.id, query=query, status=status, page=page)
     queue, _ = list_conversations(site.id, queue=True)
     return render_template(

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from frontdesk.chat import handshake, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import (
+    MAX_SEQ,
     FrameError,
     ack_frame,
     conversation_frame,
@@ -129,7 +130,8 @@ class StaffConnection(SocketConnection):
         after = request.args.get("after", type=int)
         if self.watched is None or after is None:
             return []
-        entries = transcript.visible_since(get_db(), self.watched.id, max(after, 0))
+        after = min(max(after, 0), MAX_SEQ)  # a huge number must not overflow the SQL integer
+        entries = transcript.visible_since(get_db(), self.watched.id, after)
         return [message_frame(entry) for entry in entries]
 
     # -- hub callbacks (in the publisher's thread) -------------------------------------------

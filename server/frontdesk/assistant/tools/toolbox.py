@@ -54,6 +54,8 @@ class ConversationTools:
         self.db = db
         self.change_status = change_status  # bound to this conversation by the chat
         self.bookings = bookings
+        # Only a configured mailer queues confirmations: the engines promise e-mail only then.
+        self.sends_email: bool = getattr(bookings, "mailer", None) is not None
         self.site = site  # a loaded, detached snapshot in the chat (treat as read-only)
         self.site_id: int = site.id
         self.business_tz: str = site.timezone
