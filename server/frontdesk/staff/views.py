@@ -13,6 +13,7 @@ from frontdesk.staff import (
     conversations,
     email_log,
     host_calendars,
+    inbox_state,
     knowledge,
     live,
     overview,
@@ -75,6 +76,8 @@ def _nav_context() -> dict:
     return {
         "staff_user": user,
         "staff_site_list": staff_sites(user) if user else [],
+        # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
+        "message_html": inbox_state.message_html,
         "mail_state": mail_state(current_app.config),
     }
 
