@@ -85,7 +85,7 @@ def engine_in_use(site: Any, app_config: Mapping[str, Any], llm_client: Any = No
         return EngineInUse("offline", setting, why)
     settings = llm_settings(site, app_config)
     if llm_client is None and not provider_configured(settings):
-        why = "no LLM provider is configured (OPENAI_API_KEY or a base URL)"
+        why = "no LLM provider is configured: set OPENAI_API_KEY or a base URL"
         if choice == "llm":
             why = "an LLM was chosen but " + why
         return EngineInUse("offline", setting, why)
