@@ -27,7 +27,7 @@ def host_key(db, site) -> str:
 
 
 def page_url(site, key: str) -> str:
-    return f"/staff/{site.public_key}/hosts/{key}/calendars/"
+    return f"/staff/{site.public_key}/calendars/{key}/"
 
 
 def post(client, url: str, page: str, data: dict):
@@ -122,3 +122,9 @@ def test_other_sites_staff_get_404(db, site, client, app):
     key = host_key(db, site)
     assert client.get(page_url(other, key)).status_code == 404
     assert client.get(page_url(site, key)).status_code == 404
+
+
+def test_the_calendars_section_lists_the_sites_hosts(db, site, signed_in):
+    shown = signed_in.get(f"/staff/{site.public_key}/calendars/").get_data(as_text=True)
+    assert f"/staff/{site.public_key}/calendars/{host_key(db, site)}/" in shown
+    assert "none connected" in shown

@@ -44,26 +44,14 @@ def demo(sqlite_url: str, tmp_path: Path):
     db.dispose()
 
 
-def host_key(db, site_key: str) -> str:
-    from frontdesk.db.models import Host, Site, SiteHost
-
-    with db.session() as session:
-        return session.scalar(
-            select(Host.public_id)
-            .join(SiteHost, SiteHost.host_id == Host.id)
-            .join(Site, Site.id == SiteHost.site_id)
-            .where(Site.public_key == site_key)
-        )
-
-
 def staff_connects_radicale(page, demo, radicale, shots: Path) -> None:
     page.goto(f"{demo.url}/staff/signin")
     page.get_by_label("E-mail").fill("ana@studio.test")
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.goto(
-        f"{demo.url}/staff/{demo.site_key}/hosts/{host_key(demo.db, demo.site_key)}/calendars/"
-    )
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Calendars").click()
+    page.screenshot(path=str(shots / "hosts.png"), full_page=True)
+    page.get_by_role("link", name="Harbour & Pixel").last.click()
     form = page.locator("#connect-calendar")
     form.get_by_label("CalDAV account", exact=False).check()
     form.get_by_label("Address", exact=True).fill(radicale.url)

@@ -9,13 +9,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 
 from frontdesk import audit
+from frontdesk.booking.hosts import site_hosts
 from frontdesk.calendars import dashboard
 from frontdesk.calendars.base import CalendarError
 from frontdesk.db.models import CalendarConnection
 from frontdesk.extensions import get_calendar_sync, get_db
 from frontdesk.staff.auth import current_staff, site_required
 
-bp = Blueprint("calendars", __name__, url_prefix="/<site_key>/hosts/<host_key>/calendars")
+bp = Blueprint("calendars", __name__, url_prefix="/<site_key>/calendars")
 
 
 def host_required(view):
@@ -59,6 +60,19 @@ def _record(site, action: str, connection_id: int) -> None:
 
 
 @bp.get("/")
+@site_required
+def hosts(site):
+    """The site's hosts, each with their calendars' state."""
+    db = get_db()
+    with db.session() as session:
+        people = site_hosts(session, site.id)
+        for person in people:
+            session.expunge(person)
+    rows = [(person, dashboard.host_status(db, person.id)) for person in people]
+    return render_template("staff/calendar_hosts.html", site=site, rows=rows)
+
+
+@bp.get("/<host_key>/")
 @host_required
 def index(site, host):
     """The host's connections, their status, and the connect form."""
@@ -68,7 +82,7 @@ def index(site, host):
     )
 
 
-@bp.post("/connect")
+@bp.post("/<host_key>/connect")
 @host_required
 def connect(site, host):
     """Check the account or feed live and save it; CalDAV goes on to choosing calendars."""
@@ -102,7 +116,7 @@ def connect(site, host):
     )
 
 
-@bp.route("/<int:connection_id>/choose", methods=["GET", "POST"])
+@bp.route("/<host_key>/<int:connection_id>/choose", methods=["GET", "POST"])
 @host_required
 def choose(site, host, connection_id: int):
     """Pick the busy calendars and the one write calendar from the account's live list."""
@@ -137,7 +151,7 @@ def choose(site, host, connection_id: int):
     )
 
 
-@bp.post("/<int:connection_id>/password")
+@bp.post("/<host_key>/<int:connection_id>/password")
 @host_required
 def password(site, host, connection_id: int):
     """Replace the stored app password (checked against the server first)."""
@@ -153,7 +167,7 @@ def password(site, host, connection_id: int):
     return redirect(_page(site, host))
 
 
-@bp.post("/<int:connection_id>/remove")
+@bp.post("/<host_key>/<int:connection_id>/remove")
 @host_required
 def remove(site, host, connection_id: int):
     """Forget the connection, its password and busy times."""
@@ -163,7 +177,7 @@ def remove(site, host, connection_id: int):
     return redirect(_page(site, host))
 
 
-@bp.post("/<int:connection_id>/sync")
+@bp.post("/<host_key>/<int:connection_id>/sync")
 @host_required
 def sync_now(site, host, connection_id: int):
     """Fetch the busy calendars now."""
