@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PORT ?= 8001
+MAIL_PORT ?= 1025
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench install chromium nginx redis clean
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/frontdesk db upgrade
 	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk demo --demo-host-url http://$(HOST):$(DEMO_PORT)
-	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk serve --host $(HOST) --port $(PORT) --demo-host-port $(DEMO_PORT)
+	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) FRONTDESK_MAIL_CATCHER=127.0.0.1:$(MAIL_PORT) $(BIN)/frontdesk serve --host $(HOST) --port $(PORT) --demo-host-port $(DEMO_PORT)
 
 # Debian's Chromium drives the browser tests (Playwright's own download cannot work offline).
 chromium:

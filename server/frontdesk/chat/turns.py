@@ -32,8 +32,10 @@ BUDGET_TEXT = (
     "e-mail address and the team will get back to you."
 )
 CHANGE_TEXT = "I'd like to change that"
+EMAILED = " A confirmation e-mail is on its way."
+NOT_EMAILED = " The card has the links to add it to your calendar and to change or cancel it."
 RESULT_TEXT = {
-    "booked": "You're booked: {when}. A confirmation e-mail is on its way.",
+    "booked": "You're booked: {when}.",
     "rescheduled": "Done, your booking is moved to {when}.",
     "cancelled": "Your booking is cancelled.",
 }
@@ -231,4 +233,7 @@ def _result_text(result: Any) -> str:
     if not result.ok:
         return str(content.get("error") or "Sorry, that couldn't be done.")
     template = RESULT_TEXT.get(content.get("status"), "Done.")
-    return template.format(when=content.get("when", ""))
+    text = template.format(when=content.get("when", ""))
+    if content.get("status") == "booked":  # an e-mail is promised only when one was queued
+        text += EMAILED if content.get("emailed") else NOT_EMAILED
+    return text

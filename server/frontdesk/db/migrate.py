@@ -59,3 +59,11 @@ def upgrade(db: Database, revision: str = "head") -> Upgrade:
         command.upgrade(cfg, revision)
         after = MigrationContext.configure(conn).get_current_revision()
     return Upgrade(before, after)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the database schema back down to `revision`."""
+    with db.engine.begin() as conn:
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)

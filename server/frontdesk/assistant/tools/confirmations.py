@@ -164,7 +164,12 @@ class Confirmations:
             lang=t.lang,
         )
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
-        content = {"status": status, "booking_id": booking.public_id, "when": card["visitor_time"]}
+        content = {
+            "status": status,
+            "booking_id": booking.public_id,
+            "when": card["visitor_time"],
+            "emailed": bool(t.sends_email and booking.email),  # the visitor gets an e-mail
+        }
         return ToolResult(content, card=card)
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
 from frontdesk.booking import validation as check
-from frontdesk.booking.availability import check_free
+from frontdesk.booking.assignment import check_free
 from frontdesk.booking.errors import BookingError, InvalidBooking, NotAllowed, NotFound
 from frontdesk.db.models import Proposal, Site
 from frontdesk.db.models.booking import CONFIRMED
