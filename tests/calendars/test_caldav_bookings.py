@@ -207,3 +207,28 @@ def test_a_booking_handed_to_another_host_moves_between_their_calendars(db, radi
     assert at_noah.decoded("DTSTART") == berlin(8, 10) and str(at_noah["STATUS"]) == "CONFIRMED"
     [at_mia] = event_of(mia_work, uid)
     assert str(at_mia["STATUS"]) == "CANCELLED" and str(at_mia["TRANSP"]) == "TRANSPARENT"
+
+
+def test_a_writer_that_died_mid_write_is_retried_after_its_lease_and_leaves_one_event(mia, db):
+    from frontdesk.calendars.writeback import LEASE
+
+    site, sync, writer, bookings, work, connection_id = mia
+    result = bookings.create(site.id, booking_request(berlin(7, 10)), STAFF, now=NOW)
+    with db.session() as session:
+        [row_id] = session.scalars(select(CalendarWrite.id)).all()
+    claimed_at = datetime.now(UTC)
+    # A worker claims the row and writes the event, then is killed before recording it.
+    assert writer._claim(row_id, claimed_at)
+    with db.session() as session:
+        connection = sync.open_row(session.get(CalendarConnection, connection_id))
+    from frontdesk.calendars.events import host_event
+    from frontdesk.db.models import Booking, Site
+
+    with db.session() as session:
+        booking = session.get(Booking, result.booking.id)
+        data = host_event(booking, session.get(Site, site.id))
+    connection.put_event(str(work.url), booking_uid(result.booking), data)
+    assert writer.send_due(now=claimed_at) == 0  # leased: nobody else touches it
+    assert writer.send_due(now=claimed_at + LEASE) == 1  # the lease lapsed: written again
+    assert len(event_of(work, booking_uid(result.booking))) == 1  # the same event, replaced
+    assert writer.send_due(now=claimed_at + 2 * LEASE) == 0
