@@ -48,6 +48,25 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
     return LLMEngine(llm_client, settings, fallback=_offline())
 
 
+def describe(site: Any, app_config: Mapping[str, Any]) -> dict[str, str]:
+    """Which engine answers the site's visitors now, and why, as engine_for decides (without
+    building a client): {"engine": "llm" | "offline", "model": ..., "why": ...}."""
+    server = app_config.get("ENGINE")
+    site_choice = (getattr(site, "llm_settings", None) or {}).get("engine") or "auto"
+    choice = server if server in ENGINES else site_choice if site_choice in ENGINES else None
+    where = "the server's ENGINE setting" if server in ENGINES else "this site's setting"
+    if choice == "offline":
+        return {"engine": "offline", "model": "", "why": f"chosen by {where}"}
+    settings = llm_settings(site, app_config)
+    if not provider_configured(settings):
+        why = "no LLM provider is configured (no API key or provider address)"
+        if choice == "llm":
+            why = f"{where} asks for the LLM, but {why}"
+        return {"engine": "offline", "model": "", "why": why}
+    how = f"chosen by {where}" if choice == "llm" else "automatic: a provider is configured"
+    return {"engine": "llm", "model": str(settings.get("model") or ""), "why": how}
+
+
 def preload() -> None:
     """Import both engines and the provider client library ahead of the first turn.
 
