@@ -77,7 +77,7 @@ def empty_database(request, db_backend, tmp_path):
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _populate_0012(db) -> None:
+def _populate_0008(db) -> None:
     """Two sites of the release before hosts, with services and bookings (one cancelled)."""
     with db.engine.begin() as conn:
         for site_id, name, email in ((1, "Studio", "owner@studio.test"), (2, "Clinic", None)):
@@ -142,12 +142,12 @@ def _naive(db, moment: datetime):
     return moment.replace(tzinfo=None) if db.is_sqlite else moment
 
 
-def test_upgrading_a_populated_0012_database_gives_every_site_its_host(empty_database):
+def test_upgrading_a_populated_0008_database_gives_every_site_its_host(empty_database):
     """Issue 16's migration on a database of the previous release: each site gets one host who
     offers every service and attends every booking; the guard moves from sites to hosts."""
     db = empty_database
-    upgrade(db, "0012")
-    _populate_0012(db)
+    upgrade(db, "0008")
+    _populate_0008(db)
     upgrade(db)
     with db.session() as session:
         hosts = {h.name: h for h in session.scalars(select(Host))}
@@ -185,7 +185,7 @@ def test_upgrading_a_populated_0012_database_gives_every_site_its_host(empty_dat
                 block_end=nine + timedelta(hours=1),
             )
         )
-    downgrade(db, "0012")
+    downgrade(db, "0008")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM bookings").scalar() == 3
     upgrade(db)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from frontdesk.booking.hosts import add_site_host
+from frontdesk.booking.hosts import add_site_host, remove_hosts_without_sites
 from frontdesk.booking.site_zones import site_zone_problem
 from frontdesk.db.models import Booking, Conversation, Document, Site, SiteMembership
 
@@ -133,9 +133,11 @@ def site_contents(session: Session, site: Site) -> dict[str, int]:
 def remove_site(session: Session, site: Site) -> None:
     """Delete a site and, through the database's ON DELETE CASCADE, everything it owns.
 
-    Staff accounts stay (they may belong to other sites); the audit log stays (append-only)."""
+    Staff accounts stay (they may belong to other sites); the audit log stays (append-only);
+    hosts stay when they work for another site too."""
     session.execute(delete(Site).where(Site.id == site.id))
     session.expunge(site)
+    remove_hosts_without_sites(session)
 
 
 # Site.appearance keys and the widget's data-* attributes that carry them.

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from frontdesk.booking.availability import override_ranges, weekly_ranges
@@ -56,7 +56,7 @@ def add_site_host(session: Session, site: Site, host: Host | None = None) -> Hos
     """Make `host` (default: a new one named after the site) one of the site's hosts."""
     if host is None:
         host = new_host(site.name, email=site.notification_email or "", timezone=site.timezone)
-        session.add(host)
+    session.add(host)
     session.flush()
     linked = session.scalars(select(SiteHost.host_id).where(SiteHost.site_id == site.id)).all()
     if host.id in linked:
@@ -158,3 +158,13 @@ def _time_off(session, ids, start, end) -> dict[int, list[Busy]]:
         if off_end > off_start:
             away.setdefault(host_id, []).append(Busy(off_start, off_end))
     return away
+
+
+def remove_hosts_without_sites(session: Session) -> None:
+    """Delete the hosts no site has any more (after a site is removed) and nothing refers to."""
+    session.execute(
+        delete(Host).where(
+            ~select(SiteHost.id).where(SiteHost.host_id == Host.id).exists(),
+            ~select(BookingHost.id).where(BookingHost.host_id == Host.id).exists(),
+        )
+    )
