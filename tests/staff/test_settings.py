@@ -84,14 +84,14 @@ def test_settings_are_split_into_pages_each_with_its_sections(signed_in, site):
 @pytest.mark.app_config(ENGINE=None)  # "auto", as a fresh install
 def test_the_assistant_page_says_which_engine_answers_now(app, signed_in, site):
     page = signed_in.get(url(site, "assistant")).get_data(as_text=True)
-    assert "Answering visitors now: the built-in offline engine" in page
+    assert "Answering visitors now: the offline engine (built in, no LLM)" in page
     assert "No LLM provider is configured" in page
     advanced = page[page.index('<details class="advanced') :]
     assert 'name="temperature"' in advanced and 'name="top_k"' in advanced  # tucked away
     with app.extensions["frontdesk.db"].transaction() as session:
         session.get(Site, site.id).llm_settings = {"model": "gpt-4o-mini", "api_key": "sk-x"}
     page = signed_in.get(url(site, "assistant")).get_data(as_text=True)
-    assert "Answering visitors now: the LLM engine (gpt-4o-mini)" in page
+    assert "Answering visitors now: the model gpt-4o-mini at api.openai.com" in page
 
 
 def test_profile_saved_and_audited(app, signed_in, site):

@@ -7,11 +7,8 @@ from typing import Any
 
 from frontdesk.assistant import select
 
-LABELS = {"llm": "the LLM engine", "offline": "the built-in offline engine"}
-
 
 def engine_in_use(site: Any, app_config: Mapping[str, Any]) -> dict[str, str]:
-    """The engine in use with a sentence for people: "Answering now: ... (why)"."""
-    info = select.describe(site, app_config)
-    label = LABELS[info["engine"]] + (f" ({info['model']})" if info["model"] else "")
-    return info | {"label": label}
+    """The engine in use for the settings page: {"engine", "model", "why", "label"}."""
+    info = select.engine_in_use(site, app_config)
+    return {"engine": info.kind, "model": info.model, "why": info.reason, "label": info.label}
