@@ -231,7 +231,7 @@ function createView(ctx, client) {
     var last = ui.log.lastElementChild;
     // The server often explains a failure with a stored system message already: say it once.
     if (frame.code === "internal" && last && last.classList.contains("fd-system")) return;
-    var note = el("div", "fd-msg fd-system");
+    var note = el("div", "fd-msg fd-system fd-error");
     note.appendChild(el("div", "fd-bubble", frame.message || "Something went wrong."));
     ui.log.appendChild(note);
     scrollToEnd(true);

@@ -76,15 +76,37 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
         single_process.claim(app)
     except single_process.AlreadyServing as exc:
         raise click.ClickException(str(exc)) from exc
+    _start_mail_catcher(app)
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()
+        mailer.wake()  # anything queued while the catcher was not yet listening
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+
+
+def _start_mail_catcher(app: Flask) -> None:
+    """The demo's local SMTP catcher, when MAIL_CATCHER is set and e-mail goes to it."""
+    from pathlib import Path
+
+    from frontdesk.mail_catcher import CatcherError, start_catcher
+
+    address = app.config.get("MAIL_CATCHER")
+    if not address or app.config.get("SMTP_URL") != f"smtp://{address}":
+        return  # not asked for, or a real SMTP_URL was given: that one is used
+    folder = Path(app.config["INSTANCE_PATH"]) / "caught-mail"
+    try:
+        catcher = start_catcher(address, folder, announce=click.echo)
+    except CatcherError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Mail catcher on {catcher.address}: e-mail is kept, never delivered "
+        f"(dashboard: E-mail; copies in {folder})"
+    )
 
 
 def _serve_demo_host(host: str, port: int, server_url: str) -> None:

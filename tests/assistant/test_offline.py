@@ -12,7 +12,7 @@ from sqlalchemy import select
 from frontdesk.assistant.base import HistoryEntry, ToolResult, Turn
 from frontdesk.assistant.offline.answers import plain, safe_url
 from frontdesk.assistant.offline.engine import OfflineEngine
-from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
+from frontdesk.db.models import Booking, Conversation, Proposal, Service, UnansweredQuestion
 from tests.support.assistant_tools import FREE_START, NOW, TOKYO, book_directly, count, make_tools
 from tests.support.conversations import conversation_status
 from tests.support.factories import add_knowledge
@@ -290,6 +290,30 @@ def test_asking_for_a_person_flags_the_conversation(db, chat):
     assert conversation_status(db, chat.tools.conversation_id) == "needs_human"
 
 
+def test_a_visitor_without_contact_is_asked_how_to_reach_them(db, chat):
+    reply = chat.say("can I talk to a person please")
+    assert "name and e-mail" in reply["text"]
+    reply = chat.say("Sure, I'm Grace Hopper, grace@navy.test")
+    assert "Thanks, Grace Hopper!" in reply["text"] and "grace@navy.test" in reply["text"]
+    with db.session() as session:
+        conversation = session.get(Conversation, chat.tools.conversation_id)
+        assert (conversation.contact_name, conversation.contact_email) == (
+            "Grace Hopper",
+            "grace@navy.test",
+        )
+    assert conversation_status(db, chat.tools.conversation_id) == "needs_human"
+    # Asked again later, they are not asked twice.
+    assert "name and e-mail" not in chat.say("can I talk to a person please")["text"]
+
+
+def test_declining_to_leave_contact_or_asking_something_else_moves_on(db, chat):
+    chat.say("can I talk to a person please")
+    assert "Keep this chat open" in chat.say("no thanks")["text"]
+    chat.say("I want to talk to a human")
+    reply = chat.say("do you fix motorbikes?")  # a question, not contact details: answered
+    assert "couldn't find anything" in reply["text"]
+
+
 def test_unknown_question_is_answered_honestly(db, chat):
     reply = chat.say("do you fix motorbikes?")
     assert "couldn't find anything" in reply["text"] and reply["sources"] == []
@@ -477,6 +501,8 @@ def test_a_near_miss_is_shown_hedged_and_still_passed_to_staff(db, site, chat):
     # Not passed off as the answer: said as possibly relevant, a person offered, staff told.
     assert reply["text"].startswith("I'm not sure this answers your question")
     assert "We hold your appointment for 15 minutes." in reply["text"]
+    assert "[Salon policies](https://salon.test/policies)" in reply["text"]
+    assert reply["sources"] == []  # cited once, in the text
     assert labels(reply)[0] == "Talk to a person"
     with db.session() as session:
         assert session.scalars(select(UnansweredQuestion)).one().question.startswith("i might")

@@ -378,4 +378,22 @@ def test_request_human_during_opening_hours(db, site):
     afternoon = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)  # Wed 13:30 in Sydney
     result = make_tools(db, site, now=afternoon).call("request_human", {"reason": "help"})
     assert result.content["open_now"] is True
-    assert result.content["message"] == "Staff were notified and will reply in this chat."
+    assert result.content["message"].startswith("Staff were notified and will reply in this chat.")
+
+
+def test_request_human_asks_for_a_contact_until_one_is_given(db, tools):
+    first = tools.call("request_human", {"reason": "wants a call"})
+    assert first.content["contact_known"] is False and "e-mail" in first.content["message"]
+    again = tools.call(
+        "request_human", {"reason": "contact", "name": "Grace", "email": "grace@navy.test"}
+    )
+    assert again.content["contact_known"] is True and again.content["contact_saved"] is True
+    assert "ask the visitor" not in again.content["message"]
+    with db.session() as session:
+        conversation = session.get(Conversation, tools.conversation_id)
+        assert (conversation.contact_name, conversation.contact_email) == (
+            "Grace",
+            "grace@navy.test",
+        )
+    bad = tools.call("request_human", {"reason": "x", "email": "not an address"})
+    assert not bad.ok  # checked like every e-mail a tool takes

@@ -168,7 +168,7 @@ def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, s
 
         # From the booking to its live conversation; take it over.
         staff.get_by_role("link", name="Open the full conversation").click()
-        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
         assert booking.public_id in staff.locator(".linked-bookings").inner_text()
         assert staff.locator(".entry--tool_call").count() > 0  # the audit of what the AI did
         before = count(visitor, ".fd-system")
@@ -178,7 +178,7 @@ def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, s
         assert "joined the chat" in visitor.locator(f"{LOG} .fd-system").last.inner_text()
 
         # The staff reply (sent over /ws/staff) reaches the widget.
-        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
         before = count(visitor, ".fd-staff")
         staff.get_by_label(re.compile("Reply as")).fill("Hi Ada, Ana from the studio here.")
         staff.get_by_role("button", name="Send").click()
@@ -203,28 +203,38 @@ def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, s
         staff_ctx.close()
 
 
-def test_the_needs_a_human_queue_updates_live(browser, servers):
+def test_the_inbox_puts_a_visitor_asking_for_a_person_first_live(browser, servers, tmp_path):
     server, host, site, _db = servers
     visitor_ctx = browser.new_context()
-    staff_ctx = browser.new_context()
+    staff_ctx = browser.new_context(viewport={"width": 1280, "height": 860})
     visitor = visitor_ctx.new_page()
     staff = staff_ctx.new_page()
     staff_problems = watch_problems(staff)
     try:
         staff_sign_in(staff, server.url)
         staff.goto(f"{server.url}/staff/{site.public_key}/conversations/")
-        staff.locator("#staff-live[data-state='(live)']").wait_for(state="attached")
-        assert staff.locator("#queue-list li").count() == 0
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
+        assert staff.locator("#conv-list li").count() == 0
+        assert staff.locator("#inbox-empty").is_visible()
         open_widget(visitor, host.url)
+        item = staff.locator("#conv-list li").first
+        item.wait_for()  # the visitor's socket opened: they are live, no reload needed
+        item.locator(".badge", has_text="Live").wait_for()
         say(visitor, "I'd like to talk to a person")
-        item = staff.locator("#queue-list li", has_text="talk to a person")
-        item.wait_for()  # no reload: the item came over /ws/staff
-        assert "Needs a human" in item.inner_text()
-        assert staff.locator("#queue-empty").is_hidden()
+        item = staff.locator("#conv-list li", has_text="talk to a person")
+        item.locator(".badge", has_text="Needs a person").wait_for()  # over /ws/staff
+        assert staff.locator("#inbox-empty").is_hidden()
+        staff.locator("#waiting-count", has_text="1").wait_for()
+        assert staff.title().startswith("(1) ")
+        assert staff.locator("[data-waiting-count]").inner_text().strip().endswith("1")
+        staff.screenshot(path=str(tmp_path / "inbox-waiting.png"))
         item.get_by_role("link").click()
         staff.wait_for_url(re.compile(r"/conversations/c_"))
         assert "talk to a person" in staff.locator("#transcript").inner_text()
         assert staff.locator(".entry--tool_call", has_text="request_human").count() == 1
+        assert staff.locator("#conversation-status").get_attribute("data-status") == "needs_human"
+        assert staff.get_by_role("button", name="Take over").is_visible()
+        staff.screenshot(path=str(tmp_path / "inbox-open.png"))
         assert staff_problems == []
     finally:
         visitor_ctx.close()

@@ -15,6 +15,7 @@ from frontdesk.audit import Actor
 from frontdesk.booking import tokens
 from frontdesk.booking import validation as check
 from frontdesk.booking.assignment import check_free, team_slots_between
+from frontdesk.booking.change_hooks import ChangeHooks, NoHooks
 from frontdesk.booking.errors import SlotTaken
 from frontdesk.booking.lookups import (
     MAX_PUBLIC_ID,
@@ -70,11 +71,12 @@ class BookingResult:
 class Bookings:
     """Facade over booking rules and the database; one per app."""
 
-    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None) -> None:
+    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None, hooks=None) -> None:
         self.db = db
         self.secret_key = secret_key
         self.public_url = public_url.rstrip("/")
         self.mailer = mailer
+        self.hooks: ChangeHooks = hooks or NoHooks()  # the calendars' say in each change
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -174,6 +176,7 @@ class Bookings:
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
             return self._result(existing, created=False)
+        self.hooks.before_write(site_id, clean.service)
 
         def insert(session: Session) -> BookingResult:
             if key and (existing := by_idempotency_key(session, site_id, key)):
@@ -218,6 +221,7 @@ class Bookings:
         """Move a booking to a new slot (created=False); the old manage link stops working."""
         new_start = check.clean_start(new_start).astimezone(UTC)
         now = now or utcnow()
+        self.hooks.before_reschedule(public_id)
 
         def move(session: Session) -> BookingResult:
             booking = changeable_booking(session, public_id, now, verb="rescheduled")
@@ -307,7 +311,9 @@ class Bookings:
                 manage_url=self.manage_url(booking),
                 ics_url=self.ics_url(booking),
             )
+        self.hooks.booking_changed(session, booking, site, event)
 
     def _wake_mailer(self) -> None:
         if self.mailer:
             self.mailer.wake()
+        self.hooks.wake()

@@ -34,6 +34,11 @@ class CalDavConnection:
     ) -> None:
         self.url = url.strip()
         self.origin = _origin(self.url)
+        scheme, host, port = self.origin
+        if scheme == "http" and not (policy.allow_private or policy.allows_host(host, port or 80)):
+            raise CalendarRefused(
+                "Use an https:// address: a password must not travel unencrypted."
+            )
         self.timeout = timeout
         # RFC 6764 discovery is off: it would look up other hosts than the one staff gave.
         self.client = caldav.DAVClient(

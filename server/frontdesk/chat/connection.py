@@ -9,7 +9,15 @@ from typing import Any
 from flask import Flask
 
 from frontdesk.booking.availability import is_open_now
-from frontdesk.chat import conversation_store, moderation, site_cache, staffing, transcript, turns
+from frontdesk.chat import (
+    conversation_store,
+    moderation,
+    presence,
+    site_cache,
+    staffing,
+    transcript,
+    turns,
+)
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (
@@ -51,6 +59,18 @@ class ChatConnection(SocketConnection):
         self.rate_violations = 0
         self.conversation: Any = None
         self.subscription: Any = None
+        self.heartbeat: presence.Heartbeat | None = None
+
+    def run(self) -> None:
+        """The receive loop; the visitor is "live" on the dashboard from hello until it ends."""
+        try:
+            super().run()
+        finally:
+            if self.conversation is not None:
+                try:
+                    presence.mark(self.db, self.hub, self.site.id, self.conversation, False)
+                except Exception:  # the socket is gone either way; the grace period covers it
+                    log.exception("marking the visitor gone failed")
 
     def admit(self) -> bool:
         """Apply the per-connection and per-IP frame rates; persistent flooding closes."""
@@ -71,6 +91,8 @@ class ChatConnection(SocketConnection):
     # -- frames --------------------------------------------------------------------------------
 
     def _dispatch(self, frame: ClientFrame) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.beat()
         if frame.type == "ping":
             self.send(pong_frame())
             return
@@ -111,6 +133,8 @@ class ChatConnection(SocketConnection):
             return held.get("type") != "message" or held.get("seq", 0) > last_seq
 
         self.greet(welcome, keep=not_in_backlog)
+        presence.mark(self.db, self.hub, self.site.id, conversation, True)
+        self.heartbeat = presence.Heartbeat(self.db, conversation.id)
 
     def _is_open(self) -> bool | None:
         try:
@@ -141,7 +165,9 @@ class ChatConnection(SocketConnection):
             # The turn starts before the copies to other sockets go out: its worker prepares
             # the prompt while this thread publishes. Its replies (stored under this lock)
             # still come after the visitor's message.
-            job = turns.Job(self.app, conversation.id, entry.seq, text, entry.id, decline)
+            job = turns.Job(
+                self.app, conversation.id, entry.seq, text, entry.id, decline, ip=self.ip
+            )
             runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
             # Other tabs and staff get a copy; so does this socket, unless the ack is all it
             # lacks (its text was stored as sent, not redacted or made from an action).

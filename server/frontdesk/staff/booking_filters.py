@@ -44,12 +44,20 @@ class Filters:
         return self.cancelled or self.status == CANCELLED
 
 
+# Dates the dashboard pages accept: week and day arithmetic, time zones and the databases
+# all stay well inside these (date.max + a day, or 0001-01-01 in a zone east of UTC, overflow).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def parse_day(raw: str | None, label: str) -> date | None:
-    """`YYYY-MM-DD` or None; FilterError names the field otherwise."""
+    """`YYYY-MM-DD` between 1900 and 2999, or None; FilterError names the field otherwise."""
     try:
-        return parse_iso_day(raw)
+        day = parse_iso_day(raw)
     except ValueError:
         raise FilterError(f"{label} must be a date like 2026-12-01.") from None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(f"{label} must be between 1900 and 2999.")
+    return day
 
 
 def parse_filters(args: Mapping[str, str], service_slugs: Iterable[str]) -> Filters:

@@ -4,11 +4,14 @@ The handshake is checked before the upgrade (a refused socket gets plain HTTP 40
 signed-in staff session, membership of the site, and an Origin of our own host (no
 cross-site websocket hijacking with the staff cookie). Frames are JSON objects with `type`:
 
-client → server: `reply` {id, conversation, text} · `ping` {}
-server → client: `ready` {queue: [item], messages: [message frames after `after`]} · `queue` {event, item|null} (a site event: status
-change, flag, visitor activity; item is the conversation's summary) · `conversation`
-{conversation, frame} (a frame of the watched conversation, as the widget gets it) ·
-`ack` {id, seq} · `error` {code, message, id?} · `pong` {} · `ping` {}
+client → server: `reply` {id, conversation, text} · `seen` {conversation, seq} (staff read up
+to seq: the unread count clears) · `ping` {}
+server → client: `ready` {queue: [item], waiting: n, messages: [message frames after `after`]} ·
+`queue` {event, item|null, waiting: n} (a site event: status change, flag, visitor activity,
+presence; item is the conversation's inbox row, staff.inbox.summarize) · `conversation`
+{conversation, frame} (a frame of the watched conversation as the widget gets it, its HTML
+rendered again here and `time` in the site's zone) · `ack` {id, seq} · `error` {code, message,
+id?} · `pong` {} · `ping` {}
 
 The socket is built on the chat's skeleton (frontdesk.chat.socket_connection, .handshake) and
 its frames in frontdesk.chat.protocol.
@@ -24,9 +27,11 @@ from flask import session as cookie_session
 from flask_sock import Sock
 from sqlalchemy import select
 
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.chat import handshake, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import (
+    MAX_SEQ,
     FrameError,
     ack_frame,
     conversation_frame,
@@ -41,7 +46,7 @@ from frontdesk.chat.runner import TurnRunner
 from frontdesk.chat.socket_connection import POLICY_VIOLATION, SocketConnection
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import conversation_queries, conversations, sessions
+from frontdesk.staff import conversation_queries, conversations, inbox, inbox_state, sessions
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
@@ -105,6 +110,7 @@ class StaffConnection(SocketConnection):
         super().__init__(ws, ping_interval=PING_INTERVAL)
         self.app, self.site, self.user, self.watched = app, site, user, watched
         self.hub = hub_for(app)
+        self.tz = zone_or_utc(site.timezone)
         self.session_id: str | None = None  # the staff session this socket was opened in
 
     def run(self) -> None:
@@ -117,8 +123,10 @@ class StaffConnection(SocketConnection):
         self.subscriptions.append(self.hub.subscribe_site(self.site.id, self._site_event))
         if self.watched is not None:
             self.subscriptions.append(self.hub.subscribe(self.watched.id, self._conversation_frame))
-        queue_rows, _more = conversation_queries.list_conversations(self.site.id, queue=True)
-        self.greet(ready_frame(queue_rows, self._missed()))
+        queue_rows, _more = inbox.list_page(self.site.id, self.tz, inbox.Filters(view="waiting"))
+        ready = ready_frame(queue_rows, [self._shown(f) for f in self._missed()])
+        ready["waiting"] = inbox.waiting_count(self.site.id)
+        self.greet(ready)
         super().run()
 
     def _missed(self) -> list[dict[str, Any]]:
@@ -129,7 +137,8 @@ class StaffConnection(SocketConnection):
         after = request.args.get("after", type=int)
         if self.watched is None or after is None:
             return []
-        entries = transcript.visible_since(get_db(), self.watched.id, max(after, 0))
+        after = min(max(after, 0), MAX_SEQ)  # a huge number must not overflow the SQL integer
+        entries = transcript.visible_since(get_db(), self.watched.id, after)
         return [message_frame(entry) for entry in entries]
 
     # -- hub callbacks (in the publisher's thread) -------------------------------------------
@@ -153,12 +162,19 @@ class StaffConnection(SocketConnection):
         if self.closed or not _still_allowed(self.user, self.site, self.session_id):
             return
         public_id = str(event.get("conversation", ""))
-        item = conversation_queries.queue_item(self.site.id, public_id) if public_id else None
-        self.deliver(queue_frame(event, item))
+        item = inbox.summary_of(self.site.id, public_id, self.tz) if public_id else None
+        queued = queue_frame(event, item)
+        queued["waiting"] = inbox.waiting_count(self.site.id)
+        self.deliver(queued)
 
     def _conversation_frame(self, frame: dict[str, Any]) -> None:
         if frame.get("type") in CONVERSATION_FRAMES:
-            self.deliver(conversation_frame(self.watched.public_id, frame))
+            self.deliver(conversation_frame(self.watched.public_id, self._shown(frame)))
+
+    def _shown(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """The frame as the dashboard shows it: Markdown rendered (and sanitized) here, never
+        trusted from the frame; the time in the site's zone."""
+        return inbox_state.for_dashboard(frame, self.tz)
 
     # -- client frames -----------------------------------------------------------------------
 
@@ -170,6 +186,8 @@ class StaffConnection(SocketConnection):
             self.send(pong_frame())
         elif kind == "reply":
             self._reply(frame)
+        elif kind == "seen":
+            self._seen(frame)
         elif kind != "pong":
             raise FrameError("bad_frame", "unknown frame type")
 
@@ -189,6 +207,13 @@ class StaffConnection(SocketConnection):
         except ValueError as exc:
             raise FrameError("bad_frame", str(exc), frame_id) from None
         self.send(ack_frame(frame_id, entry.seq))
+
+    def _seen(self, frame: dict[str, Any]) -> None:
+        public_id, seq = frame.get("conversation"), frame.get("seq")
+        if not isinstance(public_id, str) or not isinstance(seq, int) or isinstance(seq, bool):
+            raise FrameError("bad_frame", "seen needs conversation and seq")
+        if inbox_state.mark_seen(self.site.id, public_id, seq):
+            self.hub.publish_site(self.site.id, {"type": "seen", "conversation": public_id})
 
 
 def _summaries(app) -> TurnRunner:

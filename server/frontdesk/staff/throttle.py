@@ -19,9 +19,13 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from frontdesk.realtime.shared import shared_for
 
 WINDOW_SECONDS = 15 * 60
 PER_IP_FACTOR = 3
@@ -32,11 +36,14 @@ MAX_KEYS = 100_000  # beyond this many counted keys, the oldest are forgotten (m
 
 
 class SigninThrottle:
-    """Sliding windows of failed sign-ins (in this process's memory)."""
+    """Sliding windows of failed sign-ins: in this process's memory, or with `shared`
+    (realtime.failures.SharedEventLog, when REDIS_URL is set) counted once for every process
+    of the deployment."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Any = None) -> None:
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._shared = shared
 
     @staticmethod
     def _keys(email: str, ip: str) -> dict[str, int]:
@@ -46,7 +53,7 @@ class SigninThrottle:
 
     def retry_after(self, email: str, ip: str, limit: int, known_device: bool) -> int:
         """Seconds until this address may try this account again; 0: it may now."""
-        now = time.monotonic()
+        now = time.time() if self._shared_up() else time.monotonic()
         wait = 0.0
         with self._lock:
             for key, factor in self._keys(email, ip).items():
@@ -61,7 +68,9 @@ class SigninThrottle:
 
     def failed(self, email: str, ip: str) -> None:
         """Record a failed attempt under every key."""
-        now = time.monotonic()
+        if self._shared is not None and self._shared.record(list(self._keys(email, ip))):
+            return
+        now = time.monotonic()  # alone, or Redis unreachable: this process counts
         with self._lock:
             if len(self._failures) > MAX_KEYS:
                 for key in list(self._failures)[: MAX_KEYS // 10]:
@@ -72,10 +81,20 @@ class SigninThrottle:
     def succeeded(self, email: str, ip: str) -> None:
         """The right password from this address: its own failures on the account are forgotten
         (the account's and the address's other counts stay: they are about others)."""
+        if self._shared is not None:
+            self._shared.forget(next(iter(self._keys(email, ip))))
         with self._lock:
             self._failures.pop(next(iter(self._keys(email, ip))), None)
 
-    def _window(self, key: str, now: float) -> deque[float] | None:
+    def _shared_up(self) -> bool:
+        # Redis answers: its wall-clock times are compared; else this process's own counts.
+        return self._shared is not None and self._shared.recent("probe") is not None
+
+    def _window(self, key: str, now: float) -> Sequence[float] | None:
+        if self._shared is not None:
+            shared = self._shared.recent(key)
+            if shared is not None:
+                return shared or None
         window = self._failures.get(key)
         if window is None:
             return None
@@ -88,8 +107,13 @@ class SigninThrottle:
 
 
 def throttle() -> SigninThrottle:
-    """The app's sign-in throttle."""
-    return current_app.extensions.setdefault("frontdesk.signin_throttle", SigninThrottle())
+    """The app's sign-in throttle (shared by the deployment's processes with REDIS_URL)."""
+    found = current_app.extensions.get("frontdesk.signin_throttle")
+    if found is None:
+        shared = shared_for(current_app)
+        log = shared.event_log("signin", WINDOW_SECONDS) if shared is not None else None
+        found = current_app.extensions.setdefault("frontdesk.signin_throttle", SigninThrottle(log))
+    return found
 
 
 def _devices() -> URLSafeSerializer:

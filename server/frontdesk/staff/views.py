@@ -11,6 +11,9 @@ from frontdesk.extensions import get_db
 from frontdesk.staff import (
     bookings,
     conversations,
+    email_log,
+    host_calendars,
+    inbox_state,
     knowledge,
     live,
     overview,
@@ -33,6 +36,7 @@ from frontdesk.staff.auth import (
     sign_out,
     staff_sites,
 )
+from frontdesk.staff.mail_state import mail_state
 from frontdesk.staff.throttle import known_device, remember_device, throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -46,6 +50,8 @@ bp.register_blueprint(settings.bp)
 bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
+bp.register_blueprint(email_log.bp)
+bp.register_blueprint(host_calendars.bp)
 
 
 @bp.after_app_request
@@ -67,7 +73,13 @@ def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+    return {
+        "staff_user": user,
+        "staff_site_list": staff_sites(user) if user else [],
+        # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
+        "message_html": inbox_state.message_html,
+        "mail_state": mail_state(current_app.config),
+    }
 
 
 def _safe_next(target: str | None) -> str:

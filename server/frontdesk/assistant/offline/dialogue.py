@@ -96,7 +96,7 @@ class Dialogue:
         if step == "email" and not email:
             if looked_like_email:
                 return "That e-mail address doesn't look right. Could you check it?"
-            return "I need an e-mail address for the confirmation (like name@example.com)."
+            return "I need an e-mail address for the booking (like name@example.com)."
         if step == "name" and not name and not email:
             return "Sorry, I didn't catch that. What name should the booking be under?"
         return None
@@ -178,9 +178,11 @@ class Dialogue:
         upcoming = [b for b in bookings if b["status"] == "confirmed"]
         if not upcoming:
             self.state.clear()
+            mailed = getattr(self.turn.tools, "sends_email", False)
+            where = "confirmation e-mail" if mailed else "booking's card"
             return Reply(
                 "I can't find any upcoming bookings made from this browser. The link in your "
-                "confirmation e-mail lets you manage a booking, or I can ask a person to help.",
+                f"{where} lets you manage a booking, or I can ask a person to help.",
                 [HUMAN, BOOK],
             )
         wanted = intents.booking_id_in(text)

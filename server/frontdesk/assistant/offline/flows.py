@@ -96,7 +96,9 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
     if not s.get("email"):
         s["step"] = "email"
         first = s["name"].split()[0]
-        return Reply(f"Thanks, {first}! Which e-mail address should the confirmation go to?")
+        if getattr(d.turn.tools, "sends_email", False):
+            return Reply(f"Thanks, {first}! Which e-mail address should the confirmation go to?")
+        return Reply(f"Thanks, {first}! What's your e-mail address, in case we need to reach you?")
     result = d.tool(
         "propose_booking",
         service=s["service"],

@@ -98,9 +98,11 @@ def proposal_card(
     if previous is not None:
         card["previous_visitor_time"] = range_label(*previous, visitor_tz, lang)
     card.update(name=name, email=email)
+    # A cancellation's buttons say what they do: "Confirm" / "Change" would be ambiguous there.
+    yes, no = ("Cancel booking", "Keep booking") if kind == "cancel" else ("Confirm", "Change")
     card["actions"] = [
-        {"label": "Confirm", "action": "confirm", "value": proposal_id},
-        {"label": "Change", "action": "change", "value": proposal_id},
+        {"label": yes, "action": "confirm", "value": proposal_id},
+        {"label": no, "action": "change", "value": proposal_id},
     ]
     return card
 

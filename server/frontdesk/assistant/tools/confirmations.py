@@ -163,7 +163,12 @@ class Confirmations:
                 ids = [row.host_id for row in booking.hosts]
                 card.update(cards.meeting(session, booking.service, ids, settled=True))
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
-        content = {"status": status, "booking_id": booking.public_id, "when": card["visitor_time"]}
+        content = {
+            "status": status,
+            "booking_id": booking.public_id,
+            "when": card["visitor_time"],
+            "emailed": bool(t.sends_email and booking.email),  # the visitor gets an e-mail
+        }
         return ToolResult(content, card=card)
 
 

@@ -118,8 +118,12 @@ SPECS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "request_human",
-        "Hand over to staff.",
-        (Field("reason", max_len=500),),
+        "Hand over to staff. Call again with name and email once the visitor gives them.",
+        (
+            Field("reason", max_len=500),
+            Field("name", description="Visitor's name, if given", optional=True),
+            Field("email", description="Visitor's e-mail, if given", optional=True, kind="email"),
+        ),
     ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}

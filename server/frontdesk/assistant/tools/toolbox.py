@@ -12,6 +12,8 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from frontdesk import audit
 from frontdesk.assistant.base import Choice, StatusChanger, ToolResult
 from frontdesk.assistant.tools import cards, knowledge_search, slot_finder
@@ -23,7 +25,7 @@ from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.errors import BookingError, InvalidBooking
 from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.validation import clean_timezone
-from frontdesk.db.models import Conversation, Site
+from frontdesk.db.models import Booking, Conversation, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 
@@ -55,6 +57,8 @@ class ConversationTools:
         self.db = db
         self.change_status = change_status  # bound to this conversation by the chat
         self.bookings = bookings
+        # Only a configured mailer queues confirmations: the engines promise e-mail only then.
+        self.sends_email: bool = getattr(bookings, "mailer", None) is not None
         self.site = site  # a loaded, detached snapshot in the chat (treat as read-only)
         self.site_id: int = site.id
         self.business_tz: str = site.timezone
@@ -238,18 +242,41 @@ class ConversationTools:
             "status": status,
         }
 
-    def request_human(self, reason: str) -> ToolResult:
-        """Flag the conversation for staff and tell the model they were notified."""
-        with self.db.session() as session:
+    def request_human(self, reason: str, name: str | None = None, email: str | None = None):
+        """Flag the conversation for staff and tell the model they were notified; with a name
+        and e-mail, keep them as the visitor's contact. Says whether a contact is known, so
+        the assistant asks for one when it is not."""
+        with self.db.transaction() as session:
             self._require_conversation(session)
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
+            if email:
+                conversation = session.get(Conversation, self.conversation_id)
+                conversation.contact_email = email[:254]
+                conversation.contact_name = (name or conversation.contact_name or "")[:200]
+            known = self._contact_known(session)
         # Only from "bot": a conversation staff already handle (or closed) stays as it is. The
         # change is audited with the change itself (chat.status); the request is audited as
         # this tool call, and its reason stays in the transcript (erasable), not the log.
         status = self.change_status("needs_human", only_from=("bot",))
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
-        return ToolResult({"status": status, "open_now": open_now, "message": message})
+        if not known:
+            message += (
+                " No contact is known: ask the visitor for their name and e-mail so the team"
+                " can reach them if they leave, then call request_human again with them."
+            )
+        content = {"status": status, "open_now": open_now, "message": message}
+        return ToolResult(content | {"contact_known": known, "contact_saved": bool(email)})
+
+    def _contact_known(self, session) -> bool:
+        """The visitor gave an e-mail asking for a person, or booked in this conversation."""
+        conversation = session.get(Conversation, self.conversation_id)
+        if conversation.contact_email:
+            return True
+        booked = select(Booking.id).where(
+            Booking.conversation_id == self.conversation_id, Booking.email != ""
+        )
+        return session.scalars(booked.limit(1)).first() is not None
 
     def _require_conversation(self, session) -> None:
         """InvalidBooking unless this tool box's conversation still exists on its site."""

@@ -3,6 +3,12 @@
 from frontdesk.db.models.audit import AuditEvent
 from frontdesk.db.models.base import Base
 from frontdesk.db.models.booking import Booking, Proposal, TimeBlock
+from frontdesk.db.models.calendar import (
+    CalendarBusy,
+    CalendarConnection,
+    CalendarSource,
+    CalendarWrite,
+)
 from frontdesk.db.models.chat import Conversation, Message, TokenUsage
 from frontdesk.db.models.host import (
     BookingHost,
@@ -31,6 +37,10 @@ __all__ = [
     "Base",
     "Booking",
     "BookingHost",
+    "CalendarBusy",
+    "CalendarConnection",
+    "CalendarSource",
+    "CalendarWrite",
     "Chunk",
     "Conversation",
     "DateOverride",

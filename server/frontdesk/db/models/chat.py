@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.models.base import Base
@@ -34,6 +44,16 @@ class Conversation(Base):
     engine_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # How to reach the visitor, when they gave it asking for a person (bookings have their own).
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The last seq staff have read: later visitor messages are the inbox's unread count.
+    staff_seen_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The visitor's socket is open (and was heard from at visitor_seen_at): "live now".
+    visitor_live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    visitor_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_conversations_site_updated", "site_id", "updated_at"),)
 
 
 class Message(Base):
