@@ -60,7 +60,7 @@ def find_slots(
         for s in picked
     ]
     content["more_available"] = len(slots) > len(picked)
-    with_whom = f" with {content['host']}" if content.get("host") and team_service else ""
+    with_whom = f" with {content['host']}" if content.get("host") else ""
     return ToolResult(content, choices=slot_choices(picked, svc.name, tz, lang, with_whom))
 
 
