@@ -66,7 +66,7 @@ class ToolSpec:
 
 
 SERVICE = Field("service", description="slug", max_len=64)
-HOST = Field("host", optional=True, description="person's name; null: anyone", max_len=200)
+HOST = Field("host", optional=True, max_len=200)  # a person's name; null: anyone
 BOOKING_ID = Field("booking_id", max_len=32, kind="id")
 START = "ISO 8601 with offset"
 
