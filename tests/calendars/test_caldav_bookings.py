@@ -172,3 +172,63 @@ def test_a_write_that_finds_the_time_taken_keeps_the_booking_and_alerts_staff(mi
         assert session.get(Booking, result.booking.id).status == "confirmed"
         actions = session.scalars(select(AuditEvent.action)).all()
         assert "calendar.conflict" in actions
+
+
+def test_a_booking_handed_to_another_host_moves_between_their_calendars(db, radicale):
+    from tests.support.hosts import add_hosts
+
+    client = caldav.DAVClient(url=radicale.url, username=USER, password=PASSWORD)
+    mia_work = client.principal().make_calendar(name="Mia")
+    noah_work = client.principal().make_calendar(name="Noah")
+    site = make_site(db, timezone="Europe/Berlin", min_notice_min=0)
+    ids = add_hosts(db, site, ["Mia", "Noah"], timezone="Europe/Berlin")
+    sync, writer, bookings = calendar_services(db)
+    connections = {}
+    for name, calendar in (("Mia", mia_work), ("Noah", noah_work)):
+        cid = connect(db, sync, ids[name], CALDAV, radicale.url, USER, PASSWORD, write=False)
+        offered = sync.open(CALDAV, radicale.url, USER, PASSWORD).list_calendars()
+        with db.transaction() as session:
+            from frontdesk.calendars.store import choose_calendars
+
+            row = session.get(CalendarConnection, cid)
+            choose_calendars(session, row, offered, [str(calendar.url)], str(calendar.url))
+        connections[name] = cid
+    result = bookings.create(site.id, booking_request(berlin(7, 10), host="Mia"), STAFF, now=NOW)
+    uid = booking_uid(result.booking)
+    assert writer.send_due() == 1
+    assert len(event_of(mia_work, uid)) == 1 and event_of(noah_work, uid) == []
+
+    # Mia gets busy at the new time: the reschedule hands the booking to Noah.
+    mia_work.save_event(event_ics("mia-busy@test", "20270108T090000Z", "20270108T100000Z"))
+    assert sync.refresh(connections["Mia"], now=NOW) == ""
+    bookings.reschedule(result.booking.public_id, berlin(8, 10), STAFF, now=NOW)
+    assert writer.send_due() == 2
+    [at_noah] = event_of(noah_work, uid)
+    assert at_noah.decoded("DTSTART") == berlin(8, 10) and str(at_noah["STATUS"]) == "CONFIRMED"
+    [at_mia] = event_of(mia_work, uid)
+    assert str(at_mia["STATUS"]) == "CANCELLED" and str(at_mia["TRANSP"]) == "TRANSPARENT"
+
+
+def test_a_writer_that_died_mid_write_is_retried_after_its_lease_and_leaves_one_event(mia, db):
+    from frontdesk.calendars.writeback import LEASE
+
+    site, sync, writer, bookings, work, connection_id = mia
+    result = bookings.create(site.id, booking_request(berlin(7, 10)), STAFF, now=NOW)
+    with db.session() as session:
+        [row_id] = session.scalars(select(CalendarWrite.id)).all()
+    claimed_at = datetime.now(UTC)
+    # A worker claims the row and writes the event, then is killed before recording it.
+    assert writer._claim(row_id, claimed_at)
+    with db.session() as session:
+        connection = sync.open_row(session.get(CalendarConnection, connection_id))
+    from frontdesk.calendars.events import host_event
+    from frontdesk.db.models import Booking, Site
+
+    with db.session() as session:
+        booking = session.get(Booking, result.booking.id)
+        data = host_event(booking, session.get(Site, site.id))
+    connection.put_event(str(work.url), booking_uid(result.booking), data)
+    assert writer.send_due(now=claimed_at) == 0  # leased: nobody else touches it
+    assert writer.send_due(now=claimed_at + LEASE) == 1  # the lease lapsed: written again
+    assert len(event_of(work, booking_uid(result.booking))) == 1  # the same event, replaced
+    assert writer.send_due(now=claimed_at + 2 * LEASE) == 0

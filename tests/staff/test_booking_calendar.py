@@ -188,3 +188,19 @@ def test_notes_outcomes_and_history_in_words(app, signed_in, site, app_bookings)
     assert "+00:00" not in trail and "T" + was.strftime("%H:%M") not in trail
     assert "VIP — offer coffee" in page and "Changed the notes" in page
     assert "ana@studio.test" in page  # who: the staff member, by name or e-mail
+
+
+def test_knowledge_times_are_on_the_sites_clock_not_utc(app, signed_in, site, db):
+    from frontdesk.db.models import UnansweredQuestion
+
+    with db.transaction() as session:
+        session.add(
+            UnansweredQuestion(
+                site_id=site.id,
+                question="Do you do weekends?",
+                created_at=datetime(2026, 12, 9, 23, 0, tzinfo=UTC),
+            )
+        )
+    page = signed_in.get(f"/staff/{site.public_key}/knowledge/").get_data(as_text=True)
+    assert "Times in Sydney time." in page
+    assert "Thu 10 Dec 2026, 10:00" in page and " UTC" not in page  # 23:00 UTC is 10:00 there

@@ -98,14 +98,41 @@ def busy_intervals(
     tz = zone_named(zone)
     spans: list[BusyInterval] = []
     for calendar in calendars:
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        for event in query.between(start.astimezone(tz), end.astimezone(tz)):
-            if _is_free(event):
-                continue
-            interval = _interval(event, tz)
+        query = recurring_ical_events.of(
+            calendar, skip_bad_series=True, calendar_query=_Occurrences
+        )
+        for occurrence in query.between(start.astimezone(tz), end.astimezone(tz)):
+            source = _source(occurrence)
+            if source is None:  # the library changed: take its (slower) copied event
+                event = occurrence.as_component(False)
+                interval = None if _is_free(event) else _interval(event, tz)
+            else:
+                interval = None if _is_free(source) else _span(occurrence, tz)
             if interval and interval.start < end and interval.end > start:
                 spans.append(interval)
     return merge(spans)
+
+
+class _Occurrences(recurring_ical_events.CalendarQuery):
+    """A query answering occurrences themselves: copying each occurrence into a new event (the
+    library's default) is half the cost of expanding a large feed, and we need only its span
+    and its event's TRANSP and STATUS."""
+
+    def _occurrences_to_components(self, occurrences):
+        return occurrences
+
+
+def _source(occurrence):
+    """The VEVENT an occurrence comes from (a moved occurrence's own override), if reachable."""
+    return getattr(getattr(occurrence, "_adapter", None), "_component", None)
+
+
+def _span(occurrence, tz) -> BusyInterval | None:
+    """An occurrence's span in UTC (the library has applied DTEND, DURATION or RFC defaults)."""
+    start, end = _aware(occurrence.start, tz), _aware(occurrence.end, tz)
+    if end <= start:
+        return None
+    return BusyInterval(start.astimezone(UTC), end.astimezone(UTC))
 
 
 def merge(spans: Iterable[BusyInterval]) -> list[BusyInterval]:

@@ -182,7 +182,7 @@ class ChatConnection(SocketConnection):
         if name == "reply":
             self._visitor_text(action_id, value)
         elif name == "change":
-            self._visitor_text(action_id, turns.CHANGE_TEXT, decline=value)
+            self._visitor_text(action_id, turns.change_text(self.db, value), decline=value)
         elif name == "confirm":
             self._confirm(action_id, value)
         else:

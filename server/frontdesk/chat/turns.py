@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from frontdesk.assistant.base import Turn
 from frontdesk.audit import Actor
@@ -18,6 +19,7 @@ from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import flagged_event
 from frontdesk.chat.status import status_changer
 from frontdesk.db import raw
+from frontdesk.db.models import Proposal
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,17 @@ BUDGET_TEXT = (
     "e-mail address and the team will get back to you."
 )
 CHANGE_TEXT = "I'd like to change that"
+KEEP_TEXT = "I'll keep my booking"  # "Keep booking" on a cancellation card
+
+
+def change_text(db, proposal_public_id: str) -> str:
+    """What the visitor said by pressing a card's second button: keep the booking (on a
+    cancellation card) or change what was proposed."""
+    with db.session() as session:
+        kind = session.scalar(select(Proposal.kind).where(Proposal.public_id == proposal_public_id))
+    return KEEP_TEXT if kind == "cancel" else CHANGE_TEXT
+
+
 EMAILED = " A confirmation e-mail is on its way."
 NOT_EMAILED = " The card has the links to add it to your calendar and to change or cancel it."
 RESULT_TEXT = {

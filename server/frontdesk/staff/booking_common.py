@@ -3,11 +3,14 @@ of the query string, the staff member acting, and a booking looked up within the
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
 from frontdesk.audit import Actor
 from frontdesk.booking.hosts import site_hosts
+from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.db.models import Booking, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 from frontdesk.extensions import get_bookings, get_db
@@ -28,6 +31,18 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A booking status in words ("no_show" is "No-show")."""
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+@bp.app_template_filter("zone_name")
+def zone_name(tz_name: str | None) -> str:
+    """A zone as people say it, for any dashboard page ("Europe/London" is "London time")."""
+    return zone_label(tz_name)
+
+
+@bp.app_template_filter("site_time")
+def site_time(moment: datetime | None, site, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+    """A stored UTC moment on the site's wall clock (the dashboard's one zone)."""
+    return moment.astimezone(zone_or_utc(site.timezone)).strftime(fmt) if moment else ""
 
 
 def staff_actor() -> Actor:

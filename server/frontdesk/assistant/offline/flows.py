@@ -224,7 +224,11 @@ def change(d: Dialogue) -> Reply:
         if offer is not None:
             return Reply(f"{text}\n\n{offer.text}", offer.choices)
         return Reply(text)
+    kept = flow == "cancel"
     s.clear()
-    return Reply(
-        "No problem, nothing has been changed. What would you like to do?", [BOOK, MINE, HUMAN]
+    text = (
+        "No problem, your booking stays as it is."
+        if kept
+        else "No problem, nothing has been changed."
     )
+    return Reply(f"{text} What would you like to do?", [BOOK, MINE, HUMAN])
