@@ -53,12 +53,19 @@ ADDRESS = re.compile(
     r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
 )
 SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# "how do I move it?": a way to do it (a link, a call, online).
+METHOD = re.compile(
+    r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
+    r"\b(?:call|ring|phone|email|e-mail|text) (?:us|reception|the office)\b|\breply to\b",
+    re.I,
+)
 # (what states the fact, what hints at it) per aspect
 FEATURES = {
     "price": (MONEY, SOFT_MONEY),
     "hours": (CLOCK, SOFT_CLOCK),
     "duration": (DURATION, None),
     "location": (ADDRESS, SOFT_ADDRESS),
+    "method": (METHOD, None),
 }
 
 

@@ -148,7 +148,7 @@ class ProposalDesk:
 
     def _save(self, kind: str, payload: dict[str, Any], booking_id: int | None = None) -> str:
         proposal_id = "pr_" + secrets.token_urlsafe(9)
-        with self.tools.db.transaction() as session:
+        with self.tools.db.write_transaction() as session:
             session.add(
                 Proposal(
                     public_id=proposal_id,

@@ -130,28 +130,31 @@ class ConversationTools:
             )
 
     def _audit_call(self, name: str, result: ToolResult) -> None:
+        """`tool.<name>`: the call, its outcome and any proposal, in a transaction that holds
+        the write lock from its start (SQLite waits its busy timeout for it, instead of failing
+        a read-then-write upgrade as "database is locked"); a failure is raised, not dropped."""
         data: dict[str, Any] = {"ok": result.ok}
         if not result.ok:
             data["error"] = str(result.content.get("error", ""))[:200]
         if result.card and result.card.get("proposal"):
             data["proposal"] = result.card["proposal"]
-        self.audit(f"tool.{name}", data)
+        with self.db.write_transaction() as session:
+            self.audit(session, f"tool.{name}", data)
 
-    def audit(self, action: str, data: dict[str, Any], *, actor_type: str = "assistant") -> None:
-        """One audit event about this conversation (its own small transaction)."""
-        try:
-            with self.db.transaction() as session:
-                audit.record(
-                    session,
-                    site_id=self.site_id,
-                    actor=self.actor(actor_type),
-                    action=action,
-                    subject_type="conversation",
-                    subject_id=self._conversation_public_id(session),
-                    data=data,
-                )
-        except Exception:
-            log.exception("could not write the audit event %s", action)
+    def audit(
+        self, session, action: str, data: dict[str, Any], *, actor_type: str = "assistant"
+    ) -> None:
+        """One audit event about this conversation, in `session`: the transaction of the change
+        it records, so they commit (or roll back) together."""
+        audit.record(
+            session,
+            site_id=self.site_id,
+            actor=self.actor(actor_type),
+            action=action,
+            subject_type="conversation",
+            subject_id=self._conversation_public_id(session),
+            data=data,
+        )
 
     def _conversation_public_id(self, session) -> str:
         # Audit subjects name conversations by public id, like the chat session does.
