@@ -43,7 +43,9 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     tz = zone_or_utc(site.timezone)
     services = site_services(site.id)
     filters = request_filters(site, services)
-    span = Filters(filters.service, filters.status, days[0], days[-1], filters.cancelled)
+    span = Filters(
+        filters.service, filters.status, days[0], days[-1], filters.cancelled, filters.host
+    )
     lo, hi = local_midnight(days[0], tz), local_midnight(days[-1] + timedelta(days=1), tz)
     with get_db().session() as session:
         bookings = list(session.scalars(booking_query(site.id, span, tz)))

@@ -13,6 +13,7 @@ from frontdesk.staff import (
     conversations,
     email_log,
     host_calendars,
+    hosts,
     inbox_state,
     knowledge,
     live,
@@ -54,6 +55,7 @@ bp.register_blueprint(live.bp)
 bp.register_blueprint(onboarding.bp)
 bp.register_blueprint(email_log.bp)
 bp.register_blueprint(host_calendars.bp)
+bp.register_blueprint(hosts.bp)
 
 
 @bp.after_app_request
