@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk import create_app
+from frontdesk.db.models import Site
 from frontdesk.demo_host import create_demo_host_app
 from tests.support.apps import app_config
 from tests.support.factories import make_site
@@ -230,6 +231,8 @@ def test_the_inbox_puts_a_visitor_asking_for_a_person_first_live(browser, server
         staff.screenshot(path=str(tmp_path / "inbox-waiting.png"))
         item.get_by_role("link").click()
         staff.wait_for_url(re.compile(r"/conversations/c_"))
+        with _db.session() as session:  # onboarding's "script tag installed", from the widget
+            assert session.get(Site, site.id).widget_seen_origin == host.url
         assert "talk to a person" in staff.locator("#transcript").inner_text()
         assert staff.locator(".entry--tool_call", has_text="request_human").count() == 1
         assert staff.locator("#conversation-status").get_attribute("data-status") == "needs_human"
