@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PORT ?= 8001
+MAIL_PORT ?= 1025
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format bench install chromium nginx clean
+.PHONY: run test lint format bench install chromium nginx redis clean
 
 install: $(STAMP)
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/frontdesk db upgrade
 	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk demo --demo-host-url http://$(HOST):$(DEMO_PORT)
-	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/frontdesk serve --host $(HOST) --port $(PORT) --demo-host-port $(DEMO_PORT)
+	FRONTDESK_PUBLIC_URL=http://$(HOST):$(PORT) FRONTDESK_MAIL_CATCHER=127.0.0.1:$(MAIL_PORT) $(BIN)/frontdesk serve --host $(HOST) --port $(PORT) --demo-host-port $(DEMO_PORT)
 
 # Debian's Chromium drives the browser tests (Playwright's own download cannot work offline).
 chromium:
@@ -48,6 +49,18 @@ nginx:
 	  fi; \
 	fi
 
+# redis-server: the scale-out tests use the machine's Redis on 127.0.0.1:6379 and start private
+# ones to stop and restart.
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's redis-server for the scale-out tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "redis-server is missing and cannot be installed here: scale-out tests will skip"; \
+	  fi; \
+	fi
+
 lint: install
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
@@ -56,7 +69,7 @@ format: install
 	$(BIN)/ruff check --fix server tests bench
 	$(BIN)/ruff format server tests bench
 
-test: install chromium nginx lint
+test: install chromium nginx redis lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install

@@ -1,4 +1,5 @@
-"""Booking benchmark: slot computation speed, booking throughput, and a 100-way race for one slot.
+"""Booking benchmark: slot computation speed (one resource, and a 5-host team with busy calendars),
+booking throughput on a 3-host round-robin service, and a 100-way race for one slot of it.
 
 Run: .venv/bin/python bench/booking.py [--bookings N] [--runs N]
 Creates its own temporary databases (a SQLite file, and a PostgreSQL database when the server
@@ -20,12 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
 from frontdesk.audit import Actor
-from frontdesk.booking import slots
+from frontdesk.booking import slots, team_slots
 from frontdesk.booking.errors import BookingError
+from frontdesk.booking.hosts import (
+    add_site_host,
+    new_host,
+    register_busy_source,
+    unregister_busy_source,
+)
 from frontdesk.booking.service import BookingRequest, Bookings
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
-from frontdesk.db.models import OpeningHours, Service, Site
+from frontdesk.db.models import OpeningHours, Service, ServiceHost, Site
 
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -33,6 +40,9 @@ PG_ADMIN_URL = os.environ.get(
 NOW = datetime(2030, 3, 1, tzinfo=UTC)
 ACTOR = Actor("system", "bench")
 RACERS = 100
+TEAM_HOSTS = 5
+BUSY_PER_HOST = 500  # 100 of them from recurring events
+BOOKING_HOSTS = 3
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -73,8 +83,103 @@ def bench_free_slots(runs: int) -> None:
     )
 
 
-def make_open_site(db: Database) -> int:
-    """A site open around the clock every day, so thousands of distinct slots exist."""
+def team_calendars(rng: random.Random) -> list[list[slots.Busy]]:
+    """TEAM_HOSTS hosts' busy intervals over the horizon: 400 one-off events each, and 100 from
+    recurring ones (a daily stand-up and a weekly meeting, as an expanded calendar gives them)."""
+    calendars = []
+    for host in range(TEAM_HOSTS):
+        busy = []
+        for day in range(60):  # a daily 15-minute stand-up
+            start = NOW + timedelta(days=day, hours=22 + host % 2)
+            busy.append(slots.Busy(start, start + timedelta(minutes=15)))
+        for week in range(40):  # five weekly series of eight meetings
+            start = NOW + timedelta(days=7 * (week % 8) + week // 8, hours=1 + host)
+            busy.append(slots.Busy(start, start + timedelta(hours=1)))
+        for _ in range(BUSY_PER_HOST - len(busy)):
+            start = NOW + timedelta(days=rng.randrange(60), minutes=15 * rng.randrange(96))
+            busy.append(slots.Busy(start, start + timedelta(minutes=rng.choice((30, 45, 60)))))
+        calendars.append(busy)
+    return calendars
+
+
+def bench_team_free_slots(runs: int) -> None:
+    """team_free_slots over a 60-day horizon: a 5-host round-robin service, 500 busy each."""
+    hours = ((time(9), time(12)), (time(13), time(17)))
+    availability = slots.Availability(
+        timezone="Australia/Sydney",
+        weekly={day: hours for day in range(5)},
+        buffer_before=timedelta(minutes=10),
+        buffer_after=timedelta(minutes=10),
+        min_notice=timedelta(hours=2),
+        max_days_ahead=60,
+        step=timedelta(minutes=15),
+    )
+    calendars = team_calendars(random.Random(11))
+    hosts = [
+        team_slots.HostSchedule(
+            host_id=i,
+            timezone="Europe/London" if i == 4 else "Australia/Sydney",
+            weekly={} if i != 4 else {d: ((time(0), time(0)),) for d in range(7)},
+            bookings=busy[:50],
+            away=busy[50:],
+        )
+        for i, busy in enumerate(calendars)
+    ]
+    start_day = NOW.date()
+    end_day = start_day + timedelta(days=60)
+    timings, count = [], 0
+    for _ in range(runs):
+        began = clock.perf_counter()
+        found = team_slots.team_free_slots(
+            availability, timedelta(minutes=30), start_day, end_day, now=NOW, hosts=hosts
+        )
+        timings.append((clock.perf_counter() - began) * 1000)
+        count = len(found)
+    print(
+        f"team_free_slots, 60-day horizon, {TEAM_HOSTS} hosts x {BUSY_PER_HOST} busy intervals "
+        f"(100 recurring), {count} slots found: median {statistics.median(timings):.2f} ms, "
+        f"p99 {percentile(timings, 0.99):.2f} ms over {runs} runs (target <= 10 ms)"
+    )
+
+
+def bench_team_service(runs: int) -> None:
+    """The booking service's team_slots (SQLite) for the same team: the database round trips
+    (hosts, hours, bookings, time off) and the engine, busy times from a registered source."""
+    calendars = team_calendars(random.Random(11))
+    by_host: dict[int, list[slots.Busy]] = {}
+
+    def calendar_source(session, ids, start, end):
+        return {h: [b for b in by_host[h] if b.start < end and b.end > start] for h in ids}
+
+    with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as folder:
+        db = Database(f"sqlite:///{folder}/team.sqlite3")
+        try:
+            upgrade(db)
+            site_id, host_ids = make_open_site(db, hosts=TEAM_HOSTS)
+            by_host.update(zip(host_ids, calendars, strict=True))
+            register_busy_source(calendar_source)
+            service = Bookings(db, secret_key="bench-secret", public_url="http://bench.test")
+            start_day = NOW.date()
+            end_day = start_day + timedelta(days=60)
+            timings, count = [], 0
+            for _ in range(runs):
+                began = clock.perf_counter()
+                found = service.team_slots(site_id, "consult", start_day, end_day, now=NOW)
+                timings.append((clock.perf_counter() - began) * 1000)
+                count = len(found)
+        finally:
+            unregister_busy_source(calendar_source)
+            db.dispose()
+    print(
+        f"Bookings.team_slots on SQLite, same team, {count} slots found: "
+        f"median {statistics.median(timings):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms "
+        f"over {runs} runs (includes the queries)"
+    )
+
+
+def make_open_site(db: Database, *, hosts: int = BOOKING_HOSTS) -> tuple[int, list[int]]:
+    """A site open around the clock every day, so thousands of distinct slots exist, whose
+    round-robin service is offered by `hosts` people; (site id, host ids)."""
     with db.transaction() as session:
         site = Site(
             public_key="pk_" + uuid.uuid4().hex[:16],
@@ -87,12 +192,18 @@ def make_open_site(db: Database) -> int:
         )
         session.add(site)
         session.flush()
-        session.add(Service(site_id=site.id, slug="consult", name="Consult", duration_min=30))
+        service = Service(site_id=site.id, slug="consult", name="Consult", duration_min=30)
+        session.add(service)
         for weekday in range(7):
             session.add(
                 OpeningHours(site_id=site.id, weekday=weekday, start_time=time(0), end_time=time(0))
             )
-        return site.id
+        host_ids = []
+        for index in range(hosts):
+            host = add_site_host(session, site, new_host(f"Host {index}", timezone="UTC"))
+            session.add(ServiceHost(service_id=service.id, host_id=host.id, position=index))
+            host_ids.append(host.id)
+        return site.id, host_ids
 
 
 def request_for(start: datetime, index: int, **extra) -> BookingRequest:
@@ -106,12 +217,13 @@ def request_for(start: datetime, index: int, **extra) -> BookingRequest:
 
 
 def bench_backend(label: str, url: str, bookings_count: int) -> None:
-    """Sequential bookings on distinct slots, then RACERS threads on one slot."""
+    """Sequential bookings on distinct slots of a 3-host round-robin service (each slot once:
+    the throughput of choosing a host and writing), then RACERS threads on one slot."""
     db = Database(url)
     try:
         upgrade(db)
         service = Bookings(db, secret_key="bench-secret", public_url="http://bench.test")
-        site_id = make_open_site(db)
+        site_id, _ = make_open_site(db)
         first = datetime.combine(date(2030, 3, 2), time(0), UTC)
         began, cpu_began = clock.perf_counter(), clock.process_time()
         for i in range(bookings_count):
@@ -120,7 +232,8 @@ def bench_backend(label: str, url: str, bookings_count: int) -> None:
         elapsed = clock.perf_counter() - began
         cpu_ms = (clock.process_time() - cpu_began) * 1000 / bookings_count
         print(
-            f"{label}: {bookings_count} bookings on distinct slots in {elapsed:.2f} s = "
+            f"{label}: {bookings_count} bookings on distinct slots of a {BOOKING_HOSTS}-host "
+            f"round-robin service in {elapsed:.2f} s = "
             f"{bookings_count / elapsed:.0f} bookings/s (target >= 200/s); "
             f"{cpu_ms:.1f} ms CPU per booking in this process"
         )
@@ -149,9 +262,9 @@ def race_for_one_slot(label: str, service: Bookings, site_id: int, start: dateti
     counts = ", ".join(f"{key}={value}" for key, value in sorted(outcomes.items()))
     other = sum(v for k, v in outcomes.items() if k not in {"success", "slot_taken"})
     print(
-        f"{label}: {RACERS} concurrent attempts on one slot in {elapsed:.2f} s: "
-        f"success={outcomes['success']}, slot_taken={outcomes['slot_taken']}, other={other} "
-        f"({counts})"
+        f"{label}: {RACERS} concurrent attempts on one slot of {BOOKING_HOSTS} hosts in "
+        f"{elapsed:.2f} s: success={outcomes['success']} (expected {BOOKING_HOSTS}), "
+        f"slot_taken={outcomes['slot_taken']}, other={other} ({counts})"
     )
 
 
@@ -185,6 +298,8 @@ def main() -> None:
     # Wall-clock figures depend on what else runs: say how busy the machine was.
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     bench_free_slots(args.runs)
+    bench_team_free_slots(args.runs)
+    bench_team_service(max(20, args.runs // 10))
     bench_sqlite(args.bookings)
     bench_postgresql(args.bookings)
 

@@ -7,6 +7,7 @@ tests/<area>/conftest.py.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import uuid
@@ -21,8 +22,10 @@ from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
 from tests.support.apps import app_config
 from tests.support.bookings import make_bookings
+from tests.support.calendar_feeds import FeedServer
 from tests.support.factories import make_site
 from tests.support.fake_llm import FakeLLM
+from tests.support.radicale import Radicale
 from tests.support.servers import LiveServer
 
 PG_ADMIN_URL = os.environ.get(
@@ -183,6 +186,27 @@ def bookings(db: Database) -> Bookings:
 def app_bookings(app) -> Bookings:
     """The `app` fixture's own booking service (with the app's mailer, if it has one)."""
     return app.extensions["frontdesk.bookings"]
+
+
+@pytest.fixture
+def radicale(tmp_path):
+    """A running Radicale with user mia (tests/support/radicale.py), stopped afterwards."""
+    if importlib.util.find_spec("radicale") is None:
+        message = "radicale is not installed (pip install -e '.[test]'): CalDAV tests skipped"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    server = Radicale(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def feeds():
+    """A local HTTP server serving whatever ICS feeds the test sets."""
+    server = FeedServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -37,6 +37,8 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "demo_host": frozenset({"assets"}),
     "health": frozenset({"db", "extensions", "realtime"}),
     "retention_cli": frozenset({"cli_app", "db", "retention"}),
+    "sites_cli": frozenset({"audit", "cli_app", "db", "sites", "staff"}),
+    "mail_catcher": frozenset(),
     "assets": frozenset(),
     "widget_assets": frozenset({"assets"}),
     "config": frozenset(),

@@ -11,6 +11,7 @@ var TEXT = {
   you: "You",
   assistant: "Assistant",
   staff: "Team",
+  fromTeam: " from the team",
   online: "Online · we reply instantly",
   closedNow: "We're closed now · leave a message",
   human: "A team member will join shortly",
@@ -95,6 +96,12 @@ function scrub(parent) {
   });
 }
 
+function initials(name) {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map(function (word) {
+    return word.charAt(0).toUpperCase();
+  }).join("");
+}
+
 function timeLabel(iso, lang) {
   var date = iso ? new Date(iso) : new Date();
   if (isNaN(date)) date = new Date();
@@ -118,12 +125,19 @@ function bubbleFor(role, text, html) {
   return bubble;
 }
 
-/* One message of the log: who said it (for screen readers), bubble, card, sources, time. */
+/* One message of the log: who said it (for screen readers), bubble, card, sources, time.
+   A person from the team is named, with their initials, so nobody takes them for the bot. */
 function messageNode(frame, lang, onAction) {
   var role = frame.role || "assistant";
   var item = el("div", "fd-msg fd-" + role);
-  var who = { visitor: TEXT.you, staff: TEXT.staff, system: "" }[role];
+  var name = role === "staff" ? String(frame.author || "").trim() || TEXT.staff : "";
+  var who = { visitor: TEXT.you, staff: name + TEXT.fromTeam, system: "" }[role];
   item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
+  if (name) {
+    var head = attrs(el("div", "fd-author"), { "aria-hidden": "true" });
+    head.append(el("span", "fd-avatar", initials(name)), el("span", null, name));
+    item.appendChild(head);
+  }
   if (frame.text || frame.html) item.appendChild(bubbleFor(role, frame.text, frame.html));
   if (frame.card) item.appendChild(cardNode(frame.card, onAction));
   var cited = sourcesNode(frame.sources || []);
@@ -160,15 +174,19 @@ function cardNode(card, onAction) {
   var box = el("div", "fd-card fd-card-" + String(card.type || "").replace(/[^a-z_]/g, ""));
   box.appendChild(el("p", "fd-card-title", CARD_TITLES[card.type] || "Booking"));
   var facts = el("dl");
-  [["Service", card.service], ["When", card.visitor_time], ["Our time", card.business_time],
-    ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+  // "With": whom the visitor meets (a team's host, or several together); the note says when a
+  // round-robin pick is settled on Confirm or why the host changes on a reschedule.
+  var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
+  [["Service", card.service], ["With", host], ["When", card.visitor_time],
+    ["Our time", card.business_time], ["Name", card.name], ["Email", card.email]].forEach(function (row) {
     if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });
   box.appendChild(facts);
   var actions = el("div", "fd-card-actions");
   (card.actions || []).forEach(function (action, index) {
-    var btn = attrs(el("button", index ? "fd-btn" : "fd-btn fd-primary", action.label), { type: "button" });
+    var first = card.type === "cancel_proposal" ? "fd-btn fd-danger" : "fd-btn fd-primary";
+    var btn = attrs(el("button", index ? "fd-btn" : first, action.label), { type: "button" });
     btn.addEventListener("click", function () {
       disableButtons(box);
       onAction(action.action, action.value, action.label);

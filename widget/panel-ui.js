@@ -66,10 +66,18 @@ function createView(ctx, client) {
 
   function showChips(choices) {
     ui.chips.textContent = "";
-    (choices || []).slice(0, 8).forEach(function (choice) {
+    var group = "";
+    (choices || []).slice(0, 12).forEach(function (choice) {
+      // Times come grouped by day: the day is said once, above its times.
+      if (choice.group && choice.group !== group) {
+        group = choice.group;
+        ui.chips.appendChild(el("p", "fd-chip-group", group));
+      }
+      var said = choice.group ? choice.group.split(" · ")[0] + ", " + choice.label : choice.label;
       var chip = attrs(el("button", "fd-chip", choice.label), { type: "button" });
+      if (choice.group) chip.setAttribute("aria-label", said);
       chip.addEventListener("click", function () {
-        client.sendAction(choice.action || "reply", choice.value, choice.label);
+        client.sendAction(choice.action || "reply", choice.value, said);
       });
       ui.chips.appendChild(chip);
     });
@@ -223,7 +231,7 @@ function createView(ctx, client) {
     var last = ui.log.lastElementChild;
     // The server often explains a failure with a stored system message already: say it once.
     if (frame.code === "internal" && last && last.classList.contains("fd-system")) return;
-    var note = el("div", "fd-msg fd-system");
+    var note = el("div", "fd-msg fd-system fd-error");
     note.appendChild(el("div", "fd-bubble", frame.message || "Something went wrong."));
     ui.log.appendChild(note);
     scrollToEnd(true);

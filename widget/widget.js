@@ -49,6 +49,8 @@
   launcher.innerHTML =
     '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">' +
     '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>' +
+    '<svg class="fd-x" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">' +
+    '<path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>' +
     '<span class="fd-label"></span><span class="fd-badge" hidden></span>';
   launcher.querySelector(".fd-label").textContent = settings.label;
   frame.appendChild(launcher);
@@ -69,6 +71,9 @@
       ".fd-badge{position:absolute;top:-6px;right:-6px;min-width:22px;height:22px;padding:0 6px;" +
       "border-radius:11px;background:#b3261e;color:#fff;font-weight:700;font-size:12px;line-height:18px;" +
       "text-align:center;border:2px solid #fff}" +
+      // While the panel is open the launcher is its close button: an X, no label.
+      ".fd-x,:host([state=open]) .fd-launcher>svg:first-child,:host([state=open]) .fd-label{display:none}" +
+      ":host([state=open]) .fd-x{display:block}:host([state=open]) .fd-launcher{padding:0 14px}" +
       "@media (max-width:480px){.fd-label{display:none}.fd-launcher{padding:0 14px}" +
       ":host([state=open]) .fd-launcher{display:none}}"
   );
@@ -79,6 +84,7 @@
   var loading = null;
   var early = [];
   var wanted = false;
+  var unread = 0;
 
   function inkFor(hex) {
     // Black or white text, whichever contrasts more with the accent (WCAG relative luminance).
@@ -118,6 +124,7 @@
   function setState(state) {
     host.setAttribute("state", state);
     launcher.setAttribute("aria-expanded", String(state === "open"));
+    showUnread(unread);
   }
 
   function loadPanel() {
@@ -166,12 +173,12 @@
 
   function showUnread(count) {
     var badge = launcher.querySelector(".fd-badge");
+    unread = count;
     badge.hidden = !count;
     badge.textContent = count > 9 ? "9+" : String(count);
-    launcher.setAttribute(
-      "aria-label",
-      settings.label + (count ? ", " + count + " unread message" + (count > 1 ? "s" : "") : "")
-    );
+    var extra = count ? ", " + count + " unread message" + (count > 1 ? "s" : "") : "";
+    var open = host.getAttribute("state") === "open";
+    launcher.setAttribute("aria-label", open ? "Close chat" : settings.label + extra);
   }
 
   function open(moveFocus) {

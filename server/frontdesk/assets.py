@@ -1,10 +1,11 @@
-"""Serves the widget and static assets, from the installed package or the source checkout."""
+"""Serves static assets (from the installed package or the source checkout), the favicon, and `/`,
+which leads to the dashboard."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, redirect, send_from_directory, url_for
 
 bp = Blueprint("assets", __name__)
 
@@ -26,3 +27,17 @@ def asset_dir(name: str) -> Path:
 def static_file(filename: str):
     """A dashboard or demo-page asset."""
     return send_from_directory(asset_dir("static"), filename, max_age=3600)
+
+
+@bp.get("/")
+def root():
+    """The server's own address leads to the dashboard (sign-in first when needed)."""
+    return redirect(url_for("staff.home"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for on every page without a <link rel="icon"> (JSON, errors)."""
+    return send_from_directory(
+        asset_dir("static"), "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )

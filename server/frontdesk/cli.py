@@ -1,4 +1,5 @@
-"""The `frontdesk` command: database, demo, sites, staff, ingest, serve, eval and finetune."""
+"""The `frontdesk` command: database, demo and serve here; sites, staff, ingest, purge, eval and
+finetune added from their own modules."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
 from frontdesk.retention_cli import purge_command
+from frontdesk.sites_cli import sites_group, staff_group
 from frontdesk.training.cli import eval_group, finetune_group
 
 
@@ -31,8 +33,8 @@ def db() -> None:
 @pass_app
 def db_upgrade(app: Flask) -> None:
     """Create or migrate the database schema to the latest version."""
-    upgrade(app.extensions["frontdesk.db"])
-    click.echo(f"Database is up to date: {_redact(app.config['DATABASE_URL'])}")
+    done = upgrade(app.extensions["frontdesk.db"])
+    click.echo(f"{done.describe()}: {_redact(app.config['DATABASE_URL'])}")
 
 
 @main.command()
@@ -51,76 +53,32 @@ def demo(app: Flask, demo_host_url: str) -> None:
     with database.session() as session:
         site = session.scalar(select(Site).where(Site.public_key == info.site_key))
         tag = script_tag(app.config["PUBLIC_URL"], site)
+        engine = engine_lines(app, site)
     click.echo(
         f"\nDemo site:     Harbour & Pixel (key {info.site_key}, {info.documents} knowledge pages)"
         f"\nDemo page:     {demo_host_url}/"
         f"\nDashboard:     {app.config['PUBLIC_URL']}/staff/"
         f"\nStaff login:   {info.staff_email} / {info.staff_password}"
-        f"\nScript tag:    {tag}\n"
+        f"\nScript tag:    {tag}"
+        f"\nAssistant:     {engine}\n"
     )
 
 
-@main.group()
-def sites() -> None:
-    """Manage sites (businesses)."""
+def engine_lines(app: Flask, site=None) -> str:
+    """Which engine answers (the site's, or the server's default) and how to switch, for people
+    who just ran `make run`."""
+    from frontdesk.assistant.select import engine_in_use
 
-
-@sites.command("add")
-@click.argument("name")
-@click.option("--timezone", "tz", required=True, help="IANA zone, e.g. Europe/Paris")
-@click.option("--origin", "origins", multiple=True, help="Allowed origin (repeatable)")
-@click.option("--key", default=None, help="Public key (default: generated)")
-@pass_app
-def sites_add(app: Flask, name: str, tz: str, origins: tuple[str, ...], key: str | None):
-    """Add a site and print its script tag."""
-    from frontdesk.sites import SiteError, create_site, script_tag
-
-    try:
-        with app.extensions["frontdesk.db"].transaction() as session:
-            site = create_site(
-                session, name=name, timezone=tz, origins=list(origins), public_key=key
-            )
-            tag = script_tag(app.config["PUBLIC_URL"], site)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Added site {name!r} with key {site.public_key}\n{tag}")
-
-
-@sites.command("list")
-@pass_app
-def sites_list(app: Flask) -> None:
-    """List sites with their keys, zones and allowed origins."""
-    with app.extensions["frontdesk.db"].session() as session:
-        for site in session.scalars(select(Site).order_by(Site.id)):
-            origins = ", ".join(site.allowed_origins) or "(no origins allowed yet)"
-            click.echo(f"{site.public_key}\t{site.name}\t{site.timezone}\t{origins}")
-
-
-@main.group()
-def staff() -> None:
-    """Manage staff accounts."""
-
-
-@staff.command("add")
-@click.argument("email")
-@click.option("--site", "site_key", required=True, help="Public key of the site")
-@click.option("--name", default="")
-@click.password_option(help="Password (prompted when omitted)")
-@pass_app
-def staff_add(app: Flask, email: str, site_key: str, name: str, password: str) -> None:
-    """Create a staff account (or add a site to an existing one)."""
-    from frontdesk.sites import site_by_key
-    from frontdesk.staff.accounts import AccountError, add_staff
-
-    try:
-        with app.extensions["frontdesk.db"].transaction() as session:
-            site = site_by_key(session, site_key)
-            if site is None:
-                raise click.ClickException(f"No site with key {site_key!r}.")
-            add_staff(session, email, password, site.id, name=name)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Staff {email} can now sign in to {site_key}.")
+    used = engine_in_use(site, app.config, app.extensions.get("frontdesk.llm_client"))
+    auto = "automatic: " if used.setting == "auto" else ""
+    text = f"{used.label} ({auto}{used.reason})"
+    pad = "\n" + " " * 15
+    if used.kind == "offline":
+        return (
+            f"{text}{pad}For a model: OPENAI_API_KEY=sk-... make run (any OpenAI-compatible "
+            f"server: OPENAI_BASE_URL=http://host/v1){pad}or per site in Settings, Assistant"
+        )
+    return f"{text}{pad}To answer without a model: FRONTDESK_ENGINE=offline make run"
 
 
 @main.command()
@@ -137,19 +95,45 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
         single_process.claim(app)
     except single_process.AlreadyServing as exc:
         raise click.ClickException(str(exc)) from exc
+    _start_mail_catcher(app)
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:
         mailer.start_worker()
+        mailer.wake()  # anything queued while the catcher was not yet listening
+    for worker in ("frontdesk.calendar_sync", "frontdesk.calendar_writer"):
+        if app.extensions.get(worker) is not None:  # as the mailer: a server runs its workers
+            app.extensions[worker].start_worker()
     if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
         from frontdesk.chat.work import start_recovery
 
         start_recovery(app)
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
+    click.echo(f"Assistant:     {engine_lines(app)}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+
+
+def _start_mail_catcher(app: Flask) -> None:
+    """The demo's local SMTP catcher, when MAIL_CATCHER is set and e-mail goes to it."""
+    from pathlib import Path
+
+    from frontdesk.mail_catcher import CatcherError, start_catcher
+
+    address = app.config.get("MAIL_CATCHER")
+    if not address or app.config.get("SMTP_URL") != f"smtp://{address}":
+        return  # not asked for, or a real SMTP_URL was given: that one is used
+    folder = Path(app.config["INSTANCE_PATH"]) / "caught-mail"
+    try:
+        catcher = start_catcher(address, folder, announce=click.echo)
+    except CatcherError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Mail catcher on {catcher.address}: e-mail is kept, never delivered "
+        f"(dashboard: E-mail; copies in {folder})"
+    )
 
 
 def _serve_demo_host(host: str, port: int, server_url: str) -> None:
@@ -171,6 +155,8 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+main.add_command(sites_group, "sites")
+main.add_command(staff_group, "staff")
 main.add_command(ingest_command, "ingest")
 main.add_command(purge_command, "purge")
 main.add_command(eval_group, "eval")

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": None,  # None: ./instance under the working directory
     "PUBLIC_URL": "http://127.0.0.1:8000",  # base of links in e-mails and .ics files
     "SMTP_URL": None,  # smtp://user:pass@host:port, smtps://... or None to disable e-mail
+    "MAIL_CATCHER": None,  # demo: "127.0.0.1:1025" runs a local catcher and sends all mail there
     "MAIL_FROM": "Frontdesk <no-reply@localhost>",
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_MAX_ATTEMPTS": 8,
@@ -38,12 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "CONNECTIONS_PER_IP": 20,
     "MAX_TURNS_PER_CONVERSATION": 50,
     "DAILY_TOKEN_BUDGET": 200000,
+    "VISITOR_TOKEN_SHARE": 0.1,  # of a site's daily budget one visitor may spend (then offline)
+    "IP_TOKEN_SHARE": 0.25,  # ... one IP address may spend; 0 or 1: no such share
     "PING_INTERVAL": 25.0,
     "TURN_WORKERS": 64,  # threads running assistant turns (one turn at a time per conversation)
     "KNOWLEDGE_CRAWL_MAX_PAGES": 25,  # pages crawled when staff add a site by URL
     "KNOWLEDGE_ALLOW_PRIVATE_URLS": False,  # let staff crawl loopback/private hosts (SSRF guard)
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
+    "STAFF_SESSION_IDLE_DAYS": 14,  # a staff session unused this long ends (server-side)
     "HEADER_TIMEOUT": 10.0,  # `frontdesk serve`: seconds for a request head to arrive
     "HEADS_PER_IP": 16,  # `frontdesk serve`: connections per IP still sending their head
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy
@@ -51,6 +55,17 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_CHECKPOINT_SECONDS": 1.0,  # WAL checkpoints on a background thread; 0: in commits
     "SQLITE_CHECKPOINT_PAGES": 1000,  # ... once the WAL holds this many pages (0: every time)
     "FINETUNE_SYNC_SECONDS": 5.0,
+    # Hosts' calendars (docs/calendars.md).
+    "CALENDAR_WORKER": True,  # background threads: the busy-time sync and the write-backs
+    "CALENDAR_SYNC_SECONDS": 300,  # each connection is fetched this often
+    "CALENDAR_MAX_AGE_SECONDS": 900,  # older busy data is refreshed just before a booking...
+    "CALENDAR_REFRESH_TIMEOUT": 2.0,  # ... waiting this long at most, then last known data
+    "CALENDAR_FETCH_TIMEOUT": 15.0,  # one background fetch
+    "CALENDAR_HORIZON_DAYS": 90,  # busy times are stored this far ahead
+    "CALENDAR_RETRY_SECONDS": 60,  # first retry of a failed write-back (then doubling, max 6 h)
+    "CALENDAR_KEYS": "",  # Fernet keys for stored passwords, newest first; "": from SECRET_KEY
+    "CALENDAR_ALLOW_PRIVATE_URLS": False,  # let calendar URLs reach loopback/private hosts
+    "CALENDAR_ALLOWED_HOSTS": "",  # host or host:port allowed whatever its address (comma list)
     "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
     "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
     "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
@@ -104,6 +119,9 @@ def _fill_instance_defaults(config: dict[str, Any]) -> None:
     if not config["DATABASE_URL"]:
         instance.mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{instance / 'frontdesk.sqlite3'}"
+    if config.get("MAIL_CATCHER") and not config.get("SMTP_URL"):
+        # The demo's catcher (started by `frontdesk serve`) stands in for a real mail server.
+        config["SMTP_URL"] = f"smtp://{config['MAIL_CATCHER']}"
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _stored_secret(instance / "secret_key")
 

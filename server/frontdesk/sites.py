@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from frontdesk.booking.zones import is_zone
-from frontdesk.db.models import Site
+from frontdesk.booking.hosts import add_site_host, remove_hosts_without_sites
+from frontdesk.booking.site_zones import site_zone_problem
+from frontdesk.db.models import Booking, Conversation, Document, Site, SiteMembership
 
 
 class SiteError(ValueError):
@@ -29,10 +30,11 @@ def new_calendar_secret() -> str:
 
 
 def validate_timezone(name: str) -> str:
-    """The IANA zone name, or SiteError."""
-    if not is_zone(name):
-        raise SiteError(f"Unknown time zone {name!r}; use an IANA name like Europe/Paris.")
-    return name
+    """The place-based IANA zone name, or SiteError saying which zone was probably meant."""
+    problem = site_zone_problem(name)
+    if problem:
+        raise SiteError(problem)
+    return name.strip()
 
 
 def normalize_origin(origin: str) -> str:
@@ -98,12 +100,44 @@ def create_site(
     )
     session.add(site)
     session.flush()
+    add_site_host(session, site)  # a one-person business needs no set-up
     return site
 
 
 def site_by_key(session: Session, public_key: str) -> Site | None:
     """The site with this public key, or None."""
     return session.scalar(select(Site).where(Site.public_key == public_key))
+
+
+def sites_named(session: Session, name: str) -> list[Site]:
+    """Sites already called `name`, ignoring case and surrounding spaces."""
+    wanted = name.strip().lower()
+    return list(session.scalars(select(Site).where(func.lower(Site.name) == wanted)))
+
+
+def site_contents(session: Session, site: Site) -> dict[str, int]:
+    """What removing a site would delete: its bookings, conversations, knowledge documents and
+    staff memberships, counted."""
+    counts = {}
+    for label, model in (
+        ("bookings", Booking),
+        ("conversations", Conversation),
+        ("knowledge documents", Document),
+        ("staff memberships", SiteMembership),
+    ):
+        query = select(func.count()).select_from(model).where(model.site_id == site.id)
+        counts[label] = session.scalar(query) or 0
+    return counts
+
+
+def remove_site(session: Session, site: Site) -> None:
+    """Delete a site and, through the database's ON DELETE CASCADE, everything it owns.
+
+    Staff accounts stay (they may belong to other sites); the audit log stays (append-only);
+    hosts stay when they work for another site too."""
+    session.execute(delete(Site).where(Site.id == site.id))
+    session.expunge(site)
+    remove_hosts_without_sites(session)
 
 
 # Site.appearance keys and the widget's data-* attributes that carry them.

@@ -1,20 +1,30 @@
-/* Staff dashboard live updates over /ws/staff: the "needs a human" queue and, on a
-   conversation page, new transcript entries and replies sent without reloading.
-   Plain JS, no inline code (CSP). Everything from the server is inserted as text. */
+/* The dashboard's live line over /ws/staff, on every page of a site: the count of people
+   waiting (sidebar, tab title), desktop alerts with a sound when someone asks for a person
+   (off until staff turn them on), and on the inbox the list and the open conversation kept
+   current. Plain JS, no inline code (CSP); server text goes in as text, message HTML is the
+   server's sanitized rendering. */
 (function () {
   "use strict";
   var root = document.getElementById("staff-live");
   if (!root || !window.WebSocket) { return; }
   var site = root.dataset.site;
-  var conversation = root.dataset.conversation || "";
   var detailBase = root.dataset.detailBase || "";
+  var inbox = document.getElementById("inbox-state");
+  var conversation = inbox ? inbox.dataset.conversation || "" : "";
+  var view = inbox ? inbox.dataset.view || "all" : "all";
+  var filtering = inbox ? !!(inbox.dataset.query || inbox.dataset.statusFilter) : false;
+  var list = document.getElementById("conv-list");
   var stateLabel = document.getElementById("live-state");
+  var baseTitle = document.title;
   var socket = null;
   var retry = 1000;
   var pending = {};
-  var STATUS_LABELS = { bot: "Assistant", needs_human: "Needs a human", staff: "Staff", closed: "Closed" };
+  var waitingIds = null;  // known after `ready`: who was already waiting (no alert for them)
 
-  function setLive(text) { if (stateLabel) { stateLabel.textContent = text; } root.dataset.state = text; }
+  function setLive(state, text) {
+    root.dataset.state = state;
+    if (stateLabel) { stateLabel.textContent = text; stateLabel.dataset.live = state === "live" ? "yes" : "no"; }
+  }
 
   function url() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -33,7 +43,7 @@
 
   function connect() {
     socket = new WebSocket(url());
-    socket.onopen = function () { retry = 1000; setLive("(live)"); };
+    socket.onopen = function () { retry = 1000; setLive("live", "Live"); };
     socket.onmessage = function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
@@ -41,7 +51,7 @@
     };
     socket.onclose = function () {
       socket = null;
-      setLive("(reconnecting)");
+      setLive("reconnecting", "Reconnecting…");
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };
@@ -56,17 +66,50 @@
   function handle(frame) {
     if (frame.type === "ping") { send({ type: "pong" }); return; }
     if (frame.type === "ready") {
-      frame.queue.forEach(updateQueue);
+      var first = waitingIds === null;
+      if (first) { waitingIds = {}; }
+      frame.queue.forEach(function (item) {
+        if (!first && !waitingIds[item.id]) { alertFor(item); }
+        waitingIds[item.id] = true;
+        upsert(item);
+      });
+      setWaiting(frame.waiting);
       (frame.messages || []).forEach(conversationFrame);  // what a reconnect missed
       return;
     }
-    if (frame.type === "queue") { if (frame.item) { updateQueue(frame.item); } return; }
+    if (frame.type === "queue") {
+      if (frame.item) { track(frame.item); upsert(frame.item); }
+      if (typeof frame.waiting === "number") { setWaiting(frame.waiting); }
+      return;
+    }
     if (frame.type === "conversation") { conversationFrame(frame.frame); return; }
     if (frame.type === "ack") { replySent(frame.id); return; }
     if (frame.type === "error") { replyFailed(frame.id, frame.message); }
   }
 
-  /* -- the queue ------------------------------------------------------------------------ */
+  /* -- people waiting: counts, title, alerts ------------------------------------------------ */
+  function setWaiting(count) {
+    document.querySelectorAll("[data-waiting-count], #waiting-count").forEach(function (badge) {
+      var number = badge.querySelector("[data-waiting-number]") || badge;
+      number.textContent = String(count);
+      badge.hidden = !count;
+    });
+    document.title = count ? "(" + count + ") " + baseTitle : baseTitle;
+    root.dataset.waiting = String(count);
+  }
+
+  function track(item) {
+    if (waitingIds === null) { return; }
+    if (item.waiting && !waitingIds[item.id]) { alertFor(item); }
+    if (item.waiting) { waitingIds[item.id] = true; } else { delete waitingIds[item.id]; }
+  }
+
+  function alertFor(item) {
+    root.dataset.alerted = (root.dataset.alerted ? root.dataset.alerted + " " : "") + item.id;
+    if (window.FrontdeskAlerts) { window.FrontdeskAlerts.raise(item, detailBase + encodeURIComponent(item.id)); }
+  }
+
+  /* -- the inbox list ------------------------------------------------------------------------ */
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -74,32 +117,89 @@
     return node;
   }
 
-  function updateQueue(item) {
-    var list = document.getElementById("queue-list");
-    if (!list) { return; }
-    var existing = list.querySelector('li[data-conversation="' + CSS.escape(item.id) + '"]');
-    var waiting = (item.status === "needs_human" || item.flagged) && item.status !== "closed";
-    if (existing) { existing.remove(); }
-    if (waiting) {
-      var li = el("li");
-      li.dataset.conversation = item.id;
-      li.appendChild(el("span", "status status--" + item.status, item.status_label));
-      if (item.flagged) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "flag", "Flagged")); }
-      li.appendChild(document.createTextNode(" "));
-      var link = el("a", "", item.preview || "(no message yet)");
-      link.href = detailBase + encodeURIComponent(item.id);
-      li.appendChild(link);
-      li.appendChild(document.createTextNode(" "));
-      var time = el("time", "muted", item.updated_label);
-      time.setAttribute("datetime", item.updated);
-      li.appendChild(time);
-      list.insertBefore(li, list.firstChild);
-    }
-    var empty = document.getElementById("queue-empty");
-    if (empty) { empty.hidden = list.children.length > 0; }
+  function badge(className, text) { return el("span", "badge " + className, text); }
+
+  function matchesView(item) {
+    if (view === "waiting") { return item.waiting; }
+    if (view === "live") { return item.live; }
+    if (view === "booked") { return item.bookings > 0; }
+    if (view === "flagged") { return item.flagged; }
+    if (view === "closed") { return item.status === "closed"; }
+    return true;
   }
 
-  /* -- a conversation's transcript ---------------------------------------------------------- */
+  function row(item) {
+    var li = el("li", "conv-item" + (item.waiting ? " conv-item--waiting" : ""));
+    li.dataset.conversation = item.id;
+    li.dataset.updated = item.updated;
+    var link = el("a", "conv-item__link");
+    link.href = detailBase + encodeURIComponent(item.id) + location.search;
+    if (item.id === conversation) { link.setAttribute("aria-current", "page"); }
+    var avatar = el("span", "avatar" + (item.visitor.known ? "" : " avatar--anon"),
+      item.visitor.known ? item.visitor.name.charAt(0).toUpperCase() : "?");
+    avatar.setAttribute("aria-hidden", "true");
+    var main = el("span", "conv-item__main");
+    var top = el("span", "conv-item__top");
+    top.appendChild(el("span", "conv-item__who", item.visitor.name));
+    var time = el("time", "conv-item__time", item.updated_label);
+    time.setAttribute("datetime", item.updated);
+    top.appendChild(time);
+    var who = item.preview_role === "assistant" ? "Assistant: " : item.preview_role === "staff" ? "Staff: " : "";
+    var meta = el("span", "conv-item__meta");
+    if (item.waiting && item.status === "needs_human") { meta.appendChild(badge("badge--warning", "Needs a person")); }
+    else if (item.status !== "needs_human") { meta.appendChild(badge("badge--muted status status--" + item.status, item.status_label)); }
+    if (item.flagged) { meta.appendChild(badge("badge--danger", "Flagged")); }
+    if (item.live) { meta.appendChild(badge("badge--success live-dot", "Live")); }
+    if (item.bookings) { meta.appendChild(badge("badge--info", "Booked")); }
+    if (item.unread && item.id !== conversation) {
+      var unread = el("span", "count conv-item__unread", String(item.unread));
+      unread.title = "Unread messages";
+      unread.appendChild(el("span", "visually-hidden", " unread"));
+      meta.appendChild(unread);
+    }
+    main.appendChild(top);
+    main.appendChild(el("span", "conv-item__preview", who + (item.preview || "No message yet")));
+    main.appendChild(meta);
+    link.appendChild(avatar);
+    link.appendChild(main);
+    li.appendChild(link);
+    return li;
+  }
+
+  function before(a, b) {  // list order: waiting first, then newest activity
+    if (a.waiting !== b.waiting) { return a.waiting; }
+    return a.updated > b.updated;
+  }
+
+  function upsert(item) {
+    if (!list) { return; }
+    var existing = list.querySelector('li[data-conversation="' + CSS.escape(item.id) + '"]');
+    if (!existing && (filtering || !matchesView(item))) { return; }
+    if (existing && !matchesView(item) && !filtering) { existing.remove(); showEmpty(); return; }
+    var fresh = row(item);
+    if (existing && existing.dataset.updated !== item.updated) { fresh.classList.add("conv-item--fresh"); }
+    if (!existing) { fresh.classList.add("conv-item--fresh"); }
+    var focused = existing && existing.contains(document.activeElement);
+    if (existing) { existing.remove(); }
+    var next = null;
+    Array.prototype.some.call(list.children, function (child) {
+      var other = { waiting: child.classList.contains("conv-item--waiting"), updated: child.dataset.updated };
+      if (before({ waiting: item.waiting, updated: item.updated }, other)) { next = child; return true; }
+      return false;
+    });
+    list.insertBefore(fresh, next);
+    if (focused) { fresh.querySelector("a").focus(); }
+    showEmpty();
+  }
+
+  function showEmpty() {
+    var empty = document.getElementById("inbox-empty");
+    if (empty && list) { empty.hidden = list.children.length > 0; }
+  }
+
+  /* -- the open conversation ------------------------------------------------------------------ */
+  var LABELS = { visitor: "Visitor", assistant: "Assistant", system: "Notice" };
+
   function conversationFrame(frame) {
     if (frame.type === "status") { showStatus(frame.status); return; }
     if (frame.type !== "message") { return; }
@@ -107,24 +207,54 @@
     if (!log || log.querySelector('li[data-seq="' + frame.seq + '"]')) { return; }
     var li = el("li", "entry entry--" + frame.role);
     li.dataset.seq = frame.seq;
+    li.id = "entry-" + frame.seq;
+    var bubble = el("div", "bubble");
     var head = el("div", "entry-head");
-    head.appendChild(el("span", "role", frame.role.charAt(0).toUpperCase() + frame.role.slice(1)));
-    li.appendChild(head);
-    li.appendChild(el("div", "entry-body entry-text", frame.text));
+    var name = frame.role === "staff" ? (frame.author || "Staff") : LABELS[frame.role] || frame.role;
+    if (frame.role === "visitor" && inbox && inbox.dataset.visitor) { name = inbox.dataset.visitor; }
+    head.appendChild(el("span", "role", name));
+    var time = el("time", "", frame.time || "");
+    if (frame.ts) { time.setAttribute("datetime", frame.ts); }
+    head.appendChild(time);
+    bubble.appendChild(head);
+    var body = el("div", "entry-body");
+    body.innerHTML = frame.html || "";  // the server rendered and sanitized it for the dashboard
+    bubble.appendChild(body);
+    li.appendChild(bubble);
     var after = null;
     Array.prototype.some.call(log.children, function (child) {
-      if (+child.dataset.seq > frame.seq) { after = child; return true; }
+      if (child.dataset.seq && +child.dataset.seq > frame.seq) { after = child; return true; }
       return false;
     });
+    var pane = scroller();
+    var atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
     log.insertBefore(li, after);
+    if (atBottom) { pane.scrollTop = pane.scrollHeight; }
+    seen(frame.seq);
   }
 
+  /* Whichever box scrolls the transcript at this width: its own pane, the body, or the page. */
+  function scroller() {
+    var boxes = [document.querySelector(".conv__transcript"), document.querySelector(".conv__body")];
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      if (box && /(auto|scroll)/.test(getComputedStyle(box).overflowY)) { return box; }
+    }
+    return document.scrollingElement || document.documentElement;
+  }
+
+  function seen(seq) {
+    if (!conversation || document.visibilityState !== "visible") { return; }
+    send({ type: "seen", conversation: conversation, seq: seq });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && conversation) { seen(lastSeq()); }
+  });
+
   function showStatus(status) {
-    var badge = document.getElementById("conversation-status");
-    if (!badge) { return; }
-    badge.dataset.status = status;
-    badge.className = "status status--" + status;
-    badge.textContent = STATUS_LABELS[status] || status;
+    var state = document.getElementById("conversation-status");
+    if (state) { state.dataset.status = status; }
   }
 
   /* -- replies over the socket (the form still posts normally when offline) ---------------- */
@@ -160,8 +290,16 @@
         formNote("Sending…");
       }
     });
+    form.querySelector("textarea").addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    var start = scroller();
+    start.scrollTop = start.scrollHeight;  // open at the newest message
   }
 
-  setLive("(connecting)");
+  setLive("connecting", "Connecting…");
   connect();
 }());

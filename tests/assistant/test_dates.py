@@ -99,13 +99,17 @@ def test_card_labels_show_both_zones():
     start = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
     end = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
     assert cards.range_label(start, end, NEW_YORK) == (
-        "Tue 1 Dec 2026, 6:00–6:30 pm (America/New_York)"
+        "Tue 1 Dec 2026, 6:00–6:30 pm (New York time)"
     )
     assert cards.range_label(start, end, "Australia/Sydney") == (
-        "Wed 2 Dec 2026, 10:00–10:30 am (Australia/Sydney)"
+        "Wed 2 Dec 2026, 10:00–10:30 am (Sydney time)"
     )
     noon = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)
     assert cards.range_label(noon, start, NEW_YORK) == (
-        "Tue 1 Dec 2026, 11:30 am–6:00 pm (America/New_York)"
+        "Tue 1 Dec 2026, 11:30 am–6:00 pm (New York time)"
     )
-    assert cards.slot_label(start, NEW_YORK) == "Tue 1 Dec 18:00"
+    assert cards.slot_label(start, NEW_YORK) == "Tue 1 Dec 6:00 pm"
+    assert cards.slot_label(start, NEW_YORK, "en-GB") == "Tue 1 Dec 18:00"
+    assert cards.range_label(start, end, NEW_YORK, "de") == (
+        "Tue 1 Dec 2026, 18:00–18:30 (New York time)"
+    )

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from frontdesk.assistant.base import HistoryEntry, ToolResult, Turn
 from frontdesk.assistant.offline.answers import plain, safe_url
 from frontdesk.assistant.offline.engine import OfflineEngine
-from frontdesk.db.models import Booking, Proposal, Service, UnansweredQuestion
+from frontdesk.db.models import Booking, Conversation, Proposal, Service, UnansweredQuestion
 from tests.support.assistant_tools import FREE_START, NOW, TOKYO, book_directly, count, make_tools
 from tests.support.conversations import conversation_status
 from tests.support.factories import add_knowledge
+from tests.support.hosts import add_hosts
 
 
 class RecordingOutput:
@@ -95,6 +96,11 @@ def labels(message: dict[str, Any]) -> list[str]:
     return [c.label for c in message["choices"]]
 
 
+def days(message: dict[str, Any]) -> list[str]:
+    """The day each chip is grouped under ("Tue 1 Dec", the zone left off)."""
+    return [c.group.split(" · ")[0] for c in message["choices"]]
+
+
 @pytest.fixture
 def chat(db, site):
     return Chat(site, make_tools(db, site))
@@ -130,17 +136,12 @@ def test_greeting_question_and_guided_booking_end_to_end(db, site, chat):
 
     times = chat.pick(ask_service, "Consultation · 30 min")
     # Sydney 13:00-17:00 is 11:00-15:00 in Tokyo; the afternoon part starts at noon.
-    assert labels(times) == [
-        "Tue 1 Dec 12:00",
-        "Tue 1 Dec 12:30",
-        "Tue 1 Dec 13:00",
-        "Tue 1 Dec 13:30",
-        "Tue 1 Dec 14:00",
-        "Tue 1 Dec 14:30",
-    ]
-    assert "Asia/Tokyo" in times["text"]
+    # Grouped by day (the date said once, the zone named once), one clock style for "en".
+    assert labels(times) == ["12:00 pm", "12:30 pm", "1:00 pm", "1:30 pm", "2:00 pm", "2:30 pm"]
+    assert {c.group for c in times["choices"]} == {"Tue 1 Dec · Tokyo time"}
+    assert "Asia/Tokyo" not in times["text"]
 
-    ask_name = chat.pick(times, "Tue 1 Dec 14:00")
+    ask_name = chat.pick(times, "2:00 pm")
     assert "What name" in ask_name["text"]
     ask_email = chat.say("Ada Lovelace")
     assert "Thanks, Ada!" in ask_email["text"]
@@ -151,7 +152,7 @@ def test_greeting_question_and_guided_booking_end_to_end(db, site, chat):
     card = proposal["card"]
     assert card["type"] == "booking_proposal" and card["start"] == FREE_START
     assert card["name"] == "Ada Lovelace" and card["email"] == "ada@example.com"
-    assert card["visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
+    assert card["visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)"
     assert "Confirm" in proposal["text"]
     assert count(db, Booking) == 0  # proposing never books
 
@@ -174,18 +175,18 @@ def test_tool_calls_are_recorded_for_the_transcript(chat):
 
 def test_exact_time_and_details_in_one_go(db, chat):
     asked = chat.say("I'd like to book a consultation on Friday at 1pm")  # Fri 27 Nov, Tokyo
-    assert "What name" in asked["text"] and "Fri 27 Nov at 13:00" in asked["text"]
+    assert "What name" in asked["text"] and "Fri 27 Nov at 1:00 pm" in asked["text"]
     card = chat.say("I'm Grace Hopper, grace@example.com")["card"]
     assert card["type"] == "booking_proposal"
-    assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Asia/Tokyo)"
+    assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Tokyo time)"
     assert card["name"] == "Grace Hopper"
 
 
 def test_a_taken_exact_time_offers_the_rest_of_that_day(db, chat):
     book_directly(chat.tools, FREE_START, email="someone@example.com")
     reply = chat.say("book a consultation next Tuesday at 2pm")
-    assert reply["text"].startswith("Sorry, 14:00 isn't free on Tue 1 Dec.")
-    assert "Tue 1 Dec 14:00" not in labels(reply) and "Tue 1 Dec 14:30" in labels(reply)
+    assert reply["text"].startswith("Sorry, 2:00 pm isn't free on Tue 1 Dec.")
+    assert "2:00 pm" not in labels(reply) and "2:30 pm" in labels(reply)
 
 
 def test_service_recognised_from_free_text(db, site):
@@ -201,7 +202,7 @@ def test_service_recognised_from_free_text(db, site):
         )
     chat = Chat(site, make_tools(db, site))
     reply = chat.say("can I book an AI integration call tomorrow?")  # Thu 26 Nov
-    assert reply["choices"] and all(label.startswith("Thu 26 Nov") for label in labels(reply))
+    assert reply["choices"] and all(day == "Thu 26 Nov" for day in days(reply))
     assert chat.state["service"] == "ai-integration"
 
 
@@ -215,16 +216,16 @@ def test_a_day_with_nothing_in_that_part_offers_the_rest(chat):
 
 def test_change_goes_back_to_choosing_a_time(db, chat):
     times = chat.say("book a consultation next Tuesday afternoon")
-    chat.pick(times, "Tue 1 Dec 14:00")
+    chat.pick(times, "2:00 pm")
     chat.say("Ada Lovelace")
     first = chat.say("ada@example.com")["card"]
     chat.tools.decline(first["proposal"])  # what the chat session does on "change"
     back = chat.say("I'd like to change that")
     assert back["text"].startswith("No problem, nothing has been changed.")
-    assert "Tue 1 Dec 14:30" in labels(back)
-    second = chat.pick(back, "Tue 1 Dec 14:30")["card"]  # name and e-mail are remembered
+    assert "2:30 pm" in labels(back)
+    second = chat.pick(back, "2:30 pm")["card"]  # name and e-mail are remembered
     assert second["type"] == "booking_proposal" and second["proposal"] != first["proposal"]
-    assert second["visitor_time"] == "Tue 1 Dec 2026, 2:30–3:00 pm (Asia/Tokyo)"
+    assert second["visitor_time"] == "Tue 1 Dec 2026, 2:30–3:00 pm (Tokyo time)"
 
 
 def test_abort_leaves_the_dialogue(chat):
@@ -244,16 +245,16 @@ def test_question_in_the_middle_of_booking_keeps_the_booking(db, site, chat):
 def test_list_reschedule_and_cancel_own_bookings(db, site, chat):
     booking = book_directly(chat.tools, FREE_START)
     listed = chat.say("show my bookings")
-    assert "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)" in listed["text"]
+    assert "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)" in listed["text"]
     assert labels(listed) == [
-        "Reschedule Consultation · Tue 1 Dec 14:00",
-        "Cancel Consultation · Tue 1 Dec 14:00",
+        "Reschedule Consultation · Tue 1 Dec 2:00 pm",
+        "Cancel Consultation · Tue 1 Dec 2:00 pm",
     ]
 
-    times = chat.pick(listed, "Reschedule Consultation · Tue 1 Dec 14:00")
+    times = chat.pick(listed, "Reschedule Consultation · Tue 1 Dec 2:00 pm")
     assert times["choices"] and times["choices"][0].value.startswith("Move to ")
     wednesday = chat.say("Wednesday morning")
-    assert all(label.startswith("Wed 2 Dec") for label in labels(wednesday))
+    assert all(day == "Wed 2 Dec" for day in days(wednesday))
     move_card = chat.pick(wednesday, labels(wednesday)[0])["card"]
     assert move_card["type"] == "reschedule_proposal" and move_card["booking"] == booking.public_id
 
@@ -288,6 +289,30 @@ def test_asking_for_a_person_flags_the_conversation(db, chat):
     assert "let the team know" in reply["text"]
     assert "we're closed right now" in reply["text"]  # 12:00 in Sydney: the lunch break
     assert conversation_status(db, chat.tools.conversation_id) == "needs_human"
+
+
+def test_a_visitor_without_contact_is_asked_how_to_reach_them(db, chat):
+    reply = chat.say("can I talk to a person please")
+    assert "name and e-mail" in reply["text"]
+    reply = chat.say("Sure, I'm Grace Hopper, grace@navy.test")
+    assert "Thanks, Grace Hopper!" in reply["text"] and "grace@navy.test" in reply["text"]
+    with db.session() as session:
+        conversation = session.get(Conversation, chat.tools.conversation_id)
+        assert (conversation.contact_name, conversation.contact_email) == (
+            "Grace Hopper",
+            "grace@navy.test",
+        )
+    assert conversation_status(db, chat.tools.conversation_id) == "needs_human"
+    # Asked again later, they are not asked twice.
+    assert "name and e-mail" not in chat.say("can I talk to a person please")["text"]
+
+
+def test_declining_to_leave_contact_or_asking_something_else_moves_on(db, chat):
+    chat.say("can I talk to a person please")
+    assert "Keep this chat open" in chat.say("no thanks")["text"]
+    chat.say("I want to talk to a human")
+    reply = chat.say("do you fix motorbikes?")  # a question, not contact details: answered
+    assert "couldn't find anything" in reply["text"]
 
 
 def test_unknown_question_is_answered_honestly(db, chat):
@@ -351,9 +376,9 @@ def test_small_talk(chat, text, expected):
 def test_an_unknown_visitor_zone_falls_back_to_utc(db, site):
     chat = Chat(site, make_tools(db, site, tz="Not/AZone"))
     reply = chat.say("book a consultation on Dec 2")
-    assert chat.tools.visitor_tz == "UTC" and "(UTC)" in reply["text"]
+    assert chat.tools.visitor_tz == "UTC" and reply["choices"][0].group == "Wed 2 Dec · UTC"
     # Wed 2 Dec in UTC starts at 11:00 Sydney time (09:00 and 10:00 there are still 1 Dec UTC).
-    assert labels(reply)[0] == "Wed 2 Dec 00:00"
+    assert labels(reply)[0] == "12:00 am"
 
 
 def test_chit_chat_is_not_sent_to_the_knowledge_base(db, chat):
@@ -388,7 +413,7 @@ def confirm_entries(proposal_id: str, ok: bool) -> list[HistoryEntry]:
 
 def propose_consultation(chat: Chat) -> dict[str, Any]:
     times = chat.say("book a consultation next Tuesday afternoon")
-    chat.pick(times, "Tue 1 Dec 14:00")
+    chat.pick(times, "2:00 pm")
     chat.say("Ada Lovelace")
     return chat.say("ada@example.com")["card"]
 
@@ -423,13 +448,13 @@ def test_a_new_time_after_a_card_makes_a_new_card(chat):
     first = propose_consultation(chat)
     second = chat.say("actually Wednesday at 9am")["card"]
     assert second["proposal"] != first["proposal"]
-    assert second["visitor_time"] == "Wed 2 Dec 2026, 9:00–9:30 am (Asia/Tokyo)"
+    assert second["visitor_time"] == "Wed 2 Dec 2026, 9:00–9:30 am (Tokyo time)"
 
 
 def test_a_whole_day_is_offered_as_at_most_twelve_chips(chat):
     reply = chat.say("book a consultation on Tuesday 1 December")
     shown = labels(reply)
-    assert len(shown) == 12 and shown[0] == "Tue 1 Dec 07:00" and shown[-1] == "Tue 1 Dec 14:30"
+    assert len(shown) == 12 and shown[0] == "7:00 am" and shown[-1] == "2:30 pm"
 
 
 def test_a_hostile_message_can_at_most_produce_a_proposal(db, site, chat):
@@ -477,6 +502,8 @@ def test_a_near_miss_is_shown_hedged_and_still_passed_to_staff(db, site, chat):
     # Not passed off as the answer: said as possibly relevant, a person offered, staff told.
     assert reply["text"].startswith("I'm not sure this answers your question")
     assert "We hold your appointment for 15 minutes." in reply["text"]
+    assert "[Salon policies](https://salon.test/policies)" in reply["text"]
+    assert reply["sources"] == []  # cited once, in the text
     assert labels(reply)[0] == "Talk to a person"
     with db.session() as session:
         assert session.scalars(select(UnansweredQuestion)).one().question.startswith("i might")
@@ -492,7 +519,7 @@ def test_im_free_on_thursday_is_not_a_name(chat):
     chat.say("book a consultation")
     reply = chat.say("I'm free on Thursday")
     assert "name" not in chat.state and reply["choices"]
-    assert all(label.startswith("Thu 26 Nov") for label in labels(reply))
+    assert all(day == "Thu 26 Nov" for day in days(reply))
     chat.say("my name is Grace Hopper")
     assert chat.state["name"] == "Grace Hopper"
 
@@ -501,8 +528,8 @@ def test_reschedule_in_one_message(db, chat):
     booking = book_directly(chat.tools, FREE_START)
     card = chat.say("can you move my booking to Friday at 1pm?")["card"]
     assert card["type"] == "reschedule_proposal" and card["booking"] == booking.public_id
-    assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Asia/Tokyo)"
-    assert card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
+    assert card["visitor_time"] == "Fri 27 Nov 2026, 1:00–1:30 pm (Tokyo time)"
+    assert card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)"
 
 
 def test_a_policy_question_is_answered_and_the_action_offered(db, site, chat):
@@ -535,4 +562,37 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
     history = confirm_entries(card["proposal"], ok=True)
     reply = chat.say("actually could we make that wednesday morning instead?", history=history)
     assert chat.state["flow"] == "reschedule"
-    assert all(label.startswith("Move to") or "Wed 2 Dec" in label for label in labels(reply))
+    assert all(
+        c.label.startswith("Move to") or c.group.startswith("Wed 2 Dec") for c in reply["choices"]
+    )
+
+
+def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):
+    ids = add_hosts(db, site, ("Mia Chen", "Tom Reyes"))
+    chat = Chat(site, make_tools(db, site))
+    times = chat.say("can I book a consultation with Mia next Tuesday afternoon?")
+    assert times["choices"] and all(c.value.endswith(" with Mia Chen") for c in times["choices"])
+    ask_name = chat.pick(times, "2:00 pm")
+    assert "with Mia Chen it is" in ask_name["text"]
+    chat.say("Ada Lovelace")
+    card = chat.say("ada@example.com")["card"]
+    assert card["host"] == "Mia Chen" and "host_note" not in card
+    chat.tools.confirm(card["proposal"])
+    with db.session() as session:
+        booking = session.scalars(select(Booking)).one()
+        assert [row.host_id for row in booking.hosts] == [ids["Mia Chen"]]
+
+    again = Chat(site, make_tools(db, site, visitor_id="visitor-b"))
+    times = again.say("I'd like a consultation next Tuesday afternoon, anyone is fine")
+    assert not any("with" in c.value for c in times["choices"])
+    assert again.state.get("host") is None and again.state.get("host_any")
+
+
+def test_a_service_where_the_visitor_chooses_asks_who(db, site):
+    add_hosts(db, site, ("Mia Chen", "Tom Reyes"), assignment="chosen")
+    chat = Chat(site, make_tools(db, site))
+    ask = chat.say("can I book a consultation next Tuesday?")
+    assert "Who would you like to meet" in ask["text"]
+    assert labels(ask) == ["Mia Chen", "Tom Reyes"]
+    times = chat.pick(ask, "Tom Reyes")
+    assert times["choices"] and all(c.value.endswith(" with Tom Reyes") for c in times["choices"])

@@ -175,7 +175,10 @@ def test_find_available_slots_in_the_visitors_zone(tools):
     assert hours <= set(range(7, 15))
     days = {s["label"][:10] for s in slots}
     assert len(days) >= 4  # spread over the week, not the first 12 of Tuesday
-    assert result.choices[0].label == slots[0]["label"]
+    first = result.choices[0]
+    assert f"{first.group.split(' · ')[0]} {first.label}" == slots[0]["label"]
+    assert first.group.endswith(" · Tokyo time")  # the zone named once, on the first day
+    assert not any(c.group.endswith("time") for c in result.choices[1:] if c.group != first.group)
     assert result.choices[0].value.startswith("Book Consultation on Tue 1 Dec 2026 at ")
 
 
@@ -187,7 +190,7 @@ def test_find_available_slots_one_day_and_other_zone(tools):
     }
     result = tools.call("find_available_slots", args)
     labels = [s["label"] for s in result.content["slots"]]
-    assert labels[0] == "Tue 1 Dec 09:00" and labels[-1] == "Tue 1 Dec 16:30"
+    assert labels[0] == "Tue 1 Dec 9:00 am" and labels[-1] == "Tue 1 Dec 4:30 pm"
     assert len(labels) == 14  # the whole day: 6 in the morning, 8 in the afternoon
 
 
@@ -228,8 +231,8 @@ def test_propose_booking_validates_and_books_nothing(db, tools):
     card = result.card
     assert card["type"] == "booking_proposal" and card["proposal"].startswith("pr_")
     assert card["start"] == FREE_START and card["end"] == "2026-12-01T05:30:00Z"
-    assert card["visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
-    assert card["business_time"] == "Tue 1 Dec 2026, 4:00–4:30 pm (Australia/Sydney)"
+    assert card["visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)"
+    assert card["business_time"] == "Tue 1 Dec 2026, 4:00–4:30 pm (Sydney time)"
     assert card["actions"] == [
         {"label": "Confirm", "action": "confirm", "value": card["proposal"]},
         {"label": "Change", "action": "change", "value": card["proposal"]},
@@ -261,7 +264,7 @@ def test_propose_booking_for_a_taken_slot_offers_other_times(db, tools):
     assert result.choices and all(
         c.value.startswith("Book Consultation on") for c in result.choices
     )
-    assert "Tue 1 Dec 14:00" not in [c.label for c in result.choices]
+    assert "2:00 pm" not in [c.label for c in result.choices]
     assert count(db, Proposal) == 0
 
 
@@ -281,7 +284,7 @@ def test_visitors_only_see_and_change_their_own_bookings(db, site):
 
     mine = ada.call("list_my_bookings", {}).content["bookings"]
     assert [b["booking_id"] for b in mine] == [booking.public_id]
-    assert mine[0]["when"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
+    assert mine[0]["when"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)"
     assert eve.call("list_my_bookings", {}).content["bookings"] == []
 
     for tool, args in [
@@ -323,8 +326,8 @@ def test_propose_cancellation_and_reschedule_of_own_booking(db, tools):
     )
     assert move.ok, move.content
     assert move.card["type"] == "reschedule_proposal"
-    assert move.card["visitor_time"] == "Tue 1 Dec 2026, 2:30–3:00 pm (Asia/Tokyo)"
-    assert move.card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Asia/Tokyo)"
+    assert move.card["visitor_time"] == "Tue 1 Dec 2026, 2:30–3:00 pm (Tokyo time)"
+    assert move.card["previous_visitor_time"] == "Tue 1 Dec 2026, 2:00–2:30 pm (Tokyo time)"
     # Overlapping its own current slot is fine: the booking itself is excluded.
     assert count(db, Proposal, Proposal.status == "pending") == 2
     with db.session() as session:
@@ -375,4 +378,22 @@ def test_request_human_during_opening_hours(db, site):
     afternoon = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)  # Wed 13:30 in Sydney
     result = make_tools(db, site, now=afternoon).call("request_human", {"reason": "help"})
     assert result.content["open_now"] is True
-    assert result.content["message"] == "Staff were notified and will reply in this chat."
+    assert result.content["message"].startswith("Staff were notified and will reply in this chat.")
+
+
+def test_request_human_asks_for_a_contact_until_one_is_given(db, tools):
+    first = tools.call("request_human", {"reason": "wants a call"})
+    assert first.content["contact_known"] is False and "e-mail" in first.content["message"]
+    again = tools.call(
+        "request_human", {"reason": "contact", "name": "Grace", "email": "grace@navy.test"}
+    )
+    assert again.content["contact_known"] is True and again.content["contact_saved"] is True
+    assert "ask the visitor" not in again.content["message"]
+    with db.session() as session:
+        conversation = session.get(Conversation, tools.conversation_id)
+        assert (conversation.contact_name, conversation.contact_email) == (
+            "Grace",
+            "grace@navy.test",
+        )
+    bad = tools.call("request_human", {"reason": "x", "email": "not an address"})
+    assert not bad.ok  # checked like every e-mail a tool takes

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from frontdesk.booking.availability import availability_for, busy_blocks, is_open_now
+from frontdesk.booking.availability import availability_for, is_open_now
+from frontdesk.booking.hosts import host_schedules, site_hosts
 from frontdesk.booking.slots import Busy, free_slots
-from frontdesk.db.models import Booking, DateOverride, Site
+from frontdesk.booking.team_slots import team_free_slots
+from frontdesk.db.models import Booking, BookingHost, DateOverride, Site
 from tests.support.bookings import at
 from tests.support.factories import make_site
 
@@ -40,6 +42,15 @@ def add_booking(db, site: Site, start: datetime, *, status: str = "confirmed", p
             manage_token_hash=secrets.token_hex(32),
             status=status,
         )
+        host = site_hosts(session, site.id)[0]
+        booking.hosts = [
+            BookingHost(
+                host_id=host.id,
+                block_start=booking.block_start,
+                block_end=booking.block_end,
+                status=status,
+            )
+        ]
         session.add(booking)
         session.flush()
         return booking.id
@@ -102,7 +113,14 @@ def test_an_override_with_a_start_but_no_end_is_refused(db):
         loaded(db, site)
 
 
-def test_busy_blocks_are_confirmed_overlapping_blocks_of_this_site_only(db):
+def busy_blocks(session, site: Site, start, end, *, exclude_booking_id=None) -> list[Busy]:
+    """The booking blocks of the site's one host overlapping [start, end)."""
+    hosts = site_hosts(session, site.id)
+    schedule = host_schedules(session, hosts, start, end, exclude_booking_id=exclude_booking_id)
+    return sorted(schedule[0].bookings, key=lambda block: block.start)
+
+
+def test_busy_blocks_are_confirmed_overlapping_blocks_of_this_host_only(db):
     site, other = make_site(db), make_site(db)
     inside = add_booking(db, site, at(MONDAY, 10), pad=15)  # block 09:45-10:45
     add_booking(db, site, at(MONDAY, 9), pad=15)  # block 08:45-09:45: touches, not inside
@@ -112,8 +130,8 @@ def test_busy_blocks_are_confirmed_overlapping_blocks_of_this_site_only(db):
     add_booking(db, other, at(MONDAY, 10))
     start, end = at(MONDAY, 9, 45), at(MONDAY, 11)
     with db.session() as session:
-        blocks = busy_blocks(session, site.id, start, end)
-        without = busy_blocks(session, site.id, start, end, exclude_booking_id=inside)
+        blocks = busy_blocks(session, site, start, end)
+        without = busy_blocks(session, site, start, end, exclude_booking_id=inside)
     assert blocks == [
         Busy(at(MONDAY, 9, 45), at(MONDAY, 10, 45)),
         Busy(at(MONDAY, 10, 45), at(MONDAY, 11, 45)),
@@ -127,9 +145,11 @@ def test_busy_blocks_feed_free_slots(db):
     add_booking(db, site, at(MONDAY, 10), pad=15)
     av = loaded(db, site)
     with db.session() as session:
-        busy = busy_blocks(session, site.id, at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0))
-    slots = free_slots(av, 30 * MIN, MONDAY, MONDAY, now=NOW, busy=busy)
-    morning = [s.start.strftime("%H:%M") for s in slots if s.start.hour < 12]
+        hosts = site_hosts(session, site.id)
+        day_after = at(MONDAY + timedelta(days=1), 0)
+        schedules = host_schedules(session, hosts, at(MONDAY, 0), day_after)
+    found = team_free_slots(av, 30 * MIN, MONDAY, MONDAY, now=NOW, hosts=schedules)
+    morning = [t.slot.start.strftime("%H:%M") for t in found if t.slot.start.hour < 12]
     assert morning == ["09:00", "11:00", "11:30"]
 
 

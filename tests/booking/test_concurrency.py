@@ -18,7 +18,7 @@ from frontdesk.audit import Actor
 from frontdesk.booking.errors import BookingError, TryAgain
 from frontdesk.booking.writes import violation
 from frontdesk.db import Database
-from frontdesk.db.models import Booking
+from frontdesk.db.models import Booking, BookingHost
 from tests.support.bookings import (
     MONDAY,
     NOW,
@@ -181,7 +181,8 @@ def test_racing_cancels_cancel_once(db, site, bookings):
 
 
 def _raw_booking(site_id: int, service_id: int, start, minutes: int, suffix: str) -> Booking:
-    return Booking(
+    """A booking row attended by host HOST, written without the service's checks."""
+    booking = Booking(
         public_id=f"bk_raw_{suffix}",
         site_id=site_id,
         service_id=service_id,
@@ -193,28 +194,42 @@ def _raw_booking(site_id: int, service_id: int, start, minutes: int, suffix: str
         email="raw@example.com",
         manage_token_hash=f"hash-{suffix}",
     )
+    booking.hosts = [
+        BookingHost(
+            host_id=HOST[site_id], block_start=booking.block_start, block_end=booking.block_end
+        )
+    ]
+    return booking
+
+
+HOST: dict[int, int] = {}  # site id -> its one host, set by each test
+
+
+def _attendance(session, public_id: str) -> BookingHost:
+    booking = session.scalars(select(Booking).where(Booking.public_id == public_id)).one()
+    return booking.hosts[0]
 
 
 def test_database_itself_refuses_overlapping_bookings(db, site, bookings):
-    """Bypass the service entirely: the constraint (PostgreSQL) / trigger (SQLite) refuses."""
+    """Bypass the service entirely: the constraint (PostgreSQL) / trigger (SQLite) over the
+    hosts attending each booking refuses."""
     existing = bookings.create(site.id, booking_request(at(MONDAY, 10)), VISITOR, now=NOW)
     service_id = existing.booking.service_id
+    HOST[site.id] = existing.booking.hosts[0].host_id
 
-    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
+    with pytest.raises(IntegrityError, match="no_overlap"), db.transaction() as session:
         session.add(_raw_booking(site.id, service_id, at(MONDAY, 9, 45), 30, "a"))
 
     with db.transaction() as session:  # touching blocks are fine, and so are cancelled ones
         session.add(_raw_booking(site.id, service_id, at(MONDAY, 10, 30), 30, "b"))
         cancelled = _raw_booking(site.id, service_id, at(MONDAY, 10), 30, "c")
-        cancelled.status = "cancelled"
+        cancelled.status = cancelled.hosts[0].status = "cancelled"
         session.add(cancelled)
 
-    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
-        moved = session.scalars(select(Booking).where(Booking.public_id == "bk_raw_b")).one()
-        moved.block_start = at(MONDAY, 10, 15)
-    with pytest.raises(IntegrityError, match="bookings_no_overlap"), db.transaction() as session:
-        revived = session.scalars(select(Booking).where(Booking.public_id == "bk_raw_c")).one()
-        revived.status = "confirmed"
+    with pytest.raises(IntegrityError, match="no_overlap"), db.transaction() as session:
+        _attendance(session, "bk_raw_b").block_start = at(MONDAY, 10, 15)
+    with pytest.raises(IntegrityError, match="no_overlap"), db.transaction() as session:
+        _attendance(session, "bk_raw_c").status = "confirmed"
 
     assert_no_overlap(confirmed(db))
     assert len(confirmed(db)) == 2
@@ -224,6 +239,7 @@ def test_real_constraint_errors_are_classified(db, site, bookings):
     """The service maps each backend's own refusal to the right outcome."""
     request = booking_request(at(MONDAY, 10), idempotency_key="k1")
     booking = bookings.create(site.id, request, VISITOR, now=NOW).booking
+    HOST[site.id] = booking.hosts[0].host_id
 
     overlap = _raw_booking(site.id, booking.service_id, at(MONDAY, 10), 30, "x")
     same_key = _raw_booking(site.id, booking.service_id, at(MONDAY, 15), 30, "y")

@@ -46,6 +46,7 @@ def test_outlook_feed_windows_zone_names(feeds, loopback_policy):
     assert result.intervals == [
         span((2027, 1, 5, 13), (2027, 1, 5, 14)),  # W. Europe Standard Time is UTC+1 in January
         span((2027, 1, 5, 16), (2027, 1, 5, 17)),  # Pacific Standard Time is UTC-8
+        span((2027, 1, 7, 8), (2027, 1, 7, 9)),  # the customized zone, UTC+3
     ]
 
 
@@ -91,6 +92,7 @@ def test_a_changed_feed_is_read_again(feeds, loopback_policy):
     )
     assert not second.not_modified
     assert second.intervals[0] == span((2027, 1, 5, 11), (2027, 1, 5, 14))
+    assert len(second.intervals) == 3
 
 
 @pytest.mark.parametrize(
@@ -145,3 +147,61 @@ def test_feeds_are_read_only(loopback_policy):
     feed = IcsConnection("https://example.com/a.ics", policy=loopback_policy)
     with pytest.raises(CalendarRefused, match="read-only"):
         feed.put_event(feed.url, "x@frontdesk", b"")
+
+
+PAST_AND_FUTURE = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:old@test
+DTSTART:20240105T090000Z
+DTEND:20240105T100000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:long@test
+DTSTART;VALUE=DATE:20261220
+DTEND;VALUE=DATE:20270104
+SUMMARY:Two weeks away, into the window
+END:VEVENT
+BEGIN:VEVENT
+UID:until@test
+DTSTART:20240101T090000Z
+DTEND:20240101T093000Z
+RRULE:FREQ=WEEKLY;UNTIL=20240301T000000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:count@test
+DTSTART:20261101T090000Z
+DTEND:20261101T093000Z
+RRULE:FREQ=MONTHLY;COUNT=4
+END:VEVENT
+BEGIN:VEVENT
+UID:forever@test
+DTSTART:20200106T120000Z
+DTEND:20200106T130000Z
+RRULE:FREQ=WEEKLY;BYDAY=MO
+END:VEVENT
+BEGIN:VEVENT
+UID:later@test
+DTSTART:20280105T090000Z
+DTEND:20280105T100000Z
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_skipping_far_events_unparsed_changes_nothing():
+    from tests.support.ical_samples import GOOGLE as google
+
+    from frontdesk.calendars.expand import busy_intervals, parse_calendar
+
+    window = (utc(2027, 1, 1), utc(2027, 4, 1))
+    for feed in (PAST_AND_FUTURE, google, OUTLOOK, OVERRIDES):
+        every = busy_intervals([parse_calendar(feed)], *window, zone="Europe/Berlin")
+        near = busy_intervals([parse_calendar(feed, window=window)], *window, zone="Europe/Berlin")
+        assert near == every
+    found = busy_intervals([parse_calendar(PAST_AND_FUTURE, window=window)], *window, zone="UTC")
+    assert found[0] == span((2026, 12, 20), (2027, 1, 4))  # the trip that started before
+    assert span((2027, 2, 1, 9), (2027, 2, 1, 9, 30)) in found  # 4th of the monthly series
+    assert span((2027, 1, 4, 12), (2027, 1, 4, 13)) in found  # the endless weekly series
+    assert len(found) == 2 + 13  # trip, monthly, and 13 Mondays to the end of March

@@ -83,3 +83,34 @@ def test_change_drops_the_proposal_and_asks_again(chat):
     assert refused["card"] is None
     with chat.db.session() as session:
         assert session.scalars(select(Booking)).all() == []
+
+
+def test_keep_booking_on_a_cancellation_card_keeps_it(chat):
+    start = next_weekday_10am_sydney()
+    arguments = {"service": "consult", "start": start, "name": "Ada Lovelace",
+                 "email": "ada@example.com", "phone": None, "notes": None}  # fmt: skip
+    chat.llm.script(
+        chat.llm.tool_calls([("propose_booking", arguments)]),
+        chat.llm.text("Please confirm."),
+    )
+    with chat.client() as client:
+        client.hello()
+        client.say("Book me in")
+        card = client.expect("message", role="assistant")["card"]
+        client.send({"type": "action", "id": "ok", "name": "confirm", "value": card["proposal"]})
+        booked = client.expect("message", role="assistant")["card"]["booking"]
+        chat.llm.script(
+            chat.llm.tool_calls([("propose_cancellation", {"booking_id": booked, "reason": None})]),
+            chat.llm.text("Shall I cancel it?"),
+            chat.llm.text("Alright, it stays."),
+        )
+        client.say("Cancel it please")
+        cancel = client.expect("message", role="assistant")["card"]
+        assert [a["label"] for a in cancel["actions"]] == ["Cancel booking", "Keep booking"]
+        client.send({"type": "action", "id": "keep", "name": "change", "value": cancel["proposal"]})
+        client.expect("ack", id="keep")
+        echo = client.expect("message", role="visitor")
+        assert echo["text"] == "I'll keep my booking"
+        client.expect("message", role="assistant")
+    with chat.db.session() as session:
+        assert [b.status for b in session.scalars(select(Booking))] == ["confirmed"]

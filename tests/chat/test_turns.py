@@ -122,21 +122,49 @@ def test_turn_limit_sends_budget_exhausted(start_chat):
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_daily_token_budget_is_enforced_and_usage_recorded(start_chat, backend):
+def test_a_spent_daily_budget_hands_turns_to_the_offline_engine(start_chat, backend):
     chat = start_chat(backend, site={"daily_token_budget": 10})
     chat.llm.script(chat.llm.text("spent it", usage=(40, 5)))
     with chat.client() as client:
         conversation = client.hello()["conversation"]
         client.say("one")
-        client.expect("message", role="assistant")
+        assert client.expect("message", role="assistant")["text"] == "spent it"
         chat.idle()
-        client.say("two")
-        assert client.expect("error")["code"] == "budget_exhausted"
+        client.say("What services do you offer?")
+        offline = client.expect("message", role="assistant")  # answered, not silenced
+    assert offline["text"] and offline["text"] != "spent it"
+    assert len(chat.llm.chat_requests) == 1
+    assert not [f for f in client.received if f.get("type") == "error"]
     with chat.db.session() as session:
         usage = session.scalars(select(TokenUsage)).one()
     assert (usage.site_id, usage.prompt_tokens, usage.completion_tokens) == (chat.site.id, 40, 5)
     stored = chat.conversation(conversation)
     assert (stored.prompt_tokens, stored.completion_tokens) == (40, 5)
+
+
+def test_one_visitor_cannot_spend_the_sites_budget(start_chat):
+    chat = start_chat(site={"daily_token_budget": 1000}, VISITOR_TOKEN_SHARE=0.1,
+                      IP_TOKEN_SHARE=0.5)  # fmt: skip
+    chat.llm.responder = lambda body: chat.llm.text("from the model", usage=(100, 50))
+    with chat.client() as greedy:
+        greedy.hello()
+        greedy.say("one")
+        assert greedy.expect("message", role="assistant")["text"] == "from the model"
+        chat.idle()
+        greedy.say("two")  # 150 tokens spent: over this visitor's 100
+        assert greedy.expect("message", role="assistant")["text"] != "from the model"
+    assert len(chat.llm.chat_requests) == 1
+    for n in range(3):  # new visitors from the same address, until its share (500) is spent
+        with chat.client() as other:
+            other.hello()
+            other.say(f"hello {n}")
+            assert other.expect("message", role="assistant")["text"] == "from the model"
+            chat.idle()
+    with chat.client() as late:  # 600 tokens from this address: over its share
+        late.hello()
+        late.say("hello")
+        assert late.expect("message", role="assistant")["text"] != "from the model"
+    assert len(chat.llm.chat_requests) == 4
 
 
 def test_engine_failure_apologises_and_keeps_the_socket(start_chat):

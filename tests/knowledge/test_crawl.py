@@ -100,6 +100,9 @@ def test_page_crawl_follows_same_host_links_only(db):
     assert len(report.added) == len(set(report.added))  # /moved redirects to /about: read once
     assert dict(report.skipped)[web.url + "/data"].startswith("not an HTML page")
     assert "another site" in dict(report.failed)[web.url + "/away"]
+    # A link to a file is counted as passed over, with the reason, without being fetched.
+    assert dict(report.skipped)[web.url + "/brochure.pdf"] == "a link to a file, not a page (.pdf)"
+    assert report.unread == []  # one failure among pages read is not a failed source
     assert not any("elsewhere" in source for source in _documents(db, site.id))
     with db.session() as session:
         assert search(session, site.id, "salaries") == []
@@ -198,6 +201,7 @@ def test_prune_removes_nothing_when_the_crawl_is_cut_short_or_the_site_is_down(d
     assert cut.removed == [] and down.removed == []
     assert "page limit" in dict(cut.skipped)[url + "/"]
     assert "no page answered" in dict(down.skipped)[url + "/"]
+    assert cut.unread == [] and down.unread == [url + "/"]
     assert len(_documents(db, site.id)) == 3
 
 

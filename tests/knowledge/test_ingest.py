@@ -38,6 +38,7 @@ def test_folder_ingest_reads_every_supported_file(db, tmp_path):
         "refunds.txt",
     ]
     assert report.failed == [] and report.unchanged == [] and report.updated == []
+    assert report.unread == []
     docs = _documents(db, site.id)
     assert set(docs) == {"hours.html", "pricing.md", "privacy.pdf", "refunds.txt"}
     assert docs["pricing.md"].title == "Prices and packages"
@@ -48,8 +49,12 @@ def test_folder_ingest_reads_every_supported_file(db, tmp_path):
     assert docs["refunds.txt"].url == "" and docs["hours.html"].url == ""
     assert docs["pricing.md"].source == str((folder / "pricing.md").absolute())
     assert _chunk_count(db, site.id) >= 4
-    assert [step.done for step in steps] == [1, 2, 3, 4]
-    assert {step.total for step in steps} == {4}
+    assert [step.done for step in steps] == [1, 2, 3, 4, 5]
+    assert {step.total for step in steps} == {5}
+    # logo.png is passed over with the reason; the hidden draft is not even looked at.
+    assert [(Path(p).name, why.split(" (")[0]) for p, why in report.skipped] == [
+        ("logo.png", "unsupported file type .png")
+    ]
 
 
 def test_reingest_skips_unchanged_and_replaces_changed(db, tmp_path):
@@ -106,6 +111,13 @@ def test_failures_are_reported_and_do_not_stop_other_documents(db, tmp_path):
     assert [Path(p).name for p in report.added] == ["good.md"]
     assert set(_documents(db, site.id)) == {"good.md"}
     assert report.summary() == "1 added, 0 updated, 0 unchanged, 4 failed, 0 skipped"
+    # Each source named on its own that gave nothing is unread; the good one is not.
+    assert [Path(p).name for p in report.unread] == [
+        "broken.pdf",
+        "missing.md",
+        "empty.txt",
+        "notes.docx",
+    ]
 
 
 def test_same_file_for_two_sites_is_two_documents(db, tmp_path):

@@ -19,7 +19,13 @@ from tests.support.forms import csrf_from
 from tests.support.staff_accounts import make_staff, sign_in
 
 # Staff routes that are not about one site.
-SITELESS = {"staff.signin", "staff.signout", "staff.home", "staff.password"}
+SITELESS = {
+    "staff.signin",
+    "staff.signout",
+    "staff.home",
+    "staff.password",
+    "staff.end_all_sessions",
+}
 # Routes this test must find (others' sections add theirs; all are checked).
 KNOWN = {
     ("staff.overview.index", "GET"),

@@ -139,6 +139,7 @@ def test_click_empty_time_books_by_phone_and_blocks_time(browser, calendar, tmp_
     assert "No e-mail was sent" in page.inner_text("main")
 
     page.goto(f"{server.url}/staff/{site.public_key}/bookings/block?start={tomorrow}T12:00")
+    assert serious_axe_violations(page) == []
     page.fill("#f-note", "Lunch")
     page.get_by_role("button", name="Block this time").click()
     page.wait_for_url("**/bookings/week?week=*")
@@ -146,6 +147,7 @@ def test_click_empty_time_books_by_phone_and_blocks_time(browser, calendar, tmp_
     assert blocked.count() == 1
     page.screenshot(path=str(tmp_path / "week-with-block.png"))
     blocked.click()
+    assert serious_axe_violations(page) == []
     page.locator("summary", has_text="Free this time").click()
     page.screenshot(path=str(tmp_path / "free-block-confirm.png"))
     page.get_by_role("button", name="Yes, free it").click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from frontdesk.assistant.base import ToolResult
@@ -45,17 +47,30 @@ def list_url(site, **query) -> str:
     return f"/staff/{site.public_key}/conversations/" + (f"?{suffix}" if suffix else "")
 
 
-def test_list_shows_status_flag_and_newest_activity_first(app, site, signed_in):
-    older = start_conversation(app, site, "v-old", "What are your prices?")
-    newer = start_conversation(app, site, "v-new", "Do you build websites?")
-    conversation_store.flag(app.extensions["frontdesk.db"], older.id, None)
-    set_status(app, newer, "needs_human")
+def list_order(html: str) -> list[str]:
+    """Public ids of the inbox list's rows, top to bottom."""
+    start = html.index('id="conv-list"')
+    part = html[start : html.index("</ul>", start)]
+    return re.findall(r'data-conversation="([^"]+)"', part)
+
+
+def test_list_puts_people_waiting_first_then_newest_activity(app, site, signed_in):
+    flagged = start_conversation(app, site, "v-old", "What are your prices?")
+    waiting = start_conversation(app, site, "v-mid", "Can I talk to someone?")
+    newest = start_conversation(app, site, "v-new", "Do you build websites?")
+    conversation_store.flag(app.extensions["frontdesk.db"], flagged.id, None)
+    set_status(app, waiting, "needs_human")
+    transcript.append(app.extensions["frontdesk.db"], newest.id, "visitor", "Hello?",
+                      html="<p>Hello?</p>", client_id="m2")  # fmt: skip
     html = signed_in.get(list_url(site)).get_data(as_text=True)
-    table = html[html.index('<table class="data conversations">') :]
-    assert table.index(newer.public_id) < table.index(older.public_id)
-    assert "Needs a human" in table and "Flagged" in table
-    queue = html[html.index('id="queue-list"') : html.index("</ul>", html.index('id="queue-list"'))]
-    assert newer.public_id in queue and older.public_id in queue  # needs_human and flagged
+    order = list_order(html)
+    assert set(order[:2]) == {waiting.public_id, flagged.public_id}  # waiting first
+    assert order[2] == newest.public_id
+    assert "Needs a person" in html and "Flagged" in html
+    waiting_only = list_order(signed_in.get(list_url(site, view="waiting")).get_data(as_text=True))
+    assert set(waiting_only) == {waiting.public_id, flagged.public_id}
+    flagged_only = list_order(signed_in.get(list_url(site, view="flagged")).get_data(as_text=True))
+    assert flagged_only == [flagged.public_id]
 
 
 def test_search_by_visitor_text_and_booking_email(app, site, signed_in, app_bookings):

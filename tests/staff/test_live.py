@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -10,7 +13,8 @@ from sqlalchemy import select
 
 from frontdesk.chat import conversation_store, transcript
 from tests.support.factories import make_site
-from tests.support.staff_accounts import make_staff
+from tests.support.forms import csrf_from
+from tests.support.staff_accounts import PASSWORD, make_staff
 from tests.support.staff_socket import StaffSocket, sign_in_over_http, staff_ws_url
 from tests.support.ws_client import ChatClient
 
@@ -147,3 +151,53 @@ def test_ready_brings_what_a_reconnecting_page_missed(app, site, live_server, co
     ready = staff.expect(lambda f: f["type"] == "ready")
     staff.close()
     assert [(m["seq"], m["text"]) for m in ready["messages"]] == [(2, "second"), (3, "third")]
+
+
+def change_password_over_http(server_url: str, cookie: str, new: str) -> None:
+    """The dashboard's password form, posted from another browser of the same person."""
+    headers = {"Cookie": cookie}
+    page = urllib.request.urlopen(
+        urllib.request.Request(f"{server_url}/staff/password", headers=headers), timeout=10
+    ).read()
+    form = {"current": PASSWORD, "new": new, "confirm": new, "csrf_token": csrf_from(page.decode())}
+    request = urllib.request.Request(
+        f"{server_url}/staff/password", data=urllib.parse.urlencode(form).encode(), headers=headers
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def test_an_open_socket_closes_at_once_when_its_sessions_are_ended(app, site, live_server, cookie):
+    staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
+    staff.expect(lambda f: f["type"] == "ready")
+    other_browser = sign_in_over_http(live_server.url, "ana@studio.test")
+    change_password_over_http(live_server.url, other_browser, "a brand new passphrase")
+    started = time.monotonic()
+    with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
+        staff.expect(lambda f: True, timeout=10)  # a close frame, no event before it
+    assert time.monotonic() - started < 5  # at once: not at the next ping or reply
+    assert handshake_status(
+        staff_ws_url(live_server.url, site.public_key), cookie=cookie, origin=live_server.url
+    ) == 403  # fmt: skip
+
+
+def test_a_socket_of_an_ended_session_gets_no_more_visitor_messages(app, site, live_server, cookie):
+    staff = StaffSocket(staff_ws_url(live_server.url, site.public_key), cookie, live_server.url)
+    staff.expect(lambda f: f["type"] == "ready")
+    page = urllib.request.urlopen(
+        urllib.request.Request(f"{live_server.url}/staff/password", headers={"Cookie": cookie}),
+        timeout=10,
+    ).read()
+    end_all = urllib.request.Request(
+        f"{live_server.url}/staff/sessions/end-all", headers={"Cookie": cookie},
+        data=urllib.parse.urlencode({"csrf_token": csrf_from(page.decode())}).encode(),
+    )  # fmt: skip
+    urllib.request.urlopen(end_all, timeout=10).read()
+    with ChatClient(live_server.url, site.public_key) as visitor:
+        visitor.hello()
+        visitor.send({"type": "action", "id": "h1", "name": "human", "value": ""})
+        visitor.expect("ack", id="h1")
+        visitor.say("my secret phone number is 0400 000 000")
+    received = []
+    with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
+        staff.expect(lambda f: received.append(f) and False, timeout=10)
+    assert received == []

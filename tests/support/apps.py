@@ -18,6 +18,7 @@ def app_config(database_url: str, tmp_path: Path, **extra) -> dict:
         "SECRET_KEY": TEST_SECRET,
         "PUBLIC_URL": PUBLIC_URL,
         "MAIL_WORKER": False,
+        "CALENDAR_WORKER": False,
         "ENGINE": "offline",
         "OPENAI_API_KEY": None,
         "OPENAI_BASE_URL": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import time
 
+from frontdesk.booking.hosts import add_site_host
 from frontdesk.db import Database
 from frontdesk.db.models import Chunk, Document, OpeningHours, Service, Site
 
@@ -34,6 +35,7 @@ def make_site(
         )
         session.add(site)
         session.flush()
+        add_site_host(session, site)
         session.add_all(
             [
                 Service(site_id=site.id, slug="consult", name="Consultation", duration_min=30),

@@ -43,12 +43,27 @@ END:VEVENT
 END:VCALENDAR
 """
 
-# Outlook's published calendar: Windows zone names, with no VTIMEZONE for one of them.
+# Outlook's published calendar: Windows zone names (no VTIMEZONE for them), and Outlook's
+# "Customized Time Zone", defined only by its VTIMEZONE (UTC+3, no summer time).
 OUTLOOK = """BEGIN:VCALENDAR
 METHOD:PUBLISH
 PRODID:Microsoft Exchange Server 2010
 VERSION:2.0
 X-WR-CALNAME:Calendar
+BEGIN:VTIMEZONE
+TZID:Customized Time Zone
+BEGIN:STANDARD
+DTSTART:16010101T000000
+TZOFFSETFROM:+0300
+TZOFFSETTO:+0300
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:o3@outlook
+DTSTART;TZID=Customized Time Zone:20270107T110000
+DTEND;TZID=Customized Time Zone:20270107T120000
+SUMMARY:Busy
+END:VEVENT
 BEGIN:VEVENT
 UID:o1@outlook
 DTSTART;TZID=W. Europe Standard Time:20270105T140000

@@ -17,12 +17,19 @@ class Inbox:
     sender can be caught in the middle of a delivery.
     """
 
-    def __init__(self, *, hold_first: bool = False) -> None:
+    def __init__(self, *, hold_first: bool = False, refuse: frozenset[str] = frozenset()) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse = refuse  # recipients answered "550 no such mailbox" (a permanent refusal)
         self.arrived = threading.Event()
         self.holding = threading.Event()
         self.release = threading.Event()
         self._hold = hold_first
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         if self._hold:

@@ -55,7 +55,7 @@ def test_hostile_reply_html_renders_inert(page, peer):
     assert "good link" in bubble.inner_text()
 
 
-def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
+def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer, tmp_path):
     open_chat(page, peer)
     peer.send(message(1, "A person wrote this.", role="staff", author="Sam"))
     peer.send(message(2, "From a written answer.", sources=[{"title": "Parking", "url": ""}]))
@@ -65,6 +65,84 @@ def test_sources_are_shown_once_and_never_as_an_empty_heading(page, peer):
     assert boxes.count() == 1  # staff and uncitable answers get no heading at all
     assert boxes.first.inner_text().split() == ["Source", "Parking"]
     assert boxes.first.locator("a").count() == 0  # no address: the title, not a dead link
+    page.locator("frontdesk-widget .fd-panel").screenshot(path=str(tmp_path / "sources.png"))
+
+
+def test_time_chips_are_grouped_by_day_with_the_date_said_once(page, peer, tmp_path):
+    open_chat(page, peer)
+    times = [("Tue 1 Dec · New York time", "9:00 am"), ("Tue 1 Dec · New York time", "2:30 pm")]
+    times += [("Wed 2 Dec", "10:00 am"), ("Wed 2 Dec", "4:00 pm")]
+    choices = [
+        {"label": label, "action": "reply", "value": f"Book on {n}", "group": group}
+        for n, (group, label) in enumerate(times)
+    ]
+    peer.send(message(1, "Here are the next free times.", choices=choices))
+    groups = page.locator("frontdesk-widget .fd-chip-group")
+    groups.first.wait_for()
+    assert groups.all_inner_texts() == ["Tue 1 Dec · New York time", "Wed 2 Dec"]
+    chips = page.locator("frontdesk-widget .fd-chip")
+    assert chips.all_inner_texts() == ["9:00 am", "2:30 pm", "10:00 am", "4:00 pm"]
+    page.locator("frontdesk-widget .fd-panel").screenshot(path=str(tmp_path / "chips.png"))
+    chips.nth(2).click()
+    action = peer.expect("action")
+    assert action["value"] == "Book on 2"
+    # The visitor's message says the day too: "10:00 am" alone would be ambiguous later.
+    assert page.locator(f"{LOG} .fd-visitor .fd-bubble").inner_text() == "Wed 2 Dec, 10:00 am"
+
+
+def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, tmp_path):
+    page.set_viewport_size({"width": 1100, "height": 800})
+    open_chat(page, peer)
+    launcher = page.locator("frontdesk-widget .fd-launcher")
+    assert launcher.get_attribute("aria-label") == "Close chat"
+    assert page.locator("frontdesk-widget .fd-launcher .fd-x").is_visible()
+    assert page.locator("frontdesk-widget .fd-launcher .fd-label").is_hidden()
+    peer.send(
+        message(1, "Ana Lopez from the team has joined the chat.", role="system"),
+        message(2, "Hi, I'm Ana. How can I help?", role="staff", author="Ana Lopez"),
+        message(3, "The bot says hello too."),
+    )
+    staff = page.locator(f"{LOG} .fd-staff")
+    staff.wait_for()
+    assert staff.locator(".fd-avatar").inner_text() == "AL"
+    assert "Ana Lopez" in staff.locator(".fd-author").inner_text()
+    assert staff.locator(".fd-sr").inner_text().startswith("Ana Lopez from the team")
+    bot = page.locator(f"{LOG} .fd-assistant .fd-bubble").last
+    background = "getComputedStyle(el).backgroundColor"
+    assert staff.locator(".fd-bubble").evaluate(f"el => {background}") != bot.evaluate(
+        f"el => {background}"
+    )
+    notice = page.locator(f"{LOG} .fd-system .fd-bubble")
+    assert notice.evaluate(f"el => {background}") == "rgba(0, 0, 0, 0)"  # neutral, not pink
+    page.screenshot(path=str(tmp_path / "staff-page.png"))
+    launcher.click()
+    wait_state(page, "closed")
+    assert page.locator("frontdesk-widget .fd-launcher .fd-label").is_visible()
+
+
+def test_cancel_cards_say_cancel_booking_and_keep_booking(page, peer):
+    open_chat(page, peer)
+    card = {
+        "type": "cancel_proposal",
+        "proposal": "pr_9",
+        "booking": "bk_9",
+        "service": "Consultation",
+        "visitor_time": "Wed 2 Dec 2026, 10:00–10:30 am (Sydney time)",
+        "business_time": "Wed 2 Dec 2026, 10:00–10:30 am (Sydney time)",
+        "actions": [
+            {"label": "Cancel booking", "action": "confirm", "value": "pr_9"},
+            {"label": "Keep booking", "action": "change", "value": "pr_9"},
+        ],
+    }
+    peer.send(message(1, "Cancel this one?", card=card))
+    box = page.locator(f"{LOG} .fd-card-cancel_proposal")
+    box.wait_for()
+    assert box.get_by_role("button", name="Cancel booking").get_attribute("class") == (
+        "fd-btn fd-danger"
+    )
+    box.get_by_role("button", name="Keep booking").click()
+    action = peer.expect("action")
+    assert (action["name"], action["value"]) == ("change", "pr_9")
 
 
 def test_sources_chips_and_booking_cards(page, peer):
@@ -99,8 +177,8 @@ def test_sources_chips_and_booking_cards(page, peer):
         "type": "booking_proposal",
         "proposal": "pr_1",
         "service": "Website build consultation",
-        "visitor_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
-        "business_time": "Wed 2 Dec 2026, 10:00–10:45 am (Australia/Sydney)",
+        "visitor_time": "Wed 2 Dec 2026, 10:00–10:45 am (Sydney time)",
+        "business_time": "Wed 2 Dec 2026, 10:00–10:45 am (Sydney time)",
         "name": "Ada Lovelace",
         "email": "ada@example.com",
         "actions": [
@@ -114,7 +192,7 @@ def test_sources_chips_and_booking_cards(page, peer):
     proposal = page.locator(f"{LOG} .fd-card-booking_proposal")
     proposal.wait_for()
     assert "Ada Lovelace" in proposal.inner_text()
-    assert proposal.inner_text().count("Australia/Sydney") == 1  # same zone: shown once
+    assert proposal.inner_text().count("Sydney time") == 1  # same zone: shown once
     proposal.get_by_role("button", name="Confirm").click()
     confirm = peer.expect("action")
     assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")
@@ -144,6 +222,9 @@ def test_unread_badge_counts_replies_while_closed(page, peer):
     launcher.click()
     wait_state(page, "open")
     assert badge.is_hidden()
+    assert launcher.get_attribute("aria-label") == "Close chat"  # the launcher closes it now
+    launcher.click()
+    wait_state(page, "closed")
     assert launcher.get_attribute("aria-label") == "Chat with us"
 
 

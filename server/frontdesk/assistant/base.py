@@ -27,6 +27,7 @@ class Choice:
     label: str
     action: str
     value: str
+    group: str = ""  # chips of one group (a day of times) are shown together under it
 
 
 @dataclass
@@ -41,7 +42,10 @@ class ToolResult:
 
 
 class ToolBox(Protocol):
-    """The eight tools, bound to one conversation and its visitor."""
+    """The eight tools, bound to one conversation and its visitor. `sends_email`: whether this
+    server e-mails confirmations (SMTP configured); without it no engine may promise one."""
+
+    sends_email: bool
 
     def specs(self) -> list[dict[str, Any]]:
         """OpenAI `tools` entries (strict JSON schemas)."""

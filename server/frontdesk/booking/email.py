@@ -11,8 +11,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.mail_messages import booking_messages
-from frontdesk.booking.smtp import LOOPBACK, SmtpSettings, SmtpTransport, is_permanent
+from frontdesk.booking.smtp import (
+    LOOPBACK,
+    SmtpSettings,
+    SmtpTransport,
+    describe_error,
+    is_permanent,
+)
 from frontdesk.db.models import OutboxEmail
 from frontdesk.db.types import utcnow
 
@@ -77,6 +84,7 @@ class Mailer:
             manage_url=manage_url,
             ics_url=ics_url,
             mail_from=self.mail_from,
+            lang=visitor_lang(session, booking),
         )
         now = utcnow()
         for message in messages:
@@ -160,7 +168,7 @@ class Mailer:
         """Back off exponentially; give up after max_attempts or on a permanent (5xx) refusal."""
         give_up = row.attempts >= self.max_attempts or is_permanent(exc)
         delay = min(self.retry * (2 ** max(0, row.attempts - 1)), MAX_BACKOFF)
-        error = f"{type(exc).__name__}: {exc}"[:1000]
+        error = describe_error(exc, self.smtp)[:1000]
         log.warning(
             "e-mail %s to %s failed (attempt %d of %d%s): %s",
             row.id,

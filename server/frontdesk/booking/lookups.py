@@ -48,6 +48,14 @@ def site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, S
     return service.site, service
 
 
+def visitor_lang(session: Session, booking: Booking) -> str:
+    """The language the visitor chatted in (their clock style), "en" when booked elsewhere."""
+    if booking.conversation_id is None:
+        return "en"
+    query = select(Conversation.lang).where(Conversation.id == booking.conversation_id)
+    return session.scalar(query) or "en"
+
+
 def check_conversation(session: Session, site_id: int, conversation_id: int | None) -> None:
     """Refuse a conversation id that is unknown or belongs to another site."""
     if conversation_id is None:

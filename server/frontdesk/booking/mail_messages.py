@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from frontdesk.booking.ics import booking_ics, one_line
-from frontdesk.booking.zones import zone_or_utc
+from frontdesk.booking.time_words import beside, moment_words
+from frontdesk.booking.zones import zones_differ
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger("frontdesk.mail")  # the outbox's logger: one place to watch for mail
@@ -34,23 +35,22 @@ class OutgoingMessage:
     data: bytes
 
 
-def _when(moment: datetime, tz_name: str) -> str:
-    zone = zone_or_utc(tz_name)
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
+def _when(moment: datetime, tz_name: str, lang: str = "en") -> str:
+    """ "Tuesday 8 December 2026, 2:30 pm (London time)", the clock as the reader's locale has it."""
+    return moment_words(moment, tz_name, lang)
 
 
-def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str) -> str:
+def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str, lang: str) -> str:
     service, business = booking.service.name, site.name
-    when = _when(booking.start, booking.visitor_tz)
+    when = _when(booking.start, booking.visitor_tz, lang)
     status = {
         "created": f"your {service} with {business} is booked for {when}.",
         "rescheduled": f"your {service} with {business} has moved to {when}.",
         "cancelled": f"your {service} with {business} on {when} has been cancelled.",
     }[event]
     lines = [f"Hi {one_line(booking.visitor_name)},", "", status[0].upper() + status[1:]]
-    if site.timezone != booking.visitor_tz:
-        lines.append(f"That is {_when(booking.start, site.timezone)} for {business}.")
+    if theirs := beside(booking.start, booking.visitor_tz, site.timezone, lang):
+        lines.append(f"That is {theirs} for {business}.")
     if event != "cancelled":
         lines += ["", f"Reschedule or cancel: {manage_url}", f"Add to your calendar: {ics_url}"]
     lines += ["", f"Reference: {booking.public_id}", "", f"-- {business}"]
@@ -62,11 +62,12 @@ def _staff_text(booking, site, event: str) -> str:
     lines = [
         f"{verb[event]}: {booking.service.name}, {_when(booking.start, site.timezone)}",
         "",
-        f"Visitor: {one_line(booking.visitor_name)} <{booking.email}>",
+        f"Visitor: {one_line(booking.visitor_name)}"
+        + (f" <{booking.email}>" if booking.email else " (no e-mail address)"),
     ]
     if booking.phone:
         lines.append(f"Phone: {one_line(booking.phone)}")
-    if booking.visitor_tz != site.timezone:
+    if zones_differ(booking.visitor_tz, site.timezone):
         lines.append(f"Visitor's time: {_when(booking.start, booking.visitor_tz)}")
     if booking.notes:
         lines += ["", "Notes:", booking.notes[:2000]]
@@ -119,7 +120,7 @@ def _mime(
 
 
 def booking_messages(
-    *, booking, site, event: str, manage_url: str, ics_url: str, mail_from: str
+    *, booking, site, event: str, manage_url: str, ics_url: str, mail_from: str, lang: str = "en"
 ) -> list[OutgoingMessage]:
     """The visitor's e-mail and, when the site has a notification address, the business's."""
     ics = booking_ics(booking, site, manage_url=manage_url)
@@ -133,8 +134,8 @@ def booking_messages(
                 booking.email,
                 site.notification_email,
                 f"{VISITOR_SUBJECTS[event]}: {service} on "
-                f"{_when(booking.start, booking.visitor_tz)}",
-                _visitor_text(booking, site, event, manage_url, ics_url),
+                f"{_when(booking.start, booking.visitor_tz, lang)}",
+                _visitor_text(booking, site, event, manage_url, ics_url, lang),
             )
         )
     if site.notification_email:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,7 +14,8 @@ from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking import tokens
 from frontdesk.booking import validation as check
-from frontdesk.booking.availability import availability_for, busy_blocks, check_free
+from frontdesk.booking.assignment import check_free, team_slots_between
+from frontdesk.booking.change_hooks import ChangeHooks, NoHooks
 from frontdesk.booking.errors import SlotTaken
 from frontdesk.booking.lookups import (
     MAX_PUBLIC_ID,
@@ -26,16 +27,19 @@ from frontdesk.booking.lookups import (
     site_and_service,
 )
 from frontdesk.booking.slots import Slot
-from frontdesk.booking.slots import free_slots as compute_free_slots
-from frontdesk.booking.writes import new_booking, span, violation, write_with_site_lock
+from frontdesk.booking.team_slots import TeamSlot
+from frontdesk.booking.writes import (
+    move_booking,
+    new_booking,
+    span,
+    violation,
+    write_with_site_lock,
+)
 from frontdesk.db.models import Booking, Service, Site
 from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
 
 ID_RETRIES = 3
-# free_slots fetches busy blocks this far around the asked dates: a day in the visitor's zone
-# spans parts of neighbouring UTC days, and buffers reach across slot edges.
-BUSY_MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class BookingRequest:
     visitor_id: str | None = None
     conversation_id: int | None = None
     idempotency_key: str | None = None
+    host: str | None = None  # a host's public id or name; None: whoever is free
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,12 @@ class BookingResult:
 class Bookings:
     """Facade over booking rules and the database; one per app."""
 
-    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None) -> None:
+    def __init__(self, db, *, secret_key: str, public_url: str, mailer=None, hooks=None) -> None:
         self.db = db
         self.secret_key = secret_key
         self.public_url = public_url.rstrip("/")
         self.mailer = mailer
+        self.hooks: ChangeHooks = hooks or NoHooks()  # the calendars' say in each change
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -81,6 +87,13 @@ class Bookings:
             return list(session.scalars(query.order_by(Service.position, Service.id)))
 
     def free_slots(
+        self, site_id: int, service_slug: str, start_date: date, end_date: date, **options
+    ) -> list[Slot]:
+        """Bookable slots of a service between two dates (inclusive); options as team_slots."""
+        found = self.team_slots(site_id, service_slug, start_date, end_date, **options)
+        return [item.slot for item in found]
+
+    def team_slots(
         self,
         site_id: int,
         service_slug: str,
@@ -89,26 +102,19 @@ class Bookings:
         *,
         tz: str | ZoneInfo | None = None,
         now: datetime | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> list[Slot]:
-        """Bookable slots of a service between two dates (inclusive)."""
+        **options,
+    ) -> list[TeamSlot]:
+        """Bookable slots of a service between two dates (inclusive), each with the hosts free
+        for it; options: `host` (public id or name) keeps one person's slots only,
+        `exclude_booking_id` frees a booking's own time (a reschedule)."""
         check.check_date_range(start_date, end_date)
         if tz is not None:  # a zone name or a ZoneInfo; the slot engine takes the name
             tz = check.clean_timezone(getattr(tz, "key", tz), field="tz")
         now = now or utcnow()
         with self.db.session() as session:
             site, service = site_and_service(session, site_id, check.clean_slug(service_slug))
-            lo = datetime.combine(start_date, datetime.min.time(), now.tzinfo) - BUSY_MARGIN
-            hi = datetime.combine(end_date, datetime.min.time(), now.tzinfo) + 2 * BUSY_MARGIN
-            busy = busy_blocks(session, site_id, lo, hi, exclude_booking_id=exclude_booking_id)
-            return compute_free_slots(
-                availability_for(site),
-                timedelta(minutes=service.duration_min),
-                start_date,
-                end_date,
-                now=now,
-                busy=busy,
-                tz=tz,
+            return team_slots_between(
+                session, site, service, start_date, end_date, now=now, tz=tz, **options
             )
 
     def get(self, public_id: str) -> Booking | None:
@@ -170,14 +176,24 @@ class Bookings:
         key = clean.idempotency_key
         if key and (existing := self._by_key(site_id, key)):
             return self._result(existing, created=False)
+        self.hooks.before_write(site_id, clean.service)
 
         def insert(session: Session) -> BookingResult:
             if key and (existing := by_idempotency_key(session, site_id, key)):
                 return self._result(existing, created=False)
             site, service = site_and_service(session, site_id, clean.service)
             check_conversation(session, site_id, clean.conversation_id)
-            block = check_free(session, site, service, clean.start, now, by_staff=by_staff)
-            booking = new_booking(site_id, service, clean, block)
+            chosen = check_free(
+                session,
+                site,
+                service,
+                clean.start,
+                now,
+                host=request.host,
+                lock=True,
+                by_staff=by_staff,
+            )
+            booking = new_booking(site_id, service, clean, chosen)
             token = self._set_token(booking)
             session.add(booking)
             # audit.record flushes: the insert (and any constraint refusal) happens here
@@ -205,6 +221,7 @@ class Bookings:
         """Move a booking to a new slot (created=False); the old manage link stops working."""
         new_start = check.clean_start(new_start).astimezone(UTC)
         now = now or utcnow()
+        self.hooks.before_reschedule(public_id)
 
         def move(session: Session) -> BookingResult:
             booking = changeable_booking(session, public_id, now, verb="rescheduled")
@@ -212,10 +229,12 @@ class Bookings:
                 return self._result(booking, created=False)
             site = require_site(session, booking.site_id)
             before = span(booking)
-            block = check_free(session, site, booking.service, new_start, now, booking.id)
-            booking.start = new_start
-            booking.end = new_start + timedelta(minutes=booking.service.duration_min)
-            booking.block_start, booking.block_end = block.start, block.end
+            kept = tuple(row.host_id for row in booking.hosts)
+            chosen = check_free(
+                session, site, booking.service, new_start, now, booking.id,
+                keep_host_ids=kept, lock=True,
+            )  # fmt: skip
+            move_booking(booking, new_start, chosen)
             booking.token_version += 1
             booking.ics_sequence += 1
             token = self._set_token(booking)
@@ -240,6 +259,8 @@ class Bookings:
             booking = changeable_booking(session, public_id, now, verb="cancelled")
             site = require_site(session, booking.site_id)
             booking.status = CANCELLED
+            for row in booking.hosts:
+                row.status = CANCELLED
             booking.cancel_reason = reason
             booking.ics_sequence += 1
             data = {**span(booking), "reason_given": bool(reason)}
@@ -290,7 +311,9 @@ class Bookings:
                 manage_url=self.manage_url(booking),
                 ics_url=self.ics_url(booking),
             )
+        self.hooks.booking_changed(session, booking, site, event)
 
     def _wake_mailer(self) -> None:
         if self.mailer:
             self.mailer.wake()
+        self.hooks.wake()

@@ -125,27 +125,54 @@ def free_slots(
 ) -> list[Slot]:
     """Free slots whose start falls on start_date..end_date (inclusive) as calendar days in `tz`
     (default: the site zone), returned in `tz`, sorted and unique."""
+    taken = _BusyIndex(busy)
+    before, after = availability.buffer_before, duration + availability.buffer_after
+    starts = [
+        start
+        for start in open_starts(availability, duration, start_date, end_date, now=now, tz=tz)
+        if not taken.overlaps(start - before, start + after)
+    ]
+    return as_slots(availability, starts, duration, start_date, end_date, tz)
+
+
+def open_starts(
+    availability: Availability,
+    duration: timedelta,
+    start_date: date,
+    end_date: date,
+    *,
+    now: datetime,
+    tz: str | None = None,
+) -> list[datetime]:
+    """Sorted unique UTC starts inside the opening hours, past the notice and within the horizon,
+    on the dates asked (in `tz`) give or take the zones' margin; bookings not considered."""
     _check_duration(duration)
     _check_aware(now, "now")
     if end_date < start_date:
         raise ValueError("end_date is before start_date")
     zone = zone_named(availability.timezone)
     same_zone = tz is None or tz == availability.timezone
-    out_zone = zone if same_zone else zone_named(tz)
     now_utc = now.astimezone(UTC)
     earliest = now_utc + availability.min_notice
     margin = timedelta(0) if same_zone else ZONE_MARGIN
-    taken = _BusyIndex(busy)
-    before, after = availability.buffer_before, duration + availability.buffer_after
     starts: list[datetime] = []
     for day in _site_days(availability, zone, now_utc, start_date, end_date, margin):
-        for start in _day_starts(availability, zone, day, duration):
-            if start >= earliest and not taken.overlaps(start - before, start + after):
-                starts.append(start)
-    slots = [
-        Slot(s.astimezone(out_zone), (s + duration).astimezone(out_zone))
-        for s in _sorted_unique(starts)
-    ]
+        starts.extend(s for s in _day_starts(availability, zone, day, duration) if s >= earliest)
+    return _sorted_unique(starts)
+
+
+def as_slots(
+    availability: Availability,
+    starts: Sequence[datetime],
+    duration: timedelta,
+    start_date: date,
+    end_date: date,
+    tz: str | None = None,
+) -> list[Slot]:
+    """Sorted UTC starts as Slots in `tz` (default: the site zone), keeping the dates asked."""
+    same_zone = tz is None or tz == availability.timezone
+    out_zone = zone_named(availability.timezone if same_zone else tz)
+    slots = [Slot(s.astimezone(out_zone), (s + duration).astimezone(out_zone)) for s in starts]
     if same_zone:
         return slots
     return [slot for slot in slots if start_date <= slot.start.date() <= end_date]

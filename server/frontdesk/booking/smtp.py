@@ -102,6 +102,29 @@ def _is_connection_error(exc: Exception) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
+def describe_error(exc: Exception, settings: SmtpSettings | None = None) -> str:
+    """A failed delivery in words for the delivery log: the server's own reply when it gave one
+    ("550 5.1.1 No such mailbox"), else what went wrong with the connection."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = [f"{code} {_text(reply)}" for code, reply in exc.recipients.values()]
+        return "The mail server refused the recipient: " + "; ".join(replies)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"The mail server refused the login: {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"The mail server answered {exc.smtp_code} {_text(exc.smtp_error)}"
+    where = f" {settings.host}:{settings.port}" if settings else ""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"The mail server{where} closed the connection ({exc or 'no reason given'})"
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"Cannot reach the mail server{where}: {reason}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
 def is_permanent(exc: Exception) -> bool:
     """A 5xx refusal of this message or recipient: retrying cannot help."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from frontdesk.audit import Actor
-from frontdesk.booking import ics
+from frontdesk.booking import ics, manage_view
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.booking.reschedule_picker import picker_day
+from frontdesk.booking.lookups import visitor_lang
+from frontdesk.booking.service import BookingRequest
 from frontdesk.booking.validation import parse_day, parse_slot
-from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 from frontdesk.db.types import utcnow
@@ -70,16 +70,6 @@ def _invalid_link() -> PageError:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _when(moment: datetime, tz_name: str) -> dict[str, str]:
-    """A moment as display parts in one time zone."""
-    local = moment.astimezone(zone_or_utc(tz_name))
-    return {
-        "date": f"{local:%A} {local.day} {local:%B %Y}",
-        "time": f"{local:%H:%M}",
-        "zone": tz_name,
-    }
-
-
 def _load(token: str) -> tuple[Booking, Site]:
     """The booking a manage token points to, and its site; 404 for anything else."""
     booking = get_bookings().by_token(token)
@@ -97,45 +87,25 @@ def _is_open(booking: Booking) -> bool:
     return booking.status == CONFIRMED and booking.start > utcnow()
 
 
-def _slot_choices(booking: Booking, site: Site, wanted: date | None) -> dict:
-    """The reschedule picker in the visitor's zone, each time shown in both zones."""
-    picker = picker_day(get_bookings(), booking, site, booking.visitor_tz, wanted, utcnow())
-    day = picker.day
-    return {
-        "day": day,
-        "day_text": f"{day:%A} {day.day} {day:%B %Y}",
-        "prev_day": picker.prev_day,
-        "next_day": picker.next_day,
-        "min_day": picker.min_day,
-        "max_day": picker.max_day,
-        "slots": [
-            {
-                "value": s.start.astimezone(UTC).isoformat(),
-                "visitor": _when(s.start, booking.visitor_tz)["time"],
-                "business": _when(s.start, site.timezone)["time"],
-            }
-            for s in picker.slots
-        ],
-    }
+def _lang(booking: Booking) -> str:
+    with get_db().session() as session:
+        return visitor_lang(session, booking)
 
 
 def _render(booking: Booking, site: Site, *, day=None, error: str = "", status: int = 200):
-    """The manage page for a booking, with an optional error message."""
+    """The manage page for a booking, with an optional error message: a day picker to move an
+    open booking, or to book again once it is cancelled or over."""
+    lang = _lang(booking)
     context = {
         "booking": booking,
         "site": site,
         "token": request.view_args["token"],
-        "visitor_time": _when(booking.start, booking.visitor_tz),
-        "visitor_end": _when(booking.end, booking.visitor_tz),
-        "business_time": _when(booking.start, site.timezone),
-        "business_end": _when(booking.end, site.timezone),
-        "same_zone": booking.visitor_tz == site.timezone,
+        **manage_view.times(booking, site, lang),
         "cancelled": booking.status == CANCELLED,
         "is_open": _is_open(booking),
         "error": error,
     }
-    if context["is_open"]:
-        context["picker"] = _slot_choices(booking, site, day)
+    context["picker"] = manage_view.slot_choices(get_bookings(), booking, site, day, lang, utcnow())
     return render_template("booking/manage.html", **context), status
 
 
@@ -210,9 +180,54 @@ def reschedule(token: str):
         raise PageError(409, "This booking can't be changed", str(exc)) from exc
     except BookingError as exc:
         return _render(booking, site, day=day, error=str(exc), status=400)
-    moved = _when(result.booking.start, result.booking.visitor_tz)
+    moved = manage_view.when(result.booking.start, result.booking.visitor_tz, _lang(booking))
     flash(f"Your booking has moved to {moved['date']} at {moved['time']}.", "success")
     return redirect(url_for("booking.manage", token=result.manage_token), code=303)
+
+
+@bp.post("/b/<token>/book")
+def book_again(token: str):
+    """Book the same service again, for the same person, once this booking is cancelled or over
+    (the new booking gets its own manage link)."""
+    booking, site = _load(token)
+    if _is_open(booking):
+        raise PageError(409, "This booking still stands", "Reschedule it instead.")
+    try:
+        day = parse_day(request.form.get("day"))
+    except ValueError:
+        day = None
+    try:
+        start = parse_slot(request.form.get("slot"))
+    except ValueError:
+        return _render(
+            booking, site, day=day, error="Please choose one of the free times.", status=400
+        )
+    again = BookingRequest(
+        service=booking.service.slug,
+        start=start,
+        name=booking.visitor_name,
+        email=booking.email,
+        phone=booking.phone,
+        visitor_tz=booking.visitor_tz,
+        visitor_id=booking.visitor_id,
+        # A double submit of the same time books once.
+        idempotency_key=f"again:{booking.public_id}:{start.astimezone(UTC).isoformat()}",
+    )
+    try:
+        result = get_bookings().create(site.id, again, _actor(booking))
+    except SlotTaken as exc:
+        return _render(booking, site, day=day, error=str(exc), status=409)
+    except BookingError as exc:
+        return _render(booking, site, day=day, error=str(exc), status=400)
+    flash("You're booked again. This is your new booking.", "success")
+    return redirect(url_for("booking.manage", token=result.manage_token), code=303)
+
+
+@bp.get("/b/<token>/theme.css")
+def theme(token: str):
+    """The site's colours for its manage page."""
+    _booking, site = _load(token)
+    return Response(manage_view.theme_css(site.appearance), content_type="text/css; charset=utf-8")
 
 
 @bp.get("/b/<token>.ics")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from frontdesk.booking import tokens
+from frontdesk.booking.assignment import Assignment
 from frontdesk.booking.errors import SLOT_TAKEN_MESSAGE, SlotTaken, TryAgain
 from frontdesk.booking.slots import Busy
 from frontdesk.booking.validation import CleanRequest
-from frontdesk.db.models import Booking, Service
+from frontdesk.db.models import Booking, BookingHost, Service
 from frontdesk.db.models.booking import CONFIRMED
 
 T = TypeVar("T")
@@ -71,7 +72,7 @@ def violation(exc: IntegrityError) -> str:
     orig = exc.orig
     diag = getattr(orig, "diag", None)
     name = getattr(diag, "constraint_name", None) or str(orig)
-    if getattr(orig, "sqlstate", None) == "23P01" or "bookings_no_overlap" in name:
+    if getattr(orig, "sqlstate", None) == "23P01" or "no_overlap" in name:
         return "overlap"
     if "idempotency_key" in name:
         return "idempotency"
@@ -80,9 +81,11 @@ def violation(exc: IntegrityError) -> str:
     return "other"
 
 
-def new_booking(site_id: int, service: Service, clean: CleanRequest, block: Busy) -> Booking:
-    """A confirmed booking of a cleaned request, occupying `block`; not yet added to a session."""
-    return Booking(
+def new_booking(site_id: int, service: Service, clean: CleanRequest, chosen: Assignment) -> Booking:
+    """A confirmed booking of a cleaned request with the block and hosts `chosen`; not yet
+    added to a session."""
+    block = chosen.block
+    booking = Booking(
         public_id=tokens.new_public_id(),
         site_id=site_id,
         service=service,
@@ -101,6 +104,32 @@ def new_booking(site_id: int, service: Service, clean: CleanRequest, block: Busy
         conversation_id=clean.conversation_id,
         visitor_id=clean.visitor_id,
         idempotency_key=clean.idempotency_key,
+    )
+    booking.hosts = [_attending(host_id, block) for host_id in chosen.host_ids]
+    return booking
+
+
+def move_booking(booking: Booking, start: datetime, chosen: Assignment) -> None:
+    """Move a booking to `start` with the block and hosts `chosen`: kept hosts move with it,
+    others replace the rest."""
+    booking.start = start
+    booking.end = start + timedelta(minutes=booking.service.duration_min)
+    booking.block_start, booking.block_end = chosen.block.start, chosen.block.end
+    by_host = {row.host_id: row for row in booking.hosts}
+    for host_id, row in by_host.items():
+        if host_id not in chosen.host_ids:
+            booking.hosts.remove(row)
+    for host_id in chosen.host_ids:
+        row = by_host.get(host_id)
+        if row is None:
+            booking.hosts.append(_attending(host_id, chosen.block))
+        else:
+            row.block_start, row.block_end = chosen.block.start, chosen.block.end
+
+
+def _attending(host_id: int, block: Busy) -> BookingHost:
+    return BookingHost(
+        host_id=host_id, block_start=block.start, block_end=block.end, status=CONFIRMED
     )
 
 

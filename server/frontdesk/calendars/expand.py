@@ -4,6 +4,7 @@ the host's zone, Google's X-WR-TIMEZONE and Outlook's Windows zone names underst
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,21 +15,80 @@ from icalendar import Calendar
 from frontdesk.booking.zones import zone_named
 from frontdesk.calendars.base import BusyInterval, CalendarRefused
 
-# Feeds that are not iCalendar often start like this (an HTML login page, a JSON error).
 NOT_ICAL_MESSAGE = "The address did not return a calendar (iCalendar data was expected)."
 
 
-def parse_calendar(data: bytes | str) -> Calendar:
-    """Parse iCalendar data; CalendarRefused with a clear message when it is anything else."""
+_FOLD = re.compile(r"\r?\n[ \t]")
+_VEVENT = re.compile(r"^BEGIN:VEVENT\r?$.*?^END:VEVENT\r?\n?", re.M | re.S | re.I)
+_UNUSUAL = re.compile(r"^(?:RDATE|EXRULE|RECURRENCE-ID|DURATION)[;:]", re.M | re.I)
+_RRULE = re.compile(r"^RRULE[^:\n]*:(.*)$", re.M | re.I)
+# The longest a step of each frequency can be, in days (a bound, not a calendar).
+_STEP_DAYS = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7, "DAILY": 1}
+_DTSTART = re.compile(r"^DTSTART[^:\n]*:(\d{8})", re.M | re.I)
+_DTEND = re.compile(r"^DTEND[^:\n]*:(\d{8})", re.M | re.I)
+SLACK = timedelta(days=2)  # time zones move a date by at most a day either way
+
+
+def parse_calendar(data: bytes | str, window: tuple[datetime, datetime] | None = None) -> Calendar:
+    """Parse iCalendar data; CalendarRefused with a clear message when it is anything else.
+    With a window, one-off events that end before or start after it are dropped unparsed: a
+    feed holds years of past meetings, and parsing is most of the cost of reading it."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
         raise CalendarRefused(NOT_ICAL_MESSAGE)
+    if window is not None:
+        text = _only_near(text, *window)
     try:
         calendar = Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as exc:
         raise CalendarRefused(f"The calendar could not be read: {exc}"[:300]) from None
     # X-WR-TIMEZONE (Google): times written in UTC are meant in that zone, as are floating ones.
     return x_wr_timezone.to_standard(calendar)
+
+
+def _only_near(text: str, start: datetime, end: datetime) -> str:
+    """The text without the VEVENTs that certainly lie outside [start, end): those without
+    recurrence or duration whose DTEND (or DTSTART) date is well before the window, or whose
+    DTSTART date is well after it. Anything unusual is kept for the real parser."""
+    first = (start - SLACK).strftime("%Y%m%d")
+    last = (end + SLACK).strftime("%Y%m%d")
+
+    def keep_or_drop(match: re.Match) -> str:
+        block = match.group(0)
+        begins = _DTSTART.search(block)
+        if begins is None or _UNUSUAL.search(block):
+            return block
+        if begins.group(1) > last:
+            return ""
+        ends = _DTEND.search(block)
+        finish = ends.group(1) if ends else begins.group(1)
+        if rule := _RRULE.search(block):
+            finish = _series_end(rule.group(1), begins.group(1), finish)
+            if finish is None:
+                return block
+        return "" if finish < first else block
+
+    return _VEVENT.sub(keep_or_drop, _FOLD.sub("", text))
+
+
+def _series_end(rule: str, start: str, first_end: str) -> str | None:
+    """A date (YYYYMMDD) no occurrence of the series ends after; None when it has no end or
+    the rule is not one this bound understands."""
+    parts = dict(part.split("=", 1) for part in rule.strip().upper().split(";") if "=" in part)
+    if "UNTIL" in parts:
+        until = parts["UNTIL"][:8]
+        return max(until, first_end) if until.isdigit() else None
+    step = _STEP_DAYS.get(parts.get("FREQ", ""))
+    count, interval = parts.get("COUNT", ""), parts.get("INTERVAL", "1")
+    if step is None or not count.isdigit() or not interval.isdigit():
+        return None
+    try:
+        first = datetime.strptime(start, "%Y%m%d")
+        length = datetime.strptime(first_end, "%Y%m%d") - first
+    except ValueError:
+        return None
+    reach = timedelta(days=step * int(interval) * (int(count) + 1)) + length
+    return (first + reach).strftime("%Y%m%d")
 
 
 def busy_intervals(
@@ -38,14 +98,41 @@ def busy_intervals(
     tz = zone_named(zone)
     spans: list[BusyInterval] = []
     for calendar in calendars:
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        for event in query.between(start.astimezone(tz), end.astimezone(tz)):
-            if _is_free(event):
-                continue
-            interval = _interval(event, tz)
+        query = recurring_ical_events.of(
+            calendar, skip_bad_series=True, calendar_query=_Occurrences
+        )
+        for occurrence in query.between(start.astimezone(tz), end.astimezone(tz)):
+            source = _source(occurrence)
+            if source is None:  # the library changed: take its (slower) copied event
+                event = occurrence.as_component(False)
+                interval = None if _is_free(event) else _interval(event, tz)
+            else:
+                interval = None if _is_free(source) else _span(occurrence, tz)
             if interval and interval.start < end and interval.end > start:
                 spans.append(interval)
     return merge(spans)
+
+
+class _Occurrences(recurring_ical_events.CalendarQuery):
+    """A query answering occurrences themselves: copying each occurrence into a new event (the
+    library's default) is half the cost of expanding a large feed, and we need only its span
+    and its event's TRANSP and STATUS."""
+
+    def _occurrences_to_components(self, occurrences):
+        return occurrences
+
+
+def _source(occurrence):
+    """The VEVENT an occurrence comes from (a moved occurrence's own override), if reachable."""
+    return getattr(getattr(occurrence, "_adapter", None), "_component", None)
+
+
+def _span(occurrence, tz) -> BusyInterval | None:
+    """An occurrence's span in UTC (the library has applied DTEND, DURATION or RFC defaults)."""
+    start, end = _aware(occurrence.start, tz), _aware(occurrence.end, tz)
+    if end <= start:
+        return None
+    return BusyInterval(start.astimezone(UTC), end.astimezone(UTC))
 
 
 def merge(spans: Iterable[BusyInterval]) -> list[BusyInterval]:

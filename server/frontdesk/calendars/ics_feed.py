@@ -50,7 +50,8 @@ class IcsConnection:
             return BusyResult(
                 self.url, [], not_modified=True, etag=etag, last_modified=last_modified
             )
-        intervals = busy_intervals([parse_calendar(response.content)], start, end, zone=zone)
+        calendar = parse_calendar(response.content, window=(start, end))
+        intervals = busy_intervals([calendar], start, end, zone=zone)
         return BusyResult(
             self.url,
             intervals,

@@ -6,12 +6,13 @@ import logging
 from html import escape
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from frontdesk.booking.availability import is_open_now
 from frontdesk.chat import (
     conversation_store,
     moderation,
+    presence,
     site_cache,
     staffing,
     transcript,
@@ -58,6 +59,20 @@ class ChatConnection(SocketConnection):
         self.rate_violations = 0
         self.conversation: Any = None
         self.subscription: Any = None
+        self.heartbeat: presence.Heartbeat | None = None
+        # Vetted against the site's allowlist before the upgrade (chat.views).
+        self.origin = request.headers.get("Origin") if has_request_context() else None
+
+    def run(self) -> None:
+        """The receive loop; the visitor is "live" on the dashboard from hello until it ends."""
+        try:
+            super().run()
+        finally:
+            if self.conversation is not None:
+                try:
+                    presence.mark(self.db, self.hub, self.site.id, self.conversation, False)
+                except Exception:  # the socket is gone either way; the grace period covers it
+                    log.exception("marking the visitor gone failed")
 
     def admit(self) -> bool:
         """Apply the per-connection and per-IP frame rates; persistent flooding closes."""
@@ -78,6 +93,8 @@ class ChatConnection(SocketConnection):
     # -- frames --------------------------------------------------------------------------------
 
     def _dispatch(self, frame: ClientFrame) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.beat()
         if frame.type == "ping":
             self.send(pong_frame())
             return
@@ -118,6 +135,9 @@ class ChatConnection(SocketConnection):
             return held.get("type") != "message" or held.get("seq", 0) > last_seq
 
         self.greet(welcome, keep=not_in_backlog)
+        presence.mark(self.db, self.hub, self.site.id, conversation, True)
+        presence.note_widget_origin(self.db, self.site, self.origin)
+        self.heartbeat = presence.Heartbeat(self.db, conversation.id)
         if conversation.public_id == fields["conversation"]:  # a crash may have left work
             work.resume_conversation(self.app, conversation.id)
 
@@ -154,7 +174,7 @@ class ChatConnection(SocketConnection):
             # The turn starts before the copies to other sockets go out: its worker prepares
             # the prompt while this thread publishes. Its replies (stored under this lock)
             # still come after the visitor's message.
-            work.submit(self.app, entry, text=text)
+            work.submit(self.app, entry, text=text, ip=self.ip)
             # Other tabs and staff get a copy; so does this socket, unless the ack is all it
             # lacks (its text was stored as sent, not redacted or made from an action).
             own_copy_needed = not shown or stored != text
@@ -168,7 +188,7 @@ class ChatConnection(SocketConnection):
         if name == "reply":
             self._visitor_text(action_id, value)
         elif name == "change":
-            self._visitor_text(action_id, turns.CHANGE_TEXT, decline=value)
+            self._visitor_text(action_id, turns.change_text(self.db, value), decline=value)
         elif name == "confirm":
             self._confirm(action_id, value)
         else:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from frontdesk.chat import alerts
 from frontdesk.db import Database, raw
 from frontdesk.db.models import Conversation, Message
 from frontdesk.db.raw import SQL
@@ -118,8 +119,14 @@ def find_conversation(db: Database, public_id: str) -> Conversation | None:
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
     """Mark a message and its conversation as flagged by moderation."""
     with db.transaction() as session:
-        session.execute(
-            update(Conversation).where(Conversation.id == conversation_id).values(flagged=True)
-        )
+        newly = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.flagged.is_(False))
+            .values(flagged=True)
+        ).rowcount
+        # One e-mail per conversation, when it is first flagged, queued with the flag.
+        alerted = bool(newly) and alerts.enqueue(session, conversation_id, "flagged")
         if message_id is not None:
             session.execute(update(Message).where(Message.id == message_id).values(flagged=True))
+    if alerted:
+        alerts.wake()

@@ -71,7 +71,8 @@ class Subscription:
 
 
 class Hub:
-    """Subscribers keyed by conversation id ("conversation" channel) or site id ("site")."""
+    """Subscribers keyed by conversation id ("conversation" channel), site id ("site") or staff
+    id ("staff": account events)."""
 
     def __init__(self) -> None:
         self._subscribers: dict[tuple[str, int], set[Subscription]] = {}
@@ -115,6 +116,14 @@ class Hub:
     def deliver_site_local(self, site_id: int, event: Frame) -> int:
         """Hand a site event to this process's subscribers only."""
         return self._send(("site", site_id), event)
+
+    def subscribe_staff(self, staff_id: int, callback: Callable[[Frame], None]) -> Subscription:
+        """Receive a staff member's account events (their sessions were revoked)."""
+        return self._add(("staff", staff_id), callback)
+
+    def publish_staff(self, staff_id: int, event: Frame) -> int:
+        """Send an account event to the staff member's open sockets; returns how many got it."""
+        return self._send(("staff", staff_id), event)
 
     def subscriber_count(self, conversation_id: int) -> int:
         """How many subscribers a conversation has (sockets, dashboards)."""

@@ -17,6 +17,8 @@ CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")
 MAX_ID_CHARS = 64
 MAX_VALUE_CHARS = 200
+MAX_DEPTH = 16  # nesting of arrays and objects in a client frame (ours use 2)
+MAX_SEQ = 2**31 - 1  # no conversation gets near it; larger `after`s overflow SQL integers
 
 
 class FrameError(Exception):
@@ -46,9 +48,44 @@ def read_object(raw: str | bytes, *, max_bytes: int) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise FrameError("bad_frame", "frame is not valid JSON") from None
+    except RecursionError:  # thousands of nested brackets: the parser gave up
+        raise FrameError("bad_frame", "frame is nested too deeply") from None
     if not isinstance(data, dict):
         raise FrameError("bad_frame", "frame must be a JSON object")
+    try:
+        _check_values(data, 0)
+    except FrameError as exc:  # tie the error to the frame when its id is usable
+        frame_id = data.get("id")
+        usable = (
+            isinstance(frame_id, str) and len(frame_id) <= MAX_ID_CHARS and frame_id.isprintable()
+        )
+        raise FrameError(exc.code, exc.message, frame_id if usable else None) from None
     return data
+
+
+def _check_values(value: Any, depth: int) -> None:
+    """Refuse what no database or later step can take: deep nesting, lone surrogates (\\ud800
+    escapes are valid JSON but not Unicode text) and NUL characters."""
+    if depth > MAX_DEPTH:
+        raise FrameError("bad_frame", "frame is nested too deeply")
+    if isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, depth + 1)
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise FrameError("bad_frame", "text must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FrameError("bad_frame", "text must be valid Unicode (a lone surrogate)") from None
 
 
 def parse_frame(raw: str | bytes, *, max_bytes: int, max_chars: int) -> ClientFrame:
@@ -81,8 +118,8 @@ def _hello(data: dict[str, Any], _max_chars: int) -> dict[str, Any]:
     after = data.get("after", 0)
     if after is None:
         after = 0
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise FrameError("bad_frame", "`after` must be a non-negative integer")
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
+        raise FrameError("bad_frame", f"`after` must be an integer from 0 to {MAX_SEQ}")
     page = data.get("page") or {}
     if not isinstance(page, dict):
         raise FrameError("bad_frame", "`page` must be an object")

@@ -28,6 +28,16 @@ STATUS_TEXT = {
 CLOSED_NOTE = " We're closed right now, so it may take until we open again."
 
 
+def display_name(staff_user: Any) -> str:
+    """How the visitor sees a staff member: their name, else their e-mail's name part
+    ("ana@studio.test" is "Ana"); the address itself is never shown."""
+    name = (getattr(staff_user, "name", "") or "").strip()
+    if name:
+        return name
+    local = (getattr(staff_user, "email", "") or "").split("@", 1)[0]
+    return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part)
+
+
 def _actor(actor: Any, conversation_id: int) -> audit.Actor:
     if isinstance(actor, audit.Actor):
         return actor
@@ -71,7 +81,7 @@ def set_status(
         actor=_actor(actor, conversation.id), only_from=only_from,
     )  # fmt: skip
     if change.changed:
-        name = getattr(actor, "name", "") or "Someone"
+        name = display_name(actor) or "Someone"
         _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
     return change.previous
 
@@ -89,7 +99,7 @@ def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any,
         raise ValueError(f"messages are limited to {MAX_STAFF_MESSAGE_CHARS} characters")
     conversation = _conversation(app, conversation_public_id)
     set_status(app, conversation_public_id, "staff", staff_user, only_from=("bot", "needs_human"))
-    author = {"id": getattr(staff_user, "id", None), "name": getattr(staff_user, "name", "")}
+    author = {"id": getattr(staff_user, "id", None), "name": display_name(staff_user)}
     return _output(app, conversation).post("staff", text, {"author": author})
 
 

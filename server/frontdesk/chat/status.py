@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from frontdesk import audit
+from frontdesk.chat import alerts
 from frontdesk.chat.conversation_store import conversation_lock
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import status_event, status_frame
@@ -63,6 +64,11 @@ def change_status(
     with conversation_lock(conversation_id):
         with db.write_transaction() as session:
             change = _write(session, conversation_id, status, actor, only_from)
+            # The business's e-mail is queued with the change it is about, or not at all.
+            alerted = change.changed and status == "needs_human"
+            alerted = alerted and alerts.enqueue(session, conversation_id, "needs_human")
+        if alerted:
+            alerts.wake()
         if change.changed:
             hub.publish(conversation_id, status_frame(status))
             hub.publish_site(change.site_id, status_event(change.public_id, status))

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from frontdesk.assistant.base import Turn
 from frontdesk.audit import Actor
-from frontdesk.chat import conversation_store, moderation, site_cache, transcript, usage
+from frontdesk.chat import budgets, conversation_store, moderation, site_cache, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import flagged_event
 from frontdesk.chat.status import status_changer
 from frontdesk.db import raw
+from frontdesk.db.models import Proposal
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,21 @@ BUDGET_TEXT = (
     "e-mail address and the team will get back to you."
 )
 CHANGE_TEXT = "I'd like to change that"
+KEEP_TEXT = "I'll keep my booking"  # "Keep booking" on a cancellation card
+
+
+def change_text(db, proposal_public_id: str) -> str:
+    """What the visitor said by pressing a card's second button: keep the booking (on a
+    cancellation card) or change what was proposed."""
+    with db.session() as session:
+        kind = session.scalar(select(Proposal.kind).where(Proposal.public_id == proposal_public_id))
+    return KEEP_TEXT if kind == "cancel" else CHANGE_TEXT
+
+
+EMAILED = " A confirmation e-mail is on its way."
+NOT_EMAILED = " The card has the links to add it to your calendar and to change or cancel it."
 RESULT_TEXT = {
-    "booked": "You're booked: {when}. A confirmation e-mail is on its way.",
+    "booked": "You're booked: {when}.",
     "rescheduled": "Done, your booking is moved to {when}.",
     "cancelled": "Your booking is cancelled.",
 }
@@ -50,6 +65,7 @@ class Job:
     message_id: int | None = None
     decline: str | None = None  # proposal to drop first ("change" action)
     deadline: float | None = None  # time.monotonic() by which the turn answers (TURN_DEADLINE)
+    ip: str = ""  # the visitor's address (its share of the token budget)
 
 
 class Context:
@@ -85,7 +101,7 @@ class Context:
         return ConversationTools(
             self.db, self.app.extensions["frontdesk.bookings"], self.site,
             conversation_id=conversation_id, visitor_id=self.conversation.visitor_id,
-            visitor_tz=self.conversation.visitor_tz,
+            visitor_tz=self.conversation.visitor_tz, lang=self.conversation.lang or "en",
             change_status=status_changer(self.db, self.hub, conversation_id, assistant),
         )  # fmt: skip
 
@@ -140,7 +156,7 @@ def _answer(ctx: Context, job: Job) -> None:
         return  # a person is answering: the bot stays silent
     if not _within_limits(ctx):
         return
-    _run_engine(ctx, job)
+    _run_engine(ctx, job, offline=_llm_spent(ctx, job))
 
 
 def _moderate(ctx: Context, text: str) -> moderation.Verdict:
@@ -166,20 +182,27 @@ def _decline(ctx: Context, proposal_id: str) -> None:
 
 
 def _within_limits(ctx: Context) -> bool:
-    config = ctx.app.config
-    budget = ctx.site.daily_token_budget or config.get("DAILY_TOKEN_BUDGET") or 0
-    max_turns = int(config.get("MAX_TURNS_PER_CONVERSATION") or 0)  # 0: no limit
-    over_turns = max_turns > 0 and ctx.conversation.turns >= max_turns
-    over_budget = budget > 0 and usage.tokens_used_today(ctx.db, ctx.site.id) >= budget
-    if not (over_turns or over_budget):
+    max_turns = int(ctx.app.config.get("MAX_TURNS_PER_CONVERSATION") or 0)  # 0: no limit
+    if max_turns <= 0 or ctx.conversation.turns < max_turns:
         return True
     ctx.out.post("system", BUDGET_TEXT)
-    reason = "conversation turn limit reached" if over_turns else "daily assistant budget used up"
-    ctx.out.error("budget_exhausted", reason)
+    ctx.out.error("budget_exhausted", "conversation turn limit reached")
     return False
 
 
-def _run_engine(ctx: Context, job: Job) -> None:
+def _llm_spent(ctx: Context, job: Job) -> bool:
+    """Whether a token budget (the site's, or this visitor's or address's share) is spent: the
+    offline engine answers then, so one visitor cannot silence the assistant for everyone."""
+    if budgets.site_budget(ctx.site, ctx.app.config) <= 0:
+        return False
+    used = usage.tokens_used_today(ctx.db, ctx.site.id)
+    reason = budgets.spent_reason(ctx.app, ctx.site, ctx.conversation.visitor_id, job.ip, used)
+    if reason:
+        log.info("conversation %s: %s is spent; offline engine", ctx.conversation.public_id, reason)
+    return reason is not None
+
+
+def _run_engine(ctx: Context, job: Job, *, offline: bool = False) -> None:
     from frontdesk.assistant.select import engine_for
 
     conversation = ctx.conversation
@@ -194,7 +217,10 @@ def _run_engine(ctx: Context, job: Job) -> None:
     ctx.out.complete_on_post = False  # an engine may post several: the turn's last write says
     ctx.out.begin_turn()  # the last message is stored with the turn's state (one write)
     try:
-        engine = engine_for(ctx.site, ctx.app.config, llm_client=ctx.llm_client())
+        if offline:
+            engine = engine_for(ctx.site, {"ENGINE": "offline"})
+        else:
+            engine = engine_for(ctx.site, ctx.app.config, llm_client=ctx.llm_client())
         engine.respond(turn)
     except Exception:
         log.exception("assistant engine failed in conversation %s", conversation.public_id)
@@ -203,6 +229,8 @@ def _run_engine(ctx: Context, job: Job) -> None:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
             ctx.out.post("system", APOLOGY)
+    spent = ctx.out.prompt_tokens + ctx.out.completion_tokens
+    budgets.ledger(ctx.app).add(ctx.site.id, conversation.visitor_id, job.ip, spent)
     ctx.out.finish_turn(turn.state)
 
 
@@ -227,4 +255,7 @@ def _result_text(result: Any) -> str:
     if not result.ok:
         return str(content.get("error") or "Sorry, that couldn't be done.")
     template = RESULT_TEXT.get(content.get("status"), "Done.")
-    return template.format(when=content.get("when", ""))
+    text = template.format(when=content.get("when", ""))
+    if content.get("status") == "booked":  # an e-mail is promised only when one was queued
+        text += EMAILED if content.get("emailed") else NOT_EMAILED
+    return text

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from flask import Flask
 
@@ -60,15 +60,16 @@ def in_flight(app: Flask) -> InFlight:
         return claims
 
 
-def submit(app: Flask, entry: transcript.Entry, *, text: str | None = None) -> bool:
+def submit(app: Flask, entry: transcript.Entry, *, text: str | None = None, ip: str = "") -> bool:
     """Queue the work an entry carries (claimed first); False when it is already in flight.
 
-    `text`: the visitor's message as written (the stored copy may be redacted).
+    `text`: the visitor's message as written (the stored copy may be redacted); `ip`: the
+    visitor's address (unknown when resumed after a crash).
     """
     claims = in_flight(app)
     if not claims.claim(entry.id):
         return False
-    job = _job(app, entry, text)
+    job = _job(app, entry, text, ip)
     if job is None:
         claims.release(entry.id)
         return False
@@ -133,10 +134,10 @@ def _recover_logged(app: Flask) -> None:
         log.exception("recovering unfinished work failed")
 
 
-def _job(app: Flask, entry: transcript.Entry, text: str | None) -> Callable[[], None] | None:
+def _job(app: Flask, entry: transcript.Entry, text: str | None, ip: str):
     if entry.role == "visitor":
         job = turns.Job(app, entry.conversation_id, entry.seq, text or entry.text, entry.id,
-                        entry.payload.get("decline"))  # fmt: skip
+                        entry.payload.get("decline"), ip=ip)  # fmt: skip
         return lambda: turns.answer(job)
     arguments = entry.payload.get("arguments") or {}
     if entry.role == "tool_call" and entry.payload.get("name") == "confirm":

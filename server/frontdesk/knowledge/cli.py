@@ -13,7 +13,7 @@ from frontdesk.cli_app import pass_app
 from frontdesk.db.models import Site
 from frontdesk.knowledge.embeddings import Embedder
 from frontdesk.knowledge.fetch import Fetcher, FetchPolicy
-from frontdesk.knowledge.ingest import IngestReport, Progress, Step, ingest_paths
+from frontdesk.knowledge.ingest import IngestReport, Progress, Step, ingest_paths, is_url
 from frontdesk.outbound.guard import OutboundPolicy
 
 MAX_LISTED_PROBLEMS = 20
@@ -77,26 +77,29 @@ def _embedder(app: Flask) -> Embedder:
 
 
 class ProgressLine:
-    """A one-line progress display on a terminal; silent when output is not a terminal."""
+    """Progress of an ingest run: one line kept up to date on a terminal, else one line per
+    document (a log, so a long crawl is never silent)."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.active = stream.isatty()
+        self.terminal = stream.isatty()
         self.width = 0
 
     def __call__(self, step: Step) -> None:
         """Show the latest document handled."""
-        if not self.active:
-            return
         count = f"{step.done}/{step.total}" if step.total else f"{step.done}"
-        line = f"[{count}] {step.outcome:<9} {step.source}"[:110]
-        self.stream.write("\r" + line.ljust(self.width))
+        line = f"[{count}] {step.outcome:<9} {step.source}"
+        if not self.terminal:
+            self.stream.write(line + (f" ({step.reason})" if step.reason else "") + "\n")
+        else:
+            line = line[:110]
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
         self.stream.flush()
-        self.width = len(line)
 
     def close(self) -> None:
         """End the progress line."""
-        if self.active and self.width:
+        if self.terminal and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
 
@@ -128,6 +131,14 @@ def ingest_command(
     if max_pages < 1 or delay < 0:
         raise click.BadParameter("--max-pages must be at least 1 and --delay not negative")
     policy = FetchPolicy(delay=delay, max_pages=max_pages, outbound=OPERATOR)
+    for source in sources:
+        if is_url(source):
+            how = "its links" if follow else "that page only"
+            click.echo(
+                f"Reading {source}: {how} (or its sitemap's pages), at most {max_pages} pages, "
+                f"{delay:g} s apart",
+                err=True,
+            )
     try:
         report = run_ingest(
             app,
@@ -141,16 +152,30 @@ def ingest_command(
     except UnknownSite as exc:
         raise click.ClickException(str(exc)) from exc
     _print_report(report)
-    if report.failed:
+    # One broken link among many pages is reported, not fatal; a source that gave nothing is.
+    if report.unread:
         sys.exit(1)
 
 
 def _print_report(report: IngestReport) -> None:
-    for label, problems in (("Failed", report.failed), ("Skipped", report.skipped)):
-        for source, reason in problems[:MAX_LISTED_PROBLEMS]:
-            click.echo(f"{label}: {source}: {reason}", err=True)
-        if len(problems) > MAX_LISTED_PROBLEMS:
-            click.echo(f"... and {len(problems) - MAX_LISTED_PROBLEMS} more", err=True)
+    for source, reason in report.failed[:MAX_LISTED_PROBLEMS]:
+        click.echo(f"Failed: {source}: {reason}", err=True)
+    if len(report.failed) > MAX_LISTED_PROBLEMS:
+        click.echo(f"... and {len(report.failed) - MAX_LISTED_PROBLEMS} more failed", err=True)
+    by_reason: dict[str, list[str]] = {}
+    for source, reason in report.skipped:
+        by_reason.setdefault(reason, []).append(source)
+    for reason, sources in by_reason.items():
+        examples = ", ".join(sources[:3]) + (", ..." if len(sources) > 3 else "")
+        click.echo(f"Skipped {len(sources)}: {reason}: {examples}", err=True)
     for source in report.removed[:MAX_LISTED_PROBLEMS]:
         click.echo(f"Removed: {source}")
     click.echo(report.summary())
+    for source in report.unread:
+        click.echo(f"Nothing could be read from {source}.", err=True)
+    if report.failed and not report.unread:
+        click.echo(
+            f"{len(report.failed)} of {report.read() + len(report.failed)} documents could not "
+            "be read (listed above); everything else is in the knowledge base.",
+            err=True,
+        )

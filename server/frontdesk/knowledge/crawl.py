@@ -81,7 +81,9 @@ def crawl(
         if follow_links and not page.nofollow:
             base = urljoin(response.url, page.base_href) if page.base_href else response.url
             for link in page.links:
-                _enqueue(urljoin(base, link.strip()), origin, queue, seen)
+                passed_over = _enqueue(urljoin(base, link.strip()), origin, queue, seen)
+                if passed_over:
+                    yield passed_over
     stats.complete = not queue
 
 
@@ -102,12 +104,17 @@ def _expand_sitemap(
             queue.append(target)
 
 
-def _enqueue(url: str, origin: str, queue: deque[str], seen: set[str]) -> None:
+def _enqueue(url: str, origin: str, queue: deque[str], seen: set[str]) -> CrawlItem | None:
+    """Queue a same-site link once; a link to a file (not a page) is reported, never fetched."""
     url = normalize(url)
-    if origin_of(url) != origin or url in seen or BINARY_SUFFIXES.search(urlsplit(url).path):
-        return
+    if origin_of(url) != origin or url in seen:
+        return None
     seen.add(url)
+    binary = BINARY_SUFFIXES.search(urlsplit(url).path)
+    if binary:
+        return CrawlItem(url, skipped=f"a link to a file, not a page (.{binary.group(1).lower()})")
     queue.append(url)
+    return None
 
 
 def _sitemap_text(url: str, fetcher: Fetcher) -> str:

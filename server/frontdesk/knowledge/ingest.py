@@ -52,6 +52,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # only with prune=True
+    unread: list[str] = field(default_factory=list)  # sources that gave nothing at all
     pruned: bool = False  # whether absent documents were looked for
 
     def counts(self) -> dict[str, int]:
@@ -63,6 +64,10 @@ class IngestReport:
             "failed": len(self.failed),
             "skipped": len(self.skipped),
         }
+
+    def read(self) -> int:
+        """Documents read successfully (added, updated or unchanged)."""
+        return len(self.added) + len(self.updated) + len(self.unchanged)
 
     def summary(self) -> str:
         """'2 added, 1 updated, 0 unchanged, 1 failed, 0 skipped' (and ', 1 removed')."""
@@ -90,14 +95,16 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files, folders (recursively) and URLs (a page and its links, or a sitemap).
 
+    A source that gave nothing at all (a missing file, a site that did not answer, a folder
+    with nothing readable) is listed in `report.unread`; one failure among many pages is not.
     With `prune`, documents that came from a given folder or site but were not found this time
     are removed: files no longer in the folder, pages the complete crawl no longer reached.
     """
     report = IngestReport(pruned=prune)
     files = [item for item in sources if not is_url(item)]
     urls = [item for item in sources if is_url(item)]
-    expanded = list(_expand_files(files))
-    total = None if urls else len(expanded)
+    expanded = [(source, list(_expand_files([source]))) for source in files]
+    total = None if urls else sum(len(found) for _source, found in expanded)
 
     def note(source: str, outcome: tuple[str, str]) -> None:
         report.record(source, *outcome)
@@ -105,20 +112,32 @@ def ingest_paths(
             done = sum(report.counts().values())
             progress(Step(source, outcome[0], done, total, outcome[1]))
 
-    for source, error in expanded:
-        note(source, _file(db, site_id, source, error, embedder))
+    for source, found in expanded:
+        read_before = report.read()
+        for entry in found:
+            if entry.skip:
+                note(entry.path, ("skipped", entry.skip))
+            else:
+                note(entry.path, _file(db, site_id, entry.path, entry.error, embedder))
+        if report.read() == read_before:
+            report.unread.append(source)
     if prune:
-        _prune_folders(db, site_id, files, {path for path, error in expanded if not error}, report)
+        stored = {e.path for _source, found in expanded for e in found if not (e.error or e.skip)}
+        _prune_folders(db, site_id, files, stored, report)
     fetcher = fetcher or Fetcher()
     for url in urls:
+        read_before = report.read()
         if urlsplit(url).scheme.lower() not in {"http", "https"} or not urlsplit(url).hostname:
             note(url, ("failed", "only http:// and https:// addresses can be read"))
+            report.unread.append(url)
             continue
         stats, reached = CrawlStats(), set()
         for item in crawl(url, fetcher, follow_links=follow_links, stats=stats):
             if item.skipped != NOINDEX:  # a page now marked noindex is to be forgotten
                 reached.add(item.url)
             note(item.url, _page(db, site_id, item, embedder))
+        if report.read() == read_before:
+            report.unread.append(url)
         if prune:
             _prune_site(db, site_id, url, stats, reached, report)
     return report
@@ -145,20 +164,36 @@ def is_url(source: str) -> bool:
     return "://" in source
 
 
-def _expand_files(sources: list[str]) -> Iterator[tuple[str, str]]:
-    """(absolute path, error) for each file to ingest; folders are walked, hidden entries skipped."""
+@dataclass(frozen=True)
+class FileEntry:
+    """A file found under a source: to read, missing (`error`), or passed over (`skip`, why)."""
+
+    path: str
+    error: str = ""
+    skip: str = ""
+
+
+def _expand_files(sources: list[str]) -> Iterator[FileEntry]:
+    """Each file to ingest; folders are walked, hidden entries (.git, drafts) left out unseen,
+    files of other types reported as skipped with the reason."""
     for source in sources:
         path = Path(source).expanduser().absolute()
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                        yield str(Path(root) / name), ""
+                for name in sorted(n for n in names if not n.startswith(".")):
+                    suffix = Path(name).suffix.lower()
+                    skip = "" if suffix in SUPPORTED_SUFFIXES else unsupported_reason(suffix)
+                    yield FileEntry(str(Path(root) / name), skip=skip)
         elif path.is_file():
-            yield str(path), ""
+            yield FileEntry(str(path))
         else:
-            yield str(path), "no such file or folder"
+            yield FileEntry(str(path), error="no such file or folder")
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file of this type is passed over, naming the types that are read."""
+    return f"unsupported file type {suffix or '(no extension)'} (Markdown, HTML, text and PDF are read)"
 
 
 def _file(

@@ -52,6 +52,7 @@ class Lexicon:
     by_phrase: dict[Phrase, list[int]] = field(default_factory=dict)
     respell: dict[str, str] = field(default_factory=dict)
     longest: int = 1
+    verbs: frozenset[str] = frozenset()  # stems of "do you ___ X?" verbs: X is what is asked
 
     def words(self, text: str) -> list[str]:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
@@ -119,6 +120,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         stop=frozenset(STOP_WORDS) if code == "en" else frozenset(raw.get("stop", [])),
         itself=frozenset(stem(w) for w in raw.get("itself", [])),
         generic=frozenset(stem(w) for w in raw.get("generic", [])),
+        verbs=frozenset(stem(w) for w in raw.get("verbs", [])),
         aspects=(),
         groups=(),
     )

@@ -135,6 +135,9 @@ def _read(text: str, lex: Lexicon) -> Question:
         ]
     if CAPABILITY.search(text):
         asked = [c for c in question.concepts if c.weight == 1.0]
+        # "do you answer the phone?": the verb says how; what must be on the site is the phone.
+        if len(asked) > 1 and all(w in lex.verbs for form in asked[0].forms for w in form[:1]):
+            asked = asked[1:]
         question.required = asked[:REQUIRED]
     for aspect in lex.aspects:
         if aspect.name in question.aspects:

@@ -10,11 +10,11 @@ asked for (an amount for a price question, a clock time for an hours question) g
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
+from frontdesk.knowledge.rarity import corpus_weights, local_weights
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
 from frontdesk.knowledge.semantic import similarities
 from frontdesk.knowledge.units import Unit
@@ -37,7 +37,11 @@ CORPUS_MIN = 10  # passages: below this the index says little about how rare a w
 # it makes a paraphrase's answer confident, but the words still decide which unit is best.
 SEM_FROM = 0.2
 SEM_COVER = 0.5
+PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
+
+
+NOTHING = Stems([])
 
 
 @dataclass
@@ -86,15 +90,27 @@ def rank(
     """
     if not units:
         return []
-    own = [stems_of(lex, u.text) for u in units]
-    extra = [stems_of(lex, u.context) for u in units]
+    wanted = {w for c in question.concepts for form in c.forms for w in form}
+    # Stemming is most of the cost of a passage seen for the first time: a unit whose text
+    # holds none of the question's words, even as a prefix, is not stemmed at all.
+    probes = {w if w[0].isdigit() else w[:PROBE] for w in wanted | question.excluded if w}
+    own, extra = [], []
+    for u in units:
+        raw = f"{u.text} {u.context}".lower().replace(",", "")
+        if any(probe in raw for probe in probes):
+            own.append(stems_of(lex, u.text))
+            extra.append(stems_of(lex, u.context))
+        else:
+            own.append(NOTHING)
+            extra.append(NOTHING)
     headings = {u.heading: stems_of(lex, u.heading) for u in units}
     title_stems = [stems_of(lex, t) for t in titles]
     split = [_split(c, lex.stop) for c in question.concepts]
-    wanted = {w for c in question.concepts for form in c.forms for w in form}
-    weights, holders = _weights(question.concepts, own, extra, [headings[u.heading] for u in units])
+    weights, holders = local_weights(
+        question.concepts, own, extra, [headings[u.heading] for u in units]
+    )
     if corpus is not None and corpus[0] >= CORPUS_MIN:
-        weights = _corpus_weights(question.concepts, holders, corpus)
+        weights = corpus_weights(question.concepts, holders, corpus)
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
@@ -106,24 +122,39 @@ def rank(
     cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
     positions = _positions(units)
-    meaning = _meaning(question, units)
+    hintable = [_hintable(concept, question) for concept in question.concepts]
+    # Most units hold none of the question's words: tell so before building their context.
+    nearby = [
+        _near(wanted, units, own, i, (extra[i], headings[u.heading], title_stems[u.passage]))
+        for i, u in enumerate(units)
+    ]
+    meaning = _meaning(question, units, nearby)
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
         faq = unit.heading.endswith("?") and positions[i] < 2
-        places = (own[i], extra[i], heading, _neighbours(units, own, i), title_stems[unit.passage])
         found = own_found = asked = 0.0
         plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
         states = {name for name, value in plainly.items() if value >= 1.0}
-        around = frozenset().union(*(place.words for place in places))
-        near = not wanted.isdisjoint(around)
-        for concept, quick, weight in zip(question.concepts, split, weights, strict=True):
+        near = nearby[i]
+        if near:
+            places = (
+                own[i],
+                extra[i],
+                heading,
+                _neighbours(units, own, i),
+                title_stems[unit.passage],
+            )
+            around = frozenset().union(*(place.words for place in places))
+        for concept, quick, weight, can_hint in zip(
+            question.concepts, split, weights, hintable, strict=True
+        ):
             if near:
                 best, in_own = _found(
                     quick, places, around, QUESTION_HEADING if faq else IN_HEADING
                 )
             else:
                 best = in_own = 0.0
-            if best < HINT_MET and _meets_hint(concept, question, states):
+            if best < HINT_MET and can_hint and _meets_hint(concept, question, states):
                 best = in_own = HINT_MET
             found += weight * best
             own_found += weight * in_own
@@ -153,10 +184,11 @@ def rank(
     return scored
 
 
-def _meaning(question: Question, units: list[Unit]) -> list[float]:
-    """How close in meaning each unit (with its heading) is to the question."""
+def _meaning(question: Question, units: list[Unit], nearby: list[bool]) -> list[float]:
+    """How close in meaning each unit near the question's words (with its heading) is to it."""
     texts = [u.text if u.kind == "heading" else f"{u.heading}. {u.text} {u.context}" for u in units]
-    return similarities(question.text, texts)
+    close = iter(similarities(question.text, [t for t, n in zip(texts, nearby, strict=True) if n]))
+    return [next(close) if n else 0.0 for n in nearby]
 
 
 def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, str], float]]:
@@ -182,6 +214,24 @@ def _echo(question: Question, heading: Stems, lex: Lexicon) -> float:
         if any(heading.has(form) for form in concept.forms):
             same += sum(1 for w in own if w in words and w not in heading.words)
     return max(0.0, min(1.0, same / len(words)) - FAQ_ECHO_FROM)
+
+
+def _hintable(concept: Concept, question: Question) -> bool:
+    """Whether a concept names a hint a stated fact can meet ("postcode", "weekend")."""
+    return any(question.hinted.get(form[-1]) in HINTS_MET_BY_FACT for form in concept.forms)
+
+
+def _near(wanted: set[str], units: list[Unit], own: list[Stems], i: int, others) -> bool:
+    """Whether any of the question's stems is in the unit, its context or its neighbours."""
+    if not wanted.isdisjoint(own[i].words) or any(not wanted.isdisjoint(o.words) for o in others):
+        return True
+    return any(
+        0 <= j < len(units)
+        and units[j].block == units[i].block
+        and units[j].kind != "heading"
+        and not wanted.isdisjoint(own[j].words)
+        for j in (i - 1, i + 1)
+    )
 
 
 def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
@@ -214,53 +264,6 @@ def _positions(units: list[Unit]) -> list[int]:
         else:
             out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
     return out
-
-
-def _weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:
-    """Rarer concepts weigh more: log inverse frequency among the candidate units.
-
-    Also returns how many units hold each concept.
-    """
-    count = len(own)
-    weights, counts = [], []
-    for concept in concepts:
-        strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
-        words = {f[0] for f in strong if len(f) == 1}
-        phrases = [f for f in strong if len(f) > 1]
-
-        def holds(stems: Stems, words=words, phrases=phrases) -> bool:
-            return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
-
-        in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
-        # A heading counts once, not once for every sentence under it.
-        in_headings = len({id(h) for h in heads if holds(h)})
-        holders = in_text + in_headings
-        # A concept found nowhere weighs as one found once: it may be the visitor's own word
-        # for something the site does say, or a topic the site does not cover.
-        weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)
-        counts.append(holders)
-    return weights, counts
-
-
-def _corpus_weights(
-    concepts: list[Concept], holders: list[int], corpus: tuple[int, dict[str, int]]
-) -> list[float]:
-    """Rarer concepts weigh more, by how many passages of the whole index hold them.
-
-    The candidates were fetched for the question's main topic, so among them it is common;
-    the index tells how rare it really is. A concept the candidates lack weighs as the rarest.
-    """
-    total, docs = corpus
-    weights = []
-    for concept, held in zip(concepts, holders, strict=True):
-        counts = [
-            min(docs.get(w, 0) for w in form)
-            for form, strength in concept.forms.items()
-            if strength >= 0.7
-        ]
-        df = max(counts, default=0) if held else 0
-        weights.append(math.log(1 + (total + 1) / (max(df, 1) + 0.5)) * concept.weight)
-    return weights
 
 
 def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:

@@ -49,13 +49,25 @@ def similarities(question: str, texts: Sequence[str]) -> list[float]:
     if model is None or not texts:
         return [0.0] * len(texts)
     with _lock:
-        missing = list(dict.fromkeys(t for t in texts if t not in _vectors))
-        if missing:
-            if len(_vectors) + len(missing) > CACHE_SIZE:
-                _vectors.clear()
-            for text, vector in zip(
-                missing, model.embed([t[:MAX_CHARS] for t in missing], norm=True), strict=True
-            ):
-                _vectors[text] = vector
-        asked = model.embed([question[:MAX_CHARS]], norm=True)[0]
-        return [float(_vectors[t] @ asked) for t in texts]
+        if len(_vectors) + len(texts) > CACHE_SIZE:
+            _vectors.clear()
+        asked = _vector(model, question)
+        out = []
+        for text in texts:
+            vector = _vectors.get(text)
+            if vector is None:
+                vector = _vectors[text] = _vector(model, text)
+            out.append(float(vector @ asked))
+        return out
+
+
+def _vector(model, text: str):
+    """The text's unit vector: the mean of its tokens' vectors, as WordLlama.embed computes
+    it, but one text at a time (its batch call starts a thread pool, slow on a busy host)."""
+    encoded = model.tokenizer.encode(text[:MAX_CHARS], add_special_tokens=False)
+    ids = [i for i, mask in zip(encoded.ids, encoded.attention_mask, strict=True) if mask]
+    if not ids:
+        return model.embedding[0] * 0.0
+    vector = model.embedding[[min(i, len(model.embedding) - 1) for i in ids]].mean(axis=0)
+    norm = float((vector @ vector) ** 0.5)
+    return vector / norm if norm else vector

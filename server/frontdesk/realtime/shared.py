@@ -11,6 +11,7 @@ import redis
 from frontdesk.realtime import connection
 from frontdesk.realtime.bus import Bus
 from frontdesk.realtime.counters import SharedConnections, SharedWindow
+from frontdesk.realtime.failures import SharedEventLog
 from frontdesk.realtime.leases import Leases
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ class Shared:
         counter = SharedConnections(self.client, f"{self.prefix}:open:{name}", self.origin, limit)
         self._stoppable.append(counter)
         return counter
+
+    def event_log(self, name: str, window: float) -> SharedEventLog:
+        """Timestamps of events per key within `window` seconds, for the deployment."""
+        return SharedEventLog(self.client, f"{self.prefix}:events:{name}", window)
 
     def health(self) -> dict[str, Any]:
         """Is Redis answering now, and is this process's listener subscribed?"""

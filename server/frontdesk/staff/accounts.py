@@ -45,29 +45,48 @@ def check_password_strength(password: str) -> None:
         raise AccountError("Passwords can be at most 256 characters.")
 
 
-def add_staff(
-    session: Session, email: str, password: str, site_id: int, name: str = ""
-) -> StaffUser:
-    """Create the staff user (or reuse it by e-mail) and give it access to the site."""
+def normalize_email(email: str) -> str:
+    """The e-mail address as accounts store it (trimmed, lower case), or AccountError."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError(f"{email!r} is not an e-mail address.")
+    return email
+
+
+def staff_by_email(session: Session, email: str) -> StaffUser | None:
+    """The staff account with this e-mail address, or None."""
+    return session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+
+
+def add_staff(
+    session: Session, email: str, password: str, site_id: int, name: str = ""
+) -> StaffUser:
+    """Create the staff user (or reuse it by e-mail, setting this password) with access to the
+    site. Callers that must not change an existing password check `staff_by_email` first."""
+    email = normalize_email(email)
     check_password_strength(password)
-    user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    user = staff_by_email(session, email)
     if user is None:
         user = StaffUser(email=email, name=name, password_hash=hash_password(password))
         session.add(user)
         session.flush()
     else:
         user.password_hash = hash_password(password)
+    grant_site(session, user, site_id)
+    return user
+
+
+def grant_site(session: Session, user: StaffUser, site_id: int) -> bool:
+    """Give the user access to the site; False when they already had it."""
     membership = session.scalar(
         select(SiteMembership).where(
             SiteMembership.staff_id == user.id, SiteMembership.site_id == site_id
         )
     )
-    if membership is None:
-        session.add(SiteMembership(staff_id=user.id, site_id=site_id))
-    return user
+    if membership is not None:
+        return False
+    session.add(SiteMembership(staff_id=user.id, site_id=site_id))
+    return True
 
 
 def authenticate(session: Session, email: str, password: str) -> StaffUser | None:

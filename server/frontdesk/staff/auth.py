@@ -1,23 +1,19 @@
-"""Staff sign-in state: who is signed in, which sites they may see, and sign-in throttling."""
+"""Staff sign-in state: who is signed in and which sites they may see (throttling: throttle.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from frontdesk.db.models import Site, SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-
-THROTTLE_WINDOW_SECONDS = 15 * 60
+from frontdesk.staff import sessions
 
 
 def session_fingerprint(user: StaffUser) -> str:
@@ -26,16 +22,27 @@ def session_fingerprint(user: StaffUser) -> str:
 
 
 def sign_in(user: StaffUser) -> None:
-    """Start a fresh session for the user (a new session id guards against fixation)."""
+    """Start a fresh session for the user, stored on the server (a new session id guards
+    against fixation, and the server can end it)."""
     session.clear()
+    agent = request.headers.get("User-Agent", "")
+    session["sid"] = sessions.open_session(get_db(), user.id, client_ip(), agent)
     session["staff_id"] = user.id
     session["staff_fp"] = session_fingerprint(user)
     session.permanent = True
 
 
 def sign_out() -> None:
-    """End the staff session."""
+    """End the staff session, on the server too (a copied cookie stops working)."""
+    staff_id, session_id = session.get("staff_id"), session.get("sid")
+    if isinstance(staff_id, int) and isinstance(session_id, str):
+        sessions.revoke(get_db(), staff_id, only=session_id)
     session.clear()
+
+
+def client_ip() -> str:
+    """The client's address as the app sees it (after ProxyFix when TRUST_PROXY is set)."""
+    return request.remote_addr or "unknown"
 
 
 def current_staff() -> StaffUser | None:
@@ -44,7 +51,7 @@ def current_staff() -> StaffUser | None:
         return g.staff
     user = None
     staff_id = session.get("staff_id")
-    if staff_id is not None:
+    if isinstance(staff_id, int) and sessions.is_valid(get_db(), session.get("sid"), staff_id):
         with get_db().session() as db_session:
             user = db_session.scalar(
                 select(StaffUser)
@@ -93,45 +100,3 @@ def site_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, site=site, **kwargs)
 
     return wrapped
-
-
-class SigninThrottle:
-    """Counts failed sign-ins per account and per IP in a sliding window (in-process)."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _keys(self, email: str, ip: str) -> list[str]:
-        return [f"account:{email.strip().lower()}", f"ip:{ip}"]
-
-    def blocked(self, email: str, ip: str, limit: int) -> bool:
-        """True when the account or the IP has too many recent failures."""
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(email, ip):
-                window = self._failures[key]
-                while window and now - window[0] > THROTTLE_WINDOW_SECONDS:
-                    window.popleft()
-                # The per-IP limit is looser: several staff may share an office IP.
-                allowed = limit if key.startswith("account:") else limit * 3
-                if len(window) >= allowed:
-                    return True
-        return False
-
-    def failed(self, email: str, ip: str) -> None:
-        """Record a failed attempt."""
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(email, ip):
-                self._failures[key].append(now)
-
-    def succeeded(self, email: str) -> None:
-        """Forget the account's failures after a good sign-in."""
-        with self._lock:
-            self._failures.pop(self._keys(email, "")[0], None)
-
-
-def throttle() -> SigninThrottle:
-    """The app's sign-in throttle."""
-    return current_app.extensions.setdefault("frontdesk.signin_throttle", SigninThrottle())

@@ -21,6 +21,7 @@ from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_common import bp, own_booking, staff_actor
 from frontdesk.staff.booking_filters import FilterError, parse_day
 from frontdesk.staff.booking_history import history
+from frontdesk.staff.mail_state import sends_mail
 
 LAST_MESSAGES = 8
 AUDIT_LIMIT = 200
@@ -45,9 +46,11 @@ def _conversation(session, booking: Booking) -> tuple[Conversation | None, list[
 
 
 def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
-    """The reschedule picker: one day's free slots in the site's zone, with day navigation."""
-    picker = picker_day(get_bookings(), booking, site, site.timezone, wanted, utcnow())
+    """The reschedule picker: one day's free slots in the site's zone, with day navigation,
+    opening on the booked day."""
     tz = zone_or_utc(site.timezone)
+    wanted = wanted or booking.start.astimezone(tz).date()
+    picker = picker_day(get_bookings(), booking, site, site.timezone, wanted, utcnow())
     return {
         "day": picker.day,
         "min_day": picker.min_day,
@@ -126,7 +129,7 @@ def cancel(site, public_id: str):
         return render_detail(
             site, booking, error=str(exc), status=409 if isinstance(exc, NotAllowed) else 400
         )
-    told = " and the visitor has been e-mailed" if booking.email else ""
+    told = " and the visitor is being e-mailed" if booking.email and sends_mail() else ""
     flash(f"The booking is cancelled{told}.", "success")
     return _back(site, public_id)
 
@@ -157,7 +160,7 @@ def reschedule(site, public_id: str):
     except BookingError as exc:
         return render_detail(site, booking, day=day, error=str(exc), status=400)
     moved = result.booking.start.astimezone(zone_or_utc(site.timezone))
-    told = "; the visitor has been e-mailed" if booking.email else ""
+    told = "; the visitor is being e-mailed" if booking.email and sends_mail() else ""
     flash(f"Moved to {moved:%A %-d %B %Y at %H:%M}{told}.", "success")
     return _back(site, public_id)
 

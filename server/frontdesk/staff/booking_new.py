@@ -17,6 +17,7 @@ from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_bookings, get_db
 from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_common import bp, site_services, staff_actor
+from frontdesk.staff.mail_state import sends_mail
 
 FIELDS = ("service", "day", "time", "name", "email", "phone", "notes", "key")
 BLOCK_FIELDS = ("day", "time", "end_day", "end_time", "note")
@@ -105,7 +106,10 @@ def create(site):
         status = 409 if isinstance(exc, SlotTaken) else 400
         return _form(site, "staff/booking_new.html", values, str(exc), exc.field or "", status)
     booking = result.booking
-    told = f" {booking.email} has been e-mailed." if booking.email else " (No e-mail was sent.)"
+    if booking.email and sends_mail():
+        told = f" A confirmation is on its way to {booking.email}."
+    else:
+        told = " No e-mail was sent" + ("." if not booking.email else ": e-mail is not set up.")
     flash(f"Booked {booking.visitor_name} for {start:%A %-d %B at %H:%M}.{told}", "success")
     return redirect(
         url_for(".detail", site_key=site.public_key, public_id=booking.public_id), code=303

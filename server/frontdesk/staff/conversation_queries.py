@@ -1,8 +1,9 @@
-"""Conversation queries for the dashboard: the list and its search, the queue, transcripts."""
+"""Conversation queries for the dashboard: search, one conversation, its transcript and bookings."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -13,16 +14,13 @@ from frontdesk.extensions import get_db
 
 STATUS_LABELS = {
     "bot": "Assistant",
-    "needs_human": "Needs a human",
+    "needs_human": "Needs a person",
     "staff": "Staff",
     "closed": "Closed",
 }
-PAGE_SIZE = 50
-QUEUE_LIMIT = 50
-PREVIEW_CHARS = 140
 
 
-def _matching_ids(session, site_id: int, query: str):
+def matching_ids(session, site_id: int, query: str):
     """Ids of the site's conversations whose visitor wrote `query` or booked with that e-mail."""
     needle = query.lower()
     by_text = select(Message.conversation_id).where(
@@ -38,72 +36,14 @@ def _matching_ids(session, site_id: int, query: str):
             select(Booking.visitor_id).where(Booking.site_id == site_id, email_match)
         ),
     )
-    return by_text.union(by_booking, by_visitor)
-
-
-def summarize(conversation: Conversation, preview: str | None) -> dict[str, Any]:
-    """What the list and the live queue show of one conversation."""
-    return {
-        "id": conversation.public_id,
-        "status": conversation.status,
-        "status_label": STATUS_LABELS.get(conversation.status, conversation.status),
-        "flagged": bool(conversation.flagged),
-        "preview": (preview or "")[:PREVIEW_CHARS],
-        "page": conversation.page_url,
-        "updated": conversation.updated_at.isoformat(timespec="seconds"),
-        "updated_label": conversation.updated_at.strftime("%d %b %Y, %H:%M UTC"),
-        "turns": conversation.turns,
-    }
-
-
-def _previews(session, conversation_ids: list[int]) -> dict[int, str]:
-    """The last visitor message of each conversation."""
-    if not conversation_ids:
-        return {}
-    last = (
-        select(Message.conversation_id, func.max(Message.seq).label("seq"))
-        .where(Message.conversation_id.in_(conversation_ids), Message.role == "visitor")
-        .group_by(Message.conversation_id)
-        .subquery()
+    by_contact = select(Conversation.id).where(
+        Conversation.site_id == site_id,
+        or_(
+            func.lower(Conversation.contact_email).contains(needle, autoescape=True),
+            func.lower(Conversation.contact_name).contains(needle, autoescape=True),
+        ),
     )
-    rows = session.execute(
-        select(Message.conversation_id, Message.text).join(
-            last, (Message.conversation_id == last.c.conversation_id) & (Message.seq == last.c.seq)
-        )
-    ).all()
-    return dict(rows)
-
-
-def list_conversations(
-    site_id: int, *, query: str = "", status: str = "", page: int = 1, queue: bool = False
-) -> tuple[list[dict[str, Any]], bool]:
-    """The site's conversations, newest activity first; (rows, more pages exist)."""
-    limit = QUEUE_LIMIT if queue else PAGE_SIZE
-    statement = select(Conversation).where(Conversation.site_id == site_id)
-    if queue:
-        statement = statement.where(
-            or_(Conversation.status == "needs_human", Conversation.flagged.is_(True)),
-            Conversation.status != "closed",
-        )
-    if status:
-        statement = statement.where(Conversation.status == status)
-    with get_db().session() as session:
-        if query:
-            statement = statement.where(Conversation.id.in_(_matching_ids(session, site_id, query)))
-        statement = statement.order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        rows = session.scalars(statement.limit(limit + 1).offset((page - 1) * limit)).all()
-        previews = _previews(session, [row.id for row in rows[:limit]])
-        return [summarize(row, previews.get(row.id)) for row in rows[:limit]], len(rows) > limit
-
-
-def queue_item(site_id: int, public_id: str) -> dict[str, Any] | None:
-    """One conversation's summary for the live queue (None if it is not the site's)."""
-    conversation = conversation_of_site(site_id, public_id)
-    if conversation is None:
-        return None
-    with get_db().session() as session:
-        preview = _previews(session, [conversation.id]).get(conversation.id)
-    return summarize(conversation, preview)
+    return by_text.union(by_booking, by_visitor, by_contact)
 
 
 def conversation_of_site(site_id: int, public_id: str) -> Conversation | None:
@@ -116,11 +56,13 @@ def conversation_of_site(site_id: int, public_id: str) -> Conversation | None:
         ).one_or_none()
 
 
-def _entry(message: Message) -> dict[str, Any]:
+def _entry(message: Message, tz) -> dict[str, Any]:
     """A transcript row for the template: visible text re-rendered, tool payloads pretty-printed."""
     payload = dict(message.payload or {})
-    row = {"seq": message.seq, "role": message.role, "text": message.text, "at": message.created_at,
-           "flagged": message.flagged, "payload": payload, "html": ""}  # fmt: skip
+    at = message.created_at.astimezone(tz)
+    row = {"seq": message.seq, "role": message.role, "text": message.text, "at": at,
+           "time": at.strftime("%H:%M"), "day": at.date(), "flagged": message.flagged,
+           "payload": payload, "html": ""}  # fmt: skip
     if message.role in ("assistant", "staff", "system"):
         row["html"] = render_markdown(message.text)  # sanitized again: never trust stored HTML
     if message.role == "tool_call":
@@ -133,13 +75,13 @@ def _entry(message: Message) -> dict[str, Any]:
     return row
 
 
-def transcript(conversation_id: int) -> list[dict[str, Any]]:
-    """Every entry of a conversation, tool calls and results included, in order."""
+def transcript(conversation_id: int, tz=UTC) -> list[dict[str, Any]]:
+    """Every entry of a conversation, tool calls and results included, in order; times in `tz`."""
     with get_db().session() as session:
         rows = session.scalars(
             select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)
         ).all()
-        return [_entry(row) for row in rows]
+        return [_entry(row, tz) for row in rows]
 
 
 def linked_bookings(conversation: Conversation) -> list[Booking]:

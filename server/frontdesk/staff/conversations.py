@@ -1,9 +1,8 @@
-"""Staff dashboard routes: the conversations list and queue, a transcript, takeover and replies."""
+"""Staff dashboard routes: the inbox (list beside transcript), takeover, hand back, close, replies."""
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -17,20 +16,21 @@ from flask import (
 )
 
 from frontdesk import audit
+from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.chat import staffing
 from frontdesk.chat.status import STATUSES
 from frontdesk.db.models import Conversation
 from frontdesk.extensions import get_db
-from frontdesk.staff import costs
+from frontdesk.staff import costs, inbox, inbox_state
 from frontdesk.staff.auth import current_staff, site_required
 from frontdesk.staff.conversation_queries import (
     STATUS_LABELS,
     conversation_of_site,
     linked_bookings,
-    list_conversations,
     transcript,
 )
 
+MAX_PAGE = 100_000
 bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations")
 
 MAX_QUERY_CHARS = 200
@@ -77,38 +77,63 @@ def staff_reply(site: Any, public_id: str, user: Any, text: str):
 # -- views -----------------------------------------------------------------------------------
 
 
+def _filters() -> inbox.Filters:
+    """The list's filters from the query string (unknown values are ignored)."""
+    view = request.args.get("view", "all")
+    status = request.args.get("status", "")
+    return inbox.Filters(
+        view=view if view in inbox.VIEWS else "all",
+        # NUL cannot be stored or compared on PostgreSQL, nor typed by a person: dropped.
+        query=request.args.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_CHARS],
+        status=status if status in STATUSES else "",
+        # Past the last page the list is simply empty; a huge number must not overflow OFFSET.
+        page=min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE),
+    )
+
+
+def _inbox(site, conversation=None):
+    """The inbox page: the list beside the open conversation (or a prompt to pick one)."""
+    tz = zone_or_utc(site.timezone)
+    filters = _filters()
+    rows, more = inbox.list_page(site.id, tz, filters)
+    context: dict[str, Any] = {}
+    if conversation is not None:
+        bookings = [
+            (b, booking_link(site.public_key, b.public_id)) for b in linked_bookings(conversation)
+        ]
+        with get_db().session() as session:
+            people = inbox.summaries(session, [conversation], tz)[0]
+        context = {
+            "conversation": conversation, "summary": people, "bookings": bookings,
+            "entries": transcript(conversation.id, tz), "cost": _cost(conversation, site),
+            "started": inbox.when_label(conversation.created_at, tz, conversation.created_at),
+        }  # fmt: skip
+    return render_template(
+        "staff/inbox.html", site=site, rows=rows, more=more, filters=filters,
+        views=inbox.VIEWS, statuses=STATUS_LABELS, tz=tz, zone=zone_label(site.timezone),
+        waiting=inbox.waiting_count(site.id), **context,
+    )  # fmt: skip
+
+
 @bp.get("/")
 @site_required
 def index(site):
-    """The conversations list, filtered and searched, with the live "needs a human" queue."""
-    query = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
-    status = request.args.get("status", "")
-    if status not in STATUSES:
-        status = ""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, more = list_conversations(site.id, query=query, status=status, page=page)
-    queue, _ = list_conversations(site.id, queue=True)
-    return render_template(
-        "staff/conversations.html", site=site, rows=rows, queue=queue, query=query,
-        status=status, statuses=STATUS_LABELS, page=page, more=more,
-    )  # fmt: skip
+    """The inbox: conversations filtered and searched, people waiting first."""
+    return _inbox(site)
 
 
 @bp.get("/<public_id>")
 @site_required
 def detail(site, public_id: str):
-    """One conversation: the full transcript with tool calls, usage, bookings and actions."""
+    """One conversation beside the list: transcript with tool calls, facts, bookings, actions.
+
+    Opening it is reading it: its unread count clears."""
     conversation = conversation_of_site(site.id, public_id)
     if conversation is None:
         abort(404)
-    bookings = [
-        (b, booking_link(site.public_key, b.public_id)) for b in linked_bookings(conversation)
-    ]
-    return render_template(
-        "staff/conversation.html", site=site, conversation=conversation,
-        entries=transcript(conversation.id), bookings=bookings, statuses=STATUS_LABELS,
-        cost=_cost(conversation, site), tz=ZoneInfo(site.timezone),
-    )  # fmt: skip
+    if conversation.last_seq > conversation.staff_seen_seq:
+        inbox_state.mark_seen(site.id, public_id, conversation.last_seq)
+    return _inbox(site, conversation)
 
 
 def _change_status(site, public_id: str, action: str):

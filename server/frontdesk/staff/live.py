@@ -4,11 +4,14 @@ The handshake is checked before the upgrade (a refused socket gets plain HTTP 40
 signed-in staff session, membership of the site, and an Origin of our own host (no
 cross-site websocket hijacking with the staff cookie). Frames are JSON objects with `type`:
 
-client → server: `reply` {id, conversation, text} · `ping` {}
-server → client: `ready` {queue: [item], messages: [message frames after `after`]} · `queue` {event, item|null} (a site event: status
-change, flag, visitor activity; item is the conversation's summary) · `conversation`
-{conversation, frame} (a frame of the watched conversation, as the widget gets it) ·
-`ack` {id, seq} · `error` {code, message, id?} · `pong` {} · `ping` {}
+client → server: `reply` {id, conversation, text} · `seen` {conversation, seq} (staff read up
+to seq: the unread count clears) · `ping` {}
+server → client: `ready` {queue: [item], waiting: n, messages: [message frames after `after`]} ·
+`queue` {event, item|null, waiting: n} (a site event: status change, flag, visitor activity,
+presence; item is the conversation's inbox row, staff.inbox.summarize) · `conversation`
+{conversation, frame} (a frame of the watched conversation as the widget gets it, its HTML
+rendered again here and `time` in the site's zone) · `ack` {id, seq} · `error` {code, message,
+id?} · `pong` {} · `ping` {}
 
 The socket is built on the chat's skeleton (frontdesk.chat.socket_connection, .handshake) and
 its frames in frontdesk.chat.protocol.
@@ -20,12 +23,15 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask import session as cookie_session
 from flask_sock import Sock
 from sqlalchemy import select
 
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.chat import handshake, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import (
+    MAX_SEQ,
     FrameError,
     ack_frame,
     conversation_frame,
@@ -40,7 +46,7 @@ from frontdesk.chat.runner import TurnRunner
 from frontdesk.chat.socket_connection import POLICY_VIOLATION, SocketConnection
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import conversation_queries, conversations
+from frontdesk.staff import conversation_queries, conversations, inbox, inbox_state, sessions
 from frontdesk.staff.auth import current_staff, session_fingerprint, site_required, staff_sites
 
 log = logging.getLogger(__name__)
@@ -82,6 +88,7 @@ def _vet_handshake() -> None:
         watched = conversation_queries.conversation_of_site(site.id, public_id)
         handshake.require(watched, 404, "no such conversation")
     g.live_site, g.live_user, g.live_conversation = site, user, watched
+    g.live_session = cookie_session.get("sid")
 
 
 socket_bp.before_request(handshake.vetting(_vet_handshake))
@@ -91,7 +98,9 @@ socket_bp.before_request(handshake.vetting(_vet_handshake))
 def staff_socket(ws: Any) -> None:
     """One dashboard socket, for as long as it stays open."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    StaffConnection(app, ws, g.live_site, g.live_user, g.live_conversation).run()
+    connection = StaffConnection(app, ws, g.live_site, g.live_user, g.live_conversation)
+    connection.session_id = g.live_session
+    connection.run()
 
 
 class StaffConnection(SocketConnection):
@@ -101,14 +110,23 @@ class StaffConnection(SocketConnection):
         super().__init__(ws, ping_interval=PING_INTERVAL)
         self.app, self.site, self.user, self.watched = app, site, user, watched
         self.hub = hub_for(app)
+        self.tz = zone_or_utc(site.timezone)
+        self.session_id: str | None = None  # the staff session this socket was opened in
 
     def run(self) -> None:
         """Subscribe, send `ready` (the queue and what a reconnect missed), then receive."""
+        # First: a revocation between the handshake and here is caught by the check below.
+        self.subscriptions.append(self.hub.subscribe_staff(self.user.id, self._account_event))
+        if not _still_allowed(self.user, self.site, self.session_id):
+            self.close(POLICY_VIOLATION, "signed out")
+            return
         self.subscriptions.append(self.hub.subscribe_site(self.site.id, self._site_event))
         if self.watched is not None:
             self.subscriptions.append(self.hub.subscribe(self.watched.id, self._conversation_frame))
-        queue_rows, _more = conversation_queries.list_conversations(self.site.id, queue=True)
-        self.greet(ready_frame(queue_rows, self._missed()))
+        queue_rows, _more = inbox.list_page(self.site.id, self.tz, inbox.Filters(view="waiting"))
+        ready = ready_frame(queue_rows, [self._shown(f) for f in self._missed()])
+        ready["waiting"] = inbox.waiting_count(self.site.id)
+        self.greet(ready)
         super().run()
 
     def _missed(self) -> list[dict[str, Any]]:
@@ -119,10 +137,21 @@ class StaffConnection(SocketConnection):
         after = request.args.get("after", type=int)
         if self.watched is None or after is None:
             return []
-        entries = transcript.visible_since(get_db(), self.watched.id, max(after, 0))
+        after = min(max(after, 0), MAX_SEQ)  # a huge number must not overflow the SQL integer
+        entries = transcript.visible_since(get_db(), self.watched.id, after)
         return [message_frame(entry) for entry in entries]
 
     # -- hub callbacks (in the publisher's thread) -------------------------------------------
+
+    def _account_event(self, event: dict[str, Any]) -> None:
+        """This socket's session was ended (sign-out, password change, everywhere): close now,
+        so not one more event reaches it."""
+        ended = event.get("sessions") or ()
+        if event.get("type") == sessions.REVOKED_EVENT and self._session_hash() in ended:
+            self.close(POLICY_VIOLATION, "signed out")
+
+    def _session_hash(self) -> str:
+        return sessions.id_hash(self.session_id) if self.session_id else ""
 
     def _site_event(self, event: dict[str, Any]) -> None:
         # The summary is read on the summaries runner: a publisher never waits on a read.
@@ -130,15 +159,22 @@ class StaffConnection(SocketConnection):
 
     def _send_queue_frame(self, event: dict[str, Any]) -> None:
         """A site event with the conversation's current summary (runs in an app context)."""
-        if self.closed:
+        if self.closed or not _still_allowed(self.user, self.site, self.session_id):
             return
         public_id = str(event.get("conversation", ""))
-        item = conversation_queries.queue_item(self.site.id, public_id) if public_id else None
-        self.deliver(queue_frame(event, item))
+        item = inbox.summary_of(self.site.id, public_id, self.tz) if public_id else None
+        queued = queue_frame(event, item)
+        queued["waiting"] = inbox.waiting_count(self.site.id)
+        self.deliver(queued)
 
     def _conversation_frame(self, frame: dict[str, Any]) -> None:
         if frame.get("type") in CONVERSATION_FRAMES:
-            self.deliver(conversation_frame(self.watched.public_id, frame))
+            self.deliver(conversation_frame(self.watched.public_id, self._shown(frame)))
+
+    def _shown(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """The frame as the dashboard shows it: Markdown rendered (and sanitized) here, never
+        trusted from the frame; the time in the site's zone."""
+        return inbox_state.for_dashboard(frame, self.tz)
 
     # -- client frames -----------------------------------------------------------------------
 
@@ -150,6 +186,8 @@ class StaffConnection(SocketConnection):
             self.send(pong_frame())
         elif kind == "reply":
             self._reply(frame)
+        elif kind == "seen":
+            self._seen(frame)
         elif kind != "pong":
             raise FrameError("bad_frame", "unknown frame type")
 
@@ -158,7 +196,7 @@ class StaffConnection(SocketConnection):
         public_id, text = frame.get("conversation"), frame.get("text")
         if not isinstance(public_id, str) or not isinstance(text, str):
             raise FrameError("bad_frame", "reply needs conversation and text", frame_id)
-        if not _still_allowed(self.user, self.site):
+        if not _still_allowed(self.user, self.site, self.session_id):
             self.send(error_frame("forbidden", "your session has ended; sign in again", frame_id))
             self.close(POLICY_VIOLATION, "signed out")
             return
@@ -169,6 +207,13 @@ class StaffConnection(SocketConnection):
         except ValueError as exc:
             raise FrameError("bad_frame", str(exc), frame_id) from None
         self.send(ack_frame(frame_id, entry.seq))
+
+    def _seen(self, frame: dict[str, Any]) -> None:
+        public_id, seq = frame.get("conversation"), frame.get("seq")
+        if not isinstance(public_id, str) or not isinstance(seq, int) or isinstance(seq, bool):
+            raise FrameError("bad_frame", "seen needs conversation and seq")
+        if inbox_state.mark_seen(self.site.id, public_id, seq):
+            self.hub.publish_site(self.site.id, {"type": "seen", "conversation": public_id})
 
 
 def _summaries(app) -> TurnRunner:
@@ -182,12 +227,15 @@ def _summaries(app) -> TurnRunner:
     return runner
 
 
-def _still_allowed(user: Any, site: Any) -> bool:
-    """The user still exists with the same password and still belongs to the site.
+def _still_allowed(user: Any, site: Any, session_id: str | None) -> bool:
+    """The user's session is still open, with the same password, and they still belong to
+    the site.
 
-    Checked on every reply: a socket outlives the handshake, but not a password change or a
-    removed membership.
+    Checked on every reply and queue event (the hub closes the socket at once when a session
+    ends in this process; this catches one ended by another process, or a removed membership).
     """
+    if not sessions.is_valid(get_db(), session_id, user.id):
+        return False
     with get_db().session() as session:
         stored = session.get(StaffUser, user.id)
         if stored is None or session_fingerprint(stored) != session_fingerprint(user):

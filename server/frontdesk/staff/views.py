@@ -5,15 +5,22 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 
 from frontdesk.extensions import get_db
 from frontdesk.staff import (
     bookings,
     conversations,
+    email_log,
+    host_calendars,
+    hosts,
+    inbox_state,
     knowledge,
     live,
+    onboarding,
     overview,
     privacy,
+    sessions,
     settings,
 )
 from frontdesk.staff.accounts import (
@@ -24,13 +31,15 @@ from frontdesk.staff.accounts import (
     verify_password,
 )
 from frontdesk.staff.auth import (
+    client_ip,
     current_staff,
     login_required,
     sign_in,
     sign_out,
     staff_sites,
-    throttle,
 )
+from frontdesk.staff.mail_state import mail_state
+from frontdesk.staff.throttle import known_device, remember_device, throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -43,6 +52,10 @@ bp.register_blueprint(settings.bp)
 bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
+bp.register_blueprint(onboarding.bp)
+bp.register_blueprint(email_log.bp)
+bp.register_blueprint(host_calendars.bp)
+bp.register_blueprint(hosts.bp)
 
 
 @bp.after_app_request
@@ -64,11 +77,23 @@ def _nav_context() -> dict:
     if not request.path.startswith("/staff"):
         return {}
     user = current_staff()
-    return {"staff_user": user, "staff_site_list": staff_sites(user) if user else []}
+    return {
+        "staff_user": user,
+        "staff_site_list": staff_sites(user) if user else [],
+        # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
+        "message_html": inbox_state.message_html,
+        "onboarding_steps": onboarding.checklist,
+        "mail_state": mail_state(current_app.config),
+    }
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so sign-in cannot redirect to another host."""
+    """Only same-site relative paths, so sign-in cannot redirect to another host (nor put
+    control characters, or a backslash browsers read as a slash, into a Location header)."""
+    if not isinstance(target, str) or len(target) > 2000:
+        return url_for("staff.home")
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return url_for("staff.home")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
@@ -83,20 +108,26 @@ def signin():
         return render_template("staff/signin.html", next=request.args.get("next", ""))
     email = request.form.get("email", "")[:254]
     password = request.form.get("password", "")[:256]
-    ip = request.remote_addr or "unknown"
+    ip = client_ip()
     limiter = throttle()
-    if limiter.blocked(email, ip, current_app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]):
-        flash("Too many failed sign-ins. Wait 15 minutes and try again.", "error")
-        return render_template("staff/signin.html", next=request.form.get("next", "")), 429
+    limit = current_app.config["SIGNIN_ATTEMPTS_PER_15_MIN"]
+    wait = limiter.retry_after(email, ip, limit, known_device(email))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        flash(f"Too many failed sign-ins. Try again in about {minutes} minutes.", "error")
+        page = render_template("staff/signin.html", next=_safe_next(request.form.get("next")))
+        return page, 429, {"Retry-After": str(wait)}
     with get_db().transaction() as session:
         user = authenticate(session, email, password)
     if user is None:
         limiter.failed(email, ip)
         flash("That e-mail and password do not match.", "error")
         return render_template("staff/signin.html", next=request.form.get("next", "")), 401
-    limiter.succeeded(email)
+    limiter.succeeded(email, ip)
     sign_in(user)
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    remember_device(response, email)
+    return response
 
 
 @bp.post("/signout")
@@ -122,25 +153,44 @@ def home():
 def password():
     """Change the signed-in user's password (asks for the current one)."""
     if request.method == "GET":
-        return render_template("staff/password.html")
+        return _account_page()
     user = current_staff()
     current = request.form.get("current", "")
     new = request.form.get("new", "")
     if not verify_password(user.password_hash, current):
         flash("Your current password is not right.", "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     if new != request.form.get("confirm", ""):
         flash("The new passwords do not match.", "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     try:
         check_password_strength(new)
     except AccountError as exc:
         flash(str(exc), "error")
-        return render_template("staff/password.html"), 400
+        return _account_page(400)
     with get_db().transaction() as session:
         stored = session.merge(user)
         stored.password_hash = hash_password(new)
     user.password_hash = stored.password_hash
-    sign_in(user)  # other sessions of this user now carry a stale fingerprint and end
-    flash("Password changed.", "success")
+    # Every session of this user ends on the server (their open sockets close at once); this
+    # browser gets a new one.
+    sessions.revoke(get_db(), user.id)
+    sign_in(user)
+    flash("Password changed. You are signed out everywhere else.", "success")
     return redirect(url_for("staff.home"))
+
+
+def _account_page(status: int = 200):
+    user = current_staff()
+    listed = sessions.list_sessions(get_db(), user.id, flask_session.get("sid"))
+    return render_template("staff/password.html", sessions=listed), status
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every session of this user ends, this one included."""
+    sessions.revoke(get_db(), current_staff().id)
+    sign_out()
+    flash("You are signed out everywhere.", "info")
+    return redirect(url_for("staff.signin"))

@@ -113,6 +113,7 @@ class LLMEngine:
             visitor_tz=turn.visitor_tz,
             page=turn.page,
             additions=str(self.settings.get("system_prompt_additions") or ""),
+            sends_email=bool(getattr(turn.tools, "sends_email", False)),
         )
         return [
             {"role": "system", "content": prompt},

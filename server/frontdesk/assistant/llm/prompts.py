@@ -19,7 +19,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14
 MAX_PROFILE_CHARS = 3000
 STABLE_CACHE_SIZE = 1000
-_stable_cache: dict[tuple[int, str], tuple[weakref.ref, str]] = {}
+_stable_cache: dict[tuple[int, str, bool | None], tuple[weakref.ref, str]] = {}
 _stable_lock = threading.Lock()
 
 RULES = """Rules:
@@ -38,16 +38,31 @@ tool returns. Never say a booking is made before that; say "please confirm on th
 - If you are out of your depth, the visitor is unhappy, or asks for a person: use request_human."""
 
 
+EMAIL_RULES = {
+    True: "- When the visitor confirms a booking, a change or a cancellation, an e-mail with the "
+    "details goes to the address they gave.",
+    False: "- This business sends no e-mail: never say a confirmation (or any) e-mail is on its "
+    "way. The confirmed booking's card has the links to add it to a calendar and to change it.",
+}
+
+
 def system_prompt(
-    site: Any, *, now: datetime, visitor_tz: str, page: dict[str, str] | None, additions: str = ""
+    site: Any,
+    *,
+    now: datetime,
+    visitor_tz: str,
+    page: dict[str, str] | None,
+    additions: str = "",
+    sends_email: bool | None = None,
 ) -> str:
-    """The system prompt for one turn: business facts, clocks, the visitor's page and the rules."""
+    """The system prompt for one turn: business facts, clocks, the visitor's page and the rules
+    (with whether confirmations are e-mailed, when `sends_email` says)."""
     site_zone = zone_or_utc(getattr(site, "timezone", "UTC"))
     visitor_zone = zone_or_utc(visitor_tz)
     # Stable parts first, the ones that change per day / minute / page last: providers cache
     # the longest identical prompt prefix, which makes repeated turns cheaper and faster.
     parts = [
-        _stable_part(site, site_zone, additions),
+        _stable_part(site, site_zone, additions, sends_email),
         _closures(site, now.astimezone(site_zone).date()),
         _clocks(now, site_zone, visitor_zone),
         _page(page),
@@ -55,10 +70,10 @@ def system_prompt(
     return "\n\n".join(part for part in parts if part)
 
 
-def _stable_part(site: Any, site_zone: ZoneInfo, additions: str) -> str:
+def _stable_part(site: Any, site_zone: ZoneInfo, additions: str, sends_email: bool | None) -> str:
     """Business facts and rules; reused while the same loaded site object serves turns."""
     cacheable = _is_loaded_snapshot(site)
-    key = (id(site), additions)
+    key = (id(site), additions, sends_email)
     if cacheable:
         with _stable_lock:
             hit = _stable_cache.get(key)
@@ -72,7 +87,7 @@ def _stable_part(site: Any, site_zone: ZoneInfo, additions: str) -> str:
         _services(site),
         _hours(site, site_zone),
         f"Business instructions:\n{extra}" if extra else "",
-        RULES,
+        RULES + (f"\n{EMAIL_RULES[sends_email]}" if sends_email is not None else ""),
     ]
     text = "\n\n".join(part for part in parts if part)
     if cacheable:

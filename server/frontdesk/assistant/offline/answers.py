@@ -56,7 +56,7 @@ def lookup(
         if content.get("likely"):
             # Honest, but useful: the closest passage, said as possibly relevant.
             said = HEDGED.format(link=link, quote=best["answer"])
-            return Reply(said, [HUMAN, BOOK], sources=result.sources[:1]), False
+            return Reply(said, [HUMAN, BOOK]), False  # cited in the text: no Sources below
         return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
     # The page is cited once, as the reply's source; the widget shows it under the answer.
     quoted = [best]

@@ -36,7 +36,8 @@ MY_BOOKING = re.compile(
 POLICY = re.compile(
     r"\b(?:charged?|charges|fee|fees|costs?|pay|paying|paid|price|refunds?|refunded|refundable|"
     r"deposit|penalty|penalties|lose|forfeit|notice|policy|policies|allowed|possible|how much|"
-    r"free|extra|upfront|up front|in advance|online|how far ahead|deadline|late)\b",
+    r"free|extra|upfront|up front|in advance|online|how far ahead|deadline|late|myself|"
+    r"ourselves|by phone|by email)\b",
     re.I,
 )
 CONDITION = re.compile(

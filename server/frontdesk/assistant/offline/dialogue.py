@@ -16,6 +16,7 @@ from typing import Any
 from frontdesk.assistant.base import Choice, Source, ToolResult, Turn
 from frontdesk.assistant.offline import dates, intents
 from frontdesk.assistant.tools.cards import slot_label
+from frontdesk.booking.time_words import clock
 
 HUMAN = Choice("Talk to a person", "reply", "I'd like to talk to a person")
 BOOK = Choice("Book a consultation", "reply", "I'd like to book a consultation")
@@ -40,6 +41,7 @@ class Dialogue:
         self.turn = turn
         self.state = turn.state
         self.tz = turn.visitor_tz
+        self.lang = turn.lang or "en"  # the clock style of times written out
         self.now: datetime = turn.now
 
     def tool(self, tool_name: str, /, **arguments: Any) -> ToolResult:
@@ -94,7 +96,7 @@ class Dialogue:
         if step == "email" and not email:
             if looked_like_email:
                 return "That e-mail address doesn't look right. Could you check it?"
-            return "I need an e-mail address for the confirmation (like name@example.com)."
+            return "I need an e-mail address for the booking (like name@example.com)."
         if step == "name" and not name and not email:
             return "Sorry, I didn't catch that. What name should the booking be under?"
         return None
@@ -112,6 +114,7 @@ class Dialogue:
             start_date=first.isoformat(),
             end_date=first.isoformat() if s.get("day") else None,
             time_zone=None,
+            host=s.get("host"),
         )
         if not result.ok:
             s.pop("day", None)
@@ -123,7 +126,7 @@ class Dialogue:
         if verb != "Book":
             prefix = f"Book {s.get('service_name', '')} on "
             offered = [
-                (start, Choice(c.label, c.action, c.value.replace(prefix, f"{verb} ")))
+                (start, Choice(c.label, c.action, c.value.replace(prefix, f"{verb} "), c.group))
                 for start, c in offered
             ]
         s["step"] = "time"
@@ -140,7 +143,7 @@ class Dialogue:
             )
         if not s.get("day"):
             return Reply(
-                f"Here are the next free times for {name} (your time, {self.tz}). Pick one, or "
+                f"Here are the next free times for {name}, in your time. Pick one, or "
                 "tell me a day that suits you, like “next Tuesday afternoon”.",
                 [c for _, c in offered],
             )
@@ -152,14 +155,15 @@ class Dialogue:
                 if start.time() == wanted:
                     s["start"] = start.isoformat()
                     return None
-            intro = f"Sorry, {wanted:%H:%M} isn't free on {dates.day_label(day)}."
+            said = clock(datetime.combine(day, wanted), self.lang)
+            intro = f"Sorry, {said} isn't free on {dates.day_label(day)}."
         else:
             intro = ""
         part = s.get("part")
         in_part = [(st, c) for st, c in on_day if dates.in_part(st, part, self.tz)]
         if in_part:
             when = f"{part} " if part else ""
-            text = f"Here are the free {when}times on {dates.day_label(day)} ({self.tz}):"
+            text = f"Here are the free {when}times on {dates.day_label(day)}, in your time:"
             return Reply(f"{intro} {text}".strip(), thin([c for _, c in in_part]))
         if on_day:
             text = (
@@ -175,9 +179,11 @@ class Dialogue:
         upcoming = [b for b in bookings if b["status"] == "confirmed"]
         if not upcoming:
             self.state.clear()
+            mailed = getattr(self.turn.tools, "sends_email", False)
+            where = "confirmation e-mail" if mailed else "booking's card"
             return Reply(
                 "I can't find any upcoming bookings made from this browser. The link in your "
-                "confirmation e-mail lets you manage a booking, or I can ask a person to help.",
+                f"{where} lets you manage a booking, or I can ask a person to help.",
                 [HUMAN, BOOK],
             )
         wanted = intents.booking_id_in(text)
@@ -189,7 +195,7 @@ class Dialogue:
         self.state["step"] = "pick"
         return Reply(
             f"Which booking would you like to {verb.lower()}?",
-            [booking_choice(b, verb, self.tz) for b in upcoming[:6]],
+            [booking_choice(b, verb, self.tz, self.lang) for b in upcoming[:6]],
         )
 
 
@@ -200,8 +206,8 @@ def thin(choices: list[Choice], limit: int = MAX_CHIPS) -> list[Choice]:
     return [choices[round(i * (len(choices) - 1) / (limit - 1))] for i in range(limit)]
 
 
-def booking_choice(booking: dict[str, Any], verb: str, tz: str) -> Choice:
+def booking_choice(booking: dict[str, Any], verb: str, tz: str, lang: str = "en") -> Choice:
     """A chip naming one booking; its value carries the booking id back."""
     start = datetime.fromisoformat(booking["start"].replace("Z", "+00:00"))
-    label = f"{verb} {booking['service']} · {slot_label(start, tz)}"
+    label = f"{verb} {booking['service']} · {slot_label(start, tz, lang)}"
     return Choice(label, "reply", f"{verb} booking {booking['booking_id']}")

@@ -57,6 +57,11 @@ def route(d: Dialogue, text: str) -> Reply:
         return flows.change(d)
     if kind == "human":
         return hand_over(d, text)
+    if flow == "contact":
+        contact = take_contact(d, text)
+        if contact is not None:
+            return contact
+        flow = None  # they moved on to something else: answer that
     if flow and s.get("step") == "proposed":
         if intents.is_affirmation(text):
             return Reply("Just press **Confirm** on the card above and it's done.")
@@ -224,7 +229,39 @@ def hand_over(d: Dialogue, text: str) -> Reply:
         if result.content.get("open_now")
         else "when we're open again (we're closed right now)"
     )
+    text = f"I've let the team know. Someone will reply right here {when}."
+    if result.content.get("contact_known", True):
+        return Reply(text + " You can keep this chat open or come back to it later.")
+    # Nobody could reach them after they leave the page: ask how (the next message answers).
+    d.state["flow"] = "contact"
     return Reply(
-        f"I've let the team know. Someone will reply right here {when}. "
-        "You can keep this chat open or come back to it later."
+        text + " In case you have to leave, what's your name and e-mail address? "
+        "The team can write to you there."
     )
+
+
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+NAME_LEAD = re.compile(
+    r"^(?:(?:hi|hello|sure|yes|ok(?:ay)?)[,!. ]+)*(?:my name is|i'm|i am|it's|this is)\s+", re.I
+)
+
+
+def take_contact(d: Dialogue, text: str) -> Reply | None:
+    """The answer to "what's your name and e-mail?": keep them with the request for a person.
+    None when the message is about something else (the caller answers that instead)."""
+    d.state.pop("flow", None)
+    found = EMAIL.search(text)
+    if found is None:
+        if intents.is_abort(text) or re.fullmatch(r"(no|nope|no thanks?)\W*", text, re.I):
+            return Reply("No problem. Keep this chat open and someone will reply right here.")
+        return None
+    email = found.group(0).rstrip(".")
+    name = NAME_LEAD.sub("", (text[: found.start()] + " " + text[found.end() :]).strip())
+    name = " ".join(
+        re.sub(r"\b(and|my e-?mail is|e-?mail:?|at)\b|[,;:()<>]", " ", name, flags=re.I).split()
+    )
+    result = d.tool("request_human", reason="contact details", name=name[:200] or None, email=email)
+    if not result.ok:
+        return Reply(f"Sorry, I couldn't note {email}. Could you check the address?")
+    thanks = f"Thanks, {name}!" if name else "Thanks!"
+    return Reply(f"{thanks} The team will reply here, or e-mail you at {email} if you've left.")

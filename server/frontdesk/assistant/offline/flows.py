@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from frontdesk.assistant.base import Choice
-from frontdesk.assistant.offline import dates, intents
+from frontdesk.assistant.offline import dates, intents, people
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply, booking_choice
+from frontdesk.booking.time_words import clock
 
 CONFIRM_HINT = "Please check the details and press **Confirm** to {what}, or **Change** to adjust."
 
@@ -46,6 +47,7 @@ def continue_booking(d: Dialogue, text: str) -> Reply | None:
             "Online booking isn't available right now. I can ask a person to help.", [HUMAN]
         )
     understood = _absorb_service(d, text, services)
+    understood = people.absorb_host(d.state, text, services) or understood
     if step in ("name", "email"):
         if dates.parse_slot_phrase(text, d.tz):  # an earlier time chip clicked again
             d.absorb_when(text)
@@ -86,6 +88,10 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
             for svc in services
         ]
         return Reply("Happy to help you book. Which kind of session would you like?", choices)
+    team = people.must_choose(s, services)
+    if team is not None:
+        s["step"] = "host"
+        return Reply(f"Who would you like to meet for your {s['service_name']}?", team)
     reply = d.choose_time(verb="Book")
     if reply is not None:
         return reply
@@ -95,7 +101,9 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
     if not s.get("email"):
         s["step"] = "email"
         first = s["name"].split()[0]
-        return Reply(f"Thanks, {first}! Which e-mail address should the confirmation go to?")
+        if getattr(d.turn.tools, "sends_email", False):
+            return Reply(f"Thanks, {first}! Which e-mail address should the confirmation go to?")
+        return Reply(f"Thanks, {first}! What's your e-mail address, in case we need to reach you?")
     result = d.tool(
         "propose_booking",
         service=s["service"],
@@ -104,6 +112,7 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
         email=s["email"],
         phone=None,
         notes=None,
+        host=s.get("host"),
     )
     if result.ok:
         s["step"], s["proposal"] = "proposed", result.card["proposal"]
@@ -123,7 +132,8 @@ def _booking_refused(d: Dialogue, content: dict[str, Any]) -> Reply:
 
 def _picked(d: Dialogue) -> str:
     start = dates.local_now(datetime.fromisoformat(d.state["start"]), d.tz)
-    return f"Great, {dates.day_label(start.date())} at {start:%H:%M} it is."
+    with_whom = f" with {d.state['host']}" if d.state.get("host") else ""
+    return f"Great, {dates.day_label(start.date())} at {clock(start, d.lang)}{with_whom} it is."
 
 
 # -- reschedule and cancel -------------------------------------------------------------------
@@ -188,7 +198,9 @@ def list_bookings(d: Dialogue) -> Reply:
         return Reply("You have no upcoming bookings from this browser. Shall I book one?", [BOOK])
     lines = "\n".join(f"- **{b['service']}**: {b['when']}" for b in upcoming)
     choices = [
-        booking_choice(b, verb, d.tz) for b in upcoming[:3] for verb in ("Reschedule", "Cancel")
+        booking_choice(b, verb, d.tz, d.lang)
+        for b in upcoming[:3]
+        for verb in ("Reschedule", "Cancel")
     ]
     return Reply(f"Your upcoming bookings:\n\n{lines}", choices)
 
@@ -212,7 +224,11 @@ def change(d: Dialogue) -> Reply:
         if offer is not None:
             return Reply(f"{text}\n\n{offer.text}", offer.choices)
         return Reply(text)
+    kept = flow == "cancel"
     s.clear()
-    return Reply(
-        "No problem, nothing has been changed. What would you like to do?", [BOOK, MINE, HUMAN]
+    text = (
+        "No problem, your booking stays as it is."
+        if kept
+        else "No problem, nothing has been changed."
     )
+    return Reply(f"{text} What would you like to do?", [BOOK, MINE, HUMAN])

@@ -14,7 +14,10 @@ from frontdesk.booking.validation import EMAIL_RE, clean_email, clean_name
 
 BOOKING_WORDS = r"(?:bookings?|appointments?|meetings?|calls?|consultations?|sessions?|slots?)"
 RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("change", re.compile(r"\bi'?d like to change that\b|^__change__", re.I)),
+    (
+        "change",
+        re.compile(r"\bi'?d like to change that\b|^i'?ll keep my booking\b|^__change__", re.I),
+    ),
     (
         "greeting",
         re.compile(

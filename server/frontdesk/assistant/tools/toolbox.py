@@ -12,6 +12,8 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from frontdesk import audit
 from frontdesk.assistant.base import Choice, StatusChanger, ToolResult
 from frontdesk.assistant.tools import cards, knowledge_search, slot_finder
@@ -21,8 +23,9 @@ from frontdesk.assistant.tools.specs import SPECS, SPECS_BY_NAME, ArgumentError,
 from frontdesk.audit import Actor
 from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.errors import BookingError, InvalidBooking
+from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.validation import clean_timezone
-from frontdesk.db.models import Conversation, Site
+from frontdesk.db.models import Booking, Conversation, Site
 from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 
@@ -49,10 +52,13 @@ class ConversationTools:
         visitor_tz: str,
         change_status: StatusChanger,
         now: datetime | None = None,
+        lang: str = "en",
     ) -> None:
         self.db = db
         self.change_status = change_status  # bound to this conversation by the chat
         self.bookings = bookings
+        # Only a configured mailer queues confirmations: the engines promise e-mail only then.
+        self.sends_email: bool = getattr(bookings, "mailer", None) is not None
         self.site = site  # a loaded, detached snapshot in the chat (treat as read-only)
         self.site_id: int = site.id
         self.business_tz: str = site.timezone
@@ -60,6 +66,7 @@ class ConversationTools:
         self.conversation_id = conversation_id
         self.visitor_id = visitor_id
         self.visitor_tz = _valid_zone(visitor_tz)
+        self.lang = lang if isinstance(lang, str) and lang else "en"  # the clock style shown
         self._now = now
         self._public_id: str | None = None
         self.proposals = ProposalDesk(self)
@@ -124,28 +131,31 @@ class ConversationTools:
             )
 
     def _audit_call(self, name: str, result: ToolResult) -> None:
+        """`tool.<name>`: the call, its outcome and any proposal, in a transaction that holds
+        the write lock from its start (SQLite waits its busy timeout for it, instead of failing
+        a read-then-write upgrade as "database is locked"); a failure is raised, not dropped."""
         data: dict[str, Any] = {"ok": result.ok}
         if not result.ok:
             data["error"] = str(result.content.get("error", ""))[:200]
         if result.card and result.card.get("proposal"):
             data["proposal"] = result.card["proposal"]
-        self.audit(f"tool.{name}", data)
+        with self.db.write_transaction() as session:
+            self.audit(session, f"tool.{name}", data)
 
-    def audit(self, action: str, data: dict[str, Any], *, actor_type: str = "assistant") -> None:
-        """One audit event about this conversation (its own small transaction)."""
-        try:
-            with self.db.transaction() as session:
-                audit.record(
-                    session,
-                    site_id=self.site_id,
-                    actor=self.actor(actor_type),
-                    action=action,
-                    subject_type="conversation",
-                    subject_id=self._conversation_public_id(session),
-                    data=data,
-                )
-        except Exception:
-            log.exception("could not write the audit event %s", action)
+    def audit(
+        self, session, action: str, data: dict[str, Any], *, actor_type: str = "assistant"
+    ) -> None:
+        """One audit event about this conversation, in `session`: the transaction of the change
+        it records, so they commit (or roll back) together."""
+        audit.record(
+            session,
+            site_id=self.site_id,
+            actor=self.actor(actor_type),
+            action=action,
+            subject_type="conversation",
+            subject_id=self._conversation_public_id(session),
+            data=data,
+        )
 
     def _conversation_public_id(self, session) -> str:
         # Audit subjects name conversations by public id, like the chat session does.
@@ -172,6 +182,8 @@ class ConversationTools:
     def list_services(self) -> ToolResult:
         """The site's active consultation types, with chips to pick one."""
         services = self.bookings.services(self.site_id)
+        with self.db.session() as session:
+            teams = {k: [h.name for h in v] for k, v in offered_by(session, self.site_id).items()}
         items = [
             {
                 "name": s.name,
@@ -179,6 +191,7 @@ class ConversationTools:
                 "duration_min": s.duration_min,
                 "price": s.price_text,
                 "description": _clip(s.description, 300),
+                **team_facts(s, teams.get(s.id, [])),
             }
             for s in services
         ]
@@ -196,10 +209,15 @@ class ConversationTools:
         raise InvalidBooking(f"Unknown service {wanted!r}; valid slugs: {slugs}.", field="service")
 
     def find_available_slots(
-        self, service: str, start_date: date, end_date: date | None, time_zone: str | None
+        self,
+        service: str,
+        start_date: date,
+        end_date: date | None,
+        time_zone: str | None,
+        host: str | None = None,
     ) -> ToolResult:
-        """Free starts of a service in a date range, spread over the days, with chips."""
-        return slot_finder.find_slots(self, service, start_date, end_date, time_zone)
+        """Free starts of a service in a date range (one person's, or anyone's), with chips."""
+        return slot_finder.find_slots(self, service, start_date, end_date, time_zone, host)
 
     def list_my_bookings(self) -> ToolResult:
         """This visitor's bookings on this site only, upcoming first."""
@@ -223,28 +241,59 @@ class ConversationTools:
             "booking_id": booking.public_id,
             "service": booking.service.name,
             "start": cards.iso_utc(booking.start),
-            "when": cards.range_label(booking.start, booking.end, self.visitor_tz),
+            "when": cards.range_label(booking.start, booking.end, self.visitor_tz, self.lang),
             "status": status,
         }
 
-    def request_human(self, reason: str) -> ToolResult:
-        """Flag the conversation for staff and tell the model they were notified."""
-        with self.db.session() as session:
+    def request_human(self, reason: str, name: str | None = None, email: str | None = None):
+        """Flag the conversation for staff and tell the model they were notified; with a name
+        and e-mail, keep them as the visitor's contact. Says whether a contact is known, so
+        the assistant asks for one when it is not."""
+        with self.db.transaction() as session:
             self._require_conversation(session)
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
+            if email:
+                conversation = session.get(Conversation, self.conversation_id)
+                conversation.contact_email = email[:254]
+                conversation.contact_name = (name or conversation.contact_name or "")[:200]
+            known = self._contact_known(session)
         # Only from "bot": a conversation staff already handle (or closed) stays as it is. The
         # change is audited with the change itself (chat.status); the request is audited as
         # this tool call, and its reason stays in the transcript (erasable), not the log.
         status = self.change_status("needs_human", only_from=("bot",))
         message = "Staff were notified and will reply in this chat"
         message += "." if open_now else ", after opening hours (the business is closed now)."
-        return ToolResult({"status": status, "open_now": open_now, "message": message})
+        if not known:
+            message += (
+                " No contact is known: ask the visitor for their name and e-mail so the team"
+                " can reach them if they leave, then call request_human again with them."
+            )
+        content = {"status": status, "open_now": open_now, "message": message}
+        return ToolResult(content | {"contact_known": known, "contact_saved": bool(email)})
+
+    def _contact_known(self, session) -> bool:
+        """The visitor gave an e-mail asking for a person, or booked in this conversation."""
+        conversation = session.get(Conversation, self.conversation_id)
+        if conversation.contact_email:
+            return True
+        booked = select(Booking.id).where(
+            Booking.conversation_id == self.conversation_id, Booking.email != ""
+        )
+        return session.scalars(booked.limit(1)).first() is not None
 
     def _require_conversation(self, session) -> None:
         """InvalidBooking unless this tool box's conversation still exists on its site."""
         conversation = session.get(Conversation, self.conversation_id)
         if conversation is None or conversation.site_id != self.site_id:
             raise InvalidBooking("This conversation no longer exists.", field="conversation")
+
+
+def team_facts(service, hosts: list[str]) -> dict[str, Any]:
+    """Who offers a service and how they share it; nothing for a one-person service (its
+    single host is the business itself, as before hosts existed)."""
+    if len(hosts) <= 1 and service.assignment == "round_robin":
+        return {}
+    return {"hosts": hosts, "assignment": service.assignment}
 
 
 def _is_upcoming(booking, now: datetime) -> bool:

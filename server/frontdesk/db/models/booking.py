@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.models.base import Base
+from frontdesk.db.models.host import BookingHost
 from frontdesk.db.models.site import Service
 from frontdesk.db.types import UTCDateTime, utcnow
 
@@ -58,6 +59,10 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship(lazy="joined")
+    # Who attends: one row per host (several for a collective service).
+    hosts: Mapped[list[BookingHost]] = relationship(
+        order_by=BookingHost.id, cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class TimeBlock(Base):

@@ -16,9 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy import (
-    text as sql_text,
-)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.models.base import Base
@@ -47,6 +45,16 @@ class Conversation(Base):
     engine_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # How to reach the visitor, when they gave it asking for a person (bookings have their own).
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The last seq staff have read: later visitor messages are the inbox's unread count.
+    staff_seen_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The visitor's socket is open (and was heard from at visitor_seen_at): "live now".
+    visitor_live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    visitor_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_conversations_site_updated", "site_id", "updated_at"),)
 
 
 class Message(Base):

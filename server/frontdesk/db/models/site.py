@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.db.models.base import Base
+
+if TYPE_CHECKING:
+    from frontdesk.db.models.host import ServiceHost
 from frontdesk.db.types import UTCDateTime, utcnow
 
 
@@ -40,6 +53,13 @@ class Site(Base):
     # Bumped by every ORM change to the site or its services, hours and closures
     # (db.site_versions), so running chats reload their cached copy at once.
     settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When and from where the widget first loaded on the site itself (onboarding's "installed");
+    # written with a plain UPDATE so it does not bump settings_version.
+    widget_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    widget_seen_origin: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    onboarding_dismissed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     services: Mapped[list[Service]] = relationship(
         back_populates="site", order_by="Service.position, Service.id"
@@ -67,8 +87,15 @@ class Service(Base):
     price_text: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How its hosts share it: round_robin, chosen or collective (db.models.host).
+    assignment: Mapped[str] = mapped_column(
+        String(16), default="round_robin", server_default="round_robin"
+    )
 
     site: Mapped[Site] = relationship(back_populates="services")
+    host_links: Mapped[list[ServiceHost]] = relationship(
+        order_by="ServiceHost.position, ServiceHost.id", cascade="all, delete-orphan"
+    )
 
 
 class OpeningHours(Base):

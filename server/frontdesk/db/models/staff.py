@@ -41,3 +41,22 @@ class SiteMembership(Base):
 
     staff: Mapped[StaffUser] = relationship(back_populates="memberships")
     site: Mapped[Site] = relationship()
+
+
+class StaffSession(Base):
+    """One signed-in browser: revocable on the server (sign-out, password change, everywhere).
+
+    The cookie carries a random session id; only its SHA-256 is stored, so the table cannot be
+    used to sign in.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -3,7 +3,7 @@ run), set in the transaction that stores the entry and cleared in the one that s
 answer; a partial index finds what a crash left behind.
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0010
 Create Date: 2026-12-07 04:05:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

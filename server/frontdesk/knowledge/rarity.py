@@ -1,0 +1,60 @@
+"""How much each of a question's concepts weighs: the rarer, the more it singles an answer out.
+
+Among the candidate units ("tooth" is in all of them, "molar" in one), or, on a large index,
+among all the passages (the candidates were fetched for the main topic, so among them it is
+common; the index tells how rare it really is).
+"""
+
+from __future__ import annotations
+
+import math
+
+from frontdesk.knowledge.question import Concept
+from frontdesk.knowledge.said import Stems
+
+
+def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:
+    """Rarer concepts weigh more: log inverse frequency among the candidate units.
+
+    Also returns how many units hold each concept.
+    """
+    count = len(own)
+    weights, counts = [], []
+    for concept in concepts:
+        strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
+        words = {f[0] for f in strong if len(f) == 1}
+        phrases = [f for f in strong if len(f) > 1]
+
+        def holds(stems: Stems, words=words, phrases=phrases) -> bool:
+            return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
+
+        in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
+        # A heading counts once, not once for every sentence under it.
+        in_headings = len({id(h) for h in heads if holds(h)})
+        holders = in_text + in_headings
+        # A concept found nowhere weighs as one found once: it may be the visitor's own word
+        # for something the site does say, or a topic the site does not cover.
+        weights.append(math.log(1 + (count + 1) / (max(holders, 1) + 0.5)) * concept.weight)
+        counts.append(holders)
+    return weights, counts
+
+
+def corpus_weights(
+    concepts: list[Concept], holders: list[int], corpus: tuple[int, dict[str, int]]
+) -> list[float]:
+    """Rarer concepts weigh more, by how many passages of the whole index hold them.
+
+    The candidates were fetched for the question's main topic, so among them it is common;
+    the index tells how rare it really is. A concept the candidates lack weighs as the rarest.
+    """
+    total, docs = corpus
+    weights = []
+    for concept, held in zip(concepts, holders, strict=True):
+        counts = [
+            min(docs.get(w, 0) for w in form)
+            for form, strength in concept.forms.items()
+            if strength >= 0.7
+        ]
+        df = max(counts, default=0) if held else 0
+        weights.append(math.log(1 + (total + 1) / (max(df, 1) + 0.5)) * concept.weight)
+    return weights

@@ -1,0 +1,179 @@
+"""`frontdesk sites add|list|remove` and `frontdesk staff add`: businesses and who may run them."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from frontdesk.audit import Actor, record
+from frontdesk.cli_app import pass_app
+from frontdesk.db.models import Site
+from frontdesk.sites import (
+    SiteError,
+    create_site,
+    remove_site,
+    script_tag,
+    site_by_key,
+    site_contents,
+    sites_named,
+    validate_timezone,
+)
+from frontdesk.staff.accounts import (
+    AccountError,
+    add_staff,
+    check_password_strength,
+    grant_site,
+    normalize_email,
+    staff_by_email,
+)
+
+
+@click.group()
+def sites_group() -> None:
+    """Manage sites (businesses)."""
+
+
+@sites_group.command("add")
+@click.argument("name")
+@click.option("--timezone", "tz", required=True, help="IANA zone of a place, e.g. Europe/Paris")
+@click.option("--origin", "origins", multiple=True, help="Allowed origin (repeatable)")
+@click.option("--key", default=None, help="Public key (default: generated)")
+@click.option("--force", is_flag=True, help="Add it even if a site has the same name")
+@pass_app
+def sites_add(app: Flask, name: str, tz: str, origins: tuple[str, ...], key: str | None, force):
+    """Add a site and print its script tag."""
+    try:
+        validate_timezone(tz)  # before anything else: the most common mistake
+        with app.extensions["frontdesk.db"].transaction() as session:
+            same = sites_named(session, name)
+            if same and not force:
+                keys = ", ".join(site.public_key for site in same)
+                raise SiteError(
+                    f"A site named {same[0].name!r} already exists (key {keys}). "
+                    "Use --force to add another one with the same name."
+                )
+            site = create_site(
+                session, name=name, timezone=tz, origins=list(origins), public_key=key
+            )
+            tag = script_tag(app.config["PUBLIC_URL"], site)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Added site {site.name!r} with key {site.public_key}\n{tag}")
+
+
+@sites_group.command("list")
+@pass_app
+def sites_list(app: Flask) -> None:
+    """List sites with their keys, zones and allowed origins."""
+    with app.extensions["frontdesk.db"].session() as session:
+        for site in session.scalars(select(Site).order_by(Site.id)):
+            origins = ", ".join(site.allowed_origins) or "(no origins allowed yet)"
+            click.echo(f"{site.public_key}\t{site.name}\t{site.timezone}\t{origins}")
+
+
+@sites_group.command("remove")
+@click.argument("site_key")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@pass_app
+def sites_remove(app: Flask, site_key: str, yes: bool) -> None:
+    """Remove a site with its bookings, conversations and knowledge (asks first)."""
+    database = app.extensions["frontdesk.db"]
+    with database.session() as session:
+        site = _site_or_fail(session, site_key)
+        name, contents = site.name, site_contents(session, site)
+    what = ", ".join(f"{count} {label}" for label, count in contents.items())
+    click.echo(f"Site {name!r} ({site_key}) has {what}.")
+    click.echo("Removing it deletes all of that; staff accounts and the audit log stay.")
+    if not yes:
+        click.confirm("Remove it for good?", abort=True)
+    with database.write_transaction() as session:
+        site = _site_or_fail(session, site_key)
+        record(
+            session,
+            site_id=site.id,
+            actor=Actor("system", "cli"),
+            action="site.removed",
+            subject_type="site",
+            subject_id=site_key,
+            data={"name": name, **contents},
+        )
+        remove_site(session, site)
+    click.echo(f"Removed site {name!r} ({site_key}).")
+
+
+@click.group()
+def staff_group() -> None:
+    """Manage staff accounts."""
+
+
+@staff_group.command("add")
+@click.argument("email")
+@click.option("--site", "site_key", required=True, help="Public key of the site")
+@click.option("--name", default="")
+@click.option("--password", default=None, help="Password (prompted when omitted)")
+@click.option("--reset-password", is_flag=True, help="Set a new password for an existing account")
+@pass_app
+def staff_add(
+    app: Flask, email: str, site_key: str, name: str, password: str | None, reset_password: bool
+) -> None:
+    """Create a staff account for a site, give an existing account access to another site, or
+    (with --reset-password) set a new password."""
+    database = app.extensions["frontdesk.db"]
+    try:
+        email = normalize_email(email)
+        # Everything that can be refused is checked before the password is asked for.
+        with database.session() as session:
+            site = _site_or_fail(session, site_key)
+            user = staff_by_email(session, email)
+            if user is not None and not reset_password:
+                _grant_existing(database, email, site.id, site_key, password)
+                return
+            if user is None and reset_password:
+                raise AccountError(
+                    f"There is no account {email} to reset; leave out --reset-password to create it."
+                )
+        password = _ask_password() if password is None else password
+        check_password_strength(password)
+        with database.transaction() as session:
+            add_staff(session, email, password, site.id, name=name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    done = "has a new password and" if reset_password else "is created and"
+    click.echo(f"Staff account {email} {done} can sign in to {site_key}.")
+
+
+def _grant_existing(database, email: str, site_id: int, site_key: str, password: str | None):
+    """An existing account without --reset-password: its password is never changed silently."""
+    if password is not None:
+        raise AccountError(
+            f"An account {email} already exists; its password was not changed. "
+            "Add --reset-password to set a new one."
+        )
+    with database.transaction() as session:
+        added = grant_site(session, staff_by_email(session, email), site_id)
+    if not added:
+        raise AccountError(
+            f"{email} can already sign in to {site_key}; nothing changed. "
+            "Add --reset-password to set a new password."
+        )
+    click.echo(f"Existing account {email} can now also sign in to {site_key} (password unchanged).")
+
+
+def _ask_password() -> str:
+    """Prompt (twice, hidden) until the password is strong enough."""
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            check_password_strength(password)
+        except AccountError as exc:
+            click.echo(str(exc), err=True)
+            continue
+        return password
+
+
+def _site_or_fail(session, site_key: str) -> Site:
+    site = site_by_key(session, site_key)
+    if site is None:
+        raise click.ClickException(f"No site with key {site_key!r} (see `frontdesk sites list`).")
+    return site
