@@ -96,6 +96,7 @@ class Confirmations:
                 visitor_id=t.visitor_id,
                 conversation_id=t.conversation_id,
                 idempotency_key=proposal.public_id,
+                host=p.get("host"),
             )
             return t.bookings.create(t.site_id, request, actor, now=now).booking
         self._own_booking_again(p["booking"])
@@ -163,6 +164,10 @@ class Confirmations:
             manage_url=t.bookings.manage_url(booking),
             lang=t.lang,
         )
+        if kind != "cancel":
+            with t.db.session() as session:
+                ids = [row.host_id for row in booking.hosts]
+                card.update(cards.meeting(session, booking.service, ids, settled=True))
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
         content = {
             "status": status,

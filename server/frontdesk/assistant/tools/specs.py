@@ -66,6 +66,7 @@ class ToolSpec:
 
 
 SERVICE = Field("service", description="slug", max_len=64)
+HOST = Field("host", optional=True, max_len=200)  # a person's name; null: anyone
 BOOKING_ID = Field("booking_id", max_len=32, kind="id")
 START = "ISO 8601 with offset"
 
@@ -88,6 +89,7 @@ SPECS: tuple[ToolSpec, ...] = (
             Field("start_date", description="YYYY-MM-DD", kind="date", max_len=10),
             Field("end_date", optional=True, description="YYYY-MM-DD", kind="date", max_len=10),
             Field("time_zone", optional=True, description="IANA", kind="tz"),
+            HOST,
         ),
     ),
     ToolSpec(
@@ -100,6 +102,7 @@ SPECS: tuple[ToolSpec, ...] = (
             Field("email", kind="email", max_len=254),
             Field("phone", optional=True, max_len=40),
             Field("notes", optional=True, max_len=2000),
+            HOST,
         ),
     ),
     ToolSpec("list_my_bookings", "The visitor's bookings."),
