@@ -23,7 +23,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from frontdesk.audit import Actor
 from frontdesk.booking import slots, team_slots
 from frontdesk.booking.errors import BookingError
-from frontdesk.booking.hosts import add_site_host, new_host, register_busy_source
+from frontdesk.booking.hosts import (
+    add_site_host,
+    new_host,
+    register_busy_source,
+    unregister_busy_source,
+)
 from frontdesk.booking.service import BookingRequest, Bookings
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
@@ -141,16 +146,17 @@ def bench_team_service(runs: int) -> None:
     """The booking service's team_slots (SQLite) for the same team: the database round trips
     (hosts, hours, bookings, time off) and the engine, busy times from a registered source."""
     calendars = team_calendars(random.Random(11))
+    by_host: dict[int, list[slots.Busy]] = {}
+
+    def calendar_source(session, ids, start, end):
+        return {h: [b for b in by_host[h] if b.start < end and b.end > start] for h in ids}
+
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as folder:
         db = Database(f"sqlite:///{folder}/team.sqlite3")
         try:
             upgrade(db)
             site_id, host_ids = make_open_site(db, hosts=TEAM_HOSTS)
-            by_host = dict(zip(host_ids, calendars, strict=True))
-
-            def calendar_source(session, ids, start, end):
-                return {h: [b for b in by_host[h] if b.start < end and b.end > start] for h in ids}
-
+            by_host.update(zip(host_ids, calendars, strict=True))
             register_busy_source(calendar_source)
             service = Bookings(db, secret_key="bench-secret", public_url="http://bench.test")
             start_day = NOW.date()
@@ -162,6 +168,7 @@ def bench_team_service(runs: int) -> None:
                 timings.append((clock.perf_counter() - began) * 1000)
                 count = len(found)
         finally:
+            unregister_busy_source(calendar_source)
             db.dispose()
     print(
         f"Bookings.team_slots on SQLite, same team, {count} slots found: "

@@ -174,8 +174,11 @@ function cardNode(card, onAction) {
   var box = el("div", "fd-card fd-card-" + String(card.type || "").replace(/[^a-z_]/g, ""));
   box.appendChild(el("p", "fd-card-title", CARD_TITLES[card.type] || "Booking"));
   var facts = el("dl");
-  [["Service", card.service], ["When", card.visitor_time], ["Our time", card.business_time],
-    ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+  // "With": whom the visitor meets (a team's host, or several together); the note says when a
+  // round-robin pick is settled on Confirm or why the host changes on a reschedule.
+  var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
+  [["Service", card.service], ["With", host], ["When", card.visitor_time],
+    ["Our time", card.business_time], ["Name", card.name], ["Email", card.email]].forEach(function (row) {
     if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });

@@ -53,13 +53,32 @@ def demo(app: Flask, demo_host_url: str) -> None:
     with database.session() as session:
         site = session.scalar(select(Site).where(Site.public_key == info.site_key))
         tag = script_tag(app.config["PUBLIC_URL"], site)
+        engine = engine_lines(app, site)
     click.echo(
         f"\nDemo site:     Harbour & Pixel (key {info.site_key}, {info.documents} knowledge pages)"
         f"\nDemo page:     {demo_host_url}/"
         f"\nDashboard:     {app.config['PUBLIC_URL']}/staff/"
         f"\nStaff login:   {info.staff_email} / {info.staff_password}"
-        f"\nScript tag:    {tag}\n"
+        f"\nScript tag:    {tag}"
+        f"\nAssistant:     {engine}\n"
     )
+
+
+def engine_lines(app: Flask, site=None) -> str:
+    """Which engine answers (the site's, or the server's default) and how to switch, for people
+    who just ran `make run`."""
+    from frontdesk.assistant.select import engine_in_use
+
+    used = engine_in_use(site, app.config, app.extensions.get("frontdesk.llm_client"))
+    auto = "automatic: " if used.setting == "auto" else ""
+    text = f"{used.label} ({auto}{used.reason})"
+    pad = "\n" + " " * 15
+    if used.kind == "offline":
+        return (
+            f"{text}{pad}For a model: OPENAI_API_KEY=sk-... make run (any OpenAI-compatible "
+            f"server: OPENAI_BASE_URL=http://host/v1){pad}or per site in Settings, Assistant"
+        )
+    return f"{text}{pad}To answer without a model: FRONTDESK_ENGINE=offline make run"
 
 
 @main.command()
@@ -81,8 +100,12 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     if mailer is not None:
         mailer.start_worker()
         mailer.wake()  # anything queued while the catcher was not yet listening
+    for worker in ("frontdesk.calendar_sync", "frontdesk.calendar_writer"):
+        if app.extensions.get(worker) is not None:  # as the mailer: a server runs its workers
+            app.extensions[worker].start_worker()
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
+    click.echo(f"Assistant:     {engine_lines(app)}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     with contextlib.suppress(KeyboardInterrupt):

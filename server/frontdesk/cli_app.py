@@ -33,6 +33,8 @@ def command_app(ctx: click.Context) -> Flask:
         return info.load_app()
     from frontdesk import create_app  # here: importing a command module builds nothing
 
-    app = create_app({"MAIL_WORKER": False})
+    # No background threads for a command: they would race `db upgrade` on a new database (and
+    # log tracebacks about missing tables); `serve` starts the ones it needs itself.
+    app = create_app({"MAIL_WORKER": False, "CALENDAR_WORKER": False})
     ctx.call_on_close(app.extensions["frontdesk.db"].dispose)
     return app

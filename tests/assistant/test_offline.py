@@ -16,6 +16,7 @@ from frontdesk.db.models import Booking, Conversation, Proposal, Service, Unansw
 from tests.support.assistant_tools import FREE_START, NOW, TOKYO, book_directly, count, make_tools
 from tests.support.conversations import conversation_status
 from tests.support.factories import add_knowledge
+from tests.support.hosts import add_hosts
 
 
 class RecordingOutput:
@@ -564,3 +565,34 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
     assert all(
         c.label.startswith("Move to") or c.group.startswith("Wed 2 Dec") for c in reply["choices"]
     )
+
+
+def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):
+    ids = add_hosts(db, site, ("Mia Chen", "Tom Reyes"))
+    chat = Chat(site, make_tools(db, site))
+    times = chat.say("can I book a consultation with Mia next Tuesday afternoon?")
+    assert times["choices"] and all(c.value.endswith(" with Mia Chen") for c in times["choices"])
+    ask_name = chat.pick(times, "2:00 pm")
+    assert "with Mia Chen it is" in ask_name["text"]
+    chat.say("Ada Lovelace")
+    card = chat.say("ada@example.com")["card"]
+    assert card["host"] == "Mia Chen" and "host_note" not in card
+    chat.tools.confirm(card["proposal"])
+    with db.session() as session:
+        booking = session.scalars(select(Booking)).one()
+        assert [row.host_id for row in booking.hosts] == [ids["Mia Chen"]]
+
+    again = Chat(site, make_tools(db, site, visitor_id="visitor-b"))
+    times = again.say("I'd like a consultation next Tuesday afternoon, anyone is fine")
+    assert not any("with" in c.value for c in times["choices"])
+    assert again.state.get("host") is None and again.state.get("host_any")
+
+
+def test_a_service_where_the_visitor_chooses_asks_who(db, site):
+    add_hosts(db, site, ("Mia Chen", "Tom Reyes"), assignment="chosen")
+    chat = Chat(site, make_tools(db, site))
+    ask = chat.say("can I book a consultation next Tuesday?")
+    assert "Who would you like to meet" in ask["text"]
+    assert labels(ask) == ["Mia Chen", "Tom Reyes"]
+    times = chat.pick(ask, "Tom Reyes")
+    assert times["choices"] and all(c.value.endswith(" with Tom Reyes") for c in times["choices"])

@@ -148,3 +148,21 @@ def test_a_stopped_server_is_unavailable(radicale, account, work):
 def test_a_calendar_on_another_server_is_refused(account, work):
     with pytest.raises(CalendarRefused, match="not on this account's server"):
         account.put_event("http://127.0.0.2:1/other/", "x@frontdesk", b"")
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        ("https://caldav.icloud.com/123/calendars/home/", True),
+        ("https://p42-caldav.icloud.com/123/calendars/home/", True),  # iCloud's partitions
+        ("https://evil.example.com/", False),
+        ("https://icloud.com.evil.example/", False),
+        ("http://p42-caldav.icloud.com/", False),  # never down to plain http
+        ("https://caldav.icloud.com:8443/", False),
+    ],
+)
+def test_an_accounts_password_goes_only_to_its_own_service(url, same):
+    from frontdesk.calendars.http import same_account_site
+
+    assert same_account_site(url, "https://caldav.icloud.com/") is same
+    assert same_account_site(url.replace("icloud.com", "127.0.0.1"), "http://127.0.0.1:8/") is False

@@ -5,6 +5,7 @@ just before a booking that falls back to the last known data when a calendar han
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -138,3 +139,24 @@ def test_fresh_data_is_not_fetched_again_before_a_booking(db, feeds, synced):
     count = len(feeds.requests)
     assert sync.refresh_stale([host_id]) == []
     assert len(feeds.requests) == count
+
+
+def test_processes_racing_for_due_connections_fetch_each_calendar_once(db, feeds):
+    # Every serving process runs the sync: a due connection is claimed by exactly one of them.
+    site = make_site(db, timezone="Europe/Berlin")
+    first, _writer, _bookings = calendar_services(db)
+    second, _writer, _bookings = calendar_services(db)
+    host_id = site_host_id(db, site)
+    paths = [f"/feed{index}.ics" for index in range(6)]
+    for path in paths:
+        connect(db, first, host_id, ICS, feeds.set(path, OUTLOOK))
+    feeds.requests.clear()
+    later = NOW + timedelta(days=1)
+    threads = [threading.Thread(target=sync.refresh_due, kwargs={"now": later})
+               for sync in (first, second)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    fetched = sorted(path for path, _headers in feeds.requests)
+    assert fetched == sorted(paths)

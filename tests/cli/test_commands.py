@@ -66,6 +66,9 @@ def test_bad_cli_input_is_refused_clearly(cli_env):
 def test_demo_creates_the_sample_business_and_is_repeatable(cli_env_any, database_url):
     first = run(["demo"], cli_env_any).stdout
     assert DEMO_STAFF_EMAIL in first and f'data-site="{DEMO_KEY}"' in first
+    # Which engine answers the demo, and how to switch (no provider in this environment).
+    assert "Assistant:     the offline engine (built in, no LLM)" in first
+    assert "For a model: OPENAI_API_KEY=sk-... make run" in first
     run(["demo"], cli_env_any)  # a second run updates in place
     db = Database(database_url)
     with db.session() as session:

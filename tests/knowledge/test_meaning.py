@@ -106,3 +106,15 @@ def test_is_x_available_asks_about_x():
     question = analyse("is laughing gas available", LEX)
     assert [c.label for c in question.concepts] == ["laughing gas"]
     assert ("happi", "gas") in question.concepts[0].forms
+
+
+def test_how_do_i_gets_the_way_to_do_it():
+    policies = Passage(
+        "Policies",
+        "https://dental.test/policies",
+        "Changing an appointment",
+        "Changing an appointment\n\nWe would much rather you moved an appointment than missed "
+        "it. To move it, you can reply to your reminder text or call reception.",
+    )
+    assert analyse("how do i move my appointment", LEX).aspects == {"method"}
+    assert "reply to your reminder text" in ask("how do i move my appointment", policies).best.quote

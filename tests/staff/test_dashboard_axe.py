@@ -19,6 +19,19 @@ from tests.support.factories import add_knowledge
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+
+def site_host_key(db, site) -> str:
+    """The public id of the site's own host (its calendars page is scanned too)."""
+    from sqlalchemy import select
+
+    from frontdesk.db.models import Host, SiteHost
+
+    with db.session() as session:
+        return session.scalar(
+            select(Host.public_id).join(SiteHost).where(SiteHost.site_id == site.id)
+        )
+
+
 PAGES = [
     "",  # overview
     "conversations/",
@@ -33,6 +46,8 @@ PAGES = [
     "knowledge/",
     "email/",
     "settings/",
+    "calendars/",
+    "calendars/{host}/",
     "privacy/",
     "training/",
 ]
@@ -53,7 +68,11 @@ def dashboard(tmp_path_factory, request):
                ("tool_call", "find_available_slots"), ("visitor", "I want a person")],
     )  # fmt: skip
     result = book(make_bookings(db), site, conversation_id=conversation.id)
-    running.ids = {"conversation": conversation.public_id, "booking": result.booking.public_id}
+    running.ids = {
+        "conversation": conversation.public_id,
+        "booking": result.booking.public_id,
+        "host": site_host_key(db, site),
+    }
     yield running
     stop_dashboard(running)
 

@@ -128,3 +128,18 @@ def test_the_calendars_section_lists_the_sites_hosts(db, site, signed_in):
     shown = signed_in.get(f"/staff/{site.public_key}/calendars/").get_data(as_text=True)
     assert f"/staff/{site.public_key}/calendars/{host_key(db, site)}/" in shown
     assert "none connected" in shown
+
+
+def test_removing_a_calendar_forgets_it_and_its_busy_times(db, site, signed_in, feeds):
+    from frontdesk.db.models import CalendarBusy
+    from tests.support.ical_samples import OUTLOOK
+
+    page = page_url(site, host_key(db, site))
+    post(signed_in, page + "connect", page, {"kind": "ics", "url": feeds.set("/c.ics", OUTLOOK)})
+    with db.session() as session:
+        connection_id = session.scalar(select(CalendarConnection.id))
+        assert session.scalar(select(CalendarBusy.id)) is not None
+    assert post(signed_in, page + f"{connection_id}/remove", page, {}).status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(CalendarConnection.id)) is None
+        assert session.scalar(select(CalendarBusy.id)) is None

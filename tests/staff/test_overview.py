@@ -14,7 +14,7 @@ from frontdesk.db.models import Conversation, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.staff import charts, costs
 from frontdesk.staff.overview import normalise_question
-from tests.support.bookings import book
+from tests.support.bookings import VISITOR, book
 from tests.support.conversations import make_conversation
 from tests.support.factories import make_site
 from tests.support.staff_accounts import make_staff, sign_in
@@ -88,6 +88,7 @@ def test_token_usage_and_cost(app, signed_in, site):
     assert "1,000,000" in page and "500,000" in page
 
 
+@pytest.mark.app_config(ENGINE=None, OPENAI_API_KEY="sk-test")
 def test_unknown_model_cost_is_na(app, client):
     db = app.extensions["frontdesk.db"]
     site = make_site(db, llm_settings={"model": "mystery-model"})
@@ -95,6 +96,44 @@ def test_unknown_model_cost_is_na(app, client):
     sign_in(client, "b@studio.test")
     page = client.get(f"/staff/{site.public_key}/").get_data(as_text=True)
     assert 'data-total="cost">n/a<' in page
+
+
+def test_cancelled_bookings_do_not_count(app, signed_in, site, db, app_bookings):
+    make_conversation(db, site, texts=[("visitor", "Hi")])
+    make_conversation(db, site, texts=[("visitor", "Hello")])
+    kept = book(app_bookings, site).booking
+    for _ in range(2):
+        gone = book(app_bookings, site).booking
+        app_bookings.cancel(gone.public_id, VISITOR)
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert 'data-total="bookings">1<' in page and 'data-total="conversion">50%<' in page
+    assert 'data-total="cancelled">2 cancelled, not counted<' in page
+    today = utcnow().astimezone(SYDNEY).date()
+    assert _table_row(page, today) == ["2", "1", "50%"]
+    assert kept.status == "confirmed"
+
+
+def test_the_overview_names_the_engine_that_answers(app, signed_in, site):
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    line = page.split('id="engine-in-use"')[1].split("</p>")[0]
+    assert "the offline engine (built in, no LLM)" in line
+    assert "the server sets ENGINE=offline" in line
+    assert "uses no tokens" in page and "gpt-4o-mini" not in page  # no model named
+
+
+@pytest.mark.app_config(ENGINE=None, OPENAI_API_KEY="sk-test")
+def test_auto_is_resolved_to_the_model_when_a_provider_is_configured(app, signed_in, site):
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    line = page.split('id="engine-in-use"')[1].split("</p>")[0]
+    assert "the model gpt-4o-mini at api.openai.com" in line
+    assert "automatic: a provider is configured" in line
+
+
+@pytest.mark.app_config(ENGINE=None, OPENAI_API_KEY=None)
+def test_auto_without_a_provider_is_the_offline_engine_and_says_why(app, signed_in, site):
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    line = page.split('id="engine-in-use"')[1].split("</p>")[0]
+    assert "the offline engine" in line and "automatic: no LLM provider is configured" in line
 
 
 def test_price_table():

@@ -59,12 +59,39 @@ def audit_fields(app, action):
     return events[-1].data["fields"]
 
 
-def test_page_shows_every_section(signed_in, site):
-    page = signed_in.get(url(site)).get_data(as_text=True)
-    for anchor in ("profile", "services", "hours", "overrides", "rules", "origins", "widget"):
-        assert f'id="{anchor}"' in page
-    assert f"data-site=&#34;{site.public_key}&#34;" in page  # the copy-paste script tag, escaped
-    assert "Monday" in page and "09:00-12:00, 13:00-17:00" in page
+def test_settings_are_split_into_pages_each_with_its_sections(signed_in, site):
+    pages = {
+        "": ("profile",),
+        "services": ("services",),
+        "hours": ("hours", "overrides", "rules"),
+        "assistant": ("assistant",),
+        "widget": ("origins", "widget"),
+        "moderation": ("moderation",),
+    }
+    every = {anchor for anchors in pages.values() for anchor in anchors}
+    for tail, anchors in pages.items():
+        page = signed_in.get(url(site, tail)).get_data(as_text=True)
+        for anchor in every:
+            assert (f'<section id="{anchor}"' in page) == (anchor in anchors), (tail, anchor)
+        assert "Hours and closures" in page and 'aria-current="page"' in page
+    widget = signed_in.get(url(site, "widget")).get_data(as_text=True)
+    assert f"data-site=&#34;{site.public_key}&#34;" in widget  # the copy-paste script tag
+    hours = signed_in.get(url(site, "hours")).get_data(as_text=True)
+    assert "Monday" in hours and "09:00-12:00, 13:00-17:00" in hours
+    assert signed_in.get(url(site, "nonsense")).status_code == 404
+
+
+@pytest.mark.app_config(ENGINE=None)  # "auto", as a fresh install
+def test_the_assistant_page_says_which_engine_answers_now(app, signed_in, site):
+    page = signed_in.get(url(site, "assistant")).get_data(as_text=True)
+    assert "Answering visitors now: the offline engine (built in, no LLM)" in page
+    assert "No LLM provider is configured" in page
+    advanced = page[page.index('<details class="advanced') :]
+    assert 'name="temperature"' in advanced and 'name="top_k"' in advanced  # tucked away
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.get(Site, site.id).llm_settings = {"model": "gpt-4o-mini", "api_key": "sk-x"}
+    page = signed_in.get(url(site, "assistant")).get_data(as_text=True)
+    assert "Answering visitors now: the model gpt-4o-mini at api.openai.com" in page
 
 
 def test_profile_saved_and_audited(app, signed_in, site):
@@ -149,7 +176,7 @@ def test_closure_and_special_hours(app, signed_in, site):
         ).status_code
         == 302
     )
-    page = signed_in.get(url(site)).get_data(as_text=True)
+    page = signed_in.get(url(site, "hours")).get_data(as_text=True)
     assert day.isoformat() in page and "Holiday" in page
     with app.app_context():
         assert get_bookings().free_slots(site.id, "consult", day, day) == []
@@ -285,7 +312,7 @@ def test_widget_appearance_and_preview(app, signed_in, site):
         "launcher": "Talk",
         "position": "left",
     }
-    page = signed_in.get(url(site)).get_data(as_text=True)
+    page = signed_in.get(url(site, "widget")).get_data(as_text=True)
     assert 'data-ink="#000000"' in page  # dark text on a light accent
     assert "data-accent=&#34;#ffcc00&#34; data-title=&#34;Ask us&#34;" in page  # in the embed tag
     assert "data-launcher-label=&#34;Talk&#34; data-position=&#34;left&#34;" in page
@@ -321,7 +348,7 @@ def test_assistant_settings_and_write_only_api_key(app, signed_in, site):
         "api_key": SECRET_KEY,
     }
     assert columns["daily_token_budget"] == 50000
-    page = signed_in.get(url(site)).get_data(as_text=True)
+    page = signed_in.get(url(site, "assistant")).get_data(as_text=True)
     assert SECRET_KEY not in page and "API key (set" in page
     assert "api_key" in audit_fields(app, "settings.assistant")
     with app.extensions["frontdesk.db"].session() as session:
@@ -345,7 +372,7 @@ def test_assistant_settings_and_write_only_api_key(app, signed_in, site):
     assert snapshot(app, site.id) == before
     assert post(signed_in, site, "assistant/clear-key", {}).status_code == 302
     assert "api_key" not in snapshot(app, site.id)[0]["llm_settings"]
-    assert "API key (not set" in signed_in.get(url(site)).get_data(as_text=True)
+    assert "API key (not set" in signed_in.get(url(site, "assistant")).get_data(as_text=True)
 
 
 def test_provider_address_vetted_when_saved_and_its_change_audited(app, signed_in, site):
@@ -417,7 +444,7 @@ def test_widget_preview_follows_the_form_in_chromium(sqlite_url, tmp_path, brows
         page.fill("input[name=email]", "ana@studio.test")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.goto(f"{server.url}/staff/{site.public_key}/settings/#widget")
+        page.goto(f"{server.url}/staff/{site.public_key}/settings/widget#widget")
         launcher = page.locator("#preview-launcher")
         page.fill("#appearance-launcher", "Ask away")
         page.fill("#appearance-title", "Harbour help")

@@ -75,6 +75,7 @@ def book_directly(tools: ConversationTools, start: str, **fields):
         visitor_tz=tools.visitor_tz,
         visitor_id=tools.visitor_id,
         conversation_id=tools.conversation_id,
+        host=fields.pop("host", None),
     )
     return tools.bookings.create(tools.site_id, request, Actor("visitor"), now=NOW).booking
 

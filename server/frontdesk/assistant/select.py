@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from frontdesk.assistant.base import Engine
 from frontdesk.assistant.llm.provider import (
@@ -46,6 +48,54 @@ def engine_for(site: Any, app_config: Mapping[str, Any], llm_client: Any = None)
     from frontdesk.assistant.llm.engine import LLMEngine
 
     return LLMEngine(llm_client, settings, fallback=_offline())
+
+
+@dataclass(frozen=True)
+class EngineInUse:
+    """Which engine answers a site's visitors, and why, in words people can act on."""
+
+    kind: str  # "llm" or "offline"
+    setting: str  # what was asked for: "auto", "llm" or "offline" (server's ENGINE first)
+    reason: str  # why this engine, e.g. "no LLM provider is configured"
+    model: str = ""
+    provider: str = ""  # host of the provider ("api.openai.com", "127.0.0.1:11434")
+
+    @property
+    def label(self) -> str:
+        """'the offline engine (built in, no LLM)' or 'the model gpt-4o-mini at api.openai.com'."""
+        if self.kind == "offline":
+            return "the offline engine (built in, no LLM)"
+        return f"the model {self.model} at {self.provider}"
+
+
+def engine_in_use(site: Any, app_config: Mapping[str, Any], llm_client: Any = None) -> EngineInUse:
+    """What `engine_for` would choose, described, without building a client or looking up a
+    provider's address (a site-chosen address that the guard refuses at a turn still falls
+    back to the offline engine then)."""
+    server = _engine_choice(app_config.get("ENGINE"), "ENGINE")
+    site_raw = (getattr(site, "llm_settings", None) or {}).get("engine")
+    try:
+        site_choice = _engine_choice(site_raw, "the site's engine setting")
+    except ValueError:
+        site_choice = None
+    choice = server or site_choice
+    setting = choice or "auto"
+    if choice == "offline":
+        why = "the server sets ENGINE=offline" if server else "the site's settings choose it"
+        return EngineInUse("offline", setting, why)
+    settings = llm_settings(site, app_config)
+    if llm_client is None and not provider_configured(settings):
+        why = "no LLM provider is configured: set OPENAI_API_KEY or a base URL"
+        if choice == "llm":
+            why = "an LLM was chosen but " + why
+        return EngineInUse("offline", setting, why)
+    model = str(settings.get("model") or "")
+    base = settings.get("base_url") or "https://api.openai.com/v1"
+    provider = urlsplit(str(base)).netloc or str(base)
+    why = "a provider is configured" if choice is None else "chosen in the settings"
+    if llm_client is not None and not provider_configured(settings):
+        why, provider = "a client was given to the app", "the app's own client"
+    return EngineInUse("llm", setting, why, model=model, provider=provider)
 
 
 def preload() -> None:

@@ -195,7 +195,7 @@ def lock_hosts(session: Session, host_ids: list[int]) -> None:
         )
 
 
-def host_names(session: Session, host_ids) -> list[str]:
-    """The names of these hosts, in the order given."""
-    names = dict(session.execute(select(Host.id, Host.name).where(Host.id.in_(list(host_ids)))))
-    return [names[h] for h in host_ids if h in names]
+def host_names(session: Session, host_ids) -> dict[int, str]:
+    """The names of these hosts, by id."""
+    query = select(Host.id, Host.name).where(Host.id.in_(list(host_ids)))
+    return {host_id: name for host_id, name in session.execute(query)}

@@ -1,4 +1,5 @@
-"""The staff iCal feed (/calendar/<secret>.ics): a site's bookings for calendar apps."""
+"""The staff iCal feeds: a site's bookings (/calendar/<secret>.ics) and one person's from every
+site (/calendar/host/<secret>.ics), for calendar apps."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import and_, or_, select
 
 from frontdesk.booking import ics
 from frontdesk.booking.views import PageError, page_error, security_headers
-from frontdesk.db.models import Booking, Site
+from frontdesk.db.models import Booking, BookingHost, Host, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED, OUTCOMES
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
@@ -38,6 +39,25 @@ def _site_by_secret(secret: str) -> Site | None:
     return site
 
 
+def _host_by_secret(secret: str) -> Host | None:
+    if not SECRET_RE.fullmatch(secret):
+        return None
+    with get_db().session() as session:
+        host = session.scalars(select(Host).where(Host.feed_secret == secret)).first()
+    if host is None or not hmac.compare_digest(host.feed_secret.encode(), secret.encode()):
+        return None
+    return host
+
+
+def _standing(since):
+    """Bookings that stand (confirmed, completed, no-show) and end after `since`, and
+    cancellations made after it."""
+    return or_(
+        and_(Booking.status.in_((CONFIRMED, *OUTCOMES)), Booking.end >= since),
+        and_(Booking.status == CANCELLED, Booking.updated_at >= since),
+    )
+
+
 def _feed_bookings(site: Site) -> list[Booking]:
     """Bookings that stand (confirmed, completed, no-show) from the last 30 days on, and
     cancellations of the last 30 days."""
@@ -46,10 +66,7 @@ def _feed_bookings(site: Site) -> list[Booking]:
         select(Booking)
         .where(
             Booking.site_id == site.id,
-            or_(
-                and_(Booking.status.in_((CONFIRMED, *OUTCOMES)), Booking.end >= since),
-                and_(Booking.status == CANCELLED, Booking.updated_at >= since),
-            ),
+            _standing(since),
         )
         .order_by(Booking.start)
         .limit(FEED_LIMIT)
@@ -66,6 +83,29 @@ def staff_feed(secret: str):
         raise PageError(404, "Not found", "There is no calendar at this address.")
     body = ics.calendar_feed(site, _feed_bookings(site))
     response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
+    return response
+
+
+@bp.get("/calendar/host/<secret>.ics")
+def host_feed(secret: str):
+    """One person's bookings from every site they work for, as a subscribable calendar."""
+    host = _host_by_secret(secret)
+    if host is None:
+        raise PageError(404, "Not found", "There is no calendar at this address.")
+    since = utcnow() - FEED_HISTORY
+    query = (
+        select(Booking, Site)
+        .join(Site, Site.id == Booking.site_id)
+        .join(BookingHost, BookingHost.booking_id == Booking.id)
+        .where(BookingHost.host_id == host.id, _standing(since))
+        .order_by(Booking.start)
+        .limit(FEED_LIMIT)
+    )
+    with get_db().session() as session:
+        rows = [(booking, site) for booking, site in session.execute(query)]
+    response = Response(ics.host_feed(host, rows), content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
     return response

@@ -168,3 +168,20 @@ def remove_hosts_without_sites(session: Session) -> None:
             ~select(BookingHost.id).where(BookingHost.host_id == Host.id).exists(),
         )
     )
+
+
+def offered_by(session: Session, site_id: int) -> dict[int, list[Host]]:
+    """Each of the site's services (by id) with the active hosts offering it, in two queries."""
+    named = session.execute(
+        select(ServiceHost.service_id, Host)
+        .join(Host, Host.id == ServiceHost.host_id)
+        .join(Service, Service.id == ServiceHost.service_id)
+        .where(Service.site_id == site_id, Host.active.is_(True))
+        .order_by(ServiceHost.position, Host.id)
+    ).all()
+    everyone = site_hosts(session, site_id)
+    services = session.scalars(select(Service.id).where(Service.site_id == site_id)).all()
+    teams: dict[int, list[Host]] = {service_id: [] for service_id in services}
+    for service_id, host in named:
+        teams[service_id].append(host)
+    return {service_id: hosts or everyone for service_id, hosts in teams.items()}

@@ -58,6 +58,20 @@ def calendar_feed(site, bookings: Iterable, *, now: datetime | None = None) -> b
     return calendar.to_ical()
 
 
+def host_feed(host, bookings: Iterable[tuple], *, now: datetime | None = None) -> bytes:
+    """One person's subscription feed: their bookings from every site, as (booking, site)."""
+    calendar = _calendar(method="PUBLISH")
+    calendar.add("x-wr-calname", f"{one_line(host.name)}: bookings")
+    calendar.add("x-wr-timezone", host.timezone)
+    calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    for booking, site in bookings:
+        event = _event(booking, site, now=now)
+        event.add("description", _staff_description(booking))
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
 def _calendar(*, method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -20,7 +20,7 @@ from frontdesk.calendars.base import (
     CalendarUnavailable,
 )
 from frontdesk.calendars.expand import busy_intervals, parse_calendar
-from frontdesk.calendars.http import GuardedSession
+from frontdesk.calendars.http import GuardedSession, same_account_site
 from frontdesk.outbound.guard import OutboundPolicy
 
 
@@ -49,7 +49,7 @@ class CalDavConnection:
             enable_rfc6764=False,
             rate_limit_handle=False,
         )
-        self.client.session = GuardedSession(policy, username, password, timeout)
+        self.client.session = GuardedSession(policy, username, password, timeout, self.url)
 
     def list_calendars(self) -> list[CalendarInfo]:
         """The account's calendars (those that hold events)."""
@@ -58,8 +58,8 @@ class CalDavConnection:
             infos = []
             for calendar in found:
                 url = str(calendar.url)
-                if _origin(url) != self.origin:
-                    continue  # never follow an account to another server
+                if not same_account_site(url, self.url):
+                    continue  # never follow an account to another service
                 name = calendar.get_display_name() or url.rstrip("/").rsplit("/", 1)[-1]
                 infos.append(CalendarInfo(id=url, name=str(name)[:200], writable=True))
             return infos
@@ -94,7 +94,7 @@ class CalDavConnection:
         self.put_event(calendar_id, uid, ical)
 
     def _calendar(self, calendar_id: str):
-        if _origin(calendar_id) != self.origin:
+        if not same_account_site(calendar_id, self.url):
             raise CalendarRefused("That calendar is not on this account's server.")
         return self.client.calendar(url=calendar_id)
 

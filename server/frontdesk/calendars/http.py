@@ -15,6 +15,7 @@ from frontdesk.calendars.base import CalendarRefused, CalendarUnavailable
 from frontdesk.outbound.connections import pinned_connection
 from frontdesk.outbound.guard import BlockedURL, OutboundPolicy, vet_url
 
+DEFAULT_PORT = {"http": 80, "https": 443}
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a 5,000-event feed is about 2 MB
 USER_AGENT = "Frontdesk-calendars/1.0"
 
@@ -78,6 +79,24 @@ def send(
         connection.close()
 
 
+def same_account_site(url: str, account_url: str) -> bool:
+    """Whether `url` belongs to the same service as the account's address: the same scheme, and
+    the same host or a sibling under its parent domain (iCloud's caldav.icloud.com keeps
+    calendars on p42-caldav.icloud.com); an IP address or a one-label parent must match exactly."""
+    a, b = urlsplit(url), urlsplit(account_url)
+    if a.scheme.lower() != b.scheme.lower() or not a.hostname or not b.hostname:
+        return False
+    host, home = a.hostname.lower(), b.hostname.lower()
+    if host == home:
+        return (a.port or DEFAULT_PORT[a.scheme.lower()]) == (
+            b.port or DEFAULT_PORT[b.scheme.lower()]
+        )
+    parent = home.split(".", 1)[1] if "." in home else ""
+    if not parent or "." not in parent or home.replace(".", "").isdigit() or ":" in home:
+        return False
+    return host.endswith("." + parent)
+
+
 def basic_auth(username: str, password: str) -> str:
     """An HTTP Basic Authorization header value."""
     token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
@@ -97,13 +116,19 @@ class GuardedSession:
     through `send` (vetted, pinned, limited). Authentication is Basic over the account's
     credentials; the library's own auth object is not used."""
 
-    def __init__(self, policy: OutboundPolicy, username: str, password: str, timeout: float):
+    def __init__(
+        self, policy: OutboundPolicy, username: str, password: str, timeout: float, account_url: str
+    ):
         self.policy = policy
+        self.account_url = account_url
         self.authorization = basic_auth(username, password) if username or password else ""
         self.timeout = timeout
 
     def request(self, method, url, data=None, headers=None, timeout=None, **_ignored) -> Response:
         """Send one request; proxies, verify and cert are ours to decide, not the library's."""
+        if not same_account_site(str(url), self.account_url):
+            # The server named an address elsewhere: the account's password does not go there.
+            raise CalendarRefused("The calendar server pointed to another site; not followed.")
         body = data.encode() if isinstance(data, str) else (data or b"")
         merged = dict(headers or {})
         if self.authorization:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from frontdesk.calendars.base import CALDAV, BusyResult, CalendarError, Connection
@@ -127,7 +127,9 @@ class CalendarSync:
 
     def _store(self, connection_id: int, results: dict, now: datetime) -> str:
         errors = sorted({r for r in results.values() if isinstance(r, str)})
-        with self.db.transaction() as session:
+        # Read-then-write: take SQLite's write lock up front (a deferred transaction upgraded
+        # while another writer holds it fails at once with "database is locked").
+        with self.db.write_transaction() as session:
             row = session.get(CalendarConnection, connection_id)
             if row is None:  # removed while we fetched
                 return ""
@@ -158,11 +160,30 @@ class CalendarSync:
                     )
                 )
             )
+        tried = 0
         for connection_id in ids:
             if self._stopping.is_set():
                 break
-            self.refresh(connection_id, now=now)
-        return len(ids)
+            if self._claim(connection_id, due_before, now):  # another process may have it
+                self.refresh(connection_id, now=now)
+                tried += 1
+        return tried
+
+    def _claim(self, connection_id: int, due_before: datetime, now: datetime) -> bool:
+        """Mark a due connection as tried now; exactly one process (or thread) wins it, so
+        several processes of a deployment never fetch the same calendar for one interval."""
+        claim = (
+            update(CalendarConnection)
+            .where(
+                CalendarConnection.id == connection_id,
+                CalendarConnection.last_attempt_at.is_(None)
+                | (CalendarConnection.last_attempt_at <= due_before),
+            )
+            .values(last_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.write_transaction() as session:
+            return session.execute(claim).rowcount == 1
 
     def refresh_stale(self, host_ids: Sequence[int], *, now: datetime | None = None) -> list[str]:
         """Before a booking commits: refresh these hosts' connections whose data is older than

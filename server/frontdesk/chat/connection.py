@@ -6,7 +6,7 @@ import logging
 from html import escape
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from frontdesk.booking.availability import is_open_now
 from frontdesk.chat import (
@@ -60,6 +60,8 @@ class ChatConnection(SocketConnection):
         self.conversation: Any = None
         self.subscription: Any = None
         self.heartbeat: presence.Heartbeat | None = None
+        # Vetted against the site's allowlist before the upgrade (chat.views).
+        self.origin = request.headers.get("Origin") if has_request_context() else None
 
     def run(self) -> None:
         """The receive loop; the visitor is "live" on the dashboard from hello until it ends."""
@@ -134,6 +136,7 @@ class ChatConnection(SocketConnection):
 
         self.greet(welcome, keep=not_in_backlog)
         presence.mark(self.db, self.hub, self.site.id, conversation, True)
+        presence.note_widget_origin(self.db, self.site, self.origin)
         self.heartbeat = presence.Heartbeat(self.db, conversation.id)
 
     def _is_open(self) -> bool | None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import update
 
 from frontdesk.chat.hub import Hub
-from frontdesk.db.models import Conversation
+from frontdesk.db.models import Conversation, Site
 from frontdesk.db.types import utcnow
 
 LIVE_GRACE = timedelta(minutes=2)  # a little over four of the widget's 25-second pings
@@ -59,3 +59,17 @@ class Heartbeat:
 def live_since():
     """The oldest visitor_seen_at that still counts as live."""
     return utcnow() - LIVE_GRACE
+
+
+def note_widget_origin(db: Any, site: Any, origin: str | None) -> None:
+    """The widget worked on one of the site's allowed origins: remember the first time (the
+    onboarding checklist's "script tag installed"). One cheap check once it is known."""
+    if getattr(site, "widget_seen_at", None) is not None or not origin:
+        return
+    with db.write_transaction() as session:
+        # A plain UPDATE: not a settings change (it must not bump settings_version).
+        session.execute(
+            update(Site)
+            .where(Site.id == site.id, Site.widget_seen_at.is_(None))
+            .values(widget_seen_at=utcnow(), widget_seen_origin=origin[:200])
+        )

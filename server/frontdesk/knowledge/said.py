@@ -40,8 +40,8 @@ PARTS_OF_DAY = (  # (from, to) in minutes after midnight, and the words for that
     (17 * 60, 24 * 60, ("evening", "night", "late")),
 )
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-DURATION = re.compile(  # "every six weeks" is how often, not how long
-    rf"(?<!every )\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
+DURATION = re.compile(
+    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
     r"weeks?|months?|years?)\b",
     re.I,
 )
@@ -53,12 +53,30 @@ ADDRESS = re.compile(
     r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
 )
 SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# "how do I move it?": a way to do it (a link, a call, online).
+METHOD = re.compile(
+    r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
+    r"\b(?:call|ring|phone|email|e-mail|text) (?:us|reception|the office)\b|\breply to\b",
+    re.I,
+)
+HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
+
+
+def _duration(text: str) -> bool:
+    """A duration not said as a frequency ("every six to eight weeks")."""
+    return any(
+        not HOW_OFTEN.search(text[max(0, m.start() - 30) : m.start()])
+        for m in DURATION.finditer(text)
+    )
+
+
 # (what states the fact, what hints at it) per aspect
 FEATURES = {
     "price": (MONEY, SOFT_MONEY),
     "hours": (CLOCK, SOFT_CLOCK),
     "duration": (DURATION, None),
     "location": (ADDRESS, SOFT_ADDRESS),
+    "method": (METHOD, None),
 }
 
 
@@ -118,6 +136,9 @@ def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
 def said(aspect: str, text: str, context: str) -> float:
     """1 when a text states an aspect's fact outright (an amount, a time), SOFT when it hints."""
     strong, soft = FEATURES[aspect]
-    if strong.search(text) or (context and strong.search(context)):
+    if aspect == "duration":  # "every three to four months" is how often, not how long
+        if _duration(text) or (context and _duration(context)):
+            return 1.0
+    elif strong.search(text) or (context and strong.search(context)):
         return 1.0
     return SOFT if soft is not None and soft.search(text) else 0.0

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import render_template, request
 from sqlalchemy import func, select
 
+from frontdesk.booking.hosts import site_hosts
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.db.models import OpeningHours, TimeBlock
 from frontdesk.db.types import utcnow
@@ -14,7 +15,7 @@ from frontdesk.extensions import get_db
 from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_common import bp, request_filters, site_services
 from frontdesk.staff.booking_filters import Filters, booking_query, local_midnight, parse_day
-from frontdesk.staff.time_grid import build_grid, items_by_day, week_start
+from frontdesk.staff.time_grid import build_grid, columns_by_host, items_by_day, week_start
 
 
 @bp.get("/week")
@@ -43,7 +44,9 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     tz = zone_or_utc(site.timezone)
     services = site_services(site.id)
     filters = request_filters(site, services)
-    span = Filters(filters.service, filters.status, days[0], days[-1], filters.cancelled)
+    span = Filters(
+        filters.service, filters.status, days[0], days[-1], filters.cancelled, filters.host
+    )
     lo, hi = local_midnight(days[0], tz), local_midnight(days[-1] + timedelta(days=1), tz)
     with get_db().session() as session:
         bookings = list(session.scalars(booking_query(site.id, span, tz)))
@@ -54,6 +57,7 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
                 .order_by(TimeBlock.start)
             )
         )
+        people = site_hosts(session, site.id) if view == "day" and not filters.host else []
         opens, closes = session.execute(
             select(func.min(OpeningHours.start_time), func.max(OpeningHours.end_time)).where(
                 OpeningHours.site_id == site.id
@@ -65,6 +69,8 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     found = items_by_day(bookings, blocks, days, tz)
     label = "%a %-d" if view == "week" else "%A %-d %B"
     columns = [(d.strftime(label), d, found[d]) for d in days]
+    if len(people) > 1:  # a team's day: a column per person
+        columns = columns_by_host(days[0], found[days[0]], people)
     first = days[0]
     args = filters.query_args()
     key = "week" if view == "week" else "day"

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
 from frontdesk.audit import Actor
+from frontdesk.booking.hosts import site_hosts
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.db.models import Booking, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
@@ -59,7 +60,21 @@ def site_services(site_id: int) -> list[Service]:
 def request_filters(site, services: list[Service] | None = None) -> Filters:
     """Filters from the query string; a bad one raises FilterError (answered with 400)."""
     slugs = [s.slug for s in (services if services is not None else site_services(site.id))]
-    return parse_filters(request.args, slugs)
+    keys = [key for key, _, _ in filter_hosts(site.id)]
+    return parse_filters(request.args, slugs, keys)
+
+
+@bp.app_context_processor
+def _host_filter():
+    return {"filter_hosts": filter_hosts}
+
+
+def filter_hosts(site_id: int) -> list[tuple[str, str, bool]]:
+    """The site's people for the bookings filter: (public id, name, is the signed-in user)."""
+    staff = current_staff()
+    with get_db().session() as session:
+        people = site_hosts(session, site_id, active_only=False)
+        return [(h.public_id, h.name, bool(staff and h.staff_id == staff.id)) for h in people]
 
 
 @bp.errorhandler(FilterError)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from frontdesk.booking.validation import parse_day as parse_iso_day
-from frontdesk.db.models import Booking, Service
+from frontdesk.db.models import Booking, BookingHost, Host, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 
 STATUSES = (CONFIRMED, COMPLETED, NO_SHOW, CANCELLED)
@@ -29,6 +29,7 @@ class Filters:
     start: date | None = None
     end: date | None = None
     cancelled: bool = False  # cancelled bookings are left out unless asked for
+    host: str = ""  # a host's public id: the bookings that person attends
 
     def query_args(self) -> dict[str, str]:
         """The filters as GET parameters (empty ones left out), for links."""
@@ -36,6 +37,7 @@ class Filters:
         args["from"] = self.start.isoformat() if self.start else ""
         args["to"] = self.end.isoformat() if self.end else ""
         args["cancelled"] = "1" if self.cancelled else ""
+        args["host"] = self.host
         return {k: v for k, v in args.items() if v}
 
     @property
@@ -60,8 +62,14 @@ def parse_day(raw: str | None, label: str) -> date | None:
     return day
 
 
-def parse_filters(args: Mapping[str, str], service_slugs: Iterable[str]) -> Filters:
-    """Filters from request.args; unknown services, statuses or dates are FilterErrors."""
+def parse_filters(
+    args: Mapping[str, str], service_slugs: Iterable[str], host_keys: Iterable[str] = ()
+) -> Filters:
+    """Filters from request.args; unknown services, people, statuses or dates are
+    FilterErrors."""
+    host = (args.get("host") or "").strip()
+    if host and host not in set(host_keys):
+        raise FilterError("There is no such person here.")
     service = (args.get("service") or "").strip()
     if service and service not in set(service_slugs):
         raise FilterError("There is no such service.")
@@ -72,7 +80,8 @@ def parse_filters(args: Mapping[str, str], service_slugs: Iterable[str]) -> Filt
     end = parse_day(args.get("to"), "The end date")
     if start and end and end < start:
         raise FilterError("The end date is before the start date.")
-    return Filters(service, status, start, end, cancelled=args.get("cancelled") == "1")
+    cancelled = args.get("cancelled") == "1"
+    return Filters(service, status, start, end, cancelled=cancelled, host=host)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -85,6 +94,9 @@ def booking_query(site_id: int, filters: Filters, tz: ZoneInfo):
     query = select(Booking).join(Service).where(Booking.site_id == site_id)
     if filters.service:
         query = query.where(Service.slug == filters.service)
+    if filters.host:
+        attending = select(BookingHost.booking_id).join(Host, Host.id == BookingHost.host_id)
+        query = query.where(Booking.id.in_(attending.where(Host.public_id == filters.host)))
     if filters.status:
         query = query.where(Booking.status == filters.status)
     elif not filters.cancelled:

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
-from frontdesk.booking.zones import zone_or_utc
+from frontdesk.booking.zones import zone_label, zone_or_utc
+from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.db.models import Booking, Conversation, Message, TokenUsage, UnansweredQuestion
+from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
 from frontdesk.retention import purge_expired
@@ -58,14 +60,27 @@ def daily_activity(session, site_id: int, tz: ZoneInfo, days: list[date], since:
             Conversation.site_id == site_id, Conversation.created_at >= since
         )
     )
+    # Only bookings that stand count: a booking made and then cancelled is not a booking.
     bookings = session.scalars(
-        select(Booking.created_at).where(Booking.site_id == site_id, Booking.created_at >= since)
+        select(Booking.created_at).where(
+            Booking.site_id == site_id,
+            Booking.created_at >= since,
+            Booking.status != CANCELLED,
+        )
     )
     chats, booked = _per_day(conversations, tz, days), _per_day(bookings, tz, days)
     return [
         {"day": d, "conversations": c, "bookings": b, "conversion": _rate(b, c)}
         for d, c, b in zip(days, chats, booked, strict=True)
     ]
+
+
+def cancelled_count(session, site_id: int, since: datetime) -> int:
+    """Bookings made in the window and cancelled since (said beside the total, not in it)."""
+    query = select(func.count()).where(
+        Booking.site_id == site_id, Booking.created_at >= since, Booking.status == CANCELLED
+    )
+    return session.scalar(query) or 0
 
 
 def _rate(part: int, whole: int) -> str:
@@ -163,11 +178,13 @@ def index(site):
         questions = top_questions(session, site.id, since)
         open_questions = unanswered(session, site.id)
         usage = token_usage(session, site, days)
+        cancelled = cancelled_count(session, site.id, since)
     labels = [f"{d.day} {d:%b}" for d in days]
     chart = charts.bar_chart(
         "activity",
         f"Conversations and bookings per day, last {DAYS} days",
-        f"Daily counts in {site.timezone}; the table below has the same figures.",
+        f"Daily counts in {zone_label(site.timezone)}; bookings that stand (cancelled ones not "
+        "counted); the table below has the same figures.",
         labels,
         [
             charts.Series("conversations", [r["conversations"] for r in activity], "bar--chats"),
@@ -179,6 +196,7 @@ def index(site):
         "bookings": sum(r["bookings"] for r in activity),
     }
     totals["conversion"] = _rate(totals["bookings"], totals["conversations"])
+    totals["cancelled"] = cancelled
     return render_template(
         "staff/overview.html",
         site=site,
@@ -189,4 +207,6 @@ def index(site):
         open_questions=open_questions,
         usage=usage,
         days=DAYS,
+        engine=answering_engine(current_app, site),
+        zone_name=zone_label(site.timezone),
     )

@@ -7,10 +7,20 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from frontdesk import audit
+from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.db.models import Service, Site
 from frontdesk.extensions import get_db
 from frontdesk.outbound import provider_urls
@@ -20,6 +30,7 @@ from frontdesk.staff import settings_forms as forms
 from frontdesk.staff import settings_store as store
 from frontdesk.staff.auth import current_staff, site_required
 from frontdesk.staff.settings_forms import FormError
+from frontdesk.staff.settings_pages import PAGES, page_of
 
 bp = Blueprint("settings", __name__, url_prefix="/<site_key>/settings")
 
@@ -80,12 +91,17 @@ def _page_context(site_id: int) -> dict[str, Any]:
     }
 
 
-def _render(site: Site, status: int = 200):
-    return render_template("staff/settings.html", site=site, **_page_context(site.id)), status
+def _render(site: Site, status: int = 200, page: str = "business"):
+    context = _page_context(site.id) | {"page": page, "pages": PAGES}
+    context["engine_now"] = answering_engine(current_app, context["stored"])
+    return render_template("staff/settings.html", site=site, **context), status
 
 
 def _back(site: Site, anchor: str):
-    return redirect(url_for("staff.settings.index", site_key=site.public_key) + "#" + anchor)
+    page = page_of(anchor)
+    return redirect(
+        url_for("staff.settings.index", site_key=site.public_key, page=page) + "#" + anchor
+    )
 
 
 def _submit(site: Site, anchor: str, save: Callable[[], Any], done: str):
@@ -94,16 +110,19 @@ def _submit(site: Site, anchor: str, save: Callable[[], Any], done: str):
         changed = save()
     except FormError as exc:
         flash(str(exc), "error")
-        return _render(site, 400)
+        return _render(site, 400, page_of(anchor))
     flash(done if changed or changed is None else "Nothing changed.", "success")
     return _back(site, anchor)
 
 
-@bp.get("/")
+@bp.get("/", defaults={"page": "business"})
+@bp.get("/<page>")
 @site_required
-def index(site: Site):
-    """All settings of the site, one form per section."""
-    return _render(site)
+def index(site: Site, page: str):
+    """One page of the site's settings (settings_pages), one form per section."""
+    if page not in PAGES:
+        abort(404)
+    return _render(site, page=page)
 
 
 @bp.post("/profile")

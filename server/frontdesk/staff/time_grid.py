@@ -7,7 +7,7 @@ classes (the dashboard's CSP forbids inline styles)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 from zoneinfo import ZoneInfo
@@ -90,6 +90,20 @@ def items_by_day(
                 if start < lo + timedelta(days=1) and end > lo:
                     found[day].append(GridItem(row, kind, start, end))
     return found
+
+
+def columns_by_host(day: date, items: Sequence[GridItem], hosts: Sequence) -> list[tuple]:
+    """One day split into a column per host: each booking under the people attending it (a
+    collective booking in each of theirs), the site's blocked time in every column."""
+    columns = []
+    for host in hosts:
+        mine = [
+            replace(item)  # its own rows and lanes in this column
+            for item in items
+            if item.kind == "blocked" or host.id in {r.host_id for r in item.item.hosts}
+        ]
+        columns.append((host.name, day, mine))
+    return columns
 
 
 def build_grid(

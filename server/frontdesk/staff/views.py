@@ -13,9 +13,11 @@ from frontdesk.staff import (
     conversations,
     email_log,
     host_calendars,
+    hosts,
     inbox_state,
     knowledge,
     live,
+    onboarding,
     overview,
     privacy,
     sessions,
@@ -50,8 +52,10 @@ bp.register_blueprint(settings.bp)
 bp.register_blueprint(knowledge.bp)
 bp.register_blueprint(privacy.bp)
 bp.register_blueprint(live.bp)
+bp.register_blueprint(onboarding.bp)
 bp.register_blueprint(email_log.bp)
 bp.register_blueprint(host_calendars.bp)
+bp.register_blueprint(hosts.bp)
 
 
 @bp.after_app_request
@@ -78,6 +82,7 @@ def _nav_context() -> dict:
         "staff_site_list": staff_sites(user) if user else [],
         # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
         "message_html": inbox_state.message_html,
+        "onboarding_steps": onboarding.checklist,
         "mail_state": mail_state(current_app.config),
     }
 

@@ -114,6 +114,7 @@ class Dialogue:
             start_date=first.isoformat(),
             end_date=first.isoformat() if s.get("day") else None,
             time_zone=None,
+            host=s.get("host"),
         )
         if not result.ok:
             s.pop("day", None)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from frontdesk.assistant.base import Choice
-from frontdesk.assistant.offline import dates, intents
+from frontdesk.assistant.offline import dates, intents, people
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply, booking_choice
 from frontdesk.booking.time_words import clock
 
@@ -47,6 +47,7 @@ def continue_booking(d: Dialogue, text: str) -> Reply | None:
             "Online booking isn't available right now. I can ask a person to help.", [HUMAN]
         )
     understood = _absorb_service(d, text, services)
+    understood = people.absorb_host(d.state, text, services) or understood
     if step in ("name", "email"):
         if dates.parse_slot_phrase(text, d.tz):  # an earlier time chip clicked again
             d.absorb_when(text)
@@ -87,6 +88,10 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
             for svc in services
         ]
         return Reply("Happy to help you book. Which kind of session would you like?", choices)
+    team = people.must_choose(s, services)
+    if team is not None:
+        s["step"] = "host"
+        return Reply(f"Who would you like to meet for your {s['service_name']}?", team)
     reply = d.choose_time(verb="Book")
     if reply is not None:
         return reply
@@ -107,6 +112,7 @@ def _next_booking_step(d: Dialogue, services: list[dict[str, Any]]) -> Reply:
         email=s["email"],
         phone=None,
         notes=None,
+        host=s.get("host"),
     )
     if result.ok:
         s["step"], s["proposal"] = "proposed", result.card["proposal"]
@@ -126,7 +132,8 @@ def _booking_refused(d: Dialogue, content: dict[str, Any]) -> Reply:
 
 def _picked(d: Dialogue) -> str:
     start = dates.local_now(datetime.fromisoformat(d.state["start"]), d.tz)
-    return f"Great, {dates.day_label(start.date())} at {clock(start, d.lang)} it is."
+    with_whom = f" with {d.state['host']}" if d.state.get("host") else ""
+    return f"Great, {dates.day_label(start.date())} at {clock(start, d.lang)}{with_whom} it is."
 
 
 # -- reschedule and cancel -------------------------------------------------------------------

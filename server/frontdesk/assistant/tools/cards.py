@@ -11,7 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from frontdesk.booking import time_words
+from frontdesk.booking.assignment import host_names
+from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.zones import zones_differ
+from frontdesk.db.models.host import ROUND_ROBIN
 
 PROPOSAL_TYPES = {
     "book": "booking_proposal",
@@ -101,6 +104,26 @@ def proposal_card(
         {"label": yes, "action": "confirm", "value": proposal_id},
         {"label": no, "action": "change", "value": proposal_id},
     ]
+    return card
+
+
+def meeting(
+    session, service, host_ids, *, asked: str | None = None, kept=(), settled: bool = False
+) -> dict[str, Any]:
+    """Whom the visitor will meet, for a card: {"host": "Mia"} ("Mia and Tom" together).
+    A round-robin pick the visitor didn't ask for says so (`host_note`): it is settled on
+    Confirm. Nothing for a one-person service, whose host is the business itself."""
+    team = offered_by(session, service.site_id).get(service.id, [])
+    if len(team) <= 1 and service.assignment == ROUND_ROBIN:
+        return {}
+    names = host_names(session, host_ids)
+    card: dict[str, Any] = {"host": " and ".join(names[h] for h in host_ids if h in names)}
+    if settled or asked or service.assignment != ROUND_ROBIN:
+        return card
+    if kept and set(kept) != set(host_ids):
+        card["host_note"] = f"{' and '.join(host_names(session, kept).values())} isn't free then"
+    elif not kept:
+        card["host_note"] = "whoever of the team is free then"
     return card
 
 

@@ -41,19 +41,21 @@ class Confirmations:
             return self._failed(proposal, exc)
         result = self._result(proposal.kind, booking)
         stored = {"content": result.content, "card": result.card}
-        with self.tools.db.transaction() as session:
+        with self.tools.db.write_transaction() as session:
             changed = session.execute(
                 update(Proposal)
                 .where(Proposal.id == proposal.id, Proposal.status == PENDING)
                 .values(status=DONE, booking_id=booking.id, result=stored)
             ).rowcount
+            if changed:  # recorded with the change it records: both or neither
+                self.tools.audit(
+                    session, "proposal.confirmed", {"proposal": proposal.public_id},
+                    actor_type="visitor",
+                )  # fmt: skip
         if not changed:  # a concurrent confirm won the race: answer with its result
             again = self._find(proposal_id)
             if again is not None and again.status == DONE:
                 return _stored(again)
-        self.tools.audit(
-            "proposal.confirmed", {"proposal": proposal.public_id}, actor_type="visitor"
-        )
         return result
 
     def decline(self, proposal_id: str) -> ToolResult:
@@ -63,10 +65,7 @@ class Confirmations:
             return fail("That proposal doesn't exist in this conversation.")
         if proposal.status != PENDING:
             return fail(f"That proposal is already {proposal.status}.")
-        self._set_status(proposal.id, DECLINED)
-        self.tools.audit(
-            "proposal.declined", {"proposal": proposal.public_id}, actor_type="visitor"
-        )
+        self._set_status(proposal.id, DECLINED, audited=("proposal.declined", proposal.public_id))
         return ToolResult({"declined": proposal.public_id})
 
     def _find(self, proposal_id: Any) -> Proposal | None:
@@ -97,6 +96,7 @@ class Confirmations:
                 visitor_id=t.visitor_id,
                 conversation_id=t.conversation_id,
                 idempotency_key=proposal.public_id,
+                host=p.get("host"),
             )
             return t.bookings.create(t.site_id, request, actor, now=now).booking
         self._own_booking_again(p["booking"])
@@ -135,16 +135,23 @@ class Confirmations:
         booking = self.tools.bookings.get(p["booking"])
         return (booking.service.slug if booking else None), _instant(p["new_start"])
 
-    def _set_status(self, row_id: int, status: str, result: dict | None = None) -> None:
-        with self.tools.db.transaction() as session:
+    def _set_status(
+        self, row_id: int, status: str, result: dict | None = None, *, audited=None
+    ) -> None:
+        """Move a pending proposal on; `audited` (action, proposal id): the visitor's event,
+        written in the same transaction when the proposal did change."""
+        with self.tools.db.write_transaction() as session:
             values: dict[str, Any] = {"status": status}
             if result is not None:
                 values["result"] = result
-            session.execute(
+            changed = session.execute(
                 update(Proposal)
                 .where(Proposal.id == row_id, Proposal.status == PENDING)
                 .values(**values)
-            )
+            ).rowcount
+            if changed and audited:
+                action, public_id = audited
+                self.tools.audit(session, action, {"proposal": public_id}, actor_type="visitor")
 
     def _result(self, kind: str, booking) -> ToolResult:
         t = self.tools
@@ -157,6 +164,10 @@ class Confirmations:
             manage_url=t.bookings.manage_url(booking),
             lang=t.lang,
         )
+        if kind != "cancel":
+            with t.db.session() as session:
+                ids = [row.host_id for row in booking.hosts]
+                card.update(cards.meeting(session, booking.service, ids, settled=True))
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
         content = {
             "status": status,

@@ -43,7 +43,7 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
             limit=limit or DEFAULT_PASSAGES,
         )
     if not found.confident:
-        with tools.db.transaction() as session:
+        with tools.db.write_transaction() as session:  # reads, then writes: take the lock first
             record_unanswered(
                 session, tools.site_id, tools.conversation_id, query, best=_candidate(found)
             )

@@ -48,15 +48,17 @@ class ProposalDesk:
         email: str,
         phone: str | None,
         notes: str | None,
+        host: str | None = None,
     ) -> ToolResult:
-        """Validate a booking completely and return a card; books nothing."""
+        """Validate a booking completely and return a card naming whom the visitor will meet;
+        books nothing. `host`: the person asked for (None: whoever is free)."""
         t = self.tools
         svc = t.service(service)
         name, email = check.clean_name(name), check.clean_email(email)
         phone = check.clean_phone(phone or "")
         notes = check.clean_long_text(notes or "", field="notes", label="The note", limit=2000)
         start = start.astimezone(UTC)
-        problem = self._slot_problem(svc, start)
+        problem, meeting = self._slot_problem(svc, start, host=host)
         if problem:
             return problem
         payload = {
@@ -68,6 +70,8 @@ class ProposalDesk:
             "notes": notes,
             "visitor_tz": t.visitor_tz,
         }
+        if host:
+            payload["host"] = host
         proposal_id = self._save("book", payload)
         end = start + timedelta(minutes=svc.duration_min)
         card = cards.proposal_card(
@@ -82,6 +86,7 @@ class ProposalDesk:
             business_tz=t.business_tz,
             lang=t.lang,
         )
+        card.update(meeting)
         return _proposed(card)
 
     def propose_cancellation(self, booking_id: str, reason: str | None) -> ToolResult:
@@ -99,13 +104,17 @@ class ProposalDesk:
         new_start = new_start.astimezone(UTC)
         if new_start == booking.start:
             raise InvalidBooking("The booking is already at that time.", field="new_start")
-        problem = self._slot_problem(booking.service, new_start, exclude=booking.id)
+        kept = tuple(row.host_id for row in booking.hosts)
+        problem, meeting = self._slot_problem(
+            booking.service, new_start, exclude=booking.id, keep=kept
+        )
         if problem:
             return problem
         payload = {"booking": booking.public_id, "new_start": cards.iso_utc(new_start)}
         proposal_id = self._save("reschedule", payload, booking.id)
         end = new_start + timedelta(minutes=booking.service.duration_min)
         card = self._booking_card("reschedule", proposal_id, booking, start=new_start, end=end)
+        card.update(meeting)
         return _proposed(card)
 
     def _own_booking(self, booking_id: str):
@@ -125,17 +134,22 @@ class ProposalDesk:
             raise NotAllowed("That booking is in the past.", field="booking_id")
         return booking
 
-    def _slot_problem(self, service, start: datetime, *, exclude: int | None = None):
-        """None when `start` is bookable for `service`, else a failed result with alternatives."""
+    def _slot_problem(self, service, start: datetime, *, exclude=None, host=None, keep=()):
+        """(None, whom the visitor would meet) when `start` is bookable for `service`, else
+        (a failed result with alternatives, {})."""
         t = self.tools
         with t.db.session() as session:
             try:  # the booking service's own check, so a proposal never promises what it refuses
-                check_free(session, session.get(Site, t.site_id), service, start, t.now(), exclude)
+                site = session.get(Site, t.site_id)
+                chosen = check_free(
+                    session, site, service, start, t.now(), exclude, host=host, keep_host_ids=keep
+                )
             except BookingError as exc:
-                message = exc.message
+                message, field = exc.message, exc.field or "start"
             else:
-                return None
-        return fail(message, field="start", choices=self.alternatives(service.slug, start))
+                return None, cards.meeting(session, service, chosen.host_ids, asked=host, kept=keep)
+        choices = self.alternatives(service.slug, start) if field == "start" else []
+        return fail(message, field=field, choices=choices), {}
 
     def alternatives(self, slug: str, near: datetime) -> list[Choice]:
         """Fresh slot chips from the day of `near` (or today) onwards, for a failed attempt."""
@@ -148,7 +162,7 @@ class ProposalDesk:
 
     def _save(self, kind: str, payload: dict[str, Any], booking_id: int | None = None) -> str:
         proposal_id = "pr_" + secrets.token_urlsafe(9)
-        with self.tools.db.transaction() as session:
+        with self.tools.db.write_transaction() as session:
             session.add(
                 Proposal(
                     public_id=proposal_id,

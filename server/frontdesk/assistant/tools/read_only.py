@@ -157,7 +157,13 @@ class ReadOnlyTools(ConversationTools):
         """Nothing to drop: no proposal was stored."""
         return fail(NOT_CONFIRMABLE)
 
-    def audit(self, action: str, data: dict[str, Any], *, actor_type: str = "assistant") -> None:
+    def _audit_call(self, name: str, result: ToolResult) -> None:
+        """Journalled like every audit here: no transaction, nothing written."""
+        self.audit(None, f"tool.{name}", {"ok": result.ok})
+
+    def audit(
+        self, session, action: str, data: dict[str, Any], *, actor_type: str = "assistant"
+    ) -> None:
         """Kept in the journal, not in the audit log."""
         self.journal.add("audit", action=action, data=data)
 

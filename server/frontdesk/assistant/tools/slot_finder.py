@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from frontdesk.assistant.base import Choice, ToolResult
 from frontdesk.assistant.tools import cards
+from frontdesk.booking.assignment import host_names
 from frontdesk.booking.errors import InvalidBooking
 from frontdesk.booking.zones import zone_label
 
@@ -23,15 +24,19 @@ LOOKAHEAD_DAYS = 14
 
 
 def find_slots(
-    tools, service: str, start_date: date, end_date: date | None, time_zone: str | None
+    tools,
+    service: str,
+    start_date: date,
+    end_date: date | None,
+    time_zone: str | None,
+    host: str | None = None,
 ) -> ToolResult:
-    """Free starts of a service in a date range, spread over the days, with chips."""
+    """Free starts of a service in a date range, spread over the days, with chips; `host`
+    keeps one person's times (and the chips name them)."""
     svc = tools.service(service)
     tz = time_zone or tools.visitor_tz
     start_date, end_date = _slot_range(tools, start_date, end_date, tz)
-    slots = tools.bookings.free_slots(
-        tools.site_id, svc.slug, start_date, end_date, tz=tz, now=tools.now()
-    )
+    slots, who = _team_slots(tools, svc.slug, start_date, end_date, tz, host)
     content: dict[str, Any] = {"service": svc.slug, "time_zone": tz}
     limit = MAX_SLOTS_ONE_DAY if start_date == end_date else MAX_SLOTS
     if not slots:
@@ -39,29 +44,32 @@ def find_slots(
         content["message"] = f"No free times from {start_date} to {end_date}."
         later_end = min(end_date + timedelta(days=LOOKAHEAD_DAYS), _horizon(tools))
         if later_end > end_date:
-            slots = tools.bookings.free_slots(
-                tools.site_id,
-                svc.slug,
-                end_date + timedelta(days=1),
-                later_end,
-                tz=tz,
-                now=tools.now(),
-            )
+            later = end_date + timedelta(days=1)
+            slots, who = _team_slots(tools, svc.slug, later, later_end, tz, host)
             if slots:
                 content["message"] += " These are the next free times after that."
     picked = spread(slots, limit)
     lang = getattr(tools, "lang", "en")
+    everyone = {name for names in who.values() for name in names}
+    team_service = len(everyone) > 1 or svc.assignment != "round_robin"
+    if host and everyone:
+        content["host"] = next(iter(everyone))
     content["slots"] = [
         {"start": cards.iso_utc(s.start), "label": cards.slot_label(s.start, tz, lang)}
+        | ({"hosts": who[s.start]} if team_service and not host else {})
         for s in picked
     ]
     content["more_available"] = len(slots) > len(picked)
-    return ToolResult(content, choices=slot_choices(picked, svc.name, tz, lang))
+    with_whom = f" with {content['host']}" if content.get("host") else ""
+    return ToolResult(content, choices=slot_choices(picked, svc.name, tz, lang, with_whom))
 
 
-def slot_choices(picked: list, service_name: str, tz: str, lang: str) -> list[Choice]:
+def slot_choices(
+    picked: list, service_name: str, tz: str, lang: str, with_whom: str = ""
+) -> list[Choice]:
     """Chips grouped by day: each shows its time alone, its group the day (the date is shown
-    once), and the first group names the zone once ("Tue 1 Dec · New York time")."""
+    once), and the first group names the zone once ("Tue 1 Dec · New York time"); `with_whom`
+    (" with Mia") ends each chip's reply when the visitor asked for one person."""
     choices = []
     first_day = cards.slot_day(picked[0].start, tz) if picked else ""
     for slot in picked:
@@ -71,11 +79,25 @@ def slot_choices(picked: list, service_name: str, tz: str, lang: str) -> list[Ch
             Choice(
                 cards.slot_clock(slot.start, tz, lang),
                 "reply",
-                f"Book {service_name} on {cards.slot_phrase(slot.start, tz)}",
+                f"Book {service_name} on {cards.slot_phrase(slot.start, tz)}{with_whom}",
                 group=group,
             )
         )
     return choices
+
+
+def _team_slots(tools, slug: str, first: date, last: date, tz: str, host: str | None):
+    """The free slots of a service (one person's when `host`) and, by start, who is free."""
+    team = tools.bookings.team_slots(
+        tools.site_id, slug, first, last, tz=tz, now=tools.now(), host=host
+    )
+    ids = {host_id for item in team for host_id in item.host_ids}
+    names: dict[int, str] = {}
+    if ids:
+        with tools.db.session() as session:
+            names = host_names(session, ids)
+    who = {item.slot.start: [names[h] for h in item.host_ids] for item in team}
+    return [item.slot for item in team], who
 
 
 def _slot_range(tools, start: date, end: date | None, tz: str) -> tuple[date, date]:

@@ -23,6 +23,7 @@ from frontdesk.assistant.tools.specs import SPECS, SPECS_BY_NAME, ArgumentError,
 from frontdesk.audit import Actor
 from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.errors import BookingError, InvalidBooking
+from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.validation import clean_timezone
 from frontdesk.db.models import Booking, Conversation, Site
 from frontdesk.db.models.booking import CONFIRMED
@@ -130,28 +131,31 @@ class ConversationTools:
             )
 
     def _audit_call(self, name: str, result: ToolResult) -> None:
+        """`tool.<name>`: the call, its outcome and any proposal, in a transaction that holds
+        the write lock from its start (SQLite waits its busy timeout for it, instead of failing
+        a read-then-write upgrade as "database is locked"); a failure is raised, not dropped."""
         data: dict[str, Any] = {"ok": result.ok}
         if not result.ok:
             data["error"] = str(result.content.get("error", ""))[:200]
         if result.card and result.card.get("proposal"):
             data["proposal"] = result.card["proposal"]
-        self.audit(f"tool.{name}", data)
+        with self.db.write_transaction() as session:
+            self.audit(session, f"tool.{name}", data)
 
-    def audit(self, action: str, data: dict[str, Any], *, actor_type: str = "assistant") -> None:
-        """One audit event about this conversation (its own small transaction)."""
-        try:
-            with self.db.transaction() as session:
-                audit.record(
-                    session,
-                    site_id=self.site_id,
-                    actor=self.actor(actor_type),
-                    action=action,
-                    subject_type="conversation",
-                    subject_id=self._conversation_public_id(session),
-                    data=data,
-                )
-        except Exception:
-            log.exception("could not write the audit event %s", action)
+    def audit(
+        self, session, action: str, data: dict[str, Any], *, actor_type: str = "assistant"
+    ) -> None:
+        """One audit event about this conversation, in `session`: the transaction of the change
+        it records, so they commit (or roll back) together."""
+        audit.record(
+            session,
+            site_id=self.site_id,
+            actor=self.actor(actor_type),
+            action=action,
+            subject_type="conversation",
+            subject_id=self._conversation_public_id(session),
+            data=data,
+        )
 
     def _conversation_public_id(self, session) -> str:
         # Audit subjects name conversations by public id, like the chat session does.
@@ -178,6 +182,8 @@ class ConversationTools:
     def list_services(self) -> ToolResult:
         """The site's active consultation types, with chips to pick one."""
         services = self.bookings.services(self.site_id)
+        with self.db.session() as session:
+            teams = {k: [h.name for h in v] for k, v in offered_by(session, self.site_id).items()}
         items = [
             {
                 "name": s.name,
@@ -185,6 +191,7 @@ class ConversationTools:
                 "duration_min": s.duration_min,
                 "price": s.price_text,
                 "description": _clip(s.description, 300),
+                **team_facts(s, teams.get(s.id, [])),
             }
             for s in services
         ]
@@ -202,10 +209,15 @@ class ConversationTools:
         raise InvalidBooking(f"Unknown service {wanted!r}; valid slugs: {slugs}.", field="service")
 
     def find_available_slots(
-        self, service: str, start_date: date, end_date: date | None, time_zone: str | None
+        self,
+        service: str,
+        start_date: date,
+        end_date: date | None,
+        time_zone: str | None,
+        host: str | None = None,
     ) -> ToolResult:
-        """Free starts of a service in a date range, spread over the days, with chips."""
-        return slot_finder.find_slots(self, service, start_date, end_date, time_zone)
+        """Free starts of a service in a date range (one person's, or anyone's), with chips."""
+        return slot_finder.find_slots(self, service, start_date, end_date, time_zone, host)
 
     def list_my_bookings(self) -> ToolResult:
         """This visitor's bookings on this site only, upcoming first."""
@@ -274,6 +286,14 @@ class ConversationTools:
         conversation = session.get(Conversation, self.conversation_id)
         if conversation is None or conversation.site_id != self.site_id:
             raise InvalidBooking("This conversation no longer exists.", field="conversation")
+
+
+def team_facts(service, hosts: list[str]) -> dict[str, Any]:
+    """Who offers a service and how they share it; nothing for a one-person service (its
+    single host is the business itself, as before hosts existed)."""
+    if len(hosts) <= 1 and service.assignment == "round_robin":
+        return {}
+    return {"hosts": hosts, "assignment": service.assignment}
 
 
 def _is_upcoming(booking, now: datetime) -> bool:

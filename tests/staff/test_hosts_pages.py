@@ -1,0 +1,100 @@
+"""The People pages and the bookings pages on a team, over HTTP: a day in columns per person,
+bookings filtered by person and a host's own ('My bookings'), each person's private feed, and
+other sites' people out of reach."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from frontdesk.db.models import Host
+from tests.support.apps import QUEUE_ONLY_SMTP
+from tests.support.bookings import book, upcoming_starts
+from tests.support.factories import make_site
+from tests.support.forms import csrf_from
+from tests.support.hosts import add_hosts, share_host
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+pytestmark = pytest.mark.app_config(SMTP_URL=QUEUE_ONLY_SMTP)
+
+
+@pytest.fixture
+def team(app, site):
+    return add_hosts(app.extensions["frontdesk.db"], site, ("Mia Chen", "Tom Reyes"))
+
+
+def keys(app, ids):
+    with app.extensions["frontdesk.db"].session() as session:
+        return {name: session.get(Host, i).public_id for name, i in ids.items()}
+
+
+def test_a_teams_day_has_a_column_per_person(app, signed_in, site, app_bookings, team):
+    start = upcoming_starts(app_bookings, site, days=10)[0]
+    book(app_bookings, site, start, email="a@example.com", host="Tom Reyes")
+    day = start.astimezone(SYDNEY).date().isoformat()
+    page = signed_in.get(f"/staff/{site.public_key}/bookings/day?day={day}").get_data(as_text=True)
+    heads = page.split('class="tgrid__body"')[0]
+    assert "Mia Chen" in heads and "Tom Reyes" in heads and "Test Studio" in heads
+    body = page.split('class="tgrid__body"')[1]
+    tom = body.split('aria-label="Tom Reyes')[1].split("</section>")[0]
+    mia = body.split('aria-label="Mia Chen')[1].split("</section>")[0]
+    assert "Ada Lovelace" in tom and "Ada Lovelace" not in mia
+
+
+def test_bookings_filtered_by_person_and_my_bookings(app, signed_in, site, app_bookings, team):
+    starts = upcoming_starts(app_bookings, site, days=10)
+    book(app_bookings, site, starts[0], email="a@example.com", name="Ann Tom", host="Tom Reyes")
+    book(app_bookings, site, starts[1], email="b@example.com", name="Bea Mia", host="Mia Chen")
+    people = keys(app, team)
+    listing = signed_in.get(f"/staff/{site.public_key}/bookings/?host={people['Tom Reyes']}")
+    text = listing.get_data(as_text=True)
+    assert "Ann Tom" in text and "Bea Mia" not in text
+    assert signed_in.get(f"/staff/{site.public_key}/bookings/?host=hs_nobody").status_code == 400
+    # Mia's own account: the filter offers "My bookings".
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/{people['Mia Chen']}/")
+    form = {
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+        "name": "Mia Chen",
+        "email": "mia@studio.test",
+        "timezone": "Australia/Sydney",
+        "staff_email": "ana@studio.test",
+        "active": "1",
+    }
+    saved = signed_in.post(
+        f"/staff/{site.public_key}/hosts/{people['Mia Chen']}/details",
+        data=form,
+        follow_redirects=True,
+    )
+    assert "Details saved." in saved.get_data(as_text=True)
+    listing = signed_in.get(f"/staff/{site.public_key}/bookings/").get_data(as_text=True)
+    assert "My bookings (Mia Chen)" in listing
+
+
+def test_each_person_has_a_private_feed_of_every_site(app, client, site, app_bookings, team):
+    db = app.extensions["frontdesk.db"]
+    other = make_site(db, name="Clinic")
+    share_host(db, team["Mia Chen"], other)
+    first = upcoming_starts(app_bookings, site, days=10)[0]
+    here = book(app_bookings, site, first, email="a@example.com", host="Mia Chen").booking
+    there = book(
+        app_bookings, other, first + timedelta(hours=1), email="b@example.com", host="Mia Chen"
+    ).booking
+    with db.session() as session:
+        secret = session.get(Host, team["Mia Chen"]).feed_secret
+    feed = client.get(f"/calendar/host/{secret}.ics")
+    body = feed.get_data(as_text=True)
+    assert feed.status_code == 200 and feed.content_type.startswith("text/calendar")
+    assert here.public_id in body and there.public_id in body
+    assert client.get("/calendar/host/not-a-secret.ics").status_code == 404
+
+
+def test_other_sites_people_are_out_of_reach(app, signed_in, site):
+    db = app.extensions["frontdesk.db"]
+    other = make_site(db, name="Elsewhere")
+    stranger = add_hosts(db, other, ("Zed",))["Zed"]
+    with db.session() as session:
+        key = session.get(Host, stranger).public_id
+    assert signed_in.get(f"/staff/{site.public_key}/hosts/{key}/").status_code == 404
+    assert signed_in.get(f"/staff/{other.public_key}/hosts/").status_code == 404
