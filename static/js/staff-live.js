@@ -238,7 +238,8 @@
     var boxes = [document.querySelector(".conv__transcript"), document.querySelector(".conv__body")];
     for (var i = 0; i < boxes.length; i++) {
       var box = boxes[i];
-      if (box && /(auto|scroll)/.test(getComputedStyle(box).overflowY)) { return box; }
+      if (box && /(auto|scroll)/.test(getComputedStyle(box).overflowY) &&
+          box.scrollHeight > box.clientHeight) { return box; }
     }
     return document.scrollingElement || document.documentElement;
   }

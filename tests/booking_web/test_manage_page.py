@@ -105,33 +105,44 @@ def test_post_without_csrf_token_is_refused(client, app_bookings, site):
     assert app_bookings.get(result.booking.public_id).status == "confirmed"
 
 
-def test_reschedule_rotates_the_link(client, app_bookings, site):
+def test_links_survive_every_reschedule(client, app_bookings, site):
     result = book(app_bookings, site)
-    old_token = result.manage_token
-    _status, html = _page(client, old_token)
-    offered = SLOT_RE.findall(html)
-    assert offered
-    target = offered[-1]
+    token = result.manage_token
+    for move in range(2):  # the first e-mail's link keeps working, however often it moves
+        _status, html = _page(client, token)
+        target = SLOT_RE.findall(html)[-1 - move]
+        response = client.post(
+            f"/b/{token}/reschedule", data={"csrf_token": csrf_from(html), "slot": target}
+        )
+        assert response.status_code == 303
+        assert response.headers["Location"].rsplit("/b/", 1)[1] == token
+        moved = app_bookings.get(result.booking.public_id)
+        assert moved.start == datetime.fromisoformat(target)
+        assert moved.ics_sequence == move + 1
+        status, html = _page(client, token)
+        assert status == 200 and "has moved" in html
+        assert _local(moved.start, VISITOR_TZ) in html
+        ics = client.get(f"/b/{token}.ics")  # the first .ics's own link too
+        assert ics.status_code == 200 and b"SEQUENCE:" + str(move + 1).encode() in ics.data
 
-    response = client.post(
-        f"/b/{old_token}/reschedule", data={"csrf_token": csrf_from(html), "slot": target}
-    )
-    assert response.status_code == 303
-    new_token = response.headers["Location"].rsplit("/b/", 1)[1]
-    assert new_token != old_token
 
-    moved = app_bookings.get(result.booking.public_id)
-    assert moved.start == datetime.fromisoformat(target)
-    assert moved.ics_sequence == 1
-    status, html = _page(client, new_token)
-    assert status == 200 and "has moved" in html
-    assert _local(moved.start, VISITOR_TZ) in html
-
-    status, html = _page(client, old_token)
-    assert status == 404
-    assert "This booking link is not valid" in html
-    assert result.booking.public_id not in html
-    assert client.get(f"/b/{old_token}.ics").status_code == 404
+def test_send_me_a_new_link_revokes_the_old_one(client, app_bookings, site):
+    result = book(app_bookings, site)
+    old = result.manage_token
+    _status, html = _page(client, old)
+    assert "Send me a new link" in html
+    response = client.post(f"/b/{old}/new-link", data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 200
+    assert "new link is on its way" in response.get_data(as_text=True)
+    assert old not in response.get_data(as_text=True)
+    assert _page(client, old)[0] == 404
+    assert client.get(f"/b/{old}.ics").status_code == 404
+    booking = app_bookings.get(result.booking.public_id)
+    new = app_bookings.manage_token(booking)
+    assert new != old and _page(client, new)[0] == 200
+    with app_bookings.db.session() as session:
+        actions = [e.action for e in session.query(AuditEvent).all()]
+    assert "booking.link_renewed" in actions
 
 
 def test_reschedule_to_a_taken_slot_changes_nothing(client, app_bookings, site):

@@ -36,6 +36,7 @@ KNOWN = {
     ("staff.bookings.cancel", "POST"),
     ("staff.bookings.reschedule", "POST"),
     ("staff.bookings.rotate_feed", "POST"),
+    ("staff.bookings.new_link", "POST"),
     ("staff.privacy.index", "GET"),
     ("staff.privacy.lookup", "POST"),
     ("staff.privacy.export", "POST"),

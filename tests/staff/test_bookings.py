@@ -4,6 +4,8 @@ reschedule through the booking service, CSV export and the calendar feed's secre
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -232,3 +234,26 @@ def test_cancelled_booking_is_listed_but_not_changeable(app, signed_in, site, ap
     assert "Cancelled" in page and "/reschedule" not in page
     with app.extensions["frontdesk.db"].session() as session:
         assert session.scalars(select(Booking.status)).one() == "cancelled"
+
+
+def test_staff_revoke_a_bookings_links_and_the_visitor_gets_a_new_one(
+    app, signed_in, site, app_bookings
+):
+    result = book(app_bookings, site)
+    old = result.manage_token
+    page = signed_in.get(url(site, result.booking.public_id)).get_data(as_text=True)
+    assert "Revoke links and send a new one" in page
+    response = signed_in.post(
+        url(site, f"{result.booking.public_id}/new-link"), data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 303
+    assert app_bookings.by_token(old) is None
+    booking = app_bookings.get(result.booking.public_id)
+    assert app_bookings.by_token(app_bookings.manage_token(booking)).public_id == booking.public_id
+    with app.extensions["frontdesk.db"].session() as session:
+        mails = session.scalars(select(OutboxEmail)).all()
+    renewed = [m for m in mails if m.subject.startswith("Your new booking link")]
+    assert [m.recipient for m in renewed] == [booking.email]  # the visitor only
+    message = email.message_from_bytes(renewed[0].message, policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert app_bookings.manage_token(booking) in text and "no longer work" in text

@@ -22,6 +22,7 @@ VISITOR_SUBJECTS = {
     "created": "Booking confirmed",
     "rescheduled": "Booking moved",
     "cancelled": "Booking cancelled",
+    "link": "Your new booking link",
 }
 STAFF_SUBJECTS = {"created": "New booking", "rescheduled": "Rescheduled", "cancelled": "Cancelled"}
 
@@ -47,6 +48,8 @@ def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str, lang
         "created": f"your {service} with {business} is booked for {when}.",
         "rescheduled": f"your {service} with {business} has moved to {when}.",
         "cancelled": f"your {service} with {business} on {when} has been cancelled.",
+        "link": f"here is a new link for your {service} with {business} on {when}. "
+        "Earlier links to this booking no longer work.",
     }[event]
     lines = [f"Hi {one_line(booking.visitor_name)},", "", status[0].upper() + status[1:]]
     if theirs := beside(booking.start, booking.visitor_tz, site.timezone, lang):
@@ -138,7 +141,7 @@ def booking_messages(
                 _visitor_text(booking, site, event, manage_url, ics_url, lang),
             )
         )
-    if site.notification_email:
+    if site.notification_email and event in STAFF_SUBJECTS:  # a new link is the visitor's
         when = _when(booking.start, site.timezone)
         plans.append(
             (

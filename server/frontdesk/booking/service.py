@@ -218,7 +218,8 @@ class Bookings:
     def reschedule(
         self, public_id: str, new_start: datetime, actor: Actor, *, now: datetime | None = None
     ) -> BookingResult:
-        """Move a booking to a new slot (created=False); the old manage link stops working."""
+        """Move a booking to a new slot (created=False); its manage link stays the same (links
+        are revoked only on demand: booking.links.renew_link)."""
         new_start = check.clean_start(new_start).astimezone(UTC)
         now = now or utcnow()
         self.hooks.before_reschedule(public_id)
@@ -235,9 +236,8 @@ class Bookings:
                 keep_host_ids=kept, lock=True,
             )  # fmt: skip
             move_booking(booking, new_start, chosen)
-            booking.token_version += 1
             booking.ics_sequence += 1
-            token = self._set_token(booking)
+            token = self.manage_token(booking)
             data = {"from": before, "to": span(booking)}
             self._log_and_notify(session, site, booking, actor, "rescheduled", data)
             return BookingResult(booking, token, created=False)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from frontdesk.audit import Actor
-from frontdesk.booking import ics, manage_view
+from frontdesk.booking import ics, links, manage_view
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.service import BookingRequest
@@ -157,7 +157,7 @@ def cancel(token: str):
 
 @bp.post("/b/<token>/reschedule")
 def reschedule(token: str):
-    """Move the booking to the chosen slot and redirect to the new (rotated) link."""
+    """Move the booking to the chosen slot and show it (the link stays the same)."""
     booking, site = _load(token)
     _refuse_if_cancelled(booking)
     try:
@@ -183,6 +183,27 @@ def reschedule(token: str):
     moved = manage_view.when(result.booking.start, result.booking.visitor_tz, _lang(booking))
     flash(f"Your booking has moved to {moved['date']} at {moved['time']}.", "success")
     return redirect(url_for("booking.manage", token=result.manage_token), code=303)
+
+
+@bp.post("/b/<token>/new-link")
+def new_link(token: str):
+    """Revoke this link (and every earlier one) and e-mail a new one to the booking's address:
+    for a visitor who forwarded the link by mistake. The new link is not shown here."""
+    booking, _site = _load(token)
+    if not booking.email:
+        raise PageError(
+            409, "No e-mail address", "This booking has no e-mail address to send a new link to."
+        )
+    try:
+        links.renew_link(get_bookings(), booking.public_id, _actor(booking))
+    except NotFound as exc:
+        raise _invalid_link() from exc
+    return render_template(
+        "booking/error.html",
+        title="A new link is on its way",
+        message="We sent a new link to the e-mail address of this booking. "
+        "This link no longer works.",
+    )
 
 
 @bp.post("/b/<token>/book")

@@ -8,6 +8,7 @@ from datetime import UTC, date
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from frontdesk.booking import links
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.reschedule_picker import picker_day
 from frontdesk.booking.staff_actions import record_outcome, set_staff_notes
@@ -49,8 +50,10 @@ def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
     """The reschedule picker: one day's free slots in the site's zone, with day navigation,
     opening on the booked day."""
     tz = zone_or_utc(site.timezone)
-    wanted = wanted or booking.start.astimezone(tz).date()
-    picker = picker_day(get_bookings(), booking, site, site.timezone, wanted, utcnow())
+    booked_day = booking.start.astimezone(tz).date()
+    picker = picker_day(
+        get_bookings(), booking, site, site.timezone, wanted, utcnow(), prefer=booked_day
+    )
     return {
         "day": picker.day,
         "min_day": picker.min_day,
@@ -197,4 +200,17 @@ def outcome(site, public_id: str):
         status = 409 if isinstance(exc, NotAllowed) else 400
         return render_detail(site, booking, error=str(exc), status=status)
     flash(f"Marked as {'completed' if done.status == 'completed' else 'a no-show'}.", "success")
+    return _back(site, public_id)
+
+
+@bp.post("/<public_id>/new-link")
+@site_required
+def new_link(site, public_id: str):
+    """Revoke the visitor's manage and calendar links and e-mail them a new one."""
+    own_booking(site, public_id)
+    try:
+        links.renew_link(get_bookings(), public_id, staff_actor())
+    except NotFound:
+        abort(404)
+    flash("Earlier links to this booking no longer work; the visitor is sent a new one.", "success")
     return _back(site, public_id)

@@ -30,6 +30,9 @@ class Field:
     kind: str = "text"  # text / date / datetime / email / tz / id
     minimum: int = 1
     maximum: int = 10
+    # False: accepted from our own callers (the offline engine) but left out of the schema the
+    # model sees, where it would cost prompt tokens on every turn for little use.
+    offered: bool = True
 
     def schema(self) -> dict[str, Any]:
         """The JSON-schema property (nullable when optional, as strict mode requires)."""
@@ -57,8 +60,8 @@ class ToolSpec:
                 "strict": True,
                 "parameters": {
                     "type": "object",
-                    "properties": {f.name: f.schema() for f in self.fields},
-                    "required": [f.name for f in self.fields],
+                    "properties": {f.name: f.schema() for f in self.fields if f.offered},
+                    "required": [f.name for f in self.fields if f.offered],
                     "additionalProperties": False,
                 },
             },
@@ -73,28 +76,28 @@ START = "ISO 8601 with offset"
 SPECS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "search_knowledge",
-        "Search the business's knowledge base.",
+        "Search the knowledge base.",
         (
             Field("query", max_len=300),
-            Field("limit", type="integer", optional=True, maximum=8),
-            Field("context", optional=True, max_len=300, description="question this follows up"),
+            Field("limit", type="integer", optional=True, maximum=8, offered=False),
+            Field("context", optional=True, max_len=300, description="earlier question"),
         ),
     ),
     ToolSpec("list_services", "Bookable services."),
     ToolSpec(
         "find_available_slots",
-        "Free start times, range max 31 days.",
+        "Free start times, max 31 days.",
         (
             SERVICE,
             Field("start_date", description="YYYY-MM-DD", kind="date", max_len=10),
-            Field("end_date", optional=True, description="YYYY-MM-DD", kind="date", max_len=10),
-            Field("time_zone", optional=True, description="IANA", kind="tz"),
+            Field("end_date", optional=True, kind="date", max_len=10),
+            Field("time_zone", optional=True, kind="tz"),
             HOST,
         ),
     ),
     ToolSpec(
         "propose_booking",
-        "Check a booking; shows a Confirm card. Books nothing.",
+        "Shows a Confirm card. Books nothing.",
         (
             SERVICE,
             Field("start", description=START, kind="datetime", max_len=40),
@@ -118,11 +121,11 @@ SPECS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "request_human",
-        "Hand over to staff. Call again with name and email once the visitor gives them.",
+        "Hand over to staff; call again with name, email once given.",
         (
             Field("reason", max_len=500),
-            Field("name", description="Visitor's name, if given", optional=True),
-            Field("email", description="Visitor's e-mail, if given", optional=True, kind="email"),
+            Field("name", optional=True),
+            Field("email", optional=True, kind="email"),
         ),
     ),
 )
