@@ -7,8 +7,10 @@ included) the database says exactly what was acked and never finished. That work
 at start-up (`start_recovery`, serving processes only), when its conversation reconnects
 (`resume_conversation`, from hello) and when the client re-sends the acked frame. Within a
 process, the work in flight (queued or running) is claimed by its entry id, so a resume never
-runs it twice beside the first run. With several processes (REDIS_URL) work is not resumed:
-another process may be running it.
+runs it twice beside the first run. With several processes (REDIS_URL) another process may
+have the same work queued or running: every job then runs under its conversation's turn lease
+(chat.runner) and first reads whether its entry is still pending, so whichever process gets
+the lease first does the work and the others find it done.
 """
 
 from __future__ import annotations
@@ -74,8 +76,13 @@ def submit(app: Flask, entry: transcript.Entry, *, text: str | None = None, ip: 
         claims.release(entry.id)
         return False
 
-    def run() -> None:
+    shared = bool(app.config.get("REDIS_URL"))
+    db = app.extensions["frontdesk.db"]
+
+    def run() -> None:  # runs under the conversation's turn lease (several processes)
         try:
+            if shared and not is_pending(db, entry.id):
+                return  # another process did it while this job waited for the lease
             job()
         finally:  # after the work's own commit: a resume that claims next sees it done
             claims.release(entry.id)
@@ -85,13 +92,11 @@ def submit(app: Flask, entry: transcript.Entry, *, text: str | None = None, ip: 
 
 
 def resume(app: Flask, entries: Iterable[transcript.Entry]) -> int:
-    """Queue the work of entries that is still pending and not in flight; how many.
+    """Queue the work of entries that is still pending and not in flight here; how many.
 
-    Only where this process is the only one (no REDIS_URL): with several processes the work
-    may be in flight in another one, which this process cannot see.
+    With several processes the work may also be queued in another one: the job's own check
+    under the turn lease (see submit) keeps it from being done twice.
     """
-    if app.config.get("REDIS_URL"):
-        return 0
     db = app.extensions["frontdesk.db"]
     resumed = 0
     for entry in entries:
