@@ -68,6 +68,19 @@ def test_a_teams_week_splits_each_day_per_person(app, signed_in, site, app_booki
     assert "Ada Lovelace" in one
 
 
+def test_hours_with_a_mistake_keep_what_was_typed(app, signed_in, site, team):
+    tom = keys(app, team)["Tom Reyes"]
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/{tom}/").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "day0": "10:00-12:00", "day1": "nonsense"}
+    shown = signed_in.post(f"/staff/{site.public_key}/hosts/{tom}/hours", data=form)
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 400 and "Write hours like 09:00-12:00" in text
+    assert 'value="10:00-12:00"' in text and 'value="nonsense"' in text
+    # Nothing was saved: the page as stored shows neither.
+    again = signed_in.get(f"/staff/{site.public_key}/hosts/{tom}/").get_data(as_text=True)
+    assert 'value="nonsense"' not in again and 'value="10:00-12:00"' not in again
+
+
 def test_bookings_filtered_by_person_and_my_bookings(app, signed_in, site, app_bookings, team):
     starts = upcoming_starts(app_bookings, site, days=10)
     book(app_bookings, site, starts[0], email="a@example.com", name="Ann Tom", host="Tom Reyes")
