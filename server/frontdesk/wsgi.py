@@ -12,4 +12,8 @@ def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
     single_process.claim(app)
+    if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
+        from frontdesk.chat.work import start_recovery
+
+        start_recovery(app)
     return app

@@ -159,3 +159,25 @@ def test_publishing_while_redis_is_down_still_serves_local_subscribers(
         append_and_publish(app, conversation, f"local {index}")
     assert seqs(local) == [1, 2, 3]
     wait_until(lambda: shared_for(app).bus.dropped >= 1)
+
+
+def test_a_staff_members_account_event_reaches_their_sockets_on_other_processes(
+    make_process_app, redis_url
+):
+    # Revoking a session on one process closes that person's dashboard sockets everywhere.
+    a, b = make_process_app(redis_url), make_process_app(redis_url)
+    wait_listening(a, b)
+    on_b: list[dict] = []
+    hub_for(b).subscribe_staff(7, on_b.append)
+    hub_for(a).publish_staff(7, {"type": "sessions_revoked"})
+    wait_until(lambda: on_b == [{"type": "sessions_revoked"}])
+
+
+def test_token_shares_are_counted_once_for_the_deployment(make_process_app, redis_url):
+    from frontdesk.chat.budgets import ledger
+
+    a, b = make_process_app(redis_url), make_process_app(redis_url)
+    ledger(a).add(1, "visitor-1", "203.0.113.5", 300)
+    ledger(b).add(1, "visitor-1", "203.0.113.5", 200)
+    assert ledger(a).spent(1, "visitor", "visitor-1") == 500
+    assert ledger(b).spent(1, "ip", "203.0.113.5") == 500

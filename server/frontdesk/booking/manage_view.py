@@ -42,9 +42,8 @@ def slot_choices(
     """The day picker in the visitor's zone, opening on the booked day (when it is still ahead)
     with previous / next; each free time shown in both zones."""
     zone = zone_or_utc(booking.visitor_tz)
-    if wanted is None and booking.start > now:
-        wanted = booking.start.astimezone(zone).date()
-    picker = picker_day(bookings, booking, site, booking.visitor_tz, wanted, now)
+    booked_day = booking.start.astimezone(zone).date() if booking.start > now else None
+    picker = picker_day(bookings, booking, site, booking.visitor_tz, wanted, now, prefer=booked_day)
     return {
         "day": picker.day,
         "day_text": time_words.long_day(datetime.combine(picker.day, datetime.min.time())),

@@ -27,16 +27,25 @@ class PickerDay:
 
 
 def picker_day(
-    bookings, booking: Booking, site: Site, tz_name: str, wanted: date | None, now: datetime
+    bookings,
+    booking: Booking,
+    site: Site,
+    tz_name: str,
+    wanted: date | None,
+    now: datetime,
+    *,
+    prefer: date | None = None,
 ) -> PickerDay:
     """The free times `booking` could move to on the `wanted` day (kept within today and the
-    booking horizon), or on the first day with one in the next two weeks; days are in `tz_name`.
-    The booking's own time is never offered."""
+    booking horizon); when none is asked for, on the `prefer`red day (the booked one) if it has
+    a free time, else the first day with one in the two weeks from it (or from today); days are
+    in `tz_name`. The booking's own time is never offered."""
     zone = zone_or_utc(tz_name)
     today = now.astimezone(zone).date()
     last = today + timedelta(days=max(site.max_days_ahead, 1))
     day = min(max(wanted, today), last) if wanted else None
-    first, final = (day, day) if day else (today, today + timedelta(days=SEARCH_DAYS))
+    start = min(max(prefer, today), last) if prefer else today
+    first, final = (day, day) if day else (start, start + timedelta(days=SEARCH_DAYS))
     try:
         slots = bookings.free_slots(
             site.id,
@@ -50,7 +59,7 @@ def picker_day(
         slots = []
     slots = [s for s in slots if s.start != booking.start]
     if day is None:
-        day = slots[0].start.astimezone(zone).date() if slots else today
+        day = slots[0].start.astimezone(zone).date() if slots else start
     return PickerDay(
         day=day,
         min_day=today,

@@ -4,7 +4,7 @@ A visitor may spend VISITOR_TOKEN_SHARE of the site's daily budget and one IP ad
 IP_TOKEN_SHARE of it (a visitor can start over with a new visitor id; their address stays).
 When a share or the whole budget is spent, the turn is answered by the offline engine, as when
 the provider is down: the visitor is still answered, only the LLM is spared. The ledger is in
-this process's memory, per UTC day (one process serves a deployment without Redis).
+this process's memory, per UTC day, or in Redis for all processes when REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -17,21 +17,29 @@ from typing import Any
 from flask import Flask
 
 from frontdesk.chat import usage
+from frontdesk.realtime.shared import shared_for
 
 EXTENSION_KEY = "frontdesk.token_ledger"
 MAX_ENTRIES = 200_000  # a day's ledger beyond this forgets its smallest spenders (memory bound)
 
 
 class TokenLedger:
-    """Tokens spent today per (site, visitor) and per (site, IP)."""
+    """Tokens spent today per (site, visitor) and per (site, IP); with `shared`
+    (realtime.tallies.DailyTally, when REDIS_URL is set) counted once for the deployment, and
+    in this process's memory while Redis is unreachable."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Any = None) -> None:
         self._day: date | None = None
         self._spent: dict[tuple[int, str, str], int] = {}
         self._lock = threading.Lock()
+        self._shared = shared
 
     def spent(self, site_id: int, kind: str, key: str) -> int:
         """Tokens spent today by one visitor ("visitor") or address ("ip") on a site."""
+        if self._shared is not None:
+            found = self._shared.get(usage.usage_day().isoformat(), f"{site_id}:{kind}:{key}")
+            if found is not None:
+                return found
         with self._lock:
             self._roll()
             return self._spent.get((site_id, kind, key), 0)
@@ -40,6 +48,10 @@ class TokenLedger:
         """Count a turn's tokens for its visitor and its address."""
         if tokens <= 0:
             return
+        if self._shared is not None:
+            keys = [f"{site_id}:visitor:{visitor_id}", f"{site_id}:ip:{ip}"]
+            if self._shared.add(usage.usage_day().isoformat(), keys, tokens):
+                return
         with self._lock:
             self._roll()
             for kind, key in (("visitor", visitor_id), ("ip", ip)):
@@ -59,7 +71,9 @@ def ledger(app: Flask) -> TokenLedger:
     """The app's ledger (created on first use)."""
     found = app.extensions.get(EXTENSION_KEY)
     if found is None:
-        found = app.extensions.setdefault(EXTENSION_KEY, TokenLedger())
+        shared = shared_for(app)
+        tally = shared.tally("tokens") if shared is not None else None
+        found = app.extensions.setdefault(EXTENSION_KEY, TokenLedger(tally))
     return found
 
 

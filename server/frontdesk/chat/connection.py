@@ -17,6 +17,7 @@ from frontdesk.chat import (
     staffing,
     transcript,
     turns,
+    work,
 )
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
@@ -31,7 +32,6 @@ from frontdesk.chat.protocol import (
     pong_frame,
     welcome_frame,
 )
-from frontdesk.chat.runner import runner_for
 from frontdesk.chat.socket_connection import POLICY_VIOLATION, SocketConnection
 from frontdesk.chat.visitors import issue_token, new_visitor_id, read_token
 from frontdesk.db.types import utcnow
@@ -140,6 +140,8 @@ class ChatConnection(SocketConnection):
         presence.note_widget_origin(self.db, self.site, self.origin)
         self.greet(welcome, keep=not_in_backlog)
         self.heartbeat = presence.Heartbeat(self.db, conversation.id)
+        if conversation.public_id == fields["conversation"]:  # a crash may have left work
+            work.resume_conversation(self.app, conversation.id)
 
     def _is_open(self) -> bool | None:
         try:
@@ -161,19 +163,20 @@ class ChatConnection(SocketConnection):
         stored = moderation.text_to_store(self.site, text)
         html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
         with conversation_store.conversation_lock(conversation.id):
+            # Stored as acked work still to answer, in the transaction the ack follows.
             entry, created = transcript.append(
-                self.db, conversation.id, "visitor", stored, html=html, client_id=client_id
-            )
+                self.db, conversation.id, "visitor", stored, html=html, client_id=client_id,
+                payload={"decline": decline} if decline else None, pending=True,
+            )  # fmt: skip
             self.send(ack_frame(client_id, entry.seq))
-            if not created:
+            if not created:  # a re-send: resume its answer if a crash left it unfinished
+                if entry.work_pending:
+                    work.resume(self.app, [entry])
                 return
             # The turn starts before the copies to other sockets go out: its worker prepares
             # the prompt while this thread publishes. Its replies (stored under this lock)
             # still come after the visitor's message.
-            job = turns.Job(
-                self.app, conversation.id, entry.seq, text, entry.id, decline, ip=self.ip
-            )
-            runner_for(self.app).submit(conversation.id, lambda: turns.answer(job))
+            work.submit(self.app, entry, text=text, ip=self.ip)
             # Other tabs and staff get a copy; so does this socket, unless the ack is all it
             # lacks (its text was stored as sent, not redacted or made from an action).
             own_copy_needed = not shown or stored != text
@@ -203,10 +206,10 @@ class ChatConnection(SocketConnection):
                 self.db, conversation.id, "tool_call", "confirm", client_id=action_id,
                 payload={"call_id": action_id, "name": "confirm",
                          "arguments": {"proposal": proposal_id}, "by": "visitor"},
+                pending=True,
             )  # fmt: skip
         self.send(ack_frame(action_id, entry.seq))
         if created:
-            runner_for(self.app).submit(
-                conversation.id,
-                lambda: turns.confirm(self.app, conversation.id, proposal_id, action_id),
-            )
+            work.submit(self.app, entry)
+        elif entry.work_pending:  # a re-sent confirm whose result never came: carry it out
+            work.resume(self.app, [entry])

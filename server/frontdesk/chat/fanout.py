@@ -73,6 +73,10 @@ class Fanout:
         """Send a site's staff event to the other processes."""
         self.bus.publish({"k": "s", "id": site_id, "f": event})
 
+    def publish_staff(self, staff_id: int, event: Frame) -> None:
+        """Send a staff member's account event (sessions revoked) to the other processes."""
+        self.bus.publish({"k": "t", "id": staff_id, "f": event})
+
     # -- delivery ------------------------------------------------------------------------------
 
     def _deliver(self, conversation_id: int, frame: Frame, skip: Any = None) -> int:
@@ -119,6 +123,8 @@ class Fanout:
         kind, key = envelope.get("k"), int(envelope.get("id") or 0)
         if kind == "s":
             self.hub.deliver_site_local(key, envelope["f"])
+        elif kind == "t":
+            self.hub.deliver_staff_local(key, envelope["f"])
         elif kind == "c":
             if key in self._last or self.hub.subscriber_count(key):
                 self._deliver(key, envelope["f"])

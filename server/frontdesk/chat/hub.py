@@ -122,7 +122,14 @@ class Hub:
         return self._add(("staff", staff_id), callback)
 
     def publish_staff(self, staff_id: int, event: Frame) -> int:
-        """Send an account event to the staff member's open sockets; returns how many got it."""
+        """Send an account event to the staff member's open sockets; returns how many got it
+        here (with a relay, their sockets on other processes get it too)."""
+        if self.relay is not None:
+            self.relay.publish_staff(staff_id, event)
+        return self.deliver_staff_local(staff_id, event)
+
+    def deliver_staff_local(self, staff_id: int, event: Frame) -> int:
+        """Hand an account event to this process's subscribers only."""
         return self._send(("staff", staff_id), event)
 
     def subscriber_count(self, conversation_id: int) -> int:

@@ -45,6 +45,10 @@ class ChatOutput:
         self._typing_since: float | None = None  # when the typing indicator went up
         self._holding = False
         self._held: tuple[str, str, dict[str, Any]] | None = None  # (role, text, payload)
+        # The entry whose acked work this output answers (chat.work): marked done in the
+        # transaction of the turn's last write, or of the next post when `complete_on_post`.
+        self.completes: int | None = None
+        self.complete_on_post = False
 
     def begin_turn(self) -> None:
         """From now until finish_turn(), hold each message until the next output."""
@@ -55,15 +59,17 @@ class ChatOutput:
         transaction, and publish it; returns the conversation's status now."""
         held, self._held, self._holding = self._held, None, False
         tokens = self.take_usage()
+        done, self.completes = self.completes, None
         if held is None:
             return transcript.save_turn(
-                self.db, self.conversation_id, state, site_id=self.site_id, tokens=tokens
-            )
+                self.db, self.conversation_id, state, site_id=self.site_id, tokens=tokens,
+                done=done,
+            )  # fmt: skip
         role, text, payload = held
         with conversation_store.conversation_lock(self.conversation_id):
             entry, status = transcript.append_with_turn(
                 self.db, self.conversation_id, role, text, html=render_markdown(text),
-                payload=payload, state=state, site_id=self.site_id, tokens=tokens,
+                payload=payload, state=state, site_id=self.site_id, tokens=tokens, done=done,
             )  # fmt: skip
             self.hub.publish(self.conversation_id, message_frame(entry))
         return status
@@ -129,11 +135,20 @@ class ChatOutput:
         self.messages_sent += 1
         return entry
 
+    def complete(self) -> None:
+        """Mark the answered entry's work done, if no write of this output did already."""
+        done, self.completes = self.completes, None
+        if done is not None:
+            transcript.mark_done(self.db, done)
+
     def _store_and_publish(self, role: str, text: str, payload: dict[str, Any]) -> transcript.Entry:
+        done = None
+        if self.complete_on_post:
+            done, self.completes = self.completes, None
         with conversation_store.conversation_lock(self.conversation_id):
             entry, _created = transcript.append(
                 self.db, self.conversation_id, role, text,
-                html=render_markdown(text), payload=payload,
+                html=render_markdown(text), payload=payload, done=done,
             )  # fmt: skip
             self.hub.publish(self.conversation_id, message_frame(entry))
         self._typing_since = None

@@ -27,7 +27,11 @@ VISIBLE_ROLES = ("visitor", "assistant", "staff", "system")
 HISTORY_LIMIT = 30
 WELCOME_LIMIT = 500
 T = TypeVar("T")
-_COLUMNS = "id, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload"
+_COLUMNS = (
+    "id, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload, "
+    "work_pending"
+)
+ENTRY_COLUMNS = _COLUMNS  # what Entry.of_row reads, for other modules' queries
 
 
 @dataclass(frozen=True)
@@ -44,15 +48,17 @@ class Entry:
     flagged: bool
     created_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+    work_pending: bool = False  # acked work (an answer, a confirm) not done yet (chat.work)
 
     @classmethod
     def of_row(cls, row: tuple) -> Entry:
         """Build from a raw row in _COLUMNS order."""
-        id_, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload = row
+        id_, conversation_id, seq, role, text, html, client_id, flagged, created_at, payload, \
+            pending = row  # fmt: skip
         return cls(
             id=id_, conversation_id=conversation_id, seq=seq, role=role, text=text, html=html,
             client_id=client_id, flagged=bool(flagged), created_at=raw.read_time(created_at),
-            payload=raw.read_json(payload) or {},
+            payload=raw.read_json(payload) or {}, work_pending=bool(pending),
         )  # fmt: skip
 
 
@@ -72,19 +78,23 @@ def append(
     client_id: str | None = None,
     flagged: bool = False,
     also: Callable[[Session, Entry], None] | None = None,
+    pending: bool = False,
+    done: int | None = None,
 ) -> tuple[Entry, bool]:
     """Store an entry with the next seq; (entry, created). A repeated client_id returns the
-    original entry with created=False and stores nothing. `also` runs in the same transaction."""
-    values = _values(conversation_id, role, text, html, payload, client_id, flagged)
+    original entry with created=False and stores nothing. `also` runs in the same transaction.
+    `pending`: the entry is acked work still to do; `done`: the id of the entry whose work this
+    one completes (cleared in the same transaction)."""
+    values = _values(conversation_id, role, text, html, payload, client_id, flagged, pending)
 
     def attempt() -> Entry:
         if also is None:
             with raw.writing(db) as cursor:
-                return _append_in(cursor, values)
+                return _append_in(cursor, values, done)
         # `also` writes through the ORM: share its transaction (and its connection).
         with raw.sqlite_writer(db), db.write_transaction() as session:
             with raw.in_session(session) as cursor:
-                entry = _append_in(cursor, values)
+                entry = _append_in(cursor, values, done)
             also(session, entry)
             return entry
 
@@ -94,10 +104,12 @@ def append(
         return duplicate.entry, False
 
 
-def _values(conversation_id, role, text, html, payload, client_id, flagged) -> dict[str, Any]:
+def _values(
+    conversation_id, role, text, html, payload, client_id, flagged, pending=False
+) -> dict[str, Any]:
     return {
         "conversation_id": conversation_id, "role": role, "client_id": client_id, "text": text,
-        "html": html, "payload": payload or {}, "flagged": flagged,
+        "html": html, "payload": payload or {}, "flagged": flagged, "work_pending": pending,
     }  # fmt: skip
 
 
@@ -122,12 +134,25 @@ _FIND_CLIENT_ID = SQL(
 )
 _INSERT = SQL(
     "INSERT INTO messages (conversation_id, seq, role, client_id, text, html, payload, flagged, "
-    "created_at) VALUES (:conversation_id, :seq, :role, :client_id, :text, :html, :payload, "
-    ":flagged, :created_at) RETURNING id"
+    "created_at, work_pending) VALUES (:conversation_id, :seq, :role, :client_id, :text, :html, "
+    ":payload, :flagged, :created_at, :work_pending) RETURNING id"
 )
+_WORK_DONE = SQL("UPDATE messages SET work_pending = :no WHERE id = :id AND work_pending")
 
 
-def _append_in(cursor: raw.Cursor, values: dict[str, Any]) -> Entry:
+def work_done_in(cursor: raw.Cursor, message_id: int | None) -> None:
+    """Mark an entry's acked work done, in the caller's transaction."""
+    if message_id is not None:
+        cursor.run(_WORK_DONE, {"id": message_id, "no": False})
+
+
+def mark_done(db: Database, message_id: int) -> None:
+    """Mark an entry's acked work done (in a transaction of its own)."""
+    with raw.writing(db) as cursor:
+        work_done_in(cursor, message_id)
+
+
+def _append_in(cursor: raw.Cursor, values: dict[str, Any], done: int | None = None) -> Entry:
     now = utcnow()
     conversation_id = values["conversation_id"]
     # Lock the conversation row first: a concurrent writer with the same client_id waits
@@ -143,6 +168,7 @@ def _append_in(cursor: raw.Cursor, values: dict[str, Any]) -> Entry:
     row = {**values, "seq": bumped[0], "created_at": now}
     bound = {**row, "payload": cursor.json(row["payload"]), "created_at": cursor.time(now)}
     (message_id,) = cursor.one(_INSERT, bound)
+    work_done_in(cursor, done)
     return Entry(id=message_id, **row)
 
 
@@ -210,12 +236,15 @@ def save_turn(
     *,
     site_id: int,
     tokens: tuple[int, int] = (0, 0),
+    done: int | None = None,
 ) -> str | None:
     """Persist the engine's state, count the turn and add its token usage (prompt, completion)
-    to the conversation and the site's day, in one transaction; returns the status now."""
+    to the conversation and the site's day, in one transaction (which also marks the work of
+    entry `done` done); returns the status now."""
 
     def attempt() -> str | None:
         with raw.writing(db) as cursor:
+            work_done_in(cursor, done)
             return _save_turn_in(cursor, conversation_id, state, site_id, tokens)
 
     return _retrying(db, attempt)
@@ -232,13 +261,14 @@ def append_with_turn(
     state: dict[str, Any],
     site_id: int,
     tokens: tuple[int, int],
+    done: int | None = None,
 ) -> tuple[Entry, str | None]:
     """append() a turn's last message and save_turn() in one transaction; (entry, status)."""
     values = _values(conversation_id, role, text, html, payload, None, False)
 
     def attempt() -> tuple[Entry, str | None]:
         with raw.writing(db) as cursor:
-            entry = _append_in(cursor, values)
+            entry = _append_in(cursor, values, done)
             return entry, _save_turn_in(cursor, conversation_id, state, site_id, tokens)
 
     return _retrying(db, attempt)

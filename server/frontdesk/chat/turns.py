@@ -128,11 +128,15 @@ def answer(job: Job) -> None:
     seconds = float(job.app.config.get("TURN_DEADLINE") or 0)  # 0: no deadline
     job.deadline = time.monotonic() + seconds if seconds > 0 else None
     ctx = Context(job.app, job.conversation_id, history_for=job.seq)
+    # The message's acked work is done with the write that answers it (chat.work): the turn's
+    # last write, or the one message a refusal, a limit or a failure posts.
+    ctx.out.completes, ctx.out.complete_on_post = job.message_id, True
     try:
         _answer(ctx, job)
     except Exception:
         log.exception("chat turn failed in conversation %s", ctx.conversation.public_id)
         _apologise(ctx)
+    ctx.out.complete()  # nothing to post (staff are answering): done all the same
 
 
 def _apologise(ctx: Context) -> None:
@@ -210,6 +214,7 @@ def _run_engine(ctx: Context, job: Job, *, offline: bool = False) -> None:
         state=dict(conversation.engine_state or {}), tools=ctx.tools(), out=ctx.out,
         lang=conversation.lang, deadline=job.deadline,
     )  # fmt: skip
+    ctx.out.complete_on_post = False  # an engine may post several: the turn's last write says
     ctx.out.begin_turn()  # the last message is stored with the turn's state (one write)
     try:
         if offline:
@@ -229,9 +234,13 @@ def _run_engine(ctx: Context, job: Job, *, offline: bool = False) -> None:
     ctx.out.finish_turn(turn.state)
 
 
-def confirm(app: Flask, conversation_id: int, proposal_id: str, action_id: str) -> None:
-    """The visitor pressed Confirm (already stored as a tool_call): commit, show the card."""
+def confirm(
+    app: Flask, conversation_id: int, proposal_id: str, action_id: str, call_id: int | None = None
+) -> None:
+    """The visitor pressed Confirm (already stored as a tool_call, entry `call_id`): commit,
+    show the card. Run again after a crash, the proposal's idempotency gives the same result."""
     ctx = Context(app, conversation_id)
+    ctx.out.completes, ctx.out.complete_on_post = call_id, True  # done with the result message
     try:
         result = ctx.tools().confirm(proposal_id)
         ctx.out.record_result(action_id, "confirm", result)

@@ -13,6 +13,7 @@ from frontdesk.realtime.bus import Bus
 from frontdesk.realtime.counters import SharedConnections, SharedWindow
 from frontdesk.realtime.failures import SharedEventLog
 from frontdesk.realtime.leases import Leases
+from frontdesk.realtime.tallies import DailyTally
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ class Shared:
     def event_log(self, name: str, window: float) -> SharedEventLog:
         """Timestamps of events per key within `window` seconds, for the deployment."""
         return SharedEventLog(self.client, f"{self.prefix}:events:{name}", window)
+
+    def tally(self, name: str) -> DailyTally:
+        """Per-day sums for the deployment (tokens spent per visitor and per IP)."""
+        return DailyTally(self.client, f"{self.prefix}:tally:{name}")
 
     def health(self) -> dict[str, Any]:
         """Is Redis answering now, and is this process's listener subscribed?"""

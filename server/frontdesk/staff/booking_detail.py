@@ -50,8 +50,10 @@ def _slot_picker(site, booking: Booking, wanted: date | None) -> dict:
     """The reschedule picker: one day's free slots in the site's zone, with day navigation,
     opening on the booked day."""
     tz = zone_or_utc(site.timezone)
-    wanted = wanted or booking.start.astimezone(tz).date()
-    picker = picker_day(get_bookings(), booking, site, site.timezone, wanted, utcnow())
+    booked_day = booking.start.astimezone(tz).date()
+    picker = picker_day(
+        get_bookings(), booking, site, site.timezone, wanted, utcnow(), prefer=booked_day
+    )
     return {
         "day": picker.day,
         "min_day": picker.min_day,

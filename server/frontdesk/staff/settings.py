@@ -20,7 +20,7 @@ from flask import (
 from sqlalchemy import select
 
 from frontdesk import audit
-from frontdesk.chat.engine_info import engine_in_use
+from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.db.models import Service, Site
 from frontdesk.extensions import get_db
 from frontdesk.outbound import provider_urls
@@ -93,7 +93,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
 
 def _render(site: Site, status: int = 200, page: str = "business"):
     context = _page_context(site.id) | {"page": page, "pages": PAGES}
-    context["engine_now"] = engine_in_use(context["stored"], current_app.config)
+    context["engine_now"] = answering_engine(current_app, context["stored"])
     return render_template("staff/settings.html", site=site, **context), status
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.models.base import Base
@@ -63,6 +64,13 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "client_id"),
+        Index(
+            "ix_messages_work_pending",
+            "conversation_id",
+            "seq",
+            postgresql_where=sql_text("work_pending"),
+            sqlite_where=sql_text("work_pending"),
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +83,8 @@ class Message(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Acked work not done yet: a visitor message not answered, a confirm not carried out.
+    work_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TokenUsage(Base):
