@@ -43,6 +43,44 @@ def test_a_teams_day_has_a_column_per_person(app, signed_in, site, app_bookings,
     assert "Ada Lovelace" in tom and "Ada Lovelace" not in mia
 
 
+def test_a_teams_week_splits_each_day_per_person(app, signed_in, site, app_bookings, team):
+    start = upcoming_starts(app_bookings, site, days=10)[0]
+    book(app_bookings, site, start, email="a@example.com", host="Tom Reyes")
+    day = start.astimezone(SYDNEY).date()
+    page = signed_in.get(f"/staff/{site.public_key}/bookings/week?week={day.isoformat()}")
+    text = page.get_data(as_text=True)
+    heads, body = text.split('class="tgrid__body"')
+    assert (
+        heads.count('class="tgrid__daygroup"') == 7
+        and heads.count('<abbr title="Mia Chen">MC</abbr>') == 7
+    )
+    assert body.count('<section class="tcol') == 7 * 3  # Test Studio, Mia and Tom
+    when = day.strftime("%A %-d %B")
+    tom = body.split(f'aria-label="Tom Reyes, {when}')[1].split("</section>")[0]
+    mia = body.split(f'aria-label="Mia Chen, {when}')[1].split("</section>")[0]
+    assert "Ada Lovelace" in tom and "Ada Lovelace" not in mia
+    # Filtered to one person: a column per day, as on a one-person site.
+    people = keys(app, team)
+    one = signed_in.get(
+        f"/staff/{site.public_key}/bookings/week?week={day.isoformat()}&host={people['Tom Reyes']}"
+    ).get_data(as_text=True)
+    assert one.count('<section class="tcol') == 7 and "tgrid__daygroup" not in one
+    assert "Ada Lovelace" in one
+
+
+def test_hours_with_a_mistake_keep_what_was_typed(app, signed_in, site, team):
+    tom = keys(app, team)["Tom Reyes"]
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/{tom}/").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "day0": "10:00-12:00", "day1": "nonsense"}
+    shown = signed_in.post(f"/staff/{site.public_key}/hosts/{tom}/hours", data=form)
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 400 and "Write hours like 09:00-12:00" in text
+    assert 'value="10:00-12:00"' in text and 'value="nonsense"' in text
+    # Nothing was saved: the page as stored shows neither.
+    again = signed_in.get(f"/staff/{site.public_key}/hosts/{tom}/").get_data(as_text=True)
+    assert 'value="nonsense"' not in again and 'value="10:00-12:00"' not in again
+
+
 def test_bookings_filtered_by_person_and_my_bookings(app, signed_in, site, app_bookings, team):
     starts = upcoming_starts(app_bookings, site, days=10)
     book(app_bookings, site, starts[0], email="a@example.com", name="Ann Tom", host="Tom Reyes")

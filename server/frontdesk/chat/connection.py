@@ -134,9 +134,11 @@ class ChatConnection(SocketConnection):
         def not_in_backlog(held: dict[str, Any]) -> bool:
             return held.get("type") != "message" or held.get("seq", 0) > last_seq
 
-        self.greet(welcome, keep=not_in_backlog)
+        # Written before the welcome goes out: a client that acts on the welcome at once never
+        # races these writes.
         presence.mark(self.db, self.hub, self.site.id, conversation, True)
         presence.note_widget_origin(self.db, self.site, self.origin)
+        self.greet(welcome, keep=not_in_backlog)
         self.heartbeat = presence.Heartbeat(self.db, conversation.id)
         if conversation.public_id == fields["conversation"]:  # a crash may have left work
             work.resume_conversation(self.app, conversation.id)

@@ -1,4 +1,5 @@
-"""The bookings time grid pages: a week (seven day columns) and a day, in the site's zone."""
+"""The bookings time grid pages: a week (seven day columns) and a day, in the site's zone; on a
+team, a column per person (in a week, within each day)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
                 .order_by(TimeBlock.start)
             )
         )
-        people = site_hosts(session, site.id) if view == "day" and not filters.host else []
+        people = [] if filters.host else site_hosts(session, site.id)
         opens, closes = session.execute(
             select(func.min(OpeningHours.start_time), func.max(OpeningHours.end_time)).where(
                 OpeningHours.site_id == site.id
@@ -69,8 +70,9 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     found = items_by_day(bookings, blocks, days, tz)
     label = "%a %-d" if view == "week" else "%A %-d %B"
     columns = [(d.strftime(label), d, found[d]) for d in days]
-    if len(people) > 1:  # a team's day: a column per person
-        columns = columns_by_host(days[0], found[days[0]], people)
+    split = len(people) if len(people) > 1 else 0
+    if split:  # a team: a column per person, within each day of a week
+        columns = [col for d in days for col in columns_by_host(d, found[d], people)]
     first = days[0]
     args = filters.query_args()
     key = "week" if view == "week" else "day"
@@ -83,6 +85,7 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
         days=days,
         title=_title(days),
         grid=build_grid(columns, tz, utcnow(), hours),
+        split=split if view == "week" else 0,
         nav={
             "prev": {**args, key: (first - step).isoformat()},
             "next": {**args, key: (first + step).isoformat()},

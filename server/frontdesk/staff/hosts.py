@@ -62,13 +62,16 @@ def _day(raw: str | None, field: str):
         raise InvalidBooking("Choose a date like 2026-12-01.", field=field) from None
 
 
-def _change(site, host_key: str, work, message: str):
-    """Run `work(session, host)` in one transaction; a BookingError is shown, not raised."""
+def _change(site, host_key: str, work, message: str, *, typed: dict | None = None):
+    """Run `work(session, host)` in one transaction; a BookingError is shown, not raised (with
+    `typed`, the weekly hours as submitted, the page is shown again with them kept)."""
     try:
         with get_db().transaction() as session:
             work(session, admin.site_host(session, site.id, host_key))
     except BookingError as exc:
         flash(exc.message, "error")
+        if typed is not None:
+            return _person_page(site, host_key, typed), 400
     else:
         flash(message, "success")
         _record(site, "changed", host_key, {"what": message})
@@ -147,6 +150,11 @@ def team(site, service_id: int):
 @with_host
 def person(site, host_key):
     """One person: details, hours, date overrides, time off, services and their feed."""
+    return _person_page(site, host_key)
+
+
+def _person_page(site, host_key: str, typed: dict | None = None):
+    """The person's page; `typed` (day -> text) stands in for their stored weekly hours."""
     with get_db().session() as session:
         host = admin.site_host(session, site.id, host_key)
         weekly = {day: [] for day in range(7)}
@@ -168,7 +176,7 @@ def person(site, host_key):
         site=site,
         host=host,
         days=DAYS,
-        weekly={day: ", ".join(ranges) for day, ranges in weekly.items()},
+        weekly=typed or {day: ", ".join(ranges) for day, ranges in weekly.items()},
         overrides=overrides,
         time_off=time_off,
         staff_email=staff.email if staff else "",
@@ -202,15 +210,16 @@ def details(site, host_key):
 def hours(site, host_key):
     """Weekly hours, one line per day ("09:00-12:00, 13:00-17:00"); all blank: site hours."""
     weekly = {}
+    typed = {day: request.form.get(f"day{day}", "") for day in range(7)}
 
     def work(session, host):
         for day in range(7):
-            ranges = admin.parse_ranges(request.form.get(f"day{day}", ""), field=f"day{day}")
+            ranges = admin.parse_ranges(typed[day], field=f"day{day}")
             if ranges:
                 weekly[day] = ranges
         admin.set_weekly_hours(host, weekly)
 
-    return _change(site, host_key, work, "Hours saved.")
+    return _change(site, host_key, work, "Hours saved.", typed=typed)
 
 
 @bp.post("/<host_key>/overrides")

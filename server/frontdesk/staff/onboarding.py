@@ -56,6 +56,13 @@ def checklist(site) -> list[Step] | None:
     return None if all(step.done for step in steps) else steps
 
 
+@bp.get("/")
+@site_required
+def index(site):
+    """The checklist is shown on the overview."""
+    return redirect(url_for("staff.overview.index", site_key=site.public_key) + "#onboarding")
+
+
 @bp.post("/dismiss")
 @site_required
 def dismiss(site):
