@@ -7,15 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
 from tests.support.apps import TEST_SECRET
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_healthy
 
 START_TIMEOUT = 30.0
 
@@ -63,16 +60,8 @@ class ChatServer:
             self.process = subprocess.Popen(
                 command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+        if wait_healthy(self.process, self.url, self.log, "server", START_TIMEOUT):
+            return self
         self.kill()
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 

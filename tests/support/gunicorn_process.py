@@ -7,13 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from tests.support.apps import TEST_SECRET
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_healthy
 
 START_TIMEOUT = 30.0
 
@@ -51,16 +48,8 @@ class Gunicorn:
             self.process = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+        if wait_healthy(self.process, self.url, self.log, "gunicorn", START_TIMEOUT):
+            return self
         self.stop()
         raise RuntimeError(f"gunicorn did not start: {self.log.read_text()[-2000:]}")
 

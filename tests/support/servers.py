@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -34,3 +38,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_healthy(process, url: str, log: Path, name: str, timeout: float) -> bool:
+    """Wait until `url`/healthz answers 200 (True) or `timeout` passes (False); raises with the
+    end of the process's log when the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    return False
