@@ -126,7 +126,8 @@ def test_confirmed_reschedule_moves_the_booking(db, tools):
     assert result.ok, result.content
     assert result.card["type"] == "booking_rescheduled"
     assert result.card["visitor_time"] == "Wed 2 Dec 2026, 9:00–9:30 am (Tokyo time)"
-    assert old_token not in result.card["manage_url"]
+    # The manage link a business sent keeps working after a reschedule (issue 13, item 12).
+    assert old_token in result.card["manage_url"]
     with db.session() as session:
         moved = session.get(Booking, booking.id)
     assert moved.start == datetime(2026, 12, 2, 0, tzinfo=UTC) and moved.status == "confirmed"

@@ -252,8 +252,8 @@ class ConversationTools:
         with self.db.transaction() as session:
             self._require_conversation(session)
             open_now = is_open_now(session.get(Site, self.site_id), self.now())
-            if email:
-                conversation = session.get(Conversation, self.conversation_id)
+            conversation = session.get(Conversation, self.conversation_id)
+            if email and conversation is not None:  # none in an evaluation's read-only run
                 conversation.contact_email = email[:254]
                 conversation.contact_name = (name or conversation.contact_name or "")[:200]
             known = self._contact_known(session)
@@ -274,6 +274,8 @@ class ConversationTools:
     def _contact_known(self, session) -> bool:
         """The visitor gave an e-mail asking for a person, or booked in this conversation."""
         conversation = session.get(Conversation, self.conversation_id)
+        if conversation is None:
+            return False  # an evaluation's read-only run has no stored conversation
         if conversation.contact_email:
             return True
         booked = select(Booking.id).where(
