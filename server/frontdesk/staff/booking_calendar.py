@@ -77,7 +77,7 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     args = filters.query_args()
     key = "week" if view == "week" else "day"
     return render_template(
-        f"staff/{view}.html",
+        "staff/booking_grid.html",
         site=site,
         tz=tz,
         zone_name=zone_label(site.timezone),
