@@ -6,6 +6,7 @@ from flask import Flask
 
 from frontdesk import create_app
 from frontdesk.realtime import single_process
+from frontdesk.serving import settle_heap
 
 
 def serve_app() -> Flask:
@@ -16,4 +17,5 @@ def serve_app() -> Flask:
         from frontdesk.chat.work import start_recovery
 
         start_recovery(app)
+    settle_heap()
     return app
