@@ -86,7 +86,7 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
 
 
 def _read(text: str, lex: Lexicon) -> Question:
-    words = lex.words(text[:1000])
+    words = lex.joined(lex.words(text[:1000]))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]

@@ -21,6 +21,7 @@ from frontdesk.knowledge.units import Unit
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
 ASPECT_BONUS = 1.2
+EVIDENCE = 0.1  # share of the question's weight a unit must match for the full aspect bonus
 PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
@@ -39,8 +40,6 @@ SEM_FROM = 0.2
 SEM_COVER = 0.5
 PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
-
-
 NOTHING = Stems([])
 
 
@@ -164,7 +163,9 @@ def rank(
         if unit.kind == "heading" and "steps" in question.aspects:
             stated = 1.0  # "what do we do?": the answer is a whole section
         echo = _echo(question, heading, lex) if faq else 0.0
-        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
+        # A price or a time earns its bonus only beside something asked about (EVIDENCE).
+        evidence = 1.0 if cue_only or not weights else min(1.0, found / (EVIDENCE * total))
+        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated * evidence
         score -= RANK_PENALTY * ranks[unit.passage]
         if question.excluded and not question.excluded.isdisjoint(own[i].words):
             score -= EXCLUDED_PENALTY * mean  # "not a wisdom tooth": the sentence about them
