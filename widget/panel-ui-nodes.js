@@ -146,7 +146,7 @@ function messageNode(frame, clock, onAction) {
   var item = el("div", "fd-msg fd-" + role);
   var name = role === "staff" ? String(frame.author || "").trim() || TEXT.staff : "";
   var who = { visitor: TEXT.you, staff: name + TEXT.fromTeam, system: "" }[role];
-  item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
+  if (who !== "") item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
   if (name) {
     var head = attrs(el("div", "fd-author"), { "aria-hidden": "true" });
     head.append(el("span", "fd-avatar", initials(name)), el("span", null, name));

@@ -139,6 +139,7 @@ def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, t
         f"el => {background}"
     )
     notice = page.locator(f"{LOG} .fd-system .fd-bubble")
+    assert page.locator(f"{LOG} .fd-system .fd-sr").count() == 0  # never read out as ": ..."
     assert notice.evaluate(f"el => {background}") == "rgba(0, 0, 0, 0)"  # neutral, not pink
     page.screenshot(path=str(tmp_path / "staff-page.png"))
     launcher.click()
