@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from frontdesk import create_app
@@ -16,4 +18,12 @@ def serve_app() -> Flask:
         from frontdesk.chat.work import start_recovery
 
         start_recovery(app)
+    freeze_startup_heap()
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Leave what start-up loaded (modules, the app, its caches) out of the collector's full
+    passes: it lives as long as the process, and walking it cost a request tens of ms at p99."""
+    gc.collect()
+    gc.freeze()
