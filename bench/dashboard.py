@@ -6,7 +6,7 @@ app (Flask's test client: routing, the signed-in session, queries, templates; no
 after warm-up, --rounds times each; p50 and p99 wall-clock, p50 and p99 of this process's CPU
 time (the steadier figures on a shared machine; for SQLite they are all of the work) and the
 queries each page ran are printed. The app's heap is settled as a serving process settles it
-(frontdesk.serving.settle_heap: `frontdesk serve` and gunicorn's workers do the same). The
+(frontdesk.wsgi.freeze_startup_heap: `frontdesk serve` and gunicorn's workers do the same). The
 PostgreSQL run needs a server (FRONTDESK_TEST_PG_URL, default postgres@127.0.0.1/test); a
 temporary database is made and dropped; without a server it is skipped and says so.
 """
@@ -30,7 +30,7 @@ from tests.support.staff_accounts import make_staff, sign_in
 from frontdesk import create_app
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
-from frontdesk.serving import settle_heap
+from frontdesk.wsgi import freeze_startup_heap
 
 TARGET_MS = 50.0
 PG_ADMIN_URL = os.environ.get(
@@ -58,7 +58,7 @@ def bench_backend(label: str, url: str, count: int, rounds: int, folder: Path) -
     seed(db, site.id, conversations=count, bookings=count)
     print(f"{label}: seeded {count:,} conversations and {count:,} bookings "
           f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    settle_heap()  # as `frontdesk serve` and gunicorn's workers do before their first request
+    freeze_startup_heap()  # as `frontdesk serve` and gunicorn's workers do before their first request
     client = app.test_client()
     assert sign_in(client).status_code == 302
     statements = {"n": 0}

@@ -1,5 +1,4 @@
-"""The threaded HTTP server of `frontdesk serve`, guarded against slow and half-sent requests;
-and the garbage-collector settings every serving process takes once the app is built.
+"""The threaded HTTP server of `frontdesk serve`, guarded against slow and half-sent requests.
 
 Werkzeug's threaded server gives every connection a thread at once and then waits, without a
 time limit, for its request head: a client that sends half a handshake holds a thread for as
@@ -13,7 +12,6 @@ proxy in front (docs/deployment.md): nginx holds slow clients without a thread e
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -105,21 +103,3 @@ def make_guarded_server(host: str, port: int, app: Any) -> GuardedServer:
         host, port, app, header_timeout=float(config["HEADER_TIMEOUT"]),
         heads_per_ip=int(config["HEADS_PER_IP"]),
     )  # fmt: skip
-
-
-# Objects allocated, less those freed, before the youngest generation is collected (Python's
-# default is 700). A dashboard page makes tens of thousands that die with the request; collected
-# every 700 most of them are alive at that moment, are promoted, and make full collections come
-# round every few requests.
-YOUNG_COLLECTION_THRESHOLD = 20_000
-
-
-def settle_heap() -> None:
-    """Once the app is built, before serving: freeze what start-up made (modules, the app, its
-    routes and templates) so a full collection walks only what requests made since, and collect
-    the young generation less often. With ~200,000 start-up objects a full collection took
-    ~100 ms, on whichever request it fell: the dashboard's slowest page loads (bench/dashboard.py)."""
-    gc.collect()
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)

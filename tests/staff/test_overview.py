@@ -26,7 +26,7 @@ pytestmark = pytest.mark.site(llm_settings={"model": "gpt-4o-mini"})
 
 def _table_row(page: str, day) -> list[str]:
     table = page.split('id="activity-table"')[1].split("</table>")[0]
-    row = table.split(f'<th scope="row">{day.isoformat()}</th>')[1].split("</tr>")[0]
+    row = table.split(f'<time datetime="{day.isoformat()}">')[1].split("</tr>")[0]
     return re.findall(r"<td>([^<]*)</td>", row)
 
 
