@@ -192,7 +192,7 @@ function cardNode(card, onAction) {
   // round-robin pick is settled on Confirm or why the host changes on a reschedule.
   var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
   [["Service", card.service], ["With", host], ["When", card.visitor_time],
-    ["Our time", card.business_time], ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+    ["Our time", card.business_time], ["Name", card.name], ["E-mail", card.email]].forEach(function (row) {
     if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });

@@ -55,6 +55,11 @@ def test_buttons_of_one_role_look_the_same_and_headings_do_not_split(browser, da
         "cells => cells.map(c => c.getBoundingClientRect().height)"
     )
     assert len(set(heights)) == 1  # "E-mail" stays on one line like the others
+    # A count of nothing is quiet grey, not a blue badge asking to be looked at.
+    page.goto(dashboard.url("email/"))
+    zero = page.locator("nav.tabs a", has_text="Failed").locator(".count")
+    assert zero.inner_text() == "0"
+    assert zero.evaluate("c => getComputedStyle(c).backgroundColor") == "rgb(238, 240, 243)"
 
 
 def test_a_settings_form_has_its_button_under_the_fields(browser, dashboard):

@@ -220,6 +220,8 @@ def test_sources_chips_and_booking_cards(page, peer):
     proposal.wait_for()
     assert "Ada Lovelace" in proposal.inner_text()
     assert proposal.inner_text().count("Sydney time") == 1  # same zone: shown once
+    # Spelled as everywhere else in the product (the dashboard, the e-mails): "E-mail".
+    assert proposal.locator("dt").all_inner_texts()[-2:] == ["Name", "E-mail"]
     proposal.get_by_role("button", name="Confirm").click()
     confirm = peer.expect("action")
     assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")
