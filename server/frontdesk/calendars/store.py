@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, cast, delete, extract, func, select
+from sqlalchemy import BigInteger, cast, delete, extract, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from frontdesk.booking.slots import Busy
@@ -107,12 +107,27 @@ def save_busy(session: Session, source: CalendarSource, result: BusyResult, now:
     if result.not_modified:
         return
     source.etag, source.last_modified = result.etag, result.last_modified
-    session.execute(delete(CalendarBusy).where(CalendarBusy.source_id == source.id))
+    # Only the difference is written (a feed mostly says again what it said five minutes ago),
+    # and in bulk: one DELETE and one multi-row INSERT, no ORM object per interval.
+    stored = session.execute(
+        select(CalendarBusy.id, CalendarBusy.start, CalendarBusy.end).where(
+            CalendarBusy.source_id == source.id
+        )
+    ).all()
+    wanted = {(i.start, i.end): None for i in result.intervals}  # ordered, without repeats
+    kept = {(start, end): row_id for row_id, start, end in stored if (start, end) in wanted}
+    keep_ids = set(kept.values())
+    gone = [row_id for row_id, *_ in stored if row_id not in keep_ids]
+    if gone:
+        session.execute(delete(CalendarBusy).where(CalendarBusy.id.in_(gone)))
     host_id = source.connection.host_id
-    session.add_all(
-        CalendarBusy(source_id=source.id, host_id=host_id, start=i.start, end=i.end)
-        for i in result.intervals
-    )
+    new = [
+        {"source_id": source.id, "host_id": host_id, "start": start, "end": end}
+        for start, end in wanted
+        if (start, end) not in kept
+    ]
+    if new:
+        session.execute(insert(CalendarBusy), new)
 
 
 def hosts_busy(
