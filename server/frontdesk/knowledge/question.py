@@ -21,6 +21,10 @@ DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "t
                          "that", "old", "new", "existing", "current"})  # fmt: skip
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 12
+_SPELLED = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "twelve")  # fmt: skip
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(_SPELLED, start=1)}  # "5 privates" / "five"
+DIGITS = {d: w for w, d in NUMBER_WORDS.items()}
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
 _FUNCTION_WORDS_TEXT = """
     a an the to of for in on at is are am be do does did i you we my your our it its can and
@@ -86,7 +90,7 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
 
 
 def _read(text: str, lex: Lexicon) -> Question:
-    words = lex.words(text[:1000])
+    words = lex.joined(lex.words(text[:1000]))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
@@ -114,12 +118,14 @@ def _read(text: str, lex: Lexicon) -> Question:
         # "a will", "my will": a stop word after a determiner is a noun, and the topic.
         noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
         if noun or not lex.ignorable(stem, word):
-            number = word[0].isdigit()
+            number = word[0].isdigit() or word in NUMBER_WORDS
             if number:
                 question.numbers.add(word)
-            question.concepts.append(
-                Concept(word, {(stem,): 1.0}, NUMBER_WEIGHT if number else 1.0)
-            )
+            forms = {(stem,): 1.0}
+            spelled = NUMBER_WORDS.get(word) or DIGITS.get(word)
+            if spelled:  # "5 privates" / "a pack of five private sessions"
+                forms[(spelled,)] = 1.0
+            question.concepts.append(Concept(word, forms, NUMBER_WEIGHT if number else 1.0))
             originals.append(word)
         position += 1
     question.concepts = _merged(question.concepts)

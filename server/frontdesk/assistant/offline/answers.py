@@ -17,7 +17,7 @@ from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
-RUNNER_UP = 0.75  # a second section this close to the best is quoted too
+RUNNER_UP = 0.55  # a second section this close to the best is quoted too
 CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
 MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
 NOT_FOUND = (
