@@ -32,9 +32,12 @@ def sideways(page) -> int:
 
 def test_no_page_scrolls_sideways_on_a_phone(browser, dashboard, tmp_path):
     page = signed_in_page(browser, dashboard, "phone")
-    for path in ("knowledge/", "bookings/", "hosts/", "email/", "settings/hours", "training/"):
+    for path in ("", "knowledge/", "bookings/", "hosts/", "email/", "settings/hours", "training/"):
         page.goto(dashboard.url(path))
         assert sideways(page) == 0, path
+    # The overview's chart keeps a readable width (its labels would be 6 px wide otherwise).
+    page.goto(dashboard.url(""))
+    assert page.locator("svg.chart").bounding_box()["width"] >= 36 * 16
     # A wide table scrolls inside itself instead.
     page.goto(dashboard.url("knowledge/"))
     table = page.locator("table.data").first
