@@ -1,12 +1,13 @@
 """Many conversations and bookings on one site, inserted in bulk (bench/dashboard.py and the
 query-count test): visitor and assistant messages, a mix of statuses, flags and contacts, and
-bookings every half hour from 100 days ago (a fifth of them cancelled), some from chats."""
+bookings every half hour from 100 days ago or a given time (a fifth of them cancelled), some
+from chats."""
 
 from __future__ import annotations
 
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -17,12 +18,22 @@ STATUSES = ["bot"] * 12 + ["needs_human", "staff", "closed", "closed"]
 BATCH = 1000
 
 
-def seed(db, site_id: int, *, conversations: int, bookings: int, seed_value: int = 15) -> None:
-    """Insert `conversations` conversations (3 messages each) and `bookings` bookings."""
+def seed(
+    db,
+    site_id: int,
+    *,
+    conversations: int,
+    bookings: int,
+    seed_value: int = 15,
+    bookings_from: datetime | None = None,
+) -> None:
+    """Insert `conversations` conversations (3 messages each) and `bookings` bookings, back to
+    back from `bookings_from` (the hour 100 days ago unless given)."""
     rng = random.Random(seed_value)
     now = utcnow()
     ids = _conversations(db, site_id, conversations, rng, now)
-    _bookings(db, site_id, bookings, ids, rng, now)
+    start0 = bookings_from or now - timedelta(days=100)
+    _bookings(db, site_id, bookings, ids, start0.replace(minute=0, second=0, microsecond=0))
 
 
 def _conversations(db, site_id, count, rng, now) -> list[int]:
@@ -61,10 +72,9 @@ def _conversations(db, site_id, count, rng, now) -> list[int]:
     return ids
 
 
-def _bookings(db, site_id, count, conversation_ids, rng, now) -> None:
+def _bookings(db, site_id, count, conversation_ids, start0) -> None:
     with db.session() as session:
         service_id = session.scalar(select(Service.id).where(Service.site_id == site_id))
-    start0 = (now - timedelta(days=100)).replace(minute=0, second=0, microsecond=0)
     for first in range(0, count, BATCH):
         rows = []
         for n in range(first, min(count, first + BATCH)):
@@ -85,4 +95,3 @@ def _bookings(db, site_id, count, conversation_ids, rng, now) -> None:
             })  # fmt: skip
         with db.transaction() as session:
             session.execute(insert(Booking), rows)
-    rng.random()

@@ -6,7 +6,7 @@ classes (the dashboard's CSP forbids inline styles)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
@@ -23,7 +23,7 @@ ADD_STEP_MINUTES = 30
 class GridItem:
     """One booking or blocked time in a column, clipped to the visible hours."""
 
-    item: object  # a Booking or a TimeBlock
+    item: object  # a booking row (staff.booking_filters.booking_rows) or a TimeBlock
     kind: str  # "booking" or "blocked"
     start: datetime  # local, unclipped (what the block says)
     end: datetime
@@ -92,15 +92,18 @@ def items_by_day(
     return found
 
 
-def columns_by_host(day: date, items: Sequence[GridItem], hosts: Sequence) -> list[tuple]:
-    """One day split into a column per host: each booking under the people attending it (a
-    collective booking in each of theirs), the site's blocked time in every column."""
+def columns_by_host(
+    day: date, items: Sequence[GridItem], hosts: Sequence, attending: Mapping[int, set[int]]
+) -> list[tuple]:
+    """One day split into a column per host: each booking under the people attending it
+    (`attending`: booking id -> host ids; a collective booking in each of theirs), the site's
+    blocked time in every column."""
     columns = []
     for host in hosts:
         mine = [
             replace(item)  # its own rows and lanes in this column
             for item in items
-            if item.kind == "blocked" or host.id in {r.host_id for r in item.item.hosts}
+            if item.kind == "blocked" or host.id in attending.get(item.item.id, ())
         ]
         columns.append((host.name, day, mine))
     return columns
