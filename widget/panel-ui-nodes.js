@@ -13,8 +13,10 @@ var TEXT = {
   staff: "Team",
   fromTeam: " from the team",
   online: "Online · we reply instantly",
-  closedNow: "We're closed now · leave a message",
+  // Closed: the assistant still answers and books, and nobody joins until opening time.
+  closedNow: "We're closed now · the assistant can still help",
   human: "A team member will join shortly",
+  humanLater: "We're closed now · the team will reply when we open",
   withStaff: "You're chatting with our team",
   ended: "This conversation has ended",
   connecting: "Connecting…",
@@ -192,7 +194,7 @@ function cardNode(card, onAction) {
   // round-robin pick is settled on Confirm or why the host changes on a reschedule.
   var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
   [["Service", card.service], ["With", host], ["When", card.visitor_time],
-    ["Our time", card.business_time], ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+    ["Our time", card.business_time], ["Name", card.name], ["E-mail", card.email]].forEach(function (row) {
     if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });

@@ -225,7 +225,8 @@ function createView(ctx, client) {
   }
 
   function showStatus(status) {
-    var text = { needs_human: TEXT.human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
+    var human = state.isOpen ? TEXT.human : TEXT.humanLater;
+    var text = { needs_human: human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
     ui.status.textContent = text || (state.isOpen ? TEXT.online : TEXT.closedNow);
     ui.panel.setAttribute("data-status", status || "bot");
   }

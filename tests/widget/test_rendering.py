@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.scripted_peer import message, open_chat, welcome
 from tests.support.widget_page import HOST, LOG, wait_state
@@ -116,6 +117,16 @@ def test_message_times_are_in_the_clock_style_of_the_chips(browser, peer, clock,
         context.close()
 
 
+def test_out_of_hours_the_header_promises_only_what_happens(page, peer):
+    """Closed: the assistant still answers (say so), and a person asked for comes at opening
+    time, not "shortly"."""
+    open_chat(page, peer, welcome(open=False))
+    status = page.locator("frontdesk-widget .fd-status")
+    assert status.inner_text() == "We're closed now · the assistant can still help"
+    peer.send({"type": "status", "status": "needs_human"})
+    expect(status).to_have_text("We're closed now · the team will reply when we open")
+
+
 def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, tmp_path):
     page.set_viewport_size({"width": 1100, "height": 800})
     open_chat(page, peer)
@@ -220,6 +231,8 @@ def test_sources_chips_and_booking_cards(page, peer):
     proposal.wait_for()
     assert "Ada Lovelace" in proposal.inner_text()
     assert proposal.inner_text().count("Sydney time") == 1  # same zone: shown once
+    # Spelled as everywhere else in the product (the dashboard, the e-mails): "E-mail".
+    assert proposal.locator("dt").all_inner_texts()[-2:] == ["Name", "E-mail"]
     proposal.get_by_role("button", name="Confirm").click()
     confirm = peer.expect("action")
     assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")
