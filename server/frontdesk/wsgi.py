@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from frontdesk import create_app
+from frontdesk.chat.work import start_recovery
 from frontdesk.realtime import single_process
 
 
@@ -12,8 +13,7 @@ def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
     single_process.claim(app)
-    if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
-        from frontdesk.chat.work import start_recovery
-
-        start_recovery(app)
+    # What a crash left unfinished is resumed; with REDIS_URL another process may be doing
+    # it, and each job then re-reads under the turn lease whether it is still pending.
+    start_recovery(app)
     return app
