@@ -88,13 +88,16 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     "sites": frozenset({"booking", "db"}),
     "privacy": frozenset({"audit", "booking", "db"}),
     "retention": frozenset({"db", "privacy"}),
-    "booking": frozenset({"audit", "db", "extensions", "outbound"}),
+    "booking": frozenset({"audit", "db", "extensions", "outbound", "outbox"}),
     # Calendars sit beside booking: they turn hosts' calendars into busy times the booking path
     # takes as data, and write bookings back; booking never imports them.
-    "calendars": frozenset({"audit", "booking", "db", "extensions", "outbound"}),
+    "calendars": frozenset({"audit", "booking", "db", "extensions", "outbound", "outbox"}),
     "knowledge": frozenset({"audit", "cli_app", "db", "outbound"}),
     "audit": frozenset({"db"}),
     "outbound": frozenset(),
+    # The outbox mechanism (claim, retry, the worker thread) knows no table of its own: each
+    # sender hands it its model.
+    "outbox": frozenset(),
     "realtime": frozenset(),
     "db": frozenset(),
 }
@@ -116,6 +119,7 @@ MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
     "staff": frozenset({"training"}),
     "db": frozenset(MAY_IMPORT) - {"db"},
     "outbound": FEATURES,
+    "outbox": FEATURES,
     "realtime": FEATURES,
     "audit": FEATURES,
 }

@@ -218,7 +218,7 @@ def test_a_writer_that_died_mid_write_is_retried_after_its_lease_and_leaves_one_
         [row_id] = session.scalars(select(CalendarWrite.id)).all()
     claimed_at = datetime.now(UTC)
     # A worker claims the row and writes the event, then is killed before recording it.
-    assert writer._claim(row_id, claimed_at)
+    assert writer.outbox.claim(row_id, claimed_at)
     with db.session() as session:
         connection = sync.open_row(session.get(CalendarConnection, connection_id))
     from frontdesk.calendars.events import host_event

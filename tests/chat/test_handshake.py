@@ -52,3 +52,12 @@ def test_refused_handshakes_do_not_use_up_slots(start_chat):
         assert handshake_status(chat.server.url, chat.site.public_key, origin="http://x") == 403
     with ChatClient(chat.server.url, chat.site.public_key) as client:
         assert client.hello()["type"] == "welcome"
+
+
+def test_the_welcome_names_the_clock_style_of_the_visitors_locale(chat):
+    """The widget stamps messages in the style the server writes chips and cards in."""
+    styles = {}
+    for lang in ("en-US", "en-GB", "de"):
+        with chat.client() as client:
+            styles[lang] = client.hello(lang=lang)["clock"]
+    assert styles == {"en-US": "12h", "en-GB": "24h", "de": "24h"}

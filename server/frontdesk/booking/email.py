@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
-
-from sqlalchemy import select, update
 
 from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.mail_messages import booking_messages
@@ -22,14 +19,11 @@ from frontdesk.booking.smtp import (
 )
 from frontdesk.db.models import OutboxEmail
 from frontdesk.db.types import utcnow
+from frontdesk.outbox import IDLE_POLL_SECONDS, Outbox, Worker
 
 __all__ = ["Mailer"]
 
 log = logging.getLogger("frontdesk.mail")
-
-BATCH_SIZE = 50
-MAX_BACKOFF = timedelta(hours=6)
-IDLE_POLL_SECONDS = 60.0
 
 
 class Mailer:
@@ -48,13 +42,18 @@ class Mailer:
         self.smtp = smtp
         self.mail_from = mail_from
         self.envelope_from = parseaddr(mail_from)[1] or "no-reply@localhost"
-        self.retry = timedelta(seconds=max(1.0, float(retry_seconds)))
-        self.max_attempts = max(1, int(max_attempts))
         # A claimed row is invisible to other workers for this long: longer than any send.
-        self.lease = timedelta(seconds=max(120.0, smtp.timeout * 4))
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        lease = timedelta(seconds=max(120.0, smtp.timeout * 4))
+        self.outbox = Outbox(
+            db,
+            OutboxEmail,
+            done="sent_at",
+            lease=lease,
+            retry_seconds=retry_seconds,
+            max_attempts=max_attempts,
+        )
+        interval = min(self.outbox.retry.total_seconds(), IDLE_POLL_SECONDS)
+        self.worker = Worker("frontdesk-mail", self.send_due, interval, log)
 
     @classmethod
     def from_config(cls, db, config: Mapping[str, Any]) -> Mailer | None:
@@ -86,27 +85,30 @@ class Mailer:
             mail_from=self.mail_from,
             lang=visitor_lang(session, booking),
         )
-        now = utcnow()
         for message in messages:
-            session.add(
-                OutboxEmail(
-                    site_id=site.id,
-                    recipient=message.recipient,
-                    subject=message.subject,
-                    message=message.data,
-                    next_attempt_at=now,
-                )
+            self.queue(session, site.id, message.recipient, message.subject, message.data)
+
+    @staticmethod
+    def queue(session, site_id: int, recipient: str, subject: str, message: bytes) -> None:
+        """Add one e-mail (a whole MIME message) to `session`'s outbox, due at once."""
+        session.add(
+            OutboxEmail(
+                site_id=site_id,
+                recipient=recipient,
+                subject=subject,
+                message=message,
+                next_attempt_at=utcnow(),
             )
+        )
 
     def send_due(self, *, now: datetime | None = None) -> int:
         """Send every due, unsent e-mail once; failures are logged and rescheduled. Returns sent."""
         now = now or utcnow()
         sent = 0
         with SmtpTransport(self.smtp) as transport:
-            for row_id in self._due_ids(now):
-                if not self._claim(row_id, now):
-                    continue  # another worker got it first
-                row = self._load(row_id)
+            for row_id in self.outbox.claimed(now):
+                with self.db.session() as session:
+                    row = session.get(OutboxEmail, row_id)
                 try:
                     transport.send(self.envelope_from, row.recipient, row.message)
                 except Exception as exc:  # any SMTP or socket error means "retry later"
@@ -114,99 +116,33 @@ class Mailer:
                     if transport.broken:
                         break  # server unreachable: leave the rest for the next round
                     continue
-                self._record_success(row_id, now)
+                with self.db.transaction() as session:
+                    self.outbox.succeeded(session, row_id, now)
                 sent += 1
         return sent
 
-    def _due_ids(self, now: datetime) -> list[int]:
-        query = (
-            select(OutboxEmail.id)
-            .where(
-                OutboxEmail.sent_at.is_(None),
-                OutboxEmail.failed.is_(False),
-                OutboxEmail.next_attempt_at <= now,
-            )
-            .order_by(OutboxEmail.id)
-            .limit(BATCH_SIZE)
-        )
-        with self.db.session() as session:
-            return list(session.scalars(query))
-
-    def _claim(self, row_id: int, now: datetime) -> bool:
-        """Lease one row by pushing its next attempt past `now`; exactly one worker wins."""
-        claim = (
-            update(OutboxEmail)
-            .where(
-                OutboxEmail.id == row_id,
-                OutboxEmail.sent_at.is_(None),
-                OutboxEmail.failed.is_(False),
-                OutboxEmail.next_attempt_at <= now,
-            )
-            .values(next_attempt_at=now + self.lease, attempts=OutboxEmail.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        with self.db.write_transaction() as session:
-            return session.execute(claim).rowcount == 1
-
-    def _load(self, row_id: int) -> OutboxEmail:
-        with self.db.session() as session:
-            return session.get(OutboxEmail, row_id)
-
-    def _set(self, row_id: int, **values: Any) -> None:
-        with self.db.transaction() as session:
-            session.execute(
-                update(OutboxEmail)
-                .where(OutboxEmail.id == row_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _record_success(self, row_id: int, now: datetime) -> None:
-        self._set(row_id, sent_at=now, last_error="")
-
     def _record_failure(self, row: OutboxEmail, exc: Exception, now: datetime) -> None:
-        """Back off exponentially; give up after max_attempts or on a permanent (5xx) refusal."""
-        give_up = row.attempts >= self.max_attempts or is_permanent(exc)
-        delay = min(self.retry * (2 ** max(0, row.attempts - 1)), MAX_BACKOFF)
+        """Back off; give up after max_attempts or on a permanent (5xx) refusal."""
         error = describe_error(exc, self.smtp)[:1000]
+        give_up = self.outbox.failed(row.id, row.attempts, error, now, permanent=is_permanent(exc))
         log.warning(
             "e-mail %s to %s failed (attempt %d of %d%s): %s",
             row.id,
             row.recipient,
             row.attempts,
-            self.max_attempts,
+            self.outbox.max_attempts,
             ", giving up" if give_up else "",
             error,
         )
-        self._set(row.id, failed=give_up, next_attempt_at=now + delay, last_error=error)
 
     def wake(self) -> None:
         """Nudge the worker to send now (called after a commit that queued e-mail)."""
-        self._wake.set()
+        self.worker.wake()
 
     def start_worker(self) -> None:
         """Start the daemon thread that sends due e-mail on wake-ups and every retry interval."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="frontdesk-mail", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker thread after the message it is sending, if any."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        interval = min(self.retry.total_seconds(), IDLE_POLL_SECONDS)
-        while not self._stopping.is_set():
-            # Clear before sending: a wake-up that arrives mid-round starts the next one at once.
-            self._wake.clear()
-            try:
-                self.send_due()
-            except Exception:  # e.g. the database briefly down: keep the worker alive
-                log.exception("mail worker round failed")
-            self._wake.wait(interval)
+        self.worker.stop(timeout)

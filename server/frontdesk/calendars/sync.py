@@ -21,6 +21,7 @@ from frontdesk.calendars.store import save_busy, stale_connections
 from frontdesk.db.models import CalendarConnection, Host
 from frontdesk.db.types import utcnow
 from frontdesk.outbound.guard import OutboundPolicy
+from frontdesk.outbox import Worker
 
 log = logging.getLogger("frontdesk.calendars")
 
@@ -52,8 +53,8 @@ class CalendarSync:
         self.horizon = timedelta(days=int(horizon_days))
         self._locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        pause = min(30.0, self.interval.total_seconds())
+        self.worker = Worker("frontdesk-calendars", self.refresh_due, pause, log)
 
     @classmethod
     def from_config(cls, db, config: Mapping[str, Any]) -> CalendarSync:
@@ -162,7 +163,7 @@ class CalendarSync:
             )
         tried = 0
         for connection_id in ids:
-            if self._stopping.is_set():
+            if self.worker.stopping.is_set():
                 break
             if self._claim(connection_id, due_before, now):  # another process may have it
                 self.refresh(connection_id, now=now)
@@ -218,7 +219,9 @@ class CalendarSync:
             "The calendar did not answer within "
             f"{self.refresh_timeout:g} s before a booking; its last known busy times were used."
         )
-        with self.db.transaction() as session:
+        # Read-then-write, while the timed-out refresh may be storing its error: take SQLite's
+        # write lock up front (a deferred one fails at once with "database is locked").
+        with self.db.write_transaction() as session:
             row = session.get(CalendarConnection, connection_id)
             if row is not None:
                 row.last_warning, row.warned_at = message, utcnow()
@@ -232,24 +235,8 @@ class CalendarSync:
 
     def start_worker(self) -> None:
         """Start the daemon thread that refreshes due connections."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="frontdesk-calendars", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker after the connection it is fetching."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        pause = min(30.0, self.interval.total_seconds())
-        while not self._stopping.is_set():
-            try:
-                self.refresh_due()
-            except Exception:  # e.g. the database briefly down: keep the worker alive
-                log.exception("calendar sync round failed")
-            self._stopping.wait(pause)
+        self.worker.stop(timeout)

@@ -5,11 +5,9 @@ a retry replaces rather than duplicates), retrying with backoff while the calend
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk import audit
@@ -21,11 +19,10 @@ from frontdesk.calendars.sync import CalendarSync
 from frontdesk.db.models import Booking, BookingHost, CalendarConnection, CalendarWrite, Site
 from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
+from frontdesk.outbox import IDLE_POLL_SECONDS, Outbox, Worker
 
 log = logging.getLogger("frontdesk.calendars")
 
-BATCH_SIZE = 50
-MAX_BACKOFF = timedelta(hours=6)
 LEASE = timedelta(minutes=5)  # longer than any write: a claimed row is left to its worker
 CONFLICT = (
     "The calendar already had another event at this time when the booking was written. "
@@ -39,11 +36,16 @@ class CalendarWriter:
     def __init__(self, db, sync: CalendarSync, *, retry_seconds=60, max_attempts=12) -> None:
         self.db = db
         self.sync = sync
-        self.retry = timedelta(seconds=max(1.0, float(retry_seconds)))
-        self.max_attempts = max(1, int(max_attempts))
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.outbox = Outbox(
+            db,
+            CalendarWrite,
+            done="done_at",
+            lease=LEASE,
+            retry_seconds=retry_seconds,
+            max_attempts=max_attempts,
+        )
+        interval = min(self.outbox.retry.total_seconds(), IDLE_POLL_SECONDS)
+        self.worker = Worker("frontdesk-cal-writes", self.send_due, interval, log)
 
     def booking_changed(self, session: Session, booking: Booking, site: Site, event: str) -> None:
         """In the booking's transaction: queue a write to every calendar that should show it
@@ -74,43 +76,12 @@ class CalendarWriter:
     def send_due(self, *, now: datetime | None = None) -> int:
         """Write every due row once; failures are rescheduled with backoff. Returns written."""
         now = now or utcnow()
-        done = 0
-        for row_id in self._due_ids(now):
-            if self._stopping.is_set():
-                break
-            if self._claim(row_id, now):
-                done += self._write(row_id, now)
-        return done
+        return sum(self._write(row_id, now) for row_id in self.outbox.claimed(now, self.stopping))
 
-    def _due_ids(self, now: datetime) -> list[int]:
-        query = (
-            select(CalendarWrite.id)
-            .where(
-                CalendarWrite.done_at.is_(None),
-                CalendarWrite.failed.is_(False),
-                CalendarWrite.next_attempt_at <= now,
-            )
-            .order_by(CalendarWrite.id)
-            .limit(BATCH_SIZE)
-        )
-        with self.db.session() as session:
-            return list(session.scalars(query))
-
-    def _claim(self, row_id: int, now: datetime) -> bool:
-        """Lease one row; exactly one worker wins it."""
-        claim = (
-            update(CalendarWrite)
-            .where(
-                CalendarWrite.id == row_id,
-                CalendarWrite.done_at.is_(None),
-                CalendarWrite.failed.is_(False),
-                CalendarWrite.next_attempt_at <= now,
-            )
-            .values(next_attempt_at=now + LEASE, attempts=CalendarWrite.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        with self.db.write_transaction() as session:
-            return session.execute(claim).rowcount == 1
+    @property
+    def stopping(self):
+        """Set while the worker stops: a round in progress ends after its current write."""
+        return self.worker.stopping
 
     def _write(self, row_id: int, now: datetime) -> int:
         """Write the booking as it is now (whichever change queued the row)."""
@@ -155,7 +126,7 @@ class CalendarWriter:
 
     def _succeeded(self, row_id, site_id, public_id, conflict: str, now: datetime) -> None:
         with self.db.transaction() as session:
-            self._set(session, row_id, done_at=now, last_error="", conflict=conflict)
+            self.outbox.succeeded(session, row_id, now, conflict=conflict)
             if conflict:
                 log.warning("booking %s written over a busy time: %s", public_id, conflict)
                 audit.record(
@@ -169,56 +140,20 @@ class CalendarWriter:
                 )
 
     def _failed(self, row_id: int, attempts: int, exc: Exception, now: datetime) -> None:
-        give_up = attempts >= self.max_attempts
-        delay = min(self.retry * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
         error = str(exc) if isinstance(exc, CalendarError) else f"{type(exc).__name__}: {exc}"
         log.warning("calendar write %s failed (attempt %d): %s", row_id, attempts, error)
-        with self.db.transaction() as session:
-            self._set(
-                session,
-                row_id,
-                failed=give_up,
-                next_attempt_at=now + delay,
-                last_error=error[:1000],
-            )
-
-    @staticmethod
-    def _set(session: Session, row_id: int, **values: Any) -> None:
-        session.execute(
-            update(CalendarWrite)
-            .where(CalendarWrite.id == row_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        self.outbox.failed(row_id, attempts, error, now)
 
     # -- the worker ---------------------------------------------------------------------------
 
     def wake(self) -> None:
         """Nudge the worker to write now (called after a commit that queued writes)."""
-        self._wake.set()
+        self.worker.wake()
 
     def start_worker(self) -> None:
         """Start the daemon thread that writes due rows on wake-ups and every retry interval."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="frontdesk-cal-writes", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker after the write it is doing."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        interval = min(self.retry.total_seconds(), 60.0)
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                self.send_due()
-            except Exception:
-                log.exception("calendar write round failed")
-            self._wake.wait(interval)
+        self.worker.stop(timeout)

@@ -1,6 +1,6 @@
 """E-mail to the business when a visitor asks for a person or moderation flags a message.
 
-The e-mail is a row of the outbox (booking.email's OutboxEmail) added in the same transaction
+The e-mail is a row of the outbox (booking.email's `Mailer.queue`) added in the same transaction
 as the change that calls for it, and sent by the mailer after commit, with its retries; the
 chat never waits on SMTP. Without a mailer (no SMTP configured) or a notification address,
 nothing is queued: the dashboard's own alerts still come.
@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from frontdesk.db.models import Booking, Conversation, Message, OutboxEmail, Site
+from frontdesk.db.models import Booking, Conversation, Message, Site
 from frontdesk.db.types import utcnow
 
 SUBJECTS = {
@@ -48,12 +48,7 @@ def enqueue(session, conversation_id: int, kind: str) -> bool:
     link += f"/staff/{site.public_key}/conversations/{conversation.public_id}"
     text = _body(session, conversation, kind, who, email, link)
     message = _mime(mailer.mail_from, site, subject, text, email, link)
-    session.add(
-        OutboxEmail(
-            site_id=site.id, recipient=site.notification_email, subject=subject,
-            message=message.as_bytes(), next_attempt_at=utcnow(),
-        )
-    )  # fmt: skip
+    mailer.queue(session, site.id, site.notification_email, subject, message.as_bytes())
     return True
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frontdesk.assistant.tools.cards import iso_utc
+from frontdesk.booking.time_words import uses_12_hour
 from frontdesk.booking.zones import is_zone
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
@@ -209,9 +210,12 @@ def welcome_frame(
     messages: list[dict[str, Any]],
     site: Any,
     open_now: bool | None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status."""
     return {
+        # The widget stamps messages in the clock style the server writes chips and cards in.
+        "clock": "12h" if uses_12_hour(lang) else "24h",
         "type": "welcome",
         "visitor": visitor,
         "conversation": conversation.public_id,
