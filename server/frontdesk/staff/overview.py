@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from frontdesk.booking.zones import zone_label, zone_or_utc
@@ -46,11 +46,11 @@ def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
 
 
 def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int]:
-    """Rows per local day, counted by the database (no row is loaded): each row's day is the
-    last of the days whose local midnight, as a UTC instant, it is not before; that stays right
-    across a daylight-saving change, and is the same SQL on SQLite and PostgreSQL."""
+    """Rows per local day, counted by the database (no row is loaded): each row's day is found
+    by comparing its moment with the UTC instants the local days start, which stays right across
+    a daylight-saving change and is the same SQL on SQLite and PostgreSQL."""
     edges = [local_midnight(d, tz) for d in [*days, days[-1] + timedelta(days=1)]]
-    day = case(*((moment < edge, n - 1) for n, edge in enumerate(edges[1:], start=1)))
+    day = _day_index(moment, edges, 0, len(days))
     rows = session.execute(
         select(day.label("day"), func.count())
         .where(*where, moment >= edges[0], moment < edges[-1])
@@ -58,6 +58,18 @@ def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int
     )
     counts = dict(rows.all())
     return [counts.get(n, 0) for n in range(len(days))]
+
+
+def _day_index(moment, edges: list[datetime], lo: int, hi: int):
+    """The index of the day in [lo, hi) that `moment` falls in, as nested CASEs halving the
+    range: five comparisons a row for 30 days where a flat CASE averaged fifteen."""
+    if hi - lo == 1:
+        return literal(lo)
+    mid = (lo + hi) // 2
+    return case(
+        (moment < edges[mid], _day_index(moment, edges, lo, mid)),
+        else_=_day_index(moment, edges, mid, hi),
+    )
 
 
 def normalise_question(text: str) -> str:
