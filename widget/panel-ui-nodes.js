@@ -13,8 +13,10 @@ var TEXT = {
   staff: "Team",
   fromTeam: " from the team",
   online: "Online · we reply instantly",
-  closedNow: "We're closed now · leave a message",
+  // Closed: the assistant still answers and books, and nobody joins until opening time.
+  closedNow: "We're closed now · the assistant can still help",
   human: "A team member will join shortly",
+  humanLater: "We're closed now · the team will reply when we open",
   withStaff: "You're chatting with our team",
   ended: "This conversation has ended",
   connecting: "Connecting…",

@@ -147,6 +147,8 @@ function createView(ctx, client) {
       node.textContent = clockText(new Date(node.getAttribute("datetime")), state.clock);
     });
     showStatus(frame.status || "bot");
+    // A conversation with nothing in it yet: the server's starter chips under the greeting.
+    if (!(frame.messages || []).length && !ui.log.querySelector(".fd-msg")) showChips(frame.choices);
   }
 
   function onAck(frame) {
@@ -225,7 +227,8 @@ function createView(ctx, client) {
   }
 
   function showStatus(status) {
-    var text = { needs_human: TEXT.human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
+    var human = state.isOpen ? TEXT.human : TEXT.humanLater;
+    var text = { needs_human: human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
     ui.status.textContent = text || (state.isOpen ? TEXT.online : TEXT.closedNow);
     ui.panel.setAttribute("data-status", status || "bot");
   }

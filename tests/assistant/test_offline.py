@@ -398,7 +398,7 @@ def test_plain_cancel_and_yes_on_a_cancel_card(db, chat):
     card = chat.say("cancel")["card"]
     assert card["type"] == "cancel_proposal" and card["booking"] == booking.public_id
     nudge = chat.say("yes")
-    assert "press **Confirm**" in nudge["text"]
+    assert "press **Cancel booking**" in nudge["text"]  # the card's own button, not "Confirm"
     with db.session() as session:
         assert session.get(Booking, booking.id).status == "confirmed"
 

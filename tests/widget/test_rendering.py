@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.scripted_peer import message, open_chat, welcome
 from tests.support.widget_page import HOST, LOG, wait_state
@@ -114,6 +115,33 @@ def test_message_times_are_in_the_clock_style_of_the_chips(browser, peer, clock,
         assert re.fullmatch(pattern, visitor_stamp), visitor_stamp
     finally:
         context.close()
+
+
+def test_out_of_hours_the_header_promises_only_what_happens(page, peer):
+    """Closed: the assistant still answers (say so), and a person asked for comes at opening
+    time, not "shortly"."""
+    open_chat(page, peer, welcome(open=False))
+    status = page.locator("frontdesk-widget .fd-status")
+    assert status.inner_text() == "We're closed now · the assistant can still help"
+    peer.send({"type": "status", "status": "needs_human"})
+    expect(status).to_have_text("We're closed now · the team will reply when we open")
+
+
+def test_an_empty_conversation_offers_starter_chips_under_the_greeting(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(choices=starters))
+    chip = page.locator("frontdesk-widget .fd-chip")
+    assert chip.all_inner_texts() == ["Talk to a person"]
+    chip.click()
+    assert peer.expect("action")["value"] == "I'd like a person"
+    expect(chip).to_have_count(0)  # gone once used
+
+
+def test_a_conversation_with_messages_gets_no_starter_chips(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(messages=[message(1, "Welcome back.")], choices=starters))
+    page.locator(f"{LOG} .fd-msg").first.wait_for()
+    assert page.locator("frontdesk-widget .fd-chip").count() == 0
 
 
 def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, tmp_path):
