@@ -32,9 +32,12 @@ def sideways(page) -> int:
 
 def test_no_page_scrolls_sideways_on_a_phone(browser, dashboard, tmp_path):
     page = signed_in_page(browser, dashboard, "phone")
-    for path in ("knowledge/", "bookings/", "hosts/", "email/", "settings/hours", "training/"):
+    for path in ("", "knowledge/", "bookings/", "hosts/", "email/", "settings/hours", "training/"):
         page.goto(dashboard.url(path))
         assert sideways(page) == 0, path
+    # The overview's chart keeps a readable width (its labels would be 6 px wide otherwise).
+    page.goto(dashboard.url(""))
+    assert page.locator("svg.chart").bounding_box()["width"] >= 36 * 16
     # A wide table scrolls inside itself instead.
     page.goto(dashboard.url("knowledge/"))
     table = page.locator("table.data").first
@@ -101,3 +104,26 @@ def test_training_names_the_engine_that_answers(browser, dashboard):
     model = page.locator("#run-model").bounding_box()
     label = page.locator("#run-label").bounding_box()
     assert abs(model["y"] - label["y"]) < 2  # side by side, each under its own label
+
+
+def test_the_account_page_leads_back_and_signing_out_everywhere_looks_and_asks_first(
+    browser, dashboard
+):
+    page = signed_in_page(browser, dashboard)
+    page.goto(f"{dashboard.server.url}/staff/password")
+    everywhere = page.get_by_role("button", name="Sign out everywhere")
+    colour = everywhere.evaluate("b => getComputedStyle(b).backgroundColor")
+    danger = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--color-danger')"
+    )
+    assert colour == page.evaluate(
+        f"(() => {{ const s = document.createElement('span'); s.style.color = '{danger.strip()}';"
+        " document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; })()"
+    )  # the danger role, not the primary blue
+    everywhere.click()
+    dialog = page.get_by_role("dialog", name="Sign out everywhere?")
+    dialog.wait_for()
+    dialog.get_by_role("button", name="Keep it").click()
+    assert page.url.endswith("/staff/password")  # nothing was sent
+    page.get_by_role("link", name="Back to the dashboard").click()
+    page.wait_for_url(f"**/staff/{dashboard.site.public_key}/**")

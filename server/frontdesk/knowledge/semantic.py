@@ -25,7 +25,7 @@ _vectors: dict[str, object] = {}
 
 
 @functools.cache
-def _model():
+def loaded():
     """The bundled model, loaded once on first use (never at import), or None."""
     try:
         import wordllama
@@ -42,12 +42,12 @@ def _model():
 
 def available() -> bool:
     """Whether the vectors are there (the package installed with its weights)."""
-    return _model() is not None
+    return loaded() is not None
 
 
 def similarities(question: str, texts: Sequence[str]) -> list[float]:
     """Cosine similarity of the question to each text (0 for all without the model)."""
-    model = _model()
+    model = loaded()
     if model is None or not texts:
         return [0.0] * len(texts)
     with _lock:
