@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from html.parser import HTMLParser
 
 import pytest
 
+from frontdesk.chat import render
 from frontdesk.chat.render import ALLOWED_TAGS, render_markdown
 
 
@@ -83,3 +85,23 @@ def test_formatting_is_kept():
 
 def test_empty_text():
     assert render_markdown("") == ""
+
+
+def test_plain_sentences_skip_the_parser_with_the_same_html():
+    # The shortcut must give exactly what markdown-it and nh3 give, on whatever text it takes.
+    pieces = [*"abcXYZ019 .,;:!?'()/%$@=+-–—é日{}^", "\u00a0", "\u2003", "\u200b", "\t",
+              "\n", "\r", "\x85", "\ufeff", "\u2028", *"\\`*_[]<>&#\"|~", "http://", "1. ",
+              "- ", "# ", "  ", "![a](b)", "&amp;", "**", "> ", "---", "    "]  # fmt: skip
+    generator = random.Random(7)
+    taken = 0
+    for _ in range(60000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(1, 12)))
+        if render._PLAIN.fullmatch(text):
+            taken += 1
+            assert render_markdown(text) == render._full_render(text), repr(text)
+    assert taken > 3000  # the comparison saw many texts the shortcut takes
+    sentence = "We design websites and integrate AI assistants."
+    assert render._PLAIN.fullmatch(sentence)
+    assert render_markdown(sentence) == f"<p>{sentence}</p>"
+    for marked in ("1. one", "- one", "a *b*", "a & b", "a\nb", "a  \n", " a"):
+        assert not render._PLAIN.fullmatch(marked)
