@@ -119,7 +119,7 @@ def find_conversation(db: Database, public_id: str) -> Conversation | None:
 
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
     """Mark a message and its conversation as flagged by moderation."""
-    with raw.sqlite_writer(db), db.write_transaction() as session:
+    with db.transaction() as session:
         newly = session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.flagged.is_(False))
