@@ -40,8 +40,7 @@ def open_conversation(
     A conversation id belonging to another visitor or site is treated as unknown: a new
     conversation starts and nothing about the other one is revealed.
     """
-    # Read-then-write: take the write lock up front (queued with the chat's other writers).
-    with raw.sqlite_writer(db), db.write_transaction() as session:
+    with db.write_transaction() as session:  # read-then-write: take the write lock up front
         conversation = None
         if public_id:
             conversation = session.scalars(
