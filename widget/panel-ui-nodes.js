@@ -13,8 +13,10 @@ var TEXT = {
   staff: "Team",
   fromTeam: " from the team",
   online: "Online · we reply instantly",
-  closedNow: "We're closed now · leave a message",
+  // Closed: the assistant still answers and books, and nobody joins until opening time.
+  closedNow: "We're closed now · the assistant can still help",
   human: "A team member will join shortly",
+  humanLater: "We're closed now · the team will reply when we open",
   withStaff: "You're chatting with our team",
   ended: "This conversation has ended",
   connecting: "Connecting…",
@@ -102,15 +104,29 @@ function initials(name) {
   }).join("");
 }
 
-function timeLabel(iso, lang) {
+/* One clock style in the panel: the server's ("12h": "2:30 pm", "24h": "14:30"), which its
+   chips and cards are written in; until the welcome says it, the locale's own hour cycle. */
+function clockStyle(lang) {
+  try {
+    var cycle = new Intl.DateTimeFormat(lang, { hour: "numeric" }).resolvedOptions().hourCycle;
+    return cycle === "h11" || cycle === "h12" ? "12h" : "24h";
+  } catch (err) {
+    return "24h";
+  }
+}
+
+function clockText(date, clock) {
+  var hour = date.getHours();
+  var minute = (date.getMinutes() < 10 ? ":0" : ":") + date.getMinutes();
+  if (clock !== "12h") return (hour < 10 ? "0" : "") + hour + minute;
+  return (hour % 12 || 12) + minute + (hour < 12 ? " am" : " pm");
+}
+
+function timeLabel(iso, clock) {
   var date = iso ? new Date(iso) : new Date();
   if (isNaN(date)) date = new Date();
   var node = attrs(el("time", "fd-time"), { datetime: date.toISOString() });
-  try {
-    node.textContent = date.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" });
-  } catch (err) {
-    node.textContent = date.toLocaleTimeString();
-  }
+  node.textContent = clockText(date, clock);
   return node;
 }
 
@@ -127,12 +143,12 @@ function bubbleFor(role, text, html) {
 
 /* One message of the log: who said it (for screen readers), bubble, card, sources, time.
    A person from the team is named, with their initials, so nobody takes them for the bot. */
-function messageNode(frame, lang, onAction) {
+function messageNode(frame, clock, onAction) {
   var role = frame.role || "assistant";
   var item = el("div", "fd-msg fd-" + role);
   var name = role === "staff" ? String(frame.author || "").trim() || TEXT.staff : "";
   var who = { visitor: TEXT.you, staff: name + TEXT.fromTeam, system: "" }[role];
-  item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
+  if (who !== "") item.appendChild(el("span", "fd-sr", (who == null ? TEXT.assistant : who) + ": "));
   if (name) {
     var head = attrs(el("div", "fd-author"), { "aria-hidden": "true" });
     head.append(el("span", "fd-avatar", initials(name)), el("span", null, name));
@@ -143,7 +159,7 @@ function messageNode(frame, lang, onAction) {
   var cited = sourcesNode(frame.sources || []);
   if (cited) item.appendChild(cited);
   var meta = el("div", "fd-meta");
-  meta.appendChild(timeLabel(frame.ts, lang));
+  meta.appendChild(timeLabel(frame.ts, clock));
   if (role === "visitor") meta.appendChild(attrs(el("span", "fd-state"), { "aria-hidden": "true" }));
   item.appendChild(meta);
   return item;
@@ -178,7 +194,7 @@ function cardNode(card, onAction) {
   // round-robin pick is settled on Confirm or why the host changes on a reschedule.
   var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
   [["Service", card.service], ["With", host], ["When", card.visitor_time],
-    ["Our time", card.business_time], ["Name", card.name], ["Email", card.email]].forEach(function (row) {
+    ["Our time", card.business_time], ["Name", card.name], ["E-mail", card.email]].forEach(function (row) {
     if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });

@@ -7,7 +7,8 @@
    what the visitor's input goes to (sendText, sendAction, reconnectNow). */
 function createView(ctx, client) {
   var settings = ctx.settings;
-  var state = { bySeq: {}, pending: {}, streams: {}, unread: 0, visible: false, isOpen: false };
+  var state = { bySeq: {}, pending: {}, streams: {}, unread: 0, visible: false, isOpen: false,
+    clock: clockStyle(settings.lang) };
   var typingTimer = 0;
   var ui = buildPanel(settings, { close: ctx.close, retry: client.reconnectNow, send: client.sendText });
   ctx.frame.insertBefore(ui.panel, ctx.launcher);
@@ -89,7 +90,7 @@ function createView(ctx, client) {
   function outgoing(frame, shownText) {
     showChips([]);
     if (shownText == null) return;
-    var item = messageNode({ role: "visitor", text: shownText }, settings.lang, client.sendAction);
+    var item = messageNode({ role: "visitor", text: shownText }, state.clock, client.sendAction);
     item.classList.add("fd-pending");
     item.setAttribute("data-id", frame.id);
     item.querySelector(".fd-state").textContent = TEXT.sending;
@@ -141,7 +142,13 @@ function createView(ctx, client) {
     ui.greeting.textContent = greeting;
     ui.greeting.hidden = !greeting;
     state.isOpen = frame.open !== false;
+    if (frame.clock === "12h" || frame.clock === "24h") state.clock = frame.clock;
+    [].forEach.call(ui.log.querySelectorAll("time.fd-time"), function (node) {
+      node.textContent = clockText(new Date(node.getAttribute("datetime")), state.clock);
+    });
     showStatus(frame.status || "bot");
+    // A conversation with nothing in it yet: the server's starter chips under the greeting.
+    if (!(frame.messages || []).length && !ui.log.querySelector(".fd-msg")) showChips(frame.choices);
   }
 
   function onAck(frame) {
@@ -165,7 +172,7 @@ function createView(ctx, client) {
       return true; // the client's outbox can let it go
     }
     showTyping(false);
-    var item = messageNode(frame, settings.lang, client.sendAction);
+    var item = messageNode(frame, state.clock, client.sendAction);
     if (frame.card && FINAL_CARD.test(frame.card.type)) {
       // Earlier proposals can no longer be confirmed; the page may want to know (analytics).
       [].forEach.call(ui.log.querySelectorAll(".fd-card"), disableButtons);
@@ -220,7 +227,8 @@ function createView(ctx, client) {
   }
 
   function showStatus(status) {
-    var text = { needs_human: TEXT.human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
+    var human = state.isOpen ? TEXT.human : TEXT.humanLater;
+    var text = { needs_human: human, staff: TEXT.withStaff, closed: TEXT.ended }[status];
     ui.status.textContent = text || (state.isOpen ? TEXT.online : TEXT.closedNow);
     ui.panel.setAttribute("data-status", status || "bot");
   }

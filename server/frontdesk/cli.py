@@ -90,6 +90,7 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     """Serve Frontdesk (threaded server; see docs/deployment.md for gunicorn behind nginx)."""
     from frontdesk.realtime import single_process
     from frontdesk.serving import make_guarded_server
+    from frontdesk.wsgi import freeze_startup_heap
 
     try:
         single_process.claim(app)
@@ -109,9 +110,11 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
         start_recovery(app)
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
-    click.echo(f"Assistant:     {engine_lines(app)}")
+    if not demo_host_port:  # with the demo, `frontdesk demo` has just said it (`make run`)
+        click.echo(f"Assistant:     {engine_lines(app)}")
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
+    freeze_startup_heap()
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

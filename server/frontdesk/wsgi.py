@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from frontdesk import create_app
 from frontdesk.realtime import single_process
+
+# Objects allocated, less those freed, before the youngest generation is collected (Python's
+# default is 700). A dashboard page makes tens of thousands that die with the request; collected
+# every 700, most of them are alive at that moment, get promoted, and bring the next full
+# collection round within a few requests.
+YOUNG_COLLECTION_THRESHOLD = 20_000
 
 
 def serve_app() -> Flask:
@@ -16,4 +24,16 @@ def serve_app() -> Flask:
         from frontdesk.chat.work import start_recovery
 
         start_recovery(app)
+    freeze_startup_heap()
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Leave what start-up loaded (modules, the app, its caches) out of the collector's full
+    passes: it lives as long as the process, and walking it cost a request tens of ms at p99.
+    The young generation is collected less often too, so fewer of a request's short-lived
+    objects are promoted (a full pass over ~200,000 start-up objects took ~100 ms)."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)

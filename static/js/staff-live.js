@@ -229,7 +229,8 @@
     var pane = scroller();
     var atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
     log.insertBefore(li, after);
-    if (atBottom) { pane.scrollTop = pane.scrollHeight; }
+    // Your own reply always comes into view, and so does whatever follows it while you wait.
+    if (atBottom || replying) { pane.scrollTop = pane.scrollHeight; }
     seen(frame.seq);
   }
 
@@ -261,6 +262,7 @@
   /* -- replies over the socket (the form still posts normally when offline) ---------------- */
   var form = document.getElementById("reply-form");
   var note = null;
+  var replying = false;  // since this page sent a reply: keep the transcript at its end
   function formNote(text) {
     if (!form) { return; }
     if (!note) { note = el("p", "reply-note"); note.setAttribute("role", "status"); form.appendChild(note); }
@@ -287,6 +289,7 @@
       if (send({ type: "reply", id: id, conversation: conversation, text: text })) {
         event.preventDefault();
         pending[id] = text;
+        replying = true;
         box.value = "";
         formNote("Sending…");
       }

@@ -258,8 +258,14 @@ def test_list_reschedule_and_cancel_own_bookings(db, site, chat):
     move_card = chat.pick(wednesday, labels(wednesday)[0])["card"]
     assert move_card["type"] == "reschedule_proposal" and move_card["booking"] == booking.public_id
 
-    cancel_card = chat.say("please cancel my booking")["card"]
+    cancelling = chat.say("please cancel my booking")
+    cancel_card = cancelling["card"]
     assert cancel_card["type"] == "cancel_proposal" and cancel_card["booking"] == booking.public_id
+    # The words name the card's own buttons ("Cancel booking" / "Keep booking").
+    buttons = [action["label"] for action in cancel_card["actions"]]
+    assert buttons == ["Cancel booking", "Keep booking"]
+    assert all(f"**{label}**" in cancelling["text"] for label in buttons)
+    assert "Confirm" not in cancelling["text"]
     with db.session() as session:  # nothing changed until the visitor confirms
         assert session.get(Booking, booking.id).status == "confirmed"
         assert session.get(Booking, booking.id).start == datetime(2026, 12, 1, 5, tzinfo=UTC)
@@ -392,7 +398,7 @@ def test_plain_cancel_and_yes_on_a_cancel_card(db, chat):
     card = chat.say("cancel")["card"]
     assert card["type"] == "cancel_proposal" and card["booking"] == booking.public_id
     nudge = chat.say("yes")
-    assert "press **Confirm**" in nudge["text"]
+    assert "press **Cancel booking**" in nudge["text"]  # the card's own button, not "Confirm"
     with db.session() as session:
         assert session.get(Booking, booking.id).status == "confirmed"
 

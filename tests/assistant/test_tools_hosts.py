@@ -90,3 +90,14 @@ def test_reschedule_offers_another_host_when_the_first_is_busy(db, site, tools, 
     moved = tools.call("propose_reschedule", {"booking_id": made["booking_id"], "new_start": later})
     assert moved.ok and moved.card["host"] == "Tom Reyes"
     assert moved.card["host_note"] == "Mia Chen isn't free then"
+
+
+def test_reschedule_of_a_chosen_person_offers_their_own_times(db, site, tools):
+    add_hosts(db, site, ("Mia Chen", "Tom Reyes"), assignment="chosen")
+    made = tools.confirm(propose(tools, host="Mia Chen").card["proposal"]).content
+    other = make_tools(db, site, visitor_id="visitor-b")
+    later = "2026-12-01T04:00:00Z"  # 15:00 in Sydney: Mia is taken, Tom is free
+    book_directly(other, later, host="Mia Chen")
+    moved = tools.call("propose_reschedule", {"booking_id": made["booking_id"], "new_start": later})
+    assert not moved.ok and moved.content["field"] == "start"
+    assert moved.choices and all(c.value.endswith(" with Mia Chen") for c in moved.choices)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from frontdesk.audit import Actor
 from frontdesk.booking.errors import InvalidBooking, SlotTaken
 from frontdesk.booking.hosts import register_busy_source, unregister_busy_source
+from frontdesk.booking.reschedule_picker import picker_day
 from frontdesk.booking.slots import Busy
 from frontdesk.db.models import BookingHost
 from tests.support.bookings import MONDAY, NOW, VISITOR, at, booking_request
@@ -156,6 +157,34 @@ def test_reschedule_of_a_chosen_person_stays_with_them(db, site, bookings):
         bookings.reschedule(first.public_id, at(MONDAY, 14), VISITOR, now=NOW)
     moved = bookings.reschedule(first.public_id, at(MONDAY, 15), VISITOR, now=NOW).booking
     assert hosts_of(moved) == [ids["Mia"]]
+
+
+def picker_times(bookings, site, booking) -> list[str]:
+    """The times the manage page (and the staff's booking page) offers to move a booking to."""
+    booking = bookings.get(booking.public_id)
+    day = picker_day(bookings, booking, site, "Australia/Sydney", MONDAY, NOW)
+    return [slot.start.astimezone(at(MONDAY, 9).tzinfo).strftime("%H:%M") for slot in day.slots]
+
+
+def test_the_manage_page_offers_a_chosen_person_their_own_times_only(db, site, bookings):
+    add_hosts(db, site, ("Mia", "Tom"), assignment="chosen")
+    mine = book(bookings, site, at(MONDAY, 9), host="Mia")
+    book(bookings, site, at(MONDAY, 11), 2, host="Mia")  # Mia is busy at 11:00, Tom is not
+    book(bookings, site, at(MONDAY, 14), 3, host="Tom")  # Tom is busy at 14:00, Mia is not
+    offered = picker_times(bookings, site, mine)
+    assert "11:00" not in offered and "09:00" not in offered
+    assert {"10:00", "14:00"} <= set(offered)
+    moved = bookings.reschedule(mine.public_id, at(MONDAY, 14), VISITOR, now=NOW).booking
+    assert hosts_of(moved) == hosts_of(mine)
+
+
+def test_the_manage_page_offers_any_free_host_on_a_round_robin_service(db, site, bookings):
+    ids = add_hosts(db, site, ("Mia", "Tom"))
+    mine = book(bookings, site, at(MONDAY, 9), host="Mia")
+    book(bookings, site, at(MONDAY, 11), 2, host="Mia")  # Mia is busy at 11:00, Tom is not
+    assert "11:00" in picker_times(bookings, site, mine)
+    moved = bookings.reschedule(mine.public_id, at(MONDAY, 11), VISITOR, now=NOW).booking
+    assert hosts_of(moved) == [ids["Tom"]]
 
 
 def test_cancelling_frees_the_host(db, site, bookings):

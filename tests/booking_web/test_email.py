@@ -68,6 +68,9 @@ def test_booking_mails_the_visitor_and_the_business(db, smtp_server):
     assert smtp_server.inbox.messages[0][0] == "mail@studio.test"
 
     assert subject(visitor).startswith("Booking confirmed: Consultation")
+    # The visitor booked with the business: its name on the envelope, the server's address.
+    assert visitor["From"] == "Test Studio <mail@studio.test>"
+    assert owner["From"] == "Studio <mail@studio.test>"  # the team's note comes from the tool
     assert visitor["Reply-To"] == "owner@studio.test"
     body = _text(visitor)
     assert bookings.manage_url(result.booking) in body

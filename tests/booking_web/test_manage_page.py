@@ -32,6 +32,14 @@ def _local(moment: datetime, zone: str) -> str:
     return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
 
 
+def _range(start: datetime, end: datetime, zone: str) -> str:
+    """The booking's times as the widget's cards write them: am/pm said once when shared."""
+    first, last = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+    if (first.hour < 12) == (last.hour < 12):
+        return f"{_local(start, zone).split()[0]}\u2013{_local(end, zone)}"
+    return f"{_local(start, zone)}\u2013{_local(end, zone)}"
+
+
 def _assert_secure_headers(response) -> None:
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, name
@@ -52,8 +60,8 @@ def test_page_shows_the_booking_in_both_time_zones(client, app_bookings, site):
     assert "Consultation" in html and "Test Studio" in html and "Confirmed" in html
     assert "London time" in html and "Sydney time" in html  # named as people say them
     assert VISITOR_TZ not in html and "Australia/Sydney" not in html
-    assert _local(booking.start, VISITOR_TZ) in html
-    assert _local(booking.start, "Australia/Sydney") in html
+    assert _range(booking.start, booking.end, VISITOR_TZ) in html
+    assert _range(booking.start, booking.end, "Australia/Sydney") in html
     sydney_day = booking.start.astimezone(ZoneInfo("Australia/Sydney"))
     assert f"{sydney_day:%A} {sydney_day.day} {sydney_day:%B %Y}" in html
     assert f'href="/b/{result.manage_token}.ics"' in html

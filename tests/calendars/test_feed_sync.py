@@ -18,7 +18,7 @@ from tests.support.ical_samples import OUTLOOK
 from frontdesk.calendars.base import CalendarRefused
 from frontdesk.calendars.credentials import Credentials
 from frontdesk.calendars.expand import NOT_ICAL_MESSAGE
-from frontdesk.calendars.store import add_connection, hosts_busy
+from frontdesk.calendars.store import add_connection, hosts_busy, hosts_busy_seconds
 from frontdesk.db.models import CalendarConnection, CalendarSource
 
 NOW = datetime(2027, 1, 1, 8, tzinfo=UTC)
@@ -26,9 +26,12 @@ JANUARY = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
 
 
 def stored(db, host_id) -> list[tuple[int, int]]:
-    """The host's stored busy intervals as (day, UTC hour) of their starts."""
+    """The host's stored busy intervals as (day, UTC hour) of their starts; the booking path's
+    epoch-second form of them (computed by the database) says the same."""
     with db.session() as session:
         found = hosts_busy(session, [host_id], *JANUARY).get(host_id, [])
+        seconds = hosts_busy_seconds(session, [host_id], *JANUARY).get(host_id, [])
+    assert seconds == [(int(b.start.timestamp()), int(b.end.timestamp())) for b in found]
     return [(busy.start.day, busy.start.hour) for busy in found]
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from tests.support.ical_samples import GOOGLE, OUTLOOK, OVERRIDES
+from tests.support.ical_samples import GOOGLE, OUTLOOK, OVERRIDES, PLAIN_EDGES
 
 from frontdesk.calendars.base import BusyInterval, CalendarRefused, CalendarUnavailable
 from frontdesk.calendars.expand import NOT_ICAL_MESSAGE
@@ -205,3 +205,24 @@ def test_skipping_far_events_unparsed_changes_nothing():
     assert span((2027, 2, 1, 9), (2027, 2, 1, 9, 30)) in found  # 4th of the monthly series
     assert span((2027, 1, 4, 12), (2027, 1, 4, 13)) in found  # the endless weekly series
     assert len(found) == 2 + 13  # trip, monthly, and 13 Mondays to the end of March
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/Berlin", "America/Los_Angeles", "Pacific/Kiritimati"]
+)
+def test_plain_events_read_without_the_parser_give_what_the_parser_gives(zone):
+    from frontdesk.booking.zones import zone_named
+    from frontdesk.calendars.expand import busy_intervals, feed_busy, parse_calendar
+    from frontdesk.calendars.plain_events import split_plain
+
+    windows = [(utc(2027, 1, 1), utc(2027, 4, 1)), (utc(2027, 1, 1, 12), utc(2027, 1, 10, 9, 30))]
+    for feed in (PLAIN_EDGES, PAST_AND_FUTURE, GOOGLE, OUTLOOK, OVERRIDES):
+        for window in windows:
+            parsed = busy_intervals([parse_calendar(feed)], *window, zone=zone)
+            assert feed_busy(feed, *window, zone=zone) == parsed
+    # The plain ones really were read from the text; the rest was left for the parser.
+    plain, rest = split_plain(PLAIN_EDGES.replace("\n ", ""), *windows[0], zone_named(zone))
+    assert span((2027, 1, 5, 9), (2027, 1, 5, 10)) in plain  # the one with an alarm
+    assert "UID:alarm@x" not in rest and "UID:zero@x" not in rest
+    for uid in ("dup@x", "single@x", "backwards@x", "mixed@x", "tzid@x", "float@x"):
+        assert f"UID:{uid}" in rest

@@ -52,3 +52,23 @@ def test_refused_handshakes_do_not_use_up_slots(start_chat):
         assert handshake_status(chat.server.url, chat.site.public_key, origin="http://x") == 403
     with ChatClient(chat.server.url, chat.site.public_key) as client:
         assert client.hello()["type"] == "welcome"
+
+
+def test_the_welcome_names_the_clock_style_of_the_visitors_locale(chat):
+    """The widget stamps messages in the style the server writes chips and cards in."""
+    styles = {}
+    for lang in ("en-US", "en-GB", "de"):
+        with chat.client() as client:
+            styles[lang] = client.hello(lang=lang)["clock"]
+    assert styles == {"en-US": "12h", "en-GB": "24h", "de": "24h"}
+
+
+def test_an_empty_conversation_is_welcomed_with_starter_chips_and_only_then(chat):
+    with chat.client() as client:
+        first = client.hello()
+        labels = [choice["label"] for choice in first["choices"]]
+        assert labels == ["Book a consultation", "Talk to a person"]
+        client.say("hello there")
+    with chat.client() as again:  # the same conversation, now with messages in it
+        back = again.hello(visitor=first["visitor"], conversation=first["conversation"])
+        assert back["conversation"] == first["conversation"] and back["choices"] == []

@@ -3,6 +3,8 @@ every page has an icon, so no browser logs a failed favicon request."""
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,9 @@ from frontdesk import create_app
 from frontdesk.db import Database
 from frontdesk.db.migrate import current_revision, head_revision, upgrade
 from tests.support.apps import app_config
-from tests.support.cli_runs import cli_environment, run
+from tests.support.cli_runs import FRONTDESK, cli_environment, run
 from tests.support.factories import make_site
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, free_port
 from tests.support.staff_accounts import PASSWORD, make_staff
 
 
@@ -81,3 +83,29 @@ def test_a_first_visit_in_chromium_logs_no_errors(browser, sqlite_url: str, tmp_
         db.dispose()
     assert problems == []
     assert failed == []
+
+
+def test_make_run_names_the_answering_engine_once(tmp_path: Path):
+    """`make run` runs `demo`, then `serve --demo-host-port`: the engine line comes from the
+    first (the demo site's engine), not again from the second."""
+    env = cli_environment(f"sqlite:///{tmp_path / 'run.sqlite3'}", tmp_path / "instance")
+    port = free_port()
+    env["FRONTDESK_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    said = run(["demo", "--demo-host-url", f"http://127.0.0.1:{port + 1}"], env).stdout
+    log = tmp_path / "serve.log"
+    command = ["serve", "--port", str(port), "--demo-host-port", str(free_port())]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            FRONTDESK + command, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while "Frontdesk on" not in log.read_text() and time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    served = log.read_text()
+    assert "Frontdesk on" in served
+    assert (said + served).count("Assistant:") == 1 and "Assistant:" in said

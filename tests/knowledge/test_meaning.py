@@ -32,11 +32,11 @@ def test_the_word_vectors_ship_with_the_package_and_load_without_a_network(monke
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    semantic._model.cache_clear()
+    semantic.loaded.cache_clear()
     try:
         assert semantic.available()
     finally:
-        semantic._model.cache_clear()
+        semantic.loaded.cache_clear()
 
 
 def test_a_paraphrase_is_closer_in_meaning_than_an_unrelated_sentence():

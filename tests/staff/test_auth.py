@@ -164,13 +164,19 @@ def test_password_change_ends_copies_of_this_browsers_old_cookie(app, staff):
     assert thief.get("/staff/password").status_code == 302
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
 def test_sign_out_everywhere_ends_every_session(app, staff):
     laptop, phone = app.test_client(), app.test_client()
     sign_in(laptop, password=PASSWORD)
-    phone.environ_base["HTTP_USER_AGENT"] = "PhoneBrowser/1.0"
+    phone.environ_base["HTTP_USER_AGENT"] = IPHONE
     sign_in(phone)
     page = laptop.get("/staff/password").get_data(as_text=True)
-    assert "PhoneBrowser/1.0" in page and "(this browser)" in page
+    assert "Safari on iPhone" in page and "(this browser)" in page  # in words, not the header
     token = csrf_from(page)
     response = laptop.post("/staff/sessions/end-all", data={"csrf_token": token})
     assert response.status_code == 302 and "/staff/signin" in response.headers["Location"]
@@ -190,3 +196,15 @@ def test_sessions_unused_past_the_idle_limit_end(app, staff):
         for row in session.query(StaffSession):
             row.last_seen_at -= timedelta(days=15)
     assert browser.get("/staff/password").status_code == 302
+
+
+def test_browsers_are_named_in_words():
+    from frontdesk.staff.user_agents import describe
+
+    edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    edge += "Chrome/120.0 Safari/537.36 Edg/120.0"
+    firefox = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.4; rv:125.0) Gecko/20100101 Firefox/125.0"
+    assert describe(edge) == "Edge on Windows"
+    assert describe(firefox) == "Firefox on macOS"
+    assert describe(IPHONE) == "Safari on iPhone"
+    assert describe("curl/8.0") == "Unknown browser" and describe(None) == "Unknown browser"

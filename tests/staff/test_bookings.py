@@ -7,6 +7,7 @@ import csv
 import email
 import email.policy
 import io
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,12 @@ from sqlalchemy import select
 
 from frontdesk.audit import Actor
 from frontdesk.db.models import AuditEvent, Booking, OutboxEmail
+from frontdesk.db.types import utcnow
 from frontdesk.staff.booking_csv import safe_cell
 from tests.support.apps import QUEUE_ONLY_SMTP
 from tests.support.bookings import book, upcoming_starts
 from tests.support.conversations import make_conversation
+from tests.support.dashboard_data import seed
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
 
@@ -53,6 +56,24 @@ def test_list_shows_upcoming_bookings_and_filters(app, signed_in, site, app_book
     )
 
     assert signed_in.get(url(site, "?status=cancelled")).get_data(as_text=True).count("Ada") == 0
+
+
+def test_the_list_comes_a_page_at_a_time_keeping_its_filters(app, signed_in, site, db):
+    seed(db, site.id, conversations=0, bookings=70)  # half-hourly from 100 days ago, 56 stand
+    first = (utcnow() - timedelta(days=101)).astimezone(SYDNEY).date().isoformat()
+    dates = f"from={first}&to={(utcnow() - timedelta(days=90)).date().isoformat()}"
+    page = signed_in.get(url(site, f"?{dates}")).get_data(as_text=True)
+    assert page.count("bk_seed_") == 50 and "bk_seed_" + f"{site.id}_0" in page
+    assert "1–50" in page and "Earlier" not in page
+    later = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "page=2" in later and f"from={first}" in later
+    second = signed_in.get(later).get_data(as_text=True)
+    assert second.count("bk_seed_") == 6 and "51–56" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    with_cancelled = signed_in.get(later + "&cancelled=1").get_data(as_text=True)
+    assert with_cancelled.count("bk_seed_") == 20
+    past_the_end = signed_in.get(url(site, f"?{dates}&page=9")).get_data(as_text=True)
+    assert "No more bookings" in past_the_end and 'rel="prev"' in past_the_end
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     assert "1234" in html and "56" in html
     assert "$0.0002" in html  # 1234 x $0.15/M + 56 x $0.60/M
     assert booking_id in html and "ada@example.com" in html
-    assert "Europe/Berlin" in html and "https://studio.test/pricing" in html
+    assert "Berlin time" in html and "https://studio.test/pricing" in html
 
 
 def test_unknown_conversation_is_404(site, signed_in):

@@ -8,8 +8,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete
 
-from frontdesk.db.models import Host
+from frontdesk.db.models import Host, Service
 from tests.support.apps import QUEUE_ONLY_SMTP
 from tests.support.bookings import book, upcoming_starts
 from tests.support.factories import make_site
@@ -136,3 +137,13 @@ def test_other_sites_people_are_out_of_reach(app, signed_in, site):
         key = session.get(Host, stranger).public_id
     assert signed_in.get(f"/staff/{site.public_key}/hosts/{key}/").status_code == 404
     assert signed_in.get(f"/staff/{other.public_key}/hosts/").status_code == 404
+
+
+def test_people_without_services_says_what_to_do_first(app, signed_in, site):
+    """A new site has no services: the People page leads to adding them, not to a blank list."""
+    with app.extensions["frontdesk.db"].transaction() as session:
+        session.execute(delete(Service).where(Service.site_id == site.id))
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/").get_data(as_text=True)
+    assert "No services yet." in page
+    assert f'href="/staff/{site.public_key}/settings/services"' in page
+    assert "Round-robin gives each booking" not in page  # nothing to share out yet

@@ -11,8 +11,9 @@ from sqlalchemy import update
 
 from frontdesk.chat import presence
 from frontdesk.chat.hub import hub_for
+from frontdesk.chat.render import render_markdown
 from frontdesk.db.models import Conversation, Message
-from frontdesk.staff import inbox_state
+from frontdesk.staff import inbox, inbox_state
 from tests.support.bookings import book
 from tests.support.conversations import make_conversation
 
@@ -117,6 +118,21 @@ def test_times_are_in_the_sites_zone_and_previews_are_plain_words(db, site, sign
     page = signed_in.get(inbox_url(site) + conversation.public_id).get_data(as_text=True)
     assert ">10:05<" in page and "New York time" in page
     assert "<strong>$2,400</strong>" in page  # the transcript renders the Markdown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "From **$2,400**, see [our page](https://x.test).",
+        "Times:\n\n- Mon 10:00\n- Tue *14:00*\n\n> a quote & <b>tags</b>",
+        "# Heading\n\n`code` and ![a map](https://x.test/m.png) 1 < 2",
+    ],
+)
+def test_a_preview_from_the_stored_html_reads_as_one_from_the_markdown(text):
+    # The list reads the HTML the chat stored with each message instead of parsing it again.
+    for role in ("assistant", "staff"):
+        stored = inbox.plain_text(text, role, render_markdown(text))
+        assert stored == inbox.plain_text(text, role) and "**" not in stored
 
 
 def test_the_booking_pages_transcript_excerpt_is_rendered_not_raw(db, site, signed_in, bookings):

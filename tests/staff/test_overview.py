@@ -4,7 +4,7 @@ questions, token usage and cost; plus the price table and the SVG chart on their
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ import pytest
 from frontdesk.db.models import Conversation, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.staff import charts, costs
-from frontdesk.staff.overview import normalise_question
+from frontdesk.staff.overview import daily_activity, normalise_question
 from tests.support.bookings import VISITOR, book
 from tests.support.conversations import make_conversation
 from tests.support.factories import make_site
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.site(llm_settings={"model": "gpt-4o-mini"})
 
 def _table_row(page: str, day) -> list[str]:
     table = page.split('id="activity-table"')[1].split("</table>")[0]
-    row = table.split(f'<th scope="row">{day.isoformat()}</th>')[1].split("</tr>")[0]
+    row = table.split(f'<time datetime="{day.isoformat()}">')[1].split("</tr>")[0]
     return re.findall(r"<td>([^<]*)</td>", row)
 
 
@@ -57,6 +57,20 @@ def test_activity_counts_per_local_day_with_conversion(app, signed_in, site, db,
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert svg.count("<rect") == 60  # 30 days x 2 series
     assert "<details>" in page
+
+
+def test_daily_counts_follow_local_midnight_across_a_clock_change(app, site, db):
+    london = ZoneInfo("Europe/London")  # clocks go forward at 01:00 on Sunday 29 March 2026
+    days = [date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)]
+    local = [(28, 23, 59), (29, 0, 30), (29, 23, 30), (30, 0, 10), (31, 0, 0)]
+    for day, hour, minute in local:
+        moment = datetime(2026, 3, day, hour, minute, tzinfo=london)
+        made = make_conversation(db, site, texts=[("visitor", "Hi")])
+        _backdate(app, made.id, moment.astimezone(UTC))
+    with db.session() as session:
+        rows = daily_activity(session, site.id, london, days)
+    # 00:10 on the 30th is 23:10 UTC on the 29th: it counts for the 30th, the local day.
+    assert [r["conversations"] for r in rows] == [1, 2, 1]
 
 
 def test_top_and_unanswered_questions(app, signed_in, site, db):

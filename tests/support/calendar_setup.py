@@ -22,12 +22,12 @@ LOOPBACK = OutboundPolicy(allow_private=True)
 def calendar_services(db, **options) -> tuple[CalendarSync, CalendarWriter, Bookings]:
     """A sync, a writer and a booking service wired to them, as create_app wires them."""
     from frontdesk.booking.hosts import register_busy_source
-    from frontdesk.calendars.store import hosts_busy
+    from frontdesk.calendars.store import hosts_busy_seconds
 
     credentials = Credentials.from_config({"SECRET_KEY": TEST_SECRET})
     sync = CalendarSync(db, credentials, LOOPBACK, **options)
     writer = CalendarWriter(db, sync, retry_seconds=1)
-    register_busy_source(hosts_busy)
+    register_busy_source(hosts_busy_seconds)
     bookings = Bookings(
         db,
         secret_key=TEST_SECRET,

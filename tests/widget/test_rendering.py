@@ -4,8 +4,10 @@ badge, and two tabs sharing one conversation."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.scripted_peer import message, open_chat, welcome
 from tests.support.widget_page import HOST, LOG, wait_state
@@ -90,6 +92,58 @@ def test_time_chips_are_grouped_by_day_with_the_date_said_once(page, peer, tmp_p
     assert page.locator(f"{LOG} .fd-visitor .fd-bubble").inner_text() == "Wed 2 Dec, 10:00 am"
 
 
+@pytest.mark.parametrize(("clock", "shown"), [("12h", "10:00 pm"), ("24h", "22:00")])
+def test_message_times_are_in_the_clock_style_of_the_chips(browser, peer, clock, shown):
+    """One way to show times in the panel: the server writes chips and cards in the reader's
+    clock style and names it in the welcome; message stamps follow it, whatever the browser's
+    own habit (Chromium writes "10:00 PM" for en-US)."""
+    context = browser.new_context(locale="en-US", timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        open_chat(page, peer, welcome(clock=clock))
+        chip = {"label": shown, "action": "reply", "value": "Book it", "group": "Tue 24 Nov"}
+        # 03:00 UTC on 25 November is 22:00 on the 24th in New York.
+        peer.send(message(1, "Here is a time.", ts="2026-11-25T03:00:00Z", choices=[chip]))
+        stamp = page.locator(f"{LOG} .fd-msg .fd-time").first
+        stamp.wait_for()
+        assert stamp.inner_text() == shown
+        assert page.locator("frontdesk-widget .fd-chip").inner_text() == shown
+        page.locator("frontdesk-widget .fd-chip").click()
+        peer.expect("action")
+        visitor_stamp = page.locator(f"{LOG} .fd-visitor .fd-time").inner_text()
+        pattern = r"\d{1,2}:\d\d [ap]m" if clock == "12h" else r"\d\d:\d\d"
+        assert re.fullmatch(pattern, visitor_stamp), visitor_stamp
+    finally:
+        context.close()
+
+
+def test_out_of_hours_the_header_promises_only_what_happens(page, peer):
+    """Closed: the assistant still answers (say so), and a person asked for comes at opening
+    time, not "shortly"."""
+    open_chat(page, peer, welcome(open=False))
+    status = page.locator("frontdesk-widget .fd-status")
+    assert status.inner_text() == "We're closed now · the assistant can still help"
+    peer.send({"type": "status", "status": "needs_human"})
+    expect(status).to_have_text("We're closed now · the team will reply when we open")
+
+
+def test_an_empty_conversation_offers_starter_chips_under_the_greeting(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(choices=starters))
+    chip = page.locator("frontdesk-widget .fd-chip")
+    assert chip.all_inner_texts() == ["Talk to a person"]
+    chip.click()
+    assert peer.expect("action")["value"] == "I'd like a person"
+    expect(chip).to_have_count(0)  # gone once used
+
+
+def test_a_conversation_with_messages_gets_no_starter_chips(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(messages=[message(1, "Welcome back.")], choices=starters))
+    page.locator(f"{LOG} .fd-msg").first.wait_for()
+    assert page.locator("frontdesk-widget .fd-chip").count() == 0
+
+
 def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, tmp_path):
     page.set_viewport_size({"width": 1100, "height": 800})
     open_chat(page, peer)
@@ -113,6 +167,7 @@ def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, t
         f"el => {background}"
     )
     notice = page.locator(f"{LOG} .fd-system .fd-bubble")
+    assert page.locator(f"{LOG} .fd-system .fd-sr").count() == 0  # never read out as ": ..."
     assert notice.evaluate(f"el => {background}") == "rgba(0, 0, 0, 0)"  # neutral, not pink
     page.screenshot(path=str(tmp_path / "staff-page.png"))
     launcher.click()
@@ -193,6 +248,8 @@ def test_sources_chips_and_booking_cards(page, peer):
     proposal.wait_for()
     assert "Ada Lovelace" in proposal.inner_text()
     assert proposal.inner_text().count("Sydney time") == 1  # same zone: shown once
+    # Spelled as everywhere else in the product (the dashboard, the e-mails): "E-mail".
+    assert proposal.locator("dt").all_inner_texts()[-2:] == ["Name", "E-mail"]
     proposal.get_by_role("button", name="Confirm").click()
     confirm = peer.expect("action")
     assert (confirm["name"], confirm["value"]) == ("confirm", "pr_1")

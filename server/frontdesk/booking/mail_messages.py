@@ -122,6 +122,16 @@ def _mime(
     return msg
 
 
+def _from_business(mail_from: str, business: str) -> str:
+    """The server's sending address under the business's name: the visitor booked with
+    "Harbour & Pixel", not with "Frontdesk" (the address, and so SPF/DKIM, stay the server's)."""
+    address = parseaddr(mail_from)[1]
+    try:
+        return str(Address(one_line(business, 100), addr_spec=address)) if address else mail_from
+    except (ValueError, TypeError):  # a name or address the header cannot carry: as configured
+        return mail_from
+
+
 def booking_messages(
     *, booking, site, event: str, manage_url: str, ics_url: str, mail_from: str, lang: str = "en"
 ) -> list[OutgoingMessage]:
@@ -133,6 +143,7 @@ def booking_messages(
     if booking.email:  # a booking staff took by phone may have no e-mail address
         plans.append(
             (
+                _from_business(mail_from, site.name),
                 booking.visitor_name,
                 booking.email,
                 site.notification_email,
@@ -145,6 +156,7 @@ def booking_messages(
         when = _when(booking.start, site.timezone)
         plans.append(
             (
+                mail_from,
                 site.name,
                 site.notification_email,
                 booking.email,
@@ -153,11 +165,11 @@ def booking_messages(
             )
         )
     out = []
-    for name, address, reply_to, subject, text in plans:
+    for sender, name, address, reply_to, subject, text in plans:
         try:
             to = Address(one_line(name), addr_spec=address)
             msg = _mime(
-                sender=mail_from,
+                sender=sender,
                 to=to,
                 reply_to=reply_to,
                 subject=subject,

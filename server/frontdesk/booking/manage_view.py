@@ -26,8 +26,16 @@ def when(moment: datetime, tz_name: str, lang: str) -> dict[str, str]:
 
 
 def times(booking: Booking, site: Site, lang: str) -> dict:
-    """The booking's start and end in the visitor's zone and, when it differs, the business's."""
+    """The booking's start and end in the visitor's zone and, when it differs, the business's;
+    each range written as the widget's cards write it ("5:00–5:45 pm")."""
+    visitor_zone, business_zone = zone_or_utc(booking.visitor_tz), zone_or_utc(site.timezone)
     return {
+        "visitor_range": time_words.clock_range(
+            booking.start.astimezone(visitor_zone), booking.end.astimezone(visitor_zone), lang
+        ),
+        "business_range": time_words.clock_range(
+            booking.start.astimezone(business_zone), booking.end.astimezone(business_zone), lang
+        ),
         "visitor_time": when(booking.start, booking.visitor_tz, lang),
         "visitor_end": when(booking.end, booking.visitor_tz, lang),
         "business_time": when(booking.start, site.timezone, lang),

@@ -10,6 +10,7 @@ from frontdesk.booking.errors import BookingError
 from frontdesk.booking.slots import Slot
 from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Booking, Site
+from frontdesk.db.models.host import CHOSEN
 
 SEARCH_DAYS = 14  # how far the picker looks for the first day with a free time
 
@@ -39,7 +40,8 @@ def picker_day(
     """The free times `booking` could move to on the `wanted` day (kept within today and the
     booking horizon); when none is asked for, on the `prefer`red day (the booked one) if it has
     a free time, else the first day with one in the two weeks from it (or from today); days are
-    in `tz_name`. The booking's own time is never offered."""
+    in `tz_name`. The booking's own time is never offered, and a booking with a person the
+    visitor chose is offered that person's times only (the reschedule keeps them)."""
     zone = zone_or_utc(tz_name)
     today = now.astimezone(zone).date()
     last = today + timedelta(days=max(site.max_days_ahead, 1))
@@ -53,7 +55,9 @@ def picker_day(
             first,
             final,
             tz=tz_name,
+            now=now,
             exclude_booking_id=booking.id,
+            host=staying_host(booking),
         )
     except BookingError:  # e.g. the service was withdrawn: no rescheduling online
         slots = []
@@ -68,3 +72,12 @@ def picker_day(
         next_day=day + timedelta(days=1) if day < last else None,
         slots=[s for s in slots if s.start.astimezone(zone).date() == day],
     )
+
+
+def staying_host(booking: Booking) -> str | None:
+    """The public id of the person a reschedule must stay with (a chosen service's host), or
+    None when the service's rule decides: round-robin lets any free host take the new time
+    (keeping the booked one when free) and a collective service needs all of them anyway."""
+    if booking.service.assignment != CHOSEN or not booking.hosts:
+        return None
+    return booking.hosts[0].host.public_id

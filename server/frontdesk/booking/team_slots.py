@@ -8,9 +8,11 @@ Per host, a start s of a consultation lasting d is free when
 * [s, s + d) overlaps none of the host's away times: time off and external busy times (a
   meeting in their own calendar needs no buffer of ours around it).
 Every rule becomes a range of allowed or forbidden start instants (whole seconds) that marks
-the sorted candidates it covers with one slice assignment: the cost grows with the number of
-intervals, not intervals x candidates (5 hosts with 500 busy intervals over a 60-day horizon
-cost a few milliseconds).
+the sorted candidates it covers with one slice assignment of a byte mask: the cost grows with
+the number of intervals, not intervals x candidates. Away times may come as (start, end) pairs
+of epoch seconds (the stored calendars give them so: no datetime per interval). The hosts' masks
+are combined a byte per start (a bit per host, up to eight hosts a byte), and datetimes are made
+only for the slots returned.
 
 A service's slot is free when any host is (round-robin, chosen) or every host is (collective).
 """
@@ -24,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import compress
 from typing import NamedTuple
 
+from frontdesk.booking import wall_clock
 from frontdesk.booking.slots import (
     Availability,
     Busy,
@@ -36,18 +39,20 @@ from frontdesk.booking.wall_clock import MIDNIGHT, ONE_DAY
 from frontdesk.booking.zones import zone_named
 
 ALL_DAY: Ranges = ((time(0), MIDNIGHT),)
+ONE_DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
 class HostSchedule:
-    """One host as the engine sees them: hours in their zone, bookings and away times (UTC)."""
+    """One host as the engine sees them: hours in their zone, bookings and away times (UTC);
+    an away time is a Busy or a half-open (start, end) pair of epoch seconds."""
 
     host_id: int
     timezone: str = "UTC"
     weekly: Mapping[int, Ranges] = field(default_factory=dict)  # empty: the site's hours
     overrides: Mapping[date, Ranges] = field(default_factory=dict)
     bookings: Sequence[Busy] = ()
-    away: Sequence[Busy] = ()
+    away: Sequence[Busy | tuple[int, int]] = ()
 
 
 class TeamSlot(NamedTuple):
@@ -70,18 +75,46 @@ def team_free_slots(
 ) -> list[TeamSlot]:
     """Free slots of a service on start_date..end_date (in `tz`), each with its free hosts."""
     starts = open_starts(availability, duration, start_date, end_date, now=now, tz=tz)
-    free = free_hosts_at(availability, duration, starts, hosts)
-    wanted = len(hosts)
+    if not starts or not hosts:
+        return []
+    seconds = [int(s.timestamp()) for s in starts]
+    codes, tables = _free_codes(availability, duration, seconds, hosts)
+    if len(codes) == 1:  # up to eight hosts: a start is kept when its byte says so
+        table, code_of = tables[0], codes[0]
+        keep = [code == len(table) - 1 for code in code_of] if collective else code_of
+        who = [table[code] for code in compress(code_of, keep)]
+    else:
+        free = _joined(codes, tables)
+        keep = [len(ids) == len(hosts) if collective else bool(ids) for ids in free]
+        who = list(compress(free, keep))
+    chosen = list(compress(starts, keep))
     same_zone = tz is None or tz == availability.timezone
     zone = zone_named(availability.timezone if same_zone else tz)
-    found = []
-    for start, ids in zip(starts, free, strict=True):
-        if not ids or (collective and len(ids) < wanted):
-            continue
-        local = start.astimezone(zone)
-        if same_zone or start_date <= local.date() <= end_date:
-            found.append(TeamSlot(Slot(local, (start + duration).astimezone(zone)), ids))
-    return found
+    if not chosen:
+        return []
+    # Whole lists, not a loop of statements: this is the cost of every slot returned.
+    local = [start.astimezone(zone) for start in chosen]
+    # Away from a clock change the local end is the local start plus the duration.
+    ends = [moment + duration for moment in local]
+    careful = list(compress(_near_clock_changes(zone, seconds, duration), keep))
+    if any(careful):
+        for k in (k for k, flag in enumerate(careful) if flag):
+            ends[k] = (chosen[k] + duration).astimezone(zone)
+    found = [TeamSlot(Slot(a, b), ids) for a, b, ids in zip(local, ends, who, strict=True)]
+    if same_zone:
+        return found
+    return [item for item in found if start_date <= item.slot.start.date() <= end_date]
+
+
+def _near_clock_changes(zone, seconds: list[int], duration: timedelta) -> bytearray:
+    """1 for the starts within a day of a change of the zone's UTC offset (a slot there may
+    cross it, or start in a repeated hour): their ends are converted exactly."""
+    exact = bytearray(len(seconds))
+    length = int(duration.total_seconds())
+    for lo, hi in wall_clock.change_windows(zone, seconds[0], seconds[-1]):
+        i, j = bisect_left(seconds, lo - length), bisect_right(seconds, hi + ONE_DAY_SECONDS)
+        exact[i:j] = b"\x01" * (j - i)
+    return exact
 
 
 def free_hosts_at(
@@ -94,27 +127,58 @@ def free_hosts_at(
     if not starts or not hosts:
         return [() for _ in starts]
     seconds = [int(s.timestamp()) for s in starts]
-    masks = [_free_mask(host, availability, duration, seconds) for host in hosts]
-    ids = [host.host_id for host in hosts]
-    return [tuple(compress(ids, column)) for column in zip(*masks, strict=True)]
+    codes, tables = _free_codes(availability, duration, seconds, hosts)
+    return _joined(codes, tables)
 
 
-def _free_mask(host, availability, duration, seconds: list[int]) -> list[bool]:
-    """Which of the sorted start seconds are free for this host. Each range marks the starts it
-    covers with one slice assignment (two bisects), so nothing walks every candidate."""
+def _free_codes(availability, duration, seconds: list[int], hosts):
+    """Per group of up to eight hosts, a byte per start whose bit k says the group's k-th host
+    is free then; and per group, the tuple of host ids each byte value stands for."""
+    codes, tables = [], []
+    for first in range(0, len(hosts), 8):
+        group = hosts[first : first + 8]
+        combined = 0
+        for bit, host in enumerate(group):
+            # Each mask byte is 0 or 1; shifted by bit < 8 it stays inside its own byte.
+            mask = _free_mask(host, availability, duration, seconds)
+            combined |= int.from_bytes(mask, "little") << bit
+        codes.append(combined.to_bytes(len(seconds), "little"))
+        ids = [host.host_id for host in group]
+        tables.append(
+            [tuple(i for k, i in enumerate(ids) if code >> k & 1) for code in range(1 << len(ids))]
+        )
+    return codes, tables
+
+
+def _joined(codes, tables) -> list[tuple[int, ...]]:
+    """The free hosts of each start, from every group's bytes."""
+    if len(codes) == 1:
+        table = tables[0]
+        return [table[code] for code in codes[0]]
+    columns = [[table[code] for code in group] for group, table in zip(codes, tables, strict=True)]
+    return [sum(parts, ()) for parts in zip(*columns, strict=True)]
+
+
+def _free_mask(host, availability, duration, seconds: list[int]) -> bytearray:
+    """Which of the sorted start seconds are free for this host (1 free, 0 not). Each range
+    marks the starts it covers with one slice assignment (two bisects), so nothing walks every
+    candidate."""
     count = len(seconds)
     allowed = _allowed_starts(host, duration, seconds[0], seconds[-1])
     if allowed is None:
-        mask = [True] * count
+        mask = bytearray(b"\x01") * count
     else:
-        mask = [False] * count
+        mask = bytearray(count)
+        ones = memoryview(b"\x01" * count)
         for lo, hi in allowed:  # closed [lo, hi]
             i, j = bisect_left(seconds, lo), bisect_right(seconds, hi)
-            mask[i:j] = [True] * (j - i)
+            if i < j:
+                mask[i:j] = ones[: j - i]
+    zeros = memoryview(bytes(count))
     for lo, hi in _forbidden_starts(host, availability, duration):  # open (lo, hi)
         i, j = bisect_right(seconds, lo), bisect_left(seconds, hi)
         if i < j:
-            mask[i:j] = [False] * (j - i)
+            mask[i:j] = zeros[: j - i]
     return mask
 
 
@@ -156,5 +220,9 @@ def _forbidden_starts(host, availability, duration) -> list[tuple[int, int]]:
     ranges = [
         (int(b.start.timestamp()) - after, int(b.end.timestamp()) + before) for b in host.bookings
     ]
-    ranges += [(int(b.start.timestamp()) - length, int(b.end.timestamp())) for b in host.away]
+    for item in host.away:
+        if isinstance(item, tuple):  # epoch seconds already
+            ranges.append((item[0] - length, item[1]))
+        else:
+            ranges.append((int(item.start.timestamp()) - length, int(item.end.timestamp())))
     return ranges

@@ -41,17 +41,20 @@ def long_day(moment: datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
+def clock_range(local_start: datetime, local_end: datetime, lang: str | None) -> str:
+    """ "6:00–6:30 pm" (am/pm said once when both share it), "18:00–18:30", or with the end's
+    day when it falls on the next: "11:30 pm – Tue 8 Dec 12:15 am"."""
+    if local_end.date() != local_start.date():
+        return f"{clock(local_start, lang)} – {short_day(local_end)} {clock(local_end, lang)}"
+    same_half = uses_12_hour(lang) and (local_start.hour < 12) == (local_end.hour < 12)
+    return f"{clock(local_start, lang, suffix=not same_half)}–{clock(local_end, lang)}"
+
+
 def span(start: datetime, end: datetime, tz_name: str | None, lang: str | None) -> str:
     """ "Tue 1 Dec 2026, 6:00–6:30 pm (New York time)": a UTC range in a zone, one day named."""
     zone = zone_or_utc(tz_name)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    twelve = uses_12_hour(lang)
-    same_half = twelve and (local_start.hour < 12) == (local_end.hour < 12)
-    first = clock(local_start, lang, suffix=not same_half)
-    if local_end.date() != local_start.date():
-        times = f"{clock(local_start, lang)} – {short_day(local_end)} {clock(local_end, lang)}"
-    else:
-        times = f"{first}–{clock(local_end, lang)}"
+    times = clock_range(local_start, local_end, lang)
     return f"{short_day(local_start, year=True)}, {times} ({zone_label(tz_name)})"
 
 

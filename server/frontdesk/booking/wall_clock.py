@@ -77,3 +77,18 @@ def jump_between(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
 def site_today(now_utc: datetime, zone: ZoneInfo) -> date:
     """The zone's calendar date at a UTC instant."""
     return now_utc.astimezone(zone).date()
+
+
+def change_windows(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Epoch-second windows [a, b] of a day each, covering every change of the zone's UTC
+    offset between lo and hi (at most one change a day, as in every tz database zone). Outside
+    them, a local time plus a duration is the same instant as the UTC sum converted."""
+    day = int(ONE_DAY.total_seconds())
+    windows = []
+    before = datetime.fromtimestamp(lo - day, zone).utcoffset()
+    for moment in range(lo, hi + 2 * day, day):
+        after = datetime.fromtimestamp(moment, zone).utcoffset()
+        if after != before:
+            windows.append((moment - day, moment))
+        before = after
+    return windows

@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from frontdesk.booking.zones import zone_named
 from frontdesk.calendars.base import BusyInterval, CalendarRefused
+from frontdesk.calendars.plain_events import split_plain
 
 NOT_ICAL_MESSAGE = "The address did not return a calendar (iCalendar data was expected)."
 
@@ -29,13 +30,23 @@ _DTEND = re.compile(r"^DTEND[^:\n]*:(\d{8})", re.M | re.I)
 SLACK = timedelta(days=2)  # time zones move a date by at most a day either way
 
 
+def feed_busy(
+    data: bytes | str, start: datetime, end: datetime, *, zone: str
+) -> list[BusyInterval]:
+    """Merged, sorted busy intervals of a feed's events overlapping [start, end): the plain
+    one-off events read straight from the text (calendars/plain_events.py), the rest parsed
+    and expanded; CalendarRefused when the data is not iCalendar."""
+    near = _only_near(_feed_text(data), start, end)  # years of past meetings go first
+    plain, rest = split_plain(near, start, end, zone_named(zone))
+    calendar = parse_calendar(rest)
+    return merge([*plain, *busy_intervals([calendar], start, end, zone=zone)])
+
+
 def parse_calendar(data: bytes | str, window: tuple[datetime, datetime] | None = None) -> Calendar:
     """Parse iCalendar data; CalendarRefused with a clear message when it is anything else.
     With a window, one-off events that end before or start after it are dropped unparsed: a
     feed holds years of past meetings, and parsing is most of the cost of reading it."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    if "BEGIN:VCALENDAR" not in text[:4096].upper():
-        raise CalendarRefused(NOT_ICAL_MESSAGE)
+    text = _feed_text(data)
     if window is not None:
         text = _only_near(text, *window)
     try:
@@ -44,6 +55,14 @@ def parse_calendar(data: bytes | str, window: tuple[datetime, datetime] | None =
         raise CalendarRefused(f"The calendar could not be read: {exc}"[:300]) from None
     # X-WR-TIMEZONE (Google): times written in UTC are meant in that zone, as are floating ones.
     return x_wr_timezone.to_standard(calendar)
+
+
+def _feed_text(data: bytes | str) -> str:
+    """The feed as text; CalendarRefused when it does not start as iCalendar."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if "BEGIN:VCALENDAR" not in text[:4096].upper():
+        raise CalendarRefused(NOT_ICAL_MESSAGE)
+    return text
 
 
 def _only_near(text: str, start: datetime, end: datetime) -> str:

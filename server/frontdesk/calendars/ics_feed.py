@@ -15,7 +15,7 @@ from frontdesk.calendars.base import (
     CalendarRefused,
     CalendarUnavailable,
 )
-from frontdesk.calendars.expand import busy_intervals, parse_calendar
+from frontdesk.calendars.expand import feed_busy, parse_calendar
 from frontdesk.outbound.guard import OutboundPolicy
 
 MAX_REDIRECTS = 3
@@ -50,8 +50,7 @@ class IcsConnection:
             return BusyResult(
                 self.url, [], not_modified=True, etag=etag, last_modified=last_modified
             )
-        calendar = parse_calendar(response.content, window=(start, end))
-        intervals = busy_intervals([calendar], start, end, zone=zone)
+        intervals = feed_busy(response.content, start, end, zone=zone)
         return BusyResult(
             self.url,
             intervals,

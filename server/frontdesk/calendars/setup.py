@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from frontdesk.calendars.store import hosts_busy
+from frontdesk.calendars.store import hosts_busy_seconds
 from frontdesk.calendars.sync import CalendarSync
 from frontdesk.calendars.writeback import CalendarWriter
 
@@ -18,7 +18,7 @@ def init_calendars(db, config: Mapping[str, Any]) -> tuple[CalendarSync, Calenda
     sync = CalendarSync.from_config(db, config)
     writer = CalendarWriter(db, sync, retry_seconds=config.get("CALENDAR_RETRY_SECONDS", 60))
     # The slot engine reads what the sync stored; it never waits on a calendar server.
-    register_busy_source(hosts_busy)
+    register_busy_source(hosts_busy_seconds)
     if config.get("CALENDAR_WORKER"):
         sync.start_worker()
         writer.start_worker()

@@ -3,10 +3,11 @@ password, storing each source's busy intervals, and reading them for the booking
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, cast, delete, extract, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from frontdesk.booking.slots import Busy
@@ -106,12 +107,27 @@ def save_busy(session: Session, source: CalendarSource, result: BusyResult, now:
     if result.not_modified:
         return
     source.etag, source.last_modified = result.etag, result.last_modified
-    session.execute(delete(CalendarBusy).where(CalendarBusy.source_id == source.id))
+    # Only the difference is written (a feed mostly says again what it said five minutes ago),
+    # and in bulk: one DELETE and one multi-row INSERT, no ORM object per interval.
+    stored = session.execute(
+        select(CalendarBusy.id, CalendarBusy.start, CalendarBusy.end).where(
+            CalendarBusy.source_id == source.id
+        )
+    ).all()
+    wanted = {(i.start, i.end): None for i in result.intervals}  # ordered, without repeats
+    kept = {(start, end): row_id for row_id, start, end in stored if (start, end) in wanted}
+    keep_ids = set(kept.values())
+    gone = [row_id for row_id, *_ in stored if row_id not in keep_ids]
+    if gone:
+        session.execute(delete(CalendarBusy).where(CalendarBusy.id.in_(gone)))
     host_id = source.connection.host_id
-    session.add_all(
-        CalendarBusy(source_id=source.id, host_id=host_id, start=i.start, end=i.end)
-        for i in result.intervals
-    )
+    new = [
+        {"source_id": source.id, "host_id": host_id, "start": start, "end": end}
+        for start, end in wanted
+        if (start, end) not in kept
+    ]
+    if new:
+        session.execute(insert(CalendarBusy), new)
 
 
 def hosts_busy(
@@ -132,6 +148,42 @@ def hosts_busy(
     for host_id, busy_start, busy_end in session.execute(query):
         found.setdefault(host_id, []).append(Busy(busy_start, busy_end))
     return found
+
+
+def hosts_busy_seconds(
+    session: Session, host_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[int, int]]]:
+    """The same intervals as (start, end) epoch seconds, computed by the database: the busy
+    source the booking path reads. A host's calendars hold hundreds of intervals, and the slot
+    engine works in seconds: no datetime is made (and parsed, on SQLite) for each of them."""
+    dialect = session.get_bind().dialect.name
+    query = (
+        select(
+            CalendarBusy.host_id,
+            _epoch(CalendarBusy.start, dialect),
+            _epoch(CalendarBusy.end, dialect),
+        )
+        .where(
+            CalendarBusy.host_id.in_(list(host_ids)),
+            CalendarBusy.start < end,
+            CalendarBusy.end > start,
+        )
+        .order_by(CalendarBusy.host_id, CalendarBusy.start)
+    )
+    found: dict[int, list[tuple[int, int]]] = {}
+    # Plain rows from the connection: the ORM's per-row work is not needed for three integers.
+    for host_id, busy_start, busy_end in session.connection().execute(query).all():
+        found.setdefault(host_id, []).append((busy_start, busy_end))
+    return found
+
+
+def _epoch(column, dialect: str):
+    """Whole epoch seconds of a UTC datetime column (SQLite keeps naive UTC text)."""
+    if dialect == "sqlite":
+        if sqlite3.sqlite_version_info >= (3, 38):  # unixepoch(): an integer, no text between
+            return func.unixepoch(column)
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
 
 
 def stale_connections(

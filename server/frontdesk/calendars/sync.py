@@ -219,7 +219,9 @@ class CalendarSync(Background):
             "The calendar did not answer within "
             f"{self.refresh_timeout:g} s before a booking; its last known busy times were used."
         )
-        with self.db.transaction() as session:
+        # Read-then-write, while the timed-out refresh may be storing its error: take SQLite's
+        # write lock up front (a deferred one fails at once with "database is locked").
+        with self.db.write_transaction() as session:
             row = session.get(CalendarConnection, connection_id)
             if row is not None:
                 row.last_warning, row.warned_at = message, utcnow()

@@ -127,7 +127,7 @@ class ChatConnection(SocketConnection):
         welcome = welcome_frame(
             visitor=issue_token(secret, visitor_id), conversation=conversation,
             messages=[message_frame(entry) for entry in backlog], site=self.site,
-            open_now=self._is_open(),
+            open_now=self._is_open(), lang=fields["lang"], starters=not conversation.last_seq,
         )  # fmt: skip
         last_seq = backlog[-1].seq if backlog else after
 

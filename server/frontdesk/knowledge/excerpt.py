@@ -22,6 +22,7 @@ LEANS = re.compile(
     r"after that|beyond that|inside|outside)\b",
     re.I,
 )
+SHORT = 2  # sentences: a paragraph this short is quoted whole
 SECTION_LED = 0.4  # below this share found in the unit itself, the section is the answer
 
 
@@ -54,8 +55,13 @@ def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: flo
         at - 1 if at > 0 and LEANS.match(unit.text) and section[at - 1].kind == unit.kind else at
     )
     picked = section[start : at + 1]
+    # A short paragraph is one thought: its rule and its exception ("free up to 24 hours
+    # ahead. Within 24 hours the full fee applies") are quoted together.
+    short = sum(1 for u in section if u.block == unit.block and u.kind == unit.kind) <= SHORT
     for follower in section[at + 1 : at + 3]:
-        continues = LEANS.match(follower.text) or scores.get(id(follower), 0) >= FOLLOWS * best
+        continues = (
+            short or LEANS.match(follower.text) or scores.get(id(follower), 0) >= FOLLOWS * best
+        )
         if not continues or follower.block != unit.block and follower.kind != unit.kind:
             break
         if sum(len(u.text) for u in picked) + len(follower.text) > MAX_CHARS:

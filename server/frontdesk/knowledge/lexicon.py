@@ -53,6 +53,7 @@ class Lexicon:
     respell: dict[str, str] = field(default_factory=dict)
     longest: int = 1
     verbs: frozenset[str] = frozenset()  # stems of "do you ___ X?" verbs: X is what is asked
+    single: frozenset[str] = frozenset()  # stems of the one-word entries and cues
 
     def words(self, text: str) -> list[str]:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
@@ -74,6 +75,22 @@ class Lexicon:
     def stems(self, text: str) -> list[str]:
         """The stems of a text's words, in order."""
         return [self.stem(word) for word in self.words(text)]
+
+    def joined(self, words: list[str]) -> list[str]:
+        """Words with a split compound typed back together when the lexicon knows it as one
+        ("where abouts" -> "whereabouts", "wheel chair" -> "wheelchair"), unless both halves are
+        entries of their own."""
+        out: list[str] = []
+        for word in words:
+            if (
+                out
+                and self.stem(out[-1] + word) in self.single
+                and not (self.stem(word) in self.single and self.stem(out[-1]) in self.single)
+            ):
+                out[-1] += word
+            else:
+                out.append(word)
+        return out
 
     def phrase(self, text: str) -> Phrase:
         """A lexicon entry as stems."""
@@ -146,5 +163,8 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
     phrases = [p for group in lex.groups for p in group] + [
         p for aspect in lex.aspects for p in aspect.cues
     ]
+    lex.single = frozenset(p[0] for p in phrases if len(p) == 1) | frozenset(
+        stem(p[0]) for aspect in lex.aspects for p in aspect.cues if len(p) == 1
+    )
     lex.longest = max((len(p) for p in phrases), default=1)
     return lex

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 
@@ -20,7 +21,11 @@ MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
 DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "their", "this",
                          "that", "old", "new", "existing", "current"})  # fmt: skip
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
-MAX_SEARCH_WORDS = 12
+MAX_SEARCH_WORDS = 16
+_SPELLED = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "twelve")  # fmt: skip
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(_SPELLED, start=1)}  # "5 privates" / "five"
+DIGITS = {d: w for w, d in NUMBER_WORDS.items()}
 # Words too common to show that a FAQ heading repeats a question ("how" and "long" do).
 _FUNCTION_WORDS_TEXT = """
     a an the to of for in on at is are am be do does did i you we my your our it its can and
@@ -30,6 +35,7 @@ FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
+CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
@@ -86,7 +92,7 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
 
 
 def _read(text: str, lex: Lexicon) -> Question:
-    words = lex.words(text[:1000])
+    words = lex.joined(lex.words(text[:1000]))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
@@ -95,7 +101,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     _find_excluded(question, lex, words, stems, used)
     position = 0
     originals: list[str] = []
-    expansions: list[str] = []
+    expansions: list[list[str]] = []  # per concept (and aspect): its synonyms, in order
     while position < len(words):
         if used[position]:
             position += 1
@@ -107,19 +113,21 @@ def _read(text: str, lex: Lexicon) -> Question:
             label = " ".join(words[position : position + size])
             question.concepts.append(Concept(label, forms))
             originals.extend(words[position : position + size])
-            expansions.extend(w for p in forms for w in p if len(p) == 1)
+            expansions.append([w for p in forms for w in p if len(p) == 1])
             position += size
             continue
         word, stem = words[position], stems[position]
         # "a will", "my will": a stop word after a determiner is a noun, and the topic.
         noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
         if noun or not lex.ignorable(stem, word):
-            number = word[0].isdigit()
+            number = word[0].isdigit() or word in NUMBER_WORDS
             if number:
                 question.numbers.add(word)
-            question.concepts.append(
-                Concept(word, {(stem,): 1.0}, NUMBER_WEIGHT if number else 1.0)
-            )
+            forms = {(stem,): 1.0}
+            spelled = NUMBER_WORDS.get(word) or DIGITS.get(word)
+            if spelled:  # "5 privates" / "a pack of five private sessions"
+                forms[(spelled,)] = 1.0
+            question.concepts.append(Concept(word, forms, NUMBER_WEIGHT if number else 1.0))
             originals.append(word)
         position += 1
     question.concepts = _merged(question.concepts)
@@ -133,8 +141,13 @@ def _read(text: str, lex: Lexicon) -> Question:
             for i in cue_words
             if not lex.ignorable(stems[i], words[i])
         ]
-    if CAPABILITY.search(text):
-        asked = [c for c in question.concepts if c.weight == 1.0]
+    capable = CAPABILITY.search(text)
+    if capable:
+        # "is there a lift, my knees are bad": what is asked about is in the asking clause.
+        clause = set(lex.joined(lex.words(CLAUSE_END.split(text[capable.start() :], 1)[0])))
+        asked = [
+            c for c in question.concepts if c.weight == 1.0 and clause.issuperset(c.label.split())
+        ]
         # "do you answer the phone?": the verb says how; what must be on the site is the phone.
         if len(asked) > 1 and all(w in lex.verbs for form in asked[0].forms for w in form[:1]):
             asked = asked[1:]
@@ -144,14 +157,14 @@ def _read(text: str, lex: Lexicon) -> Question:
             # A FAQ heading may ask it in the visitor's words ("Where are you based?").
             cues = [w for p in aspect.cues for w in p] + [w for p in aspect.words for w in p]
             # How pages state it ("street", "floor") first: the cues' stems repeat each other.
-            expansions.extend(aspect.search)
-            expansions.extend(w for w in cues if w not in lex.stop)
+            expansions.append([*aspect.search, *(w for w in cues if w not in lex.stop)])
     # The visitor's own words first (a cue like "pay" too: a page may say it), then synonyms.
     asked = [w for w, was_used in zip(words, used, strict=True) if was_used]
     first = _distinct(originals, lex, keep=True)
-    question.search_words = first + [
-        w for w in _distinct(asked + expansions, lex) if w not in first
-    ]
+    # Synonyms taken in turn, one of each concept's at a time: the search has room for few,
+    # and the third concept's ("lift": stairs) matter as much as the first's.
+    spread = [w for turn in zip_longest(*expansions) for w in turn if w]
+    question.search_words = first + [w for w in _distinct(asked + spread, lex) if w not in first]
     return question
 
 

@@ -16,11 +16,12 @@ from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
-from frontdesk.knowledge.semantic import similarities
+from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
 ASPECT_BONUS = 1.2
+EVIDENCE = 0.1  # share of the question's weight a unit must match for the full aspect bonus
 PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
@@ -33,14 +34,10 @@ FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns no
 PAIR_BONUS = 0.5
 EXCLUDED_PENALTY = 1.5
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
-# Closeness in meaning (knowledge.semantic) above SEM_FROM adds to the coverage, not the score:
-# it makes a paraphrase's answer confident, but the words still decide which unit is best.
-SEM_FROM = 0.2
-SEM_COVER = 0.5
+# Closeness in meaning (knowledge.semantic.add_meaning) adds to the coverage of the best units.
+MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
 PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
-
-
 NOTHING = Stems([])
 
 
@@ -128,7 +125,7 @@ def rank(
         _near(wanted, units, own, i, (extra[i], headings[u.heading], title_stems[u.passage]))
         for i, u in enumerate(units)
     ]
-    meaning = _meaning(question, units, nearby)
+    bases: dict[int, tuple[float, float]] = {}  # unit -> (coverage by words, cue-only floor)
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
         faq = unit.heading.endswith("?") and positions[i] < 2
@@ -164,7 +161,9 @@ def rank(
         if unit.kind == "heading" and "steps" in question.aspects:
             stated = 1.0  # "what do we do?": the answer is a whole section
         echo = _echo(question, heading, lex) if faq else 0.0
-        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated
+        # A price or a time earns its bonus only beside something asked about (EVIDENCE).
+        evidence = 1.0 if cue_only or not weights else min(1.0, found / (EVIDENCE * total))
+        score = found + OWN_BONUS * own_found + FAQ_BONUS * asked + bonus * stated * evidence
         score -= RANK_PENALTY * ranks[unit.passage]
         if question.excluded and not question.excluded.isdisjoint(own[i].words):
             score -= EXCLUDED_PENALTY * mean  # "not a wisdom tooth": the sentence about them
@@ -173,22 +172,18 @@ def rank(
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2
         coverage = 0.0 if missing else found / total if weights else plain
-        if not missing:
-            coverage = min(1.0, coverage + SEM_COVER * max(0.0, meaning[i] - SEM_FROM))
-        if cue_only:  # "how can I pay?": the cue word found, or the fact stated, is enough
-            coverage = max(coverage, stated)
+        # "how can I pay?": the cue word found, or the fact stated, is enough
+        floor = stated if cue_only else 0.0
+        bases[id(unit)] = (coverage, floor)
+        coverage = max(coverage, floor)
         share = own_found / found if found else 0.0
         aspect = stated >= 1.0
         scored.append(Scored(unit, score, coverage, share, aspect, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
+    if not missing:
+        near = {id(u) for u, n in zip(units, nearby, strict=True) if n}
+        add_meaning(question.text, [s for s in scored[:MEANING_TOP] if id(s.unit) in near], bases)
     return scored
-
-
-def _meaning(question: Question, units: list[Unit], nearby: list[bool]) -> list[float]:
-    """How close in meaning each unit near the question's words (with its heading) is to it."""
-    texts = [u.text if u.kind == "heading" else f"{u.heading}. {u.text} {u.context}" for u in units]
-    close = iter(similarities(question.text, [t for t, n in zip(texts, nearby, strict=True) if n]))
-    return [next(close) if n else 0.0 for n in nearby]
 
 
 def _pairs(question: Question, weights: list[float]) -> list[tuple[tuple[str, str], float]]:

@@ -19,6 +19,8 @@ def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[floa
     Also returns how many units hold each concept.
     """
     count = len(own)
+    # Most units of a large index were never stemmed (none of the question's words in them).
+    live = [i for i in range(count) if own[i].words or extra[i].words]
     weights, counts = [], []
     for concept in concepts:
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
@@ -28,7 +30,7 @@ def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[floa
         def holds(stems: Stems, words=words, phrases=phrases) -> bool:
             return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
 
-        in_text = sum(1 for i in range(count) if holds(own[i]) or holds(extra[i]))
+        in_text = sum(1 for i in live if holds(own[i]) or holds(extra[i]))
         # A heading counts once, not once for every sentence under it.
         in_headings = len({id(h) for h in heads if holds(h)})
         holders = in_text + in_headings

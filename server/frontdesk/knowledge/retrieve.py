@@ -25,6 +25,7 @@ from frontdesk.knowledge.fulltext import (
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
+from frontdesk.knowledge.spelling import correct
 from frontdesk.knowledge.units import split_passages
 
 CANDIDATES = 10
@@ -36,7 +37,7 @@ SAFE_WORD = re.compile(r"[^\W_]+")
 CONFIDENT = 0.35
 CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
 ECHO_SURE = 0.25
-LIKELY = 0.2  # coverage from which an unsure best finding is still shown, hedged
+LIKELY = 0.1  # coverage from which an unsure best finding is still shown, hedged
 FACT_ASPECTS = {"price", "hours", "location", "duration"}
 FACT_LOOK = 6  # units looked at below the best for one stating the fact asked for
 FACT_COVERAGE = 0.7
@@ -112,6 +113,8 @@ def retrieve(
             stems = {w for c in question.concepts for form in c.forms for w in form}
             stems |= {lex.stem(w) for w in words} | set(words)
             corpus = sqlite_vocabulary(session, sorted(stems))
+            if corpus is not None:  # "apointment", "handbuilt": what the pages call it
+                words += [w for w in correct(session, question, corpus) if w not in words]
             rows_for, words = sqlite_rows, sqlite_selective(session, words, vocabulary=corpus)
         rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
         for position, row in enumerate(rows):

@@ -39,10 +39,14 @@ PARTS_OF_DAY = (  # (from, to) in minutes after midnight, and the words for that
     (12 * 60, 17 * 60, ("afternoon",)),
     (17 * 60, 24 * 60, ("evening", "night", "late")),
 )
-NUMBER_WORD = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+NUMBER_WORD = (
+    r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty-five|ninety|a few|a couple of|several)"
+)
 DURATION = re.compile(
-    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:minutes?|mins?|hours?|days?|"
-    r"weeks?|months?|years?)\b",
+    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:(?:working|business|full|whole|"
+    r"clear|calendar) )?(?:minutes?|mins?|hours?|days?|weeks?|months?|years?)\b|"
+    r"\b(?:the )?(?:next|same|following) (?:working |business )?day\b|\bovernight\b",
     re.I,
 )
 ADDRESS = re.compile(

@@ -18,12 +18,14 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 CACHE_SIZE = 50_000  # texts: candidate passages come back question after question
 MAX_CHARS = 600
+SEM_FROM = 0.2  # closeness below this says nothing
+SEM_COVER = 0.5  # share of the closeness above SEM_FROM added to a unit's coverage
 _lock = threading.Lock()
 _vectors: dict[str, object] = {}
 
 
 @functools.cache
-def _model():
+def loaded():
     """The bundled model, loaded once on first use (never at import), or None."""
     try:
         import wordllama
@@ -40,12 +42,12 @@ def _model():
 
 def available() -> bool:
     """Whether the vectors are there (the package installed with its weights)."""
-    return _model() is not None
+    return loaded() is not None
 
 
 def similarities(question: str, texts: Sequence[str]) -> list[float]:
     """Cosine similarity of the question to each text (0 for all without the model)."""
-    model = _model()
+    model = loaded()
     if model is None or not texts:
         return [0.0] * len(texts)
     with _lock:
@@ -59,6 +61,23 @@ def similarities(question: str, texts: Sequence[str]) -> list[float]:
                 vector = _vectors[text] = _vector(model, text)
             out.append(float(vector @ asked))
         return out
+
+
+def add_meaning(question: str, top: list, bases: dict[int, tuple[float, float]]) -> None:
+    """Raise the coverage of the best scored units by their closeness in meaning to the question.
+
+    Above SEM_FROM, half the excess is added to the coverage a unit's words reached (`bases`:
+    id(unit) -> (coverage by words, floor)), so a paraphrase's answer ("wheelchair friendly" /
+    "step-free access") can be said with confidence; it never reorders units (the words decide
+    which is best), so only the units whose coverage is read are embedded.
+    """
+    texts = [
+        u.text if u.kind == "heading" else f"{u.heading}. {u.text} {u.context}"
+        for u in (item.unit for item in top)
+    ]
+    for item, closeness in zip(top, similarities(question, texts), strict=True):
+        base, floor = bases[id(item.unit)]
+        item.coverage = max(min(1.0, base + SEM_COVER * max(0.0, closeness - SEM_FROM)), floor)
 
 
 def _vector(model, text: str):

@@ -3,7 +3,7 @@ one booking's page and the add forms are in booking_calendar, booking_detail and
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from frontdesk import audit
@@ -21,11 +21,12 @@ from frontdesk.staff.booking_common import (
     staff_actor,
 )
 from frontdesk.staff.booking_csv import EXPORT_LIMIT, csv_text
-from frontdesk.staff.booking_filters import STATUSES, booking_query
+from frontdesk.staff.booking_filters import STATUSES, booking_query, booking_rows
 
 __all__ = ["bp"]
 
-LIST_LIMIT = 200
+PAGE_SIZE = 50
+MAX_PAGE = 100_000  # past the last page the list is empty; a huge number must not overflow
 
 
 def _feed_url(secret: str) -> str:
@@ -40,22 +41,27 @@ def _current_secret(site_id: int) -> str:
 @bp.get("/")
 @site_required
 def index(site):
-    """Upcoming bookings (or the filtered date range) and the calendar feed link."""
+    """Upcoming bookings (or the filtered date range), a page at a time, and the calendar
+    feed link."""
     tz = zone_or_utc(site.timezone)
     services = site_services(site.id)
     filters = request_filters(site, services)
-    query = booking_query(site.id, filters, tz)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    query = booking_rows(site.id, filters, tz)
     if not filters.start and not filters.end:
         query = query.where(Booking.end >= utcnow())
+    query = query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     with get_db().session() as session:
-        rows = list(session.scalars(query.limit(LIST_LIMIT + 1)))
+        rows = session.execute(query).all()
     return render_template(
         "staff/bookings.html",
         site=site,
         tz=tz,
         zone_name=zone_label(site.timezone),
-        bookings=rows[:LIST_LIMIT],
-        more=len(rows) > LIST_LIMIT,
+        bookings=rows[:PAGE_SIZE],
+        page=page,
+        first=(page - 1) * PAGE_SIZE + 1,
+        more=len(rows) > PAGE_SIZE,
         filters=filters,
         services=services,
         statuses=STATUSES,

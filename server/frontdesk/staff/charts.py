@@ -56,9 +56,12 @@ def bar_chart(
         y = PAD_TOP + plot_h * (1 - fraction)
         parts.append(
             f'<line class="chart__grid" x1="{PAD_LEFT}" x2="{WIDTH - 4}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="chart__axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(_number(top * fraction))}</text>"
         )
+        if (top * fraction) % 1 == 0:  # counts: no "0.5 conversations" on the axis
+            parts.append(
+                f'<text class="chart__axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                f"{escape(_number(top * fraction))}</text>"
+            )
     for i, label in enumerate(labels):
         x0 = PAD_LEFT + slot * i + slot * 0.1
         for j, row in enumerate(series):

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.chat.engine_in_use import answering_engine
@@ -21,6 +22,7 @@ from frontdesk.extensions import get_db
 from frontdesk.retention import purge_expired
 from frontdesk.staff import charts, costs
 from frontdesk.staff.auth import site_required
+from frontdesk.staff.booking_filters import local_midnight
 
 bp = Blueprint("overview", __name__, url_prefix="/<site_key>")
 
@@ -31,6 +33,7 @@ QUESTION_CHARS = 200
 # Retention is applied opportunistically: at most once an hour per site and process, when
 # staff open the overview (`frontdesk purge` in cron does all sites on a schedule).
 PURGE_EVERY_SECONDS = 3600
+_PUNCTUATION = re.compile(r"[^\w\s']")
 _purge_lock = threading.Lock()
 
 
@@ -42,33 +45,33 @@ def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
     return days, start
 
 
-def _per_day(moments, tz: ZoneInfo, days: list[date]) -> list[int]:
-    counts = Counter(m.astimezone(tz).date() for m in moments)
-    return [counts.get(d, 0) for d in days]
+def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int]:
+    """Rows per local day, counted by the database (no row is loaded): each row's day is the
+    last of the days whose local midnight, as a UTC instant, it is not before; that stays right
+    across a daylight-saving change, and is the same SQL on SQLite and PostgreSQL."""
+    edges = [local_midnight(d, tz) for d in [*days, days[-1] + timedelta(days=1)]]
+    day = case(*((moment < edge, n - 1) for n, edge in enumerate(edges[1:], start=1)))
+    rows = session.execute(
+        select(day.label("day"), func.count())
+        .where(*where, moment >= edges[0], moment < edges[-1])
+        .group_by("day")
+    )
+    counts = dict(rows.all())
+    return [counts.get(n, 0) for n in range(len(days))]
 
 
 def normalise_question(text: str) -> str:
     """Lower case, no punctuation, single spaces: "Price?? " and "price" count together."""
-    words = re.sub(r"[^\w\s']", " ", text.lower()).split()
+    words = _PUNCTUATION.sub(" ", text.lower()).split()
     return " ".join(words)[:QUESTION_CHARS]
 
 
-def daily_activity(session, site_id: int, tz: ZoneInfo, days: list[date], since: datetime):
+def daily_activity(session, site_id: int, tz: ZoneInfo, days: list[date]):
     """Rows of {day, conversations, bookings, conversion} for the window."""
-    conversations = session.scalars(
-        select(Conversation.created_at).where(
-            Conversation.site_id == site_id, Conversation.created_at >= since
-        )
-    )
+    chats = _per_day(session, Conversation.created_at, [Conversation.site_id == site_id], tz, days)
     # Only bookings that stand count: a booking made and then cancelled is not a booking.
-    bookings = session.scalars(
-        select(Booking.created_at).where(
-            Booking.site_id == site_id,
-            Booking.created_at >= since,
-            Booking.status != CANCELLED,
-        )
-    )
-    chats, booked = _per_day(conversations, tz, days), _per_day(bookings, tz, days)
+    standing = [Booking.site_id == site_id, Booking.status != CANCELLED]
+    booked = _per_day(session, Booking.created_at, standing, tz, days)
     return [
         {"day": d, "conversations": c, "bookings": b, "conversion": _rate(b, c)}
         for d, c, b in zip(days, chats, booked, strict=True)
@@ -89,25 +92,30 @@ def _rate(part: int, whole: int) -> str:
 
 def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int]]:
     """The most frequent first visitor messages of recent conversations, normalised."""
-    first = (
-        select(Message.conversation_id, func.min(Message.seq).label("seq"))
+    earlier = aliased(Message)
+    first_seq = (
+        select(func.min(earlier.seq))
+        .where(earlier.conversation_id == Conversation.id, earlier.role == "visitor")
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    # Same texts are counted by the database, so each distinct text is normalised once.
+    texts = session.execute(
+        select(Message.text, func.count())
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
             Conversation.site_id == site_id,
             Conversation.created_at >= since,
-            Message.role == "visitor",
+            Message.seq == first_seq,
         )
-        .group_by(Message.conversation_id)
-        .subquery()
+        .group_by(Message.text)
     )
-    texts = session.scalars(
-        select(Message.text).join(
-            first,
-            (Message.conversation_id == first.c.conversation_id) & (Message.seq == first.c.seq),
-        )
-    )
-    counts = Counter(q for q in (normalise_question(t) for t in texts) if q)
-    return counts.most_common(TOP_QUESTIONS)
+    counts: Counter[str] = Counter()
+    for text, count in texts:
+        if question := normalise_question(text):
+            counts[question] += count
+    # Ties in a stable order (alphabetical), whatever order the database grouped in.
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_QUESTIONS]
 
 
 def unanswered(session, site_id: int) -> list[UnansweredQuestion]:
@@ -174,7 +182,7 @@ def index(site):
     tz = zone_or_utc(site.timezone)
     days, since = window(tz, utcnow())
     with get_db().session() as session:
-        activity = daily_activity(session, site.id, tz, days, since)
+        activity = daily_activity(session, site.id, tz, days)
         questions = top_questions(session, site.id, since)
         open_questions = unanswered(session, site.id)
         usage = token_usage(session, site, days)

@@ -6,10 +6,11 @@ classes (the dashboard's CSP forbids inline styles)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 ROW_MINUTES = 5
@@ -23,7 +24,7 @@ ADD_STEP_MINUTES = 30
 class GridItem:
     """One booking or blocked time in a column, clipped to the visible hours."""
 
-    item: object  # a Booking or a TimeBlock
+    item: object  # a booking row (staff.booking_filters.booking_rows) or a TimeBlock
     kind: str  # "booking" or "blocked"
     start: datetime  # local, unclipped (what the block says)
     end: datetime
@@ -37,6 +38,20 @@ class GridItem:
         """Half an hour or less: the template shows one line only."""
         return self.row_end - self.row_start <= ROWS_PER_HOUR // 2
 
+    @property
+    def lanes_class(self) -> str:
+        """The stylesheet's class for its lane: "gc-<lanes>-<lane>"."""
+        return f"gc-{self.lanes}-{self.lane}"
+
+
+class AddTime(NamedTuple):
+    """A future half hour of a column, where a click adds something; what its link says."""
+
+    row: int
+    start: str  # the local time as the add form takes it, "2026-12-07T09:30"
+    label: str  # "Mon 7 Dec, 09:30"
+    clock: str  # "09:30"
+
 
 @dataclass
 class GridColumn:
@@ -47,7 +62,7 @@ class GridColumn:
     items: list[GridItem] = field(default_factory=list)
     today: bool = False
     now_row: int | None = None
-    add_times: list[tuple[int, datetime]] = field(default_factory=list)
+    add_times: list[AddTime] = field(default_factory=list)
 
 
 @dataclass
@@ -92,15 +107,18 @@ def items_by_day(
     return found
 
 
-def columns_by_host(day: date, items: Sequence[GridItem], hosts: Sequence) -> list[tuple]:
-    """One day split into a column per host: each booking under the people attending it (a
-    collective booking in each of theirs), the site's blocked time in every column."""
+def columns_by_host(
+    day: date, items: Sequence[GridItem], hosts: Sequence, attending: Mapping[int, set[int]]
+) -> list[tuple]:
+    """One day split into a column per host: each booking under the people attending it
+    (`attending`: booking id -> host ids; a collective booking in each of theirs), the site's
+    blocked time in every column."""
     columns = []
     for host in hosts:
         mine = [
             replace(item)  # its own rows and lanes in this column
             for item in items
-            if item.kind == "blocked" or host.id in {r.host_id for r in item.item.hosts}
+            if item.kind == "blocked" or host.id in attending.get(item.item.id, ())
         ]
         columns.append((host.name, day, mine))
     return columns
@@ -178,11 +196,15 @@ def _close(cluster: list[GridItem], lanes: int) -> None:
         item.lanes = max(1, lanes)
 
 
-def _add_times(day: date, first: int, last: int, tz: ZoneInfo, now: datetime):
-    """(row, UTC moment) of each future half hour of the column: where a click adds something."""
+def _add_times(day: date, first: int, last: int, tz: ZoneInfo, now: datetime) -> list[AddTime]:
+    """Each future half hour of the column: where a click adds something. Its words are written
+    here, once for the day, not per link in the template (a busy week has hundreds)."""
     out = []
+    date_param, date_label = day.isoformat(), f"{day:%a} {day.day} {day:%b}"
     for minutes in range(first * 60, last * 60, ADD_STEP_MINUTES):
         local = datetime.combine(day, time(minutes // 60, minutes % 60), tz)
         if local.astimezone(UTC) > now:
-            out.append(((minutes - first * 60) // ROW_MINUTES + 1, local))
+            clock = f"{local.hour:02d}:{local.minute:02d}"
+            row = (minutes - first * 60) // ROW_MINUTES + 1
+            out.append(AddTime(row, f"{date_param}T{clock}", f"{date_label}, {clock}", clock))
     return out

@@ -43,6 +43,7 @@ from frontdesk.staff.auth import (
 )
 from frontdesk.staff.mail_state import mail_state
 from frontdesk.staff.throttle import known_device, remember_device, throttle
+from frontdesk.staff.user_agents import describe
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -195,7 +196,7 @@ def password():
 def _account_page(status: int = 200):
     user = current_staff()
     listed = sessions.list_sessions(get_db(), user.id, flask_session.get("sid"))
-    return render_template("staff/password.html", sessions=listed), status
+    return render_template("staff/password.html", sessions=listed, describe=describe), status
 
 
 @bp.post("/sessions/end-all")

@@ -7,6 +7,7 @@ import json
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.chat.site_cache import load_site_by_id
 from frontdesk.db.models import EvalCase, EvalResult, EvalRun
 from frontdesk.extensions import get_bookings, get_db
@@ -41,7 +42,7 @@ def index(site):
         run_status=runs.run_status, choices=RUN_CHOICES, kinds=KINDS,
         jobs=jobs.for_site(db, site.id), history=site_models.history(db, site.id),
         model=site_models.current_model(site, current_app.config),
-        accepting=finetune.ACCEPTING_PROVIDERS,
+        engine=answering_engine(_app(), site), accepting=finetune.ACCEPTING_PROVIDERS,
     )  # fmt: skip
 
 

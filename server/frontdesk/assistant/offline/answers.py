@@ -17,7 +17,7 @@ from frontdesk.assistant.base import Choice
 from frontdesk.assistant.offline import intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
-RUNNER_UP = 0.75  # a second section this close to the best is quoted too
+RUNNER_UP = 0.55  # a second section this close to the best is quoted too
 CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
 MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
 NOT_FOUND = (
@@ -30,7 +30,7 @@ UNSURE = (
 )
 
 HEDGED = (
-    "I'm not sure this answers your question, but the closest I found on our site is {link}:"
+    "I'm not sure this answers your question, but the closest I found on our site is in {link}:"
     "\n\n{quote}\n\nI've passed your question to the team; I can also get a person to help."
 )
 
@@ -50,14 +50,15 @@ def lookup(
     if not passages:
         return Reply(NOT_FOUND, [HUMAN, BOOK]), False
     best = passages[0]
-    url = safe_url(best.get("url", ""))
     if not content.get("confident"):
-        link = f"[{plain(best['title'])}]({url})" if url else f"“{plain(best['title'])}”"
         if content.get("likely"):
-            # Honest, but useful: the closest passage, said as possibly relevant.
-            said = HEDGED.format(link=link, quote=best["answer"])
+            # Honest, but useful: the two closest passages, said as possibly relevant (an
+            # unsure match is as often the second as the first).
+            closest = [best] + [p for p in passages[1:2] if p["answer"] not in best["answer"]]
+            links = " and ".join(dict.fromkeys(_link(p) for p in closest))
+            said = HEDGED.format(link=links, quote="\n\n".join(p["answer"] for p in closest))
             return Reply(said, [HUMAN, BOOK]), False  # cited in the text: no Sources below
-        return Reply(UNSURE.format(link=link), [HUMAN, BOOK]), False
+        return Reply(UNSURE.format(link=_link(best)), [HUMAN, BOOK]), False
     # The page is cited once, as the reply's source; the widget shows it under the answer.
     quoted = [best]
     runner_up = passages[1] if len(passages) > 1 else None
@@ -76,6 +77,12 @@ def lookup(
     if not d.state.get("flow"):
         d.state["offer"] = offered[0].value  # what a "yes please" next will mean
     return Reply(said, offered, sources=sources), True
+
+
+def _link(passage: dict) -> str:
+    """The passage's page as a Markdown link, or its quoted title when it has no address."""
+    url = safe_url(passage.get("url", ""))
+    return f"[{plain(passage['title'])}]({url})" if url else f"“{plain(passage['title'])}”"
 
 
 def chips(d: Dialogue, text: str, related: str | None, best: dict) -> list[Choice]:

@@ -64,7 +64,8 @@ def route(d: Dialogue, text: str) -> Reply:
         flow = None  # they moved on to something else: answer that
     if flow and s.get("step") == "proposed":
         if intents.is_affirmation(text):
-            return Reply("Just press **Confirm** on the card above and it's done.")
+            button = "Cancel booking" if flow == "cancel" else "Confirm"  # the card's own button
+            return Reply(f"Just press **{button}** on the card above and it's done.")
         if flow == "cancel" or not _adjusts(d, text):
             s.clear()  # the card stays on screen; this message is about something else
             flow = None

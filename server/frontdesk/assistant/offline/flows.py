@@ -12,6 +12,8 @@ from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Re
 from frontdesk.booking.time_words import clock
 
 CONFIRM_HINT = "Please check the details and press **Confirm** to {what}, or **Change** to adjust."
+# A cancellation card's buttons say "Cancel booking" / "Keep booking" (tools/cards.py).
+CANCEL_HINT = "Please check the details and press **Cancel booking** to cancel it, or **Keep booking** to keep it."
 
 
 # -- booking ---------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def start_cancel(d: Dialogue, text: str) -> Reply:
         d.state.clear()
         return Reply(result.content.get("error", "That didn't work."), [HUMAN])
     d.state.update(step="proposed", proposal=result.card["proposal"], booking=picked["booking_id"])
-    return Reply(CONFIRM_HINT.format(what="cancel it"), card=result.card)
+    return Reply(CANCEL_HINT, card=result.card)
 
 
 def list_bookings(d: Dialogue) -> Reply:

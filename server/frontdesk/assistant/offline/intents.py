@@ -35,7 +35,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:(?:can|could|may) i (?:please )?|i(?:'d| would) like to |i (?:want|need) to |"
             r"let me )(?:talk|speak|chat) (?:to|with)\b|"
             r"\bget (?:me )?(?:a person|someone)\b|"
-            r"\b(?:call|ring|phone) me(?: back)?\b|\bget (?:someone|somebody) to (?:call|ring)\b",
+            r"\b(?:call|ring|phone) me(?: back)?\b|"
+            r"\bget (?:someone|somebody) to (?:call|ring)\b",
             re.I,
         ),
     ),
@@ -43,7 +44,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "cancel",
         re.compile(
             rf"\bcancel\b.*\b(?:my|the|this|that|it|bk_\w+|{BOOKING_WORDS})\b|\bcancel\W*$|"
-            rf"\b(?:call off|scrap|delete|drop) (?:my|the|this|that|it|our)\b|"
+            # "drop my bike off" is a drop-off, not a cancellation
+            rf"\b(?:call off|scrap|delete) (?:my|the|this|that|it|our)\b|"
+            rf"\bdrop (?:my|the|this|that|our) {BOOKING_WORDS}\b|\bdrop (?:it|that|this)\W*$|"
             rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b",
             re.I,
         ),
@@ -122,6 +125,13 @@ GENERIC = {
     "minutes", "call", "session", "meeting", "consultation", "consult", "chat", "free", "hour",
 }  # fmt: skip
 SHORT = 6  # greetings and thanks only count as such in short messages
+# "will you phone me before fitting parts?", "do you text me when it's ready?": a question about
+# how the business keeps in touch, not a request for a person now.
+KEEPS_IN_TOUCH = re.compile(
+    r"\b(?:will|do|does|would|should) (?:you|u|they|someone|the team)(?: \w+)? (?:call|ring|phone|"
+    r"text|email|e-mail|contact) (?:me|us)\b.*\b(?:before|if|when|once|after|whenever)\b",
+    re.I,
+)
 
 
 def intent(text: str) -> str | None:
@@ -129,6 +139,8 @@ def intent(text: str) -> str | None:
     for name, pattern in RULES:
         if pattern.search(text):
             if name in {"greeting", "thanks", "bye"} and len(text.split()) > SHORT:
+                continue
+            if name == "human" and KEEPS_IN_TOUCH.search(text):
                 continue
             return name
     return None

@@ -17,6 +17,7 @@ from frontdesk.assistant.tools import cards
 from frontdesk.booking import validation as check
 from frontdesk.booking.assignment import check_free
 from frontdesk.booking.errors import BookingError, InvalidBooking, NotAllowed, NotFound
+from frontdesk.booking.reschedule_picker import staying_host
 from frontdesk.db.models import Proposal, Site
 from frontdesk.db.models.booking import CONFIRMED
 
@@ -106,7 +107,7 @@ class ProposalDesk:
             raise InvalidBooking("The booking is already at that time.", field="new_start")
         kept = tuple(row.host_id for row in booking.hosts)
         problem, meeting = self._slot_problem(
-            booking.service, new_start, exclude=booking.id, keep=kept
+            booking.service, new_start, exclude=booking.id, host=staying_host(booking), keep=kept
         )
         if problem:
             return problem
@@ -148,15 +149,16 @@ class ProposalDesk:
                 message, field = exc.message, exc.field or "start"
             else:
                 return None, cards.meeting(session, service, chosen.host_ids, asked=host, kept=keep)
-        choices = self.alternatives(service.slug, start) if field == "start" else []
+        choices = self.alternatives(service.slug, start, host) if field == "start" else []
         return fail(message, field=field, choices=choices), {}
 
-    def alternatives(self, slug: str, near: datetime) -> list[Choice]:
-        """Fresh slot chips from the day of `near` (or today) onwards, for a failed attempt."""
+    def alternatives(self, slug: str, near: datetime, host: str | None = None) -> list[Choice]:
+        """Fresh slot chips from the day of `near` (or today) onwards, for a failed attempt;
+        the `host` asked for (or kept by a reschedule) is the one whose times are offered."""
         t = self.tools
         day = max(near, t.now()).astimezone(ZoneInfo(t.visitor_tz)).date()
         try:
-            return t.find_available_slots(slug, day, None, None).choices[:ALTERNATIVES]
+            return t.find_available_slots(slug, day, None, None, host).choices[:ALTERNATIVES]
         except BookingError:
             return []
 

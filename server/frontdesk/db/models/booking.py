@@ -28,6 +28,9 @@ class Booking(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "idempotency_key"),
         Index("ix_bookings_site_block", "site_id", "status", "block_start"),
+        # The dashboard: the list and grids read by start, the overview by when made.
+        Index("ix_bookings_site_start", "site_id", "start"),
+        Index("ix_bookings_site_created", "site_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

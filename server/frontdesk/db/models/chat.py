@@ -54,7 +54,10 @@ class Conversation(Base):
     visitor_live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visitor_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_conversations_site_updated", "site_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_site_updated", "site_id", "updated_at"),
+        Index("ix_conversations_site_created", "site_id", "created_at"),  # the overview
+    )
 
 
 class Message(Base):

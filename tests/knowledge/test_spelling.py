@@ -1,0 +1,92 @@
+"""Reading a question as visitors type it: typos, words run together or split, clauses, numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.assistant.offline.intents import intent
+from frontdesk.knowledge.lexicon import lexicon
+from frontdesk.knowledge.question import analyse
+from frontdesk.knowledge.retrieve import retrieve
+from frontdesk.knowledge.said import said
+from frontdesk.knowledge.spelling import edits
+from tests.support.factories import add_knowledge, make_site
+
+LEX = lexicon("en")
+WHEELS = "A hand-built wheel is $90 in labour per wheel, plus the rim, spokes and hub."
+BRAKES = "A brake bleed for hydraulic disc brakes is $40 per brake."
+PAINT = "We do not paint frames; ask a frame builder."
+
+
+@pytest.fixture
+def workshop(db):
+    site = make_site(db)
+    add_knowledge(db, site, "Prices", "https://bikes.test/prices", WHEELS, "Wheel building")
+    add_knowledge(db, site, "Prices", "https://bikes.test/brakes", BRAKES, "Brakes")
+    add_knowledge(db, site, "Paint", "https://bikes.test/paint", PAINT, "Paint")
+    for n in range(3):
+        add_knowledge(db, site, f"News {n}", f"https://bikes.test/news/{n}", "Open all week.")
+    return site
+
+
+def test_edits_count_swaps_as_one_and_stop_past_the_limit():
+    assert edits("bleeed", "bleed", 1) == 1
+    assert edits("recieve", "receive", 1) == 1  # neighbouring letters swapped
+    assert edits("pain", "paint", 1) == 1
+    assert edits("certify", "wheel", 1) == 2  # stops once past the limit
+
+
+def test_a_typo_and_a_compound_find_what_the_pages_call_it(db, workshop):
+    with db.session() as session:
+        bleed = retrieve(session, workshop.id, "what do you charge for a brake bleeed")
+        wheel = retrieve(session, workshop.id, "how much for a handbuilt wheel")
+    assert "$40" in bleed.best.quote
+    assert "$90" in wheel.best.quote
+
+
+def test_a_real_word_is_not_corrected_into_another(db, workshop):
+    with db.session() as session:
+        found = retrieve(session, workshop.id, "do you do painting of carbon frames")
+    concepts = {c.label: c for c in found.question.concepts}
+    assert set(concepts["painting"].forms) == {("paint",)}  # not "pain"
+
+
+def test_split_words_are_typed_back_together_when_the_lexicon_knows_them():
+    assert LEX.joined(["where", "abouts", "are", "you"]) == ["whereabouts", "are", "you"]
+    assert analyse("where abouts are you", LEX).aspects == {"location"}
+
+
+def test_only_the_asking_clause_names_what_must_be_on_the_site():
+    question = analyse("is there a lift, my knees are bad", LEX)
+    assert [c.label for c in question.required] == ["lift"]
+
+
+def test_numbers_match_their_words():
+    question = analyse("is there a deal if i buy 5 sessions", LEX)
+    five = next(c for c in question.concepts if c.label == "5")
+    assert ("five",) in five.forms
+
+
+@pytest.mark.parametrize(
+    ("text", "is_duration"),
+    [
+        ("A full overhaul takes three to four working days.", True),
+        ("Most tune-ups are ready the next working day.", True),
+        ("Please collect your bike on a weekday.", False),
+    ],
+)
+def test_durations_in_words_and_working_days(text, is_duration):
+    assert (said("duration", text, "") >= 1.0) is is_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("i'd like to drop my bike off for an overhaul next tuesday", None),
+        ("drop my booking", "cancel"),
+        ("will you phone me before adding expensive parts", None),
+        ("can you call me back", "human"),
+    ],
+)
+def test_questions_that_look_like_commands(text, kind):
+    assert intent(text) == kind
