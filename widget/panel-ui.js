@@ -147,6 +147,8 @@ function createView(ctx, client) {
       node.textContent = clockText(new Date(node.getAttribute("datetime")), state.clock);
     });
     showStatus(frame.status || "bot");
+    // A conversation with nothing in it yet: the server's starter chips under the greeting.
+    if (!(frame.messages || []).length && !ui.log.querySelector(".fd-msg")) showChips(frame.choices);
   }
 
   function onAck(frame) {

@@ -61,3 +61,14 @@ def test_the_welcome_names_the_clock_style_of_the_visitors_locale(chat):
         with chat.client() as client:
             styles[lang] = client.hello(lang=lang)["clock"]
     assert styles == {"en-US": "12h", "en-GB": "24h", "de": "24h"}
+
+
+def test_an_empty_conversation_is_welcomed_with_starter_chips_and_only_then(chat):
+    with chat.client() as client:
+        first = client.hello()
+        labels = [choice["label"] for choice in first["choices"]]
+        assert labels == ["Book a consultation", "Talk to a person"]
+        client.say("hello there")
+    with chat.client() as again:  # the same conversation, now with messages in it
+        back = again.hello(visitor=first["visitor"], conversation=first["conversation"])
+        assert back["conversation"] == first["conversation"] and back["choices"] == []

@@ -127,6 +127,23 @@ def test_out_of_hours_the_header_promises_only_what_happens(page, peer):
     expect(status).to_have_text("We're closed now · the team will reply when we open")
 
 
+def test_an_empty_conversation_offers_starter_chips_under_the_greeting(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(choices=starters))
+    chip = page.locator("frontdesk-widget .fd-chip")
+    assert chip.all_inner_texts() == ["Talk to a person"]
+    chip.click()
+    assert peer.expect("action")["value"] == "I'd like a person"
+    expect(chip).to_have_count(0)  # gone once used
+
+
+def test_a_conversation_with_messages_gets_no_starter_chips(page, peer):
+    starters = [{"label": "Talk to a person", "action": "reply", "value": "I'd like a person"}]
+    open_chat(page, peer, welcome(messages=[message(1, "Welcome back.")], choices=starters))
+    page.locator(f"{LOG} .fd-msg").first.wait_for()
+    assert page.locator("frontdesk-widget .fd-chip").count() == 0
+
+
 def test_staff_are_named_notices_are_quiet_and_the_launcher_closes(page, peer, tmp_path):
     page.set_viewport_size({"width": 1100, "height": 800})
     open_chat(page, peer)

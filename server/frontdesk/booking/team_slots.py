@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import compress
 from typing import NamedTuple
 
 from frontdesk.booking import wall_clock
@@ -78,21 +79,31 @@ def team_free_slots(
         return []
     seconds = [int(s.timestamp()) for s in starts]
     codes, tables = _free_codes(availability, duration, seconds, hosts)
-    wanted = len(hosts) if collective else 1  # collective: every host must be free
+    if len(codes) == 1:  # up to eight hosts: a start is kept when its byte says so
+        table, code_of = tables[0], codes[0]
+        keep = [code == len(table) - 1 for code in code_of] if collective else code_of
+        who = [table[code] for code in compress(code_of, keep)]
+    else:
+        free = _joined(codes, tables)
+        keep = [len(ids) == len(hosts) if collective else bool(ids) for ids in free]
+        who = list(compress(free, keep))
+    chosen = list(compress(starts, keep))
     same_zone = tz is None or tz == availability.timezone
     zone = zone_named(availability.timezone if same_zone else tz)
-    exact = _near_clock_changes(zone, seconds, duration)
-    found = []
-    for start, ids, careful in zip(starts, _joined(codes, tables), exact, strict=True):
-        if len(ids) < wanted:
-            continue
-        local = start.astimezone(zone)
-        if not same_zone and not start_date <= local.date() <= end_date:
-            continue
-        # Away from a clock change the local end is the local start plus the duration.
-        end = (start + duration).astimezone(zone) if careful else local + duration
-        found.append(TeamSlot(Slot(local, end), ids))
-    return found
+    if not chosen:
+        return []
+    # Whole lists, not a loop of statements: this is the cost of every slot returned.
+    local = [start.astimezone(zone) for start in chosen]
+    # Away from a clock change the local end is the local start plus the duration.
+    ends = [moment + duration for moment in local]
+    careful = list(compress(_near_clock_changes(zone, seconds, duration), keep))
+    if any(careful):
+        for k in (k for k, flag in enumerate(careful) if flag):
+            ends[k] = (chosen[k] + duration).astimezone(zone)
+    found = [TeamSlot(Slot(a, b), ids) for a, b, ids in zip(local, ends, who, strict=True)]
+    if same_zone:
+        return found
+    return [item for item in found if start_date <= item.slot.start.date() <= end_date]
 
 
 def _near_clock_changes(zone, seconds: list[int], duration: timedelta) -> bytearray:

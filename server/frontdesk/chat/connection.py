@@ -94,7 +94,10 @@ class ChatConnection(SocketConnection):
 
     def _dispatch(self, frame: ClientFrame) -> None:
         if self.heartbeat is not None:
-            self.heartbeat.beat()
+            if frame.type == "message":
+                self.heartbeat.heard()  # the message's own write refreshes it (no extra write)
+            else:
+                self.heartbeat.beat()
         if frame.type == "ping":
             self.send(pong_frame())
             return
@@ -127,7 +130,7 @@ class ChatConnection(SocketConnection):
         welcome = welcome_frame(
             visitor=issue_token(secret, visitor_id), conversation=conversation,
             messages=[message_frame(entry) for entry in backlog], site=self.site,
-            open_now=self._is_open(), lang=fields["lang"],
+            open_now=self._is_open(), lang=fields["lang"], starters=not conversation.last_seq,
         )  # fmt: skip
         last_seq = backlog[-1].seq if backlog else after
 

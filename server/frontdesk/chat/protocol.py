@@ -202,6 +202,12 @@ def pong_frame() -> dict[str, Any]:
 
 # -- server frames: /ws/chat (and the conversation's hub channel) -----------------------------
 
+# Under an empty conversation's greeting: a first step without typing (any engine knows these).
+STARTERS = (
+    {"label": "Book a consultation", "action": "reply", "value": "I'd like to book a consultation"},
+    {"label": "Talk to a person", "action": "reply", "value": "I'd like to talk to a person"},
+)
+
 
 def welcome_frame(
     *,
@@ -211,9 +217,12 @@ def welcome_frame(
     site: Any,
     open_now: bool | None,
     lang: str | None = None,
+    starters: bool = False,
 ) -> dict[str, Any]:
-    """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status."""
+    """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status
+    (and, for a conversation with nothing in it yet, the chips to start from)."""
     return {
+        "choices": list(STARTERS) if starters else [],
         # The widget stamps messages in the clock style the server writes chips and cards in.
         "clock": "12h" if uses_12_hour(lang) else "24h",
         "type": "welcome",
