@@ -13,9 +13,15 @@ import pytest
 from frontdesk.db.models import Conversation, TokenUsage, UnansweredQuestion
 from frontdesk.db.types import utcnow
 from frontdesk.staff import charts, costs
-from frontdesk.staff.overview import daily_activity, normalise_question
+from frontdesk.staff.overview import (
+    QUESTIONS_SAMPLE,
+    TOP_QUESTIONS,
+    daily_activity,
+    normalise_question,
+)
 from tests.support.bookings import VISITOR, book
 from tests.support.conversations import make_conversation
+from tests.support.dashboard_data import seed
 from tests.support.factories import make_site
 from tests.support.staff_accounts import make_staff, sign_in
 
@@ -90,6 +96,16 @@ def test_top_and_unanswered_questions(app, signed_in, site, db):
     unanswered = page.split('class="unanswered"')[1].split("</ul>")[0]
     assert "Do you have &lt;b&gt;parking&lt;/b&gt;?" in unanswered
     assert "Old one" not in unanswered
+
+
+def test_top_questions_come_from_the_latest_thousand_conversations(app, signed_in, site, db):
+    # 1,040 in the last week; the page of the first question is the conversation's number
+    # modulo 40, so the latest 1,000 ask about each of 40 pages 25 times (all 1,040: 26).
+    seed(db, site.id, conversations=QUESTIONS_SAMPLE + 40, bookings=0)
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    top = page.split('class="top-questions"')[1].split("</ol>")[0]
+    assert top.count("× 25") == TOP_QUESTIONS and "× 26" not in top
+    assert "Asked first in the latest 1,000 conversations." in page
 
 
 def test_token_usage_and_cost(app, signed_in, site):

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from frontdesk.booking.zones import zone_label, zone_or_utc
@@ -28,6 +28,9 @@ bp = Blueprint("overview", __name__, url_prefix="/<site_key>")
 
 DAYS = 30
 TOP_QUESTIONS = 10
+# Top questions are counted over the window's latest conversations only: every first message is
+# normalised in Python, and a busy site's 6,000 a month, nearly all different, took ~17 ms.
+QUESTIONS_SAMPLE = 1000
 UNANSWERED_LIMIT = 20
 QUESTION_CHARS = 200
 # Retention is applied opportunistically: at most once an hour per site and process, when
@@ -46,11 +49,11 @@ def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
 
 
 def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int]:
-    """Rows per local day, counted by the database (no row is loaded): each row's day is the
-    last of the days whose local midnight, as a UTC instant, it is not before; that stays right
-    across a daylight-saving change, and is the same SQL on SQLite and PostgreSQL."""
+    """Rows per local day, counted by the database (no row is loaded): each row's day is found
+    by comparing its moment with the UTC instants the local days start, which stays right across
+    a daylight-saving change and is the same SQL on SQLite and PostgreSQL."""
     edges = [local_midnight(d, tz) for d in [*days, days[-1] + timedelta(days=1)]]
-    day = case(*((moment < edge, n - 1) for n, edge in enumerate(edges[1:], start=1)))
+    day = _day_index(moment, edges, 0, len(days))
     rows = session.execute(
         select(day.label("day"), func.count())
         .where(*where, moment >= edges[0], moment < edges[-1])
@@ -58,6 +61,18 @@ def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int
     )
     counts = dict(rows.all())
     return [counts.get(n, 0) for n in range(len(days))]
+
+
+def _day_index(moment, edges: list[datetime], lo: int, hi: int):
+    """The index of the day in [lo, hi) that `moment` falls in, as nested CASEs halving the
+    range: five comparisons a row for 30 days where a flat CASE averaged fifteen."""
+    if hi - lo == 1:
+        return literal(lo)
+    mid = (lo + hi) // 2
+    return case(
+        (moment < edges[mid], _day_index(moment, edges, lo, mid)),
+        else_=_day_index(moment, edges, mid, hi),
+    )
 
 
 def normalise_question(text: str) -> str:
@@ -91,23 +106,24 @@ def _rate(part: int, whole: int) -> str:
 
 
 def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int]]:
-    """The most frequent first visitor messages of recent conversations, normalised."""
+    """The most frequent first visitor messages of recent conversations (the latest
+    QUESTIONS_SAMPLE of the window), normalised."""
+    recent = (
+        select(Conversation.id)
+        .where(Conversation.site_id == site_id, Conversation.created_at >= since)
+        .order_by(Conversation.created_at.desc())
+        .limit(QUESTIONS_SAMPLE)
+    )
     earlier = aliased(Message)
     first_seq = (
         select(func.min(earlier.seq))
-        .where(earlier.conversation_id == Conversation.id, earlier.role == "visitor")
-        .correlate(Conversation)
+        .where(earlier.conversation_id == Message.conversation_id, earlier.role == "visitor")
         .scalar_subquery()
     )
     # Same texts are counted by the database, so each distinct text is normalised once.
     texts = session.execute(
         select(Message.text, func.count())
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Conversation.site_id == site_id,
-            Conversation.created_at >= since,
-            Message.seq == first_seq,
-        )
+        .where(Message.conversation_id.in_(recent.scalar_subquery()), Message.seq == first_seq)
         .group_by(Message.text)
     )
     counts: Counter[str] = Counter()
@@ -212,6 +228,7 @@ def index(site):
         chart=chart,
         totals=totals,
         questions=questions,
+        questions_sample=QUESTIONS_SAMPLE if totals["conversations"] > QUESTIONS_SAMPLE else 0,
         open_questions=open_questions,
         usage=usage,
         days=DAYS,

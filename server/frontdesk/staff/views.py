@@ -128,14 +128,18 @@ def signin():
     if wait:
         minutes = max(1, round(wait / 60))
         flash(f"Too many failed sign-ins. Try again in about {minutes} minutes.", "error")
-        page = render_template("staff/signin.html", next=_safe_next(request.form.get("next")))
+        page = render_template(
+            "staff/signin.html", next=_safe_next(request.form.get("next")), email=email
+        )
         return page, 429, {"Retry-After": str(wait)}
     with get_db().transaction() as session:
         user = authenticate(session, email, password)
     if user is None:
         limiter.failed(email, ip)
         flash("That e-mail and password do not match.", "error")
-        return render_template("staff/signin.html", next=request.form.get("next", "")), 401
+        # The address stays typed: only the password was wrong (or the address mistyped).
+        page = render_template("staff/signin.html", next=request.form.get("next", ""), email=email)
+        return page, 401
     limiter.succeeded(email, ip)
     sign_in(user)
     response = redirect(_safe_next(request.form.get("next")))
