@@ -113,3 +113,18 @@ def test_an_hours_question_reads_the_sites_hours_even_when_a_page_answers(db):
             facts=lambda: site_facts(session, site.id, date(2026, 11, 25)),
         )
     assert any(not f.page for f in found.findings)  # the opening hours the owner set
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it ok to reschedule my drop off",
+        "am i allowed to cancel online",
+        "is it free to move it",
+    ],
+)
+def test_asking_whether_an_action_is_allowed_is_a_question(text):
+    from frontdesk.assistant.offline.decide import decide
+
+    decision = decide(text)
+    assert decision.action is None and decision.related in ("reschedule", "cancel")
