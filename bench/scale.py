@@ -15,6 +15,10 @@ provider (bench/instant_llm.py). Figures printed:
 2. Cross-process delivery: a visitor's message sent on a tab on process A reaches a second tab
    of the same conversation on B and a third on A; the B copy's extra time over the A copy,
    p50 and p99. Target: <= 1 ms p50.
+With --compare PATH (a checkout of other code, e.g. `git worktree add /tmp/base main~3`), a
+second deployment of two processes runs that code beside this one, on the same database,
+Redis (its own key prefix) and nginx, measured in the same rounds: before / after under the
+same load. Each deployment's CPU per message (both processes, /proc) is printed too.
 The cost over the floor on one process (CPU per message and 200-chat p99, each <= 1.5 x the
 floor's) is printed by bench/chat.py, which runs the floor server beside ours.
 """
@@ -37,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
 from bench.chat import raise_fd_limit, spawn  # noqa: E402
-from bench.chat_load import ORIGIN, Server, percentile, run_level  # noqa: E402
+from bench.chat_load import ORIGIN, Server, cpu_seconds, percentile, run_level  # noqa: E402
 
 PG_ADMIN = os.environ.get("FRONTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
 REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -49,13 +53,12 @@ error_log {dir}/error.log;
 events {{ worker_connections 8192; }}
 http {{
   access_log off;
-  upstream one {{ server 127.0.0.1:{a}; }}
-  upstream two {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; }}
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  server {{ listen 127.0.0.1:{one}; location / {{ proxy_pass http://one; {proxy} }} }}
-  server {{ listen 127.0.0.1:{two}; location / {{ proxy_pass http://two; {proxy} }} }}
+{blocks}
 }}
 """
+BLOCK = """  upstream {name} {{ {servers} }}
+  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://{name}; {proxy} }} }}"""
 # Websockets through nginx's HTTP proxy (Debian's nginx has no stream module by default): the
 # same settings docs/deployment.md gives; sockets are spread round robin per connection.
 PROXY = (
@@ -111,19 +114,25 @@ def scratch_database() -> tuple[str, str, object]:
     return url, site.public_key, (admin, name)
 
 
-def start_nginx(workdir: str, a: int, b: int) -> tuple[subprocess.Popen, int, int]:
-    """nginx as the balancer: one port to A only, one to A and B (round robin)."""
+def start_nginx(workdir: str, upstreams: dict[str, list[int]]) -> tuple[subprocess.Popen, dict]:
+    """nginx as the balancer: one port per upstream (its processes, round robin)."""
     from tests.support.servers import free_port
 
-    one, two = free_port(), free_port()
+    ports = {name: free_port() for name in upstreams}
+    blocks = "\n".join(
+        BLOCK.format(name=name, port=ports[name], proxy=PROXY,
+                     servers=" ".join(f"server 127.0.0.1:{p};" for p in members))
+        for name, members in upstreams.items()
+    )  # fmt: skip
     conf = Path(workdir) / "nginx.conf"
-    conf.write_text(NGINX.format(dir=workdir, a=a, b=b, one=one, two=two, proxy=PROXY))
+    conf.write_text(NGINX.format(dir=workdir, blocks=blocks))
     process = subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-g", "daemon off;"])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", two), timeout=0.5).close()
-            return process, one, two
+            for port in ports.values():
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, ports
         except OSError:
             if process.poll() is not None:
                 break
@@ -131,11 +140,13 @@ def start_nginx(workdir: str, a: int, b: int) -> tuple[subprocess.Popen, int, in
     raise RuntimeError(f"nginx did not start: {(Path(workdir) / 'error.log').read_text()}")
 
 
-def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int) -> None:
+def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int,
+             deployments: dict[str, list[int]]) -> None:  # fmt: skip
     """Print p99 per level for each server and the highest rate within the limit."""
     print("\n1. Capacity: first delta p99 by level (target: two processes >= 1.6 x one)")
     best = {server.name: 0.0 for server in servers}
     for chats in levels:
+        cpu_before = {name: sum(map(cpu_seconds, pids)) for name, pids in deployments.items()}
         run_level(servers, chats=chats, duration=duration, rounds=rounds)
         cells = []
         for server in servers:
@@ -143,15 +154,22 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
             ok = p99 <= P99_LIMIT and not server.unanswered
             if ok:
                 best[server.name] = max(best[server.name], chats / 2)
-            cells.append(f"{server.name} p99 {p99 * 1000:7.1f} ms{'' if ok else ' (over)'}")
-        print(f"  {chats:4d} chats ({chats / 2:5.1f} msg/s): " + "   ".join(cells))
-    one, two = best[servers[0].name], best[servers[1].name]
-    ratio = f"{two / one:.2f} x" if one else "n/a"
-    print(f"  capacity: one process {one:.1f} msg/s, two processes {two:.1f} msg/s = {ratio}")
+            cells.append(f"{server.name} {p99 * 1000:7.1f}{' over' if not ok else '     '}")
+        costs = []
+        for name, pids in deployments.items():
+            sends = sum(s.sends for s in servers if s.name[3:] == name)
+            used = sum(map(cpu_seconds, pids)) - cpu_before[name]
+            costs.append(f"{name or 'cpu'} {used / max(sends, 1) * 1000:.2f} ms/msg")
+        print(f"  {chats:4d} chats ({chats / 2:5.1f} msg/s) p99 ms: " + "  ".join(cells)
+              + "   cpu: " + "  ".join(costs))  # fmt: skip
+    for suffix in deployments:
+        one, two = best["one" + suffix], best["two" + suffix]
+        ratio = f"{two / one:.2f} x" if one else "n/a"
+        print(f"  capacity{suffix}: one process {one:.1f} msg/s, two {two:.1f} msg/s = {ratio}")
 
 
-def cross_process(a_url: str, b_url: str, key: str, samples: int) -> None:
-    """Print the extra time a frame takes to reach a socket on another process."""
+def cross_process(a_url: str, b_url: str, key: str, samples: int) -> list[float]:
+    """The extra time each frame took to reach a socket on another process (seconds)."""
     import websocket
 
     def connect(url: str, hello: dict):
@@ -188,12 +206,30 @@ def cross_process(a_url: str, b_url: str, key: str, samples: int) -> None:
     time.sleep(2.0)
     extra = [arrivals["other"][t] - arrivals["same"][t]
              for t in arrivals["same"] if t in arrivals["other"]]  # fmt: skip
+    for conn in (sender, *copies.values()):
+        conn.close()
+    return extra
+
+
+def report_cross(results: dict[str, list[float]], samples: int) -> None:
+    """Print p50 / p99 of the extra cross-process time per deployment."""
     print(
         "\n2. Cross-process delivery: extra time to a tab on another process (target p50 <= 1 ms)"
     )
-    if extra:
-        print(f"  p50 {percentile(extra, 0.5) * 1000:.2f} ms   p99 {percentile(extra, 0.99) * 1000:.2f} ms"
-              f"   ({len(extra)} of {samples} frames seen on both)")  # fmt: skip
+    for name, extra in results.items():
+        if extra:
+            print(f"  {name or 'this code'}: p50 {percentile(extra, 0.5) * 1000:.2f} ms   "
+                  f"p99 {percentile(extra, 0.99) * 1000:.2f} ms   ({len(extra)} of {samples} "
+                  "frames seen on both)")  # fmt: skip
+
+
+def start_process(tree: Path, llm_url: str, url: str, prefix: str, workdir: str):
+    """One Frontdesk process running the code of `tree`; (process, port)."""
+    child = subprocess.Popen(
+        [sys.executable, str(tree / "bench" / "scale.py"), "--role", "process", "--args",
+         llm_url, url, prefix, workdir], stdout=subprocess.PIPE, text=True, cwd=tree,
+    )  # fmt: skip
+    return child, int(child.stdout.readline().split()[1])
 
 
 def main() -> None:
@@ -203,6 +239,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--compare", type=Path, help="a checkout of other code to run beside")
     parser.add_argument("--role", choices=["process"], help=argparse.SUPPRESS)
     parser.add_argument("--args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,28 +249,37 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs (shared); load average {os.getloadavg()[0]:.2f}")
     workdir = tempfile.mkdtemp(prefix="fd-scale-")
     url, key, (admin, name) = scratch_database()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}"
     llm, (llm_url,) = spawn("--role", "llm")
     children = [llm]
+    # "" is this code; " (compared)" the --compare checkout, with its own Redis key prefix.
+    trees = {"": ROOT, **({" (compared)": args.compare.resolve()} if args.compare else {})}
     try:
-        ports = []
-        for _ in range(2):
-            child = subprocess.Popen(
-                [sys.executable, __file__, "--role", "process", "--args", llm_url, url, prefix,
-                 workdir], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-            )  # fmt: skip
-            children.append(child)
-            ports.append(int(child.stdout.readline().split()[1]))
-        nginx, one, two = start_nginx(workdir, *ports)
+        ports, pids, upstreams = {}, {}, {}
+        for suffix, tree in trees.items():
+            prefix = f"bench-{uuid.uuid4().hex[:8]}"
+            started = [start_process(tree, llm_url, url, prefix, workdir) for _ in range(2)]
+            children += [child for child, _ in started]
+            ports[suffix] = [port for _, port in started]
+            pids[suffix] = [child.pid for child, _ in started]
+            upstreams["one" + suffix] = ports[suffix][:1]
+            upstreams["two" + suffix] = ports[suffix]
+        nginx, listen = start_nginx(workdir, {n.replace(" (compared)", "_cmp"): p
+                                              for n, p in upstreams.items()})  # fmt: skip
         children.append(nginx)
-        a_pid, b_pid = children[1].pid, children[2].pid
         servers = [
-            Server("one", f"ws://127.0.0.1:{one}/ws/chat?site={key}", a_pid, chat=True),
-            Server("two", f"ws://127.0.0.1:{two}/ws/chat?site={key}", b_pid, chat=True),
-        ]
+            Server(name, f"ws://127.0.0.1:{listen[name.replace(' (compared)', '_cmp')]}"
+                   f"/ws/chat?site={key}", pids[name[3:]][0], chat=True)
+            for name in upstreams
+        ]  # fmt: skip
         levels = [int(level) for level in args.levels.split(",")]
-        capacity(servers, levels, args.duration, args.rounds)
-        cross_process(f"ws://127.0.0.1:{ports[0]}", f"ws://127.0.0.1:{ports[1]}", key, args.samples)
+        capacity(servers, levels, args.duration, args.rounds, pids)
+        results: dict[str, list[float]] = {suffix: [] for suffix in trees}
+        block = max(1, args.samples // 3)
+        for _ in range(3):  # alternate blocks: a burst of noise falls on both codes alike
+            for suffix in trees:
+                a, b = (f"ws://127.0.0.1:{port}" for port in ports[suffix])
+                results[suffix] += cross_process(a, b, key, block)
+        report_cross(results, block * 3)
     finally:
         for child in children:
             child.kill()

@@ -104,10 +104,11 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     for worker in ("frontdesk.calendar_sync", "frontdesk.calendar_writer"):
         if app.extensions.get(worker) is not None:  # as the mailer: a server runs its workers
             app.extensions[worker].start_worker()
-    if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
-        from frontdesk.chat.work import start_recovery
+    # What a crash left unfinished is resumed; with REDIS_URL another process may be doing
+    # it, and each job then re-reads under the turn lease whether it is still pending.
+    from frontdesk.chat.work import start_recovery
 
-        start_recovery(app)
+    start_recovery(app)
     if demo_host_port:
         _serve_demo_host(host, demo_host_port, f"http://{host}:{port}")
     if not demo_host_port:  # with the demo, `frontdesk demo` has just said it (`make run`)

@@ -7,6 +7,7 @@ import gc
 from flask import Flask
 
 from frontdesk import create_app
+from frontdesk.chat.work import start_recovery
 from frontdesk.realtime import single_process
 
 # Objects allocated, less those freed, before the youngest generation is collected (Python's
@@ -20,10 +21,9 @@ def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
     single_process.claim(app)
-    if not app.config.get("REDIS_URL"):  # the only process: what a crash left is ours to do
-        from frontdesk.chat.work import start_recovery
-
-        start_recovery(app)
+    # What a crash left unfinished is resumed; with REDIS_URL another process may be doing
+    # it, and each job then re-reads under the turn lease whether it is still pending.
+    start_recovery(app)
     freeze_startup_heap()
     return app
 

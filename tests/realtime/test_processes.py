@@ -198,3 +198,68 @@ def test_frame_rate_and_socket_limits_count_once_across_processes(
         a.kill()
         b.kill()
         database.dispose()
+
+
+def test_a_process_restarted_after_kill_9_answers_the_acked_turn_exactly_once(deployment, fake):
+    (a, b, _c), site, database = deployment
+    fake.script(replace(fake.text("This answer will never finish", chunks=6), stall_after=2,
+                        delay=30))  # fmt: skip
+    tab = ChatClient(a.url, site.public_key)
+    welcome = tab.hello()
+    tab.say("Can you call me back?")
+    tab.expect("delta")
+    a.kill()
+    tab.close()
+
+    # Nobody reconnects to this conversation: the restarted process's start-up recovery
+    # resumes the acked message once the dead turn's lease lapses. A visitor's tab opening on B
+    # at the same time resumes it too: the two race, and it is answered once.
+    fake.script(fake.text("Recovered answer."), fake.text("Answered twice!"))
+    a.start()
+    again = ChatClient(b.url, site.public_key)
+    again.hello(visitor=welcome["visitor"], conversation=welcome["conversation"])
+    again.wait_for(lambda f: f.get("type") == "message" and f.get("role") == "assistant",
+                   timeout=30)  # fmt: skip
+    time.sleep(3)  # past the lease (2 s): a second run, if any, would have stored by now
+    with database.session() as session:
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.public_id == welcome["conversation"])
+        ).one()
+        rows = session.execute(
+            select(Message.role, Message.text, Message.work_pending)
+            .where(Message.conversation_id == conversation.id).order_by(Message.seq)
+        ).all()  # fmt: skip
+    answers = [text for role, text, _ in rows if role == "assistant"]
+    assert len(answers) == 1 and "Recovered answer." in answers[0]
+    assert not any(pending for *_, pending in rows)
+    assert fake.pending == 1  # the second script was never asked for
+    again.close()
+
+
+def test_start_up_recovery_alone_answers_work_a_killed_process_left(deployment, fake):
+    (a, _b, _c), site, database = deployment
+    fake.script(replace(fake.text("Never finished", chunks=6), stall_after=2, delay=30))
+    tab = ChatClient(a.url, site.public_key)
+    welcome = tab.hello()
+    tab.say("Do you work weekends?")
+    tab.expect("delta")
+    a.kill()
+    tab.close()
+    fake.script(fake.text("Yes, on Saturdays."))
+    a.start()  # no socket comes back: only the start-up pass can answer it
+
+    def answered() -> list[str]:
+        with database.session() as session:
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.public_id == welcome["conversation"])
+            ).one()
+            return list(session.scalars(
+                select(Message.text).where(Message.conversation_id == conversation.id,
+                                           Message.role == "assistant")
+            ))  # fmt: skip
+
+    deadline = time.monotonic() + 30
+    while not answered() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2.5)  # a second run, if any, would store within the lease time
+    assert len(answered()) == 1 and "Saturdays" in answered()[0]

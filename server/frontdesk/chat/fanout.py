@@ -6,10 +6,17 @@ subscribers at once and, as an envelope on the bus, to the others. Transcript fr
 and when a frame arrives past a gap (an envelope lost, or a frame of another process not yet
 arrived) it reads the missing entries from the database first. So a lost pub/sub message
 costs a query, never a missing frame; duplicates (the late envelope) are dropped by seq.
+
+Envelopes for which this process has no subscriber are dropped on the listener thread before
+their payload is parsed. The others are delivered on the listener thread itself while their
+stripe is idle (a hand-off to another thread is most of the cross-process latency), and
+queued to the stripe's thread when a gap must first be filled from the database or the
+stripe already has work queued, so one slow query never holds up the other conversations.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -40,6 +47,7 @@ class Fanout:
         self.last_seq = last_seq
         self._last: dict[int, int] = {}  # conversation -> last seq delivered here
         self._locks = [threading.RLock() for _ in range(256)]
+        self._dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
         self._queues: list[queue.Queue] = [queue.Queue() for _ in range(STRIPES)]
         for index, jobs in enumerate(self._queues):
             threading.Thread(
@@ -66,16 +74,16 @@ class Fanout:
     def publish(self, conversation_id: int, frame: Frame, skip: Any) -> int:
         """Deliver a frame published here to local subscribers, and send it to the others."""
         delivered = self._deliver(conversation_id, frame, skip)
-        self.bus.publish({"k": "c", "id": conversation_id, "seq": _seq(frame), "f": frame})
+        self.bus.publish("c", conversation_id, self._dumps(frame))
         return delivered
 
     def publish_site(self, site_id: int, event: Frame) -> None:
         """Send a site's staff event to the other processes."""
-        self.bus.publish({"k": "s", "id": site_id, "f": event})
+        self.bus.publish("s", site_id, self._dumps(event))
 
     def publish_staff(self, staff_id: int, event: Frame) -> None:
         """Send a staff member's account event (sessions revoked) to the other processes."""
-        self.bus.publish({"k": "t", "id": staff_id, "f": event})
+        self.bus.publish("t", staff_id, self._dumps(event))
 
     # -- delivery ------------------------------------------------------------------------------
 
@@ -102,32 +110,56 @@ class Fanout:
             self.hub.deliver_local(conversation_id, missing, None)
             self._last[conversation_id] = seq
 
-    def _envelope(self, envelope: dict[str, Any]) -> None:
-        key = int(envelope.get("id") or 0)
-        self._queues[key % STRIPES].put(envelope)
+    def _envelope(self, kind: str, key: int, payload: bytes) -> None:
+        """The listener thread's share: drop, deliver at once, or queue to the stripe."""
+        if kind == "r":  # another process dropped envelopes while Redis was away
+            self._reconnected()
+            return
+        if not self._wanted(kind, key):
+            return  # no subscriber here: not even parsed
+        frame = json.loads(payload)
+        jobs = self._queues[key % STRIPES]
+        if jobs.unfinished_tasks == 0 and not self._gap(kind, key, frame):
+            self._handle(kind, key, frame)  # the stripe is idle: nothing to keep order with
+        else:
+            jobs.put((kind, key, frame))
+
+    def _wanted(self, kind: str, key: int) -> bool:
+        if kind == "c":
+            return key in self._last or self.hub.subscriber_count(key) > 0
+        if kind in ("s", "t"):
+            return self.hub.has_subscribers("site" if kind == "s" else "staff", key)
+        return False
+
+    def _gap(self, kind: str, key: int, frame: Frame) -> bool:
+        """Whether delivering the frame first needs a query (a seq missed on the way)."""
+        seq = _seq(frame) if kind == "c" else None
+        last = self._last.get(key)
+        return seq is not None and last is not None and seq > last + 1
 
     def _reconnected(self) -> None:
         # Pub/sub lost whatever was published while we were away: re-read it per conversation.
         for conversation_id in list(self._last):
-            self._queues[conversation_id % STRIPES].put({"k": "resync", "id": conversation_id})
+            self._queues[conversation_id % STRIPES].put(("resync", conversation_id, None))
 
     def _work(self, jobs: queue.Queue) -> None:
         while True:
-            envelope = jobs.get()
+            kind, key, frame = jobs.get()
             try:
-                self._handle(envelope)
+                self._handle(kind, key, frame)
             except Exception:  # a failed delivery must not stop the stripe
                 log.exception("fan-out delivery failed")
+            finally:
+                jobs.task_done()  # the listener delivers inline only once this reaches 0
 
-    def _handle(self, envelope: dict[str, Any]) -> None:
-        kind, key = envelope.get("k"), int(envelope.get("id") or 0)
+    def _handle(self, kind: str, key: int, frame: Frame | None) -> None:
         if kind == "s":
-            self.hub.deliver_site_local(key, envelope["f"])
+            self.hub.deliver_site_local(key, frame)
         elif kind == "t":
-            self.hub.deliver_staff_local(key, envelope["f"])
+            self.hub.deliver_staff_local(key, frame)
         elif kind == "c":
             if key in self._last or self.hub.subscriber_count(key):
-                self._deliver(key, envelope["f"])
+                self._deliver(key, frame)
         elif kind == "resync":
             with self._lock(key):
                 last = self._last.get(key)

@@ -137,6 +137,10 @@ class Hub:
         with self._lock:
             return len(self._subscribers.get(("conversation", conversation_id), ()))
 
+    def has_subscribers(self, channel: str, key: int) -> bool:
+        """Whether anyone here listens on a channel ("conversation", "site", "staff") key."""
+        return bool(self._subscribers.get((channel, key)))  # a racy read is fine: a hint
+
     def _add(self, key: tuple[str, int], callback: Callable[[Frame], None] | None) -> Subscription:
         subscription = Subscription(self, key, callback)
         if self.relay is not None and key[0] == "conversation":

@@ -58,22 +58,24 @@ class TurnRunner:
             return self._idle.wait_for(lambda: not self._pending, timeout)
 
     def _drain(self, conversation_id: Hashable) -> None:
-        while True:
-            with self._lock:
-                queue = self._pending[conversation_id]
-                if not queue:
-                    del self._pending[conversation_id]
-                    self._idle.notify_all()
-                    return
-                job = queue[0]
-            try:
-                with self.app.app_context(), self._exclusive(conversation_id):
-                    job()
-            except Exception:  # jobs report their own failures; this is the last resort
-                log.exception("chat job failed")
-            finally:
+        # The turn lease is held across the queue's jobs, not taken again for each one.
+        with self._exclusive(conversation_id):
+            while True:
                 with self._lock:
-                    self._pending[conversation_id].popleft()
+                    queue = self._pending[conversation_id]
+                    if not queue:
+                        del self._pending[conversation_id]
+                        self._idle.notify_all()
+                        return
+                    job = queue[0]
+                try:
+                    with self.app.app_context():
+                        job()
+                except Exception:  # jobs report their own failures; this is the last resort
+                    log.exception("chat job failed")
+                finally:
+                    with self._lock:
+                        self._pending[conversation_id].popleft()
 
     def _exclusive(self, key: Hashable) -> contextlib.AbstractContextManager:
         """Hold the conversation's turn lease (other processes' turns of it wait)."""

@@ -1,89 +1,74 @@
-"""Pub/sub of small JSON envelopes between processes, reconnecting with backoff.
+"""Pub/sub of small envelopes between processes, reconnecting with backoff.
 
 Redis pub/sub is at-most-once: a message published while a listener is disconnected is gone.
 Subscribers therefore treat the bus as a hint and the database as the truth: `on_reconnect`
 runs after every (re)connection so they can re-read what they may have missed.
+
+An envelope is one line of text: `origin kind key payload`, the payload being JSON. The
+header is read without parsing the payload, so a process skips at the cost of a split the
+envelopes of conversations it has no socket for (most of them, with many processes).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import queue
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
 import redis
+
+from frontdesk.realtime.oneway import OneWay
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 5.0
 LISTEN_POLL_SECONDS = 1.0
-OUTBOX_SIZE = 10_000  # envelopes waiting for Redis; beyond this they are dropped (and counted)
+
+# on_envelope(kind, key, payload): payload is the undecoded JSON (bytes).
+EnvelopeHandler = Callable[[str, int, bytes], None]
 
 
 class Bus:
     """One channel shared by every process of a deployment; envelopes carry their origin."""
 
-    def __init__(self, client: redis.Redis, channel: str, origin: str) -> None:
+    def __init__(self, client: redis.Redis, channel: str, origin: str, oneway: OneWay) -> None:
         self.client = client
         self.channel = channel
         self.origin = origin
+        self.oneway = oneway
         self.connected = False  # the listener's view: True while subscribed
         self.last_error = ""
         self.dropped = 0
-        self.last_error_at = 0.0
-        self._outbox: queue.Queue[str] = queue.Queue(OUTBOX_SIZE)
+        self._owe_notice = False  # envelopes were dropped: the others must re-read the DB
+        self._origin_bytes = origin.encode()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._sender: threading.Thread | None = None
 
-    def publish(self, envelope: dict[str, Any]) -> None:
-        """Queue an envelope for the other processes; never blocks on Redis.
+    def publish(self, kind: str, key: int, payload: str) -> None:
+        """Send an envelope to the other processes; never waits for Redis's answer.
 
-        One sender thread publishes them in queue order, so Redis keeps this process's
-        envelopes in the order they were published here.
+        Written by the caller's thread on the one-way connection (no reply, no hand-off to a
+        sender thread: both would add to the cross-process latency), so Redis gets this
+        process's envelopes in the order they were published here. Redis down: dropped and
+        counted; receivers fill the gap from the database.
         """
-        data = json.dumps({**envelope, "o": self.origin}, separators=(",", ":"))
-        try:
-            self._outbox.put_nowait(data)
-        except queue.Full:
-            self.dropped += 1  # receivers fill the gap from the database
+        data = f"{self.origin} {kind} {key} {payload}"
+        commands = [("PUBLISH", self.channel, data)]
+        if self._owe_notice:  # first tell the others to re-read what they may have missed
+            commands.insert(0, self._notice())
+        if self.oneway.send(*commands):
+            self._owe_notice = False
+        else:
+            self.dropped += 1
+            self._owe_notice = True
 
-    def _send_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                first = self._outbox.get(timeout=LISTEN_POLL_SECONDS)
-            except queue.Empty:
-                continue
-            batch = [first]
-            while len(batch) < 256:
-                try:
-                    batch.append(self._outbox.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                with self.client.pipeline(transaction=False) as pipe:
-                    for data in batch:
-                        pipe.publish(self.channel, data)
-                    pipe.execute()
-            except (redis.RedisError, OSError) as exc:
-                self.dropped += len(batch)
-                self._note_error(exc)
+    def _notice(self) -> tuple[str, str, str]:
+        """The envelope telling the others to re-read their conversations from the database."""
+        return ("PUBLISH", self.channel, f"{self.origin} r 0 null")
 
-    def start(
-        self,
-        on_envelope: Callable[[dict[str, Any]], None],
-        on_reconnect: Callable[[], None],
-    ) -> None:
+    def start(self, on_envelope: EnvelopeHandler, on_reconnect: Callable[[], None]) -> None:
         """Listen on a daemon thread: other processes' envelopes go to `on_envelope`."""
-        self._sender = threading.Thread(
-            target=self._send_loop, name="frontdesk-bus-send", daemon=True
-        )
-        self._sender.start()
         self._thread = threading.Thread(
             target=self._listen, args=(on_envelope, on_reconnect), name="frontdesk-bus",
             daemon=True,
@@ -93,11 +78,10 @@ class Bus:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listening (the thread notices within LISTEN_POLL_SECONDS)."""
         self._stopping.set()
-        for thread in (self._thread, self._sender):
-            if thread is not None:
-                thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-    def _listen(self, on_envelope, on_reconnect) -> None:
+    def _listen(self, on_envelope: EnvelopeHandler, on_reconnect: Callable[[], None]) -> None:
         backoff = 0.1
         while not self._stopping.is_set():
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
@@ -105,6 +89,9 @@ class Bus:
                 pubsub.subscribe(self.channel)
                 self.connected = True
                 backoff = 0.1
+                self.oneway.retry_now()  # Redis is back: publish again at once
+                if self._owe_notice and self.oneway.send(self._notice()):
+                    self._owe_notice = False
                 on_reconnect()  # anything published while we were away: re-read it
                 self._pump(pubsub, on_envelope)
             except (redis.RedisError, OSError) as exc:
@@ -116,20 +103,20 @@ class Bus:
                 return
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    def _pump(self, pubsub, on_envelope) -> None:
+    def _pump(self, pubsub, on_envelope: EnvelopeHandler) -> None:
+        # get_message waits on the socket itself (no sleeping poll): a message is read as
+        # soon as it arrives; the timeout only lets the loop notice `stop`.
         while not self._stopping.is_set():
             message = pubsub.get_message(timeout=LISTEN_POLL_SECONDS)
             if message is None or message.get("type") != "message":
                 continue
             try:
-                envelope = json.loads(message["data"])
-            except (TypeError, ValueError):
+                origin, kind, key, payload = message["data"].split(b" ", 3)
+                if origin == self._origin_bytes:
+                    continue  # our own: already delivered locally
+                on_envelope(kind.decode(), int(key), payload)
+            except (TypeError, ValueError, AttributeError):
                 log.warning("ignoring a malformed bus envelope")
-                continue
-            if envelope.get("o") == self.origin:
-                continue  # our own: already delivered locally
-            try:
-                on_envelope(envelope)
             except Exception:  # one bad envelope must not stop the listener
                 log.exception("bus envelope handler failed")
 
@@ -138,7 +125,6 @@ class Bus:
         if message != self.last_error:
             log.warning("Redis unavailable: %s", message)
         self.last_error = message
-        self.last_error_at = time.time()
 
 
 def _close_quietly(pubsub) -> None:

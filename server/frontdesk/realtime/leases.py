@@ -2,6 +2,8 @@
 
 A holder renews its leases on a background thread; a process killed with `kill -9` stops
 renewing and its leases lapse after `ttl` seconds, so a conversation is never blocked forever.
+Taking a lease is one round trip; releasing one is written on the one-way connection (no
+reply to wait for: a release Redis never ran only makes the lease lapse after its ttl).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from collections.abc import Iterator
 
 import redis
+
+from frontdesk.realtime.oneway import OneWay
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +36,15 @@ _RENEW = (
 class Leases:
     """Named leases under one key prefix, renewed every ttl/3 while held."""
 
-    def __init__(self, client: redis.Redis, prefix: str, ttl: float = DEFAULT_TTL_SECONDS) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, oneway: OneWay, ttl: float = DEFAULT_TTL_SECONDS
+    ) -> None:
         self.client = client
+        self.oneway = oneway
         self.prefix = prefix
         self.ttl_ms = int(ttl * 1000)
         self._held: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._release = client.register_script(_RELEASE)
         self._renew = client.register_script(_RENEW)
         self._stopping = threading.Event()
         self._renewer = threading.Thread(
@@ -58,8 +64,7 @@ class Leases:
             if token is not None:
                 with self._lock:
                     self._held.pop(key, None)
-                with contextlib.suppress(redis.RedisError):
-                    self._release(keys=[key], args=[token])
+                self.oneway.send(("EVAL", _RELEASE, 1, key, token))
 
     def stop(self) -> None:
         """Stop renewing (held leases then lapse after their ttl)."""

@@ -13,6 +13,7 @@ from frontdesk.realtime.bus import Bus
 from frontdesk.realtime.counters import SharedConnections, SharedWindow
 from frontdesk.realtime.failures import SharedEventLog
 from frontdesk.realtime.leases import Leases
+from frontdesk.realtime.oneway import OneWay
 from frontdesk.realtime.tallies import DailyTally
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Shared:
         """Stop the threads (tests; a stopping server)."""
         self.bus.stop()
         self.leases.stop()
+        self.bus.oneway.close()
         for item in self._stoppable:
             item.stop()
 
@@ -79,9 +81,12 @@ def init_app(app: Any) -> Shared | None:
     client = connection.connect(url)
     prefix = connection.namespace(app.config.get("REDIS_PREFIX"))
     origin = connection.process_id()
+    oneway = OneWay(client)  # publishes and lease releases: written, never waited for
+    ttl = float(app.config.get("TURN_LEASE_SECONDS") or 15)
     shared = Shared(
-        client=client, prefix=prefix, origin=origin, bus=Bus(client, f"{prefix}:frames", origin),
-        leases=Leases(client, prefix, ttl=float(app.config.get("TURN_LEASE_SECONDS") or 15)),
+        client=client, prefix=prefix, origin=origin,
+        bus=Bus(client, f"{prefix}:frames", origin, oneway),
+        leases=Leases(client, prefix, oneway, ttl=ttl),
     )  # fmt: skip
     app.extensions[EXTENSION_KEY] = shared
     return shared

@@ -5,6 +5,7 @@ message, unread count and times in the site's zone. A page costs a fixed number 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -195,10 +196,14 @@ def visitor_label(conversation: Conversation, person: tuple[str, str, int] | Non
     return {"name": f"Visitor on {page_label(conversation)}", "email": "", "known": False}
 
 
+TITLE_TAIL = re.compile(r"\s+[—–|·-]\s+")
+
+
 def page_label(conversation: Conversation) -> str:
-    """The page the chat started on, as a person would name it: its title, else its path."""
+    """The page the chat started on, as a person would name it: its title (without the tagline
+    sites put after a dash or bar, "Pricing | Studio" is "Pricing"), else its path."""
     if conversation.page_title:
-        return conversation.page_title[:80]
+        return TITLE_TAIL.split(conversation.page_title, maxsplit=1)[0].strip()[:80]
     parts = urlsplit(conversation.page_url or "")
     return (parts.path or "/")[:80] if parts.netloc else "the site"
 
