@@ -109,6 +109,7 @@ def serve_chat(llm_url: str, workdir: str) -> None:
     from frontdesk import create_app
     from frontdesk.db import Database
     from frontdesk.db.migrate import upgrade
+    from frontdesk.wsgi import freeze_startup_heap
 
     raise_fd_limit()
     threading.stack_size(THREAD_STACK)
@@ -128,6 +129,7 @@ def serve_chat(llm_url: str, workdir: str) -> None:
     client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
     app = create_app(config, llm_client=client)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    freeze_startup_heap()  # as `frontdesk serve` and gunicorn's workers do after start-up
     print("READY", server.server_port, site.public_key, flush=True)
     server.serve_forever()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from frontdesk.assistant.offline.intents import intent
@@ -90,3 +92,24 @@ def test_durations_in_words_and_working_days(text, is_duration):
 )
 def test_questions_that_look_like_commands(text, kind):
     assert intent(text) == kind
+
+
+def test_filler_inside_a_cue_still_names_the_kind_of_fact():
+    assert "steps" in analyse("what actually happens at a bike fit", LEX).aspects
+    assert "price" in analyse("how much roughly is a tune up", LEX).aspects
+
+
+def test_an_hours_question_reads_the_sites_hours_even_when_a_page_answers(db):
+    from frontdesk.assistant.tools.site_facts import site_facts
+
+    site = make_site(db)  # open weekdays only
+    timetable = "Foundations runs on Saturday at 8:00 am and moves slowly."
+    add_knowledge(db, site, "Timetable", "https://yoga.test/timetable", timetable, "Classes")
+    with db.session() as session:
+        found = retrieve(
+            session,
+            site.id,
+            "are you open on saturday?",
+            facts=lambda: site_facts(session, site.id, date(2026, 11, 25)),
+        )
+    assert any(not f.page for f in found.findings)  # the opening hours the owner set

@@ -64,6 +64,12 @@ def test_people_page_adds_a_person_with_hours_time_off_and_a_service(
     page.fill("#off-note", "Conference")
     page.get_by_role("button", name="Add time off").click()
     assert "Conference" in page.inner_text(".host-time-off")
+    # In the person's zone and in words, not raw UTC timestamps.
+    off_text = page.inner_text(".host-time-off")
+    assert "UTC" not in off_text and " time" in off_text and day_off not in off_text
+    if size == "desktop":  # the week's days side by side, as the site's opening hours
+        first, second = page.locator("#day0").bounding_box(), page.locator("#day1").bounding_box()
+        assert first["y"] == second["y"]
     feed = page.input_value("#host-feed")
     page.screenshot(path=str(tmp_path / f"host-{size}.png"), full_page=True)
     assert serious_axe_violations(page) == []

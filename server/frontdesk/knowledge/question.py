@@ -213,14 +213,18 @@ def _same(a: Concept, b: Concept) -> bool:
 def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[bool]) -> None:
     """Aspect cues ("how much", "where") name the kind of fact and are used up; hints
     ("postcode", "weekend") name it too but stay concepts of their own."""
+    # "what actually happens at", "how much roughly": chat filler inside a cue is skipped.
+    kept = [i for i, w in enumerate(words) if w not in lex.filler or w in lex.cue_words]
+    said = [words[i] for i in kept]
     for aspect in lex.aspects:
         for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
             for phrase in phrases:
                 size = len(phrase)
-                for start in range(len(words) - size + 1):
-                    if tuple(words[start : start + size]) == phrase:
+                for start in range(len(said) - size + 1):
+                    if tuple(said[start : start + size]) == phrase:
                         if consume:
-                            used[start : start + size] = [True] * size
+                            for i in kept[start : start + size]:
+                                used[i] = True
                             question.hinted_only.discard(aspect.name)
                         else:
                             question.hinted[lex.stem(phrase[-1])] = aspect.name
