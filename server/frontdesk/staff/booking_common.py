@@ -8,13 +8,12 @@ from datetime import datetime
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from frontdesk.audit import Actor
 from frontdesk.booking.hosts import site_hosts
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.db.models import Booking, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 from frontdesk.extensions import get_bookings, get_db
-from frontdesk.staff.auth import current_staff
+from frontdesk.staff.auth import current_staff, staff_actor  # noqa: F401  (booking pages use it)
 from frontdesk.staff.booking_filters import FilterError, Filters, parse_filters
 
 bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
@@ -43,11 +42,6 @@ def zone_name(tz_name: str | None) -> str:
 def site_time(moment: datetime | None, site, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """A stored UTC moment on the site's wall clock (the dashboard's one zone)."""
     return moment.astimezone(zone_or_utc(site.timezone)).strftime(fmt) if moment else ""
-
-
-def staff_actor() -> Actor:
-    """The signed-in staff member, as the audit log names them."""
-    return Actor(type="staff", id=str(current_staff().id))
 
 
 def site_services(site_id: int) -> list[Service]:

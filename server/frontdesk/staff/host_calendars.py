@@ -14,13 +14,15 @@ from frontdesk.calendars import dashboard
 from frontdesk.calendars.base import CalendarError
 from frontdesk.db.models import CalendarConnection
 from frontdesk.extensions import get_calendar_sync, get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles
+from frontdesk.staff.auth import current_role, current_staff, site_required, staff_actor
 
 bp = Blueprint("calendars", __name__, url_prefix="/<site_key>/calendars")
 
 
 def host_required(view):
-    """The host must serve the signed-in user's site; a connection id must be the host's."""
+    """The host must serve the signed-in user's site; a connection id must be the host's; a
+    member may only reach their own calendars (the host linked to their account), admins any."""
 
     @site_required
     @wraps(view)
@@ -29,6 +31,8 @@ def host_required(view):
             host = dashboard.site_host(session, site.id, host_key)
             if host is None:
                 abort(404)
+            if not _may_manage(host):
+                abort(403)
             session.expunge(host)
             if connection_id is not None:
                 owner = session.scalar(
@@ -42,6 +46,11 @@ def host_required(view):
     return wrapped
 
 
+def _may_manage(host) -> bool:
+    """Admins manage everyone's calendars; a member only their own."""
+    return roles.at_least(current_role(), roles.ADMIN) or host.staff_id == current_staff().id
+
+
 def _page(site, host):
     return url_for("staff.calendars.index", site_key=site.public_key, host_key=host.public_id)
 
@@ -51,7 +60,7 @@ def _record(site, action: str, connection_id: int) -> None:
         audit.record(
             session,
             site_id=site.id,
-            actor=audit.Actor("staff", str(current_staff().id)),
+            actor=staff_actor(),
             action=f"calendar.{action}",
             subject_type="calendar_connection",
             subject_id=str(connection_id),
@@ -62,10 +71,10 @@ def _record(site, action: str, connection_id: int) -> None:
 @bp.get("/")
 @site_required
 def hosts(site):
-    """The site's hosts, each with their calendars' state."""
+    """The site's hosts, each with their calendars' state (a member sees only their own)."""
     db = get_db()
     with db.session() as session:
-        people = site_hosts(session, site.id)
+        people = [person for person in site_hosts(session, site.id) if _may_manage(person)]
         for person in people:
             session.expunge(person)
     rows = [(person, dashboard.host_status(db, person.id)) for person in people]

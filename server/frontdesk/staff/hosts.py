@@ -15,7 +15,8 @@ from frontdesk.booking.hosts import offered_by, site_hosts
 from frontdesk.booking.validation import parse_day
 from frontdesk.db.models import HostTimeOff, Service, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles, team_access
+from frontdesk.staff.auth import admin_required, staff_actor
 
 bp = Blueprint("hosts", __name__, url_prefix="/<site_key>/hosts")
 
@@ -32,7 +33,7 @@ def _record(site, action: str, subject: str, data=None) -> None:
         audit.record(
             session,
             site_id=site.id,
-            actor=audit.Actor("staff", str(current_staff().id)),
+            actor=staff_actor(),
             action=f"host.{action}",
             subject_type="host",
             subject_id=subject,
@@ -43,7 +44,7 @@ def _record(site, action: str, subject: str, data=None) -> None:
 def with_host(view):
     """The host (by public id) must work for the signed-in user's site; 404 otherwise."""
 
-    @site_required
+    @admin_required
     @wraps(view)
     def wrapped(*args, site, host_key, **kwargs):
         with get_db().session() as session:
@@ -79,7 +80,7 @@ def _change(site, host_key: str, work, message: str, *, typed: dict | None = Non
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """The site's people, the services they offer, and the add-a-person form."""
     with get_db().session() as session:
@@ -100,11 +101,13 @@ def index(site):
         teams=teams,
         named=named,
         labels=ASSIGNMENT_LABELS,
+        access=team_access.listing(site.id),
+        roles=roles,
     )
 
 
 @bp.post("/")
-@site_required
+@admin_required
 def add(site):
     """Add a person (they work the site's opening hours until given hours of their own)."""
     form = request.form
@@ -123,7 +126,7 @@ def add(site):
 
 
 @bp.post("/services/<int:service_id>")
-@site_required
+@admin_required
 def team(site, service_id: int):
     """Which people offer a service and how they share it."""
     keys = request.form.getlist("hosts")

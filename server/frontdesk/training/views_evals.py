@@ -11,7 +11,8 @@ from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.chat.site_cache import load_site_by_id
 from frontdesk.db.models import EvalCase, EvalResult, EvalRun
 from frontdesk.extensions import get_bookings, get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles
+from frontdesk.staff.auth import admin_required, current_role, current_staff, site_required
 from frontdesk.training import cases, feedback, finetune, jobs, runs, site_models, starter
 from frontdesk.training.blueprint import bp
 from frontdesk.training.charts import comparison_chart
@@ -27,7 +28,7 @@ def _app():
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """Cases, runs, fine-tuning jobs and the site's model history on one page."""
     db = get_db()
@@ -46,7 +47,7 @@ def index(site):
 
 
 @bp.post("/starter")
-@site_required
+@admin_required
 def make_starter(site):
     """Add the starter set generated from the site's services and pages."""
     added = starter.generate(get_db(), get_bookings(), load_site_by_id(get_db(), site.id),
@@ -57,7 +58,7 @@ def make_starter(site):
 
 
 @bp.post("/runs")
-@site_required
+@admin_required
 def start_run(site):
     """Start an evaluation run in the background and show its progress."""
     choice = request.form.get("engine", "current")
@@ -86,7 +87,7 @@ def _run_of(site, run_id: int) -> EvalRun:
 
 
 @bp.get("/runs/<int:run_id>")
-@site_required
+@admin_required
 def run_page(site, run_id: int):
     """A run: its progress, pass rates, cost, and every failure with its transcript."""
     run = _run_of(site, run_id)
@@ -98,7 +99,7 @@ def run_page(site, run_id: int):
 
 
 @bp.get("/runs/<int:run_id>/progress")
-@site_required
+@admin_required
 def run_progress(site, run_id: int):
     """{status, done, total, passed} for the progress bar."""
     run = _run_of(site, run_id)
@@ -107,7 +108,7 @@ def run_progress(site, run_id: int):
 
 
 @bp.get("/compare")
-@site_required
+@admin_required
 def compare(site):
     """Two runs side by side: pass rate per check kind, cases that differ, tokens and cost."""
     first = _run_of(site, request.args.get("a", 0, type=int))
@@ -135,7 +136,7 @@ def _percent(passed: int, total: int) -> float:
 
 
 @bp.get("/cases/<int:case_id>")
-@site_required
+@admin_required
 def case_page(site, case_id: int):
     """One case: what is played and what is checked, with a form to change the checks."""
     case = _case_of(site, case_id)
@@ -144,7 +145,7 @@ def case_page(site, case_id: int):
 
 
 @bp.post("/cases/<int:case_id>")
-@site_required
+@admin_required
 def case_update(site, case_id: int):
     """Replace the checks (JSON list) and switch the case on or off."""
     case = _case_of(site, case_id)
@@ -173,7 +174,10 @@ def _case_of(site, case_id: int) -> EvalCase:
 @bp.post("/feedback/<public_id>/<int:seq>")
 @site_required
 def save_feedback(site, public_id: str, seq: int):
-    """Rate an assistant message, or write the answer it should have given."""
+    """Rate an assistant message, or write the answer it should have given (every member of
+    the site, who reads the conversations; making it a test case takes an admin)."""
+    if request.form.get("then") == "case" and not roles.at_least(current_role(), roles.ADMIN):
+        abort(403)
     target = feedback.find_target(get_db(), site.id, public_id, seq)
     if target is None:
         abort(404)
@@ -195,7 +199,7 @@ def save_feedback(site, public_id: str, seq: int):
 
 
 @bp.post("/feedback/<public_id>/<int:seq>/case")
-@site_required
+@admin_required
 def turn_into_test(site, public_id: str, seq: int):
     """Make an evaluation case from the conversation up to this answer, in one click."""
     target = feedback.find_target(get_db(), site.id, public_id, seq)
