@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
-from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit
 
@@ -26,6 +26,7 @@ PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
 STEPS_HEADED = 0.5  # "What happens in a fit" over its steps, for "what happens at a fit?"
+FOCUS = 0.5  # a price row naming only the thing asked about ("Single x-ray: $35")
 HINT_MET = 0.6
 HINTS_MET_BY_FACT = {"location", "hours"}  # a price hint ("deposit") needs its own word
 QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
@@ -171,6 +172,8 @@ def rank(
         if question.excluded and not question.excluded.isdisjoint(own[i].words):
             score -= EXCLUDED_PENALTY * mean  # "not a wisdom tooth": the sentence about them
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
+        if stated >= 1.0 and unit.kind in ("row", "item") and near and "price" in question.aspects:
+            score += FOCUS * mean * label_share(unit.text, wanted, lex)
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2

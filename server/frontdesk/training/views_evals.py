@@ -14,7 +14,7 @@ from frontdesk.extensions import get_bookings, get_db
 from frontdesk.staff import roles
 from frontdesk.staff.auth import admin_required, current_role, current_staff, site_required
 from frontdesk.training import cases, feedback, finetune, jobs, runs, site_models, starter
-from frontdesk.training.blueprint import bp
+from frontdesk.training.blueprint import bp, site_row
 from frontdesk.training.charts import comparison_chart
 from frontdesk.training.checks import KINDS, CheckError
 from frontdesk.training.eval_engines import EngineUnavailable
@@ -78,19 +78,11 @@ def start_run(site):
     return redirect(url_for(".run_page", site_key=site.public_key, run_id=run.id))
 
 
-def _run_of(site, run_id: int) -> EvalRun:
-    with get_db().session() as session:
-        run = session.get(EvalRun, run_id)
-    if run is None or run.site_id != site.id:
-        abort(404)
-    return run
-
-
 @bp.get("/runs/<int:run_id>")
 @admin_required
 def run_page(site, run_id: int):
     """A run: its progress, pass rates, cost, and every failure with its transcript."""
-    run = _run_of(site, run_id)
+    run = site_row(EvalRun, run_id, site)
     with get_db().session() as session:
         results = list(session.scalars(select(EvalResult).where(EvalResult.run_id == run_id)
                                        .order_by(EvalResult.passed, EvalResult.id)))  # fmt: skip
@@ -102,7 +94,7 @@ def run_page(site, run_id: int):
 @admin_required
 def run_progress(site, run_id: int):
     """{status, done, total, passed} for the progress bar."""
-    run = _run_of(site, run_id)
+    run = site_row(EvalRun, run_id, site)
     return jsonify(status=runs.run_status(run), done=run.done, total=run.total,
                    passed=run.passed)  # fmt: skip
 
@@ -111,8 +103,8 @@ def run_progress(site, run_id: int):
 @admin_required
 def compare(site):
     """Two runs side by side: pass rate per check kind, cases that differ, tokens and cost."""
-    first = _run_of(site, request.args.get("a", 0, type=int))
-    second = _run_of(site, request.args.get("b", 0, type=int))
+    first = site_row(EvalRun, request.args.get("a", 0, type=int), site)
+    second = site_row(EvalRun, request.args.get("b", 0, type=int), site)
     kinds = sorted(set(first.by_kind) | set(second.by_kind))
     rate = lambda run, kind: _percent(*(run.by_kind.get(kind) or [0, 0]))  # noqa: E731
     with get_db().session() as session:
@@ -139,7 +131,7 @@ def _percent(passed: int, total: int) -> float:
 @admin_required
 def case_page(site, case_id: int):
     """One case: what is played and what is checked, with a form to change the checks."""
-    case = _case_of(site, case_id)
+    case = site_row(EvalCase, case_id, site)
     return render_template("training/case.html", site=site, case=case, kinds=KINDS,
                            checks_json=json.dumps(case.checks, indent=2))  # fmt: skip
 
@@ -148,7 +140,7 @@ def case_page(site, case_id: int):
 @admin_required
 def case_update(site, case_id: int):
     """Replace the checks (JSON list) and switch the case on or off."""
-    case = _case_of(site, case_id)
+    case = site_row(EvalCase, case_id, site)
     try:
         checks = json.loads(request.form.get("checks", "[]"))
         if not isinstance(checks, list):
@@ -161,14 +153,6 @@ def case_update(site, case_id: int):
         session.get(EvalCase, case.id).active = request.form.get("active") == "on"
     flash("Case saved.", "success")
     return redirect(url_for(".case_page", site_key=site.public_key, case_id=case.id))
-
-
-def _case_of(site, case_id: int) -> EvalCase:
-    with get_db().session() as session:
-        case = session.get(EvalCase, case_id)
-    if case is None or case.site_id != site.id:
-        abort(404)
-    return case
 
 
 @bp.post("/feedback/<public_id>/<int:seq>")

@@ -17,11 +17,12 @@ from flask import (
 )
 
 from frontdesk.chat.site_cache import load_site_by_id
+from frontdesk.db.models import FinetuneJob
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
 from frontdesk.staff.auth import admin_required, current_staff, staff_actor
 from frontdesk.training import finetune, jobs, site_models
-from frontdesk.training.blueprint import bp
+from frontdesk.training.blueprint import bp, site_row
 from frontdesk.training.charts import loss_chart
 from frontdesk.training.export import ExportOptions, build_export
 from frontdesk.training.validation import validate
@@ -99,13 +100,6 @@ def start_job(site):
     return redirect(url_for(".job_page", site_key=site.public_key, job_id=job.id))
 
 
-def _job_of(site, job_id: int):
-    job = jobs.get(get_db(), job_id)
-    if job is None or job.site_id != site.id:
-        abort(404)
-    return job
-
-
 def _fresh(site, job):
     """The job, synced with the provider unless that was done in the last few seconds."""
     every = float(current_app.config.get("FINETUNE_SYNC_SECONDS") or 0)
@@ -122,7 +116,7 @@ def _fresh(site, job):
 @admin_required
 def job_page(site, job_id: int):
     """A job: status, loss chart, events, checkpoints; when done, the two models compared."""
-    job, problem = _fresh(site, _job_of(site, job_id))
+    job, problem = _fresh(site, site_row(FinetuneJob, job_id, site))
     return render_template("training/job.html", site=site, job=job, problem=problem,
                            chart=loss_chart(jobs.loss_points(job)), done=jobs.DONE,
                            model=site_models.current_model(site, current_app.config))  # fmt: skip
@@ -132,7 +126,7 @@ def job_page(site, job_id: int):
 @admin_required
 def job_status(site, job_id: int):
     """What the job page polls: it reloads itself when this changes."""
-    job, problem = _fresh(site, _job_of(site, job_id))
+    job, problem = _fresh(site, site_row(FinetuneJob, job_id, site))
     return jsonify(status=job.status, events=len(job.events or []), problem=problem,
                    comparison=job.comparison or {}, done=job.status in jobs.DONE)  # fmt: skip
 
@@ -141,7 +135,7 @@ def job_status(site, job_id: int):
 @admin_required
 def cancel_job(site, job_id: int):
     """Cancel the job at the provider."""
-    job = _job_of(site, job_id)
+    job = site_row(FinetuneJob, job_id, site)
     try:
         jobs.cancel(_app(), job.id)
         flash("Cancellation requested.", "success")
@@ -154,7 +148,7 @@ def cancel_job(site, job_id: int):
 @admin_required
 def use_model(site, job_id: int):
     """Switch the site to the job's fine-tuned model."""
-    job = _job_of(site, job_id)
+    job = site_row(FinetuneJob, job_id, site)
     if not job.fine_tuned_model:
         abort(400)
     site_models.use_model(get_db(), site.id, job.fine_tuned_model, actor=staff_actor(),
