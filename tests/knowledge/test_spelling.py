@@ -148,4 +148,16 @@ def test_a_price_row_naming_only_the_thing_asked_about_comes_first():
 def test_other_forms_of_a_word_and_a_stated_no_charge():
     true = next(c for c in analyse("how much to true a wheel", LEX).concepts if c.label == "true")
     assert ("tru",) in true.forms  # "truing", "trued"
+    hurt = next(c for c in analyse("my back is injured", LEX).concepts if c.label == "injured")
+    assert (LEX.stem("injury"),) in hurt.forms
     assert said("price", "Tune-ups and repairs need no deposit.", "") >= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [("how much is a simple will", True), ("i need to update my will", True),
+     ("how much will it cost", False), ("will you call me", False)],
+)  # fmt: skip
+def test_a_will_is_a_noun_after_a_determiner_or_at_the_end(text, topic):
+    labels = [c.label for c in analyse(text, LEX).concepts]
+    assert ("will" in labels) is topic

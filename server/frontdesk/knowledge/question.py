@@ -119,7 +119,7 @@ def _read(text: str, lex: Lexicon) -> Question:
             continue
         word, stem = words[position], stems[position]
         # "a will", "my will": a stop word after a determiner is a noun, and the topic.
-        noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
+        noun = word in MODAL_NOUNS and _noun_here(words, position, lex)
         if noun or not lex.ignorable(stem, word):
             number = word[0].isdigit() or word in NUMBER_WORDS
             if number:
@@ -176,7 +176,27 @@ def _inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
         return set()
     base = word[:-1] if word.endswith("e") else word
     forms = {word + "s", base + "ing", base + "ed"}
+    if word.endswith("ed"):  # "injured": injury; "carried": carry
+        forms |= {word[:-2], word[:-1], word[:-2] + "y", word[:-3] + "y"}
+    elif word.endswith("ing"):  # "parking": park; "sharing": share
+        forms |= {word[:-3], word[:-3] + "e"}
     return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}
+
+
+def _noun_here(words: list[str], at: int, lex: Lexicon) -> bool:
+    """ "a will", "a simple will", "my mum's will", "update my will": a determiner before it
+    (an adjective or two between), or nothing after it."""
+    if at == len(words) - 1 and at > 0:
+        return True
+    for back in (1, 2, 3):
+        if at - back < 0:
+            return False
+        before = words[at - back]
+        if before in DETERMINERS:
+            return True
+        if lex.ignorable(lex.stem(before), before):
+            return False
+    return False
 
 
 def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:

@@ -28,17 +28,17 @@ ASSIGNMENT_LABELS = {
 }
 
 
-def _record(site, action: str, subject: str, data=None) -> None:
-    with get_db().transaction() as session:
-        audit.record(
-            session,
-            site_id=site.id,
-            actor=staff_actor(),
-            action=f"host.{action}",
-            subject_type="host",
-            subject_id=subject,
-            data=data or {},
-        )
+def _record(session, site, action: str, subject: str, data=None, kind: str = "host") -> None:
+    """Audit a change to people in `session`: it commits (or not) with the change itself."""
+    audit.record(
+        session,
+        site_id=site.id,
+        actor=staff_actor(),
+        action=f"host.{action}",
+        subject_type=kind,
+        subject_id=subject,
+        data=data or {},
+    )
 
 
 def with_host(view):
@@ -69,13 +69,13 @@ def _change(site, host_key: str, work, message: str, *, typed: dict | None = Non
     try:
         with get_db().transaction() as session:
             work(session, admin.site_host(session, site.id, host_key))
+            _record(session, site, "changed", host_key, {"what": message})
     except BookingError as exc:
         flash(exc.message, "error")
         if typed is not None:
             return _person_page(site, host_key, typed), 400
     else:
         flash(message, "success")
-        _record(site, "changed", host_key, {"what": message})
     return redirect(url_for("staff.hosts.person", site_key=site.public_key, host_key=host_key))
 
 
@@ -117,10 +117,10 @@ def add(site):
                 session, site, form.get("name", ""), form.get("email", ""), site.timezone
             )
             key = host.public_id
+            _record(session, site, "added", key)
     except BookingError as exc:
         flash(exc.message, "error")
         return redirect(url_for("staff.hosts.index", site_key=site.public_key))
-    _record(site, "added", key)
     flash("Person added.", "success")
     return redirect(url_for("staff.hosts.person", site_key=site.public_key, host_key=key))
 
@@ -141,7 +141,10 @@ def team(site, service_id: int):
                 if host is None:
                     abort(404)
                 ids.append(host.id)
-            admin.set_service_team(session, service, request.form.get("assignment", ""), ids)
+            assignment = request.form.get("assignment", "")
+            admin.set_service_team(session, service, assignment, ids)
+            _record(session, site, "team_changed", service.slug,
+                    {"hosts": keys, "assignment": assignment}, kind="service")  # fmt: skip
     except BookingError as exc:
         flash(exc.message, "error")
     else:
