@@ -148,6 +148,8 @@ def test_a_price_row_naming_only_the_thing_asked_about_comes_first():
 def test_other_forms_of_a_word_and_a_stated_no_charge():
     true = next(c for c in analyse("how much to true a wheel", LEX).concepts if c.label == "true")
     assert ("tru",) in true.forms  # "truing", "trued"
+    hurt = next(c for c in analyse("my back is injured", LEX).concepts if c.label == "injured")
+    assert (LEX.stem("injury"),) in hurt.forms
     assert said("price", "Tune-ups and repairs need no deposit.", "") >= 1.0
 
 

@@ -176,3 +176,15 @@ def test_changes_to_people_are_audited_with_the_change_and_only_then(app, signed
     ]  # fmt: skip
     assert events[0][0] == "host.added"
     assert events[2][2] == {"hosts": [tom], "assignment": "chosen"}
+
+
+def test_whole_days_off_read_as_days_not_midnights(app, signed_in, site, team):
+    """Two days off read 'Mon 23 – Tue 24 Dec 2030', not '…, 00:00 – Wed 25 Dec 2030, 00:00'."""
+    base = f"/staff/{site.public_key}/hosts"
+    tom = keys(app, team)["Tom Reyes"]
+    token = csrf_from(signed_in.get(f"{base}/{tom}/").get_data(as_text=True))
+    form = {"csrf_token": token, "first": "2030-12-23", "last": "2030-12-24", "note": "Away"}
+    assert signed_in.post(f"{base}/{tom}/time-off", data=form).status_code == 302
+    page = signed_in.get(f"{base}/{tom}/").get_data(as_text=True)
+    assert "Mon 23 – Tue 24 Dec 2030" in page
+    assert "00:00" not in page.split('class="host-time-off"')[1].split("</ul>")[0]

@@ -176,6 +176,10 @@ def _inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
         return set()
     base = word[:-1] if word.endswith("e") else word
     forms = {word + "s", base + "ing", base + "ed"}
+    if word.endswith("ed"):  # "injured": injury; "carried": carry
+        forms |= {word[:-2], word[:-1], word[:-2] + "y", word[:-3] + "y"}
+    elif word.endswith("ing"):  # "parking": park; "sharing": share
+        forms |= {word[:-3], word[:-3] + "e"}
     return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}
 
 

@@ -15,6 +15,7 @@ from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 from frontdesk.extensions import get_bookings, get_db
 from frontdesk.staff.auth import current_staff, staff_actor  # noqa: F401  (booking pages use it)
 from frontdesk.staff.booking_filters import FilterError, Filters, parse_filters
+from frontdesk.staff.spans import moment_span
 
 bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
 
@@ -42,6 +43,12 @@ def zone_name(tz_name: str | None) -> str:
 def site_time(moment: datetime | None, site, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """A stored UTC moment on the site's wall clock (the dashboard's one zone)."""
     return moment.astimezone(zone_or_utc(site.timezone)).strftime(fmt) if moment else ""
+
+
+@bp.app_template_filter("time_span")
+def time_span(start: datetime, end: datetime, owner) -> str:
+    """A stored [start, end) on its owner's wall clock as people say it (whole days as days)."""
+    return moment_span(start, end, zone_or_utc(owner.timezone))
 
 
 def site_services(site_id: int) -> list[Service]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from frontdesk.staff import settings_store as store
 from frontdesk.staff.auth import admin_required, staff_actor
 from frontdesk.staff.settings_forms import FormError
 from frontdesk.staff.settings_pages import PAGES, page_of
+from frontdesk.staff.spans import closure_runs, day_span
 
 bp = Blueprint("settings", __name__, url_prefix="/<site_key>/settings")
 
@@ -62,7 +64,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         for row in site.opening_hours:
             weekly[row.weekday].append((row.start_time, row.end_time))
         today = datetime.now(ZoneInfo(site.timezone)).date()
-        overrides = store.upcoming_overrides(session, site_id, today)
+        overrides = closure_runs(store.upcoming_overrides(session, site_id, today))
         session.expunge(site)
     appearance = {**DEFAULT_APPEARANCE, **(site.appearance or {})}
     llm = dict(site.llm_settings or {})
@@ -73,6 +75,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         "weekday_names": forms.WEEKDAY_NAMES,
         "overrides": overrides,
         "format_ranges": forms.format_ranges,
+        "day_span": partial(day_span, today=today),
         "origins_text": "\n".join(site.allowed_origins or []),
         "appearance": appearance,
         "ink": forms.readable_ink(appearance["accent"]),
@@ -240,14 +243,15 @@ def add_override(site: Site):
 @bp.post("/overrides/delete")
 @admin_required
 def delete_override(site: Site):
-    """Remove a day's override (back to the weekly hours)."""
+    """Remove a day's override, or a run of closed days' (back to the weekly hours)."""
 
     def save():
         try:
             day = date.fromisoformat(request.form.get("day", ""))
+            last = date.fromisoformat(request.form.get("last") or day.isoformat())
         except ValueError:
             raise FormError("Date must be a date like 2026-12-24.") from None
-        if not store.delete_date_override(get_db(), site.id, staff_actor(), day):
+        if not store.delete_date_override(get_db(), site.id, staff_actor(), day, last):
             raise FormError(f"There is no special date {day.isoformat()}.")
         return True
 
