@@ -55,8 +55,10 @@ def _page(site, host):
     return url_for("staff.calendars.index", site_key=site.public_key, host_key=host.public_id)
 
 
-def _record(site, action: str, connection_id: int) -> None:
-    with get_db().transaction() as session:
+def _record(site, action: str):
+    """The audit entry of a change to a connection, for the change's own transaction."""
+
+    def record(session, connection_id: int) -> None:
         audit.record(
             session,
             site_id=site.id,
@@ -66,6 +68,8 @@ def _record(site, action: str, connection_id: int) -> None:
             subject_id=str(connection_id),
             data={},
         )
+
+    return record
 
 
 @bp.get("/")
@@ -105,11 +109,11 @@ def connect(site, host):
             form.get("url", ""),
             form.get("username", ""),
             form.get("password", ""),
+            also=_record(site, "connected"),
         )
     except (CalendarError, ValueError) as exc:
         flash(f"Not connected: {exc}", "error")
         return redirect(_page(site, host))
-    _record(site, "connected", connection_id)
     if form.get("kind") == "ics":
         error = get_calendar_sync().refresh(connection_id)
         flash(error or "Subscribed; its busy times now count.", "error" if error else "success")
@@ -166,12 +170,15 @@ def password(site, host, connection_id: int):
     """Replace the stored app password (checked against the server first)."""
     try:
         dashboard.new_password(
-            get_calendar_sync(), get_db(), connection_id, request.form.get("password", "")
+            get_calendar_sync(),
+            get_db(),
+            connection_id,
+            request.form.get("password", ""),
+            also=_record(site, "password_replaced"),
         )
     except (CalendarError, ValueError) as exc:
         flash(f"Password not changed: {exc}", "error")
     else:
-        _record(site, "password_replaced", connection_id)
         flash("Password replaced.", "success")
     return redirect(_page(site, host))
 
@@ -180,8 +187,7 @@ def password(site, host, connection_id: int):
 @host_required
 def remove(site, host, connection_id: int):
     """Forget the connection, its password and busy times."""
-    dashboard.remove(get_db(), connection_id)
-    _record(site, "removed", connection_id)
+    dashboard.remove(get_db(), connection_id, also=_record(site, "removed"))
     flash("Calendar removed; its busy times no longer count.", "success")
     return redirect(_page(site, host))
 
