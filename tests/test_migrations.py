@@ -191,3 +191,37 @@ def test_upgrading_a_populated_0008_database_gives_every_site_its_host(empty_dat
     upgrade(db)
     with db.session() as session:
         assert len(session.scalars(select(BookingHost)).all()) == 3
+
+
+def test_upgrading_to_roles_keeps_what_every_account_could_do(empty_database):
+    """Before 0016 every membership was "staff" and could do everything: each site's earliest
+    account becomes its owner, the others admins (nobody loses a page), and downgrade undoes it."""
+    db = empty_database
+    upgrade(db, "0015")
+    _populate_0008(db)
+    with db.engine.begin() as conn:
+        for staff_id, email in ((1, "a@studio.test"), (2, "b@studio.test"), (3, "c@studio.test")):
+            conn.execute(
+                text(
+                    "INSERT INTO staff_users (id, email, name, password_hash, created_at) "
+                    "VALUES (:id, :email, '', 'x', :now)"
+                ),
+                {"id": staff_id, "email": email, "now": _naive(db, datetime(2026, 1, 1))},
+            )
+        for membership_id, staff_id, site_id in ((1, 2, 1), (2, 1, 1), (3, 3, 2), (4, 1, 2)):
+            conn.execute(
+                text(
+                    "INSERT INTO site_memberships (id, staff_id, site_id, role) "
+                    "VALUES (:id, :staff, :site, 'staff')"
+                ),
+                {"id": membership_id, "staff": staff_id, "site": site_id},
+            )
+    upgrade(db, "0016")
+    query = "SELECT id, role FROM site_memberships ORDER BY id"
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql(query).all() == [
+            (1, "owner"), (2, "admin"), (3, "owner"), (4, "admin"),
+        ]  # fmt: skip
+    downgrade(db, "0015")
+    with db.engine.connect() as conn:
+        assert {role for _id, role in conn.exec_driver_sql(query).all()} == {"staff"}

@@ -161,3 +161,22 @@ class Worker:
             except Exception:  # e.g. the database briefly down: keep the worker alive
                 self.log.exception("%s round failed", self.name)
             self._wake.wait(self.interval)
+
+
+class Background:
+    """What a service with a worker thread (`self.worker`) offers the app: wake it after a
+    commit that queued work, start it, stop it."""
+
+    worker: Worker
+
+    def wake(self) -> None:
+        """Start the next round now (called after a commit that queued rows)."""
+        self.worker.wake()
+
+    def start_worker(self) -> None:
+        """Start the daemon thread that runs rounds on wake-ups and every interval."""
+        self.worker.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker after the row or connection it is working on, if any."""
+        self.worker.stop(timeout)

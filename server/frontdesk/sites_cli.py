@@ -27,6 +27,7 @@ from frontdesk.staff.accounts import (
     normalize_email,
     staff_by_email,
 )
+from frontdesk.staff.roles import ROLES
 
 
 @click.group()
@@ -113,9 +114,21 @@ def staff_group() -> None:
 @click.option("--name", default="")
 @click.option("--password", default=None, help="Password (prompted when omitted)")
 @click.option("--reset-password", is_flag=True, help="Set a new password for an existing account")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="Role on the site (default: owner when the site has none yet, else member)",
+)
 @pass_app
 def staff_add(
-    app: Flask, email: str, site_key: str, name: str, password: str | None, reset_password: bool
+    app: Flask,
+    email: str,
+    site_key: str,
+    name: str,
+    password: str | None,
+    reset_password: bool,
+    role: str | None,
 ) -> None:
     """Create a staff account for a site, give an existing account access to another site, or
     (with --reset-password) set a new password."""
@@ -127,7 +140,7 @@ def staff_add(
             site = _site_or_fail(session, site_key)
             user = staff_by_email(session, email)
             if user is not None and not reset_password:
-                _grant_existing(database, email, site.id, site_key, password)
+                _grant_existing(database, email, site.id, site_key, password, role)
                 return
             if user is None and reset_password:
                 raise AccountError(
@@ -136,14 +149,14 @@ def staff_add(
         password = _ask_password() if password is None else password
         check_password_strength(password)
         with database.transaction() as session:
-            add_staff(session, email, password, site.id, name=name)
+            add_staff(session, email, password, site.id, name=name, role=role)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     done = "has a new password and" if reset_password else "is created and"
     click.echo(f"Staff account {email} {done} can sign in to {site_key}.")
 
 
-def _grant_existing(database, email: str, site_id: int, site_key: str, password: str | None):
+def _grant_existing(database, email: str, site_id: int, site_key: str, password, role):
     """An existing account without --reset-password: its password is never changed silently."""
     if password is not None:
         raise AccountError(
@@ -151,7 +164,7 @@ def _grant_existing(database, email: str, site_id: int, site_key: str, password:
             "Add --reset-password to set a new one."
         )
     with database.transaction() as session:
-        added = grant_site(session, staff_by_email(session, email), site_id)
+        added = grant_site(session, staff_by_email(session, email), site_id, role)
     if not added:
         raise AccountError(
             f"{email} can already sign in to {site_key}; nothing changed. "

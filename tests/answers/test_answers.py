@@ -18,9 +18,9 @@ pytestmark = pytest.mark.slow
 
 # (tuned, held-out) share of questions answered right, per business.
 FLOORS = {
-    "bikeshop": (0.79, 0.86),  # 82% (32/39), 89% (16/18); written in issue 14's second pass
-    "demo": (0.91, 0.77),  # measured 93% (42/45), 80% (16/20)
-    "dental": (0.97, 0.88),  # 100% (46/46), 90% (19/21)
+    "bikeshop": (0.82, 0.86),  # 85% (33/39), 89% (16/18); written in issue 14's second pass
+    "demo": (0.91, 0.82),  # measured 93% (42/45), 85% (17/20)
+    "dental": (0.97, 0.92),  # 100% (46/46), 95% (20/21)
     "lawfirm": (0.90, 0.82),  # 93% (40/43), 85% (17/20)
     "salon": (0.92, 0.82),  # 95% (40/42), 85% (17/20)
     "unseen_vet": (None, 0.77),  # -, 79% (50/63)

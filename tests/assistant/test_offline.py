@@ -573,6 +573,22 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
     )
 
 
+@pytest.mark.parametrize(
+    ("said", "flow"),
+    [
+        ("thursday would suit better actually", "reschedule"),
+        ("sorry something came up, can we do next thursday", "reschedule"),
+        ("can it be later that day", "reschedule"),
+        ("actually i can't come anymore", "cancel"),
+    ],
+)
+def test_after_a_booking_a_new_time_moves_it_and_a_change_of_plan_cancels_it(db, chat, said, flow):
+    card = propose_consultation(chat)
+    assert chat.tools.confirm(card["proposal"]).ok
+    reply = chat.say(said, history=confirm_entries(card["proposal"], ok=True))
+    assert chat.state.get("flow") == flow or (reply["card"] or {}).get("type") == f"{flow}_proposal"
+
+
 def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):
     ids = add_hosts(db, site, ("Mia Chen", "Tom Reyes"))
     chat = Chat(site, make_tools(db, site))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import combinations
 
@@ -15,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.audit import Actor
-from frontdesk.booking.errors import BookingError, TryAgain
+from frontdesk.booking.errors import TryAgain
 from frontdesk.booking.writes import violation
 from frontdesk.db import Database
 from frontdesk.db.models import Booking, BookingHost
@@ -29,26 +27,10 @@ from tests.support.bookings import (
     row_counts,
 )
 from tests.support.factories import make_site
+from tests.support.races import race, race_processes
 
 THREADS = 50
 PROCESSES = 4
-
-
-def race(count: int, attempt) -> list:
-    """Run attempt(i) in `count` threads released together; the outcome of each."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int):
-        barrier.wait()
-        try:
-            return attempt(i)
-        except BookingError as exc:
-            return exc.code
-        except Exception as exc:  # anything else is a bug the assertions must show
-            return f"error: {exc!r}"
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def confirmed(db) -> list[Booking]:
@@ -77,38 +59,8 @@ def test_fifty_threads_one_slot_exactly_one_wins(db, site, bookings):
     assert row_counts(db) == (1, 1)
 
 
-def _book_in_process(url, site_id, index, barrier, results) -> None:
-    """One competing process: its own Database and service, released with the others."""
-    database = Database(url)
-    bookings = make_bookings(database)
-    database.ping()  # connect before the start signal so the race is about booking
-    request = booking_request(at(MONDAY, 10), email=f"p{index}@example.com")
-    barrier.wait()
-    try:
-        bookings.create(site_id, request, Actor("visitor", f"p{index}"), now=NOW)
-        results.put("ok")
-    except BookingError as exc:
-        results.put(exc.code)
-    except Exception as exc:
-        results.put(f"error: {exc!r}")
-    finally:
-        database.dispose()
-
-
 def test_processes_racing_for_one_slot_exactly_one_wins(db, database_url, site):
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    workers = [
-        ctx.Process(target=_book_in_process, args=(database_url, site.id, i, barrier, results))
-        for i in range(PROCESSES)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    exit_codes = [worker.exitcode for worker in workers]
-    outcomes = Counter(results.get(timeout=5) for code in exit_codes if code == 0)
+    exit_codes, outcomes = race_processes(database_url, site.id, PROCESSES)
 
     assert exit_codes == [0] * PROCESSES
     assert outcomes == {"ok": 1, "slot_taken": PROCESSES - 1}

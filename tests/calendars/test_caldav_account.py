@@ -6,49 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import caldav
 import pytest
 from tests.support.ical_samples import event_ics
-from tests.support.radicale import PASSWORD, USER
+from tests.support.radicale import PASSWORD, USER, make_work_calendar
 
 from frontdesk.calendars.base import BusyInterval, CalendarRefused, CalendarUnavailable
 from frontdesk.calendars.caldav_account import CalDavConnection
-
-WEEKLY = """BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:weekly@test
-DTSTAMP:20261201T000000Z
-DTSTART;TZID=Europe/Berlin:20270104T100000
-DTEND;TZID=Europe/Berlin:20270104T110000
-RRULE:FREQ=WEEKLY;COUNT=4
-EXDATE;TZID=Europe/Berlin:20270118T100000
-SUMMARY:Weekly
-END:VEVENT
-BEGIN:VEVENT
-UID:weekly@test
-DTSTAMP:20261201T000000Z
-RECURRENCE-ID;TZID=Europe/Berlin:20270111T100000
-DTSTART;TZID=Europe/Berlin:20270112T150000
-DTEND;TZID=Europe/Berlin:20270112T160000
-SUMMARY:Weekly (moved)
-END:VEVENT
-END:VCALENDAR
-"""
-
-HOLIDAY = """BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:holiday@test
-DTSTAMP:20261201T000000Z
-DTSTART;VALUE=DATE:20270106
-DTEND;VALUE=DATE:20270107
-SUMMARY:Holiday
-END:VEVENT
-END:VCALENDAR
-"""
 
 
 def utc(*args) -> datetime:
@@ -62,16 +25,7 @@ def span(start: tuple, end: tuple) -> BusyInterval:
 @pytest.fixture
 def work(radicale):
     """Mia's 'Work' calendar in Radicale, filled with the test's events (by the caldav client)."""
-    client = caldav.DAVClient(url=radicale.url, username=USER, password=PASSWORD)
-    calendar = client.principal().make_calendar(name="Work")
-    calendar.save_event(event_ics("oneoff@test", "20270105T090000Z", "20270105T100000Z"))
-    calendar.save_event(WEEKLY)
-    calendar.save_event(HOLIDAY)
-    transparent = "TRANSP:TRANSPARENT\r\n"
-    calendar.save_event(
-        event_ics("free@test", "20270107T090000Z", "20270107T100000Z", extra=transparent)
-    )
-    return calendar
+    return make_work_calendar(radicale)
 
 
 @pytest.fixture

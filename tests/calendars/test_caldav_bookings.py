@@ -14,7 +14,7 @@ from tests.support.bookings import booking_request
 from tests.support.calendar_setup import CALDAV, calendar_services, connect, site_host_id
 from tests.support.factories import make_site
 from tests.support.ical_samples import event_ics
-from tests.support.radicale import PASSWORD, USER
+from tests.support.radicale import PASSWORD, USER, make_work_calendar
 
 from frontdesk.audit import Actor
 from frontdesk.booking.ics import booking_uid
@@ -24,38 +24,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 1, 8, tzinfo=UTC)
 STAFF = Actor("staff", "1")
 
-WEEKLY = """BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:weekly@test
-DTSTAMP:20261201T000000Z
-DTSTART;TZID=Europe/Berlin:20270104T100000
-DTEND;TZID=Europe/Berlin:20270104T110000
-RRULE:FREQ=WEEKLY;COUNT=4
-EXDATE;TZID=Europe/Berlin:20270118T100000
-END:VEVENT
-BEGIN:VEVENT
-UID:weekly@test
-DTSTAMP:20261201T000000Z
-RECURRENCE-ID;TZID=Europe/Berlin:20270111T100000
-DTSTART;TZID=Europe/Berlin:20270112T150000
-DTEND;TZID=Europe/Berlin:20270112T160000
-END:VEVENT
-END:VCALENDAR
-"""
-HOLIDAY = """BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:holiday@test
-DTSTAMP:20261201T000000Z
-DTSTART;VALUE=DATE:20270106
-DTEND;VALUE=DATE:20270107
-END:VEVENT
-END:VCALENDAR
-"""
-
 
 def berlin(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(date(2027, 1, day), time(hour, minute), BERLIN)
@@ -64,13 +32,7 @@ def berlin(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 def mia(db, radicale):
     """A Berlin site whose host's Radicale calendar holds the test's meetings, synced."""
-    client = caldav.DAVClient(url=radicale.url, username=USER, password=PASSWORD)
-    work = client.principal().make_calendar(name="Work")
-    work.save_event(event_ics("oneoff@test", "20270105T090000Z", "20270105T100000Z"))
-    work.save_event(WEEKLY)
-    work.save_event(HOLIDAY)
-    free = "TRANSP:TRANSPARENT\r\n"
-    work.save_event(event_ics("free@test", "20270107T090000Z", "20270107T100000Z", extra=free))
+    work = make_work_calendar(radicale)
     site = make_site(db, timezone="Europe/Berlin", min_notice_min=0)
     sync, writer, bookings = calendar_services(db)
     host_id = site_host_id(db, site)

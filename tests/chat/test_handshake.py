@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import update
+
+from frontdesk.db.models import Service
 from tests.support.ws_client import ChatClient, handshake_status
 
 
@@ -72,3 +75,12 @@ def test_an_empty_conversation_is_welcomed_with_starter_chips_and_only_then(chat
     with chat.client() as again:  # the same conversation, now with messages in it
         back = again.hello(visitor=first["visitor"], conversation=first["conversation"])
         assert back["conversation"] == first["conversation"] and back["choices"] == []
+
+
+def test_a_site_with_nothing_to_book_is_not_offered_booking_first(start_chat):
+    chat = start_chat()
+    with chat.db.transaction() as session:  # before any socket: nothing cached yet
+        session.execute(update(Service).where(Service.site_id == chat.site.id).values(active=False))
+    with chat.client() as client:
+        labels = [choice["label"] for choice in client.hello()["choices"]]
+    assert labels == ["Talk to a person"]

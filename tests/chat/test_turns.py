@@ -188,6 +188,7 @@ def test_reply_action_is_a_visitor_message_acked_with_the_action_id(chat):
         client.expect("message", role="assistant")
     stored = chat.entries(conversation, ("visitor",))
     assert [(e.seq, e.client_id, e.text) for e in stored] == [(ack["seq"], "chip-1", "Pricing")]
+    assert stored[0].payload == {"via": "choice"}  # a chip's words: no question on the overview
 
 
 def test_human_action_flags_the_conversation_for_staff(chat):

@@ -85,3 +85,33 @@ def test_reset_password_needs_an_existing_account(cli_env, sqlite_url):
     args = ["staff", "add", "new@acme.test", "--site", site.public_key, "--reset-password"]
     result = run(args + ["--password", PASSWORD], cli_env, check=False)
     assert result.returncode == 1 and "There is no account new@acme.test to reset" in result.stderr
+
+
+def _roles(sqlite_url: str, site_id: int) -> dict[str, str]:
+    db = Database(sqlite_url)
+    with db.session() as session:
+        rows = session.execute(
+            select(StaffUser.email, SiteMembership.role)
+            .join(SiteMembership.staff)
+            .where(SiteMembership.site_id == site_id)
+        ).all()
+    db.dispose()
+    return dict(rows)
+
+
+def test_the_first_account_owns_the_site_and_role_chooses_for_the_others(cli_env, sqlite_url):
+    db = Database(sqlite_url)
+    site = make_site(db)
+    db.dispose()
+    key = site.public_key
+    for email, extra in (("ana@acme.test", []), ("ben@acme.test", []),
+                         ("cleo@acme.test", ["--role", "admin"])):  # fmt: skip
+        run(["staff", "add", email, "--site", key, "--password", PASSWORD, *extra], cli_env)
+    assert _roles(sqlite_url, site.id) == {
+        "ana@acme.test": "owner", "ben@acme.test": "member", "cleo@acme.test": "admin",
+    }  # fmt: skip
+    wrong = ["staff", "add", "dan@acme.test", "--site", key, "--password", PASSWORD,
+             "--role", "superuser"]  # fmt: skip
+    refused = run(wrong, cli_env, check=False)
+    assert refused.returncode == 2 and "superuser" in refused.stderr
+    assert "dan@acme.test" not in _roles(sqlite_url, site.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from frontdesk.db.models import StaffUser
 from tests.support.forms import csrf_from
 from tests.support.staff_accounts import PASSWORD, sign_in
@@ -30,6 +32,11 @@ def test_signin_with_wrong_password_is_refused(client, staff):
     response = sign_in(client, password="wrong password!")
     assert response.status_code == 401
     assert client.get("/staff/").status_code == 302
+    # The address stays in its field, the password does not, and typing goes on in the password.
+    page = response.get_data(as_text=True)
+    assert f'value="{staff.email}"' in page
+    assert "wrong password!" not in page
+    assert re.search(r'<input id="password"[^>]*autofocus', page)
 
 
 def test_signin_form_without_csrf_token_is_rejected(client, staff):

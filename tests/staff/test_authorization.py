@@ -17,6 +17,7 @@ from tests.support.conversations import make_conversation
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
 from tests.support.staff_accounts import make_staff, sign_in
+from tests.support.staff_routes import CHANGING, DASHBOARD, route_url, send, site_routes
 
 # Staff routes that are not about one site.
 SITELESS = {
@@ -43,21 +44,6 @@ KNOWN = {
     ("staff.privacy.erase", "POST"),
     ("staff.privacy.retention", "POST"),
 }
-CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-DASHBOARD = ("staff.", "training.")  # the Training section is registered by create_app
-
-
-def site_routes(app) -> list[tuple[str, str, object]]:
-    """(endpoint, method, rule) for every staff route with a site_key."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith(DASHBOARD) or "site_key" not in rule.arguments:
-            continue
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.append((rule.endpoint, method, rule))
-    return found
 
 
 @pytest.fixture
@@ -73,23 +59,8 @@ def world(db, app_bookings):
 
 
 def build_url(rule, world) -> str:
-    """The rule's URL on site A, with plausible values for its other arguments."""
-    args = {"site_key": world["site"].public_key}
-    for name in rule.arguments - {"site_key"}:
-        if name == "public_id" and ".conversations." in rule.endpoint:
-            args[name] = world["conversation"].public_id
-        elif name == "public_id":
-            args[name] = world["booking"].public_id
-        else:
-            converter = rule._converters.get(name)
-            args[name] = 1 if converter and "Integer" in type(converter).__name__ else "x1"
-    path = rule.build(args, append_unknown=False)[1]
-    return path
-
-
-def send(client, method: str, path: str, token: str | None):
-    data = {"csrf_token": token} if token else {}
-    return client.open(path, method=method, data=data if method in CHANGING else None)
+    """The rule's URL on site A."""
+    return route_url(rule, world["site"], world["conversation"], world["booking"])
 
 
 def test_every_staff_route_is_site_scoped(app):

@@ -93,6 +93,22 @@ def test_week_grid_blocks_today_and_now(browser, calendar, tmp_path, size):
     assert page.problems == []
 
 
+@pytest.mark.parametrize("view", ["week", "day"])
+def test_every_hour_label_is_in_full_view_on_its_line(browser, calendar, tmp_path, view):
+    """With the grid at its top, the first hour label is wholly below the sticky day headings,
+    and every label sits on its hour's line the same way (none is nudged off it)."""
+    server, site, _, _ = calendar
+    page = staff_page(browser, server.url, DESKTOP)
+    page.goto(f"{server.url}/staff/{site.public_key}/bookings/{view}")
+    page.evaluate("document.querySelector('.tgrid-scroll').scrollTop = 0")
+    head = page.locator(".tgrid__head").bounding_box()
+    hours = page.locator(".tgrid__hour")
+    tops = [hours.nth(i).bounding_box()["y"] for i in range(3)]
+    assert tops[0] >= head["y"] + head["height"]
+    assert tops[1] - tops[0] == pytest.approx(tops[2] - tops[1], abs=0.5)
+    page.locator(".tgrid-scroll").screenshot(path=str(tmp_path / f"hours-{view}.png"))
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_day_view_click_a_block_and_mark_the_outcome(browser, calendar, tmp_path, size):
     server, site, made, now = calendar

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from frontdesk.audit import Actor
 from frontdesk.booking.ics import booking_uid
-from frontdesk.db.models import CalendarConnection, Host, SiteHost
+from frontdesk.db.models import AuditEvent, CalendarConnection, Host, SiteHost
 from tests.support.bookings import booking_request, upcoming_starts
 from tests.support.forms import csrf_from
 from tests.support.radicale import PASSWORD, USER
@@ -87,6 +87,7 @@ def test_a_feed_that_is_not_a_calendar_is_refused_and_nothing_saved(db, site, si
     assert "did not return a calendar" in shown
     with db.session() as session:
         assert session.scalar(select(CalendarConnection.id)) is None
+        assert session.scalar(select(AuditEvent.id)) is None  # nothing saved, nothing audited
 
 
 def test_a_feed_error_is_shown_with_old_data_kept(app, db, site, signed_in, feeds):
@@ -143,3 +144,10 @@ def test_removing_a_calendar_forgets_it_and_its_busy_times(db, site, signed_in, 
     with db.session() as session:
         assert session.scalar(select(CalendarConnection.id)) is None
         assert session.scalar(select(CalendarBusy.id)) is None
+        # Each change left its audit entry, written with it.
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.subject_id).order_by(AuditEvent.id)
+        ).all()
+    assert [e for e in events if e[0].startswith("calendar.")] == [
+        ("calendar.connected", str(connection_id)), ("calendar.removed", str(connection_id)),
+    ]  # fmt: skip

@@ -8,9 +8,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
-from frontdesk.db.models import Host, Service
+from frontdesk.db.models import AuditEvent, Host, Service
 from tests.support.apps import QUEUE_ONLY_SMTP
 from tests.support.bookings import book, upcoming_starts
 from tests.support.factories import make_site
@@ -147,3 +147,44 @@ def test_people_without_services_says_what_to_do_first(app, signed_in, site):
     assert "No services yet." in page
     assert f'href="/staff/{site.public_key}/settings/services"' in page
     assert "Round-robin gives each booking" not in page  # nothing to share out yet
+
+
+def test_changes_to_people_are_audited_with_the_change_and_only_then(app, signed_in, site, team):
+    """Adding a person, giving hours and naming who offers a service each leave one audit event
+    (written in the change's own transaction); a refused change leaves none."""
+    db = app.extensions["frontdesk.db"]
+    base = f"/staff/{site.public_key}/hosts"
+    token = csrf_from(signed_in.get(f"{base}/").get_data(as_text=True))
+    tom = keys(app, team)["Tom Reyes"]
+    assert signed_in.post(f"{base}/", data={"csrf_token": token, "name": "Ada"}).status_code == 302
+    good = {"csrf_token": token, "day0": "10:00-12:00"}
+    assert signed_in.post(f"{base}/{tom}/hours", data=good).status_code == 302
+    bad = {"csrf_token": token, "day0": "nonsense"}
+    assert signed_in.post(f"{base}/{tom}/hours", data=bad).status_code == 400
+    with db.session() as session:
+        consult = session.scalars(select(Service).where(Service.slug == "consult")).first()
+    form = {"csrf_token": token, "hosts": [tom], "assignment": "chosen"}
+    assert signed_in.post(f"{base}/services/{consult.id}", data=form).status_code == 302
+    with db.session() as session:
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.data)
+            .where(AuditEvent.action.like("host.%"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(action, subject) for action, subject, _ in events][1:] == [
+        ("host.changed", tom), ("host.team_changed", "consult"),
+    ]  # fmt: skip
+    assert events[0][0] == "host.added"
+    assert events[2][2] == {"hosts": [tom], "assignment": "chosen"}
+
+
+def test_whole_days_off_read_as_days_not_midnights(app, signed_in, site, team):
+    """Two days off read 'Mon 23 – Tue 24 Dec 2030', not '…, 00:00 – Wed 25 Dec 2030, 00:00'."""
+    base = f"/staff/{site.public_key}/hosts"
+    tom = keys(app, team)["Tom Reyes"]
+    token = csrf_from(signed_in.get(f"{base}/{tom}/").get_data(as_text=True))
+    form = {"csrf_token": token, "first": "2030-12-23", "last": "2030-12-24", "note": "Away"}
+    assert signed_in.post(f"{base}/{tom}/time-off", data=form).status_code == 302
+    page = signed_in.get(f"{base}/{tom}/").get_data(as_text=True)
+    assert "Mon 23 – Tue 24 Dec 2030" in page
+    assert "00:00" not in page.split('class="host-time-off"')[1].split("</ul>")[0]

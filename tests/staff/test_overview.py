@@ -98,6 +98,29 @@ def test_top_and_unanswered_questions(app, signed_in, site, db):
     assert "Old one" not in unanswered
 
 
+def test_chips_and_commands_are_not_top_questions(app, signed_in, site, db):
+    """A starter chip's words, and a first message the engine acted on (it called a tool that
+    books, lists bookings or fetches a person before the visitor wrote again), are not
+    questions; a question answered from the knowledge base, or a command only in a later
+    turn, still is."""
+    person, book = "I'd like to talk to a person", "I'd like to book a consultation"
+    for _ in range(3):
+        make_conversation(db, site, texts=[("visitor", person), ("tool_call", "request_human")])
+        make_conversation(db, site, texts=[("visitor", book, {"via": "choice"})])
+        make_conversation(db, site, texts=[
+            ("visitor", "cancel my booking"), ("tool_call", "list_my_bookings"),
+        ])  # fmt: skip
+    make_conversation(db, site, texts=[
+        ("visitor", "Do you open on Sundays?"), ("tool_call", "search_knowledge"),
+        ("assistant", "No."), ("visitor", "book me in"), ("tool_call", "find_available_slots"),
+    ])  # fmt: skip
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    top = page.split('class="top-questions"')[1].split("</ol>")[0]
+    assert "do you open on sundays" in top
+    for command in ("talk to a person", "book a consultation", "cancel my booking"):
+        assert command not in top
+
+
 def test_top_questions_come_from_the_latest_thousand_conversations(app, signed_in, site, db):
     # 1,040 in the last week; the page of the first question is the conversation's number
     # modulo 40, so the latest 1,000 ask about each of 40 pages 25 times (all 1,040: 26).

@@ -189,6 +189,25 @@ def test_closure_and_special_hours(app, signed_in, site):
     assert snapshot(app, site.id)[2] == []
 
 
+def test_a_run_of_closures_is_one_row_removed_at_once(app, signed_in, site):
+    """Consecutive closed days with one note show as one range row with one Remove, which
+    removes the run; a neighbouring closure with another note stays its own row."""
+    first = date(2030, 12, 30)
+    for offset in range(4):  # 30 Dec 2030 - 2 Jan 2031
+        day = (first + timedelta(days=offset)).isoformat()
+        form = {"day": day, "closed": "on", "note": "Closed for the holidays"}
+        assert post(signed_in, site, "overrides", form).status_code == 302
+    other = {"day": "2031-01-03", "closed": "on", "note": "Stocktake"}
+    assert post(signed_in, site, "overrides", other).status_code == 302
+    page = signed_in.get(url(site, "hours")).get_data(as_text=True)
+    table = page.split('id="overrides"')[1].split("</table>")[0]
+    assert table.count(">Remove</button>") == 2
+    assert "30 Dec 2030 – 2 Jan 2031" in table and "Fri 3 Jan 2031" in table
+    run = {"day": first.isoformat(), "last": "2031-01-02"}
+    assert post(signed_in, site, "overrides/delete", run).status_code == 302
+    assert snapshot(app, site.id)[2] == [(date(2031, 1, 3), None)]
+
+
 def test_bad_override_refused(app, signed_in, site):
     before = snapshot(app, site.id)
     for form in (

@@ -74,6 +74,22 @@ def test_a_settings_form_has_its_button_under_the_fields(browser, dashboard):
     assert abs(button["x"] - last_field["x"]) < 2  # at the start of its own row
 
 
+def test_services_fields_are_spaced_by_the_design_systems_step(browser, dashboard, tmp_path):
+    """Between one row of fields and the next is one spacing step (--space-4), not the field's
+    own margin, the label's and the grid's gap added up."""
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("settings/services"))
+    card = page.locator(".service-card").first
+    name = card.get_by_label("Name").bounding_box()
+    price = card.locator("label", has_text="Price").bounding_box()
+    step = page.evaluate(
+        "parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--space-4'))"
+        " * parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    )
+    assert price["y"] - (name["y"] + name["height"]) == pytest.approx(step, abs=1)
+    page.screenshot(path=str(tmp_path / "services.png"), full_page=True)
+
+
 def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     browser, dashboard, tmp_path
 ):

@@ -15,7 +15,8 @@ HELLO = {"page": {"url": "https://studio.test/", "title": "Home"}, "tz": "UTC", 
 def make_conversation(
     db: Database, site, *, visitor_id: str | None = None, visitor_tz: str | None = None, texts=()
 ) -> Conversation:
-    """A conversation row with (role, text) messages, written directly (not through the chat)."""
+    """A conversation row with (role, text[, payload]) messages, written directly (not through
+    the chat)."""
     with db.transaction() as session:
         conversation = Conversation(
             public_id="cv_" + secrets.token_hex(6),
@@ -26,8 +27,10 @@ def make_conversation(
             conversation.visitor_tz = visitor_tz
         session.add(conversation)
         session.flush()
-        for seq, (role, text) in enumerate(texts, start=1):
-            session.add(Message(conversation_id=conversation.id, seq=seq, role=role, text=text))
+        for seq, (role, text, *payload) in enumerate(texts, start=1):
+            message = Message(conversation_id=conversation.id, seq=seq, role=role, text=text)
+            message.payload = payload[0] if payload else {}
+            session.add(message)
         conversation.last_seq = len(texts)
     return conversation
 

@@ -105,6 +105,46 @@ END:VCALENDAR
 """
 
 
+# A weekly series in Berlin time (Mondays from 4 January 2027, four times) with one occurrence
+# moved (RECURRENCE-ID: the 11th to Tuesday the 12th, 15:00) and one cancelled (EXDATE: the 18th).
+WEEKLY = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:weekly@test
+DTSTAMP:20261201T000000Z
+DTSTART;TZID=Europe/Berlin:20270104T100000
+DTEND;TZID=Europe/Berlin:20270104T110000
+RRULE:FREQ=WEEKLY;COUNT=4
+EXDATE;TZID=Europe/Berlin:20270118T100000
+SUMMARY:Weekly
+END:VEVENT
+BEGIN:VEVENT
+UID:weekly@test
+DTSTAMP:20261201T000000Z
+RECURRENCE-ID;TZID=Europe/Berlin:20270111T100000
+DTSTART;TZID=Europe/Berlin:20270112T150000
+DTEND;TZID=Europe/Berlin:20270112T160000
+SUMMARY:Weekly (moved)
+END:VEVENT
+END:VCALENDAR
+"""
+
+# An all-day holiday (6 January 2027).
+HOLIDAY = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:holiday@test
+DTSTAMP:20261201T000000Z
+DTSTART;VALUE=DATE:20270106
+DTEND;VALUE=DATE:20270107
+SUMMARY:Holiday
+END:VEVENT
+END:VCALENDAR
+"""
+
+
 def event_ics(uid: str, start: str, end: str, *, extra: str = "") -> str:
     """One VEVENT in a VCALENDAR (start/end as iCalendar UTC stamps, e.g. 20270105T090000Z)."""
     return (

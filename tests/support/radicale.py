@@ -56,3 +56,23 @@ class Radicale:
             self._process.kill()
             self._process.wait(10)
         self._process = None
+
+
+def make_work_calendar(radicale: Radicale, name: str = "Work"):
+    """Mia's calendar in Radicale, written through the caldav client, with the meetings the
+    calendar tests check times against (all January 2027; Berlin time is UTC+1 then): a
+    one-off on Tuesday the 5th 10:00-11:00, the weekly series (WEEKLY: Mondays 10:00, the 11th
+    moved to Tuesday the 12th 15:00, the 18th cancelled), an all-day holiday on the 6th, and a
+    transparent (free) event on the 7th 10:00."""
+    import caldav
+
+    from tests.support.ical_samples import HOLIDAY, WEEKLY, event_ics
+
+    client = caldav.DAVClient(url=radicale.url, username=USER, password=PASSWORD)
+    calendar = client.principal().make_calendar(name=name)
+    calendar.save_event(event_ics("oneoff@test", "20270105T090000Z", "20270105T100000Z"))
+    calendar.save_event(WEEKLY)
+    calendar.save_event(HOLIDAY)
+    free = "TRANSP:TRANSPARENT\r\n"
+    calendar.save_event(event_ics("free@test", "20270107T090000Z", "20270107T100000Z", extra=free))
+    return calendar

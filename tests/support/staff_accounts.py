@@ -8,10 +8,12 @@ from tests.support.forms import csrf_from
 PASSWORD = "correct horse battery"
 
 
-def make_staff(db, site_id: int, email: str = "ana@studio.test", password: str = PASSWORD):
-    """A staff member of the site."""
+def make_staff(
+    db, site_id: int, email: str = "ana@studio.test", password: str = PASSWORD, role=None
+):
+    """A staff member of the site (by default its owner when it has none yet, else a member)."""
     with db.transaction() as session:
-        return add_staff(session, email, password, site_id)
+        return add_staff(session, email, password, site_id, role=role)
 
 
 def sign_in(client, email: str = "ana@studio.test", password: str = PASSWORD):

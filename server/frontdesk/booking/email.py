@@ -19,14 +19,14 @@ from frontdesk.booking.smtp import (
 )
 from frontdesk.db.models import OutboxEmail
 from frontdesk.db.types import utcnow
-from frontdesk.outbox import IDLE_POLL_SECONDS, Outbox, Worker
+from frontdesk.outbox import IDLE_POLL_SECONDS, Background, Outbox, Worker
 
 __all__ = ["Mailer"]
 
 log = logging.getLogger("frontdesk.mail")
 
 
-class Mailer:
+class Mailer(Background):
     """Queues booking e-mails in the outbox and sends them after commit, with retries."""
 
     def __init__(
@@ -134,15 +134,3 @@ class Mailer:
             ", giving up" if give_up else "",
             error,
         )
-
-    def wake(self) -> None:
-        """Nudge the worker to send now (called after a commit that queued e-mail)."""
-        self.worker.wake()
-
-    def start_worker(self) -> None:
-        """Start the daemon thread that sends due e-mail on wake-ups and every retry interval."""
-        self.worker.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker thread after the message it is sending, if any."""
-        self.worker.stop(timeout)

@@ -3,11 +3,13 @@ saved), choose calendars, replace the password, remove, sync now, and the status
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from frontdesk.calendars.base import CALDAV, ICS, CalendarError, CalendarInfo
 from frontdesk.calendars.store import (
@@ -22,6 +24,9 @@ from frontdesk.db.models import CalendarConnection, CalendarWrite, Host, SiteHos
 
 MAX_FIELD = 2048
 RECENT_WRITES = 10
+
+# What the dashboard adds to a change's own transaction (its audit entry): (session, connection id).
+Also = Callable[[Session, int], None] | None
 
 
 @dataclass
@@ -52,10 +57,18 @@ def site_host(session, site_id: int, host_public_id: str) -> Host | None:
 
 
 def connect(
-    sync: CalendarSync, db, host_id: int, kind: str, url: str, username: str, password: str
+    sync: CalendarSync,
+    db,
+    host_id: int,
+    kind: str,
+    url: str,
+    username: str,
+    password: str,
+    also: Also = None,
 ) -> tuple[int, list[CalendarInfo]]:
     """Check the account or feed live, then save it; an ICS feed counts as busy at once.
-    CalendarError or ValueError (message for staff) when it cannot be used; nothing is saved."""
+    CalendarError or ValueError (message for staff) when it cannot be used; nothing is saved.
+    `also(session, connection_id)` runs in the saving transaction (the caller's audit entry)."""
     kind, url, username = kind.strip(), url.strip(), username.strip()
     if kind not in (CALDAV, ICS):
         raise ValueError("Choose CalDAV or ICS.")
@@ -79,6 +92,8 @@ def connect(
         )
         if kind == ICS:
             choose_calendars(session, row, offered, [offered[0].id], None)
+        if also is not None:
+            also(session, row.id)
         return row.id, offered
 
 
@@ -100,8 +115,10 @@ def choose(sync, db, connection_id: int, busy_ids: list[str], write_id: str | No
     return sync.refresh(connection_id)
 
 
-def new_password(sync: CalendarSync, db, connection_id: int, password: str) -> None:
-    """Replace the stored password (checked live first)."""
+def new_password(
+    sync: CalendarSync, db, connection_id: int, password: str, also: Also = None
+) -> None:
+    """Replace the stored password (checked live first); `also` as for connect."""
     if not password or len(password) > 1024:
         raise ValueError("Give the new app password.")
     with db.session() as session:
@@ -112,12 +129,16 @@ def new_password(sync: CalendarSync, db, connection_id: int, password: str) -> N
         replace_password(
             session, session.get(CalendarConnection, connection_id), sync.credentials, password
         )
+        if also is not None:
+            also(session, connection_id)
 
 
-def remove(db, connection_id: int) -> None:
-    """Forget the connection, its password and busy times."""
+def remove(db, connection_id: int, also: Also = None) -> None:
+    """Forget the connection, its password and busy times; `also` as for connect."""
     with db.transaction() as session:
         remove_connection(session, session.get(CalendarConnection, connection_id))
+        if also is not None:
+            also(session, connection_id)
 
 
 def host_status(db, host_id: int) -> list[ConnectionStatus]:

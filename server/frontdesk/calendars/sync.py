@@ -21,14 +21,14 @@ from frontdesk.calendars.store import save_busy, stale_connections
 from frontdesk.db.models import CalendarConnection, Host
 from frontdesk.db.types import utcnow
 from frontdesk.outbound.guard import OutboundPolicy
-from frontdesk.outbox import Worker
+from frontdesk.outbox import Background, Worker
 
 log = logging.getLogger("frontdesk.calendars")
 
 PAST = timedelta(days=1)  # busy times are kept from a day back: bookings in progress
 
 
-class CalendarSync:
+class CalendarSync(Background):
     """Fetches and stores busy times; one per app."""
 
     def __init__(
@@ -230,13 +230,3 @@ class CalendarSync:
     def _lock_for(self, connection_id: int) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(connection_id, threading.Lock())
-
-    # -- the worker ---------------------------------------------------------------------------
-
-    def start_worker(self) -> None:
-        """Start the daemon thread that refreshes due connections."""
-        self.worker.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker after the connection it is fetching."""
-        self.worker.stop(timeout)

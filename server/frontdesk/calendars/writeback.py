@@ -19,7 +19,7 @@ from frontdesk.calendars.sync import CalendarSync
 from frontdesk.db.models import Booking, BookingHost, CalendarConnection, CalendarWrite, Site
 from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
-from frontdesk.outbox import IDLE_POLL_SECONDS, Outbox, Worker
+from frontdesk.outbox import IDLE_POLL_SECONDS, Background, Outbox, Worker
 
 log = logging.getLogger("frontdesk.calendars")
 
@@ -30,7 +30,7 @@ CONFLICT = (
 )
 
 
-class CalendarWriter:
+class CalendarWriter(Background):
     """Queues and writes bookings to hosts' calendars; one per app."""
 
     def __init__(self, db, sync: CalendarSync, *, retry_seconds=60, max_attempts=12) -> None:
@@ -76,12 +76,9 @@ class CalendarWriter:
     def send_due(self, *, now: datetime | None = None) -> int:
         """Write every due row once; failures are rescheduled with backoff. Returns written."""
         now = now or utcnow()
-        return sum(self._write(row_id, now) for row_id in self.outbox.claimed(now, self.stopping))
-
-    @property
-    def stopping(self):
-        """Set while the worker stops: a round in progress ends after its current write."""
-        return self.worker.stopping
+        # A stopping worker ends its round after the write it is doing.
+        claimed = self.outbox.claimed(now, self.worker.stopping)
+        return sum(self._write(row_id, now) for row_id in claimed)
 
     def _write(self, row_id: int, now: datetime) -> int:
         """Write the booking as it is now (whichever change queued the row)."""
@@ -143,17 +140,3 @@ class CalendarWriter:
         error = str(exc) if isinstance(exc, CalendarError) else f"{type(exc).__name__}: {exc}"
         log.warning("calendar write %s failed (attempt %d): %s", row_id, attempts, error)
         self.outbox.failed(row_id, attempts, error, now)
-
-    # -- the worker ---------------------------------------------------------------------------
-
-    def wake(self) -> None:
-        """Nudge the worker to write now (called after a commit that queued writes)."""
-        self.worker.wake()
-
-    def start_worker(self) -> None:
-        """Start the daemon thread that writes due rows on wake-ups and every retry interval."""
-        self.worker.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker after the write it is doing."""
-        self.worker.stop(timeout)

@@ -151,11 +151,18 @@ class ChatConnection(SocketConnection):
             return None
 
     def _visitor_text(
-        self, client_id: str, text: str, *, decline: str | None = None, shown: bool = False
+        self,
+        client_id: str,
+        text: str,
+        *,
+        decline: str | None = None,
+        shown: bool = False,
+        chosen: bool = False,
     ) -> None:
         """Store the visitor's text, ack it, and queue the assistant's answer.
 
         `shown`: the sender already shows exactly `text` (a typed message, not an action).
+        `chosen`: the words are a chip's (the overview counts no chip as a question).
         """
         conversation = self.conversation
         # Settings may have changed since the socket opened.
@@ -166,7 +173,7 @@ class ChatConnection(SocketConnection):
             # Stored as acked work still to answer, in the transaction the ack follows.
             entry, created = transcript.append(
                 self.db, conversation.id, "visitor", stored, html=html, client_id=client_id,
-                payload={"decline": decline} if decline else None, pending=True,
+                payload=_payload(decline, chosen), pending=True,
             )  # fmt: skip
             self.send(ack_frame(client_id, entry.seq))
             if not created:  # a re-send: resume its answer if a crash left it unfinished
@@ -188,9 +195,10 @@ class ChatConnection(SocketConnection):
     def _action(self, fields: dict[str, Any]) -> None:
         name, action_id, value = fields["name"], fields["id"], fields["value"]
         if name == "reply":
-            self._visitor_text(action_id, value)
+            self._visitor_text(action_id, value, chosen=True)
         elif name == "change":
-            self._visitor_text(action_id, turns.change_text(self.db, value), decline=value)
+            change = turns.change_text(self.db, value)
+            self._visitor_text(action_id, change, decline=value, chosen=True)
         elif name == "confirm":
             self._confirm(action_id, value)
         else:
@@ -213,3 +221,11 @@ class ChatConnection(SocketConnection):
             work.submit(self.app, entry)
         elif entry.work_pending:  # a re-sent confirm whose result never came: carry it out
             work.resume(self.app, [entry])
+
+
+def _payload(decline: str | None, chosen: bool) -> dict[str, str] | None:
+    """A visitor message's payload: the proposal a Change declines, and whether a chip's."""
+    payload = {"decline": decline} if decline else {}
+    if chosen:
+        payload["via"] = "choice"
+    return payload or None

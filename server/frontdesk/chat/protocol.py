@@ -13,6 +13,7 @@ from typing import Any
 from frontdesk.assistant.tools.cards import iso_utc
 from frontdesk.booking.time_words import uses_12_hour
 from frontdesk.booking.zones import is_zone
+from frontdesk.chat.starters import starter_choices
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")
@@ -202,12 +203,6 @@ def pong_frame() -> dict[str, Any]:
 
 # -- server frames: /ws/chat (and the conversation's hub channel) -----------------------------
 
-# Under an empty conversation's greeting: a first step without typing (any engine knows these).
-STARTERS = (
-    {"label": "Book a consultation", "action": "reply", "value": "I'd like to book a consultation"},
-    {"label": "Talk to a person", "action": "reply", "value": "I'd like to talk to a person"},
-)
-
 
 def welcome_frame(
     *,
@@ -222,7 +217,7 @@ def welcome_frame(
     """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status
     (and, for a conversation with nothing in it yet, the chips to start from)."""
     return {
-        "choices": list(STARTERS) if starters else [],
+        "choices": starter_choices(site) if starters else [],
         # The widget stamps messages in the clock style the server writes chips and cards in.
         "clock": "12h" if uses_12_hour(lang) else "24h",
         "type": "welcome",

@@ -54,6 +54,7 @@ class Lexicon:
     longest: int = 1
     verbs: frozenset[str] = frozenset()  # stems of "do you ___ X?" verbs: X is what is asked
     single: frozenset[str] = frozenset()  # stems of the one-word entries and cues
+    cue_words: frozenset[str] = frozenset()  # every word of every cue and hint, as written
 
     def words(self, text: str) -> list[str]:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
@@ -163,6 +164,9 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
     phrases = [p for group in lex.groups for p in group] + [
         p for aspect in lex.aspects for p in aspect.cues
     ]
+    lex.cue_words = frozenset(
+        w for aspect in lex.aspects for p in aspect.cues + aspect.hints for w in p
+    )
     lex.single = frozenset(p[0] for p in phrases if len(p) == 1) | frozenset(
         stem(p[0]) for aspect in lex.aspects for p in aspect.cues if len(p) == 1
     )

@@ -15,6 +15,7 @@ from itertools import zip_longest
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 
 SYNONYM_STRENGTH = 0.7
+INFLECTED = 0.95  # another form of the visitor's own word
 CARRIED_WEIGHT = 0.45
 GENERIC_WEIGHT = 0.5
 MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
@@ -118,12 +119,12 @@ def _read(text: str, lex: Lexicon) -> Question:
             continue
         word, stem = words[position], stems[position]
         # "a will", "my will": a stop word after a determiner is a noun, and the topic.
-        noun = word in MODAL_NOUNS and position > 0 and words[position - 1] in DETERMINERS
+        noun = word in MODAL_NOUNS and _noun_here(words, position, lex)
         if noun or not lex.ignorable(stem, word):
             number = word[0].isdigit() or word in NUMBER_WORDS
             if number:
                 question.numbers.add(word)
-            forms = {(stem,): 1.0}
+            forms = {(stem,): 1.0} | {(s,): INFLECTED for s in _inflected(word, stem, lex)}
             spelled = NUMBER_WORDS.get(word) or DIGITS.get(word)
             if spelled:  # "5 privates" / "a pack of five private sessions"
                 forms[(spelled,)] = 1.0
@@ -166,6 +167,36 @@ def _read(text: str, lex: Lexicon) -> Question:
     spread = [w for turn in zip_longest(*expansions) for w in turn if w]
     question.search_words = first + [w for w in _distinct(asked + spread, lex) if w not in first]
     return question
+
+
+def _inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
+    """Stems of the word's other forms that Snowball stems differently ("true": truing,
+    trued -> "tru"), so "how much to true a wheel" finds "Wheel truing: $30"."""
+    if not word.isalpha() or len(word) < 4:
+        return set()
+    base = word[:-1] if word.endswith("e") else word
+    forms = {word + "s", base + "ing", base + "ed"}
+    if word.endswith("ed"):  # "injured": injury; "carried": carry
+        forms |= {word[:-2], word[:-1], word[:-2] + "y", word[:-3] + "y"}
+    elif word.endswith("ing"):  # "parking": park; "sharing": share
+        forms |= {word[:-3], word[:-3] + "e"}
+    return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}
+
+
+def _noun_here(words: list[str], at: int, lex: Lexicon) -> bool:
+    """ "a will", "a simple will", "my mum's will", "update my will": a determiner before it
+    (an adjective or two between), or nothing after it."""
+    if at == len(words) - 1 and at > 0:
+        return True
+    for back in (1, 2, 3):
+        if at - back < 0:
+            return False
+        before = words[at - back]
+        if before in DETERMINERS:
+            return True
+        if lex.ignorable(lex.stem(before), before):
+            return False
+    return False
 
 
 def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:
@@ -213,14 +244,18 @@ def _same(a: Concept, b: Concept) -> bool:
 def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[bool]) -> None:
     """Aspect cues ("how much", "where") name the kind of fact and are used up; hints
     ("postcode", "weekend") name it too but stay concepts of their own."""
+    # "what actually happens at", "how much roughly": chat filler inside a cue is skipped.
+    kept = [i for i, w in enumerate(words) if w not in lex.filler or w in lex.cue_words]
+    said = [words[i] for i in kept]
     for aspect in lex.aspects:
         for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
             for phrase in phrases:
                 size = len(phrase)
-                for start in range(len(words) - size + 1):
-                    if tuple(words[start : start + size]) == phrase:
+                for start in range(len(said) - size + 1):
+                    if tuple(said[start : start + size]) == phrase:
                         if consume:
-                            used[start : start + size] = [True] * size
+                            for i in kept[start : start + size]:
+                                used[i] = True
                             question.hinted_only.discard(aspect.name)
                         else:
                             question.hinted[lex.stem(phrase[-1])] = aspect.name

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
-from frontdesk.knowledge.said import FEATURES, SOFT, Stems, said, stems_of
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit
 
@@ -25,6 +25,8 @@ EVIDENCE = 0.1  # share of the question's weight a unit must match for the full 
 PARTIAL = 0.85  # a phrase found only in part, word by word
 RANK_PENALTY = 0.04  # later full-text candidates lose a little, to break ties
 
+STEPS_HEADED = 0.5  # "What happens in a fit" over its steps, for "what happens at a fit?"
+FOCUS = 0.5  # a price row naming only the thing asked about ("Single x-ray: $35")
 HINT_MET = 0.6
 HINTS_MET_BY_FACT = {"location", "hours"}  # a price hint ("deposit") needs its own word
 QUESTION_HEADING = 1.0  # a FAQ's question over its first answers counts as their text...
@@ -116,6 +118,7 @@ def rank(
     # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
     bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
     pairs = _pairs(question, weights)
+    steps_words = next((a.words for a in lex.aspects if a.name == "steps"), ())
     cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
     positions = _positions(units)
@@ -159,7 +162,8 @@ def rank(
                 asked += weight * best
         stated = max(plainly.values(), default=0.0)
         if unit.kind == "heading" and "steps" in question.aspects:
-            stated = 1.0  # "what do we do?": the answer is a whole section
+            # "what do we do?": the answer is a whole section, best one headed that way
+            stated = 1.0 + STEPS_HEADED * any(heading.has(w) for w in steps_words)
         echo = _echo(question, heading, lex) if faq else 0.0
         # A price or a time earns its bonus only beside something asked about (EVIDENCE).
         evidence = 1.0 if cue_only or not weights else min(1.0, found / (EVIDENCE * total))
@@ -168,6 +172,8 @@ def rank(
         if question.excluded and not question.excluded.isdisjoint(own[i].words):
             score -= EXCLUDED_PENALTY * mean  # "not a wisdom tooth": the sentence about them
         score += FAQ_ECHO * mean * echo + sum(w for pair, w in pairs if own[i].has(pair))
+        if stated >= 1.0 and unit.kind in ("row", "item") and near and "price" in question.aspects:
+            score += FOCUS * mean * label_share(unit.text, wanted, lex)
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2

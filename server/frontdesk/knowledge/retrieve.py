@@ -121,7 +121,9 @@ def retrieve(
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
             ranks.append(float(position))
     found = rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
-    if found.confident or facts is None:
+    # "are you open on Saturday?": the hours the owner set are read even when a page answers,
+    # so a class timetable does not speak for the front door.
+    if facts is None or found.confident and "hours" not in question.aspects - question.hinted_only:
         return found
     extra = facts()
     if not extra:

@@ -19,7 +19,8 @@ CACHE_SIZE = 50_000  # texts: the same candidate passages come back question aft
 MONEY = re.compile(
     r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
     r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
-    r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b",
+    r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b|"
+    r"\bno (?:deposit|fee|charge|cost)s?\b|\bnothing (?:to pay|extra)\b",
     re.I,
 )
 SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
@@ -134,6 +135,14 @@ def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
             if start <= at < end:
                 out += [lex.stem(w) for w in words]
     return out
+
+
+def label_share(text: str, wanted: set[str], lex: Lexicon) -> float:
+    """How much of a list item's or row's label ("Single x-ray — Fee: $35", "Porcelain crown:
+    $1,650") is what was asked about: the price of X is on the line that names X alone."""
+    label = text.split(" — ")[0].split(":")[0]
+    words = [w for w in stems_of(lex, label).words if w not in lex.stop]
+    return sum(1 for w in words if w in wanted) / len(words) if words else 0.0
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

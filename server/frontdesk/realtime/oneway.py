@@ -10,6 +10,8 @@ a loss (frames are re-read from the database, a lease lapses after its ttl).
 from __future__ import annotations
 
 import logging
+import select
+import ssl
 import threading
 import time
 from typing import Any
@@ -38,6 +40,11 @@ class OneWay:
         """Write the commands, in order; False when they could not be written (Redis down)."""
         with self._lock:
             connection = self._connection
+            if connection is not None and _closed_by_server(connection):
+                # Redis closed it (restarted, idle timeout): a write now would vanish.
+                connection.disconnect()
+                connection = self._connection = None
+                self.failed_at = -RETRY_SECONDS
             if connection is None:
                 if time.monotonic() - self.failed_at < RETRY_SECONDS:
                     return False
@@ -81,3 +88,16 @@ class OneWay:
         if message != self.last_error:
             log.warning("Redis unavailable for one-way commands: %s", message)
         self.last_error = message
+
+
+def _closed_by_server(connection: Any) -> bool:
+    """Whether Redis has closed the connection (it never writes to it: anything to read means
+    EOF, or an error before closing). One zero-timeout poll, no round trip."""
+    sock = getattr(connection, "_sock", None)
+    if sock is None:
+        return True
+    if isinstance(sock, ssl.SSLSocket):
+        return False  # TLS may have records of its own to read: a write after a close is lost
+    poller = select.poll()  # not select(): a busy server's descriptors pass FD_SETSIZE
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))

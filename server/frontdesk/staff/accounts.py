@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.db.models import SiteMembership, StaffUser
+from frontdesk.staff import roles
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -59,10 +60,16 @@ def staff_by_email(session: Session, email: str) -> StaffUser | None:
 
 
 def add_staff(
-    session: Session, email: str, password: str, site_id: int, name: str = ""
+    session: Session,
+    email: str,
+    password: str,
+    site_id: int,
+    name: str = "",
+    role: str | None = None,
 ) -> StaffUser:
     """Create the staff user (or reuse it by e-mail, setting this password) with access to the
-    site. Callers that must not change an existing password check `staff_by_email` first."""
+    site (`role`, or by default owner of a site without one, else member). Callers that must
+    not change an existing password check `staff_by_email` first."""
     email = normalize_email(email)
     check_password_strength(password)
     user = staff_by_email(session, email)
@@ -72,12 +79,13 @@ def add_staff(
         session.flush()
     else:
         user.password_hash = hash_password(password)
-    grant_site(session, user, site_id)
+    grant_site(session, user, site_id, role)
     return user
 
 
-def grant_site(session: Session, user: StaffUser, site_id: int) -> bool:
-    """Give the user access to the site; False when they already had it."""
+def grant_site(session: Session, user: StaffUser, site_id: int, role: str | None = None) -> bool:
+    """Give the user access to the site with `role` (default: owner of a site that has none,
+    else member); False when they already had it."""
     membership = session.scalar(
         select(SiteMembership).where(
             SiteMembership.staff_id == user.id, SiteMembership.site_id == site_id
@@ -85,7 +93,10 @@ def grant_site(session: Session, user: StaffUser, site_id: int) -> bool:
     )
     if membership is not None:
         return False
-    session.add(SiteMembership(staff_id=user.id, site_id=site_id))
+    if role is not None and role not in roles.ROLES:
+        raise AccountError(f"{role!r} is not a role: choose one of {', '.join(roles.ROLES)}.")
+    role = role or roles.first_role(session, site_id)
+    session.add(SiteMembership(staff_id=user.id, site_id=site_id, role=role))
     return True
 
 

@@ -1,4 +1,5 @@
-"""Staff sign-in state: who is signed in and which sites they may see (throttling: throttle.py)."""
+"""Staff sign-in state: who is signed in, which sites they may see and what their role there lets
+them do (roles: roles.py; throttling: throttle.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from frontdesk.audit import Actor
 from frontdesk.db.models import Site, SiteMembership, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import sessions
+from frontdesk.staff import roles, sessions
 
 
 def session_fingerprint(user: StaffUser) -> str:
@@ -64,6 +66,11 @@ def current_staff() -> StaffUser | None:
     return user
 
 
+def staff_actor() -> Actor:
+    """The signed-in staff member, as the audit log names them."""
+    return Actor(type="staff", id=str(current_staff().id))
+
+
 def staff_sites(user: StaffUser) -> list[Site]:
     """The sites this staff member belongs to, by name."""
     return sorted((m.site for m in user.memberships), key=lambda site: site.name.lower())
@@ -84,8 +91,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def site_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """For routes under /staff/<site_key>/: the signed-in user must belong to that site.
 
-    The view receives `site` (a detached Site) instead of `site_key`. Other sites answer 404,
-    so a key's existence is not revealed.
+    The view receives `site` (a detached Site) instead of `site_key`; `g.staff_role` holds the
+    user's role there. Other sites answer 404, so a key's existence is not revealed.
     """
 
     @wraps(view)
@@ -93,10 +100,37 @@ def site_required(view: Callable[..., Any]) -> Callable[..., Any]:
         user = current_staff()
         if user is None:
             return redirect(url_for("staff.signin", next=request.full_path))
-        site = next((s for s in staff_sites(user) if s.public_key == site_key), None)
-        if site is None:
+        membership = next((m for m in user.memberships if m.site.public_key == site_key), None)
+        if membership is None:
             abort(404)
-        g.site = site
-        return view(*args, site=site, **kwargs)
+        g.site = membership.site
+        g.staff_role = roles.normal(membership.role)
+        return view(*args, site=membership.site, **kwargs)
 
     return wrapped
+
+
+def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`site_required`, and the user's role on the site must be at least `role` (403 if not:
+    the site is theirs, so there is nothing to hide about it)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @site_required
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not roles.at_least(g.staff_role, role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+admin_required = role_required(roles.ADMIN)
+owner_required = role_required(roles.OWNER)
+
+
+def current_role() -> str:
+    """The signed-in user's role on the site of this request (member outside one)."""
+    return g.get("staff_role", roles.MEMBER)

@@ -8,14 +8,14 @@ from datetime import datetime
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from frontdesk.audit import Actor
 from frontdesk.booking.hosts import site_hosts
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.db.models import Booking, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 from frontdesk.extensions import get_bookings, get_db
-from frontdesk.staff.auth import current_staff
+from frontdesk.staff.auth import current_staff, staff_actor  # noqa: F401  (booking pages use it)
 from frontdesk.staff.booking_filters import FilterError, Filters, parse_filters
+from frontdesk.staff.spans import moment_span
 
 bp = Blueprint("bookings", __name__, url_prefix="/<site_key>/bookings")
 
@@ -45,9 +45,10 @@ def site_time(moment: datetime | None, site, fmt: str = "%a %-d %b %Y, %H:%M") -
     return moment.astimezone(zone_or_utc(site.timezone)).strftime(fmt) if moment else ""
 
 
-def staff_actor() -> Actor:
-    """The signed-in staff member, as the audit log names them."""
-    return Actor(type="staff", id=str(current_staff().id))
+@bp.app_template_filter("time_span")
+def time_span(start: datetime, end: datetime, owner) -> str:
+    """A stored [start, end) on its owner's wall clock as people say it (whole days as days)."""
+    return moment_span(start, end, zone_or_utc(owner.timezone))
 
 
 def site_services(site_id: int) -> list[Service]:

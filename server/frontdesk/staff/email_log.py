@@ -19,7 +19,7 @@ from frontdesk import audit
 from frontdesk.booking import mail_log
 from frontdesk.booking.zones import zone_label, zone_or_utc
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.auth import site_required, staff_actor
 from frontdesk.staff.mail_state import mail_state
 
 bp = Blueprint("email", __name__, url_prefix="/<site_key>/email")
@@ -98,7 +98,7 @@ def retry(site, email_id: int):
             audit.record(
                 session,
                 site_id=site.id,
-                actor=audit.Actor("staff", str(current_staff().id)),
+                actor=staff_actor(),
                 action="email.retried",
                 subject_type="email",
                 subject_id=str(email_id),

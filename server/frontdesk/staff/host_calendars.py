@@ -14,13 +14,15 @@ from frontdesk.calendars import dashboard
 from frontdesk.calendars.base import CalendarError
 from frontdesk.db.models import CalendarConnection
 from frontdesk.extensions import get_calendar_sync, get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles
+from frontdesk.staff.auth import current_role, current_staff, site_required, staff_actor
 
 bp = Blueprint("calendars", __name__, url_prefix="/<site_key>/calendars")
 
 
 def host_required(view):
-    """The host must serve the signed-in user's site; a connection id must be the host's."""
+    """The host must serve the signed-in user's site; a connection id must be the host's; a
+    member may only reach their own calendars (the host linked to their account), admins any."""
 
     @site_required
     @wraps(view)
@@ -29,6 +31,8 @@ def host_required(view):
             host = dashboard.site_host(session, site.id, host_key)
             if host is None:
                 abort(404)
+            if not _may_manage(host):
+                abort(403)
             session.expunge(host)
             if connection_id is not None:
                 owner = session.scalar(
@@ -42,30 +46,39 @@ def host_required(view):
     return wrapped
 
 
+def _may_manage(host) -> bool:
+    """Admins manage everyone's calendars; a member only their own."""
+    return roles.at_least(current_role(), roles.ADMIN) or host.staff_id == current_staff().id
+
+
 def _page(site, host):
     return url_for("staff.calendars.index", site_key=site.public_key, host_key=host.public_id)
 
 
-def _record(site, action: str, connection_id: int) -> None:
-    with get_db().transaction() as session:
+def _record(site, action: str):
+    """The audit entry of a change to a connection, for the change's own transaction."""
+
+    def record(session, connection_id: int) -> None:
         audit.record(
             session,
             site_id=site.id,
-            actor=audit.Actor("staff", str(current_staff().id)),
+            actor=staff_actor(),
             action=f"calendar.{action}",
             subject_type="calendar_connection",
             subject_id=str(connection_id),
             data={},
         )
 
+    return record
+
 
 @bp.get("/")
 @site_required
 def hosts(site):
-    """The site's hosts, each with their calendars' state."""
+    """The site's hosts, each with their calendars' state (a member sees only their own)."""
     db = get_db()
     with db.session() as session:
-        people = site_hosts(session, site.id)
+        people = [person for person in site_hosts(session, site.id) if _may_manage(person)]
         for person in people:
             session.expunge(person)
     rows = [(person, dashboard.host_status(db, person.id)) for person in people]
@@ -96,11 +109,11 @@ def connect(site, host):
             form.get("url", ""),
             form.get("username", ""),
             form.get("password", ""),
+            also=_record(site, "connected"),
         )
     except (CalendarError, ValueError) as exc:
         flash(f"Not connected: {exc}", "error")
         return redirect(_page(site, host))
-    _record(site, "connected", connection_id)
     if form.get("kind") == "ics":
         error = get_calendar_sync().refresh(connection_id)
         flash(error or "Subscribed; its busy times now count.", "error" if error else "success")
@@ -157,12 +170,15 @@ def password(site, host, connection_id: int):
     """Replace the stored app password (checked against the server first)."""
     try:
         dashboard.new_password(
-            get_calendar_sync(), get_db(), connection_id, request.form.get("password", "")
+            get_calendar_sync(),
+            get_db(),
+            connection_id,
+            request.form.get("password", ""),
+            also=_record(site, "password_replaced"),
         )
     except (CalendarError, ValueError) as exc:
         flash(f"Password not changed: {exc}", "error")
     else:
-        _record(site, "password_replaced", connection_id)
         flash("Password replaced.", "success")
     return redirect(_page(site, host))
 
@@ -171,8 +187,7 @@ def password(site, host, connection_id: int):
 @host_required
 def remove(site, host, connection_id: int):
     """Forget the connection, its password and busy times."""
-    dashboard.remove(get_db(), connection_id)
-    _record(site, "removed", connection_id)
+    dashboard.remove(get_db(), connection_id, also=_record(site, "removed"))
     flash("Calendar removed; its busy times no longer count.", "success")
     return redirect(_page(site, host))
 

@@ -15,7 +15,8 @@ from frontdesk.booking.hosts import offered_by, site_hosts
 from frontdesk.booking.validation import parse_day
 from frontdesk.db.models import HostTimeOff, Service, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles, team_access
+from frontdesk.staff.auth import admin_required, staff_actor
 
 bp = Blueprint("hosts", __name__, url_prefix="/<site_key>/hosts")
 
@@ -27,23 +28,23 @@ ASSIGNMENT_LABELS = {
 }
 
 
-def _record(site, action: str, subject: str, data=None) -> None:
-    with get_db().transaction() as session:
-        audit.record(
-            session,
-            site_id=site.id,
-            actor=audit.Actor("staff", str(current_staff().id)),
-            action=f"host.{action}",
-            subject_type="host",
-            subject_id=subject,
-            data=data or {},
-        )
+def _record(session, site, action: str, subject: str, data=None, kind: str = "host") -> None:
+    """Audit a change to people in `session`: it commits (or not) with the change itself."""
+    audit.record(
+        session,
+        site_id=site.id,
+        actor=staff_actor(),
+        action=f"host.{action}",
+        subject_type=kind,
+        subject_id=subject,
+        data=data or {},
+    )
 
 
 def with_host(view):
     """The host (by public id) must work for the signed-in user's site; 404 otherwise."""
 
-    @site_required
+    @admin_required
     @wraps(view)
     def wrapped(*args, site, host_key, **kwargs):
         with get_db().session() as session:
@@ -68,18 +69,18 @@ def _change(site, host_key: str, work, message: str, *, typed: dict | None = Non
     try:
         with get_db().transaction() as session:
             work(session, admin.site_host(session, site.id, host_key))
+            _record(session, site, "changed", host_key, {"what": message})
     except BookingError as exc:
         flash(exc.message, "error")
         if typed is not None:
             return _person_page(site, host_key, typed), 400
     else:
         flash(message, "success")
-        _record(site, "changed", host_key, {"what": message})
     return redirect(url_for("staff.hosts.person", site_key=site.public_key, host_key=host_key))
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """The site's people, the services they offer, and the add-a-person form."""
     with get_db().session() as session:
@@ -100,11 +101,13 @@ def index(site):
         teams=teams,
         named=named,
         labels=ASSIGNMENT_LABELS,
+        access=team_access.listing(site.id),
+        roles=roles,
     )
 
 
 @bp.post("/")
-@site_required
+@admin_required
 def add(site):
     """Add a person (they work the site's opening hours until given hours of their own)."""
     form = request.form
@@ -114,16 +117,16 @@ def add(site):
                 session, site, form.get("name", ""), form.get("email", ""), site.timezone
             )
             key = host.public_id
+            _record(session, site, "added", key)
     except BookingError as exc:
         flash(exc.message, "error")
         return redirect(url_for("staff.hosts.index", site_key=site.public_key))
-    _record(site, "added", key)
     flash("Person added.", "success")
     return redirect(url_for("staff.hosts.person", site_key=site.public_key, host_key=key))
 
 
 @bp.post("/services/<int:service_id>")
-@site_required
+@admin_required
 def team(site, service_id: int):
     """Which people offer a service and how they share it."""
     keys = request.form.getlist("hosts")
@@ -138,7 +141,10 @@ def team(site, service_id: int):
                 if host is None:
                     abort(404)
                 ids.append(host.id)
-            admin.set_service_team(session, service, request.form.get("assignment", ""), ids)
+            assignment = request.form.get("assignment", "")
+            admin.set_service_team(session, service, assignment, ids)
+            _record(session, site, "team_changed", service.slug,
+                    {"hosts": keys, "assignment": assignment}, kind="service")  # fmt: skip
     except BookingError as exc:
         flash(exc.message, "error")
     else:

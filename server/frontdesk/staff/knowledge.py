@@ -21,17 +21,13 @@ from frontdesk.knowledge.fetch import FetchPolicy
 from frontdesk.knowledge.ingest import IngestReport
 from frontdesk.outbound.guard import OutboundPolicy
 from frontdesk.staff import knowledge_ops as ops
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.auth import admin_required, staff_actor
 from frontdesk.staff.knowledge_ops import KnowledgeError
 
 bp = Blueprint("knowledge", __name__, url_prefix="/<site_key>/knowledge")
 
 DEFAULT_CRAWL_PAGES = 25
 MAX_PROBLEMS_SHOWN = 10
-
-
-def _actor() -> audit.Actor:
-    return audit.Actor("staff", str(current_staff().id))
 
 
 def _max_pages() -> int:
@@ -95,14 +91,14 @@ def too_large(error):
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site: Site):
     """Documents, add forms and the unanswered questions."""
     return _render(site)
 
 
 @bp.post("/upload")
-@site_required
+@admin_required
 def upload(site: Site):
     """Store uploaded files and ingest them."""
     try:
@@ -124,7 +120,7 @@ def upload(site: Site):
 
 
 @bp.post("/url")
-@site_required
+@admin_required
 def add_url(site: Site):
     """Read a page (and the pages it links to on the same site) or a sitemap."""
     policy = _crawl_policy()
@@ -141,11 +137,11 @@ def add_url(site: Site):
 
 
 @bp.post("/documents/<int:document_id>/delete")
-@site_required
+@admin_required
 def delete(site: Site, document_id: int):
     """Delete a document and its passages."""
     try:
-        title = ops.delete_document(get_db(), site.id, document_id, _actor(), _uploads(site))
+        title = ops.delete_document(get_db(), site.id, document_id, staff_actor(), _uploads(site))
     except KnowledgeError as exc:
         flash(str(exc), "error")
         return _render(site, 404)
@@ -154,7 +150,7 @@ def delete(site: Site, document_id: int):
 
 
 @bp.post("/documents/<int:document_id>/reindex")
-@site_required
+@admin_required
 def reindex(site: Site, document_id: int):
     """Read one document's source again."""
     with get_db().session() as session:
@@ -171,7 +167,7 @@ def reindex(site: Site, document_id: int):
 
 
 @bp.post("/reindex")
-@site_required
+@admin_required
 def reindex_all(site: Site):
     """Read every file and page source again (unchanged ones are left as they are)."""
     with get_db().session() as session:
@@ -183,7 +179,7 @@ def reindex_all(site: Site):
 
 
 @bp.route("/unanswered/<int:question_id>", methods=["GET", "POST"])
-@site_required
+@admin_required
 def answer(site: Site, question_id: int):
     """Write a knowledge entry that answers an open question."""
     with get_db().session() as session:
@@ -196,7 +192,7 @@ def answer(site: Site, question_id: int):
     text = request.form.get("answer", "")
     if request.method == "POST":
         try:
-            ops.answer_question(get_db(), site.id, question_id, title, text, _actor())
+            ops.answer_question(get_db(), site.id, question_id, title, text, staff_actor())
         except KnowledgeError as exc:
             flash(str(exc), "error")
         else:
@@ -214,11 +210,11 @@ def answer(site: Site, question_id: int):
 
 
 @bp.post("/unanswered/<int:question_id>/dismiss")
-@site_required
+@admin_required
 def dismiss(site: Site, question_id: int):
     """Resolve a question without writing an answer."""
     try:
-        ops.close_question(get_db(), site.id, question_id, _actor(), dismissed=True)
+        ops.close_question(get_db(), site.id, question_id, staff_actor(), dismissed=True)
     except KnowledgeError as exc:
         flash(str(exc), "error")
         return _render(site, 404)
@@ -231,7 +227,7 @@ def _record(site: Site, action: str, data: dict) -> None:
         audit.record(
             session,
             site_id=site.id,
-            actor=_actor(),
+            actor=staff_actor(),
             action=action,
             subject_type="site",
             subject_id=site.public_key,

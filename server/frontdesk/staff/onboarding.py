@@ -10,7 +10,7 @@ from sqlalchemy import exists, select, update
 
 from frontdesk.db.models import Conversation, Document, OpeningHours, Service, Site
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import site_required
+from frontdesk.staff.auth import admin_required
 
 bp = Blueprint("onboarding", __name__, url_prefix="/<site_key>/onboarding")
 
@@ -57,14 +57,14 @@ def checklist(site) -> list[Step] | None:
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """The checklist is shown on the overview."""
     return redirect(url_for("staff.overview.index", site_key=site.public_key) + "#onboarding")
 
 
 @bp.post("/dismiss")
-@site_required
+@admin_required
 def dismiss(site):
     """Put the checklist away (it does not come back)."""
     with get_db().transaction() as session:

@@ -7,10 +7,11 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from frontdesk.booking.zones import zone_label, zone_or_utc
@@ -31,6 +32,16 @@ TOP_QUESTIONS = 10
 # Top questions are counted over the window's latest conversations only: every first message is
 # normalised in Python, and a busy site's 6,000 a month, nearly all different, took ~17 ms.
 QUESTIONS_SAMPLE = 1000
+# Tools that act for the visitor: a first message answered with one was a command ("I'd like to
+# talk to a person", "cancel my booking"), not a question (search_knowledge, list_services).
+COMMAND_TOOLS = (
+    "find_available_slots",
+    "propose_booking",
+    "list_my_bookings",
+    "propose_cancellation",
+    "propose_reschedule",
+    "request_human",
+)
 UNANSWERED_LIMIT = 20
 QUESTION_CHARS = 200
 # Retention is applied opportunistically: at most once an hour per site and process, when
@@ -48,22 +59,36 @@ def window(tz: ZoneInfo, now: datetime) -> tuple[list[date], datetime]:
     return days, start
 
 
-def _per_day(session, moment, where, tz: ZoneInfo, days: list[date]) -> list[int]:
+def _per_day(session, series: str, site_id: int, tz: ZoneInfo, days: list[date]) -> list[int]:
     """Rows per local day, counted by the database (no row is loaded): each row's day is found
     by comparing its moment with the UTC instants the local days start, which stays right across
     a daylight-saving change and is the same SQL on SQLite and PostgreSQL."""
     edges = [local_midnight(d, tz) for d in [*days, days[-1] + timedelta(days=1)]]
-    day = _day_index(moment, edges, 0, len(days))
-    rows = session.execute(
-        select(day.label("day"), func.count())
-        .where(*where, moment >= edges[0], moment < edges[-1])
-        .group_by("day")
-    )
+    params = {f"edge{n}": edge for n, edge in enumerate(edges)}
+    rows = session.execute(_per_day_query(series, len(days)), {"site_id": site_id, **params})
     counts = dict(rows.all())
     return [counts.get(n, 0) for n in range(len(days))]
 
 
-def _day_index(moment, edges: list[datetime], lo: int, hi: int):
+@lru_cache(maxsize=4)
+def _per_day_query(series: str, count: int):
+    # Built once per series: the nested CASE is some hundred nodes and only the site and the
+    # day edges change (bind parameters site_id and edge0..edge<count>).
+    if series == "conversations":
+        moment, where = Conversation.created_at, [Conversation.site_id == bindparam("site_id")]
+    else:  # only bookings that stand count: one made and then cancelled is not a booking
+        moment = Booking.created_at
+        where = [Booking.site_id == bindparam("site_id"), Booking.status != CANCELLED]
+    edges = [bindparam(f"edge{n}", type_=moment.type) for n in range(count + 1)]
+    day = _day_index(moment, edges, 0, count)
+    return (
+        select(day.label("day"), func.count())
+        .where(*where, moment >= edges[0], moment < edges[-1])
+        .group_by("day")
+    )
+
+
+def _day_index(moment, edges: list, lo: int, hi: int):
     """The index of the day in [lo, hi) that `moment` falls in, as nested CASEs halving the
     range: five comparisons a row for 30 days where a flat CASE averaged fifteen."""
     if hi - lo == 1:
@@ -83,10 +108,8 @@ def normalise_question(text: str) -> str:
 
 def daily_activity(session, site_id: int, tz: ZoneInfo, days: list[date]):
     """Rows of {day, conversations, bookings, conversion} for the window."""
-    chats = _per_day(session, Conversation.created_at, [Conversation.site_id == site_id], tz, days)
-    # Only bookings that stand count: a booking made and then cancelled is not a booking.
-    standing = [Booking.site_id == site_id, Booking.status != CANCELLED]
-    booked = _per_day(session, Booking.created_at, standing, tz, days)
+    chats = _per_day(session, "conversations", site_id, tz, days)
+    booked = _per_day(session, "bookings", site_id, tz, days)
     return [
         {"day": d, "conversations": c, "bookings": b, "conversion": _rate(b, c)}
         for d, c, b in zip(days, chats, booked, strict=True)
@@ -105,27 +128,65 @@ def _rate(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
-def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int]]:
-    """The most frequent first visitor messages of recent conversations (the latest
-    QUESTIONS_SAMPLE of the window), normalised."""
+def _first_questions_query():
+    """Distinct first visitor messages of the window's latest conversations with their counts,
+    leaving out a chip's words and commands (built once: bind parameters site_id and since)."""
     recent = (
         select(Conversation.id)
-        .where(Conversation.site_id == site_id, Conversation.created_at >= since)
+        .where(
+            Conversation.site_id == bindparam("site_id"),
+            Conversation.created_at >= bindparam("since"),
+        )
         .order_by(Conversation.created_at.desc())
         .limit(QUESTIONS_SAMPLE)
     )
-    earlier = aliased(Message)
+    earlier, call, later = aliased(Message), aliased(Message), aliased(Message)
     first_seq = (
         select(func.min(earlier.seq))
         .where(earlier.conversation_id == Message.conversation_id, earlier.role == "visitor")
         .scalar_subquery()
     )
-    # Same texts are counted by the database, so each distinct text is normalised once.
-    texts = session.execute(
+    # Read as a command: answering it, before the visitor wrote again, the engine called a tool
+    # that acts (each engine records its tool calls in the transcript).
+    acted_on = (
+        select(call.id)
+        .where(
+            call.conversation_id == Message.conversation_id,
+            call.role == "tool_call",
+            call.seq > Message.seq,
+            call.text.in_(COMMAND_TOOLS),
+            ~select(later.id)
+            .where(
+                later.conversation_id == Message.conversation_id,
+                later.role == "visitor",
+                later.seq > Message.seq,
+                later.seq < call.seq,
+            )
+            .exists(),
+        )
+        .exists()
+    )
+    from_choice = func.coalesce(Message.payload["via"].as_string(), "") == "choice"
+    return (
         select(Message.text, func.count())
-        .where(Message.conversation_id.in_(recent.scalar_subquery()), Message.seq == first_seq)
+        .where(
+            Message.conversation_id.in_(recent.scalar_subquery()),
+            Message.seq == first_seq,
+            ~from_choice,
+            ~acted_on,
+        )
         .group_by(Message.text)
     )
+
+
+_FIRST_QUESTIONS = _first_questions_query()
+
+
+def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int]]:
+    """The most frequent first visitor messages of recent conversations (the latest
+    QUESTIONS_SAMPLE of the window), normalised; a chip's words or a command are no question."""
+    # Same texts are counted by the database, so each distinct text is normalised once.
+    texts = session.execute(_FIRST_QUESTIONS, {"site_id": site_id, "since": since})
     counts: Counter[str] = Counter()
     for text, count in texts:
         if question := normalise_question(text):

@@ -17,18 +17,13 @@ from flask import (
 
 from frontdesk import audit
 from frontdesk import privacy as domain
-from frontdesk.audit import Actor
 from frontdesk.db.models import Site
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.auth import admin_required, staff_actor
 
 bp = Blueprint("privacy", __name__, url_prefix="/<site_key>/privacy")
 
 MAX_RETENTION_DAYS = 3650
-
-
-def _actor() -> Actor:
-    return Actor(type="staff", id=str(current_staff().id))
 
 
 def _hash_key() -> bytes:
@@ -56,14 +51,14 @@ def _page(site, *, found=None, address: str = "", error: str = "", status: int =
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """The privacy page: look a visitor up, retention setting."""
     return _page(site)
 
 
 @bp.post("/lookup")
-@site_required
+@admin_required
 def lookup(site):
     """What the site holds for an address (POST keeps the address out of URLs and logs)."""
     try:
@@ -78,7 +73,7 @@ def lookup(site):
 
 
 @bp.post("/export")
-@site_required
+@admin_required
 def export(site):
     """Download one visitor's bookings and transcripts as JSON."""
     try:
@@ -90,7 +85,7 @@ def export(site):
         audit.record(
             session,
             site_id=site.id,
-            actor=_actor(),
+            actor=staff_actor(),
             action="privacy.exported",
             subject_type="visitor",
             subject_id=domain.email_digest(address, _hash_key())[:64],
@@ -102,7 +97,7 @@ def export(site):
 
 
 @bp.post("/erase")
-@site_required
+@admin_required
 def erase(site):
     """Erase a visitor's data after they typed the address twice."""
     try:
@@ -114,7 +109,9 @@ def erase(site):
         error = "The two addresses differ; nothing was deleted. Type the address again to confirm."
         return _page(site, address=address, error=error, status=400)
     with get_db().write_transaction() as session:
-        report = domain.erase_visitor(session, site.id, address, _actor(), hash_key=_hash_key())
+        report = domain.erase_visitor(
+            session, site.id, address, staff_actor(), hash_key=_hash_key()
+        )
     flash(
         f"Deleted: {report.bookings} booking(s) anonymised, {report.conversations} "
         f"conversation(s) and {report.messages} message(s) removed, {report.emails} e-mail(s) "
@@ -125,7 +122,7 @@ def erase(site):
 
 
 @bp.post("/retention")
-@site_required
+@admin_required
 def retention(site):
     """Set how many days transcripts are kept (blank: keep them)."""
     raw = request.form.get("retention_days", "").strip()
@@ -142,7 +139,7 @@ def retention(site):
         audit.record(
             session,
             site_id=site.id,
-            actor=_actor(),
+            actor=staff_actor(),
             action="privacy.retention",
             subject_type="site",
             subject_id=site.public_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,6 @@ from flask import (
 )
 from sqlalchemy import select
 
-from frontdesk import audit
 from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.db.models import Service, Site
 from frontdesk.extensions import get_db
@@ -28,9 +28,10 @@ from frontdesk.outbound.guard import BlockedURL
 from frontdesk.sites import script_tag
 from frontdesk.staff import settings_forms as forms
 from frontdesk.staff import settings_store as store
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.auth import admin_required, staff_actor
 from frontdesk.staff.settings_forms import FormError
 from frontdesk.staff.settings_pages import PAGES, page_of
+from frontdesk.staff.spans import closure_runs, day_span
 
 bp = Blueprint("settings", __name__, url_prefix="/<site_key>/settings")
 
@@ -41,10 +42,6 @@ DEFAULT_APPEARANCE = {
     "position": "right",
 }
 LLM_FIELDS = ("engine", "model", "temperature", "top_p", "top_k", "max_tokens")
-
-
-def _actor() -> audit.Actor:
-    return audit.Actor("staff", str(current_staff().id))
 
 
 def embed_tag(public_url: str, site: Site, appearance: dict[str, str]) -> str:
@@ -67,7 +64,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         for row in site.opening_hours:
             weekly[row.weekday].append((row.start_time, row.end_time))
         today = datetime.now(ZoneInfo(site.timezone)).date()
-        overrides = store.upcoming_overrides(session, site_id, today)
+        overrides = closure_runs(store.upcoming_overrides(session, site_id, today))
         session.expunge(site)
     appearance = {**DEFAULT_APPEARANCE, **(site.appearance or {})}
     llm = dict(site.llm_settings or {})
@@ -78,6 +75,7 @@ def _page_context(site_id: int) -> dict[str, Any]:
         "weekday_names": forms.WEEKDAY_NAMES,
         "overrides": overrides,
         "format_ranges": forms.format_ranges,
+        "day_span": partial(day_span, today=today),
         "origins_text": "\n".join(site.allowed_origins or []),
         "appearance": appearance,
         "ink": forms.readable_ink(appearance["accent"]),
@@ -117,7 +115,7 @@ def _submit(site: Site, anchor: str, save: Callable[[], Any], done: str):
 
 @bp.get("/", defaults={"page": "business"})
 @bp.get("/<page>")
-@site_required
+@admin_required
 def index(site: Site, page: str):
     """One page of the site's settings (settings_pages), one form per section."""
     if page not in PAGES:
@@ -125,148 +123,143 @@ def index(site: Site, page: str):
     return _render(site, page=page)
 
 
-@bp.post("/profile")
-@site_required
-def profile(site: Site):
-    """Name, description, greeting, notification e-mail, time zone."""
+# The sections whose form is parsed into the site's own columns (or one of its JSON settings)
+# and saved as one audited change: (endpoint, path, anchor, what it holds, parse, audit action,
+# JSON column or None, what staff are told).
+FIELD_SECTIONS = (
+    ("profile", "/profile", "profile",
+     "Name, description, greeting, notification e-mail, time zone.",
+     forms.parse_profile, "settings.profile", None, "Profile saved."),
+    ("rules", "/rules", "rules", "Buffers, notice, horizon and slot step.",
+     forms.parse_rules, "settings.rules", None, "Booking rules saved."),
+    ("origins", "/origins", "origins", "Websites allowed to embed the widget.",
+     lambda form: {"allowed_origins": forms.parse_origins(form)}, "settings.origins", None,
+     "Allowed origins saved."),
+    ("widget", "/widget", "widget", "Widget appearance.",
+     forms.parse_appearance, "settings.widget", "appearance", "Widget appearance saved."),
+    ("moderation", "/moderation", "moderation", "Moderation mode, blocked terms, PII redaction.",
+     forms.parse_moderation, "settings.moderation", "moderation", "Moderation saved."),
+    ("clear_api_key", "/assistant/clear-key", "assistant",
+     "Forget the site's own API key (the server's default applies again).",
+     lambda form: {"api_key": None}, "settings.assistant", "llm_settings", "API key removed."),
+)  # fmt: skip
 
-    def save():
-        values = forms.parse_profile(request.form)
-        return store.update_site_fields(get_db(), site.id, _actor(), "settings.profile", values)
 
-    return _submit(site, "profile", save, "Profile saved.")
+def _field_section(endpoint, path, anchor, doc, parse, action, column, done) -> None:
+    """Register the POST view of one FIELD_SECTIONS row."""
+
+    def view(site: Site):
+        def save():
+            values = parse(request.form)
+            if column is None:
+                return store.update_site_fields(get_db(), site.id, staff_actor(), action, values)
+            return store.update_json_field(get_db(), site.id, staff_actor(), action, column, values)
+
+        return _submit(site, anchor, save, done)
+
+    view.__name__, view.__doc__ = endpoint, doc
+    bp.add_url_rule(path, endpoint, admin_required(view), methods=["POST"])
+
+
+for _section in FIELD_SECTIONS:
+    _field_section(*_section)
 
 
 @bp.post("/services")
-@site_required
+@admin_required
 def add_service(site: Site):
     """Add a service."""
 
     def save():
-        return store.save_service(get_db(), site.id, _actor(), forms.parse_service(request.form))
+        return store.save_service(
+            get_db(), site.id, staff_actor(), forms.parse_service(request.form)
+        )
 
     return _submit(site, "services", save, "Service added.")
 
 
 @bp.post("/services/<int:service_id>")
-@site_required
+@admin_required
 def edit_service(site: Site, service_id: int):
     """Edit a service (unticking 'active' hides it from visitors)."""
 
     def save():
         values = forms.parse_service(request.form)
-        return store.save_service(get_db(), site.id, _actor(), values, service_id)
+        return store.save_service(get_db(), site.id, staff_actor(), values, service_id)
 
     return _submit(site, "services", save, "Service saved.")
 
 
 @bp.post("/services/<int:service_id>/move")
-@site_required
+@admin_required
 def move_service(site: Site, service_id: int):
     """Move a service up or down the list."""
     step = -1 if request.form.get("direction") == "up" else 1
     return _submit(
         site,
         "services",
-        lambda: store.move_service(get_db(), site.id, _actor(), service_id, step),
+        lambda: store.move_service(get_db(), site.id, staff_actor(), service_id, step),
         "Order saved.",
     )
 
 
 @bp.post("/services/<int:service_id>/delete")
-@site_required
+@admin_required
 def delete_service(site: Site, service_id: int):
     """Delete a never-booked service."""
     return _submit(
         site,
         "services",
-        lambda: store.delete_service(get_db(), site.id, _actor(), service_id),
+        lambda: store.delete_service(get_db(), site.id, staff_actor(), service_id),
         "Service deleted.",
     )
 
 
 @bp.post("/hours")
-@site_required
+@admin_required
 def hours(site: Site):
     """Weekly opening hours."""
 
     def save():
         return store.replace_weekly_hours(
-            get_db(), site.id, _actor(), forms.parse_hours(request.form)
+            get_db(), site.id, staff_actor(), forms.parse_hours(request.form)
         )
 
     return _submit(site, "hours", save, "Opening hours saved.")
 
 
 @bp.post("/overrides")
-@site_required
+@admin_required
 def add_override(site: Site):
     """Close a day or give it special hours."""
 
     def save():
         day, ranges, note = forms.parse_override(request.form)
-        return store.set_date_override(get_db(), site.id, _actor(), day, ranges, note)
+        return store.set_date_override(get_db(), site.id, staff_actor(), day, ranges, note)
 
     return _submit(site, "overrides", save, "Date saved.")
 
 
 @bp.post("/overrides/delete")
-@site_required
+@admin_required
 def delete_override(site: Site):
-    """Remove a day's override (back to the weekly hours)."""
+    """Remove a day's override, or a run of closed days' (back to the weekly hours)."""
 
     def save():
         try:
             day = date.fromisoformat(request.form.get("day", ""))
+            last = date.fromisoformat(request.form.get("last") or day.isoformat())
         except ValueError:
             raise FormError("Date must be a date like 2026-12-24.") from None
-        if not store.delete_date_override(get_db(), site.id, _actor(), day):
+        if not store.delete_date_override(get_db(), site.id, staff_actor(), day, last):
             raise FormError(f"There is no special date {day.isoformat()}.")
         return True
 
     return _submit(site, "overrides", save, "Date removed.")
 
 
-@bp.post("/rules")
-@site_required
-def rules(site: Site):
-    """Buffers, notice, horizon and slot step."""
-
-    def save():
-        values = forms.parse_rules(request.form)
-        return store.update_site_fields(get_db(), site.id, _actor(), "settings.rules", values)
-
-    return _submit(site, "rules", save, "Booking rules saved.")
-
-
-@bp.post("/origins")
-@site_required
-def origins(site: Site):
-    """Websites allowed to embed the widget."""
-
-    def save():
-        values = {"allowed_origins": forms.parse_origins(request.form)}
-        return store.update_site_fields(get_db(), site.id, _actor(), "settings.origins", values)
-
-    return _submit(site, "origins", save, "Allowed origins saved.")
-
-
-@bp.post("/widget")
-@site_required
-def widget(site: Site):
-    """Widget appearance."""
-
-    def save():
-        values = forms.parse_appearance(request.form)
-        return store.update_json_field(
-            get_db(), site.id, _actor(), "settings.widget", "appearance", values
-        )
-
-    return _submit(site, "widget", save, "Widget appearance saved.")
-
-
 @bp.post("/assistant")
-@site_required
+@admin_required
 def assistant(site: Site):
     """LLM engine, model parameters, provider and daily token budget."""
 
@@ -274,7 +267,7 @@ def assistant(site: Site):
         values = forms.parse_llm(request.form)
         _vet_base_url(values.get("base_url"))
         budget = forms.parse_budget(request.form)
-        return store.update_assistant(get_db(), site.id, _actor(), values, budget)
+        return store.update_assistant(get_db(), site.id, staff_actor(), values, budget)
 
     return _submit(site, "assistant", save, "Assistant settings saved.")
 
@@ -288,31 +281,3 @@ def _vet_base_url(url: str | None) -> None:
             provider_urls.vet_site_url(url, provider_urls.rules(config))
         except BlockedURL as exc:
             raise FormError(f"Provider base URL refused: {exc}") from None
-
-
-@bp.post("/assistant/clear-key")
-@site_required
-def clear_api_key(site: Site):
-    """Forget the site's own API key (the server's default applies again)."""
-
-    def save():
-        values = {"api_key": None}
-        return store.update_json_field(
-            get_db(), site.id, _actor(), "settings.assistant", "llm_settings", values
-        )
-
-    return _submit(site, "assistant", save, "API key removed.")
-
-
-@bp.post("/moderation")
-@site_required
-def moderation(site: Site):
-    """Moderation mode, blocked terms, PII redaction."""
-
-    def save():
-        values = forms.parse_moderation(request.form)
-        return store.update_json_field(
-            get_db(), site.id, _actor(), "settings.moderation", "moderation", values
-        )
-
-    return _submit(site, "moderation", save, "Moderation saved.")

@@ -171,15 +171,20 @@ def set_date_override(
     return _edit_site(db, site_id, actor, "settings.override", change)
 
 
-def delete_date_override(db: Database, site_id: int, actor: audit.Actor, day: date) -> bool:
-    """Remove every override of one day; False when there was none."""
+def delete_date_override(
+    db: Database, site_id: int, actor: audit.Actor, day: date, last: date | None = None
+) -> bool:
+    """Remove every override of one day, or of day..last (a run of closures); False when there
+    was none."""
+    last = max(day, last or day)
 
     def change(site: Site) -> list[str]:
-        kept = [row for row in site.date_overrides if row.day != day]
+        kept = [row for row in site.date_overrides if not day <= row.day <= last]
         if len(kept) == len(site.date_overrides):
             return []
+        gone = sorted({row.day for row in site.date_overrides} - {row.day for row in kept})
         site.date_overrides = kept
-        return [f"override:{day.isoformat()}"]
+        return [f"override:{d.isoformat()}" for d in gone]
 
     return bool(_edit_site(db, site_id, actor, "settings.override_deleted", change))
 

@@ -20,8 +20,10 @@ from frontdesk.staff import (
     onboarding,
     overview,
     privacy,
+    roles,
     sessions,
     settings,
+    team_access,
 )
 from frontdesk.staff.accounts import (
     AccountError,
@@ -32,6 +34,7 @@ from frontdesk.staff.accounts import (
 )
 from frontdesk.staff.auth import (
     client_ip,
+    current_role,
     current_staff,
     login_required,
     sign_in,
@@ -57,6 +60,7 @@ bp.register_blueprint(onboarding.bp)
 bp.register_blueprint(email_log.bp)
 bp.register_blueprint(host_calendars.bp)
 bp.register_blueprint(hosts.bp)
+bp.register_blueprint(team_access.bp)
 
 
 @bp.after_app_request
@@ -83,9 +87,17 @@ def _nav_context() -> dict:
         "staff_site_list": staff_sites(user) if user else [],
         # Transcript excerpts anywhere in the dashboard: Markdown rendered, never raw.
         "message_html": inbox_state.message_html,
-        "onboarding_steps": onboarding.checklist,
+        # What a member cannot use is not shown (the routes refuse it too: auth.role_required).
+        "staff_is_admin": roles.at_least(current_role(), roles.ADMIN),
+        "staff_is_owner": roles.at_least(current_role(), roles.OWNER),
+        "onboarding_steps": _checklist,
         "mail_state": mail_state(current_app.config),
     }
+
+
+def _checklist(site):
+    """The first-run checklist, for those who can act on it (admins); None for members."""
+    return onboarding.checklist(site) if roles.at_least(current_role(), roles.ADMIN) else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,14 +128,18 @@ def signin():
     if wait:
         minutes = max(1, round(wait / 60))
         flash(f"Too many failed sign-ins. Try again in about {minutes} minutes.", "error")
-        page = render_template("staff/signin.html", next=_safe_next(request.form.get("next")))
+        page = render_template(
+            "staff/signin.html", next=_safe_next(request.form.get("next")), email=email
+        )
         return page, 429, {"Retry-After": str(wait)}
     with get_db().transaction() as session:
         user = authenticate(session, email, password)
     if user is None:
         limiter.failed(email, ip)
         flash("That e-mail and password do not match.", "error")
-        return render_template("staff/signin.html", next=request.form.get("next", "")), 401
+        # The address stays typed: only the password was wrong (or the address mistyped).
+        page = render_template("staff/signin.html", next=request.form.get("next", ""), email=email)
+        return page, 401
     limiter.succeeded(email, ip)
     sign_in(user)
     response = redirect(_safe_next(request.form.get("next")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, abort
 from sqlalchemy import select
 
 from frontdesk.db.models import Message, MessageFeedback
@@ -39,3 +39,12 @@ def message_feedback(conversation_id: int) -> dict[int, dict[str, Any]]:
               "updated_at": row.updated_at}
         for seq, row in rows
     }  # fmt: skip
+
+
+def site_row(model: Any, row_id: int, site: Any) -> Any:
+    """One row of `model` by id, only when it belongs to this site (404 otherwise)."""
+    with get_db().session() as session:
+        row = session.get(model, row_id)
+    if row is None or row.site_id != site.id:
+        abort(404)
+    return row

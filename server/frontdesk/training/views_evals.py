@@ -11,9 +11,10 @@ from frontdesk.chat.engine_in_use import answering_engine
 from frontdesk.chat.site_cache import load_site_by_id
 from frontdesk.db.models import EvalCase, EvalResult, EvalRun
 from frontdesk.extensions import get_bookings, get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff import roles
+from frontdesk.staff.auth import admin_required, current_role, current_staff, site_required
 from frontdesk.training import cases, feedback, finetune, jobs, runs, site_models, starter
-from frontdesk.training.blueprint import bp
+from frontdesk.training.blueprint import bp, site_row
 from frontdesk.training.charts import comparison_chart
 from frontdesk.training.checks import KINDS, CheckError
 from frontdesk.training.eval_engines import EngineUnavailable
@@ -27,7 +28,7 @@ def _app():
 
 
 @bp.get("/")
-@site_required
+@admin_required
 def index(site):
     """Cases, runs, fine-tuning jobs and the site's model history on one page."""
     db = get_db()
@@ -46,7 +47,7 @@ def index(site):
 
 
 @bp.post("/starter")
-@site_required
+@admin_required
 def make_starter(site):
     """Add the starter set generated from the site's services and pages."""
     added = starter.generate(get_db(), get_bookings(), load_site_by_id(get_db(), site.id),
@@ -57,7 +58,7 @@ def make_starter(site):
 
 
 @bp.post("/runs")
-@site_required
+@admin_required
 def start_run(site):
     """Start an evaluation run in the background and show its progress."""
     choice = request.form.get("engine", "current")
@@ -77,19 +78,11 @@ def start_run(site):
     return redirect(url_for(".run_page", site_key=site.public_key, run_id=run.id))
 
 
-def _run_of(site, run_id: int) -> EvalRun:
-    with get_db().session() as session:
-        run = session.get(EvalRun, run_id)
-    if run is None or run.site_id != site.id:
-        abort(404)
-    return run
-
-
 @bp.get("/runs/<int:run_id>")
-@site_required
+@admin_required
 def run_page(site, run_id: int):
     """A run: its progress, pass rates, cost, and every failure with its transcript."""
-    run = _run_of(site, run_id)
+    run = site_row(EvalRun, run_id, site)
     with get_db().session() as session:
         results = list(session.scalars(select(EvalResult).where(EvalResult.run_id == run_id)
                                        .order_by(EvalResult.passed, EvalResult.id)))  # fmt: skip
@@ -98,20 +91,20 @@ def run_page(site, run_id: int):
 
 
 @bp.get("/runs/<int:run_id>/progress")
-@site_required
+@admin_required
 def run_progress(site, run_id: int):
     """{status, done, total, passed} for the progress bar."""
-    run = _run_of(site, run_id)
+    run = site_row(EvalRun, run_id, site)
     return jsonify(status=runs.run_status(run), done=run.done, total=run.total,
                    passed=run.passed)  # fmt: skip
 
 
 @bp.get("/compare")
-@site_required
+@admin_required
 def compare(site):
     """Two runs side by side: pass rate per check kind, cases that differ, tokens and cost."""
-    first = _run_of(site, request.args.get("a", 0, type=int))
-    second = _run_of(site, request.args.get("b", 0, type=int))
+    first = site_row(EvalRun, request.args.get("a", 0, type=int), site)
+    second = site_row(EvalRun, request.args.get("b", 0, type=int), site)
     kinds = sorted(set(first.by_kind) | set(second.by_kind))
     rate = lambda run, kind: _percent(*(run.by_kind.get(kind) or [0, 0]))  # noqa: E731
     with get_db().session() as session:
@@ -135,19 +128,19 @@ def _percent(passed: int, total: int) -> float:
 
 
 @bp.get("/cases/<int:case_id>")
-@site_required
+@admin_required
 def case_page(site, case_id: int):
     """One case: what is played and what is checked, with a form to change the checks."""
-    case = _case_of(site, case_id)
+    case = site_row(EvalCase, case_id, site)
     return render_template("training/case.html", site=site, case=case, kinds=KINDS,
                            checks_json=json.dumps(case.checks, indent=2))  # fmt: skip
 
 
 @bp.post("/cases/<int:case_id>")
-@site_required
+@admin_required
 def case_update(site, case_id: int):
     """Replace the checks (JSON list) and switch the case on or off."""
-    case = _case_of(site, case_id)
+    case = site_row(EvalCase, case_id, site)
     try:
         checks = json.loads(request.form.get("checks", "[]"))
         if not isinstance(checks, list):
@@ -162,18 +155,13 @@ def case_update(site, case_id: int):
     return redirect(url_for(".case_page", site_key=site.public_key, case_id=case.id))
 
 
-def _case_of(site, case_id: int) -> EvalCase:
-    with get_db().session() as session:
-        case = session.get(EvalCase, case_id)
-    if case is None or case.site_id != site.id:
-        abort(404)
-    return case
-
-
 @bp.post("/feedback/<public_id>/<int:seq>")
 @site_required
 def save_feedback(site, public_id: str, seq: int):
-    """Rate an assistant message, or write the answer it should have given."""
+    """Rate an assistant message, or write the answer it should have given (every member of
+    the site, who reads the conversations; making it a test case takes an admin)."""
+    if request.form.get("then") == "case" and not roles.at_least(current_role(), roles.ADMIN):
+        abort(403)
     target = feedback.find_target(get_db(), site.id, public_id, seq)
     if target is None:
         abort(404)
@@ -195,7 +183,7 @@ def save_feedback(site, public_id: str, seq: int):
 
 
 @bp.post("/feedback/<public_id>/<int:seq>/case")
-@site_required
+@admin_required
 def turn_into_test(site, public_id: str, seq: int):
     """Make an evaluation case from the conversation up to this answer, in one click."""
     target = feedback.find_target(get_db(), site.id, public_id, seq)

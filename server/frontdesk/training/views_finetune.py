@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 
-from frontdesk.audit import Actor
 from frontdesk.chat.site_cache import load_site_by_id
+from frontdesk.db.models import FinetuneJob
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
-from frontdesk.staff.auth import current_staff, site_required
+from frontdesk.staff.auth import admin_required, current_staff, staff_actor
 from frontdesk.training import finetune, jobs, site_models
-from frontdesk.training.blueprint import bp
+from frontdesk.training.blueprint import bp, site_row
 from frontdesk.training.charts import loss_chart
 from frontdesk.training.export import ExportOptions, build_export
 from frontdesk.training.validation import validate
@@ -51,7 +51,7 @@ def _export(site, args):
 
 
 @bp.get("/export")
-@site_required
+@admin_required
 def export_page(site):
     """Build the export for the chosen conversations and show the validation report."""
     export = _export(site, request.args)
@@ -64,7 +64,7 @@ def export_page(site):
 
 
 @bp.get("/export/<part>.jsonl")
-@site_required
+@admin_required
 def export_file(site, part: str):
     """Download the training or validation file."""
     if part not in ("train", "validation"):
@@ -76,7 +76,7 @@ def export_file(site, part: str):
 
 
 @bp.post("/jobs")
-@site_required
+@admin_required
 def start_job(site):
     """Validate, upload and start a fine-tuning job with the form's choices."""
     form = request.form
@@ -100,13 +100,6 @@ def start_job(site):
     return redirect(url_for(".job_page", site_key=site.public_key, job_id=job.id))
 
 
-def _job_of(site, job_id: int):
-    job = jobs.get(get_db(), job_id)
-    if job is None or job.site_id != site.id:
-        abort(404)
-    return job
-
-
 def _fresh(site, job):
     """The job, synced with the provider unless that was done in the last few seconds."""
     every = float(current_app.config.get("FINETUNE_SYNC_SECONDS") or 0)
@@ -120,29 +113,29 @@ def _fresh(site, job):
 
 
 @bp.get("/jobs/<int:job_id>")
-@site_required
+@admin_required
 def job_page(site, job_id: int):
     """A job: status, loss chart, events, checkpoints; when done, the two models compared."""
-    job, problem = _fresh(site, _job_of(site, job_id))
+    job, problem = _fresh(site, site_row(FinetuneJob, job_id, site))
     return render_template("training/job.html", site=site, job=job, problem=problem,
                            chart=loss_chart(jobs.loss_points(job)), done=jobs.DONE,
                            model=site_models.current_model(site, current_app.config))  # fmt: skip
 
 
 @bp.get("/jobs/<int:job_id>/status")
-@site_required
+@admin_required
 def job_status(site, job_id: int):
     """What the job page polls: it reloads itself when this changes."""
-    job, problem = _fresh(site, _job_of(site, job_id))
+    job, problem = _fresh(site, site_row(FinetuneJob, job_id, site))
     return jsonify(status=job.status, events=len(job.events or []), problem=problem,
                    comparison=job.comparison or {}, done=job.status in jobs.DONE)  # fmt: skip
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
-@site_required
+@admin_required
 def cancel_job(site, job_id: int):
     """Cancel the job at the provider."""
-    job = _job_of(site, job_id)
+    job = site_row(FinetuneJob, job_id, site)
     try:
         jobs.cancel(_app(), job.id)
         flash("Cancellation requested.", "success")
@@ -152,33 +145,29 @@ def cancel_job(site, job_id: int):
 
 
 @bp.post("/jobs/<int:job_id>/use")
-@site_required
+@admin_required
 def use_model(site, job_id: int):
     """Switch the site to the job's fine-tuned model."""
-    job = _job_of(site, job_id)
+    job = site_row(FinetuneJob, job_id, site)
     if not job.fine_tuned_model:
         abort(400)
-    site_models.use_model(get_db(), site.id, job.fine_tuned_model, actor=_actor(),
+    site_models.use_model(get_db(), site.id, job.fine_tuned_model, actor=staff_actor(),
                           finetune_job_id=job.id, server_default=_default())  # fmt: skip
     flash(f"The assistant now uses {job.fine_tuned_model}.", "success")
     return redirect(url_for(".index", site_key=site.public_key) + "#models")
 
 
 @bp.post("/rollback")
-@site_required
+@admin_required
 def roll_back(site):
     """Go back to the model used before the last switch."""
     try:
-        change = site_models.roll_back(get_db(), site.id, actor=_actor(),
+        change = site_models.roll_back(get_db(), site.id, actor=staff_actor(),
                                        server_default=_default())  # fmt: skip
         flash(f"Rolled back: the assistant uses {change.model} again.", "success")
     except LookupError as exc:
         flash(str(exc), "error")
     return redirect(url_for(".index", site_key=site.public_key) + "#models")
-
-
-def _actor() -> Actor:
-    return Actor("staff", id=str(current_staff().id))
 
 
 def _default() -> str:

@@ -43,7 +43,8 @@ POLICY = re.compile(
 CONDITION = re.compile(
     r"\b(?:if|in case|what happens|what if|supposing|will i|would i|am i|do i (?:have|need|"
     r"lose|get|still)|how (?:do|would|can|could|should|late|far|long|much)|is it possible|"
-    r"is there|are there|can (?:a|an|the|you) \w+ be)\b",
+    r"is there|are there|can (?:a|an|the|you) \w+ be|is it (?:ok|okay|fine|alright|all right|free)|"
+    r"am i allowed|are we allowed|do you allow)\b",
     re.I,
 )
 REQUEST_TO_BOOK = re.compile(
@@ -59,12 +60,21 @@ REQUEST = re.compile(
     r"let'?s (?:do|go with|make it|say|book|go for))\b",
     re.I,
 )
+RETIME_ANY = re.compile(
+    r"\b(?:make|move|push|change|switch|shift|bring|put|do|have|swap)\b (?:it|that|this|the time|"
+    r"the booking|the appointment)\b|\binstead\b|\brather\b",
+    re.I,
+)
 RETIME = re.compile(
     r"\b(?:make|move|push|change|switch|shift|bring|put|do|have|swap)\b (?:it|that|this|the time|"
     r"the booking|the appointment)\b|\binstead\b|\brather\b|\b(?:later|earlier) (?:time|slot|"
-    r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b",
+    r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b|"
+    r"\b(?:can|could) (?:it|that|we|i) (?:be|do)\b|\b(?:would|will|might) suit\b|\bsuits? (?:me )?better\b|"
+    r"\bworks? (?:better|for me)\b|\b(?:is|would) (?:that|it) (?:be )?ok(?:ay)?\b|"
+    r"\bok(?:ay)?\W*$",
     re.I,
 )
+SHORT_RETIME = 9  # words: "how about friday?" names a new time; a longer message asks more
 # A question inside a longer message: "I need a small change to my will, what does it cost"
 EMBEDDED = re.compile(
     r"\b(?:what|how much|how long|how|when|where|which|who)\b (?:does|do|did|is|are|was|would|"
@@ -130,8 +140,13 @@ def is_request(text: str) -> bool:
 
 
 def is_retime(text: str) -> bool:
-    """ "could we make that Thursday instead": a new time for the booking just made or in hand."""
-    return bool(RETIME.search(text))
+    """ "could we make that Thursday instead", "thursday would suit better", "how about friday
+    at 10?": a new time for the booking just made or in hand."""
+    return (
+        bool(RETIME.search(text))
+        and len(text.split()) <= SHORT_RETIME
+        or bool(RETIME_ANY.search(text))
+    )
 
 
 def is_follow_up(text: str) -> bool:

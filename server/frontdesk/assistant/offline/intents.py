@@ -47,7 +47,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             # "drop my bike off" is a drop-off, not a cancellation
             rf"\b(?:call off|scrap|delete) (?:my|the|this|that|it|our)\b|"
             rf"\bdrop (?:my|the|this|that|our) {BOOKING_WORDS}\b|\bdrop (?:it|that|this)\W*$|"
-            rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b",
+            rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b|"
+            # "I can't come anymore": said of the booking in hand, not of a day ("on Tuesday")
+            rf"\b(?:can'?t|cannot|can not|won'?t be able to|unable to) (?:make it|come|attend)"
+            rf"(?: (?:anymore|any more|after all|now))?\W*$",
             re.I,
         ),
     ),

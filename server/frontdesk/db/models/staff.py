@@ -29,7 +29,7 @@ class StaffUser(Base):
 
 
 class SiteMembership(Base):
-    """Grants a staff user access to one site."""
+    """Grants a staff user access to one site, with a role there (staff/roles.py)."""
 
     __tablename__ = "site_memberships"
     __table_args__ = (UniqueConstraint("staff_id", "site_id"),)
@@ -37,7 +37,7 @@ class SiteMembership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16), default="staff")
+    role: Mapped[str] = mapped_column(String(16), default="member")  # owner, admin, member
 
     staff: Mapped[StaffUser] = relationship(back_populates="memberships")
     site: Mapped[Site] = relationship()
