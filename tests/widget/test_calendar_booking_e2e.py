@@ -34,7 +34,7 @@ def demo(sqlite_url: str, tmp_path: Path):
     create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)
     with db.session() as session:
         site_id = session.scalars(select(Site.id).where(Site.public_key == DEMO_KEY)).one()
-    make_staff(db, site_id)
+    make_staff(db, site_id, role="admin")  # connects the business's calendar: an admin's page
     server.start()
     host.start()
     server.db, server.host, server.site_key = db, host, DEMO_KEY
