@@ -53,9 +53,16 @@ class ChatClient:
         self.conn.send(frame if isinstance(frame, str) else json.dumps(frame))
 
     def recv(self, timeout: float | None = None) -> dict[str, Any]:
-        """The next frame other than ping (answered with pong); raises on timeout."""
-        self.conn.settimeout(timeout or self.timeout)
+        """The next frame other than ping (answered with pong); raises on timeout.
+
+        One deadline for the whole wait: the server's pings must not restart it, or a frame
+        that never comes would be waited for as long as the server keeps pinging."""
+        deadline = time.monotonic() + (timeout or self.timeout)
         while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no frame before the deadline (only pings)")
+            self.conn.settimeout(left)
             raw = self.conn.recv()
             if not raw:  # websocket-client returns "" for a close frame
                 raise ConnectionError("the server closed the socket")
@@ -78,6 +85,16 @@ class ChatClient:
             frame = self.recv(left)
             if predicate(frame):
                 return frame
+
+    def seen_or_wait(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float | None = None
+    ) -> dict[str, Any]:
+        """The first frame received so far that matches, else wait_for(predicate): for a frame
+        that may have come while an earlier expect() was waiting for something else."""
+        for frame in self.received:
+            if predicate(frame):
+                return frame
+        return self.wait_for(predicate, timeout)
 
     def expect(self, kind: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
         """Receive until a frame of `kind` whose fields equal `fields`."""
