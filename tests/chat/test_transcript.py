@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from frontdesk.chat import transcript, usage
+from frontdesk.chat import transcript, turn_record, usage
 from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
 from tests.support.conversations import conversation_snapshot
@@ -111,6 +111,39 @@ def test_racing_writers_get_distinct_seqs(db, conversation):
     assert sorted(seqs) == list(range(1, 41))
 
 
+def test_racing_writers_of_one_client_id_store_it_once(db, conversation):
+    # The duplicate is found by the unique constraint, not by a read before the insert.
+    results, errors = [], []
+
+    def write():
+        try:
+            results.append(transcript.append(db, conversation.id, "visitor", "hi", client_id="x"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(created for _entry, created in results) == 1
+    assert all(entry == results[0][0] for entry, _created in results)
+    with db.session() as orm:
+        assert len(orm.scalars(select(Message)).all()) == 1
+        assert orm.get(Conversation, conversation.id).last_seq == 1
+
+
+def test_a_visitor_entry_says_the_visitor_was_heard_from(db, conversation):
+    # The socket's heartbeat relies on it: no write of its own while the visitor writes.
+    transcript.append(db, conversation.id, "assistant", "hello")
+    with db.session() as orm:
+        assert orm.get(Conversation, conversation.id).visitor_seen_at is None
+    entry, _ = transcript.append(db, conversation.id, "visitor", "hi", client_id="v1")
+    with db.session() as orm:
+        assert orm.get(Conversation, conversation.id).visitor_seen_at == entry.created_at
+
+
 def test_history_and_the_turn_snapshot(db, conversation):
     entries = [("visitor", "a"), ("assistant", "b"), ("tool_call", "c"), ("visitor", "d"),
                ("visitor", "e")]  # fmt: skip
@@ -132,10 +165,10 @@ def test_history_and_the_turn_snapshot(db, conversation):
 
 def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
     site_id = conversation.site_id
-    assert transcript.save_turn(db, conversation.id, {"step": "day"}, site_id=site_id,
+    assert turn_record.save_turn(db, conversation.id, {"step": "day"}, site_id=site_id,
                                 tokens=(100, 20)) == "bot"  # fmt: skip
-    transcript.save_turn(db, conversation.id, {"step": "time"}, site_id=site_id, tokens=(5, 1))
-    transcript.save_turn(db, conversation.id, {}, site_id=site_id, tokens=(0, 0))
+    turn_record.save_turn(db, conversation.id, {"step": "time"}, site_id=site_id, tokens=(5, 1))
+    turn_record.save_turn(db, conversation.id, {}, site_id=site_id, tokens=(0, 0))
     row = conversation_snapshot(db, conversation.id)
     assert (row.turns, row.engine_state) == (3, {})
     with db.session() as orm:

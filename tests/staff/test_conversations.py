@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from frontdesk.assistant.base import ToolResult
 from frontdesk.audit import Actor
-from frontdesk.chat import conversation_store, transcript
+from frontdesk.chat import conversation_store, transcript, turn_record
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.status import change_status
@@ -105,7 +105,7 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     out.record_tool("call_2", "propose_booking", {"service": "nope"}, None, error="unknown service")
     out.post("assistant", "Here are **some** times <script>alert(1)</script>")
     out.record_usage(1234, 56)  # saved with the turn, as the chat runner does
-    transcript.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
+    turn_record.save_turn(app.extensions["frontdesk.db"], conversation.id, {}, site_id=site.id,
                     tokens=out.take_usage())  # fmt: skip
     booking_id = book(app_bookings, site, email="ada@example.com",
                       visitor_id=conversation.visitor_id,

@@ -94,7 +94,10 @@ class ChatConnection(SocketConnection):
 
     def _dispatch(self, frame: ClientFrame) -> None:
         if self.heartbeat is not None:
-            self.heartbeat.beat()
+            if frame.type == "message":
+                self.heartbeat.heard()  # the message's own write refreshes it (no extra write)
+            else:
+                self.heartbeat.beat()
         if frame.type == "ping":
             self.send(pong_frame())
             return

@@ -40,7 +40,8 @@ def open_conversation(
     A conversation id belonging to another visitor or site is treated as unknown: a new
     conversation starts and nothing about the other one is revealed.
     """
-    with db.write_transaction() as session:  # read-then-write: take the write lock up front
+    # Read-then-write: take the write lock up front (queued with the chat's other writers).
+    with raw.sqlite_writer(db), db.write_transaction() as session:
         conversation = None
         if public_id:
             conversation = session.scalars(
@@ -118,7 +119,7 @@ def find_conversation(db: Database, public_id: str) -> Conversation | None:
 
 def flag(db: Database, conversation_id: int, message_id: int | None) -> None:
     """Mark a message and its conversation as flagged by moderation."""
-    with db.transaction() as session:
+    with raw.sqlite_writer(db), db.write_transaction() as session:
         newly = session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.flagged.is_(False))

@@ -9,7 +9,7 @@ from typing import Any
 
 from frontdesk import audit
 from frontdesk.assistant.base import Choice, Source, ToolResult
-from frontdesk.chat import conversation_store, transcript
+from frontdesk.chat import conversation_store, transcript, turn_record
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import (
     delta_frame,
@@ -61,13 +61,13 @@ class ChatOutput:
         tokens = self.take_usage()
         done, self.completes = self.completes, None
         if held is None:
-            return transcript.save_turn(
+            return turn_record.save_turn(
                 self.db, self.conversation_id, state, site_id=self.site_id, tokens=tokens,
                 done=done,
             )  # fmt: skip
         role, text, payload = held
         with conversation_store.conversation_lock(self.conversation_id):
-            entry, status = transcript.append_with_turn(
+            entry, status = turn_record.append_with_turn(
                 self.db, self.conversation_id, role, text, html=render_markdown(text),
                 payload=payload, state=state, site_id=self.site_id, tokens=tokens, done=done,
             )  # fmt: skip

@@ -19,7 +19,7 @@ from frontdesk.chat import alerts
 from frontdesk.chat.conversation_store import conversation_lock
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import status_event, status_frame
-from frontdesk.db import Database
+from frontdesk.db import Database, raw
 from frontdesk.db.models import Conversation
 
 STATUSES = ("bot", "needs_human", "staff", "closed")
@@ -62,7 +62,7 @@ def change_status(
         raise ValueError(f"unknown status {status!r}")
     # The conversation's lock orders this process's changes and their publications alike.
     with conversation_lock(conversation_id):
-        with db.write_transaction() as session:
+        with raw.sqlite_writer(db), db.write_transaction() as session:
             change = _write(session, conversation_id, status, actor, only_from)
             # The business's e-mail is queued with the change it is about, or not at all.
             alerted = change.changed and status == "needs_human"

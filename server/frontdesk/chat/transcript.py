@@ -3,9 +3,10 @@
 Every entry (visitor, assistant, staff, system, tool_call, tool_result) gets the next seq of its
 conversation, allocated by `UPDATE conversations SET last_seq = last_seq + 1 ... RETURNING`
 inside a write transaction: the row lock (PostgreSQL) or the write lock (SQLite, BEGIN
-IMMEDIATE) serialises concurrent writers, so seqs never collide. These statements run once or
-twice per visitor message, on the path the visitor waits on, so they are plain SQL on the
-DBAPI connection (frontdesk.db.raw) rather than ORM or Core statements.
+IMMEDIATE) serialises concurrent writers, so seqs never collide. These statements run on every
+visitor message, on the path the visitor waits on, so they are plain SQL on the DBAPI
+connection (frontdesk.db.raw) rather than ORM or Core statements. A turn's own last write (its
+message with its state and token counts) is in chat.turn_record.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from frontdesk.assistant.base import HistoryEntry
-from frontdesk.chat import usage
 from frontdesk.db import Database, raw
 from frontdesk.db.raw import SQL
 from frontdesk.db.types import utcnow
@@ -85,26 +85,34 @@ def append(
     original entry with created=False and stores nothing. `also` runs in the same transaction.
     `pending`: the entry is acked work still to do; `done`: the id of the entry whose work this
     one completes (cleared in the same transaction)."""
-    values = _values(conversation_id, role, text, html, payload, client_id, flagged, pending)
+    values = entry_values(conversation_id, role, text, html, payload, client_id, flagged, pending)
 
     def attempt() -> Entry:
-        if also is None:
-            with raw.writing(db) as cursor:
-                return _append_in(cursor, values, done)
-        # `also` writes through the ORM: share its transaction (and its connection).
-        with raw.sqlite_writer(db), db.write_transaction() as session:
-            with raw.in_session(session) as cursor:
-                entry = _append_in(cursor, values, done)
-            also(session, entry)
-            return entry
+        try:
+            if also is None:
+                with raw.writing(db) as cursor:
+                    return _append_in(cursor, values, done)
+            # `also` writes through the ORM: share its transaction (and its connection).
+            with raw.sqlite_writer(db), db.write_transaction() as session:
+                with raw.in_session(session) as cursor:
+                    entry = _append_in(cursor, values, done)
+                also(session, entry)
+                return entry
+        except raw.integrity_errors(db):
+            # Rolled back. A client_id already stored (a re-sent frame) is a duplicate, not an
+            # error; looked up only now, so the common path writes without reading first.
+            existing = _find_client_id(db, conversation_id, client_id)
+            if existing is not None:
+                raise _Duplicate(existing) from None
+            raise  # another constraint (the day's first usage row): retrying() tries again
 
     try:
-        return _retrying(db, attempt), True
+        return retrying(db, attempt), True
     except _Duplicate as duplicate:  # the transaction was rolled back: nothing stored
         return duplicate.entry, False
 
 
-def _values(
+def entry_values(
     conversation_id, role, text, html, payload, client_id, flagged, pending=False
 ) -> dict[str, Any]:
     return {
@@ -113,7 +121,7 @@ def _values(
     }  # fmt: skip
 
 
-def _retrying(db: Database, attempt: Callable[[], T]) -> T:
+def retrying(db: Database, attempt: Callable[[], T]) -> T:
     """Run a write transaction, again when a racing writer broke a unique constraint first
     (the same client_id, the day's first usage row): the retry sees the winner's row."""
     for _attempt in range(3):
@@ -126,6 +134,12 @@ def _retrying(db: Database, attempt: Callable[[], T]) -> T:
 
 _BUMP_SEQ = SQL(
     "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :now "
+    "WHERE id = :conversation_id RETURNING last_seq"
+)
+# A visitor's entry also says they were heard from (chat.presence's visitor_seen_at), so the
+# socket's heartbeat needs no write of its own while the visitor is writing.
+_BUMP_SEQ_SEEN = SQL(
+    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = :now, visitor_seen_at = :now "
     "WHERE id = :conversation_id RETURNING last_seq"
 )
 _FIND_CLIENT_ID = SQL(
@@ -152,20 +166,35 @@ def mark_done(db: Database, message_id: int) -> None:
         work_done_in(cursor, message_id)
 
 
+def _find_client_id(db: Database, conversation_id: int, client_id: str | None) -> Entry | None:
+    """The conversation's stored entry with this client_id, if any."""
+    if client_id is None:
+        return None
+    with raw.reading(db) as cursor:
+        row = cursor.one(
+            _FIND_CLIENT_ID, {"conversation_id": conversation_id, "client_id": client_id}
+        )
+    return Entry.of_row(row) if row is not None else None
+
+
 def _append_in(cursor: raw.Cursor, values: dict[str, Any], done: int | None = None) -> Entry:
     now = utcnow()
     conversation_id = values["conversation_id"]
-    # Lock the conversation row first: a concurrent writer with the same client_id waits
-    # here, then (READ COMMITTED) sees the committed duplicate below.
-    bumped = cursor.one(_BUMP_SEQ, {"conversation_id": conversation_id, "now": cursor.time(now)})
+    # The conversation row first (its row lock on PostgreSQL): a concurrent writer of the same
+    # client_id waits here, then breaks the unique constraint on insert (a duplicate).
+    bump = _BUMP_SEQ_SEEN if values["role"] == "visitor" else _BUMP_SEQ
+    bumped = cursor.one(bump, {"conversation_id": conversation_id, "now": cursor.time(now)})
     if bumped is None:
         raise LookupError(f"no conversation {conversation_id}")
-    if values["client_id"] is not None:
-        lookup = {"conversation_id": conversation_id, "client_id": values["client_id"]}
-        existing = cursor.one(_FIND_CLIENT_ID, lookup)
-        if existing is not None:
-            raise _Duplicate(Entry.of_row(existing))  # rolls the seq bump back
-    row = {**values, "seq": bumped[0], "created_at": now}
+    return insert_in(cursor, values, bumped[0], now, done)
+
+
+def insert_in(
+    cursor: raw.Cursor, values: dict[str, Any], seq: int, now: datetime, done: int | None
+) -> Entry:
+    """Insert the entry with its seq (already bumped) and mark `done`'s work done, in the
+    caller's transaction."""
+    row = {**values, "seq": seq, "created_at": now}
     bound = {**row, "payload": cursor.json(row["payload"]), "created_at": cursor.time(now)}
     (message_id,) = cursor.one(_INSERT, bound)
     work_done_in(cursor, done)
@@ -220,65 +249,3 @@ def history(cursor: raw.Cursor, conversation_id: int, current_seq: int) -> list[
         HistoryEntry(role, text, raw.read_json(payload) or {})
         for role, text, payload in reversed(rows)
     ]
-
-
-_SAVE_TURN = SQL(
-    "UPDATE conversations SET engine_state = :state, turns = turns + 1, "
-    "prompt_tokens = prompt_tokens + :prompt, completion_tokens = completion_tokens + :completion "
-    "WHERE id = :conversation_id RETURNING status"
-)
-
-
-def save_turn(
-    db: Database,
-    conversation_id: int,
-    state: dict[str, Any],
-    *,
-    site_id: int,
-    tokens: tuple[int, int] = (0, 0),
-    done: int | None = None,
-) -> str | None:
-    """Persist the engine's state, count the turn and add its token usage (prompt, completion)
-    to the conversation and the site's day, in one transaction (which also marks the work of
-    entry `done` done); returns the status now."""
-
-    def attempt() -> str | None:
-        with raw.writing(db) as cursor:
-            work_done_in(cursor, done)
-            return _save_turn_in(cursor, conversation_id, state, site_id, tokens)
-
-    return _retrying(db, attempt)
-
-
-def append_with_turn(
-    db: Database,
-    conversation_id: int,
-    role: str,
-    text: str,
-    *,
-    html: str,
-    payload: dict[str, Any],
-    state: dict[str, Any],
-    site_id: int,
-    tokens: tuple[int, int],
-    done: int | None = None,
-) -> tuple[Entry, str | None]:
-    """append() a turn's last message and save_turn() in one transaction; (entry, status)."""
-    values = _values(conversation_id, role, text, html, payload, None, False)
-
-    def attempt() -> tuple[Entry, str | None]:
-        with raw.writing(db) as cursor:
-            entry = _append_in(cursor, values, done)
-            return entry, _save_turn_in(cursor, conversation_id, state, site_id, tokens)
-
-    return _retrying(db, attempt)
-
-
-def _save_turn_in(cursor: raw.Cursor, conversation_id, state, site_id, tokens) -> str | None:
-    prompt, completion = max(0, int(tokens[0])), max(0, int(tokens[1]))
-    status = cursor.one(_SAVE_TURN, {
-        "conversation_id": conversation_id, "state": cursor.json(state), "prompt": prompt,
-        "completion": completion,
-    })  # fmt: skip
-    usage.add_to_day(cursor, site_id, prompt, completion)
-    return status[0] if status else None

@@ -39,7 +39,7 @@ def add_to_day(cursor: raw.Cursor, site_id: int, prompt: int, completion: int) -
     """Add token usage to the site's row for today, inside the caller's write transaction.
 
     A first-of-the-day insert can race another one and raise an integrity error: the caller
-    retries its transaction (see chat.transcript.save_turn).
+    retries its transaction (see chat.turn_record).
     """
     if not (prompt or completion):
         return
