@@ -207,3 +207,13 @@ def test_question_normalising():
 def test_chart_escapes_labels():
     svg = str(charts.bar_chart("c", "<t>", "d&", ["<x>"], [charts.Series("s", [3], "bar")]))
     assert "<x>" not in svg and "&lt;x&gt;" in svg and "&lt;t&gt;" in svg
+
+
+def test_the_command_tools_the_overview_leaves_out_are_tools_the_assistant_has():
+    """staff may not import the assistant, so the overview names its command tools itself: a
+    renamed tool must not silently turn its commands back into top questions."""
+    from frontdesk.assistant.tools.specs import SPECS_BY_NAME
+    from frontdesk.staff.overview import COMMAND_TOOLS
+
+    assert set(COMMAND_TOOLS) <= set(SPECS_BY_NAME)
+    assert "search_knowledge" not in COMMAND_TOOLS and "list_services" not in COMMAND_TOOLS
