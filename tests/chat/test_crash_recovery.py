@@ -81,6 +81,14 @@ def settled(server: ChatServer, public_id: str, done, wait: float = 30.0) -> lis
         time.sleep(0.1)
 
 
+def crash_and_restart(server, clients: list) -> None:
+    """kill -9 the server, drop the tabs' sockets, start it again on the same database."""
+    server.kill()
+    for client in clients:
+        client.close()
+    server.start()
+
+
 def staggered(clients: list, frames: list[dict], delays: tuple[float, ...]) -> None:
     """Send frame i on client i so that its ack comes delays[i] seconds before the end (the
     kill): one crash, many moments after the ack."""
@@ -100,10 +108,7 @@ def test_acked_messages_are_answered_once_whatever_the_moment_of_the_crash(crash
     frames = [{"type": "message", "id": f"m{n}", "text": "What do you do?"}
               for n in range(len(clients))]  # fmt: skip
     staggered(clients, frames, MESSAGE_DELAYS)
-    server.kill()
-    for client in clients:
-        client.close()
-    server.start()
+    crash_and_restart(server, clients)
     for n, (welcome, frame) in enumerate(zip(welcomes, frames, strict=True)):
         with ChatClient(server.url, server.site.public_key) as visitor:
             again = visitor.hello(visitor=welcome["visitor"], conversation=welcome["conversation"])
@@ -160,10 +165,7 @@ def test_confirms_acked_before_a_crash_book_once_and_the_visitor_sees_it(crashin
         confirms.append({"type": "action", "id": f"ok{n}", "name": "confirm",
                          "value": card["proposal"]})  # fmt: skip
     staggered(clients, confirms, CONFIRM_DELAYS)
-    server.kill()
-    for client in clients:
-        client.close()
-    server.start()
+    crash_and_restart(server, clients)
     for n, (welcome, confirm) in enumerate(zip(welcomes, confirms, strict=True)):
         with ChatClient(server.url, server.site.public_key) as visitor:
             again = visitor.hello(visitor=welcome["visitor"], conversation=welcome["conversation"])
