@@ -83,6 +83,12 @@ class Outbox:
             if self.claim(row_id, now):
                 yield row_id
 
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between a worker's looks for due rows: the retry interval, at most a minute
+        (a wake() starts a look at once whenever a row is queued)."""
+        return min(self.retry.total_seconds(), IDLE_POLL_SECONDS)
+
     def backoff(self, attempts: int) -> timedelta:
         """The wait before the next attempt: doubling from the retry interval, capped."""
         return min(self.retry * (2 ** max(0, attempts - 1)), MAX_BACKOFF)

@@ -19,7 +19,7 @@ from frontdesk.booking.smtp import (
 )
 from frontdesk.db.models import OutboxEmail
 from frontdesk.db.types import utcnow
-from frontdesk.outbox import IDLE_POLL_SECONDS, Background, Outbox, Worker
+from frontdesk.outbox import Background, Outbox, Worker
 
 __all__ = ["Mailer"]
 
@@ -52,8 +52,7 @@ class Mailer(Background):
             retry_seconds=retry_seconds,
             max_attempts=max_attempts,
         )
-        interval = min(self.outbox.retry.total_seconds(), IDLE_POLL_SECONDS)
-        self.worker = Worker("frontdesk-mail", self.send_due, interval, log)
+        self.worker = Worker("frontdesk-mail", self.send_due, self.outbox.poll_interval, log)
 
     @classmethod
     def from_config(cls, db, config: Mapping[str, Any]) -> Mailer | None:

@@ -19,7 +19,7 @@ from frontdesk.calendars.sync import CalendarSync
 from frontdesk.db.models import Booking, BookingHost, CalendarConnection, CalendarWrite, Site
 from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
-from frontdesk.outbox import IDLE_POLL_SECONDS, Background, Outbox, Worker
+from frontdesk.outbox import Background, Outbox, Worker
 
 log = logging.getLogger("frontdesk.calendars")
 
@@ -44,8 +44,7 @@ class CalendarWriter(Background):
             retry_seconds=retry_seconds,
             max_attempts=max_attempts,
         )
-        interval = min(self.outbox.retry.total_seconds(), IDLE_POLL_SECONDS)
-        self.worker = Worker("frontdesk-cal-writes", self.send_due, interval, log)
+        self.worker = Worker("frontdesk-cal-writes", self.send_due, self.outbox.poll_interval, log)
 
     def booking_changed(self, session: Session, booking: Booking, site: Site, event: str) -> None:
         """In the booking's transaction: queue a write to every calendar that should show it
