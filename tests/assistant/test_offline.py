@@ -135,9 +135,11 @@ def test_greeting_question_and_guided_booking_end_to_end(db, site, chat):
     assert labels(ask_service) == ["Consultation · 30 min", "Workshop · 90 min"]
 
     times = chat.pick(ask_service, "Consultation · 30 min")
-    # Sydney 13:00-17:00 is 11:00-15:00 in Tokyo; the afternoon part starts at noon.
-    # Grouped by day (the date said once, the zone named once), one clock style for "en".
-    assert labels(times) == ["12:00 pm", "12:30 pm", "1:00 pm", "1:30 pm", "2:00 pm", "2:30 pm"]
+    # Sydney 13:00-17:00 is 11:00-15:00 in Tokyo; the afternoon starts after noon (12:00 pm
+    # is noon, not the afternoon). Grouped by day (the date said once, the zone named once),
+    # one clock style for "en".
+    assert "free afternoon times on Tue 1 Dec" in times["text"]
+    assert labels(times) == ["12:30 pm", "1:00 pm", "1:30 pm", "2:00 pm", "2:30 pm"]
     assert {c.group for c in times["choices"]} == {"Tue 1 Dec · Tokyo time"}
     assert "Asia/Tokyo" not in times["text"]
 

@@ -169,6 +169,16 @@ def test_takeover_reply_handback_and_close(app, site, staff, signed_in):
     assert "conversation.staff_message" in actions
 
 
+def test_an_action_shows_the_new_state_once(app, site, signed_in):
+    conversation = start_conversation(app, site, "v1", "Hello")
+    page = post_action(signed_in, site, conversation, "takeover")
+    html = signed_in.get(page.headers["Location"]).get_data(as_text=True)
+    # The state box says it; no notice above the inbox repeats it.
+    assert 'id="conversation-status" data-status="staff"' in html
+    assert html.count("stays silent") == 1
+    assert "notice--success" not in html
+
+
 def test_hand_back_from_the_dashboard_answers_the_question_asked_meanwhile(app, site, signed_in):
     db = app.extensions["frontdesk.db"]
     conversation = start_conversation(app, site, "v1", "Hello")
