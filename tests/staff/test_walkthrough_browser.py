@@ -143,6 +143,21 @@ def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     assert page.problems == []
 
 
+def test_after_a_reply_took_the_chat_over_the_hint_stops_saying_it_would(browser, dashboard):
+    conversation = make_conversation(dashboard.db, dashboard.site, texts=[("visitor", "Hi")])
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url(f"conversations/{conversation.public_id}"))
+    hint = page.locator("#reply-hint")
+    expect(hint).to_contain_text("Sending takes the conversation over")
+    page.locator("#live-state[data-live='yes']").wait_for()
+    page.get_by_placeholder("Write to the visitor…").fill("Hello, I can help")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#conversation-status")).to_have_attribute("data-status", "staff")
+    expect(hint).not_to_contain_text("takes the conversation over", use_inner_text=True)
+    expect(hint).to_contain_text("Ctrl+Enter sends")
+    assert page.problems == []
+
+
 def test_training_names_the_engine_that_answers(browser, dashboard):
     page = signed_in_page(browser, dashboard)
     page.goto(dashboard.url("training/"))
