@@ -8,12 +8,13 @@ answers, framing by length or by close, and what may not be reused.
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import threading
 
 import pytest
 
-from frontdesk.assistant.llm.http_wire import Response, request_head, send_request
+from frontdesk.assistant.llm.http_wire import Response, encode_body, request_head, send_request
 
 CHUNKED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -115,3 +116,17 @@ def test_the_request_is_written_as_http_client_writes_it_in_one_send():
     for bad in ({"X-A": "v\r\nInjected: 1"}, {"Bad Name:": "v"}):
         with pytest.raises(ValueError):
             request_head("POST", "example.com", 443, 443, "/", bad)
+
+
+def test_a_body_with_tools_encodes_to_the_same_json_and_each_list_is_its_own():
+    tools = [{"type": "function", "function": {"name": "a", "description": "é"}}]
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": tools}
+    first = encode_body(body)
+    assert json.loads(first) == body and "é" in first  # not escaped, as before
+    assert encode_body(body) == first  # the cached encoding
+    other = [{"type": "function", "function": {"name": "b"}}]
+    assert json.loads(encode_body({**body, "tools": other}))["tools"] == other
+    assert json.loads(encode_body({"tools": tools})) == {"tools": tools}
+    assert json.loads(encode_body({"model": "m", "tools": []})) == {"model": "m", "tools": []}
+    with pytest.raises(ValueError):  # NaN is not JSON, with tools or without
+        encode_body({"temperature": float("nan"), "tools": tools})

@@ -112,8 +112,7 @@ def stream_chat(
     waits past `deadline` (a time.monotonic() value): a provider dripping its answer slowly
     fails with a timeout there.
     """
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    conn, response = _send(endpoint, data.encode(), timeout, waiting, grace)
+    conn, response = _send(endpoint, http_wire.encode_body(body).encode(), timeout, waiting, grace)
     reusable = False
     try:
         if not 200 <= response.status < 300:
