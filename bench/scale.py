@@ -3,8 +3,8 @@
 Run: .venv/bin/python bench/scale.py [--levels 50,100,150,200,300,400] [--duration 10]
 
 Needs PostgreSQL (FRONTDESK_BENCH_PG_URL, default postgresql+psycopg://postgres@127.0.0.1/test
-as the admin connection; a scratch database is created and dropped), Redis
-(FRONTDESK_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0) and nginx (Debian's package).
+as the admin connection; a scratch database is created and dropped), redis-server (started
+here, or FRONTDESK_BENCH_REDIS_URL) and nginx (Debian's package).
 Every Frontdesk process runs on PostgreSQL with REDIS_URL set, the LLM engine and the instant
 provider (bench/instant_llm.py). Figures printed:
 
@@ -14,7 +14,10 @@ provider (bench/instant_llm.py). Figures printed:
    (chats / 2 s) whose p99 stays <= 50 ms. Target: two >= 1.6 x one.
 2. Cross-process delivery: a visitor's message sent on a tab on process A reaches a second tab
    of the same conversation on B and a third on A; the B copy's extra time over the A copy,
-   p50 and p99. Target: <= 1 ms p50.
+   p50 and p99. Target: <= 1 ms p50 (--samples 0 skips it).
+3. With --account CHATS: CPU per message by component (each process, PostgreSQL, Redis,
+   nginx, the provider, this generator), Redis commands and PostgreSQL transactions per
+   message, one process then two, at that one rate (bench/scale_account.py).
 With --compare PATH (a checkout of other code, e.g. `git worktree add /tmp/base main~3`), a
 second deployment of two processes runs that code beside this one, on the same database,
 Redis (its own key prefix) and nginx, measured in the same rounds: before / after under the
@@ -40,9 +43,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
-from bench import chat_load  # noqa: E402
+from bench import chat_load, scale_account  # noqa: E402
 from bench.chat import raise_fd_limit, spawn  # noqa: E402
 from bench.chat_load import ORIGIN, Server, cpu_seconds, percentile, run_level  # noqa: E402
+from tests.support.redis_servers import PrivateRedis  # noqa: E402
 
 # A server's CPU is its whole deployment's (both processes: the idle one of "one" still
 # receives the other's envelopes, which is coordination cost): a server's pid -> the pids.
@@ -57,7 +61,8 @@ def deployment_cpu(pid: int) -> float:
 chat_load.cpu_seconds = deployment_cpu  # run_level's per-slice CPU, for the whole deployment
 
 PG_ADMIN = os.environ.get("FRONTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
-REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Unset: the bench starts its own redis-server, so Redis's CPU and command counts are ours alone.
+REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "")
 P99_LIMIT = 0.050
 NGINX = """
 worker_processes 1;
@@ -81,7 +86,9 @@ PROXY = (
 )
 
 
-def serve_process(llm_url: str, database_url: str, prefix: str, workdir: str) -> None:
+def serve_process(
+    llm_url: str, database_url: str, redis_url: str, prefix: str, workdir: str
+) -> None:
     """Child process: one Frontdesk process of the deployment (PostgreSQL + Redis)."""
     import logging
 
@@ -98,7 +105,7 @@ def serve_process(llm_url: str, database_url: str, prefix: str, workdir: str) ->
         "MAIL_WORKER": False, "ENGINE": "llm", "FRAMES_PER_MINUTE": 100000,
         "FRAMES_PER_MINUTE_PER_IP": 10**9, "CONNECTIONS_PER_IP": 10**6,
         "MAX_TURNS_PER_CONVERSATION": 10**6, "DAILY_TOKEN_BUDGET": 0, "PING_INTERVAL": 600.0,
-        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix,
+        "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
     }  # fmt: skip
     client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
     app = create_app(config, llm_client=client)
@@ -231,13 +238,30 @@ def report_cross(results: dict[str, list[float]], samples: int) -> None:
                   "frames seen on both)")  # fmt: skip
 
 
-def start_process(tree: Path, llm_url: str, url: str, prefix: str, workdir: str):
-    """One Frontdesk process running the code of `tree`; (process, port)."""
+def start_process(tree: Path, *args: str):
+    """One Frontdesk process running the code of `tree` (args: serve_process's); (process, port)."""
     child = subprocess.Popen(
-        [sys.executable, str(tree / "bench" / "scale.py"), "--role", "process", "--args",
-         llm_url, url, prefix, workdir], stdout=subprocess.PIPE, text=True, cwd=tree,
+        [sys.executable, str(tree / "bench" / "scale.py"), "--role", "process", "--args", *args],
+        stdout=subprocess.PIPE, text=True, cwd=tree,
     )  # fmt: skip
     return child, int(child.stdout.readline().split()[1])
+
+
+def account(chats: int, seconds: float, servers: list[Server], parts: dict[str, list[int]],
+            redis_url: str, admin, database: str) -> None:  # fmt: skip
+    """Section 3: CPU per message by component at one rate, through one and two processes."""
+    import redis
+
+    accounts = scale_account.Accounts({part: (lambda p=p: p) for part, p in parts.items()},
+                                      redis.Redis.from_url(redis_url), admin, database)  # fmt: skip
+    urls = {server.name: server.url for server in servers}
+    scale_account.report(
+        [
+            scale_account.measure(deployment, urls[deployment], accounts, chats, seconds)
+            for deployment in ("one", "two")
+        ],
+        chats,
+    )
 
 
 def main() -> None:
@@ -248,6 +272,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--compare", type=Path, help="a checkout of other code to run beside")
+    parser.add_argument(
+        "--account",
+        type=int,
+        default=0,
+        metavar="CHATS",
+        help="where the CPU goes at this many chats (one, then two processes)",
+    )
     parser.add_argument("--role", choices=["process"], help=argparse.SUPPRESS)
     parser.add_argument("--args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -259,13 +290,16 @@ def main() -> None:
     url, key, (admin, name) = scratch_database()
     llm, (llm_url,) = spawn("--role", "llm")
     children = [llm]
+    own_redis = None if REDIS_URL else PrivateRedis(Path(workdir)).start()
+    redis_url = REDIS_URL or own_redis.url
     # "" is this code; " (compared)" the --compare checkout, with its own Redis key prefix.
     trees = {"": ROOT, **({" (compared)": args.compare.resolve()} if args.compare else {})}
     try:
         ports, pids, upstreams = {}, {}, {}
         for suffix, tree in trees.items():
             prefix = f"bench-{uuid.uuid4().hex[:8]}"
-            started = [start_process(tree, llm_url, url, prefix, workdir) for _ in range(2)]
+            started = [start_process(tree, llm_url, url, redis_url, prefix, workdir)
+                       for _ in range(2)]  # fmt: skip
             children += [child for child, _ in started]
             ports[suffix] = [port for _, port in started]
             pids[suffix] = [child.pid for child, _ in started]
@@ -285,15 +319,23 @@ def main() -> None:
         if levels:
             capacity(servers, levels, args.duration, args.rounds, pids)
         results: dict[str, list[float]] = {suffix: [] for suffix in trees}
-        block = max(1, args.samples // 3)
-        for _ in range(3):  # alternate blocks: a burst of noise falls on both codes alike
+        block = args.samples // 3
+        for _ in range(3 if block else 0):  # alternate blocks: noise falls on both codes alike
             for suffix in trees:
                 a, b = (f"ws://127.0.0.1:{port}" for port in ports[suffix])
                 results[suffix] += cross_process(a, b, key, block)
         report_cross(results, block * 3)
+        if args.account:
+            account(args.account, args.duration, servers, {
+                "process A": pids[""][:1], "process B": pids[""][1:],
+                "Redis": [own_redis.process.pid] if own_redis else [],
+                "nginx": scale_account.children(nginx.pid), "instant provider": [llm.pid],
+            }, redis_url, admin, name)  # fmt: skip
     finally:
         for child in children:
             child.kill()
+        if own_redis is not None:
+            own_redis.stop()
         with admin.engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from frontdesk.booking.hosts import add_site_host, new_host, site_hosts
 from frontdesk.db import Database
-from frontdesk.db.models import DateOverride, OpeningHours, Service, Site
+from frontdesk.db.models import DateOverride, HostHours, OpeningHours, Service, ServiceHost, Site
 from frontdesk.sites import create_site, site_by_key
 from frontdesk.staff.accounts import add_staff
 
@@ -52,6 +53,31 @@ WEEKDAY_HOURS = [(time(9, 0), time(12, 30)), (time(13, 30), time(17, 30))]
 
 
 @dataclass(frozen=True)
+class Member:
+    """One person of the demo team: who they are, what they meet visitors for, and when."""
+
+    name: str
+    email: str
+    services: tuple[str, ...]  # service slugs
+    hours: tuple[tuple[int, time, time], ...]  # (weekday, from, until); none: the site's hours
+
+
+# The staff login is Mia's: the dashboard's "Reply as" and the visitor's "… has joined the
+# chat" show a person, and her calendar page is her own.
+TEAM = (
+    Member("Mia Chen", "mia@harbourpixel.test", ("website-build", "ai-integration"), ()),
+    Member(
+        "Priya Nair", "priya@harbourpixel.test", ("ai-integration",),
+        tuple((day, time(9, 30), time(15)) for day in (0, 2, 4)),
+    ),
+    Member(
+        "Tom Walker", "tom@harbourpixel.test", ("virtual-tour",),
+        tuple((day, time(10), time(16)) for day in (1, 2, 3)),
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class DemoInfo:
     """What `frontdesk demo` prints."""
 
@@ -74,7 +100,9 @@ def create_demo(db: Database, *, instance_path: str, demo_host_url: str) -> Demo
         _describe(site, demo_host_url)
         _set_services(session, site)
         _set_hours(site)
-        add_staff(session, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, site.id, name="Demo Staff")
+        staff = add_staff(session, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, site.id)
+        staff.name = TEAM[0].name
+        _set_team(session, site, staff.id)
         site_id = site.id
     documents = _ingest_content(db, site_id, Path(instance_path) / "demo_content", demo_host_url)
     return DemoInfo(DEMO_KEY, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, documents)
@@ -117,6 +145,33 @@ def _set_hours(site: Site) -> None:
     site.date_overrides = [
         DateOverride(day=day, note="Closed for the holidays") for day in _holiday_closures()
     ]
+
+
+def _set_team(session, site: Site, staff_id: int) -> None:
+    """The team as hosts, with their hours and services; the host a new site starts with
+    (named after the business) becomes the first member."""
+    hosts = {host.name: host for host in site_hosts(session, site.id, active_only=False)}
+    if TEAM[0].name not in hosts and site.name in hosts:
+        hosts[TEAM[0].name] = hosts.pop(site.name)
+    services = {
+        s.slug: s for s in session.scalars(select(Service).where(Service.site_id == site.id))
+    }
+    for service in services.values():
+        service.host_links.clear()
+    session.flush()
+    for member in TEAM:
+        host = hosts.get(member.name) or new_host(member.name, timezone=site.timezone)
+        host.name, host.email, host.active = member.name, member.email, True
+        host.weekly_hours = [
+            HostHours(weekday=d, start_time=a, end_time=b) for d, a, b in member.hours
+        ]
+        if member is TEAM[0]:
+            host.staff_id = staff_id
+        add_site_host(session, site, host)
+        for slug in member.services:
+            links = services[slug].host_links
+            links.append(ServiceHost(host_id=host.id, position=len(links)))
+    session.flush()
 
 
 def _holiday_closures() -> list[date]:

@@ -95,6 +95,32 @@ def test_day_parts_and_local_instants():
     assert in_part(two_pm_tokyo, None, TOKYO)
 
 
+@pytest.mark.parametrize(
+    ("clock", "part"),
+    [
+        (time(4, 59), None),
+        (time(5), "morning"),
+        (time(11, 30), "morning"),
+        (time(12), None),  # noon is neither morning nor afternoon
+        (time(12, 30), "afternoon"),
+        (time(16, 59), "afternoon"),
+        (time(17), "evening"),
+        (time(23, 59), "evening"),  # the evening runs until midnight
+    ],
+)
+def test_a_slot_start_is_in_at_most_one_of_morning_afternoon_evening(clock, part):
+    start = local_instant(date(2026, 12, 3), clock, TOKYO)
+    found = [p for p in ("morning", "afternoon", "evening") if in_part(start, p, TOKYO)]
+    assert found == ([part] if part else [])
+
+
+def test_lunchtime_includes_noon():
+    assert parse_when("Thursday lunchtime", NOW, TOKYO).part == "lunchtime"
+    assert in_part(local_instant(date(2026, 12, 3), time(12), TOKYO), "lunchtime", TOKYO)
+    assert in_part(local_instant(date(2026, 12, 3), time(13, 30), TOKYO), "lunchtime", TOKYO)
+    assert not in_part(local_instant(date(2026, 12, 3), time(14), TOKYO), "lunchtime", TOKYO)
+
+
 def test_card_labels_show_both_zones():
     start = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
     end = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)

@@ -135,9 +135,11 @@ def test_greeting_question_and_guided_booking_end_to_end(db, site, chat):
     assert labels(ask_service) == ["Consultation · 30 min", "Workshop · 90 min"]
 
     times = chat.pick(ask_service, "Consultation · 30 min")
-    # Sydney 13:00-17:00 is 11:00-15:00 in Tokyo; the afternoon part starts at noon.
-    # Grouped by day (the date said once, the zone named once), one clock style for "en".
-    assert labels(times) == ["12:00 pm", "12:30 pm", "1:00 pm", "1:30 pm", "2:00 pm", "2:30 pm"]
+    # Sydney 13:00-17:00 is 11:00-15:00 in Tokyo; the afternoon starts after noon (12:00 pm
+    # is noon, not the afternoon). Grouped by day (the date said once, the zone named once),
+    # one clock style for "en".
+    assert "free afternoon times on Tue 1 Dec" in times["text"]
+    assert labels(times) == ["12:30 pm", "1:00 pm", "1:30 pm", "2:00 pm", "2:30 pm"]
     assert {c.group for c in times["choices"]} == {"Tue 1 Dec · Tokyo time"}
     assert "Asia/Tokyo" not in times["text"]
 
@@ -579,6 +581,7 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
         ("thursday would suit better actually", "reschedule"),
         ("sorry something came up, can we do next thursday", "reschedule"),
         ("can it be later that day", "reschedule"),
+        ("actually the week after would be better", "reschedule"),
         ("actually i can't come anymore", "cancel"),
     ],
 )
@@ -587,6 +590,52 @@ def test_after_a_booking_a_new_time_moves_it_and_a_change_of_plan_cancels_it(db,
     assert chat.tools.confirm(card["proposal"]).ok
     reply = chat.say(said, history=confirm_entries(card["proposal"], ok=True))
     assert chat.state.get("flow") == flow or (reply["card"] or {}).get("type") == f"{flow}_proposal"
+
+
+@pytest.mark.parametrize("said", ["what time is it again?", "is that still on"])
+def test_after_a_booking_a_question_about_it_shows_it(db, chat, said):
+    card = propose_consultation(chat)
+    assert chat.tools.confirm(card["proposal"]).ok
+    reply = chat.say(said, history=confirm_entries(card["proposal"], ok=True))
+    assert reply["text"].startswith("Your upcoming bookings:") and "Tue 1 Dec" in reply["text"]
+
+
+def test_without_a_booking_the_same_question_lists_nothing(chat):
+    chat.say("what time is it again?")
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+
+
+def test_a_first_message_saying_instead_changes_no_time(db, site, chat):
+    add_knowledge(
+        db, site, "Hours", "https://studio.test/hours", "We are open on Saturday from 9 am."
+    )
+    reply = chat.say("are you open on saturday instead of sunday?")
+    assert "9 am" in reply["text"] and "flow" not in chat.state
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+
+
+def test_a_question_worded_like_a_listing_is_answered_when_the_site_says_it(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Workshops",
+        "https://studio.test/w",
+        "Every workshop starts with a short consultation call the week before.",
+        heading="Before a workshop",
+    )
+    reply = chat.say("do i have a consultation call before the workshop?")
+    assert "short consultation call" in reply["text"]
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+    assert "My bookings" in labels(reply)  # offered, not started
+    listing = chat.say("do i have any consultations coming up?")
+    assert listing["text"].startswith("You have no upcoming bookings")
+
+
+def test_a_longer_yes_takes_up_the_offered_booking(db, site, chat):
+    add_knowledge(db, site, "Workshops", "https://studio.test/w", "A workshop costs $300.")
+    chat.say("how much is a workshop?")
+    chat.say("sounds good, let's do it")
+    assert chat.state["flow"] == "book" and chat.state["service"] == "workshop"
 
 
 def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):

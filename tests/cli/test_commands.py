@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy import func, select
 
+from frontdesk.booking.hosts import service_hosts, site_hosts
 from frontdesk.db import Database
 from frontdesk.db.models import Document, Service, Site, StaffUser
 from frontdesk.demo import DEMO_KEY, DEMO_STAFF_EMAIL
@@ -80,4 +83,21 @@ def test_demo_creates_the_sample_business_and_is_repeatable(cli_env_any, databas
         documents = session.scalar(select(func.count()).where(Document.site_id == site.id))
         assert documents == 5
         assert session.scalar(select(func.count()).select_from(StaffUser)) == 1
+        # A team of people with names of their own, not one person named after the business.
+        team = {host.name: host for host in site_hosts(session, site.id)}
+        assert list(team) == ["Mia Chen", "Priya Nair", "Tom Walker"]
+        staff = session.scalars(select(StaffUser)).one()
+        assert staff.name == "Mia Chen" and team["Mia Chen"].staff_id == staff.id
+        assert [(h.weekday, h.start_time, h.end_time) for h in team["Tom Walker"].weekly_hours] == [
+            (day, time(10), time(16)) for day in (1, 2, 3)
+        ]
+        offered = {
+            service.slug: [host.name for host in service_hosts(session, service)]
+            for service in session.scalars(select(Service).where(Service.site_id == site.id))
+        }
+        assert offered == {
+            "website-build": ["Mia Chen"],
+            "ai-integration": ["Mia Chen", "Priya Nair"],
+            "virtual-tour": ["Tom Walker"],
+        }
     db.dispose()

@@ -82,6 +82,76 @@ def test_a_faq_answer_comes_with_the_question_it_answers():
     )
 
 
+def test_a_short_faq_answer_is_quoted_from_its_first_sentence():
+    legal_aid = Passage(
+        "FAQ",
+        "https://law.test/faq",
+        "FAQ",
+        "Do you do legal aid?\n\nWe are not able to take on legal aid work. If you might "
+        "qualify, for example in a family case, we will point you to a local legal aid firm.",
+    )
+    found = ask("can you do legal aid cases", legal_aid)
+    assert "not able to take on legal aid work. If you might qualify" in found.best.quote
+
+
+def test_everyday_ways_of_asking_a_price():
+    assert analyse("a few foils around my face, what would that be", LEX).aspects == {"price"}
+    booking = analyse("how much does it cost to book a bike fit", LEX)
+    assert [c.label for c in booking.concepts] == ["bike", "fit"]  # "book" is how, not what
+    # dropping a bike off is no parent dropping a child off
+    drop = analyse("is there parking when i drop off", LEX)
+    assert not any(("parent",) in c.forms for c in drop.concepts)
+
+
+def test_a_question_about_what_a_service_includes_gets_the_section_saying_it():
+    boilers = Passage(
+        "Boilers",
+        "https://plumber.test/boilers",
+        "Boiler servicing",
+        "A boiler that is serviced once a year uses less fuel. Most warranties are void "
+        "without a yearly service.\n\nWhat the service includes\n\nThe annual service takes "
+        "about an hour. Your engineer will:\n\n- Check the flue\n- Clean the burner\n\n"
+        "Oil boilers\n\nOil boilers are serviced for the same price as gas, but the visit "
+        "runs closer to ninety minutes.",
+    )
+    found = ask("whats involved in a boiler service", boilers)
+    # the page's opening names both words; next comes the section saying what it includes
+    assert [f.heading for f in found.findings[:2]] == [
+        "Boiler servicing",
+        "What the service includes",
+    ]
+    assert "Check the flue" in found.findings[1].quote
+
+
+def test_what_follows_the_asking_clause_weighs_less():
+    weights = {
+        c.label: c.weight for c in analyse("is there a lift, my knees are bad", LEX).concepts
+    }
+    assert weights["lift"] == 1.0 and weights["knees"] == 0.5
+    asked = analyse("can you do electrics as well, need a new socket", LEX)
+    assert {c.label: c.weight for c in asked.concepts}["socket"] == 0.5
+
+
+def test_lead_times_and_ages_are_kinds_of_fact():
+    assert "duration" in analyse("how far out are you booked up for bathrooms", LEX).aspects
+    assert "age" in analyse("how old does my son need to be", LEX).aspects
+    terms = Passage(
+        "Terms",
+        "https://plumber.test/terms",
+        "Visits",
+        "An engineer texts you before they arrive. Someone over 18 must be at home to let us in.",
+    )
+    assert "over 18" in ask("how old does the person at home need to be", terms).best.quote
+
+
+def test_an_appliance_is_not_its_halves():
+    paying = Passage(
+        "Paying", "https://plumber.test/pay", "Paying", "Our engineers carry card machines."
+    )
+    boiler = Passage("Boilers", "https://plumber.test/b", "Service", "We clean the burner.")
+    assert not ask("do you fix washing machines", paying, boiler).confident
+
+
 def test_a_question_about_a_section_gets_its_list():
     found = ask("what should i bring to my appointment", BRING)
     assert found.best.heading == "What to bring"

@@ -11,6 +11,7 @@ from frontdesk.audit import Actor
 from frontdesk.chat import conversation_store, transcript, turn_record
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
+from frontdesk.chat.runner import runner_for
 from frontdesk.chat.status import change_status
 from frontdesk.db.models import AuditEvent, Conversation, Message, Site
 from tests.support.bookings import book
@@ -166,6 +167,36 @@ def test_takeover_reply_handback_and_close(app, site, staff, signed_in):
         ).all()
     assert actions.count("conversation.status") == 3
     assert "conversation.staff_message" in actions
+
+
+def test_an_action_shows_the_new_state_once(app, site, signed_in):
+    conversation = start_conversation(app, site, "v1", "Hello")
+    page = post_action(signed_in, site, conversation, "takeover")
+    html = signed_in.get(page.headers["Location"]).get_data(as_text=True)
+    # The state box says it; no notice above the inbox repeats it.
+    assert 'id="conversation-status" data-status="staff"' in html
+    assert html.count("The assistant stays silent.") == 1
+    assert "notice--success" not in html
+
+
+def test_hand_back_from_the_dashboard_answers_the_question_asked_meanwhile(app, site, signed_in):
+    db = app.extensions["frontdesk.db"]
+    conversation = start_conversation(app, site, "v1", "Hello")
+    post_action(signed_in, site, conversation, "takeover")
+    transcript.append(db, conversation.id, "visitor", "What are your opening hours?", html="",
+                      client_id="m2")  # fmt: skip
+    post_action(signed_in, site, conversation, "handback")
+    post_action(signed_in, site, conversation, "handback")  # clicked twice
+    assert runner_for(app).wait_idle(timeout=30)
+    with db.session() as session:
+        roles = session.scalars(
+            select(Message.role).where(Message.conversation_id == conversation.id)
+            .where(Message.role.in_(("visitor", "system", "staff", "assistant")))
+            .order_by(Message.seq)
+        ).all()  # fmt: skip
+    # The assistant is back, then answers the question asked while staff had the chat, once.
+    assert roles[-3:] == ["visitor", "system", "assistant"]
+    assert roles.count("assistant") == 1
 
 
 def test_reply_to_a_bot_conversation_takes_it_over(app, site, signed_in):

@@ -55,6 +55,9 @@ class FakeLLM(ScriptBuilders):
         self.finetune = FineTuning()  # the Files and fine-tuning API (tests tune its timing)
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.lingered = threading.Event()  # a `linger` script finished holding its body open
+        # Moderation requests wait while this is clear (a test holds a turn in moderation).
+        self.moderation_open = threading.Event()
+        self.moderation_open.set()
         self.responder: Callable[[dict[str, Any]], Script | None] | None = None
         self._queue: deque[Script] = deque()
         self._lock = threading.Lock()
@@ -305,4 +308,5 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(*wire.embeddings(self.fake, body))
 
     def _moderations(self, body: dict[str, Any]) -> None:
+        self.fake.moderation_open.wait(10)
         self._json(*wire.moderations(self.fake, body))

@@ -16,6 +16,7 @@ from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import message_frame
 from frontdesk.chat.render import render_markdown
+from frontdesk.chat.runner import runner_for
 from frontdesk.chat.status import change_status
 
 MAX_STAFF_MESSAGE_CHARS = 4000
@@ -71,8 +72,9 @@ def set_status(
     """Change a conversation's status (chat.status) and tell the visitor; returns the old one.
 
     `actor` is a StaffUser, an audit.Actor or None (system); `only_from` as in change_status.
-    The system note ("… has joined the chat") is posted only when the status changed. Raises
-    LookupError / ValueError.
+    The system note ("… has joined the chat") is posted only when the status changed. Handed
+    back with the visitor's last message unanswered, the assistant answers it after the note.
+    Raises LookupError / ValueError.
     """
     conversation = _conversation(app, conversation_public_id)
     db = app.extensions["frontdesk.db"]
@@ -83,7 +85,17 @@ def set_status(
     if change.changed:
         name = display_name(actor) or "Someone"
         _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
+    if change.rearmed:
+        _answer_after_running_work(app, conversation.id)
     return change.previous
+
+
+def _answer_after_running_work(app: Flask, conversation_id: int) -> None:
+    """Resume the conversation's pending work (the re-armed message) behind the job of it
+    that may be running: that job, silent, leaves the message pending once handed back."""
+    from frontdesk.chat import work  # work -> turns -> assistant: loaded on first hand-back
+
+    runner_for(app).submit(conversation_id, lambda: work.resume_conversation(app, conversation_id))
 
 
 def post_staff_message(app: Flask, conversation_public_id: str, staff_user: Any, text: str):

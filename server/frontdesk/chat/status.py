@@ -3,7 +3,9 @@
 Whoever changes a status (staff taking over, handing back or closing; the visitor's "Talk to a
 person" button; the assistant's request_human tool) calls `change_status`: the new status and
 its audit event are written in one transaction, and the sockets and the site's dashboards hear
-of it after the commit.
+of it after the commit. Handing back (staff -> bot) also gives the visitor's last message its
+answer back to do (work_pending, chat.work) when no one answered it while staff had the chat,
+in the same transaction: the caller queues it (chat.staffing), and a crash leaves it pending.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from frontdesk import audit
@@ -20,9 +22,11 @@ from frontdesk.chat.conversation_store import conversation_lock
 from frontdesk.chat.hub import Hub
 from frontdesk.chat.protocol import status_event, status_frame
 from frontdesk.db import Database, raw
-from frontdesk.db.models import Conversation
+from frontdesk.db.models import Conversation, Message
 
 STATUSES = ("bot", "needs_human", "staff", "closed")
+SILENT = ("staff", "closed")  # the assistant answers no visitor message (chat.turns)
+REPLIES = ("staff", "assistant")  # what answers a visitor's message
 AUDIT_ACTION = "conversation.status"
 
 
@@ -35,6 +39,8 @@ class StatusChange:
     site_id: int
     previous: str
     status: str
+    # Handed back with the visitor's last message unanswered: its answer is pending again.
+    rearmed: bool = False
 
     @property
     def changed(self) -> bool:
@@ -107,7 +113,51 @@ def _write(
         session, site_id=site_id, actor=actor, action=AUDIT_ACTION, subject_type="conversation",
         subject_id=public_id, data={"from": previous, "to": status},
     )  # fmt: skip
-    return StatusChange(conversation_id, public_id, site_id, previous, status)
+    rearmed = (
+        previous == "staff" and status == "bot" and _rearm_unanswered(session, conversation_id)
+    )
+    return StatusChange(conversation_id, public_id, site_id, previous, status, rearmed)
+
+
+def _rearm_unanswered(session: Session, conversation_id: int) -> bool:
+    """Mark the visitor's last message's answer pending again when no staff or assistant
+    message came after it (asked while staff handled the chat, and left unanswered)."""
+    last = session.execute(
+        select(Message.id, Message.seq)
+        .where(Message.conversation_id == conversation_id, Message.role == "visitor")
+        .order_by(Message.seq.desc())
+        .limit(1)
+    ).one_or_none()
+    if last is None:
+        return False
+    replied = session.scalar(
+        select(func.max(Message.seq)).where(
+            Message.conversation_id == conversation_id, Message.role.in_(REPLIES)
+        )
+    )
+    if replied is not None and replied > last.seq:
+        return False
+    session.execute(update(Message).where(Message.id == last.id).values(work_pending=True))
+    return True
+
+
+def complete_silently(db: Database, message_id: int, conversation_id: int) -> bool:
+    """Mark a visitor message's work done without an answer, only while the conversation is
+    still silent (staff or closed); False when it was handed back meanwhile, so the work stays
+    pending for the hand-back's own resume (chat.staffing) instead of being lost."""
+    with raw.sqlite_writer(db), db.write_transaction() as session:
+        # The row lock orders this against a hand-back's change (which takes it too).
+        status = session.scalar(
+            select(Conversation.status).where(Conversation.id == conversation_id).with_for_update()
+        )
+        if status not in SILENT:
+            return False
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.work_pending.is_(True))
+            .values(work_pending=False)
+        )
+    return True
 
 
 def status_changer(

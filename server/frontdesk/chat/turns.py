@@ -17,7 +17,7 @@ from frontdesk.chat import budgets, conversation_store, moderation, site_cache, 
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import flagged_event
-from frontdesk.chat.status import status_changer
+from frontdesk.chat.status import SILENT, complete_silently, status_changer
 from frontdesk.db import raw
 from frontdesk.db.models import Proposal
 from frontdesk.db.types import utcnow
@@ -136,7 +136,15 @@ def answer(job: Job) -> None:
     except Exception:
         log.exception("chat turn failed in conversation %s", ctx.conversation.public_id)
         _apologise(ctx)
-    ctx.out.complete()  # nothing to post (staff are answering): done all the same
+    _finish_unanswered(ctx)
+
+
+def _finish_unanswered(ctx: Context) -> None:
+    """Nothing was posted (staff are answering): the message's work is done all the same,
+    unless the chat was handed back meanwhile; then the hand-back's resume answers it."""
+    done, ctx.out.completes = ctx.out.completes, None
+    if done is not None and not complete_silently(ctx.db, done, ctx.conversation.id):
+        log.info("conversation %s was handed back during a silent turn", ctx.conversation.public_id)
 
 
 def _apologise(ctx: Context) -> None:
@@ -152,7 +160,7 @@ def _answer(ctx: Context, job: Job) -> None:
         return
     if job.decline:
         _decline(ctx, job.decline)
-    if ctx.conversation.status in ("staff", "closed"):
+    if ctx.conversation.status in SILENT:
         return  # a person is answering: the bot stays silent
     if not _within_limits(ctx):
         return
@@ -171,7 +179,7 @@ def _flagged(ctx: Context, job: Job, verdict: moderation.Verdict) -> None:
     ctx.hub.publish_site(
         ctx.site.id, flagged_event(ctx.conversation.public_id, job.seq, verdict.reasons)
     )
-    if ctx.conversation.status not in ("staff", "closed"):
+    if ctx.conversation.status not in SILENT:
         ctx.out.post("assistant", REFUSAL, {"moderated": True})
 
 

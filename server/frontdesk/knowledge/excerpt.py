@@ -51,13 +51,17 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
 
 def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: float):
     at = section.index(unit)
+    # A short paragraph is one thought: its rule and its exception ("free up to 24 hours
+    # ahead. Within 24 hours the full fee applies"), or a FAQ's "No." and its reason ("We are
+    # not able to take on legal aid work. If you might qualify..."), are quoted together.
+    block = [u for u in section if u.block == unit.block and u.kind == unit.kind]
+    short = len(block) <= SHORT and unit.kind == "sentence"
     start = (
         at - 1 if at > 0 and LEANS.match(unit.text) and section[at - 1].kind == unit.kind else at
     )
+    if short and block[0] is not unit:
+        start = min(start, section.index(block[0]))
     picked = section[start : at + 1]
-    # A short paragraph is one thought: its rule and its exception ("free up to 24 hours
-    # ahead. Within 24 hours the full fee applies") are quoted together.
-    short = sum(1 for u in section if u.block == unit.block and u.kind == unit.kind) <= SHORT
     for follower in section[at + 1 : at + 3]:
         continues = (
             short or LEANS.match(follower.text) or scores.get(id(follower), 0) >= FOLLOWS * best

@@ -35,11 +35,6 @@ bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations"
 
 MAX_QUERY_CHARS = 200
 ACTIONS = {"takeover": "staff", "handback": "bot", "close": "closed"}
-ACTION_DONE = {
-    "takeover": "You are now handling this conversation; the assistant stays silent.",
-    "handback": "Handed back to the assistant.",
-    "close": "Conversation closed.",
-}
 
 
 def _cost(conversation: Conversation, site: Any) -> str:
@@ -137,12 +132,14 @@ def detail(site, public_id: str):
 
 
 def _change_status(site, public_id: str, action: str):
-    """Take over, hand back or close; the staffing module tells the visitor and audits it."""
+    """Take over, hand back or close; the staffing module tells the visitor and audits it.
+
+    No notice follows: the conversation's state box (and its actions) shows the new status,
+    and a notice above it would only say the same again."""
     if conversation_of_site(site.id, public_id) is None:
         abort(404)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     staffing.set_status(app, public_id, ACTIONS[action], current_staff())
-    flash(ACTION_DONE[action], "success")
     return redirect(url_for(".detail", site_key=site.public_key, public_id=public_id))
 
 

@@ -15,16 +15,28 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-# Local-time windows for day parts; a slot belongs to the part its start falls in.
-PARTS: dict[str, tuple[time, time]] = {
+# Local-time windows for day parts, (from, until); a slot belongs to the part its start falls
+# in. As in Calendly's and Google Calendar's filters, morning is before noon, afternoon after
+# it and until 17:00, evening from 17:00 to midnight. Noon itself is noon ("12:00 pm" offered
+# for "the afternoon" reads as a mistake): it belongs to lunchtime, not to the afternoon.
+PARTS: dict[str, tuple[time, time | None]] = {
     "morning": (time(5), time(12)),
+    "lunchtime": (time(11, 30), time(14)),
     "afternoon": (time(12), time(17)),
-    "evening": (time(17), time(23, 59)),
+    "evening": (time(17), None),  # None: until midnight
+}
+STARTS_AFTER = frozenset({"afternoon"})  # parts whose first instant is not their own
+# How a reply names the free times of a part ("Here are the free afternoon times on ...").
+PART_TIMES = {
+    "morning": "morning times",
+    "lunchtime": "times around lunchtime",
+    "afternoon": "afternoon times",
+    "evening": "evening times",
 }
 PART_WORDS = {
     "morning": "morning",
     "afternoon": "afternoon",
-    "lunchtime": "afternoon",
+    "lunchtime": "lunchtime",
     "evening": "evening",
     "tonight": "evening",
     "night": "evening",
@@ -58,7 +70,7 @@ class When:
     """What a message said about timing; any part may be missing."""
 
     day: date | None = None
-    part: str | None = None  # morning / afternoon / evening
+    part: str | None = None  # a key of PARTS
     at: time | None = None
 
     @property
@@ -105,7 +117,8 @@ def _dateparse(expression: str, now: datetime, tz: str) -> date | None:
 
 
 def parse_part(text: str) -> str | None:
-    """'morning', 'afternoon' or 'evening' when the message names a part of the day."""
+    """'morning', 'lunchtime', 'afternoon' or 'evening' when the message names a part of the
+    day."""
     for word in re.findall(r"[a-z]+", text.lower()):
         if word in PART_WORDS:
             return PART_WORDS[word]
@@ -155,7 +168,9 @@ def in_part(start: datetime, part: str | None, tz: str) -> bool:
     if part is None:
         return True
     begin, end = PARTS[part]
-    return begin <= start.astimezone(ZoneInfo(tz)).time() < end
+    local = start.astimezone(ZoneInfo(tz)).time()
+    started = local > begin if part in STARTS_AFTER else local >= begin
+    return started and (end is None or local < end)
 
 
 def day_label(day: date) -> str:

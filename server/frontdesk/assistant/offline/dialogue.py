@@ -162,8 +162,8 @@ class Dialogue:
         part = s.get("part")
         in_part = [(st, c) for st, c in on_day if dates.in_part(st, part, self.tz)]
         if in_part:
-            when = f"{part} " if part else ""
-            text = f"Here are the free {when}times on {dates.day_label(day)}, in your time:"
+            free = dates.PART_TIMES[part] if part else "times"
+            text = f"Here are the free {free} on {dates.day_label(day)}, in your time:"
             return Reply(f"{intro} {text}".strip(), thin([c for _, c in in_part]))
         if on_day:
             text = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontdesk.assistant.base import Source, ToolResult
+from frontdesk.assistant.tools.service_answer import with_service_fact
 from frontdesk.assistant.tools.site_facts import site_facts
 from frontdesk.knowledge.retrieve import Retrieval, retrieve
 from frontdesk.knowledge.search import record_unanswered
@@ -42,6 +43,7 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
             facts=lambda: site_facts(session, tools.site_id, today, tools.site),
             limit=limit or DEFAULT_PASSAGES,
         )
+        found = with_service_fact(found, session, tools.site_id, tools.site)
     if not found.confident:
         with tools.db.write_transaction() as session:  # reads, then writes: take the lock first
             record_unanswered(
