@@ -76,6 +76,7 @@ def test_inviting_a_pending_address_again_kills_the_old_link(db, studio):
     old = issue(db, *studio)
     new = issue(db, *studio, email="  NEW@studio.test ")  # the same address, as typed
     assert new.email == "new@studio.test" and new.token != old.token
+    assert (old.replaced, new.replaced) == (False, True)
     assert state(db, old.token) == inv.REVOKED and use(db, old.token) is False
     with db.session() as session:
         assert [r.email for r in inv.pending(session, studio[0].id)] == ["new@studio.test"]
