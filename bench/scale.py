@@ -332,8 +332,8 @@ def main() -> None:
                 "nginx": scale_account.children(nginx.pid), "instant provider": [llm.pid],
             }, redis_url, admin, name)  # fmt: skip
     finally:
-        for child in children:
-            child.kill()
+        for child in children:  # nginx: SIGTERM, so that its master stops its workers too
+            child.terminate() if child.args[0] == "nginx" else child.kill()
         if own_redis is not None:
             own_redis.stop()
         with admin.engine.connect() as conn:

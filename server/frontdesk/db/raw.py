@@ -133,7 +133,7 @@ class SqliteConnections:
     nothing. The connections come from the engine's pool, detached, so they carry its setup
     (WAL, synchronous, foreign keys, busy timeout, checkpoint threshold). SQLite connections to
     a local file do not go stale, which is what makes a pool without health checks safe;
-    PostgreSQL keeps SQLAlchemy's pool (with its pre-ping).
+    PostgreSQL keeps SQLAlchemy's pool (with db.liveness's check at checkout).
     """
 
     MAX_IDLE = 16
