@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "SIGNIN_ATTEMPTS_PER_15_MIN": 10,
     "STAFF_SESSION_IDLE_DAYS": 14,  # a staff session unused this long ends (server-side)
+    "STAFF_INVITE_DAYS": 7,  # an invitation's link works this long (once)
+    "STAFF_INVITES_PER_HOUR": 20,  # invitations (resends too) a site may send in an hour
     "HEADER_TIMEOUT": 10.0,  # `frontdesk serve`: seconds for a request head to arrive
     "HEADS_PER_IP": 16,  # `frontdesk serve`: connections per IP still sending their head
     "TRUST_PROXY": False,  # trust X-Forwarded-For / -Proto from one reverse proxy

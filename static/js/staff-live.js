@@ -257,6 +257,8 @@
   function showStatus(status) {
     var state = document.getElementById("conversation-status");
     if (state) { state.dataset.status = status; }
+    var reply = document.getElementById("reply-form");
+    if (reply) { reply.dataset.status = status; }
   }
 
   /* -- replies over the socket (the form still posts normally when offline) ---------------- */

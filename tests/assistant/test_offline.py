@@ -581,6 +581,7 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
         ("thursday would suit better actually", "reschedule"),
         ("sorry something came up, can we do next thursday", "reschedule"),
         ("can it be later that day", "reschedule"),
+        ("actually the week after would be better", "reschedule"),
         ("actually i can't come anymore", "cancel"),
     ],
 )
@@ -589,6 +590,68 @@ def test_after_a_booking_a_new_time_moves_it_and_a_change_of_plan_cancels_it(db,
     assert chat.tools.confirm(card["proposal"]).ok
     reply = chat.say(said, history=confirm_entries(card["proposal"], ok=True))
     assert chat.state.get("flow") == flow or (reply["card"] or {}).get("type") == f"{flow}_proposal"
+
+
+@pytest.mark.parametrize("said", ["what time is it again?", "is that still on"])
+def test_after_a_booking_a_question_about_it_shows_it(db, chat, said):
+    card = propose_consultation(chat)
+    assert chat.tools.confirm(card["proposal"]).ok
+    reply = chat.say(said, history=confirm_entries(card["proposal"], ok=True))
+    assert reply["text"].startswith("Your upcoming bookings:") and "Tue 1 Dec" in reply["text"]
+
+
+def test_without_a_booking_the_same_question_lists_nothing(chat):
+    chat.say("what time is it again?")
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+
+
+def test_a_first_message_saying_instead_changes_no_time(db, site, chat):
+    add_knowledge(
+        db, site, "Hours", "https://studio.test/hours", "We are open on Saturday from 9 am."
+    )
+    reply = chat.say("are you open on saturday instead of sunday?")
+    assert "9 am" in reply["text"] and "flow" not in chat.state
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+
+
+def test_a_question_worded_like_a_listing_is_answered_when_the_site_says_it(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Workshops",
+        "https://studio.test/w",
+        "Every workshop starts with a short consultation call the week before.",
+        heading="Before a workshop",
+    )
+    reply = chat.say("do i have a consultation call before the workshop?")
+    assert "short consultation call" in reply["text"]
+    assert "list_my_bookings" not in [name for name, _, _ in chat.last_out.tool_calls]
+    assert "My bookings" in labels(reply)  # offered, not started
+    listing = chat.say("do i have any consultations coming up?")
+    assert listing["text"].startswith("You have no upcoming bookings")
+
+
+def test_a_request_asked_as_a_question_is_answered_when_the_site_says_how(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Emergencies",
+        "https://studio.test/urgent",
+        "Call us from 8 am and we will do our best to see you the same day.",
+        heading="Getting seen today",
+    )
+    reply = chat.say("can i get seen today, i'm in agony?")
+    assert "same day" in reply["text"] and "flow" not in chat.state
+    assert "Book a consultation" in labels(reply)
+    assert chat.say("i'd like a consultation today")["choices"]  # said as a request, it books
+    assert chat.state["flow"] == "book"
+
+
+def test_a_longer_yes_takes_up_the_offered_booking(db, site, chat):
+    add_knowledge(db, site, "Workshops", "https://studio.test/w", "A workshop costs $300.")
+    chat.say("how much is a workshop?")
+    chat.say("sounds good, let's do it")
+    assert chat.state["flow"] == "book" and chat.state["service"] == "workshop"
 
 
 def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):

@@ -85,3 +85,16 @@ def test_outside_a_turn_messages_go_out_at_once(setup):
     assert published(frames) == [("message", 1, "Booked.")]
     entry, _ = transcript.append(db, conversation.id, "visitor", "thanks")
     assert entry.seq == 2
+
+
+def test_a_frame_reaches_others_only_when_someone_else_listens():
+    hub = Hub()
+    own = hub.subscribe(7, lambda frame: None)
+    assert not hub.reaches_others(7, own)  # the sender's socket alone: nothing to publish
+    assert hub.reaches_others(7, None)
+    other = hub.subscribe(7)
+    assert hub.reaches_others(7, own)
+    other.close()
+    assert not hub.reaches_others(7, own)
+    hub.relay = object()  # with Redis, other processes may listen: always publish
+    assert hub.reaches_others(7, own)

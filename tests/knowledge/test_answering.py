@@ -123,6 +123,40 @@ def test_a_question_about_what_a_service_includes_gets_the_section_saying_it():
     assert "Check the flue" in found.findings[1].quote
 
 
+def test_what_follows_the_asking_clause_weighs_less():
+    weights = {
+        c.label: c.weight for c in analyse("is there a lift, my knees are bad", LEX).concepts
+    }
+    assert weights["lift"] == 1.0 and weights["knees"] == 0.5
+    asked = analyse("can you do electrics as well, need a new socket", LEX)
+    assert {c.label: c.weight for c in asked.concepts}["socket"] == 0.5
+
+
+def test_lead_times_and_ages_are_kinds_of_fact():
+    assert "duration" in analyse("how far out are you booked up for bathrooms", LEX).aspects
+    assert "age" in analyse("how old does my son need to be", LEX).aspects
+    terms = Passage(
+        "Terms",
+        "https://plumber.test/terms",
+        "Visits",
+        "An engineer texts you before they arrive. Someone over 18 must be at home to let us in.",
+    )
+    assert "over 18" in ask("how old does the person at home need to be", terms).best.quote
+
+
+def test_how_a_shop_has_something_is_not_what_must_be_on_the_site():
+    stock = Passage("FAQ", "https://bikes.test/faq", "Do you sell bikes?", "We stock helmets.")
+    assert ask("do you carry helmets", stock).confident  # "carry" says how, like "stock"
+
+
+def test_an_appliance_is_not_its_halves():
+    paying = Passage(
+        "Paying", "https://plumber.test/pay", "Paying", "Our engineers carry card machines."
+    )
+    boiler = Passage("Boilers", "https://plumber.test/b", "Service", "We clean the burner.")
+    assert not ask("do you fix washing machines", paying, boiler).confident
+
+
 def test_a_question_about_a_section_gets_its_list():
     found = ask("what should i bring to my appointment", BRING)
     assert found.best.heading == "What to bring"

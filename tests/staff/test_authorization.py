@@ -26,6 +26,7 @@ SITELESS = {
     "staff.home",
     "staff.password",
     "staff.end_all_sessions",
+    "staff.invite.accept",  # the invitation link's page: its token names the site
 }
 # Routes this test must find (others' sections add theirs; all are checked).
 KNOWN = {

@@ -175,7 +175,7 @@ def test_an_action_shows_the_new_state_once(app, site, signed_in):
     html = signed_in.get(page.headers["Location"]).get_data(as_text=True)
     # The state box says it; no notice above the inbox repeats it.
     assert 'id="conversation-status" data-status="staff"' in html
-    assert html.count("stays silent") == 1
+    assert html.count("The assistant stays silent.") == 1
     assert "notice--success" not in html
 
 

@@ -42,6 +42,11 @@ KNOWN_ADMIN = {
     "staff.hosts.index",
     "staff.hosts.add",
     "staff.access.change_role",
+    "staff.access.index",
+    "staff.access.invite",
+    "staff.access.resend",
+    "staff.access.revoke",
+    "staff.access.remove",
     "staff.knowledge.upload",
     "staff.privacy.erase",
     "training.index",
@@ -171,12 +176,15 @@ def change(client, token, team, db, email: str, role: str):
     return client.post(path, data={"csrf_token": token, "role": role})
 
 
-def test_an_owner_changes_a_role_on_the_people_page_and_it_is_audited(app, db, team):
+def test_an_owner_changes_a_role_on_the_access_page_and_it_is_audited(app, db, team):
     client, token = signed_in_as(app, "owner@studio.test")
-    people = client.get(f"/staff/{team['site'].public_key}/hosts/").get_data(as_text=True)
-    assert 'id="access"' in people and "member@studio.test" in people and "Change role" in people
+    key = team["site"].public_key
+    people = client.get(f"/staff/{key}/hosts/").get_data(as_text=True)
+    assert f'href="/staff/{key}/access/"' in people  # the People page's second tab
+    access = client.get(f"/staff/{key}/access/").get_data(as_text=True)
+    assert 'id="access"' in access and "member@studio.test" in access and "Change role" in access
     response = change(client, token, team, db, "member@studio.test", "admin")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#access")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/access/")
     assert role_of(db, "member@studio.test") == "admin"
     with db.session() as session:
         event = session.scalars(
@@ -188,7 +196,7 @@ def test_an_owner_changes_a_role_on_the_people_page_and_it_is_audited(app, db, t
 
 def test_an_admin_sees_roles_but_cannot_change_them(app, db, team):
     client, token = signed_in_as(app, "admin@studio.test")
-    people = client.get(f"/staff/{team['site'].public_key}/hosts/").get_data(as_text=True)
+    people = client.get(f"/staff/{team['site'].public_key}/access/").get_data(as_text=True)
     assert "member@studio.test" in people and "Change role" not in people
     assert change(client, token, team, db, "admin@studio.test", "owner").status_code == 403
     assert change(client, token, team, db, "member@studio.test", "admin").status_code == 403

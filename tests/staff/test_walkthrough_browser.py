@@ -90,6 +90,36 @@ def test_services_fields_are_spaced_by_the_design_systems_step(browser, dashboar
     page.screenshot(path=str(tmp_path / "services.png"), full_page=True)
 
 
+def space(page, name: str) -> float:
+    """A design.css spacing step in pixels."""
+    return page.evaluate(
+        f"parseFloat(getComputedStyle(document.documentElement).getPropertyValue('{name}'))"
+        " * parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    )
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_closures_table_stands_apart_from_the_form_under_it(browser, dashboard, tmp_path, size):
+    page = signed_in_page(browser, dashboard, size)
+    page.goto(dashboard.url("settings/hours"))
+    form = page.locator("form", has=page.get_by_role("button", name="Save date"))
+    form.get_by_label("Date").fill("2030-12-24")
+    form.get_by_label("Closed all day").check()
+    form.get_by_label("Note").fill("Closed for the holidays, back on the second")
+    form.get_by_role("button", name="Save date").click()
+    table = page.locator("#closures")
+    expect(table).to_contain_text("Closed for the holidays")
+    frame = page.locator(".table-wrap", has=table).bounding_box()
+    heading = page.get_by_role("heading", name="Add a special date").bounding_box()
+    # A framed table, then a step of the spacing scale before what comes under it.
+    assert heading["y"] - (frame["y"] + frame["height"]) >= space(page, "--space-5") - 1
+    date = table.locator("td").first
+    assert date.evaluate("d => getComputedStyle(d).whiteSpace") == "nowrap"
+    assert sideways(page) == 0  # on a phone the table scrolls inside its frame
+    page.screenshot(path=str(tmp_path / f"hours-{size}.png"), full_page=True)
+    assert page.problems == []
+
+
 def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     browser, dashboard, tmp_path
 ):
@@ -110,6 +140,21 @@ def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     mine = page.locator("#transcript .entry--staff", has_text="Hello from the team")
     expect(mine).to_be_in_viewport()
     page.screenshot(path=str(tmp_path / "inbox-reply.png"))
+    assert page.problems == []
+
+
+def test_after_a_reply_took_the_chat_over_the_hint_stops_saying_it_would(browser, dashboard):
+    conversation = make_conversation(dashboard.db, dashboard.site, texts=[("visitor", "Hi")])
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url(f"conversations/{conversation.public_id}"))
+    hint = page.locator("#reply-hint")
+    expect(hint).to_contain_text("Sending takes the conversation over")
+    page.locator("#live-state[data-live='yes']").wait_for()
+    page.get_by_placeholder("Write to the visitor…").fill("Hello, I can help")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#conversation-status")).to_have_attribute("data-status", "staff")
+    expect(hint).not_to_contain_text("takes the conversation over", use_inner_text=True)
+    expect(hint).to_contain_text("Ctrl+Enter sends")
     assert page.problems == []
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
+from frontdesk.booking import mail_log
 from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.mail_messages import booking_messages
 from frontdesk.booking.smtp import (
@@ -115,8 +116,12 @@ class Mailer(Background):
                     if transport.broken:
                         break  # server unreachable: leave the rest for the next round
                     continue
+                kept = mail_log.without_private_text(row.message)
                 with self.db.transaction() as session:
-                    self.outbox.succeeded(session, row_id, now)
+                    if kept is None:
+                        self.outbox.succeeded(session, row_id, now)
+                    else:  # a private link is not kept once it has gone
+                        self.outbox.succeeded(session, row_id, now, message=kept)
                 sent += 1
         return sent
 

@@ -99,6 +99,10 @@ class Reading:
 
 
 SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")
+# A message carrying a link that is a credential (a staff invitation) says so in this header:
+# the log never shows its text, and once sent the stored copy keeps only its headers.
+PRIVATE_HEADER = "X-Frontdesk-Private"
+PRIVATE_NOTE = "This message carries a private link for its recipient only; its text is not kept."
 
 
 def read(data: bytes) -> Reading:
@@ -106,6 +110,8 @@ def read(data: bytes) -> Reading:
     text, shown as source), attachments."""
     message: EmailMessage = message_from_bytes(data, policy=policy.default)  # type: ignore[assignment]
     headers = [(name, str(message[name])) for name in SHOWN_HEADERS if message[name]]
+    if message[PRIVATE_HEADER]:
+        return Reading(headers, PRIVATE_NOTE, [])
     body = message.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
     return Reading(headers, text, [_attachment(i, part) for i, part in _attachments(message)])
@@ -124,11 +130,27 @@ def _attachment(index: int, part) -> Attachment:
 def attachment_bytes(data: bytes, index: int) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of the index-th attachment, or None."""
     message = message_from_bytes(data, policy=policy.default)
+    if message[PRIVATE_HEADER]:
+        return None
     for i, part in _attachments(message):  # type: ignore[arg-type]
         if i == index:
             name = part.get_filename() or f"attachment-{index + 1}"
             return name, part.get_content_type(), part.get_payload(decode=True) or b""
     return None
+
+
+def without_private_text(data: bytes) -> bytes | None:
+    """A private message's headers with PRIVATE_NOTE for a body (what is kept once it is
+    sent); None for any other message, which is kept whole."""
+    message = message_from_bytes(data, policy=policy.SMTP)
+    if not message[PRIVATE_HEADER]:
+        return None
+    kept = EmailMessage(policy=policy.SMTP)
+    for name in (*SHOWN_HEADERS, PRIVATE_HEADER):
+        if message[name]:
+            kept[name] = str(message[name])
+    kept.set_content(PRIVATE_NOTE)
+    return kept.as_bytes()
 
 
 def retry(session: Session, site_id: int, email_id: int, now: datetime | None = None) -> bool:

@@ -191,7 +191,8 @@ class ChatConnection(SocketConnection):
             # lacks (its text was stored as sent, not redacted or made from an action).
             own_copy_needed = not shown or stored != text
             skip = None if own_copy_needed else self.subscription
-            self.hub.publish(conversation.id, message_frame(entry), skip=skip)
+            if self.hub.reaches_others(conversation.id, skip):  # the frame costs ~10 µs
+                self.hub.publish(conversation.id, message_frame(entry), skip=skip)
         # Lets a dashboard's conversation list update without watching every conversation.
         self.hub.publish_site(self.site.id, activity_event(conversation.public_id, entry.seq))
 

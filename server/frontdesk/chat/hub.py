@@ -137,6 +137,16 @@ class Hub:
         with self._lock:
             return len(self._subscribers.get(("conversation", conversation_id), ()))
 
+    def reaches_others(self, conversation_id: int, skip: Subscription | None) -> bool:
+        """Whether a conversation frame published with `skip` would reach anyone (always with
+        a relay: other processes may listen). A subscriber that comes after this said no reads
+        the committed entry from the database (hello subscribes before it reads the backlog)."""
+        if self.relay is not None:
+            return True
+        with self._lock:
+            subscribers = self._subscribers.get(("conversation", conversation_id), ())
+            return any(subscription is not skip for subscription in subscribers)
+
     def has_subscribers(self, channel: str, key: int) -> bool:
         """Whether anyone here listens on a channel ("conversation", "site", "staff") key."""
         return bool(self._subscribers.get((channel, key)))  # a racy read is fine: a hint

@@ -9,7 +9,7 @@ master?") brings the earlier question's concepts along, weaker than its own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
@@ -37,6 +37,7 @@ EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
 CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
+ASIDE = 0.5  # weight of a concept outside the asking clause of "do you...?"
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
@@ -153,6 +154,11 @@ def _read(text: str, lex: Lexicon) -> Question:
         if len(asked) > 1 and all(w in lex.verbs for form in asked[0].forms for w in form[:1]):
             asked = asked[1:]
         question.required = asked[:REQUIRED]
+        # "can you do electrics as well, need a new socket": the rest says why, weighing less
+        question.concepts = [
+            c if clause.intersection(c.label.split()) else replace(c, weight=c.weight * ASIDE)
+            for c in question.concepts
+        ]
     for aspect in lex.aspects:
         if aspect.name in question.aspects:
             # A FAQ heading may ask it in the visitor's words ("Where are you based?").

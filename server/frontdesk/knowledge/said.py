@@ -58,6 +58,12 @@ ADDRESS = re.compile(
     r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
 )
 SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# "how old do they need to be?": an age ("over 18", "aged 12", "16 and over", "12+").
+AGE = re.compile(
+    r"\b(?:over|under|aged?|at least|older than|younger than|age of) \d{1,2}\b(?!\s?(?:%|kw|min))|"
+    r"\b\d{1,2}\s?(?:\+|years? old|years? of age|and (?:over|up|under|older)|or (?:over|older))",
+    re.I,
+)
 # "how do I move it?": a way to do it (a link, a call, online).
 METHOD = re.compile(
     r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
@@ -82,6 +88,7 @@ FEATURES = {
     "duration": (DURATION, None),
     "location": (ADDRESS, SOFT_ADDRESS),
     "method": (METHOD, None),
+    "age": (AGE, None),
 }
 
 

@@ -15,7 +15,6 @@ from frontdesk.booking.hosts import offered_by, site_hosts
 from frontdesk.booking.validation import parse_day
 from frontdesk.db.models import HostTimeOff, Service, StaffUser
 from frontdesk.extensions import get_db
-from frontdesk.staff import roles, team_access
 from frontdesk.staff.auth import admin_required, staff_actor
 
 bp = Blueprint("hosts", __name__, url_prefix="/<site_key>/hosts")
@@ -101,8 +100,6 @@ def index(site):
         teams=teams,
         named=named,
         labels=ASSIGNMENT_LABELS,
-        access=team_access.listing(site.id),
-        roles=roles,
     )
 
 

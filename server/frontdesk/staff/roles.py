@@ -6,9 +6,14 @@ Like Cal.com's teams (owner / admin / member) and Chatwoot's administrators and 
 - admin: also settings (the assistant and its provider key), people and everyone's calendars,
   knowledge, privacy requests, training and fine-tuning, the first-run checklist;
 - owner: also who holds which role. A site always keeps at least one owner.
+
+Admins and owners invite people (staff/invitations.py) and remove them; only an owner invites,
+removes or makes an owner.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -65,8 +70,18 @@ def change_role(session: Session, site_id: int, membership_id: int, role: str) -
     membership of another site, or a change that would leave the site without an owner."""
     if role not in ROLES:
         raise RoleError("Choose owner, admin or member.")
-    # Lock the owners first (PostgreSQL; SQLite's write transaction holds the whole database),
-    # so two owners demoting each other at once cannot both see the other one still there.
+    membership, owners_now = _locked(session, site_id, membership_id)
+    old = normal(membership.role)
+    if old == OWNER and role != OWNER and owners_now <= 1:
+        raise RoleError("A site needs an owner: make someone else owner first.")
+    membership.role = role
+    user = session.get(StaffUser, membership.staff_id)
+    return user.email, old
+
+
+def _locked(session: Session, site_id: int, membership_id: int) -> tuple[SiteMembership, int]:
+    """The site's membership, locked, and how many owners the site has (locked first, so two
+    owners removing or demoting each other at once cannot both see the other one still there)."""
     owner_ids = session.scalars(
         select(SiteMembership.id)
         .where(SiteMembership.site_id == site_id, SiteMembership.role == OWNER)
@@ -75,9 +90,37 @@ def change_role(session: Session, site_id: int, membership_id: int, role: str) -
     membership = session.get(SiteMembership, membership_id, with_for_update=True)
     if membership is None or membership.site_id != site_id:
         raise RoleError("That account does not belong to this site.")
-    old = normal(membership.role)
-    if old == OWNER and role != OWNER and len(owner_ids) <= 1:
+    return membership, len(owner_ids)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Who lost access: their account, role, and whether the account itself is gone (it had
+    no other site)."""
+
+    staff_id: int
+    email: str
+    role: str
+    account_deleted: bool
+
+
+def remove_member(
+    session: Session, site_id: int, membership_id: int, *, remover_role: str
+) -> Removed:
+    """Take an account's access to the site away. With no other site left, the account is
+    deleted (sessions with it); a person who takes bookings keeps their host record, bookings
+    and hours (hosts.staff_id becomes NULL). RoleError for another site's account, an owner
+    removed by a non-owner, or the last owner."""
+    membership, owners_now = _locked(session, site_id, membership_id)
+    role = normal(membership.role)
+    if role == OWNER and not at_least(remover_role, OWNER):
+        raise RoleError("Only an owner can remove an owner.")
+    if role == OWNER and owners_now <= 1:
         raise RoleError("A site needs an owner: make someone else owner first.")
-    membership.role = role
     user = session.get(StaffUser, membership.staff_id)
-    return user.email, old
+    removed = Removed(user.id, user.email, role, account_deleted=len(user.memberships) <= 1)
+    user.memberships.remove(membership)  # delete-orphan: the membership row goes
+    if removed.account_deleted:
+        session.delete(user)
+    session.flush()
+    return removed

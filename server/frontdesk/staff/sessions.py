@@ -80,16 +80,28 @@ def is_valid(db: Database, session_id: str | None, staff_id: int) -> bool:
 def revoke(db: Database, staff_id: int, *, only: str | None = None) -> list[str]:
     """End one session (`only`, an id) or every session of the staff member; returns the
     hashes ended, announced to their open sockets."""
+    with db.write_transaction() as session:
+        ended = end(session, staff_id, only=only)
+    announce(staff_id, ended)
+    return ended
+
+
+def end(session, staff_id: int, *, only: str | None = None) -> list[str]:
+    """Delete one session (`only`) or all of the staff member's in `session`; the hashes ended
+    (call `announce` with them after commit)."""
     query = select(StaffSession.id_hash).where(StaffSession.staff_id == staff_id)
     if only is not None:
         query = query.where(StaffSession.id_hash == id_hash(only))
-    with db.write_transaction() as session:
-        ended = list(session.scalars(query))
-        if ended:
-            session.execute(delete(StaffSession).where(StaffSession.id_hash.in_(ended)))
+    ended = list(session.scalars(query))
+    if ended:
+        session.execute(delete(StaffSession).where(StaffSession.id_hash.in_(ended)))
+    return ended
+
+
+def announce(staff_id: int, ended: list[str]) -> None:
+    """Tell the staff member's open sockets of these sessions to close (after commit)."""
     if ended:
         hub_for(current_app).publish_staff(staff_id, {"type": REVOKED_EVENT, "sessions": ended})
-    return ended
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from frontdesk.staff import (
     host_calendars,
     hosts,
     inbox_state,
+    invite_accept,
     knowledge,
     live,
     onboarding,
@@ -61,6 +62,7 @@ bp.register_blueprint(email_log.bp)
 bp.register_blueprint(host_calendars.bp)
 bp.register_blueprint(hosts.bp)
 bp.register_blueprint(team_access.bp)
+bp.register_blueprint(invite_accept.bp)  # /staff/invite/<token>: no site, no sign-in
 
 
 @bp.after_app_request

@@ -229,7 +229,8 @@ def _plain_endpoint(client: Any, trust_transport: bool) -> http_stream.Endpoint 
     if query:
         path += "?" + urllib.parse.urlencode(query)
     port = url.port or (443 if url.scheme == "https" else 80)
-    return http_stream.Endpoint(url.scheme, url.hostname, port, path, headers)
+    endpoint = http_stream.Endpoint(url.scheme, url.hostname, port, path, headers)
+    return endpoint if endpoint.head else None  # its head, built now: ValueError for a bad header
 
 
 def _headers(auth: dict[str, str], defaults: Mapping[str, Any], omit: type) -> dict | None:

@@ -71,6 +71,7 @@ RETIME = re.compile(
     r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b|"
     r"\b(?:can|could) (?:it|that|we|i) (?:be|do)\b|\b(?:would|will|might) suit\b|\bsuits? (?:me )?better\b|"
     r"\bworks? (?:better|for me)\b|\b(?:is|would) (?:that|it) (?:be )?ok(?:ay)?\b|"
+    r"\b(?:would|will|might) be (?:better|easier|best)\b|"
     r"\bok(?:ay)?\W*$",
     re.I,
 )
@@ -81,6 +82,15 @@ EMBEDDED = re.compile(
     r"will|can|could|should|much)\b",
     re.I,
 )
+# "what time is it again?", "is that still on?": after a booking, a question about it
+ABOUT_IT = re.compile(
+    LEAD_IN + r"(?:(?:remind me |tell me )?(?:when|what time|what day|which day)(?:'s| is| was)? "
+    r"(?:it|that|this)\b(?! (?:open|close|cost|take))|(?:is|it's|is it) (?:it |that |this )?"
+    r"still (?:on|booked|happening|going ahead)\b|what (?:time|day) did (?:i|we) (?:book|get|pick))",
+    re.I,
+)
+# What makes "which appointments have I got?" about the visitor's own bookings for sure.
+OWN_BOOKINGS = re.compile(r"\b(?:my|our|any|booked|coming up|upcoming|show|list)\b|\bbk_\w+", re.I)
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I
 )
@@ -105,6 +115,12 @@ def decide(text: str) -> Decision:
     related = action or mentioned_action(text)
     if action is None:
         return Decision(None, related)
+    if action == "list":
+        # "do I have a consultation first?", "when am I due for a check-up?": the site may
+        # answer that, and the visitor's bookings are shown when it does not; "do I have any
+        # appointments coming up?" is about theirs for sure
+        sure = bool(OWN_BOOKINGS.search(text)) or not intents.is_question(text)
+        return Decision(action, None if sure else "list", sure=sure)
     if IMPERATIVE.search(text) and not (intents.is_question(text) and _policy_question(text)):
         return Decision(action)
     if _policy_question(text):
@@ -147,6 +163,11 @@ def is_retime(text: str) -> bool:
         and len(text.split()) <= SHORT_RETIME
         or bool(RETIME_ANY.search(text))
     )
+
+
+def asks_about_it(text: str) -> bool:
+    """ "when is it again?", "is that still on?": about the booking just made, if there is one."""
+    return bool(ABOUT_IT.search(text)) and len(text.split()) <= SHORT_RETIME
 
 
 def is_follow_up(text: str) -> bool:

@@ -73,19 +73,24 @@ def route(d: Dialogue, text: str) -> Reply:
         s.clear()
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
     decision = decide.decide(text)
-    action = decision.action
+    action, sure = decision.action, decision.sure
     if action is None and not flow and decide.is_request(text) and _names_time(d, text):
         action = "book"  # "I'd like a cut with Jess on Saturday"
-    if action in (None, "book") and flow != "reschedule" and _retimes(d, text):
+        sure = not intents.is_question(text)  # "can I get seen today?": the site may say how
+    if action in (None, "book") and flow != "reschedule" and _retimes(d, text) and _has_time(d):
         return _retime(d, text, flow)
     if action == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
         return flows.start_cancel(d, text)
     if action == "reschedule" and not (flow == "book" and not _about_existing(text)):
         return flows.start_reschedule(d, text)
-    if action == "list":
+    if action == "list" and not decision.sure:
+        reply, answered = lookup(d, text, related="list")
+        if answered:
+            return reply
+    if action == "list" or (not flow and decide.asks_about_it(text) and _booked_here(d)):
         return flows.list_bookings(d)
     if action == "book" and flow != "book":
-        if not decision.sure:
+        if not sure:
             reply, answered = lookup(d, text, related="book")
             if answered:
                 return reply
@@ -113,6 +118,12 @@ def _retimes(d: Dialogue, text: str) -> bool:
     )
 
 
+def _has_time(d: Dialogue) -> bool:
+    """Whether there is a time to change: a booking under way or made, or earlier messages
+    (a first message, "can I come on Sunday rather than a weekday?", changes nothing)."""
+    return bool(d.state.get("flow") or _earlier(d, 1) or _booked_here(d))
+
+
 def _names_time(d: Dialogue, text: str) -> bool:
     return not dates.parse_when(text, d.now, d.tz).empty
 
@@ -124,6 +135,20 @@ def _retime(d: Dialogue, text: str, flow: str | None) -> Reply:
     if any(b.get("status") == "confirmed" for b in bookings):
         return flows.start_reschedule(d, text)
     return flows.start_booking(d, text, earlier=_earlier(d))
+
+
+def _booked_here(d: Dialogue) -> bool:
+    """Whether the visitor confirmed a booking earlier in this conversation."""
+    history = d.turn.history
+    confirms = {
+        e.payload.get("call_id")
+        for e in history
+        if e.role == "tool_call" and e.payload.get("name") == "confirm"
+    }
+    return any(
+        e.role == "tool_result" and e.payload.get("ok") and e.payload.get("call_id") in confirms
+        for e in history
+    )
 
 
 def _earlier(d: Dialogue, count: int = 3) -> list[str]:

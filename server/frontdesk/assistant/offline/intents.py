@@ -108,7 +108,18 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     ("bye", re.compile(r"^\s*(?:bye|goodbye|see you|that's all|that is all)\b", re.I)),
 ]
 ABORT = re.compile(r"^\s*(?:never ?mind|stop|cancel|forget it|start over|no thanks|quit)\b", re.I)
-AFFIRM = re.compile(r"^\s*(?:yes|yep|yeah|ok|okay|sure|confirm|sounds good|great|perfect)\b", re.I)
+AFFIRM = re.compile(
+    r"^\s*(?:yes|yep|yeah|ok|okay|sure|confirm|sounds good|great|perfect|let'?s do (?:it|that)|"
+    r"go ahead|go for it|why not|absolutely|definitely)\b",
+    re.I,
+)
+# "sounds good, let's do it", "ok great, book it please": an affirmation said at more length
+AFFIRM_TAIL = re.compile(
+    r"\b(?:let'?s do (?:it|that)|go ahead|go for it|book (?:it|that|me in)|i'?ll take (?:it|that)|"
+    r"sounds good|please)\W*$",
+    re.I,
+)
+LONGEST_AFFIRMATION = 7  # words
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:what|how|why|when|where|who|which|do|does|did|is|are|can|could|will|would|"
     r"should|tell me|explain)\b",
@@ -161,7 +172,10 @@ def is_abort(text: str) -> bool:
 
 def is_affirmation(text: str) -> bool:
     """True for a bare yes/ok/confirm."""
-    return bool(AFFIRM.search(text)) and len(text.split()) <= 4
+    words = len(text.split())
+    return bool(AFFIRM.search(text)) and (
+        words <= 4 or words <= LONGEST_AFFIRMATION and bool(AFFIRM_TAIL.search(text))
+    )
 
 
 def booking_id_in(text: str) -> str | None:

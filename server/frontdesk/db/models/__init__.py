@@ -22,7 +22,12 @@ from frontdesk.db.models.host import (
 from frontdesk.db.models.knowledge import Chunk, Document, UnansweredQuestion
 from frontdesk.db.models.mail import OutboxEmail
 from frontdesk.db.models.site import DateOverride, OpeningHours, Service, Site
-from frontdesk.db.models.staff import SiteMembership, StaffSession, StaffUser
+from frontdesk.db.models.staff import (
+    SiteMembership,
+    StaffInvitation,
+    StaffSession,
+    StaffUser,
+)
 from frontdesk.db.models.training import (
     EvalCase,
     EvalResult,
@@ -64,6 +69,7 @@ __all__ = [
     "SiteHost",
     "SiteMembership",
     "SiteModelChange",
+    "StaffInvitation",
     "StaffSession",
     "StaffUser",
     "TimeBlock",
