@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from frontdesk.db.models import SiteMembership, StaffInvitation, StaffUser
+from frontdesk.db.models import Site, SiteMembership, StaffInvitation, StaffUser
 from frontdesk.staff import roles
 from frontdesk.staff.accounts import AccountError, normalize_email
 
@@ -93,6 +93,10 @@ def invite(
         email = normalize_email(email)
     except AccountError as exc:
         raise InviteError(str(exc)) from None
+    # One invitation at a time per site (PostgreSQL; SQLite's write transaction holds the whole
+    # database): two admins inviting one address at once leave one pending link, and the
+    # hourly count is exact.
+    session.get(Site, site_id, with_for_update=True)
     if _is_member(session, site_id, email):
         raise InviteError(f"{email} already has access to this site; change their role instead.")
     sent = session.scalar(
