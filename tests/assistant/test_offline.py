@@ -582,6 +582,8 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
         ("sorry something came up, can we do next thursday", "reschedule"),
         ("can it be later that day", "reschedule"),
         ("actually the week after would be better", "reschedule"),
+        ("i cant make my appointment tomorrow", "cancel"),
+        ("i can't make my booking on tuesday, can we do wednesday?", "reschedule"),
         ("actually i can't come anymore", "cancel"),
     ],
 )
@@ -629,6 +631,22 @@ def test_a_question_worded_like_a_listing_is_answered_when_the_site_says_it(db, 
     assert "My bookings" in labels(reply)  # offered, not started
     listing = chat.say("do i have any consultations coming up?")
     assert listing["text"].startswith("You have no upcoming bookings")
+
+
+def test_a_request_asked_as_a_question_is_answered_when_the_site_says_how(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Emergencies",
+        "https://studio.test/urgent",
+        "Call us from 8 am and we will do our best to see you the same day.",
+        heading="Getting seen today",
+    )
+    reply = chat.say("can i get seen today, i'm in agony?")
+    assert "same day" in reply["text"] and "flow" not in chat.state
+    assert "Book a consultation" in labels(reply)
+    assert chat.say("i'd like a consultation today")["choices"]  # said as a request, it books
+    assert chat.state["flow"] == "book"
 
 
 def test_a_longer_yes_takes_up_the_offered_booking(db, site, chat):
