@@ -631,6 +631,22 @@ def test_a_question_worded_like_a_listing_is_answered_when_the_site_says_it(db, 
     assert listing["text"].startswith("You have no upcoming bookings")
 
 
+def test_a_request_asked_as_a_question_is_answered_when_the_site_says_how(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Emergencies",
+        "https://studio.test/urgent",
+        "Call us from 8 am and we will do our best to see you the same day.",
+        heading="Getting seen today",
+    )
+    reply = chat.say("can i get seen today, i'm in agony?")
+    assert "same day" in reply["text"] and "flow" not in chat.state
+    assert "Book a consultation" in labels(reply)
+    assert chat.say("i'd like a consultation today")["choices"]  # said as a request, it books
+    assert chat.state["flow"] == "book"
+
+
 def test_a_longer_yes_takes_up_the_offered_booking(db, site, chat):
     add_knowledge(db, site, "Workshops", "https://studio.test/w", "A workshop costs $300.")
     chat.say("how much is a workshop?")

@@ -144,6 +144,11 @@ def test_lead_times_and_ages_are_kinds_of_fact():
     assert "over 18" in ask("how old does the person at home need to be", terms).best.quote
 
 
+def test_how_a_shop_has_something_is_not_what_must_be_on_the_site():
+    stock = Passage("FAQ", "https://bikes.test/faq", "Do you sell bikes?", "We stock helmets.")
+    assert ask("do you carry helmets", stock).confident  # "carry" says how, like "stock"
+
+
 def test_an_appliance_is_not_its_halves():
     paying = Passage(
         "Paying", "https://plumber.test/pay", "Paying", "Our engineers carry card machines."

@@ -179,5 +179,6 @@ def test_token_shares_are_counted_once_for_the_deployment(make_process_app, redi
     a, b = make_process_app(redis_url), make_process_app(redis_url)
     ledger(a).add(1, "visitor-1", "203.0.113.5", 300)
     ledger(b).add(1, "visitor-1", "203.0.113.5", 200)
-    assert ledger(a).spent(1, "visitor", "visitor-1") == 500
+    # Adds are written without waiting for Redis's reply: read them once Redis has run them.
+    wait_until(lambda: ledger(a).spent(1, "visitor", "visitor-1") == 500)
     assert ledger(b).spent(1, "ip", "203.0.113.5") == 500

@@ -12,6 +12,7 @@ from frontdesk.db.models import StaffInvitation
 from frontdesk.db.types import utcnow
 from frontdesk.staff import invitations as inv
 from tests.support.factories import make_site
+from tests.support.races import race
 from tests.support.staff_accounts import make_staff
 
 
@@ -76,6 +77,7 @@ def test_inviting_a_pending_address_again_kills_the_old_link(db, studio):
     old = issue(db, *studio)
     new = issue(db, *studio, email="  NEW@studio.test ")  # the same address, as typed
     assert new.email == "new@studio.test" and new.token != old.token
+    assert (old.replaced, new.replaced) == (False, True)
     assert state(db, old.token) == inv.REVOKED and use(db, old.token) is False
     with db.session() as session:
         assert [r.email for r in inv.pending(session, studio[0].id)] == ["new@studio.test"]
@@ -140,3 +142,17 @@ def test_another_sites_invitation_cannot_be_revoked_or_resent(db, studio):
     with db.session() as session, pytest.raises(inv.InviteError, match="no such"):
         inv.open_invitation(session, site.id, theirs.id)
     assert state(db, theirs.token) == inv.VALID
+
+
+def test_invitations_racing_leave_one_pending_link_and_keep_the_limit(db, studio):
+    site, owner = studio
+    same = race(6, lambda i: issue(db, site, owner, email="same@studio.test").token)
+    with db.session() as session:
+        pending = inv.pending(session, site.id)
+    assert len(pending) == 1 and pending[0].token_hash in {inv.token_hash(t) for t in same}
+    outcomes = race(
+        6, lambda i: bool(issue(db, site, owner, email=f"r{i}@studio.test", per_hour=9))
+    )
+    assert outcomes.count(True) == 3, outcomes  # 6 made above, 9 an hour
+    assert all(o is True or "TooManyInvites" in str(o) or "invitations in the last hour" in str(o)
+               for o in outcomes), outcomes  # fmt: skip

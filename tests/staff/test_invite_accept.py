@@ -15,6 +15,7 @@ from frontdesk.staff import invitations
 from frontdesk.staff.accounts import verify_password
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
+from tests.support.races import race
 from tests.support.staff_accounts import PASSWORD, make_staff, sign_in
 
 NEW_PASSWORD = "a long new passphrase"
@@ -80,6 +81,10 @@ def test_a_new_person_sets_name_and_password_and_is_signed_in(app, db, studio):
     # The link is used up; the password signs in from anywhere.
     used = app.test_client().get(f"/staff/invite/{issued.token}")
     assert used.status_code == 410 and "already accepted" in used.get_data(as_text=True)
+    assert "Go to staff sign-in" in used.get_data(as_text=True)
+    assert "Go to your dashboard" in client.get(f"/staff/invite/{issued.token}").get_data(
+        as_text=True
+    )
     assert sign_in(app.test_client(), "new@studio.test", NEW_PASSWORD).status_code == 302
 
 
@@ -166,3 +171,25 @@ def test_the_accept_form_needs_its_csrf_token(app, db, studio):
         "name": "Nora", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
     })  # fmt: skip
     assert response.status_code == 400 and membership(db, "new@studio.test") == []
+
+
+def test_accepts_racing_on_one_link_make_one_account(app, db, studio):
+    issued = issue(db, studio)
+    path = f"/staff/invite/{issued.token}"
+    clients = [app.test_client() for _ in range(6)]
+    forms = [
+        {"csrf_token": csrf_from(c.get(path).get_data(as_text=True)), "name": f"N{i}",
+         "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        for i, c in enumerate(clients)
+    ]  # fmt: skip
+    outcomes = race(len(clients), lambda i: clients[i].post(path, data=forms[i]).status_code)
+    assert sorted(outcomes).count(302) == 1, outcomes
+    assert set(outcomes) <= {302, 409, 410}, outcomes
+    with db.session() as session:
+        accepted = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "staff.invite_accepted")
+        ).all()
+        assert session.scalars(
+            select(StaffUser.email).where(StaffUser.email == "new@studio.test")
+        ).all() == ["new@studio.test"]
+    assert len(accepted) == 1 and len(membership(db, "new@studio.test")) == 1

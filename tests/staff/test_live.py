@@ -12,6 +12,7 @@ import websocket
 from sqlalchemy import select
 
 from frontdesk.chat import conversation_store, transcript
+from frontdesk.db.models import SiteMembership, StaffUser
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
 from tests.support.staff_accounts import PASSWORD, make_staff
@@ -208,3 +209,35 @@ def test_a_socket_of_an_ended_session_gets_no_more_visitor_messages(app, site, l
     with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
         staff.expect(lambda f: received.append(f) and False, timeout=10)
     assert received == []
+
+
+def test_removing_an_account_closes_its_open_socket_at_once(app, site, live_server, cookie):
+    db = app.extensions["frontdesk.db"]
+    make_staff(db, site.id, "member@studio.test")  # ana, from `cookie`, is the owner
+    member_cookie = sign_in_over_http(live_server.url, "member@studio.test")
+    url = staff_ws_url(live_server.url, site.public_key)
+    staff = StaffSocket(url, member_cookie, live_server.url)
+    staff.expect(lambda f: f["type"] == "ready")
+    access = f"{live_server.url}/staff/{site.public_key}/access/"
+    page = (
+        urllib.request.urlopen(
+            urllib.request.Request(access, headers={"Cookie": cookie}), timeout=10
+        )
+        .read()
+        .decode()
+    )
+    with db.session() as session:
+        membership = session.scalar(
+            select(SiteMembership.id).join(SiteMembership.staff)
+            .where(StaffUser.email == "member@studio.test")
+        )  # fmt: skip
+    remove = urllib.request.Request(
+        f"{access}{membership}/remove", headers={"Cookie": cookie},
+        data=urllib.parse.urlencode({"csrf_token": csrf_from(page)}).encode(),
+    )  # fmt: skip
+    urllib.request.urlopen(remove, timeout=10).read()
+    started = time.monotonic()
+    with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
+        staff.expect(lambda f: True, timeout=10)
+    assert time.monotonic() - started < 5
+    assert handshake_status(url, cookie=member_cookie, origin=live_server.url) == 403

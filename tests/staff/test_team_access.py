@@ -138,8 +138,11 @@ def test_resend_makes_a_new_link_and_revoke_kills_it(app, db, studio):
     client, token = as_(app, "admin@studio.test")
     invite(client, token, studio, "new@studio.test")
     [first] = rows(db, StaffInvitation)
-    assert client.post(f"{base(studio)}/invitations/{first.id}/resend",
-                       data={"csrf_token": token}).status_code == 302  # fmt: skip
+    resent = client.post(
+        f"{base(studio)}/invitations/{first.id}/resend", data={"csrf_token": token}
+    )
+    shown = client.get(resent.headers["Location"]).get_data(as_text=True)
+    assert "Invitation sent to new@studio.test. The earlier link no longer works." in shown
     old, new = rows(db, StaffInvitation)
     assert (
         old.revoked_at is not None and new.revoked_at is None and new.token_hash != old.token_hash

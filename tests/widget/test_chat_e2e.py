@@ -90,6 +90,29 @@ def transcript(page) -> list[str]:
     return [t.strip() for t in page.locator(f"{LOG} .fd-msg .fd-bubble").all_inner_texts()]
 
 
+def lines(locator) -> int:
+    """How many lines the element's text takes."""
+    return locator.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.bottom))).size; }"
+    )
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_demo_pages_header_fits_a_phone(browser, demo, width):
+    phone = browser.new_context(viewport={"width": width, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{demo.host.url}/demo/")
+    header = page.locator("header.site-header")
+    name = header.locator(".brand span")
+    button = header.get_by_role("button", name="Book a call")
+    assert lines(name) == 1  # "Harbour & Pixel", not two lines
+    assert lines(button) == 1
+    assert name.bounding_box()["x"] + name.bounding_box()["width"] <= button.bounding_box()["x"]
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    phone.close()
+
+
 def test_question_gets_a_cited_answer(page, demo):
     open_demo(page, demo)
     assert page.locator("frontdesk-widget .fd-title").inner_text() == "Harbour & Pixel"

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from frontdesk.db import site_versions
+from frontdesk.db import liveness, site_versions
 from frontdesk.db.checkpoint import BACKSTOP_PAGES, DEFAULT_PAGES, Checkpointer
 from frontdesk.db.models import Base
 from frontdesk.db.raw import SqliteConnections
@@ -66,10 +66,12 @@ class Database:
         # prepared statements, PostgreSQL's backend) are the warmest.
         options.setdefault("pool_use_lifo", True)
         if not url.startswith("sqlite"):
-            options.setdefault("pool_pre_ping", True)
             options.setdefault("pool_size", 10)
             options.setdefault("max_overflow", 20)
-            return create_engine(url, **options)
+            engine = create_engine(url, **options)
+            if not options.get("pool_pre_ping"):
+                liveness.check_on_checkout(engine)  # a poll of the socket, not a SELECT 1
+            return engine
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options
         )

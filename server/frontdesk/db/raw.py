@@ -144,7 +144,7 @@ class SqliteConnections:
     nothing. The connections come from the engine's pool, detached, so they carry its setup
     (WAL, synchronous, foreign keys, busy timeout, checkpoint threshold). SQLite connections to
     a local file do not go stale, which is what makes a pool without health checks safe;
-    PostgreSQL keeps SQLAlchemy's pool (with its pre-ping).
+    PostgreSQL keeps SQLAlchemy's pool (with db.liveness's check at checkout).
     """
 
     MAX_IDLE = 16
@@ -230,14 +230,24 @@ def writing(db: Database) -> Iterator[Cursor]:
 
 @contextmanager
 def reading(db: Database) -> Iterator[Cursor]:
-    """A cursor for reads; each statement sees the latest committed data."""
+    """A cursor for reads; each statement sees the latest committed data.
+
+    On PostgreSQL the statements run in autocommit: psycopg would otherwise send BEGIN before
+    the first and the pool ROLLBACK after the last, each a round trip of its own, which made a
+    one-statement read three. Each statement sees the latest committed data either way (READ
+    COMMITTED); the connection goes back to the pool in its usual transactional mode.
+    """
     connection = _open(db)
     try:
+        if not db.is_sqlite:
+            connection.dbapi_connection.autocommit = True  # checked out outside a transaction
         cursor = connection.cursor()
         try:
             yield Cursor(cursor, db.is_sqlite)
         finally:
             cursor.close()
+            if not db.is_sqlite:
+                _leave_autocommit(connection)
     finally:
         _close(db, connection)
 
@@ -262,6 +272,13 @@ def _roll_back(connection: Any, cursor: Any, is_sqlite: bool) -> None:
     except Exception:  # a broken connection must not be handed out again
         if not is_sqlite:
             connection.invalidate()  # (SQLite: _connection drops it, still in a transaction)
+
+
+def _leave_autocommit(connection: Any) -> None:
+    try:
+        connection.dbapi_connection.autocommit = False
+    except Exception:  # closed or broken: the pool must not hand it out again
+        connection.invalidate()
 
 
 def _outside_transaction(connection: Any) -> bool:

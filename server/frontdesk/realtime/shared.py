@@ -48,7 +48,7 @@ class Shared:
 
     def tally(self, name: str) -> DailyTally:
         """Per-day sums for the deployment (tokens spent per visitor and per IP)."""
-        return DailyTally(self.client, f"{self.prefix}:tally:{name}")
+        return DailyTally(self.client, f"{self.prefix}:tally:{name}", self.bus.oneway)
 
     def health(self) -> dict[str, Any]:
         """Is Redis answering now, and is this process's listener subscribed?"""

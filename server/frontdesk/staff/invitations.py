@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from frontdesk.db.models import SiteMembership, StaffInvitation, StaffUser
+from frontdesk.db.models import Site, SiteMembership, StaffInvitation, StaffUser
 from frontdesk.staff import roles
 from frontdesk.staff.accounts import AccountError, normalize_email
 
@@ -45,6 +45,7 @@ class Issued:
     role: str
     token: str
     expires_at: datetime
+    replaced: bool = False  # a pending invitation of the address was revoked for this one
 
 
 def token_hash(token: str) -> str:
@@ -92,6 +93,10 @@ def invite(
         email = normalize_email(email)
     except AccountError as exc:
         raise InviteError(str(exc)) from None
+    # One invitation at a time per site (PostgreSQL; SQLite's write transaction holds the whole
+    # database): two admins inviting one address at once leave one pending link, and the
+    # hourly count is exact.
+    session.get(Site, site_id, with_for_update=True)
     if _is_member(session, site_id, email):
         raise InviteError(f"{email} already has access to this site; change their role instead.")
     sent = session.scalar(
@@ -103,7 +108,7 @@ def invite(
         raise TooManyInvites(
             f"This site sent {per_hour} invitations in the last hour; try again later."
         )
-    _revoke_pending(session, site_id, email, now)
+    replaced = _revoke_pending(session, site_id, email, now)
     token = secrets.token_urlsafe(32)
     row = StaffInvitation(
         site_id=site_id, email=email, role=role, token_hash=token_hash(token),
@@ -111,7 +116,7 @@ def invite(
     )  # fmt: skip
     session.add(row)
     session.flush()
-    return Issued(row.id, email, role, token, row.expires_at)
+    return Issued(row.id, email, role, token, row.expires_at, replaced)
 
 
 def _is_member(session: Session, site_id: int, email: str) -> bool:
@@ -125,8 +130,9 @@ def _is_member(session: Session, site_id: int, email: str) -> bool:
     )
 
 
-def _revoke_pending(session: Session, site_id: int, email: str, now: datetime) -> None:
-    session.execute(
+def _revoke_pending(session: Session, site_id: int, email: str, now: datetime) -> bool:
+    """Revoke the address's pending invitations; True when there was one."""
+    revoked = session.execute(
         update(StaffInvitation)
         .where(
             StaffInvitation.site_id == site_id,
@@ -137,6 +143,7 @@ def _revoke_pending(session: Session, site_id: int, email: str, now: datetime) -
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+    return revoked.rowcount > 0
 
 
 def open_invitation(session: Session, site_id: int, invitation_id: int) -> StaffInvitation:

@@ -103,10 +103,12 @@ def _issue(site, email: str, role: str, action: str, data: dict):
         return _page(site, status, typed={"email": email, "role": role})
     if mailed:
         invite_mail.wake()
-        flash(f"Invitation sent to {issued.email}.", "success")
+        earlier = " The earlier link no longer works." if issued.replaced else ""
+        flash(f"Invitation sent to {issued.email}.{earlier}", "success")
         return _back(site)
     # No SMTP: the link is shown once, on this response only (it is never stored).
-    return _page(site, handover={"email": issued.email, "link": invite_mail.link(issued.token)})
+    link = invite_mail.link(issued.token)
+    return _page(site, handover={"email": issued.email, "link": link, "replaced": issued.replaced})
 
 
 @bp.post("/invitations")
@@ -163,10 +165,14 @@ def remove(site, membership_id: int):
     try:
         with get_db().write_transaction() as session:
             hosts = _host_of(session, site.id, membership_id)
+            staff_id = session.scalar(
+                select(SiteMembership.staff_id).where(SiteMembership.id == membership_id)
+            )
+            # Before the account may go (its sessions with it): the hashes tell open sockets.
+            ended = sessions.end(session, staff_id) if staff_id else []
             removed = roles.remove_member(
                 session, site.id, membership_id, remover_role=current_role()
             )
-            ended = sessions.end(session, removed.staff_id)
             audit.record(
                 session, site_id=site.id, actor=staff_actor(), action="staff.removed",
                 subject_type="staff", subject_id=removed.email,

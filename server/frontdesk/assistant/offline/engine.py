@@ -73,9 +73,10 @@ def route(d: Dialogue, text: str) -> Reply:
         s.clear()
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
     decision = decide.decide(text)
-    action = decision.action
+    action, sure = decision.action, decision.sure
     if action is None and not flow and decide.is_request(text) and _names_time(d, text):
         action = "book"  # "I'd like a cut with Jess on Saturday"
+        sure = not intents.is_question(text)  # "can I get seen today?": the site may say how
     if action in (None, "book") and flow != "reschedule" and _retimes(d, text) and _has_time(d):
         return _retime(d, text, flow)
     if action == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
@@ -89,7 +90,7 @@ def route(d: Dialogue, text: str) -> Reply:
     if action == "list" or (not flow and decide.asks_about_it(text) and _booked_here(d)):
         return flows.list_bookings(d)
     if action == "book" and flow != "book":
-        if not decision.sure:
+        if not sure:
             reply, answered = lookup(d, text, related="book")
             if answered:
                 return reply
