@@ -582,6 +582,8 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
         ("sorry something came up, can we do next thursday", "reschedule"),
         ("can it be later that day", "reschedule"),
         ("actually the week after would be better", "reschedule"),
+        ("i cant make my appointment tomorrow", "cancel"),
+        ("i can't make my booking on tuesday, can we do wednesday?", "reschedule"),
         ("actually i can't come anymore", "cancel"),
     ],
 )

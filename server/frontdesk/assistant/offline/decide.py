@@ -89,6 +89,12 @@ ABOUT_IT = re.compile(
     r"still (?:on|booked|happening|going ahead)\b|what (?:time|day) did (?:i|we) (?:book|get|pick))",
     re.I,
 )
+# After "I can't make it": another time asked for makes it a move, not a cancellation.
+OTHER_TIME = re.compile(
+    r"\b(?:can|could) (?:we|i|you) (?:do|make it|come|move it|change it|switch|have)\b|"
+    r"\bhow about\b|\binstead\b|\bmove it\b|\b(?:another|a different) (?:day|time)\b",
+    re.I,
+)
 # What makes "which appointments have I got?" about the visitor's own bookings for sure.
 OWN_BOOKINGS = re.compile(r"\b(?:my|our|any|booked|coming up|upcoming|show|list)\b|\bbk_\w+", re.I)
 FOLLOW_UP = re.compile(
@@ -115,6 +121,8 @@ def decide(text: str) -> Decision:
     related = action or mentioned_action(text)
     if action is None:
         return Decision(None, related)
+    if action == "cancel" and OTHER_TIME.search(text) and not _policy_question(text):
+        return Decision("reschedule")  # "I can't make Friday, can we do Monday instead?"
     if action == "list":
         # "do I have a consultation first?", "when am I due for a check-up?": the site may
         # answer that, and the visitor's bookings are shown when it does not; "do I have any

@@ -50,7 +50,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"\b(?:no longer|won'?t be) need(?:ing)? (?:my|the|that|it|our)\b|"
             # "I can't come anymore": said of the booking in hand, not of a day ("on Tuesday")
             rf"\b(?:can'?t|cannot|can not|won'?t be able to|unable to) (?:make it|come|attend)"
-            rf"(?: (?:anymore|any more|after all|now))?\W*$",
+            rf"(?: (?:anymore|any more|after all|now|today|tomorrow))?\W*$|"
+            rf"\b(?:can'?t|cannot|can not|won'?t be able to|unable to|not able to) "
+            rf"(?:make|attend|come to|keep) (?:my|our|the|this|that) {BOOKING_WORDS}\b",
             re.I,
         ),
     ),
