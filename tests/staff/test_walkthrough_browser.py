@@ -133,7 +133,7 @@ def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     box = page.get_by_role("button", name="Send").bounding_box()
     assert box["y"] + box["height"] <= height  # the reply box is on screen
     # Read back to the start, then reply: your own words come into view.
-    page.evaluate("document.querySelector('.conv__body').scrollTop = 0")
+    page.evaluate("document.querySelector('.conv__transcript').scrollTop = 0")
     page.locator("#live-state[data-live='yes']").wait_for()
     page.get_by_placeholder("Write to the visitor…").fill("Hello from the team")
     page.get_by_role("button", name="Send").click()
