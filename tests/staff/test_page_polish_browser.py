@@ -1,0 +1,41 @@
+"""Layout slips a new staff member saw, kept fixed: the training page's starter-set button
+wrapped by its own explanation, and its fields touching the next label on a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.dashboard_browser import signed_in_page, start_dashboard, stop_dashboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def dashboard(sqlite_url, tmp_path):
+    running = start_dashboard(sqlite_url, tmp_path)
+    yield running
+    stop_dashboard(running)
+
+
+def test_the_training_page_is_titled_like_the_others_and_its_button_stands_clear(
+    browser, dashboard
+):
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("training/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Training"
+    button = page.get_by_role("button", name="Add the starter set").bounding_box()
+    hint = page.locator("#starter-hint").bounding_box()
+    assert hint["x"] >= button["x"] + button["width"]  # beside it, not flowing under it
+    assert page.problems == []
+
+
+def test_on_a_phone_the_training_fields_keep_apart(browser, dashboard):
+    page = signed_in_page(browser, dashboard, "phone")
+    page.goto(dashboard.url("training/"))
+    model = page.locator("#run-model").bounding_box()
+    label = page.locator("label[for='run-label']").bounding_box()
+    assert label["y"] >= model["y"] + model["height"] + 8  # one spacing step, not touching
+    hint = page.locator("#starter-hint").bounding_box()
+    button = page.get_by_role("button", name="Add the starter set").bounding_box()
+    assert hint["y"] >= button["y"] + button["height"]  # under it when there is no room beside
+    assert page.problems == []
