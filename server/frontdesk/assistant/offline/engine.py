@@ -11,7 +11,7 @@ import logging
 import re
 
 from frontdesk.assistant.base import HistoryEntry, Turn
-from frontdesk.assistant.offline import dates, decide, flows, intents
+from frontdesk.assistant.offline import dates, decide, flows, intents, language_notice
 from frontdesk.assistant.offline.answers import answer, lookup
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
@@ -30,11 +30,11 @@ class OfflineEngine:
         turn.out.typing()
         try:
             settle(turn.state, turn.history)
-            text = " ".join((turn.text or "").split())[:2000]
+            text = language_notice.understood(" ".join((turn.text or "").split())[:2000])
             offer = turn.state.pop("offer", None)
             if offer and not turn.state.get("flow") and intents.is_affirmation(text):
                 text = offer  # "yes please" to the action an answer offered
-            reply = route(Dialogue(turn), text)
+            reply = language_notice.notice(turn, text) or route(Dialogue(turn), text)
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
             turn.state.clear()
