@@ -17,7 +17,8 @@ provider (bench/instant_llm.py). Figures printed:
    p50 and p99. Target: <= 1 ms p50 (--samples 0 skips it).
 3. With --account CHATS: CPU per message by component (each process, PostgreSQL, Redis,
    nginx, the provider, this generator), Redis commands and PostgreSQL transactions per
-   message, one process then two, at that one rate (bench/scale_account.py).
+   message, one process then two, at that one rate (bench/scale_account.py); with --compare
+   the other code's deployment in turn with this one's.
 With --compare PATH (a checkout of other code, e.g. `git worktree add /tmp/base main~3`), a
 second deployment of two processes runs that code beside this one, on the same database,
 Redis (its own key prefix) and nginx, measured in the same rounds: before / after under the
@@ -31,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +46,7 @@ sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 from bench import chat_load, scale_account  # noqa: E402
 from bench.chat import raise_fd_limit, spawn  # noqa: E402
 from bench.chat_load import ORIGIN, Server, cpu_seconds, percentile, run_level  # noqa: E402
+from bench.scale_balancer import start_nginx  # noqa: E402
 from tests.support.redis_servers import PrivateRedis  # noqa: E402
 
 # A server's CPU is its whole deployment's (both processes: the idle one of "one" still
@@ -64,26 +65,6 @@ PG_ADMIN = os.environ.get("FRONTDESK_BENCH_PG_URL", "postgresql+psycopg://postgr
 # Unset: the bench starts its own redis-server, so Redis's CPU and command counts are ours alone.
 REDIS_URL = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "")
 P99_LIMIT = 0.050
-NGINX = """
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-{blocks}
-}}
-"""
-BLOCK = """  upstream {name} {{ {servers} }}
-  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://{name}; {proxy} }} }}"""
-# Websockets through nginx's HTTP proxy (Debian's nginx has no stream module by default): the
-# same settings docs/deployment.md gives; sockets are spread round robin per connection.
-PROXY = (
-    "proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
-    "proxy_set_header Connection $connection_upgrade; proxy_set_header Host $host; "
-    "proxy_read_timeout 3600s; proxy_buffering off;"
-)
 
 
 def serve_process(
@@ -132,32 +113,6 @@ def scratch_database() -> tuple[str, str, object]:
     site = make_site(database, origins=(ORIGIN,))
     database.dispose()
     return url, site.public_key, (admin, name)
-
-
-def start_nginx(workdir: str, upstreams: dict[str, list[int]]) -> tuple[subprocess.Popen, dict]:
-    """nginx as the balancer: one port per upstream (its processes, round robin)."""
-    from tests.support.servers import free_port
-
-    ports = {name: free_port() for name in upstreams}
-    blocks = "\n".join(
-        BLOCK.format(name=name, port=ports[name], proxy=PROXY,
-                     servers=" ".join(f"server 127.0.0.1:{p};" for p in members))
-        for name, members in upstreams.items()
-    )  # fmt: skip
-    conf = Path(workdir) / "nginx.conf"
-    conf.write_text(NGINX.format(dir=workdir, blocks=blocks))
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-g", "daemon off;"])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            for port in ports.values():
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process, ports
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.05)
-    raise RuntimeError(f"nginx did not start: {(Path(workdir) / 'error.log').read_text()}")
 
 
 def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int,
@@ -247,21 +202,25 @@ def start_process(tree: Path, *args: str):
     return child, int(child.stdout.readline().split()[1])
 
 
-def account(chats: int, seconds: float, servers: list[Server], parts: dict[str, list[int]],
-            redis_url: str, admin, database: str) -> None:  # fmt: skip
-    """Section 3: CPU per message by component at one rate, through one and two processes."""
+def account(chats: int, seconds: float, servers: list[Server], pids: dict[str, list[int]],
+            shared: dict[str, list[int]], redis_url: str, admin, database: str) -> None:  # fmt: skip
+    """Section 3: CPU per message by component at one rate, through one and two processes
+    (and the --compare deployment's, measured in turn with this code's)."""
     import redis
 
-    accounts = scale_account.Accounts({part: (lambda p=p: p) for part, p in parts.items()},
-                                      redis.Redis.from_url(redis_url), admin, database)  # fmt: skip
+    client = redis.Redis.from_url(redis_url)
     urls = {server.name: server.url for server in servers}
-    scale_account.report(
-        [
-            scale_account.measure(deployment, urls[deployment], accounts, chats, seconds)
-            for deployment in ("one", "two")
-        ],
-        chats,
-    )
+    results = []
+    for count in ("one", "two"):
+        for suffix, members in pids.items():
+            parts = {"process A": members[:1], "process B": members[1:], **shared}
+            accounts = scale_account.Accounts({part: (lambda p=p: p) for part, p in
+                                               parts.items()}, client, admin, database)  # fmt: skip
+            found = scale_account.measure(count + suffix, urls[count + suffix], accounts, chats,
+                                          seconds)  # fmt: skip
+            found.name = count + (" cmp" if suffix else "")
+            results.append(found)
+    scale_account.report(results, chats)
 
 
 def main() -> None:
@@ -326,8 +285,7 @@ def main() -> None:
                 results[suffix] += cross_process(a, b, key, block)
         report_cross(results, block * 3)
         if args.account:
-            account(args.account, args.duration, servers, {
-                "process A": pids[""][:1], "process B": pids[""][1:],
+            account(args.account, args.duration, servers, pids, {
                 "Redis": [own_redis.process.pid] if own_redis else [],
                 "nginx": scale_account.children(nginx.pid), "instant provider": [llm.pid],
             }, redis_url, admin, name)  # fmt: skip

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from frontdesk.db import Database, raw
 
@@ -110,5 +113,54 @@ def test_postgresql_uses_the_engines_pool(new_database_url):
             cursor.run(raw.SQL("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT UNIQUE)"), {})
             cursor.run(INSERT, {"body": "pg"})
         assert count(db) == 1
+    finally:
+        db.dispose()
+
+
+def test_times_are_bound_as_sqlalchemys_sqlite_datetime_writes_them(sqlite_db):
+    orm_text = sqlite.DATETIME().bind_processor(sqlite_db.engine.dialect)
+    cursor = raw.Cursor(None, True)
+    for value in (
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds: still six digits
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 6, 1, 12, 30, tzinfo=ZoneInfo("Europe/Dublin")),  # stored as UTC
+        datetime(5, 1, 2, tzinfo=UTC),  # a four-digit year, as SQLAlchemy writes it
+    ):
+        assert cursor.time(value) == orm_text(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def traced_queries(db: Database, tmp_path, work) -> list[str]:
+    """The statements libpq sent while `work(db)` ran on the pool's one connection."""
+    pooled = db.engine.raw_connection()
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as sink:
+        pooled.dbapi_connection.pgconn.trace(sink.fileno())
+        pooled.close()
+        work(db)
+        pooled = db.engine.raw_connection()
+        pooled.dbapi_connection.pgconn.untrace()
+        pooled.close()
+    return [line.rsplit("\t", 1)[1].strip(' "') for line in trace.read_text().splitlines()
+            if "\tQuery\t" in line]  # fmt: skip
+
+
+def test_a_postgresql_reading_sends_its_statements_alone(new_database_url, tmp_path):
+    db = Database(new_database_url("postgresql"), pool_size=1, max_overflow=0)
+    try:
+        with raw.writing(db) as cursor:
+            cursor.run(raw.SQL("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT UNIQUE)"), {})
+
+        def read_twice(db: Database) -> None:
+            with raw.reading(db) as cursor:
+                cursor.one(COUNT, {})
+                cursor.one(COUNT, {})
+
+        # Autocommit: no BEGIN before them, no ROLLBACK after (a round trip each).
+        assert traced_queries(db, tmp_path, read_twice) == ["SELECT count(*) FROM notes"] * 2
+        # The connection went back transactional: a failed write is still rolled back whole.
+        with pytest.raises(RuntimeError), raw.writing(db) as cursor:
+            cursor.run(INSERT, {"body": "rolled back"})
+            raise RuntimeError
+        assert count(db) == 0
     finally:
         db.dispose()

@@ -14,7 +14,13 @@ import threading
 
 import pytest
 
-from frontdesk.assistant.llm.http_wire import Response, encode_body, request_head, send_request
+from frontdesk.assistant.llm.http_wire import (
+    Response,
+    encode_body,
+    receive_within,
+    request_head,
+    send_request,
+)
 
 CHUNKED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -130,3 +136,19 @@ def test_a_body_with_tools_encodes_to_the_same_json_and_each_list_is_its_own():
     assert json.loads(encode_body({"model": "m", "tools": []})) == {"model": "m", "tools": []}
     with pytest.raises(ValueError):  # NaN is not JSON, with tools or without
         encode_body({"temperature": float("nan"), "tools": tools})
+
+
+def test_the_first_bytes_are_awaited_briefly_and_nothing_received_is_lost():
+    ours, theirs = socket.socketpair()
+    assert receive_within(ours, 0.05, 5.0) is None  # not yet: the caller shows typing
+    assert ours.gettimeout() == 5.0
+    theirs.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    first = receive_within(ours, 1.0, 5.0)
+    theirs.sendall(b"ok")
+    response = Response(ours, first)
+    assert (response.status, body(response)) == (200, b"ok")
+    theirs.close()
+    assert receive_within(ours, 1.0, 5.0) == b""  # closed before answering
+    with pytest.raises(http.client.RemoteDisconnected):
+        Response(ours, b"")
+    assert receive_within(ours, 0, 5.0) is None  # no grace: no wait

@@ -149,6 +149,11 @@ def test_how_a_shop_has_something_is_not_what_must_be_on_the_site():
     assert ask("do you carry helmets", stock).confident  # "carry" says how, like "stock"
 
 
+def test_a_follow_up_naming_a_day_still_asks_the_earlier_price():
+    follow_up = analyse("how about on sunday", LEX, context="whats the call out fee on a weekday")
+    assert "price" in follow_up.aspects - follow_up.hinted_only
+
+
 def test_an_appliance_is_not_its_halves():
     paying = Passage(
         "Paying", "https://plumber.test/pay", "Paying", "Our engineers carry card machines."

@@ -182,3 +182,35 @@ def test_token_shares_are_counted_once_for_the_deployment(make_process_app, redi
     # Adds are written without waiting for Redis's reply: read them once Redis has run them.
     wait_until(lambda: ledger(a).spent(1, "visitor", "visitor-1") == 500)
     assert ledger(b).spent(1, "ip", "203.0.113.5") == 500
+
+
+def test_a_process_hears_only_the_channels_its_sockets_listen_to(
+    make_process_app, redis_url, conversation
+):
+    # Each conversation and site has a bus channel, subscribed by a process only while one of
+    # its sockets listens there: envelopes reach only the processes that deliver them.
+    a, b = make_process_app(redis_url), make_process_app(redis_url)
+    wait_listening(a, b)
+    bus = shared_for(a).bus
+    client = shared_for(a).client
+    frames, site = bus.channel_of("c", conversation), bus.channel_of("s", 1)
+
+    def listeners(channel: str) -> int:
+        return dict(client.pubsub_numsub(channel))[channel.encode()]
+
+    assert listeners(frames) == 0
+    on_b: list[dict] = []
+    first, second = (hub_for(b).subscribe(conversation, on_b.append) for _ in range(2))
+    staff = hub_for(a).subscribe_site(1, lambda event: None)
+    assert listeners(frames) == 1 and listeners(site) == 1  # one per process, not per socket
+    append_and_publish(a, conversation, "to B")
+    wait_until(lambda: seqs(on_b) == [1, 1])  # both of B's subscribers
+    first.close()
+    assert listeners(frames) == 1  # B still has a socket there
+    second.close()
+    staff.close()
+    wait_until(lambda: listeners(frames) == 0 and listeners(site) == 0)
+    with hub_for(b).subscribe(conversation, on_b.append):  # and back: confirmed on return
+        assert listeners(frames) == 1
+        append_and_publish(a, conversation, "again")
+        wait_until(lambda: seqs(on_b)[-1:] == [2])

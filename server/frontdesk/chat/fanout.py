@@ -7,8 +7,10 @@ and when a frame arrives past a gap (an envelope lost, or a frame of another pro
 arrived) it reads the missing entries from the database first. So a lost pub/sub message
 costs a query, never a missing frame; duplicates (the late envelope) are dropped by seq.
 
-Envelopes for which this process has no subscriber are dropped on the listener thread before
-their payload is parsed. The others are delivered on the listener thread itself while their
+A process watches the bus channel of each conversation, site and staff member its sockets
+listen to (realtime.bus.Bus.watch), so envelopes reach only the processes that deliver them;
+one that comes anyway (a subscriber just left) is dropped on the listener thread before its
+payload is parsed. The others are delivered on the listener thread itself while their
 stripe is idle (a hand-off to another thread is most of the cross-process latency), and
 queued to the stripe's thread when a gap must first be filled from the database or the
 stripe already has work queued, so one slow query never holds up the other conversations.
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Frame = dict[str, Any]
 STRIPES = 8  # delivery threads for other processes' frames (one conversation, one thread)
+KINDS = {"conversation": "c", "site": "s", "staff": "t"}  # the hub's channels -> bus kinds
 
 
 class Fanout:
@@ -60,16 +63,23 @@ class Fanout:
 
     # -- called by the hub ---------------------------------------------------------------------
 
-    def track(self, conversation_id: int) -> None:
-        """The conversation got its first subscriber here: remember where it stands."""
-        with self._lock(conversation_id):
-            if conversation_id not in self._last:
-                self._last[conversation_id] = self.last_seq(conversation_id)
+    def track(self, key: tuple[str, int]) -> None:
+        """A subscriber is joining `key` here: watch its channel (confirmed first, so what
+        is published from now on comes), then remember where a conversation stands."""
+        channel, ident = key
+        self.bus.watch(KINDS[channel], ident)
+        if channel == "conversation":
+            with self._lock(ident):
+                if ident not in self._last:
+                    self._last[ident] = self.last_seq(ident)
 
-    def untrack(self, conversation_id: int) -> None:
-        """The conversation's last subscriber here left."""
-        with self._lock(conversation_id):
-            self._last.pop(conversation_id, None)
+    def untrack(self, key: tuple[str, int], last: bool) -> None:
+        """A subscriber of `key` left here (`last`: the last one)."""
+        channel, ident = key
+        if channel == "conversation" and last:
+            with self._lock(ident):
+                self._last.pop(ident, None)
+        self.bus.unwatch(KINDS[channel], ident)
 
     def publish(self, conversation_id: int, frame: Frame, skip: Any) -> int:
         """Deliver a frame published here to local subscribers, and send it to the others."""

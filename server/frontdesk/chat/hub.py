@@ -153,8 +153,8 @@ class Hub:
 
     def _add(self, key: tuple[str, int], callback: Callable[[Frame], None] | None) -> Subscription:
         subscription = Subscription(self, key, callback)
-        if self.relay is not None and key[0] == "conversation":
-            self.relay.track(key[1])  # before subscribing: frames from now on are in order
+        if self.relay is not None:
+            self.relay.track(key)  # before subscribing: frames from now on are in order
         with self._lock:
             self._subscribers.setdefault(key, set()).add(subscription)
         return subscription
@@ -168,8 +168,8 @@ class Hub:
                 if not subscribers:
                     del self._subscribers[subscription.key]
                     last = True
-        if self.relay is not None and subscription.key[0] == "conversation" and last:
-            self.relay.untrack(subscription.key[1])
+        if self.relay is not None:
+            self.relay.untrack(subscription.key, last)
 
     def _send(self, key: tuple[str, int], frame: Frame, skip: Subscription | None = None) -> int:
         with self._lock:

@@ -86,8 +86,9 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
             if not own.intersection(concept.forms):
                 carried = Concept(concept.label, concept.forms, CARRIED_WEIGHT)
                 question.concepts.append(carried)
-        if not question.aspects:
-            question.aspects = earlier.aspects
+        if not question.aspects - question.hinted_only:
+            # "how about on Sunday?" after a price: still the price, now for Sunday
+            question.aspects |= earlier.aspects - earlier.hinted_only
         question.search_words += [w for w in earlier.search_words if w not in question.search_words]
     question.search_words = question.search_words[:MAX_SEARCH_WORDS]
     return question

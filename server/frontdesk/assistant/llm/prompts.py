@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -188,6 +189,12 @@ def _date(day: date) -> str:
 
 
 def _clocks(now: datetime, site_zone: ZoneInfo, visitor_zone: ZoneInfo) -> str:
+    # To the minute, like the text: one formatting per minute and pair of zones, not per turn.
+    return _clocks_at(now.replace(second=0, microsecond=0), site_zone, visitor_zone)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clocks_at(now: datetime, site_zone: ZoneInfo, visitor_zone: ZoneInfo) -> str:
     site_now = now.astimezone(site_zone)
     visitor_now = now.astimezone(visitor_zone)
     return (

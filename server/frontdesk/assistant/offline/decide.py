@@ -50,7 +50,8 @@ CONDITION = re.compile(
 REQUEST_TO_BOOK = re.compile(
     r"\b(?:can|could|may) (?:i|we|you) (?:please )?(?:book|get|have|make|schedule|reserve|set up|"
     r"arrange)\b|\b(?:do you have|is there|are there|any) (?:any )?(?:availab\w*|free|openings?|"
-    r"space|room|slots?|times?)\b|\bget (?:that|it|this|me) booked\b",
+    r"space|room|slots?|times?)\b|\bget (?:that|it|this|me) booked\b|"
+    r"\b(?:next|earliest|first) (?:free |available |open )?(?:slots?|times?|appointments?|openings?)\b",
     re.I,
 )
 REQUEST = re.compile(
@@ -71,7 +72,8 @@ RETIME = re.compile(
     r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b|"
     r"\b(?:can|could) (?:it|that|we|i) (?:be|do)\b|\b(?:would|will|might) suit\b|\bsuits? (?:me )?better\b|"
     r"\bworks? (?:better|for me)\b|\b(?:is|would) (?:that|it) (?:be )?ok(?:ay)?\b|"
-    r"\b(?:would|will|might) be (?:better|easier|best)\b|"
+    r"\b(?:would|will|might) be (?:better|easier|best)\b|\b(?:is|are|'s) (?:better|easier)\b|"
+    r"\bbetter for (?:me|us)\b|\b(?:a bit |a little |any )?(?:earlier|later|sooner)\b|"
     r"\bok(?:ay)?\W*$",
     re.I,
 )
@@ -87,6 +89,12 @@ ABOUT_IT = re.compile(
     LEAD_IN + r"(?:(?:remind me |tell me )?(?:when|what time|what day|which day)(?:'s| is| was)? "
     r"(?:it|that|this)\b(?! (?:open|close|cost|take))|(?:is|it's|is it) (?:it |that |this )?"
     r"still (?:on|booked|happening|going ahead)\b|what (?:time|day) did (?:i|we) (?:book|get|pick))",
+    re.I,
+)
+# After "I can't make it": another time asked for makes it a move, not a cancellation.
+OTHER_TIME = re.compile(
+    r"\b(?:can|could) (?:we|i|you) (?:do|make it|come|move it|change it|switch|have)\b|"
+    r"\bhow about\b|\binstead\b|\bmove it\b|\b(?:another|a different) (?:day|time)\b",
     re.I,
 )
 # What makes "which appointments have I got?" about the visitor's own bookings for sure.
@@ -115,6 +123,8 @@ def decide(text: str) -> Decision:
     related = action or mentioned_action(text)
     if action is None:
         return Decision(None, related)
+    if action == "cancel" and OTHER_TIME.search(text) and not _policy_question(text):
+        return Decision("reschedule")  # "I can't make Friday, can we do Monday instead?"
     if action == "list":
         # "do I have a consultation first?", "when am I due for a check-up?": the site may
         # answer that, and the visitor's bookings are shown when it does not; "do I have any
