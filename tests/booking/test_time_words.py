@@ -69,7 +69,7 @@ def test_spans_and_the_business_time_beside():
     assert words.span(EVENING, end, "America/New_York", "en-US") == (
         "Wed 9 Dec 2026, 6:00–6:30 pm (New York time)"
     )
-    assert words.span(EVENING, end, "Europe/Berlin", "de") == (
+    assert words.span(EVENING, end, "Europe/Berlin", "en-GB") == (
         "Thu 10 Dec 2026, 00:00–00:30 (Berlin time)"
     )
     assert words.beside(EVENING, "America/New_York", "Europe/London", "en-GB") == (
@@ -100,3 +100,35 @@ def test_visitor_email_in_their_clock_with_the_business_time_beside(db, site):
     assert f"{local:%H:%M} (Berlin time)" in visitor  # 24-hour: the visitor chatted in German
     assert "Sydney time for Test Studio" in visitor
     assert "Europe/Berlin" not in visitor and "Australia/Sydney" not in visitor
+
+
+@pytest.mark.parametrize(
+    "lang, short, long, zone",
+    [
+        ("fr-CA", "jeu. 10 déc.", "jeudi 10 décembre 2026", "heure de New York"),
+        ("de", "Do., 10. Dez.", "Donnerstag, 10. Dezember 2026", "Zeit in New York"),
+        ("es", "jue, 10 dic", "jueves, 10 de diciembre de 2026", "hora de Nueva York"),
+        ("nl", "do 10 dec", "donderdag 10 december 2026", "tijd in New York"),
+        ("pt-BR", "qui., 10 de dez.", "quinta-feira, 10 de dezembro de 2026", "hora de Nova York"),
+        ("it", "gio 10 dic", "giovedì 10 dicembre 2026", "ora di New York"),
+        ("zh", "Thu 10 Dec", "Thursday 10 December 2026", "New York time"),  # no words: English
+    ],
+)
+def test_days_months_and_zones_in_the_readers_language(lang, short, long, zone):
+    day = EVENING.astimezone(words.zone_or_utc("Europe/Berlin"))
+    assert words.short_day(day, lang) == short
+    assert words.long_day(day, lang) == long
+    assert words.zone_label("America/New_York", lang) == zone
+
+
+def test_a_french_span_and_the_business_time_beside_it():
+    end = EVENING + timedelta(minutes=30)
+    assert words.span(EVENING, end, "Europe/Paris", "fr") == (
+        "jeu. 10 déc. 2026, 00:00–00:30 (heure de Paris)"
+    )
+    assert words.beside(EVENING, "America/New_York", "Europe/London", "fr") == (
+        "23:00 heure de Londres"
+    )
+    assert words.moment_words(EVENING, "Europe/Paris", "fr") == (
+        "jeudi 10 décembre 2026, 00:00 (heure de Paris)"
+    )
