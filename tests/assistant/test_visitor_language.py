@@ -55,8 +55,13 @@ def test_words_are_filled_in_and_a_chip_of_another_language_reads_as_english():
         ("Quels sont vos tarifs pour un site ?", None, "fr"),
         ("Bonjour, vos tarifs ?", "fr-FR", "fr"),  # one French word, and the page is French
         ("Bonjour, vos tarifs ?", "en", ""),
-        ("how much dose a websit cost", "fr", ""),  # English with typos: never French
+        ("how much dose a websit cost", "fr", "en"),  # English with typos: never French
         ("prix", "fr", ""),
+        # English with Portuguese-looking words ("a", "as") stays English
+        ("cost of just a basic safety check before a ride", None, "en"),
+        ("would you come as far as greystones", None, "en"),
+        ("cost to pull out a tooth thats not a wisdom tooth", None, "en"),
+        ("a consulta é grátis?", None, "pt"),
     ],
 )
 def test_which_language_a_message_is_in(text, hint, code):

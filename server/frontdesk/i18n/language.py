@@ -14,7 +14,8 @@ from babel import Locale, UnknownLocaleError
 _COMMON: dict[str, str] = {
     "en": (
         "the and you your is are to of for with what how can we our this that it "
-        "i my me be will do have please thanks at on in an"
+        "i my me be will do have please thanks at on in an a as or if not there any so just "
+        "about from by"  # "a" and "as" are Portuguese too: "a ride", "as far as" are English
     ),
     "de": (
         "der die das und ist sind ich sie wir ihr ein eine einen nicht mit für "
