@@ -119,6 +119,11 @@ def test_the_request_is_written_as_http_client_writes_it_in_one_send():
         b'Authorization: Bearer k\r\nContent-Length: 7\r\n\r\n{"a":1}'
     )
     assert b"Host: example.com\r\n" in request_head("POST", "example.com", 443, 443, "/", {})
+    long_label = "a" * 64 + ".example"  # ASCII but not valid IDNA: sent as it is
+    assert f"Host: {long_label}\r\n".encode() in request_head("POST", long_label, 80, 80, "/", {})
+    assert b"Host: xn--bcher-kva.example\r\n" in request_head(
+        "POST", "bücher.example", 80, 80, "/", {}
+    )
     for bad in ({"X-A": "v\r\nInjected: 1"}, {"Bad Name:": "v"}):
         with pytest.raises(ValueError):
             request_head("POST", "example.com", 443, 443, "/", bad)

@@ -292,3 +292,19 @@ def test_an_expired_invitation_is_marked_and_resent_with_a_fresh_link(app, db, s
     assert new.expires_at > utcnow() + timedelta(days=6) and new.revoked_at is None
     page = client.get(f"{base(studio)}/").get_data(as_text=True)
     assert "Expired" not in page.split('data-invitation="late@studio.test"')[1].split("</tr>")[0]
+
+
+def test_an_invitation_outlives_the_account_that_sent_it(app, db, studio):
+    admin, token = as_(app, "admin@studio.test")
+    invite(admin, token, studio, "new@studio.test")
+    owner, token = as_(app, "owner@studio.test")
+    with db.session() as session:
+        membership = session.scalar(
+            select(SiteMembership.id).where(SiteMembership.staff_id == studio["admin"].id)
+        )
+    owner.post(f"{base(studio)}/{membership}/remove", data={"csrf_token": token})
+    page = owner.get(f"{base(studio)}/").get_data(as_text=True)
+    row = page.split('data-invitation="new@studio.test"')[1].split("</tr>")[0]
+    assert "a removed account" in row and "admin@studio.test" not in row
+    [invitation] = rows(db, StaffInvitation)
+    assert invitation.invited_by is None and invitation.revoked_at is None  # the link still works

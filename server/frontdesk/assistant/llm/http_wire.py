@@ -64,7 +64,11 @@ def request_head(method: str, host: str, port: int, default_port: int, path: str
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
     host_value = host if port == default_port else f"{host}:{port}"
-    lines = [f"{method} {path} HTTP/1.1".encode("ascii"), b"Host: " + host_value.encode("idna")]
+    try:  # as http.client: ASCII as it is, IDNA only for other names
+        host_bytes = host_value.encode("ascii")
+    except UnicodeEncodeError:
+        host_bytes = host_value.encode("idna")
+    lines = [f"{method} {path} HTTP/1.1".encode("ascii"), b"Host: " + host_bytes]
     lines.append(b"Accept-Encoding: identity")
     for name, value in headers.items():
         name_bytes, value_bytes = name.encode("ascii"), value.encode("latin-1")

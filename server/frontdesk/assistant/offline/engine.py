@@ -11,7 +11,7 @@ import logging
 import re
 
 from frontdesk.assistant.base import Turn
-from frontdesk.assistant.offline import dates, decide, flows, intents
+from frontdesk.assistant.offline import dates, decide, flows, intents, language_notice
 from frontdesk.assistant.offline.answers import answer, lookup
 from frontdesk.assistant.offline.context import booked_here, names_time, settle, take_offer
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
@@ -31,9 +31,10 @@ class OfflineEngine:
         turn.out.typing()
         try:
             settle(turn.state, turn.history)
-            text = " ".join((turn.text or "").split())[:2000]
+            text = language_notice.understood(" ".join((turn.text or "").split())[:2000])
             d = Dialogue(turn)
-            reply = route(d, take_offer(d, turn.state.pop("offer", None), text))
+            offer = turn.state.pop("offer", None)
+            reply = language_notice.notice(turn, text) or route(d, take_offer(d, offer, text))
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
             turn.state.clear()
