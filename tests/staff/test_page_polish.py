@@ -28,3 +28,11 @@ def test_a_dashboard_address_that_leads_nowhere_gets_a_page_with_a_way_back(
     # Outside the dashboard the answer is unchanged.
     other = client.get("/no-such-page")
     assert other.status_code == 404 and "Page not found" not in other.get_data(as_text=True)
+
+
+def test_the_today_mark_is_on_the_weeks_day_not_on_each_person_of_a_day(signed_in, site):
+    base = f"/staff/{site.public_key}/bookings/"
+    week = signed_in.get(base + "week").get_data(as_text=True)
+    assert week.count('class="tgrid__today"') == 1  # the default week holds today
+    day = signed_in.get(base + "day").get_data(as_text=True)
+    assert 'class="tgrid__today"' not in day  # its columns are people, all of them "today"
