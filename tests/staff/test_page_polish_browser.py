@@ -39,3 +39,13 @@ def test_on_a_phone_the_training_fields_keep_apart(browser, dashboard):
     button = page.get_by_role("button", name="Add the starter set").bounding_box()
     assert hint["y"] >= button["y"] + button["height"]  # under it when there is no room beside
     assert page.problems == []
+
+
+def test_an_empty_inbox_view_says_what_it_shows_at_the_top_of_the_list(browser, dashboard):
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("conversations/?view=flagged"))
+    empty = page.locator("#inbox-empty")
+    assert "Nothing is flagged" in empty.inner_text()
+    views = page.locator(".inbox-views").bounding_box()
+    assert empty.bounding_box()["y"] < views["y"] + views["height"] + 40  # right under the tabs
+    assert page.problems == []
