@@ -49,3 +49,14 @@ def test_an_empty_inbox_view_says_what_it_shows_at_the_top_of_the_list(browser, 
     views = page.locator(".inbox-views").bounding_box()
     assert empty.bounding_box()["y"] < views["y"] + views["height"] + 40  # right under the tabs
     assert page.problems == []
+
+
+def test_a_new_bookings_phone_and_e_mail_boxes_are_level(browser, dashboard):
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("bookings/new"))
+    phone = page.locator("#f-phone").bounding_box()
+    email = page.locator("#f-email").bounding_box()
+    assert abs(phone["y"] - email["y"]) < 2  # the e-mail's hint is under its box, not above
+    hint = page.locator("#f-email-hint").bounding_box()
+    assert email["y"] + email["height"] <= hint["y"] < email["y"] + email["height"] + 16
+    assert page.problems == []
