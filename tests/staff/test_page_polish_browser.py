@@ -1,11 +1,14 @@
 """Layout slips a new staff member saw, kept fixed: the training page's starter-set button
-wrapped by its own explanation, and its fields touching the next label on a phone."""
+wrapped by its own explanation, its fields touching the next label on a phone, an empty inbox
+view's note at the bottom of the column, a new booking's boxes out of line, and Re-index all
+glued to the documents table."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.support.dashboard_browser import signed_in_page, start_dashboard, stop_dashboard
+from tests.support.factories import add_knowledge
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,4 +62,18 @@ def test_a_new_bookings_phone_and_e_mail_boxes_are_level(browser, dashboard):
     assert abs(phone["y"] - email["y"]) < 2  # the e-mail's hint is under its box, not above
     hint = page.locator("#f-email-hint").bounding_box()
     assert email["y"] + email["height"] <= hint["y"] < email["y"] + email["height"] + 16
+    assert page.problems == []
+
+
+def test_re_index_all_stands_beside_the_documents_title_clear_of_the_table(browser, dashboard):
+    add_knowledge(dashboard.db, dashboard.site, "Prices", "https://studio.test/prices", "From $90.")
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("knowledge/"))
+    title = page.get_by_role("heading", name="Documents (1)").bounding_box()
+    button = page.get_by_role("button", name="Re-index all").bounding_box()
+    table = page.locator("table.documents").bounding_box()
+    middle = button["y"] + button["height"] / 2
+    assert title["y"] <= middle <= title["y"] + title["height"]  # on the title's row
+    assert button["x"] > title["x"] + title["width"]
+    assert button["y"] + button["height"] + 8 <= table["y"]
     assert page.problems == []
