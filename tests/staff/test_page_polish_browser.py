@@ -1,7 +1,7 @@
 """Layout slips a new staff member saw, kept fixed: the training page's starter-set button
 wrapped by its own explanation, its fields touching the next label on a phone, an empty inbox
-view's note at the bottom of the column, a new booking's boxes out of line, and Re-index all
-glued to the documents table."""
+view's note at the bottom of the column, a new booking's boxes out of line, Re-index all glued
+to the documents table, and a service's "Slug"."""
 
 from __future__ import annotations
 
@@ -76,4 +76,17 @@ def test_re_index_all_stands_beside_the_documents_title_clear_of_the_table(brows
     assert title["y"] <= middle <= title["y"] + title["height"]  # on the title's row
     assert button["x"] > title["x"] + title["width"]
     assert button["y"] + button["height"] + 8 <= table["y"]
+    assert page.problems == []
+
+
+def test_a_services_fields_say_what_they_are_and_stay_level(browser, dashboard):
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("settings/services"))
+    form = page.locator(".service-form").last  # "Add a service"
+    tops = [
+        form.get_by_label(label, exact=exact).bounding_box()["y"]
+        for label, exact in (("Name", True), ("Short name", False), ("Length (minutes)", True))
+    ]
+    assert max(tops) - min(tops) < 2  # a label's note does not push its box down
+    assert page.get_by_text("Slug").count() == 0  # a word a new staff member has to look up
     assert page.problems == []

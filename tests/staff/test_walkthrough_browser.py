@@ -80,7 +80,7 @@ def test_services_fields_are_spaced_by_the_design_systems_step(browser, dashboar
     page = signed_in_page(browser, dashboard)
     page.goto(dashboard.url("settings/services"))
     card = page.locator(".service-card").first
-    name = card.get_by_label("Name").bounding_box()
+    name = card.get_by_label("Name", exact=True).bounding_box()
     price = card.locator("label", has_text="Price").bounding_box()
     step = page.evaluate(
         "parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--space-4'))"
