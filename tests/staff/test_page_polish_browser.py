@@ -1,14 +1,17 @@
 """Layout slips a new staff member saw, kept fixed: the training page's starter-set button
 wrapped by its own explanation, its fields touching the next label on a phone, an empty inbox
 view's note at the bottom of the column, a new booking's boxes out of line, Re-index all glued
-to the documents table, and a service's "Slug"."""
+to the documents table, a service's "Slug", and a person's page saying "None." above
+full-width date boxes with buttons of the wrong weight."""
 
 from __future__ import annotations
 
 import pytest
 
+from frontdesk.db.models import Host
 from tests.support.dashboard_browser import signed_in_page, start_dashboard, stop_dashboard
 from tests.support.factories import add_knowledge
+from tests.support.hosts import add_hosts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,4 +92,23 @@ def test_a_services_fields_say_what_they_are_and_stay_level(browser, dashboard):
     ]
     assert max(tops) - min(tops) < 2  # a label's note does not push its box down
     assert page.get_by_text("Slug").count() == 0  # a word a new staff member has to look up
+    assert page.problems == []
+
+
+def test_a_persons_special_dates_and_time_off_read_well(browser, dashboard):
+    ids = add_hosts(dashboard.db, dashboard.site, ["Ana"])
+    with dashboard.db.session() as session:
+        key = session.get(Host, ids["Ana"]).public_id
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url(f"hosts/{key}/"))
+    assert "No special dates: Ana works the weekly hours above." in page.content()
+    assert "No time off planned." in page.content()
+    day = page.locator("#override-day").bounding_box()
+    hours = page.locator("#override-hours").bounding_box()
+    assert hours["x"] > day["x"] + day["width"]  # side by side on a laptop
+    # Each card's own submit is its main action, as "Save hours" is.
+    style = "b => getComputedStyle(b).backgroundColor"
+    main = page.get_by_role("button", name="Save hours").evaluate(style)
+    for name in ("Save date", "Add time off"):
+        assert page.get_by_role("button", name=name).evaluate(style) == main
     assert page.problems == []
