@@ -71,3 +71,12 @@ def test_on_a_phone_the_details_wait_behind_the_button(browser, dashboard):
     assert facts.bounding_box()["y"] < page.locator(".conv__transcript").bounding_box()["y"]
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert page.problems == []
+
+
+def test_on_a_phone_the_inbox_banner_keeps_off_the_screens_edges(browser, dashboard):
+    page = signed_in_page(browser, dashboard, "phone")
+    page.goto(dashboard.url("conversations/"))
+    banner = page.locator("#mail-banner").bounding_box()  # no SMTP here: the banner stands
+    assert banner["x"] >= 8
+    assert banner["x"] + banner["width"] <= page.evaluate("innerWidth") - 8
+    assert page.problems == []
