@@ -112,3 +112,11 @@ def test_a_persons_special_dates_and_time_off_read_well(browser, dashboard):
     for name in ("Save date", "Add time off"):
         assert page.get_by_role("button", name=name).evaluate(style) == main
     assert page.problems == []
+
+
+def test_privacy_fields_are_sized_to_what_they_hold(browser, dashboard):
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("privacy/"))
+    assert page.locator("#retention_days").bounding_box()["width"] <= 10 * 16 + 1
+    assert page.locator("#lookup-email").bounding_box()["width"] <= 28 * 16 + 1
+    assert page.problems == []
