@@ -11,6 +11,7 @@ import pytest
 from frontdesk import i18n
 from frontdesk.assistant.base import HistoryEntry, Turn
 from frontdesk.assistant.llm.prompts import system_prompt
+from frontdesk.assistant.offline import language_notice
 from frontdesk.assistant.offline.engine import OfflineEngine
 from frontdesk.assistant.tools import cards
 from frontdesk.db.models import Site
@@ -65,6 +66,24 @@ def test_words_are_filled_in_and_a_chip_of_another_language_reads_as_english():
 )
 def test_which_language_a_message_is_in(text, hint, code):
     assert detect(text, hint=hint) == code
+
+
+@pytest.mark.parametrize(
+    "text, lang, code",
+    [
+        ("Bonjour, quels sont vos tarifs pour un site ?", "en", "fr"),
+        ("Bonjour, vos tarifs ?", "fr-CA", "fr"),
+        ("Wie viel kostet eine Website für uns?", "en", "de"),
+        # English with words other languages share: never a notice (bench/answers.py cases).
+        ("cost of just a basic safety check before a ride", "en", ""),
+        ("cost to pull out a tooth thats not a wisdom tooth", "pt", ""),
+        ("would you come as far as greystones", "it", ""),
+        ("e bike service price", "it", ""),
+        ("Bonjour, can you build a shop?", "fr", ""),  # English words: answer in English
+    ],
+)
+def test_the_notice_needs_a_message_surely_not_in_english(text, lang, code):
+    assert language_notice.foreign(text, lang) == code
 
 
 class FrenchVisitor:

@@ -81,25 +81,30 @@ def test_spans_and_the_business_time_beside():
     assert words.beside(EVENING, "Europe/Paris", "Europe/Berlin", "en") == ""
 
 
-def test_visitor_email_in_their_clock_with_the_business_time_beside(db, site):
+def test_visitor_email_in_their_language_with_the_business_time_beside(db, site):
     mailer = Mailer(db, SmtpSettings("127.0.0.1", 1, "plain"), mail_from="desk@studio.test")
     bookings = make_bookings(db, mailer)
-    conversation = make_conversation(db, site, texts=[("visitor", "hi")])
+    conversation = make_conversation(db, site, texts=[("visitor", "hallo")])
     with db.transaction() as session:
         session.get(Conversation, conversation.id).lang = "de-DE"
     made = book(bookings, site, visitor_tz="Europe/Berlin", conversation_id=conversation.id)
     with db.session() as session:
-        bodies = {
+        mails = {
             row.recipient: message_from_bytes(row.message, policy=policy.default)
-            .get_body(("plain",))
-            .get_content()
             for row in session.scalars(select(OutboxEmail))
         }
-    visitor = bodies["ada@example.com"]
+    visitor = mails["ada@example.com"].get_body(("plain",)).get_content()
     local = made.booking.start.astimezone(words.zone_or_utc("Europe/Berlin"))
-    assert f"{local:%H:%M} (Berlin time)" in visitor  # 24-hour: the visitor chatted in German
-    assert "Sydney time for Test Studio" in visitor
+    day = words.long_day(local, "de")  # "Montag, 7. Dezember 2026"
+    assert mails["ada@example.com"]["Subject"].startswith("Buchung bestätigt: ")
+    assert visitor.startswith("Hallo Ada Lovelace,")
+    assert f"ist gebucht für {day}, {local:%H:%M} (Zeit in Berlin)." in visitor  # 24-hour
+    assert "Zeit in Sydney für Test Studio." in visitor
+    assert "Verschieben oder stornieren: http" in visitor
     assert "Europe/Berlin" not in visitor and "Australia/Sydney" not in visitor
+    # The business's own notification stays in English.
+    staff = mails[site.notification_email].get_body(("plain",)).get_content()
+    assert staff.startswith("New booking: ")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from frontdesk.booking.errors import InvalidBooking, NotAllowed, NotFound
-from frontdesk.booking.time_words import uses_12_hour
 from frontdesk.db.models import Booking, Conversation, Service, Site
 from frontdesk.db.models.booking import CANCELLED
 
@@ -50,15 +49,12 @@ def site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, S
 
 
 def visitor_lang(session: Session, booking: Booking) -> str:
-    """The locale of the visitor's e-mails and manage page: English (their only words so far,
-    so dates stay English too rather than a French date in an English sentence) with the clock
-    style of the language they chatted in ("en-US" 2:30 pm, "en-GB" 14:30); "en" when booked
-    elsewhere."""
+    """The language the visitor chatted in (their e-mails' words, dates and clock), "en" when
+    booked elsewhere."""
     if booking.conversation_id is None:
         return "en"
     query = select(Conversation.lang).where(Conversation.id == booking.conversation_id)
-    lang = session.scalar(query) or "en"
-    return "en-US" if uses_12_hour(lang) else "en-GB"
+    return session.scalar(query) or "en"
 
 
 def check_conversation(session: Session, site_id: int, conversation_id: int | None) -> None:

@@ -44,7 +44,7 @@ def _read(code: str) -> dict[str, str]:
     return data
 
 
-def text(lang: str | None, name: str, **values: str) -> str:
+def text(lang: str | None, name: str, /, **values: str) -> str:
     """One of our sentences in the visitor's language, with its `{placeholders}` filled."""
     words = _table(resolve(lang))[name]
     return words.format(**values) if values else words
