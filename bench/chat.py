@@ -17,7 +17,8 @@ Figures printed:
    it, asks the same provider and forwards the first delta (what this machine and these
    libraries cost for that path; the difference is our own code). The three servers take
    turns in rounds (bench/chat_load.py), so the machine's noise falls on all of them alike;
-   beside the latencies, each server's CPU time per message.
+   beside the latencies, each server's CPU time per message. bench/chat_compare.py puts a
+   change's before and after in the same rounds (and a floor doing our database work too).
 3. How many idle chat sockets (after hello/welcome) one server process holds, and the server's
    resident memory per socket.
 4. The prompt overhead (system prompt + tool schemas) for the demo business, in tokens, and

@@ -54,6 +54,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
             "cli_app",
             "db",
             "extensions",
+            "i18n",
             "knowledge",
             "staff",
         }
@@ -76,19 +77,33 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
         }
     ),  # fmt: skip
     "chat": frozenset(
-        {*ASSISTANT_PARTS, "audit", "booking", "db", "extensions", "knowledge", "realtime", "sites"}
+        {
+            *ASSISTANT_PARTS,
+            "audit",
+            "booking",
+            "db",
+            "extensions",
+            "i18n",
+            "knowledge",
+            "realtime",
+            "sites",
+        }
     ),  # fmt: skip
     "assistant.select": frozenset({"assistant.base", "assistant.llm", "assistant.offline"}),
     "assistant.offline": frozenset(
-        {"assistant.base", "assistant.tools", "booking", "db", "knowledge"}
+        {"assistant.base", "assistant.tools", "booking", "db", "i18n", "knowledge"}
     ),  # fmt: skip
-    "assistant.llm": frozenset({"assistant.base", "booking", "db", "knowledge", "outbound"}),
-    "assistant.tools": frozenset({"assistant.base", "audit", "booking", "db", "knowledge"}),
+    "assistant.llm": frozenset(
+        {"assistant.base", "booking", "db", "i18n", "knowledge", "outbound"}
+    ),  # fmt: skip
+    "assistant.tools": frozenset(
+        {"assistant.base", "audit", "booking", "db", "i18n", "knowledge"}
+    ),  # fmt: skip
     "assistant.base": frozenset({"db"}),
     "sites": frozenset({"booking", "db"}),
     "privacy": frozenset({"audit", "booking", "db"}),
     "retention": frozenset({"db", "privacy"}),
-    "booking": frozenset({"audit", "db", "extensions", "outbound", "outbox"}),
+    "booking": frozenset({"audit", "db", "extensions", "i18n", "outbound", "outbox"}),
     # Calendars sit beside booking: they turn hosts' calendars into busy times the booking path
     # takes as data, and write bookings back; booking never imports them.
     "calendars": frozenset({"audit", "booking", "db", "extensions", "outbound", "outbox"}),
@@ -99,6 +114,8 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     # sender hands it its model.
     "outbox": frozenset(),
     "realtime": frozenset(),
+    # The visitor's language: our words per language, dates through Babel; knows no feature.
+    "i18n": frozenset(),
     "db": frozenset(),
 }
 
@@ -121,6 +138,7 @@ MUST_NOT_IMPORT: dict[str, frozenset[str]] = {
     "outbound": FEATURES,
     "outbox": FEATURES,
     "realtime": FEATURES,
+    "i18n": FEATURES,
     "audit": FEATURES,
 }
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy.exc
+from sqlalchemy.dialects import sqlite
 
 from frontdesk.db import Database, raw
 
@@ -113,6 +116,18 @@ def test_postgresql_uses_the_engines_pool(new_database_url):
         assert count(db) == 1
     finally:
         db.dispose()
+
+
+def test_times_are_bound_as_sqlalchemys_sqlite_datetime_writes_them(sqlite_db):
+    orm_text = sqlite.DATETIME().bind_processor(sqlite_db.engine.dialect)
+    cursor = raw.Cursor(None, True)
+    for value in (
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds: still six digits
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 6, 1, 12, 30, tzinfo=ZoneInfo("Europe/Dublin")),  # stored as UTC
+        datetime(5, 1, 2, tzinfo=UTC),  # a four-digit year, as SQLAlchemy writes it
+    ):
+        assert cursor.time(value) == orm_text(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def traced_queries(db: Database, tmp_path, work) -> list[str]:

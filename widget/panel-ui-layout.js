@@ -9,7 +9,7 @@ function buildPanel(settings, on) {
   var fullScreen = w.matchMedia("(max-width: 480px)"); // panel.css's full-screen layout
   var panel = attrs(el("section", "fd-panel"), {
     role: "dialog",
-    "aria-label": (settings.title || "Chat") + " chat",
+    "aria-label": TEXT.panelLabel.replace("{title}", settings.title || "Chat"),
     lang: settings.lang,
     dir: RTL.test(settings.lang) ? "rtl" : "ltr",
     "data-connection": "connecting"

@@ -1,46 +1,21 @@
-/* Panel UI, building blocks: the words, DOM helpers, the HTML allowlist and one message's nodes
+/* Panel UI, building blocks: the words in the visitor's language, DOM helpers, the HTML allowlist and one message's nodes
    (bubble, sources, booking card, time); each returns a new node and changes nothing else.
    A part of panel.js (w = window, d = document). */
 
-var TEXT = {
-  close: "Close chat",
-  send: "Send",
-  input: "Message",
-  placeholder: "Type your message…",
-  log: "Conversation",
-  you: "You",
-  assistant: "Assistant",
-  staff: "Team",
-  fromTeam: " from the team",
-  online: "Online · we reply instantly",
-  // Closed: the assistant still answers and books, and nobody joins until opening time.
-  closedNow: "We're closed now · the assistant can still help",
-  human: "A team member will join shortly",
-  humanLater: "We're closed now · the team will reply when we open",
-  withStaff: "You're chatting with our team",
-  ended: "This conversation has ended",
-  connecting: "Connecting…",
-  offlineShort: "Offline",
-  reconnecting: "Connection lost. Reconnecting…",
-  offline: "You're offline. We'll reconnect when you're back.",
-  retry: "Retry now",
-  sending: "Sending…",
-  sent: "Sent",
-  failed: "Not sent",
-  resend: "Try again",
-  source: "Source",
-  sources: "Sources",
-  unavailable: "Chat is not available on this site.",
-  typing: "typing"
-};
-var CARD_TITLES = {
-  booking_proposal: "Please confirm your booking",
-  reschedule_proposal: "Confirm the new time",
-  cancel_proposal: "Cancel this booking?",
-  booking_confirmed: "Booking confirmed",
-  booking_rescheduled: "Booking moved",
-  booking_cancelled: "Booking cancelled"
-};
+/* The visitor's words: TEXTS (from widget/strings/*.json) in their language, by the same
+   chain the server uses: the whole tag ("pt-br"), its base ("fr-CA" -> "fr"), then English;
+   a word a language lacks is the English one. */
+var TEXT = TEXTS.en;
+
+function useLanguage(lang) {
+  var parts = String(lang || "").toLowerCase().replace(/_/g, "-").split("-");
+  for (var n = parts.length; n > 0; n--) {
+    var table = TEXTS[parts.slice(0, n).join("-")];
+    if (table) return (TEXT = Object.assign({}, TEXTS.en, table));
+  }
+  return (TEXT = TEXTS.en);
+}
+
 var FINAL_CARD = /^booking_(confirmed|rescheduled|cancelled)$/; // a booking was made, moved or cancelled
 var ALLOWED_TAGS = /^(A|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[1-6]|HR|I|LI|OL|P|PRE|S|SPAN|STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$/;
 
@@ -188,14 +163,16 @@ function sourcesNode(sources) {
 
 function cardNode(card, onAction) {
   var box = el("div", "fd-card fd-card-" + String(card.type || "").replace(/[^a-z_]/g, ""));
-  box.appendChild(el("p", "fd-card-title", CARD_TITLES[card.type] || "Booking"));
+  var title = /^(booking|reschedule|cancel)_[a-z]+$/.test(card.type) && TEXT[card.type];
+  box.appendChild(el("p", "fd-card-title", title || TEXT.booking));
   var facts = el("dl");
   // "With": whom the visitor meets (a team's host, or several together); the note says when a
   // round-robin pick is settled on Confirm or why the host changes on a reschedule.
   var host = card.host ? String(card.host) + (card.host_note ? " (" + String(card.host_note) + ")" : "") : "";
-  [["Service", card.service], ["With", host], ["When", card.visitor_time],
-    ["Our time", card.business_time], ["Name", card.name], ["E-mail", card.email]].forEach(function (row) {
-    if (!row[1] || (row[0] === "Our time" && row[1] === card.visitor_time)) return;
+  var ours = card.business_time === card.visitor_time ? "" : card.business_time;
+  [[TEXT.service, card.service], [TEXT.with, host], [TEXT.when, card.visitor_time],
+    [TEXT.ourTime, ours], [TEXT.name, card.name], [TEXT.email, card.email]].forEach(function (row) {
+    if (!row[1]) return;
     facts.append(el("dt", null, row[0]), el("dd", null, row[1]));
   });
   box.appendChild(facts);
@@ -211,9 +188,9 @@ function cardNode(card, onAction) {
   });
   var ics = safeUrl(card.ics_url);
   var manage = safeUrl(card.manage_url);
-  if (ics) actions.appendChild(attrs(el("a", "fd-btn fd-primary", "Add to calendar"), { href: ics, download: "" }));
+  if (ics) actions.appendChild(attrs(el("a", "fd-btn fd-primary", TEXT.addToCalendar), { href: ics, download: "" }));
   if (manage) {
-    actions.appendChild(attrs(el("a", "fd-btn", "Manage booking"), {
+    actions.appendChild(attrs(el("a", "fd-btn", TEXT.manageBooking), {
       href: manage, target: "_blank", rel: "noopener noreferrer"
     }));
   }

@@ -137,7 +137,7 @@ function createView(ctx, client) {
   function onWelcome(frame) {
     var name = settings.title || (frame.site && frame.site.name) || "Chat";
     ui.title.textContent = name;
-    ui.panel.setAttribute("aria-label", name + " chat");
+    ui.panel.setAttribute("aria-label", TEXT.panelLabel.replace("{title}", name));
     var greeting = settings.greeting || frame.greeting || "";
     ui.greeting.textContent = greeting;
     ui.greeting.hidden = !greeting;

@@ -24,12 +24,15 @@
     ink: inkFor(accent),
     title: opt("title", ""),
     greeting: opt("greeting", ""),
-    label: opt("launcherLabel", "Chat with us"),
     lang: opt("lang", d.documentElement.lang || navigator.language || "en"),
     openOnLoad: /^(1|true|yes|open)$/i.test(opt("open", "")),
     zIndex: parseInt(opt("zIndex", "2147483000"), 10) || 2147483000,
     storageKey: "frontdesk:" + opt("site", "")
   };
+  // The launcher's words before the panel (and its strings) load: the tag's, else the language's.
+  var LABELS = { fr: "Discuter avec nous", de: "Chatten Sie mit uns", es: "Chatea con nosotros",
+    nl: "Chat met ons", pt: "Fale connosco", it: "Chatta con noi" };
+  settings.label = opt("launcherLabel", LABELS[settings.lang.toLowerCase().split(/[-_]/)[0]] || "Chat with us");
   if (!settings.site) return console.warn("Frontdesk: the script tag needs data-site");
   var FILES = { js: "__PANEL_JS__", css: "__PANEL_CSS__", sri: "__PANEL_SRI__" };
 

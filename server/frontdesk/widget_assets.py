@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ HASHED_MAX_AGE = 31_536_000  # one year: a new file gets a new name
 CONTENT_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
 # In panel.js, `/* part: panel-client.js */` stands for that file of the same folder.
 PART_MARKER = re.compile(rb"/\* part: ([a-z0-9-]+\.js) \*/")
+# ...and `/* strings */` for `var TEXTS = {"en": {...}, "fr": {...}};`, the panel's words in
+# every language of strings/ (one reviewable JSON file each); the panel picks the visitor's.
+STRINGS_MARKER = b"/* strings */"
 
 try:  # optional dependency
     import brotli  # type: ignore[import-not-found]
@@ -80,11 +84,30 @@ def panel_parts(folder: Path) -> list[str]:
 
 
 def assemble_panel(folder: Path) -> bytes:
-    """panel.js with each `/* part: NAME.js */` marker replaced by that file's bytes."""
-    return PART_MARKER.sub(
+    """panel.js with each `/* part: NAME.js */` marker replaced by that file's bytes, and the
+    `/* strings */` marker by the words of every language."""
+    script = PART_MARKER.sub(
         lambda marker: (folder / marker.group(1).decode("ascii")).read_bytes(),
         (folder / "panel.js").read_bytes(),
     )
+    if STRINGS_MARKER not in script:
+        return script
+    return script.replace(STRINGS_MARKER, b"var TEXTS = " + panel_strings(folder) + b";")
+
+
+def panel_strings(folder: Path) -> bytes:
+    """The panel's words, {"en": {...}, "fr": {...}}, from strings/*.json; each language must
+    name only words English has (English is what a missing word falls back to)."""
+    tables = {
+        path.stem: json.loads(path.read_text("utf-8")) for path in folder.glob("strings/*.json")
+    }
+    english = tables.get("en")
+    if not english:
+        raise ValueError("widget/strings/en.json is missing")
+    for code, table in tables.items():
+        if not set(table) <= set(english) or not all(isinstance(v, str) for v in table.values()):
+            raise ValueError(f"widget/strings/{code}.json: unknown names or non-text values")
+    return json.dumps(tables, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def build_bundle(folder: Path) -> WidgetBundle:

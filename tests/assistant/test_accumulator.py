@@ -212,3 +212,52 @@ def test_real_stream_truncated_arguments(fake_llm):
 def test_a_refusal_is_kept_as_visible_text():
     acc = feed(chunk({"refusal": "I can't help with that."}), chunk({}, finish="stop"))
     assert acc.content == "I can't help with that."
+
+
+def test_decoded_json_and_sdk_objects_accumulate_alike():
+    """The fast path's chunks (JsonView over decoded JSON) are read as dicts, the openai
+    client's as objects: the same stream gives the same drafts, text and usage either way."""
+    from frontdesk.assistant.llm.http_stream import JsonView
+
+    parts = [
+        {"choices": [{"index": 0, "delta": {"content": "Let me look. "}}]},
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_a",
+                                "function": {"name": "find_slots", "arguments": '{"da'},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },  # fmt: skip
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [{"index": 0, "function": {"arguments": 'y": "mon"}'}}]
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ]
+        },  # fmt: skip
+        {"choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}},
+    ]
+    from_json = feed(*(JsonView(part) for part in parts))
+    from_sdk = feed(*(ChatCompletionChunk.model_validate({
+        "id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", **part
+    }) for part in parts))  # fmt: skip
+    for acc in (from_json, from_sdk):
+        assert summary(acc) == [("call_a", "find_slots", {"day": "mon"}, None)]
+        assert (acc.content, acc.finish_reason, acc.usage) == (
+            "Let me look. ",
+            "tool_calls",
+            (12, 3),
+        )

@@ -137,5 +137,5 @@ def test_card_labels_show_both_zones():
     assert cards.slot_label(start, NEW_YORK) == "Tue 1 Dec 6:00 pm"
     assert cards.slot_label(start, NEW_YORK, "en-GB") == "Tue 1 Dec 18:00"
     assert cards.range_label(start, end, NEW_YORK, "de") == (
-        "Tue 1 Dec 2026, 18:00–18:30 (New York time)"
+        "Di., 1. Dez. 2026, 18:00–18:30 (Zeit in New York)"  # the visitor's language
     )

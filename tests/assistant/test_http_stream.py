@@ -239,19 +239,23 @@ def _tls_server(tmp_path, answer_after: float):
 
 def test_a_tls_socket_readable_before_the_answer_is_not_taken_for_the_answer(tmp_path):
     """TLS 1.3 session tickets arrive before the answer: over TLS the typing indicator must
-    not be skipped for them (it would be missing exactly when the provider is slow)."""
+    not be skipped for them (it would be missing exactly when the provider is slow), and a
+    quick answer over TLS needs none."""
     import http.client
     import select
 
-    from frontdesk.assistant.llm.http_stream import _answer_begins
+    from frontdesk.assistant.llm.http_wire import Response, receive_within
 
-    port, context = _tls_server(tmp_path, answer_after=0.5)
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
-    conn.request("POST", "/", b"{}")
-    assert select.select([conn.sock], [], [], 0.2)[0]  # readable, yet nothing was answered
-    assert _answer_begins(conn, 0.2) is False
-    assert conn.getresponse().read() == b"ok"
-    conn.close()
+    for answer_after, quick in ((0.5, False), (0.0, True)):
+        port, context = _tls_server(tmp_path, answer_after=answer_after)
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+        conn.request("POST", "/", b"{}")
+        if not quick:
+            assert select.select([conn.sock], [], [], 0.2)[0]  # readable, nothing answered
+        first = receive_within(conn.sock, 0.3, 5.0)
+        assert (first is not None) is quick
+        assert Response(conn.sock, first).read(100) == b"ok"
+        conn.close()
 
 
 def test_typing_waits_for_a_slow_answer_and_is_skipped_for_a_quick_one(fake_llm):

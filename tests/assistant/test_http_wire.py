@@ -14,7 +14,13 @@ import threading
 
 import pytest
 
-from frontdesk.assistant.llm.http_wire import Response, encode_body, request_head, send_request
+from frontdesk.assistant.llm.http_wire import (
+    Response,
+    encode_body,
+    receive_within,
+    request_head,
+    send_request,
+)
 
 CHUNKED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -113,6 +119,11 @@ def test_the_request_is_written_as_http_client_writes_it_in_one_send():
         b'Authorization: Bearer k\r\nContent-Length: 7\r\n\r\n{"a":1}'
     )
     assert b"Host: example.com\r\n" in request_head("POST", "example.com", 443, 443, "/", {})
+    long_label = "a" * 64 + ".example"  # ASCII but not valid IDNA: sent as it is
+    assert f"Host: {long_label}\r\n".encode() in request_head("POST", long_label, 80, 80, "/", {})
+    assert b"Host: xn--bcher-kva.example\r\n" in request_head(
+        "POST", "bücher.example", 80, 80, "/", {}
+    )
     for bad in ({"X-A": "v\r\nInjected: 1"}, {"Bad Name:": "v"}):
         with pytest.raises(ValueError):
             request_head("POST", "example.com", 443, 443, "/", bad)
@@ -130,3 +141,19 @@ def test_a_body_with_tools_encodes_to_the_same_json_and_each_list_is_its_own():
     assert json.loads(encode_body({"model": "m", "tools": []})) == {"model": "m", "tools": []}
     with pytest.raises(ValueError):  # NaN is not JSON, with tools or without
         encode_body({"temperature": float("nan"), "tools": tools})
+
+
+def test_the_first_bytes_are_awaited_briefly_and_nothing_received_is_lost():
+    ours, theirs = socket.socketpair()
+    assert receive_within(ours, 0.05, 5.0) is None  # not yet: the caller shows typing
+    assert ours.gettimeout() == 5.0
+    theirs.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    first = receive_within(ours, 1.0, 5.0)
+    theirs.sendall(b"ok")
+    response = Response(ours, first)
+    assert (response.status, body(response)) == (200, b"ok")
+    theirs.close()
+    assert receive_within(ours, 1.0, 5.0) == b""  # closed before answering
+    with pytest.raises(http.client.RemoteDisconnected):
+        Response(ours, b"")
+    assert receive_within(ours, 0, 5.0) is None  # no grace: no wait

@@ -583,6 +583,9 @@ def test_move_that_after_a_booking_is_a_reschedule(db, chat):
         ("can it be later that day", "reschedule"),
         ("actually the week after would be better", "reschedule"),
         ("i cant make my appointment tomorrow", "cancel"),
+        ("actually tuesday is better for me", "reschedule"),
+        ("can i come a bit earlier on that day", "reschedule"),
+        ("do you have anything earlier", "reschedule"),
         ("i can't make my booking on tuesday, can we do wednesday?", "reschedule"),
         ("actually i can't come anymore", "cancel"),
     ],
@@ -649,11 +652,28 @@ def test_a_request_asked_as_a_question_is_answered_when_the_site_says_how(db, si
     assert chat.state["flow"] == "book"
 
 
-def test_a_longer_yes_takes_up_the_offered_booking(db, site, chat):
+@pytest.mark.parametrize(
+    "said",
+    [
+        "sounds good, let's do it",
+        "ok i'd like one of those",
+        "i'll do that then",
+        "do you have anything thursday?",
+        "when is your next free slot?",
+        "can i come in for one on friday?",
+    ],
+)
+def test_other_ways_of_taking_up_the_offered_booking(db, site, chat, said):
     add_knowledge(db, site, "Workshops", "https://studio.test/w", "A workshop costs $300.")
     chat.say("how much is a workshop?")
-    chat.say("sounds good, let's do it")
+    chat.say(said)
     assert chat.state["flow"] == "book" and chat.state["service"] == "workshop"
+
+
+def test_without_an_offer_a_time_question_is_no_booking(db, site, chat):
+    add_knowledge(db, site, "Hours", "https://studio.test/h", "We are open late on Thursday.")
+    chat.say("do you have anything thursday?")
+    assert "flow" not in chat.state
 
 
 def test_with_mia_books_mia_and_anyone_lets_the_team_share(db, site):

@@ -69,7 +69,7 @@ def test_spans_and_the_business_time_beside():
     assert words.span(EVENING, end, "America/New_York", "en-US") == (
         "Wed 9 Dec 2026, 6:00–6:30 pm (New York time)"
     )
-    assert words.span(EVENING, end, "Europe/Berlin", "de") == (
+    assert words.span(EVENING, end, "Europe/Berlin", "en-GB") == (
         "Thu 10 Dec 2026, 00:00–00:30 (Berlin time)"
     )
     assert words.beside(EVENING, "America/New_York", "Europe/London", "en-GB") == (
@@ -81,22 +81,59 @@ def test_spans_and_the_business_time_beside():
     assert words.beside(EVENING, "Europe/Paris", "Europe/Berlin", "en") == ""
 
 
-def test_visitor_email_in_their_clock_with_the_business_time_beside(db, site):
+def test_visitor_email_in_their_language_with_the_business_time_beside(db, site):
     mailer = Mailer(db, SmtpSettings("127.0.0.1", 1, "plain"), mail_from="desk@studio.test")
     bookings = make_bookings(db, mailer)
-    conversation = make_conversation(db, site, texts=[("visitor", "hi")])
+    conversation = make_conversation(db, site, texts=[("visitor", "hallo")])
     with db.transaction() as session:
         session.get(Conversation, conversation.id).lang = "de-DE"
     made = book(bookings, site, visitor_tz="Europe/Berlin", conversation_id=conversation.id)
     with db.session() as session:
-        bodies = {
+        mails = {
             row.recipient: message_from_bytes(row.message, policy=policy.default)
-            .get_body(("plain",))
-            .get_content()
             for row in session.scalars(select(OutboxEmail))
         }
-    visitor = bodies["ada@example.com"]
+    visitor = mails["ada@example.com"].get_body(("plain",)).get_content()
     local = made.booking.start.astimezone(words.zone_or_utc("Europe/Berlin"))
-    assert f"{local:%H:%M} (Berlin time)" in visitor  # 24-hour: the visitor chatted in German
-    assert "Sydney time for Test Studio" in visitor
+    day = words.long_day(local, "de")  # "Montag, 7. Dezember 2026"
+    assert mails["ada@example.com"]["Subject"].startswith("Buchung bestätigt: ")
+    assert visitor.startswith("Hallo Ada Lovelace,")
+    assert f"ist gebucht für {day}, {local:%H:%M} (Zeit in Berlin)." in visitor  # 24-hour
+    assert "Zeit in Sydney für Test Studio." in visitor
+    assert "Verschieben oder stornieren: http" in visitor
     assert "Europe/Berlin" not in visitor and "Australia/Sydney" not in visitor
+    # The business's own notification stays in English.
+    staff = mails[site.notification_email].get_body(("plain",)).get_content()
+    assert staff.startswith("New booking: ")
+
+
+@pytest.mark.parametrize(
+    "lang, short, long, zone",
+    [
+        ("fr-CA", "jeu. 10 déc.", "jeudi 10 décembre 2026", "heure de New York"),
+        ("de", "Do., 10. Dez.", "Donnerstag, 10. Dezember 2026", "Zeit in New York"),
+        ("es", "jue, 10 dic", "jueves, 10 de diciembre de 2026", "hora de Nueva York"),
+        ("nl", "do 10 dec", "donderdag 10 december 2026", "tijd in New York"),
+        ("pt-BR", "qui., 10 de dez.", "quinta-feira, 10 de dezembro de 2026", "hora de Nova York"),
+        ("it", "gio 10 dic", "giovedì 10 dicembre 2026", "ora di New York"),
+        ("zh", "Thu 10 Dec", "Thursday 10 December 2026", "New York time"),  # no words: English
+    ],
+)
+def test_days_months_and_zones_in_the_readers_language(lang, short, long, zone):
+    day = EVENING.astimezone(words.zone_or_utc("Europe/Berlin"))
+    assert words.short_day(day, lang) == short
+    assert words.long_day(day, lang) == long
+    assert words.zone_label("America/New_York", lang) == zone
+
+
+def test_a_french_span_and_the_business_time_beside_it():
+    end = EVENING + timedelta(minutes=30)
+    assert words.span(EVENING, end, "Europe/Paris", "fr") == (
+        "jeu. 10 déc. 2026, 00:00–00:30 (heure de Paris)"
+    )
+    assert words.beside(EVENING, "America/New_York", "Europe/London", "fr") == (
+        "23:00 heure de Londres"
+    )
+    assert words.moment_words(EVENING, "Europe/Paris", "fr") == (
+        "jeudi 10 décembre 2026, 00:00 (heure de Paris)"
+    )

@@ -146,3 +146,17 @@ def test_frames_per_ip_are_limited_across_sockets(start_chat):
             client.expect("pong")
         second.send({"type": "ping"})
         assert second.expect("error")["code"] == "rate_limited"
+
+
+def test_welcome_speaks_the_visitors_language_by_its_base_then_english(chat):
+    with chat.client() as client:
+        welcome = client.hello(lang="fr-CA")
+    assert welcome["lang"] == "fr"
+    assert [c["label"] for c in welcome["choices"]] == [
+        "Réserver une consultation",
+        "Parler à une personne",
+    ]
+    with chat.client() as client:
+        welcome = client.hello(lang="zh-TW")
+    assert welcome["lang"] == "en"
+    assert [c["label"] for c in welcome["choices"]] == ["Book a consultation", "Talk to a person"]

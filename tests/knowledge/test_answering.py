@@ -154,6 +154,18 @@ def test_a_follow_up_naming_a_day_still_asks_the_earlier_price():
     assert "price" in follow_up.aspects - follow_up.hinted_only
 
 
+def test_an_age_finds_the_range_it_falls_in():
+    cuts = Passage(
+        "Prices",
+        "https://salon.test/prices",
+        "Cuts",
+        "Teens\n\nKids aged 13 to 17 pay $40 for a cut.\n\n"
+        "Children\n\nKids 12 and under pay $28 for a cut.",
+    )
+    assert ask("how much is a cut for my kid, he is 10", cuts).best.heading == "Children"
+    assert ask("how much is a cut for my kid, he is 15", cuts).best.heading == "Teens"
+
+
 def test_an_appliance_is_not_its_halves():
     paying = Passage(
         "Paying", "https://plumber.test/pay", "Paying", "Our engineers carry card machines."

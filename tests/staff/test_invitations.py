@@ -156,3 +156,17 @@ def test_invitations_racing_leave_one_pending_link_and_keep_the_limit(db, studio
     assert outcomes.count(True) == 3, outcomes  # 6 made above, 9 an hour
     assert all(o is True or "TooManyInvites" in str(o) or "invitations in the last hour" in str(o)
                for o in outcomes), outcomes  # fmt: skip
+
+
+def test_closed_invitations_are_forgotten_after_thirty_days(db, studio):
+    site, owner = studio
+    long_ago = utcnow() - timedelta(days=40)
+    used = issue(db, site, owner, email="used@studio.test", when=long_ago)
+    use(db, used.token, long_ago + timedelta(hours=1))
+    issue(db, site, owner, email="lapsed@studio.test", when=long_ago)  # expired 33 days ago
+    recent = issue(db, site, owner, email="recent@studio.test", when=utcnow() - timedelta(days=5))
+    issue(db, site, owner, email="now@studio.test")
+    with db.session() as session:
+        left = set(session.scalars(select(StaffInvitation.email)))
+    assert left == {"recent@studio.test", "now@studio.test"}
+    assert state(db, used.token) == inv.UNKNOWN and state(db, recent.token) == inv.VALID

@@ -6,6 +6,7 @@ admin reaching nothing of another's."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from frontdesk.db.models import (
     StaffSession,
     StaffUser,
 )
+from frontdesk.db.types import utcnow
 from tests.support.apps import QUEUE_ONLY_SMTP
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
@@ -274,3 +276,35 @@ def test_every_team_form_needs_its_csrf_token(app, db, studio):
         f"{base(studio)}/invitations", data={"email": "x@studio.test", "role": "member"}
     )
     assert response.status_code == 400 and rows(db, StaffInvitation) == []
+
+
+def test_an_expired_invitation_is_marked_and_resent_with_a_fresh_link(app, db, studio):
+    client, token = as_(app, "admin@studio.test")
+    invite(client, token, studio, "late@studio.test")
+    with db.write_transaction() as session:
+        session.scalars(select(StaffInvitation)).one().expires_at = utcnow() - timedelta(hours=1)
+    page = client.get(f"{base(studio)}/").get_data(as_text=True)
+    row = page.split('data-invitation="late@studio.test"')[1].split("</tr>")[0]
+    assert "Expired" in row and "Resend" in row
+    [old] = rows(db, StaffInvitation)
+    client.post(f"{base(studio)}/invitations/{old.id}/resend", data={"csrf_token": token})
+    _old, new = rows(db, StaffInvitation)
+    assert new.expires_at > utcnow() + timedelta(days=6) and new.revoked_at is None
+    page = client.get(f"{base(studio)}/").get_data(as_text=True)
+    assert "Expired" not in page.split('data-invitation="late@studio.test"')[1].split("</tr>")[0]
+
+
+def test_an_invitation_outlives_the_account_that_sent_it(app, db, studio):
+    admin, token = as_(app, "admin@studio.test")
+    invite(admin, token, studio, "new@studio.test")
+    owner, token = as_(app, "owner@studio.test")
+    with db.session() as session:
+        membership = session.scalar(
+            select(SiteMembership.id).where(SiteMembership.staff_id == studio["admin"].id)
+        )
+    owner.post(f"{base(studio)}/{membership}/remove", data={"csrf_token": token})
+    page = owner.get(f"{base(studio)}/").get_data(as_text=True)
+    row = page.split('data-invitation="new@studio.test"')[1].split("</tr>")[0]
+    assert "a removed account" in row and "admin@studio.test" not in row
+    [invitation] = rows(db, StaffInvitation)
+    assert invitation.invited_by is None and invitation.revoked_at is None  # the link still works

@@ -88,4 +88,8 @@ def test_invite_accept_and_signed_in(browser, studio, tmp_path, size):
     assert owner.locator('tr[data-account="nora@example.test"]').count() == 1
     assert "No pending invitations." in owner.inner_text("#invitations")
     owner.screenshot(path=str(tmp_path / f"team-after-{size}.png"), full_page=True)
-    assert owner.problems == [] and invitee.context.pages  # nothing failed to load
+    owner.get_by_role("link", name="Who takes bookings").click()  # People's other tab
+    assert owner.locator(".hosts-list").count() == 1
+    assert owner.get_by_role("link", name="Dashboard access").count() == 1
+    owner.screenshot(path=str(tmp_path / f"people-{size}.png"))
+    assert owner.problems == []  # nothing failed to load

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -60,12 +61,38 @@ def test_the_panel_script_is_panel_js_with_its_parts_in_place(widget_client):
         marker = f"/* part: {name} */".encode()
         assert frame.count(marker) == 1
         expected = expected.replace(marker, (WIDGET_DIR / name).read_bytes())
-    assert served == expected
+    strings = b"var TEXTS = " + widget_assets.panel_strings(WIDGET_DIR) + b";"
+    assert served == expected.replace(b"/* strings */", strings)
     assert b"/* part: " not in served
 
 
+def test_the_panel_carries_every_languages_words_and_english_has_them_all():
+    tables = json.loads(widget_assets.panel_strings(WIDGET_DIR))
+    assert {"en", "fr", "de", "es", "nl", "pt", "it"} <= set(tables)
+    # Reviewed languages are complete: a missing word would show up in English.
+    for code, table in tables.items():
+        assert set(table) == set(tables["en"]), code
+        assert all(value.strip() for value in table.values()), code
+    assert tables["fr"]["send"] == "Envoyer"
+    assert "{title}" in tables["de"]["panelLabel"]
+
+
+def test_a_language_file_with_a_word_english_lacks_stops_the_build(tmp_path):
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "en.json").write_text('{"send": "Send"}')
+    (tmp_path / "strings" / "fr.json").write_text('{"send": "Envoyer", "sned": "typo"}')
+    with pytest.raises(ValueError, match="fr.json"):
+        widget_assets.panel_strings(tmp_path)
+    (tmp_path / "strings" / "fr.json").write_text('{"send": "Envoyer"}')
+    assert json.loads(widget_assets.panel_strings(tmp_path))["fr"] == {"send": "Envoyer"}
+
+
 def test_parts_are_put_in_place_in_the_order_panel_js_names_them(tmp_path):
-    (tmp_path / "panel.js").write_text("(A /* part: two.js */ B /* part: one-1.js */ C)")
+    (tmp_path / "panel.js").write_text(
+        "(A /* part: two.js */ B /* part: one-1.js */ /* strings */)"
+    )
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "en.json").write_text('{"send": "Send"}')
     (tmp_path / "one-1.js").write_text("var one;")
     (tmp_path / "two.js").write_text("var two;")
     (tmp_path / "panel.css").write_text(".x{}")
@@ -74,7 +101,8 @@ def test_parts_are_put_in_place_in_the_order_panel_js_names_them(tmp_path):
     app = Flask("parts")
     widget_assets.init_app(app, tmp_path)
     name = panel_names(app.test_client().get("/widget.js").text)[0]
-    assert app.test_client().get(f"/widget/{name}").text == "(A var two; B var one; C)"
+    served = app.test_client().get(f"/widget/{name}").text
+    assert served == '(A var two; B var one; var TEXTS = {"en":{"send":"Send"}};)'
 
 
 def test_a_part_missing_from_the_folder_is_refused_at_startup(tmp_path):

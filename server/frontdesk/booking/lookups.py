@@ -49,7 +49,8 @@ def site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, S
 
 
 def visitor_lang(session: Session, booking: Booking) -> str:
-    """The language the visitor chatted in (their clock style), "en" when booked elsewhere."""
+    """The language the visitor chatted in (their e-mails' words, dates and clock), "en" when
+    booked elsewhere."""
     if booking.conversation_id is None:
         return "en"
     query = select(Conversation.lang).where(Conversation.id == booking.conversation_id)

@@ -15,14 +15,16 @@ from frontdesk.booking.ics import booking_ics, one_line
 from frontdesk.booking.time_words import beside, moment_words
 from frontdesk.booking.zones import zones_differ
 from frontdesk.db.types import utcnow
+from frontdesk.i18n import text
 
 log = logging.getLogger("frontdesk.mail")  # the outbox's logger: one place to watch for mail
 
-VISITOR_SUBJECTS = {
-    "created": "Booking confirmed",
-    "rescheduled": "Booking moved",
-    "cancelled": "Booking cancelled",
-    "link": "Your new booking link",
+# An event's words in frontdesk.i18n: mailSubjectCreated, mailCreated...
+EVENT_NAMES = {
+    "created": "Created",
+    "rescheduled": "Rescheduled",
+    "cancelled": "Cancelled",
+    "link": "Link",
 }
 STAFF_SUBJECTS = {"created": "New booking", "rescheduled": "Rescheduled", "cancelled": "Cancelled"}
 
@@ -42,21 +44,24 @@ def _when(moment: datetime, tz_name: str, lang: str = "en") -> str:
 
 
 def _visitor_text(booking, site, event: str, manage_url: str, ics_url: str, lang: str) -> str:
-    service, business = booking.service.name, site.name
-    when = _when(booking.start, booking.visitor_tz, lang)
-    status = {
-        "created": f"your {service} with {business} is booked for {when}.",
-        "rescheduled": f"your {service} with {business} has moved to {when}.",
-        "cancelled": f"your {service} with {business} on {when} has been cancelled.",
-        "link": f"here is a new link for your {service} with {business} on {when}. "
-        "Earlier links to this booking no longer work.",
-    }[event]
-    lines = [f"Hi {one_line(booking.visitor_name)},", "", status[0].upper() + status[1:]]
+    """The visitor's e-mail in their language (frontdesk.i18n strings, CLDR dates)."""
+    names = {
+        "service": booking.service.name,
+        "business": site.name,
+        "when": _when(booking.start, booking.visitor_tz, lang),
+    }
+    event_name = EVENT_NAMES[event]
+    lines = [
+        text(lang, "mailHi", name=one_line(booking.visitor_name)),
+        "",
+        text(lang, f"mail{event_name}", **names),
+    ]
     if theirs := beside(booking.start, booking.visitor_tz, site.timezone, lang):
-        lines.append(f"That is {theirs} for {business}.")
+        lines.append(text(lang, "mailBeside", theirs=theirs, business=site.name))
     if event != "cancelled":
-        lines += ["", f"Reschedule or cancel: {manage_url}", f"Add to your calendar: {ics_url}"]
-    lines += ["", f"Reference: {booking.public_id}", "", f"-- {business}"]
+        lines += ["", text(lang, "mailManage", url=manage_url)]
+        lines.append(text(lang, "mailCalendar", url=ics_url))
+    lines += ["", text(lang, "mailReference", reference=booking.public_id), "", f"-- {site.name}"]
     return "\n".join(lines)
 
 
@@ -147,8 +152,12 @@ def booking_messages(
                 booking.visitor_name,
                 booking.email,
                 site.notification_email,
-                f"{VISITOR_SUBJECTS[event]}: {service} on "
-                f"{_when(booking.start, booking.visitor_tz, lang)}",
+                text(
+                    lang,
+                    f"mailSubject{EVENT_NAMES[event]}",
+                    service=service,
+                    when=_when(booking.start, booking.visitor_tz, lang),
+                ),
                 _visitor_text(booking, site, event, manage_url, ics_url, lang),
             )
         )
@@ -165,7 +174,7 @@ def booking_messages(
             )
         )
     out = []
-    for sender, name, address, reply_to, subject, text in plans:
+    for sender, name, address, reply_to, subject, body in plans:
         try:
             to = Address(one_line(name), addr_spec=address)
             msg = _mime(
@@ -173,7 +182,7 @@ def booking_messages(
                 to=to,
                 reply_to=reply_to,
                 subject=subject,
-                text=text,
+                text=body,
                 ics=ics,
                 method=method,
                 links=(manage_url, ics_url),

@@ -12,6 +12,7 @@ from frontdesk.booking import ics, links, manage_view
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.lookups import visitor_lang
 from frontdesk.booking.service import BookingRequest
+from frontdesk.booking.time_words import english_clock
 from frontdesk.booking.validation import parse_day, parse_slot
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
@@ -88,8 +89,9 @@ def _is_open(booking: Booking) -> bool:
 
 
 def _lang(booking: Booking) -> str:
+    """The manage page is in English, in the clock style of the visitor's language."""
     with get_db().session() as session:
-        return visitor_lang(session, booking)
+        return english_clock(visitor_lang(session, booking))
 
 
 def _render(booking: Booking, site: Site, *, day=None, error: str = "", status: int = 200):

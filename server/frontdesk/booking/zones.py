@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from frontdesk.i18n import dates
+
 
 def zone_named(name: object) -> ZoneInfo:
     """The ZoneInfo of an IANA zone name; ValueError for anything else (unknown, malformed, a
@@ -46,15 +48,16 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
 _SPOKEN = {"UTC": "UTC", "Etc/UTC": "UTC", "GMT": "GMT", "Etc/GMT": "GMT"}
 
 
-def zone_label(name: str | None) -> str:
-    """A zone as people say it: "America/New_York" is "New York time", "UTC" stays "UTC"."""
+def zone_label(name: str | None, lang: str | None = None) -> str:
+    """A zone as people say it: "America/New_York" is "New York time" ("heure de New York" in
+    French), "UTC" stays "UTC"."""
     key = getattr(name, "key", name) or "UTC"
     if key in _SPOKEN:
         return _SPOKEN[key]
     city = key.rsplit("/", 1)[-1].replace("_", " ")
     if key.startswith("Etc/") or not city:  # Etc/GMT+5 and friends have no city to name
         return key.removeprefix("Etc/")
-    return f"{city} time"
+    return dates.city_time(key, city, lang)
 
 
 def zones_differ(first: str | None, second: str | None) -> bool:

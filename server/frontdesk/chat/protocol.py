@@ -14,6 +14,7 @@ from frontdesk.assistant.tools.cards import iso_utc
 from frontdesk.booking.time_words import uses_12_hour
 from frontdesk.booking.zones import is_zone
 from frontdesk.chat.starters import starter_choices
+from frontdesk.i18n import resolve
 
 CLIENT_TYPES = ("hello", "message", "action", "ping", "pong")
 ACTIONS = ("reply", "confirm", "change", "human")
@@ -217,7 +218,9 @@ def welcome_frame(
     """The `welcome` after `hello`: tokens, the backlog, the site's greeting and the status
     (and, for a conversation with nothing in it yet, the chips to start from)."""
     return {
-        "choices": starter_choices(site) if starters else [],
+        "choices": starter_choices(site, lang) if starters else [],
+        # The language the server writes its chips, cards and dates in (fr-CA -> fr, else en).
+        "lang": resolve(lang),
         # The widget stamps messages in the clock style the server writes chips and cards in.
         "clock": "12h" if uses_12_hour(lang) else "24h",
         "type": "welcome",

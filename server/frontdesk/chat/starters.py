@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-# The offline engine's own chips send the same words; any engine understands them.
-BOOK = {
-    "label": "Book a consultation",
-    "action": "reply",
-    "value": "I'd like to book a consultation",
-}
-HUMAN = {"label": "Talk to a person", "action": "reply", "value": "I'd like to talk to a person"}
+from frontdesk.i18n import text
 
 
-def starter_choices(site: Any) -> list[dict[str, str]]:
-    """Book (only when the site offers a service) and talk to a person."""
+def starter_choices(site: Any, lang: str | None = None) -> list[dict[str, str]]:
+    """Book (only when the site offers a service) and talk to a person, in the visitor's
+    language. The offline engine's own chips send the same English words, and it reads the
+    other languages' ones as those (i18n.english_equivalent)."""
+    human = _chip(lang, "human")
     bookable = any(getattr(service, "active", True) for service in site.services or ())
-    return [dict(BOOK), dict(HUMAN)] if bookable else [dict(HUMAN)]
+    return [_chip(lang, "book"), human] if bookable else [human]
+
+
+def _chip(lang: str | None, name: str) -> dict[str, str]:
+    return {"label": text(lang, name), "action": "reply", "value": text(lang, f"{name}Value")}

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from frontdesk import i18n
 from frontdesk.assistant.base import Turn
 from frontdesk.audit import Actor
 from frontdesk.chat import budgets, conversation_store, moderation, site_cache, transcript, usage
@@ -45,13 +46,8 @@ def change_text(db, proposal_public_id: str) -> str:
     return KEEP_TEXT if kind == "cancel" else CHANGE_TEXT
 
 
-EMAILED = " A confirmation e-mail is on its way."
-NOT_EMAILED = " The card has the links to add it to your calendar and to change or cancel it."
-RESULT_TEXT = {
-    "booked": "You're booked: {when}.",
-    "rescheduled": "Done, your booking is moved to {when}.",
-    "cancelled": "Your booking is cancelled.",
-}
+# What a Confirm press says, in the visitor's language (frontdesk.i18n strings).
+RESULT_TEXT = {"booked": "booked", "rescheduled": "rescheduled", "cancelled": "cancelled"}
 
 
 @dataclass
@@ -252,18 +248,19 @@ def confirm(
     try:
         result = ctx.tools().confirm(proposal_id)
         ctx.out.record_result(action_id, "confirm", result)
-        ctx.out.message(_result_text(result), card=result.card, choices=result.choices)
+        text = _result_text(result, ctx.conversation.lang)
+        ctx.out.message(text, card=result.card, choices=result.choices)
     except Exception:
         log.exception("confirm failed in conversation %s", ctx.conversation.public_id)
         _apologise(ctx)
 
 
-def _result_text(result: Any) -> str:
+def _result_text(result: Any, lang: str | None) -> str:
     content = result.content or {}
     if not result.ok:
-        return str(content.get("error") or "Sorry, that couldn't be done.")
-    template = RESULT_TEXT.get(content.get("status"), "Done.")
-    text = template.format(when=content.get("when", ""))
+        return str(content.get("error") or i18n.text(lang, "notDone"))
+    name = RESULT_TEXT.get(content.get("status"), "done")
+    text = i18n.text(lang, name, when=str(content.get("when", "")))
     if content.get("status") == "booked":  # an e-mail is promised only when one was queued
-        text += EMAILED if content.get("emailed") else NOT_EMAILED
+        text += " " + i18n.text(lang, "emailed" if content.get("emailed") else "notEmailed")
     return text

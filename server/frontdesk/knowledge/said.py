@@ -118,8 +118,37 @@ def stems_of(lex: Lexicon, text: str) -> Stems:
         if len(_cache) >= CACHE_SIZE:
             _cache.clear()
         stems = lex.stems(text)
-        found = _cache[key] = Stems(stems + _parts_of_day(lex, text))
+        found = _cache[key] = Stems(stems + _parts_of_day(lex, text) + _in_ranges(text))
     return found
+
+
+# "Kids' cuts (12 and under)", "under 16s", "18 and over", "aged 5 to 11": the ages a range
+# covers, so "my daughter is 10" finds the sentence about twelve and under.
+UP_TO = re.compile(
+    r"\b(\d{1,2})\s?(?:and|or) (?:under|younger|below)\b|\bunder[- ](\d{1,2})s?\b", re.I
+)
+FROM = re.compile(
+    r"\b(\d{1,2})\s?(?:\+|and (?:over|up|older|above)|or (?:over|older))|\bover[- ](\d{1,2})s?\b",
+    re.I,
+)
+BETWEEN = re.compile(r"\b(?:aged?|ages) (\d{1,2})\s?(?:to|-|–|and) (\d{1,2})\b", re.I)
+SPAN = 30  # "18 and over" covers eighteen to forty-eight: ages asked about in practice
+
+
+def _in_ranges(text: str) -> list[str]:
+    """The numbers an age range in the text covers, as extra words of the text."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    out: list[int] = []
+    for match in UP_TO.finditer(text):
+        high = int(match.group(1) or int(match.group(2)) - 1)
+        out += range(0, high + 1)
+    for match in FROM.finditer(text):
+        low = int(match.group(1) or match.group(2))  # "over 18s" are 18 too
+        out += range(low, low + SPAN)
+    for match in BETWEEN.finditer(text):
+        out += range(int(match.group(1)), int(match.group(2)) + 1)
+    return [str(n) for n in dict.fromkeys(out)]
 
 
 def _parts_of_day(lex: Lexicon, text: str) -> list[str]:

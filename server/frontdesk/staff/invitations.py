@@ -5,6 +5,7 @@ table cannot be used to join a site. A link works once, until it expires (STAFF_
 by default), and not after it is revoked; inviting a pending address again (or "Resend")
 revokes the old link and makes a new one. A site sends at most STAFF_INVITES_PER_HOUR
 invitations an hour (resends count), counted in the database, so every process shares it.
+Accepted, revoked and expired invitations are deleted 30 days later.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from frontdesk.db.models import Site, SiteMembership, StaffInvitation, StaffUser
@@ -24,6 +25,9 @@ from frontdesk.staff.accounts import AccountError, normalize_email
 DEFAULT_DAYS = 7
 DEFAULT_PER_HOUR = 20
 HOUR = timedelta(hours=1)
+# Accepted, revoked and expired invitations are kept this long (the "already accepted" and
+# "expired" pages need them), then deleted; the audit log keeps who invited whom.
+KEEP_CLOSED = timedelta(days=30)
 # What a link looks up to; the accept page says each in words.
 VALID, EXPIRED, USED, REVOKED, UNKNOWN = "valid", "expired", "used", "revoked", "unknown"
 
@@ -108,6 +112,7 @@ def invite(
         raise TooManyInvites(
             f"This site sent {per_hour} invitations in the last hour; try again later."
         )
+    _forget_closed(session, site_id, now)
     replaced = _revoke_pending(session, site_id, email, now)
     token = secrets.token_urlsafe(32)
     row = StaffInvitation(
@@ -144,6 +149,23 @@ def _revoke_pending(session: Session, site_id: int, email: str, now: datetime) -
         .execution_options(synchronize_session=False)
     )
     return revoked.rowcount > 0
+
+
+def _forget_closed(session: Session, site_id: int, now: datetime) -> None:
+    """Delete the site's invitations closed (accepted, revoked, expired) over KEEP_CLOSED ago."""
+    before = now - KEEP_CLOSED
+    session.execute(
+        delete(StaffInvitation)
+        .where(
+            StaffInvitation.site_id == site_id,
+            or_(
+                StaffInvitation.accepted_at < before,
+                StaffInvitation.revoked_at < before,
+                StaffInvitation.expires_at < before,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def open_invitation(session: Session, site_id: int, invitation_id: int) -> StaffInvitation:

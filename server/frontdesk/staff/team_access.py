@@ -47,7 +47,12 @@ def _page(site, status: int = 200, **extra):
     """The Dashboard access page (`extra`: what the invite form keeps, a link to hand over)."""
     with get_db().session() as session:
         pending = invitations.pending(session, site.id)
-        inviters = dict(session.execute(select(StaffUser.id, StaffUser.email)).all())
+        ids = {row.invited_by for row in pending if row.invited_by}
+        inviters = dict(
+            session.execute(
+                select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))
+            ).all()
+        )
         session.expunge_all()
     role = current_role()
     page = render_template(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontdesk.training import language
+from frontdesk.i18n import language
 
 PROPOSE_TOOLS = ("propose_booking", "propose_reschedule", "propose_cancellation")
 KINDS: dict[str, str] = {

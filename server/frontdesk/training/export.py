@@ -100,7 +100,7 @@ def _example(site, conversation, entries, feedback, redactor, tools, additions):
     prompt = system_prompt(
         site, now=first.created_at, visitor_tz=conversation.visitor_tz,
         page={"url": conversation.page_url, "title": conversation.page_title},
-        additions=additions,
+        additions=additions, lang=conversation.lang,
     )  # fmt: skip
     return {
         "messages": [{"role": "system", "content": prompt}, *messages],

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from frontdesk.assistant.llm.http_stream import JsonView, decoded
+
 
 @dataclass
 class ToolCallDraft:
@@ -46,35 +48,39 @@ class ToolCallAccumulator:
         return "".join(self._content)
 
     def add(self, chunk: Any) -> str:
-        """Take one ChatCompletionChunk; returns its new content text ("" if none)."""
-        usage = getattr(chunk, "usage", None)
+        """Take one chunk (a ChatCompletionChunk, a JsonView or a dict); returns its new content
+        text ("" if none)."""
+        if isinstance(chunk, JsonView):
+            chunk = decoded(chunk)
+        usage = _get(chunk, "usage")
         if usage is not None:
-            self.usage = (usage.prompt_tokens or 0, usage.completion_tokens or 0)
+            self.usage = (_get(usage, "prompt_tokens") or 0, _get(usage, "completion_tokens") or 0)
         text = ""
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice, "index", 0) not in (0, None):
+        for choice in _get(chunk, "choices") or []:
+            if _get(choice, "index") not in (0, None):
                 continue  # we never ask for n > 1; ignore stray alternatives
-            delta = choice.delta
+            delta = _get(choice, "delta")
             if delta is not None:
                 text += self._add_delta(delta)
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
+            finish_reason = _get(choice, "finish_reason")
+            if finish_reason:
+                self.finish_reason = finish_reason
         return text
 
     def _add_delta(self, delta: Any) -> str:
         # a refusal is shown like content: the visitor must see why there is no answer
-        text = (getattr(delta, "content", None) or "") + (getattr(delta, "refusal", None) or "")
+        text = (_get(delta, "content") or "") + (_get(delta, "refusal") or "")
         if text:
             self._content.append(text)
-        for part in getattr(delta, "tool_calls", None) or []:
+        for part in _get(delta, "tool_calls") or []:
             self._add_tool_part(part)
         return text
 
     def _add_tool_part(self, part: Any) -> None:
-        function = getattr(part, "function", None)
-        name = (getattr(function, "name", None) or "") if function else ""
-        arguments = (getattr(function, "arguments", None) or "") if function else ""
-        call = self._target(getattr(part, "index", None), getattr(part, "id", None), name)
+        function = _get(part, "function")
+        name = (_get(function, "name") or "") if function else ""
+        arguments = (_get(function, "arguments") or "") if function else ""
+        call = self._target(_get(part, "index"), _get(part, "id"), name)
         if name and not call.name:
             call.name = name  # some providers repeat the name in every fragment: keep the first
         if arguments:
@@ -117,6 +123,13 @@ class ToolCallAccumulator:
             call_id = call.id or _fresh_id(n, used_ids)
             drafts.append(_draft(call_id, call.name, "".join(call.parts)))
         return drafts
+
+
+def _get(value: Any, name: str) -> Any:
+    """A field of a decoded JSON object or of an SDK object; None when missing."""
+    if type(value) is dict:
+        return value.get(name)
+    return getattr(value, name, None)
 
 
 def _complete(call: _Building) -> bool:

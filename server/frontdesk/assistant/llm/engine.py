@@ -114,6 +114,7 @@ class LLMEngine:
             page=turn.page,
             additions=str(self.settings.get("system_prompt_additions") or ""),
             sends_email=bool(getattr(turn.tools, "sends_email", False)),
+            lang=turn.lang,
         )
         return [
             {"role": "system", "content": prompt},

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import http.client
 import json
-import select
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -87,6 +86,11 @@ class JsonView:
         return f"JsonView({self._data!r})"
 
 
+def decoded(view: JsonView) -> dict[str, Any]:
+    """The decoded object a view reads (treat as read-only): no view objects per field."""
+    return view._data
+
+
 def _view(value: Any) -> Any:
     if isinstance(value, dict):
         return JsonView(value)
@@ -155,10 +159,13 @@ def _send(
                 conn.connect()
             conn.sock.settimeout(timeout)  # a pooled connection: this request's timeout
             http_wire.send_request(conn.sock, head, body)
-            if waiting is not None and not _answer_begins(conn, grace):
-                callback, waiting = waiting, None  # once, even if the connection is replaced
-                _call_or_close(callback, conn)
-            return conn, http_wire.Response(conn.sock)
+            first = None
+            if waiting is not None:
+                first = http_wire.receive_within(conn.sock, grace, timeout)
+                if first is None:  # the provider has not begun its answer
+                    callback, waiting = waiting, None  # once, even if the connection is replaced
+                    _call_or_close(callback, conn)
+            return conn, http_wire.Response(conn.sock, first)
         except _CallbackFailed as failed:  # the caller's own error: no retry, not the provider's
             cause = failed.__cause__
             raise cause from cause.__cause__
@@ -169,18 +176,6 @@ def _send(
             if pooled is None or not isinstance(exc, _IDLE_CLOSED):
                 raise
             pooled = None
-
-
-def _answer_begins(conn: http.client.HTTPConnection, within: float) -> bool:
-    """Whether the provider's first bytes arrive within `within` seconds (nothing is read).
-
-    Plain HTTP only (local servers: vLLM, Ollama, llama.cpp). Over TLS 1.3 the server's
-    session tickets make a fresh socket readable before any answer, so readiness says
-    nothing there: False, and the caller does not wait.
-    """
-    if within <= 0 or conn.sock is None or isinstance(conn.sock, ssl.SSLSocket):
-        return False
-    return bool(select.select([conn.sock], [], [], within)[0])
 
 
 class _CallbackFailed(Exception):

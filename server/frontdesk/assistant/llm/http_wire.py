@@ -64,7 +64,11 @@ def request_head(method: str, host: str, port: int, default_port: int, path: str
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
     host_value = host if port == default_port else f"{host}:{port}"
-    lines = [f"{method} {path} HTTP/1.1".encode("ascii"), b"Host: " + host_value.encode("idna")]
+    try:  # as http.client: ASCII as it is, IDNA only for other names
+        host_bytes = host_value.encode("ascii")
+    except UnicodeEncodeError:
+        host_bytes = host_value.encode("idna")
+    lines = [f"{method} {path} HTTP/1.1".encode("ascii"), b"Host: " + host_bytes]
     lines.append(b"Accept-Encoding: identity")
     for name, value in headers.items():
         name_bytes, value_bytes = name.encode("ascii"), value.encode("latin-1")
@@ -79,12 +83,32 @@ def send_request(sock: socket.socket, head: bytes, body: bytes) -> None:
     sock.sendall(b"%sContent-Length: %d\r\n\r\n%s" % (head, len(body), body))
 
 
-class Response:
-    """A response being read from a socket: status, headers and a body read with read1()."""
+def receive_within(sock: socket.socket, within: float, timeout: float) -> bytes | None:
+    """The response's first bytes if they arrive within `within` seconds, else None (nothing
+    is lost: the Response receives them later); b"": the server closed. The socket's timeout
+    is `timeout` again afterwards. One blocking receive, where a readiness check and then a
+    receive took two; and over TLS it waits for the answer itself, not for any record (a TLS
+    1.3 server's session tickets make a fresh socket readable before it answers)."""
+    if within <= 0:
+        return None
+    sock.settimeout(within)
+    try:
+        return sock.recv(RECV_SIZE)
+    except TimeoutError:
+        return None
+    finally:
+        sock.settimeout(timeout)
 
-    def __init__(self, sock: socket.socket) -> None:
+
+class Response:
+    """A response being read from a socket: status, headers and a body read with read1().
+
+    `first`: bytes already received from the socket (receive_within); b"" when it closed."""
+
+    def __init__(self, sock: socket.socket, first: bytes | None = None) -> None:
         self._sock = sock
-        self._buffer = b""  # received and not yet consumed
+        self._closed = first == b""  # the server closed before answering
+        self._buffer = first or b""  # received and not yet consumed
         self._length: int | None = None  # Content-Length left, None: chunked or until close
         self._chunked = False
         self._chunk_left = 0  # bytes of the current chunk not yet returned
@@ -126,7 +150,7 @@ class Response:
             if len(self._buffer) > MAX_HEAD:
                 raise http.client.LineTooLong("response head")
             start = max(0, len(self._buffer) - 3)
-            block = self._sock.recv(RECV_SIZE)
+            block = b"" if self._closed else self._sock.recv(RECV_SIZE)
             if not block:
                 if not self._buffer:  # closed before answering (e.g. an idle pooled connection)
                     raise http.client.RemoteDisconnected("closed connection without response")

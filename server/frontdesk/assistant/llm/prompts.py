@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -14,6 +15,7 @@ import sqlalchemy
 import sqlalchemy.exc
 
 from frontdesk.booking.zones import zone_or_utc
+from frontdesk.i18n.language import language_name
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14
@@ -54,9 +56,10 @@ def system_prompt(
     page: dict[str, str] | None,
     additions: str = "",
     sends_email: bool | None = None,
+    lang: str | None = None,
 ) -> str:
-    """The system prompt for one turn: business facts, clocks, the visitor's page and the rules
-    (with whether confirmations are e-mailed, when `sends_email` says)."""
+    """The system prompt for one turn: business facts, clocks, the visitor's page and language
+    and the rules (with whether confirmations are e-mailed, when `sends_email` says)."""
     site_zone = zone_or_utc(getattr(site, "timezone", "UTC"))
     visitor_zone = zone_or_utc(visitor_tz)
     # Stable parts first, the ones that change per day / minute / page last: providers cache
@@ -65,6 +68,7 @@ def system_prompt(
         _stable_part(site, site_zone, additions, sends_email),
         _closures(site, now.astimezone(site_zone).date()),
         _clocks(now, site_zone, visitor_zone),
+        _language(lang),
         _page(page),
     ]
     return "\n\n".join(part for part in parts if part)
@@ -185,11 +189,28 @@ def _date(day: date) -> str:
 
 
 def _clocks(now: datetime, site_zone: ZoneInfo, visitor_zone: ZoneInfo) -> str:
+    # To the minute, like the text: one formatting per minute and pair of zones, not per turn.
+    return _clocks_at(now.replace(second=0, microsecond=0), site_zone, visitor_zone)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clocks_at(now: datetime, site_zone: ZoneInfo, visitor_zone: ZoneInfo) -> str:
     site_now = now.astimezone(site_zone)
     visitor_now = now.astimezone(visitor_zone)
     return (
         f"Now: {site_now:%a %Y-%m-%d %H:%M} business time ({site_zone.key}); "
         f"{visitor_now:%a %Y-%m-%d %H:%M} for the visitor ({visitor_zone.key})."
+    )
+
+
+def _language(lang: str | None) -> str:
+    """Which language to answer in: the one the visitor writes in, else their page's."""
+    name = language_name(lang or "")
+    if not name:
+        return ""
+    return (
+        f"The visitor's page language is {name}. Answer in the language the visitor writes in; "
+        f"when a message doesn't show it, in {name}."
     )
 
 

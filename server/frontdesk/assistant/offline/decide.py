@@ -50,7 +50,8 @@ CONDITION = re.compile(
 REQUEST_TO_BOOK = re.compile(
     r"\b(?:can|could|may) (?:i|we|you) (?:please )?(?:book|get|have|make|schedule|reserve|set up|"
     r"arrange)\b|\b(?:do you have|is there|are there|any) (?:any )?(?:availab\w*|free|openings?|"
-    r"space|room|slots?|times?)\b|\bget (?:that|it|this|me) booked\b",
+    r"space|room|slots?|times?)\b|\bget (?:that|it|this|me) booked\b|"
+    r"\b(?:next|earliest|first) (?:free |available |open )?(?:slots?|times?|appointments?|openings?)\b",
     re.I,
 )
 REQUEST = re.compile(
@@ -71,7 +72,8 @@ RETIME = re.compile(
     r"one|in the day)\b|\b(?:another|a different) (?:day|time)\b|"
     r"\b(?:can|could) (?:it|that|we|i) (?:be|do)\b|\b(?:would|will|might) suit\b|\bsuits? (?:me )?better\b|"
     r"\bworks? (?:better|for me)\b|\b(?:is|would) (?:that|it) (?:be )?ok(?:ay)?\b|"
-    r"\b(?:would|will|might) be (?:better|easier|best)\b|"
+    r"\b(?:would|will|might) be (?:better|easier|best)\b|\b(?:is|are|'s) (?:better|easier)\b|"
+    r"\bbetter for (?:me|us)\b|\b(?:a bit |a little |any )?(?:earlier|later|sooner)\b|"
     r"\bok(?:ay)?\W*$",
     re.I,
 )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 
-from frontdesk.assistant.base import HistoryEntry, Turn
-from frontdesk.assistant.offline import dates, decide, flows, intents
+from frontdesk.assistant.base import Turn
+from frontdesk.assistant.offline import dates, decide, flows, intents, language_notice
 from frontdesk.assistant.offline.answers import answer, lookup
+from frontdesk.assistant.offline.context import booked_here, names_time, settle, take_offer
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,10 @@ class OfflineEngine:
         turn.out.typing()
         try:
             settle(turn.state, turn.history)
-            text = " ".join((turn.text or "").split())[:2000]
+            text = language_notice.understood(" ".join((turn.text or "").split())[:2000])
+            d = Dialogue(turn)
             offer = turn.state.pop("offer", None)
-            if offer and not turn.state.get("flow") and intents.is_affirmation(text):
-                text = offer  # "yes please" to the action an answer offered
-            reply = route(Dialogue(turn), text)
+            reply = language_notice.notice(turn, text) or route(d, take_offer(d, offer, text))
         except Exception:  # the visitor must always get an answer, even if a tool broke
             log.exception("offline engine failed")
             turn.state.clear()
@@ -74,7 +74,7 @@ def route(d: Dialogue, text: str) -> Reply:
         return Reply("No problem, nothing has been booked or changed. Anything else?", [BOOK, MINE])
     decision = decide.decide(text)
     action, sure = decision.action, decision.sure
-    if action is None and not flow and decide.is_request(text) and _names_time(d, text):
+    if action is None and not flow and decide.is_request(text) and names_time(d, text):
         action = "book"  # "I'd like a cut with Jess on Saturday"
         sure = not intents.is_question(text)  # "can I get seen today?": the site may say how
     if action in (None, "book") and flow != "reschedule" and _retimes(d, text) and _has_time(d):
@@ -87,7 +87,7 @@ def route(d: Dialogue, text: str) -> Reply:
         reply, answered = lookup(d, text, related="list")
         if answered:
             return reply
-    if action == "list" or (not flow and decide.asks_about_it(text) and _booked_here(d)):
+    if action == "list" or (not flow and decide.asks_about_it(text) and booked_here(d)):
         return flows.list_bookings(d)
     if action == "book" and flow != "book":
         if not sure:
@@ -107,7 +107,7 @@ def route(d: Dialogue, text: str) -> Reply:
 def _retimes(d: Dialogue, text: str) -> bool:
     """ "could we make that Thursday instead?": a new time for a booking made or being made."""
     return decide.is_retime(text) and (
-        _names_time(d, text)
+        names_time(d, text)
         or re.search(
             r"\b(?:later|earlier|another|different|next week|back|forward|an hour|week after|"
             r"day after|following)\b",
@@ -119,13 +119,10 @@ def _retimes(d: Dialogue, text: str) -> bool:
 
 
 def _has_time(d: Dialogue) -> bool:
-    """Whether there is a time to change: a booking under way or made, or earlier messages
-    (a first message, "can I come on Sunday rather than a weekday?", changes nothing)."""
-    return bool(d.state.get("flow") or _earlier(d, 1) or _booked_here(d))
-
-
-def _names_time(d: Dialogue, text: str) -> bool:
-    return not dates.parse_when(text, d.now, d.tz).empty
+    """Whether there is a time to change: a booking under way, made, or asked for earlier
+    ("can I come on Sunday rather than a weekday?" with none changes nothing)."""
+    asked = any(intents.intent(said) == "book" for said in _earlier(d))
+    return bool(d.state.get("flow") or asked or booked_here(d))
 
 
 def _retime(d: Dialogue, text: str, flow: str | None) -> Reply:
@@ -137,55 +134,10 @@ def _retime(d: Dialogue, text: str, flow: str | None) -> Reply:
     return flows.start_booking(d, text, earlier=_earlier(d))
 
 
-def _booked_here(d: Dialogue) -> bool:
-    """Whether the visitor confirmed a booking earlier in this conversation."""
-    history = d.turn.history
-    confirms = {
-        e.payload.get("call_id")
-        for e in history
-        if e.role == "tool_call" and e.payload.get("name") == "confirm"
-    }
-    return any(
-        e.role == "tool_result" and e.payload.get("ok") and e.payload.get("call_id") in confirms
-        for e in history
-    )
-
-
 def _earlier(d: Dialogue, count: int = 3) -> list[str]:
     """The visitor's previous messages, most recent first."""
     said = [entry.text for entry in d.turn.history if entry.role == "visitor" and entry.text]
     return said[::-1][:count]
-
-
-def settle(state: dict, history: list[HistoryEntry]) -> None:
-    """Close a dialogue whose card the visitor has since confirmed (the chat session commits it).
-
-    The visitor's Confirm is stored as a tool_call named "confirm" with the proposal id and its
-    outcome as the matching tool_result; a failed confirm (slot taken) reopens the time choice.
-    """
-    proposal = state.get("proposal")
-    if not proposal:
-        return
-    calls = {
-        entry.payload.get("call_id")
-        for entry in history
-        if entry.role == "tool_call"
-        and entry.payload.get("name") == "confirm"
-        and (entry.payload.get("arguments") or {}).get("proposal") == proposal
-    }
-    outcomes = [
-        bool(entry.payload.get("ok"))
-        for entry in history
-        if entry.role == "tool_result" and entry.payload.get("call_id") in calls
-    ]
-    if not outcomes:
-        return
-    if outcomes[-1] or state.get("flow") == "cancel":
-        state.clear()
-    else:
-        state.pop("proposal", None)
-        state.pop("start", None)
-        state["step"] = "time"
 
 
 def _adjusts(d: Dialogue, text: str) -> bool:

@@ -122,6 +122,15 @@ AFFIRM_TAIL = re.compile(
     re.I,
 )
 LONGEST_AFFIRMATION = 7  # words
+# After an answer that offered a booking: "I'd like one of those", "can I come in for one on
+# Friday?", "do you have anything Thursday?", "I'll do that then" take the offer up.
+TAKES_OFFER = re.compile(
+    r"\b(?:go ahead|let'?s do (?:it|that)|book (?:it|that|one|me in)|i'?ll (?:do|take|have) (?:it|that|one)|"
+    r"one of (?:those|them|these)|get (?:that|it|one) (?:done|booked|sorted)|(?:for|get|have|book) one\b|"
+    r"(?:do you have|have you got|got) (?:anything|something|any(?:thing)? free|a space|room)|"
+    r"(?:next|earliest|first) (?:free |available )?(?:slot|time|appointment|opening))",
+    re.I,
+)
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:what|how|why|when|where|who|which|do|does|did|is|are|can|could|will|would|"
     r"should|tell me|explain)\b",
@@ -178,6 +187,11 @@ def is_affirmation(text: str) -> bool:
     return bool(AFFIRM.search(text)) and (
         words <= 4 or words <= LONGEST_AFFIRMATION and bool(AFFIRM_TAIL.search(text))
     )
+
+
+def takes_offer(text: str) -> bool:
+    """True for a message taking up an offered booking in other words than "yes"."""
+    return bool(TAKES_OFFER.search(text)) and len(text.split()) <= 12
 
 
 def booking_id_in(text: str) -> str | None:

@@ -15,6 +15,7 @@ from frontdesk.booking.assignment import host_names
 from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.zones import zones_differ
 from frontdesk.db.models.host import ROUND_ROBIN
+from frontdesk.i18n import text
 
 PROPOSAL_TYPES = {
     "book": "booking_proposal",
@@ -38,9 +39,9 @@ def range_label(start: datetime, end: datetime, tz_name: str, lang: str = "en") 
     return time_words.span(start, end, tz_name, lang)
 
 
-def slot_day(start: datetime, tz_name: str) -> str:
+def slot_day(start: datetime, tz_name: str, lang: str = "en") -> str:
     """The day a chip's time falls on in the given zone: 'Tue 1 Dec' (chips are grouped by it)."""
-    return time_words.short_day(start.astimezone(ZoneInfo(tz_name)))
+    return time_words.short_day(start.astimezone(ZoneInfo(tz_name)), lang)
 
 
 def slot_clock(start: datetime, tz_name: str, lang: str = "en") -> str:
@@ -50,7 +51,7 @@ def slot_clock(start: datetime, tz_name: str, lang: str = "en") -> str:
 
 def slot_label(start: datetime, tz_name: str, lang: str = "en") -> str:
     """A slot named on its own, such as 'Tue 1 Dec 10:00 am', in the given zone."""
-    return f"{slot_day(start, tz_name)} {slot_clock(start, tz_name, lang)}"
+    return f"{slot_day(start, tz_name, lang)} {slot_clock(start, tz_name, lang)}"
 
 
 def slot_phrase(start: datetime, tz_name: str) -> str:
@@ -99,7 +100,8 @@ def proposal_card(
         card["previous_visitor_time"] = range_label(*previous, visitor_tz, lang)
     card.update(name=name, email=email)
     # A cancellation's buttons say what they do: "Confirm" / "Change" would be ambiguous there.
-    yes, no = ("Cancel booking", "Keep booking") if kind == "cancel" else ("Confirm", "Change")
+    yes, no = ("cancelBooking", "keepBooking") if kind == "cancel" else ("confirm", "change")
+    yes, no = text(lang, yes), text(lang, no)
     card["actions"] = [
         {"label": yes, "action": "confirm", "value": proposal_id},
         {"label": no, "action": "change", "value": proposal_id},

@@ -71,10 +71,10 @@ def slot_choices(
     once), and the first group names the zone once ("Tue 1 Dec · New York time"); `with_whom`
     (" with Mia") ends each chip's reply when the visitor asked for one person."""
     choices = []
-    first_day = cards.slot_day(picked[0].start, tz) if picked else ""
+    first_day = cards.slot_day(picked[0].start, tz, lang) if picked else ""
     for slot in picked:
-        day = cards.slot_day(slot.start, tz)
-        group = f"{day} · {zone_label(tz)}" if day == first_day else day
+        day = cards.slot_day(slot.start, tz, lang)
+        group = f"{day} · {zone_label(tz, lang)}" if day == first_day else day
         choices.append(
             Choice(
                 cards.slot_clock(slot.start, tz, lang),

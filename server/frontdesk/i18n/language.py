@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+from babel import Locale, UnknownLocaleError
+
 # The most frequent short words of each language, chosen to overlap as little as possible.
 _COMMON: dict[str, str] = {
     "en": (
         "the and you your is are to of for with what how can we our this that it "
-        "i my me be will do have please thanks at on in an"
+        "i my me be will do have please thanks at on in an a as or if not there any so just "
+        "about from by"  # "a" and "as" are Portuguese too: "a ride", "as far as" are English
     ),
     "de": (
         "der die das und ist sind ich sie wir ihr ein eine einen nicht mit für "
@@ -44,19 +47,33 @@ MIN_HITS = 2
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def detect(text: str) -> str:
-    """The language code whose common words the text uses most; "" when unsure."""
+def detect(text: str, hint: str | None = None) -> str:
+    """The language code whose common words the text uses most; "" when unsure. `hint`, the
+    visitor's `lang`, settles a short message: one common word of that language and none of
+    any other is enough ("Bonjour, vos tarifs ?" on a French page)."""
     words = [word.lower() for word in WORD.findall(text or "")]
     if not words:
         return ""
     scores = {code: sum(word in common for word in words) for code, common in STOPWORDS.items()}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     (best, hits), (_, runner_up) = ranked[0], ranked[1]
-    if hits < MIN_HITS or hits == runner_up:
-        return ""
-    return best
+    if hits >= MIN_HITS and hits > runner_up:
+        return best
+    hinted = base(hint or "")
+    if scores.get(hinted) and not any(n for code, n in scores.items() if code != hinted):
+        return hinted
+    return ""
 
 
 def base(code: str) -> str:
     """ "de-CH" -> "de"."""
     return (code or "").split("-")[0].split("_")[0].lower()
+
+
+def language_name(tag: str) -> str:
+    """A `lang` tag in English words, from CLDR: "fr-CA" -> "French (Canada)"; "" for a tag
+    CLDR doesn't know (it comes from the visitor: never put it in a prompt raw)."""
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name("en") or ""
+    except (ValueError, TypeError, UnknownLocaleError):
+        return ""
