@@ -25,15 +25,8 @@ from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
 
-REFUSAL = (
-    "Sorry, I can't help with that message. If you have a question about our services or "
-    "want to book a consultation, I'm happy to help."
-)
-APOLOGY = "Sorry, something went wrong on our side while answering. Please try again in a moment."
-BUDGET_TEXT = (
-    "Our assistant can't answer any more messages right now. Ask for a person, or leave your "
-    "e-mail address and the team will get back to you."
-)
+# The turn's own notes to the visitor, in their language (frontdesk.i18n strings).
+REFUSAL, APOLOGY, BUDGET_TEXT = "refusal", "apology", "budgetSpent"
 CHANGE_TEXT = "I'd like to change that"
 KEEP_TEXT = "I'll keep my booking"  # "Keep booking" on a cancellation card
 
@@ -145,7 +138,7 @@ def _finish_unanswered(ctx: Context) -> None:
 
 def _apologise(ctx: Context) -> None:
     """Tell the visitor the turn failed; the socket stays open."""
-    ctx.out.post("system", APOLOGY)
+    ctx.out.post("system", i18n.text(ctx.conversation.lang, APOLOGY))
     ctx.out.error("internal", "the assistant failed to answer")
 
 
@@ -176,7 +169,7 @@ def _flagged(ctx: Context, job: Job, verdict: moderation.Verdict) -> None:
         ctx.site.id, flagged_event(ctx.conversation.public_id, job.seq, verdict.reasons)
     )
     if ctx.conversation.status not in SILENT:
-        ctx.out.post("assistant", REFUSAL, {"moderated": True})
+        ctx.out.post("assistant", i18n.text(ctx.conversation.lang, REFUSAL), {"moderated": True})
 
 
 def _decline(ctx: Context, proposal_id: str) -> None:
@@ -189,7 +182,7 @@ def _within_limits(ctx: Context) -> bool:
     max_turns = int(ctx.app.config.get("MAX_TURNS_PER_CONVERSATION") or 0)  # 0: no limit
     if max_turns <= 0 or ctx.conversation.turns < max_turns:
         return True
-    ctx.out.post("system", BUDGET_TEXT)
+    ctx.out.post("system", i18n.text(ctx.conversation.lang, BUDGET_TEXT))
     ctx.out.error("budget_exhausted", "conversation turn limit reached")
     return False
 
@@ -232,7 +225,7 @@ def _run_engine(ctx: Context, job: Job, *, offline: bool = False) -> None:
     else:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
-            ctx.out.post("system", APOLOGY)
+            ctx.out.post("system", i18n.text(ctx.conversation.lang, APOLOGY))
     spent = ctx.out.prompt_tokens + ctx.out.completion_tokens
     budgets.ledger(ctx.app).add(ctx.site.id, conversation.visitor_id, job.ip, spent)
     ctx.out.finish_turn(turn.state)
