@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,15 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, every core (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    total = sum(ticks[:8])  # guest time is already in user
+    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
+
+
 def own_cpu() -> float:
     """CPU seconds this process (the load generator, all its threads) has used."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -45,6 +55,8 @@ class Snapshot:
 
     cpu: dict[str, dict[int, float]] = field(default_factory=dict)  # component -> pid -> s
     generator: float = 0.0
+    machine: tuple[float, float] = (0.0, 0.0)
+    at: float = field(default_factory=time.monotonic)
     redis_calls: dict[str, int] = field(default_factory=dict)
     pg: dict[str, int] = field(default_factory=dict)
 
@@ -68,7 +80,7 @@ class Accounts:
 
     def snapshot(self) -> Snapshot:
         """Every counter, now."""
-        shot = Snapshot(generator=own_cpu())
+        shot = Snapshot(generator=own_cpu(), machine=machine_busy())
         for name, pids in {**self.parts, "PostgreSQL backends": self.backends}.items():
             shot.cpu[name] = {}
             for pid in pids():
@@ -107,6 +119,8 @@ class Account:
     cpu: dict[str, float]
     redis_calls: dict[str, int]
     pg: dict[str, int]
+    machine_busy: float = 0.0  # share of the whole machine's CPU that was busy (anyone's)
+    wall: float = 1.0  # seconds from the first snapshot to the last
 
     def per_message_ms(self) -> dict[str, float]:
         """CPU milliseconds per message, by component."""
@@ -135,6 +149,9 @@ def measure(name: str, url: str, accounts: Accounts, chats: int, seconds: float)
         seconds=seconds, cpu=spent(before, after),
         redis_calls={cmd: n for cmd, n in calls.items() if n > 0},
         pg={key: after.pg[key] - before.pg[key] for key in after.pg},
+        machine_busy=(after.machine[0] - before.machine[0])
+        / max(after.machine[1] - before.machine[1], 1e-9),
+        wall=after.at - before.at,
     )  # fmt: skip
 
 
@@ -150,6 +167,14 @@ def report(accounts: list[Account], chats: int) -> None:
     totals = [sum(a.per_message_ms().values()) for a in accounts]
     print(f"  {'all':22}" + "".join(f"{t:12.2f}" for t in totals))
     print(f"  {'first delta p99 ms':22}" + "".join(f"{a.p99 * 1000:12.1f}" for a in accounts))
+    # How much of the machine this deployment had: the rest was other work on the shared cores.
+    cores = os.cpu_count() or 1
+    print(f"  {'machine busy, cores':22}" + "".join(f"{a.machine_busy * cores:12.2f}"
+                                                     for a in accounts))  # fmt: skip
+    print(
+        f"  {'of it ours, cores':22}"
+        + "".join(f"{sum(a.cpu.values()) / a.wall:12.2f}" for a in accounts)
+    )
     for key in ("commits", "rollbacks", "sessions", "active ms"):
         cells = "".join(f"{a.pg[key] / a.messages:12.2f}" for a in accounts)
         print(f"  {'PG ' + key + ' / msg':22}{cells}")

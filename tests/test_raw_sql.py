@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy.exc
 from sqlalchemy.dialects import sqlite
 
 from frontdesk.db import Database, raw
@@ -163,4 +164,26 @@ def test_a_postgresql_reading_sends_its_statements_alone(new_database_url, tmp_p
             raise RuntimeError
         assert count(db) == 0
     finally:
+        db.dispose()
+
+
+def test_postgresql_keeps_a_burst_of_twenty_connections_open(new_database_url):
+    # A burst past the kept connections would close the extra ones on return, and the next
+    # burst would pay for opening them again (a new PostgreSQL backend each).
+    db = Database(new_database_url("postgresql"), pool_timeout=0.2)
+    held = []
+    try:
+        for _ in range(20):
+            held.append(db.engine.raw_connection())
+        for connection in held:
+            connection.close()
+        assert db.engine.pool.checkedin() == 20
+        held = []
+        with pytest.raises(sqlalchemy.exc.TimeoutError):  # and no more than 30 at once
+            for _ in range(31):
+                held.append(db.engine.raw_connection())
+        assert len(held) == 30
+    finally:
+        for connection in held:
+            connection.close()
         db.dispose()

@@ -240,7 +240,9 @@ function createView(ctx, client) {
     // The server often explains a failure with a stored system message already: say it once.
     if (frame.code === "internal" && last && last.classList.contains("fd-system")) return;
     var note = el("div", "fd-msg fd-system fd-error");
-    note.appendChild(el("div", "fd-bubble", frame.message || "Something went wrong."));
+    // Our own words for the codes a visitor can meet (the server's `message` is for developers).
+    var code = String(frame.code || "").replace(/[^a-z_]/g, "");
+    note.appendChild(el("div", "fd-bubble", TEXT["error_" + code] || TEXT.error));
     ui.log.appendChild(note);
     scrollToEnd(true);
   }

@@ -36,6 +36,18 @@ def test_welcome_says_closed_when_the_site_has_no_opening_hours(start_chat):
     assert "closed right now" in notice["text"]
 
 
+def test_the_notice_of_a_person_asked_for_is_in_the_visitors_language(start_chat):
+    chat = start_chat(site={"weekdays": ()})
+    with chat.client() as client:
+        client.hello(lang="de-AT")
+        client.send({"type": "action", "id": "h", "name": "human", "value": ""})
+        notice = client.expect("message", role="system")
+    assert notice["text"] == (
+        "Wir haben das Team gebeten, dazuzukommen. Jemand antwortet hier, sobald es geht. "
+        "Wir haben gerade geschlossen, es kann also bis zur Öffnung dauern."
+    )
+
+
 def test_unknown_time_zone_falls_back_to_utc(chat):
     with chat.client() as client:
         welcome = client.hello(tz="Mars/Olympus_Mons")

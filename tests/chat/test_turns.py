@@ -121,6 +121,21 @@ def test_turn_limit_sends_budget_exhausted(start_chat):
     assert len(chat.llm.chat_requests) == 1
 
 
+def test_the_turns_own_notes_are_in_the_visitors_language(start_chat):
+    chat = start_chat(MAX_TURNS_PER_CONVERSATION=1)
+    chat.llm.script(chat.llm.text("Bonjour !"))
+    with chat.client() as client:
+        client.hello(lang="es-MX")
+        client.say("hola")
+        client.expect("message", role="assistant")
+        client.say("otra pregunta")
+        notice = client.expect("message", role="system")
+    assert notice["text"].startswith("Nuestro asistente no puede responder más mensajes ahora.")
+    # ... and the LLM heard which language to answer in.
+    system = chat.llm.chat_requests[0]["messages"][0]["content"]
+    assert "The visitor's page language is Spanish (Mexico)." in system
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_spent_daily_budget_hands_turns_to_the_offline_engine(start_chat, backend):
     chat = start_chat(backend, site={"daily_token_budget": 10})

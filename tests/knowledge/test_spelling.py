@@ -58,6 +58,12 @@ def test_split_words_are_typed_back_together_when_the_lexicon_knows_them():
     assert analyse("where abouts are you", LEX).aspects == {"location"}
 
 
+def test_two_words_are_not_joined_into_a_stem_of_another():
+    # "for me" stemmed together is "form", "we are" is "wear": neither was typed as one word
+    assert LEX.joined(["is", "it", "for", "me"]) == ["is", "it", "for", "me"]
+    assert LEX.joined(["we", "are", "open"]) == ["we", "are", "open"]
+
+
 def test_only_the_asking_clause_names_what_must_be_on_the_site():
     question = analyse("is there a lift, my knees are bad", LEX)
     assert [c.label for c in question.required] == ["lift"]

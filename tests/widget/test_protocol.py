@@ -217,8 +217,25 @@ def test_an_error_already_explained_by_a_system_message_is_shown_once(page, peer
     peer.send(message(1, "Sorry, something went wrong.", "system"))
     peer.send({"type": "error", "code": "internal", "message": "the assistant failed"})
     peer.send({"type": "error", "code": "rate_limited", "message": "Slow down."})
-    page.locator(f"{LOG} .fd-system >> text=Slow down.").wait_for()
-    assert log_texts(page) == ["Sorry, something went wrong.", "Slow down."]
+    page.locator(f"{LOG} .fd-error").wait_for()
+    # The widget's own words for a code (the server's `message` is for developers).
+    assert log_texts(page) == [
+        "Sorry, something went wrong.",
+        "You're sending messages quickly. Please wait a moment, then try again.",
+    ]
+
+
+def test_errors_are_told_in_the_visitors_language(page, peer):
+    peer.page_url += "?lang=fr-BE"
+    hello = open_chat(page, peer)
+    assert hello["lang"] == "fr-BE"
+    peer.send({"type": "error", "code": "too_long", "message": "Too long."})
+    peer.send({"type": "error", "code": "no_such_code", "message": "whatever"})
+    page.wait_for_function(f"{HOST}.shadowRoot.querySelectorAll('.fd-error').length === 2")
+    assert log_texts(page) == [
+        "Ce message est trop long. Raccourcissez-le puis renvoyez-le.",
+        "Un problème est survenu. Veuillez réessayer.",
+    ]
 
 
 def test_a_socket_silent_through_two_pings_is_replaced(page, peer):

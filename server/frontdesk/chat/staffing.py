@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from frontdesk import audit
+from frontdesk import audit, i18n
 from frontdesk.chat import conversation_store, transcript
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
@@ -20,13 +20,13 @@ from frontdesk.chat.runner import runner_for
 from frontdesk.chat.status import change_status
 
 MAX_STAFF_MESSAGE_CHARS = 4000
+# What the visitor reads when the status changes, in their language (frontdesk.i18n strings).
 STATUS_TEXT = {
-    "staff": "{name} from the team has joined the chat.",
-    "bot": "The assistant is back to help.",
-    "closed": "This conversation has been closed. Thanks for chatting with us!",
-    "needs_human": "We've asked the team to join. Someone will reply here as soon as they can.",
+    "staff": "statusStaff",
+    "bot": "statusBot",
+    "closed": "statusClosed",
+    "needs_human": "statusNeedsHuman",
 }
-CLOSED_NOTE = " We're closed right now, so it may take until we open again."
 
 
 def display_name(staff_user: Any) -> str:
@@ -84,7 +84,8 @@ def set_status(
     )  # fmt: skip
     if change.changed:
         name = display_name(actor) or "Someone"
-        _output(app, conversation).post("system", STATUS_TEXT[status].format(name=name))
+        said = i18n.text(getattr(conversation, "lang", None), STATUS_TEXT[status], name=name)
+        _output(app, conversation).post("system", said)
     if change.rearmed:
         _answer_after_running_work(app, conversation.id)
     return change.previous
@@ -129,7 +130,9 @@ def request_human(
     is published (the visitor's socket gets its ack first).
     """
     db = app.extensions["frontdesk.db"]
-    text = STATUS_TEXT["needs_human"] + (CLOSED_NOTE if is_open is False else "")
+    text = i18n.text(getattr(conversation, "lang", None), STATUS_TEXT["needs_human"])
+    if is_open is False:
+        text += " " + i18n.text(getattr(conversation, "lang", None), "closedNote")
     with conversation_store.conversation_lock(conversation.id):
         entry, created = transcript.append(
             db, conversation.id, "system", text, html=render_markdown(text), client_id=action_id,

@@ -25,25 +25,20 @@ from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
 
-REFUSAL = (
-    "Sorry, I can't help with that message. If you have a question about our services or "
-    "want to book a consultation, I'm happy to help."
-)
-APOLOGY = "Sorry, something went wrong on our side while answering. Please try again in a moment."
-BUDGET_TEXT = (
-    "Our assistant can't answer any more messages right now. Ask for a person, or leave your "
-    "e-mail address and the team will get back to you."
-)
-CHANGE_TEXT = "I'd like to change that"
-KEEP_TEXT = "I'll keep my booking"  # "Keep booking" on a cancellation card
+# The turn's own notes to the visitor, in their language (frontdesk.i18n strings).
+REFUSAL, APOLOGY, BUDGET_TEXT = "refusal", "apology", "budgetSpent"
+# What pressing a card's second button says for the visitor, in their language; the offline
+# engine reads the other languages' words as the English ones (i18n.english_equivalent).
+CHANGE_TEXT = "changeValue"
+KEEP_TEXT = "keepValue"  # "Keep booking" on a cancellation card
 
 
-def change_text(db, proposal_public_id: str) -> str:
+def change_text(db, proposal_public_id: str, lang: str | None = None) -> str:
     """What the visitor said by pressing a card's second button: keep the booking (on a
     cancellation card) or change what was proposed."""
     with db.session() as session:
         kind = session.scalar(select(Proposal.kind).where(Proposal.public_id == proposal_public_id))
-    return KEEP_TEXT if kind == "cancel" else CHANGE_TEXT
+    return i18n.text(lang, KEEP_TEXT if kind == "cancel" else CHANGE_TEXT)
 
 
 # What a Confirm press says, in the visitor's language (frontdesk.i18n strings).
@@ -145,7 +140,7 @@ def _finish_unanswered(ctx: Context) -> None:
 
 def _apologise(ctx: Context) -> None:
     """Tell the visitor the turn failed; the socket stays open."""
-    ctx.out.post("system", APOLOGY)
+    ctx.out.post("system", i18n.text(ctx.conversation.lang, APOLOGY))
     ctx.out.error("internal", "the assistant failed to answer")
 
 
@@ -176,7 +171,7 @@ def _flagged(ctx: Context, job: Job, verdict: moderation.Verdict) -> None:
         ctx.site.id, flagged_event(ctx.conversation.public_id, job.seq, verdict.reasons)
     )
     if ctx.conversation.status not in SILENT:
-        ctx.out.post("assistant", REFUSAL, {"moderated": True})
+        ctx.out.post("assistant", i18n.text(ctx.conversation.lang, REFUSAL), {"moderated": True})
 
 
 def _decline(ctx: Context, proposal_id: str) -> None:
@@ -189,7 +184,7 @@ def _within_limits(ctx: Context) -> bool:
     max_turns = int(ctx.app.config.get("MAX_TURNS_PER_CONVERSATION") or 0)  # 0: no limit
     if max_turns <= 0 or ctx.conversation.turns < max_turns:
         return True
-    ctx.out.post("system", BUDGET_TEXT)
+    ctx.out.post("system", i18n.text(ctx.conversation.lang, BUDGET_TEXT))
     ctx.out.error("budget_exhausted", "conversation turn limit reached")
     return False
 
@@ -232,7 +227,7 @@ def _run_engine(ctx: Context, job: Job, *, offline: bool = False) -> None:
     else:
         if ctx.out.messages_sent == 0:  # an engine must end with a message; never leave silence
             log.error("engine %s ended a turn without a message", getattr(engine, "name", "?"))
-            ctx.out.post("system", APOLOGY)
+            ctx.out.post("system", i18n.text(ctx.conversation.lang, APOLOGY))
     spent = ctx.out.prompt_tokens + ctx.out.completion_tokens
     budgets.ledger(ctx.app).add(ctx.site.id, conversation.visitor_id, job.ip, spent)
     ctx.out.finish_turn(turn.state)

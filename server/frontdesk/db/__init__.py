@@ -66,8 +66,11 @@ class Database:
         # prepared statements, PostgreSQL's backend) are the warmest.
         options.setdefault("pool_use_lifo", True)
         if not url.startswith("sqlite"):
-            options.setdefault("pool_size", 10)
-            options.setdefault("max_overflow", 20)
+            # Up to 20 kept open, 30 at most: a connection past the kept ones is closed when
+            # handed back, and opening one costs ~2 ms of CPU (the client's 0.6, the new
+            # backend's 1.2); with 10 kept, bursts at 150 msg/s opened one every 20 messages.
+            options.setdefault("pool_size", 20)
+            options.setdefault("max_overflow", 10)
             engine = create_engine(url, **options)
             if not options.get("pool_pre_ping"):
                 liveness.check_on_checkout(engine)  # a poll of the socket, not a SELECT 1

@@ -55,6 +55,7 @@ class Lexicon:
     verbs: frozenset[str] = frozenset()  # stems of "do you ___ X?" verbs: X is what is asked
     single: frozenset[str] = frozenset()  # stems of the one-word entries and cues
     cue_words: frozenset[str] = frozenset()  # every word of every cue and hint, as written
+    written: frozenset[str] = frozenset()  # the one-word entries and cues, as written
 
     def words(self, text: str) -> list[str]:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
@@ -83,11 +84,10 @@ class Lexicon:
         entries of their own."""
         out: list[str] = []
         for word in words:
-            if (
-                out
-                and self.stem(out[-1] + word) in self.single
-                and not (self.stem(word) in self.single and self.stem(out[-1]) in self.single)
-            ):
+            joined = out[-1] + word if out else ""
+            # as written, not as stemmed: "for me" is no "forme" (stemmed "form")
+            known = joined in self.written or joined[-1:] == "s" and joined[:-1] in self.written
+            if known and not (self.stem(word) in self.single and self.stem(out[-1]) in self.single):
                 out[-1] += word
             else:
                 out.append(word)
@@ -170,5 +170,14 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
     lex.single = frozenset(p[0] for p in phrases if len(p) == 1) | frozenset(
         stem(p[0]) for aspect in lex.aspects for p in aspect.cues if len(p) == 1
     )
+    lex.written = frozenset(
+        w.lower()
+        for w in [*(i for g in raw.get("groups", []) for i in g), *_cues(raw)]
+        if w.isalpha()
+    )
     lex.longest = max((len(p) for p in phrases), default=1)
     return lex
+
+
+def _cues(raw: dict) -> list[str]:
+    return [c for spec in raw.get("aspect", {}).values() for c in spec.get("cues", [])]
