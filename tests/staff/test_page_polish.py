@@ -36,3 +36,9 @@ def test_the_today_mark_is_on_the_weeks_day_not_on_each_person_of_a_day(signed_i
     assert week.count('class="tgrid__today"') == 1  # the default week holds today
     day = signed_in.get(base + "day").get_data(as_text=True)
     assert 'class="tgrid__today"' not in day  # its columns are people, all of them "today"
+
+
+def test_the_overview_is_titled_like_the_other_pages_and_still_names_the_site(signed_in, site):
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert "<h1>Overview</h1>" in page
+    assert f"{site.name}, the last 30 days, in" in page  # a phone's top bar has no site name
