@@ -46,6 +46,9 @@ def test_on_a_laptop_the_details_sit_beside_the_transcript_and_fold_away(browser
     assert side["x"] + side["width"] <= page.evaluate("innerWidth")
     assert side["y"] < height / 2 and abs(side["y"] - transcript["y"]) < 2
     assert transcript["width"] >= 24 * 16  # still room for the chat itself
+    # Bookings (what staff act on) first, then where the visitor came from.
+    first = facts.get_by_role("heading", name="Bookings").bounding_box()
+    assert first["y"] < facts.get_by_role("heading", name="Conversation").bounding_box()["y"]
     send = page.get_by_role("button", name="Send").bounding_box()
     assert send["y"] + send["height"] <= height
     # Folded away, the transcript takes the room; the choice holds on the next conversation.
