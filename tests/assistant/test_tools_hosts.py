@@ -76,6 +76,14 @@ def test_anyone_is_settled_on_confirm(db, site, tools, team):
     assert confirmed.card["host"] in ("Mia Chen", "Tom Reyes")
 
 
+def test_who_the_visitor_meets_is_said_in_their_language(db, site, team):
+    tools = make_tools(db, site)
+    tools.lang = "fr-FR"
+    result = propose(tools)
+    assert result.card["host_note"] == "la personne de l'équipe disponible à ce moment-là"
+    assert [a["label"] for a in result.card["actions"]] == ["Confirmer", "Modifier"]
+
+
 def test_an_unknown_person_is_a_clear_error(tools, team):
     result = propose(tools, host="Zoe")
     assert not result.ok and result.content["field"] == "host"

@@ -47,6 +47,8 @@ def test_words_are_filled_in_and_a_chip_of_another_language_reads_as_english():
     said = i18n.text("es", "humanValue")
     assert i18n.english_equivalent(f"  {said.upper()} ") == "I'd like to talk to a person"
     assert i18n.english_equivalent("I'd like to talk to a person please") is None
+    assert i18n.english_equivalent("Je voudrais modifier cela") == "I'd like to change that"
+    assert i18n.english_equivalent("Mantengo mi reserva") == "I'll keep my booking"
 
 
 @pytest.mark.parametrize(

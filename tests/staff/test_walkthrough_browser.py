@@ -80,7 +80,7 @@ def test_services_fields_are_spaced_by_the_design_systems_step(browser, dashboar
     page = signed_in_page(browser, dashboard)
     page.goto(dashboard.url("settings/services"))
     card = page.locator(".service-card").first
-    name = card.get_by_label("Name").bounding_box()
+    name = card.get_by_label("Name", exact=True).bounding_box()
     price = card.locator("label", has_text="Price").bounding_box()
     step = page.evaluate(
         "parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--space-4'))"
@@ -133,7 +133,7 @@ def test_the_inbox_fits_the_window_under_the_banner_and_a_reply_stays_in_view(
     box = page.get_by_role("button", name="Send").bounding_box()
     assert box["y"] + box["height"] <= height  # the reply box is on screen
     # Read back to the start, then reply: your own words come into view.
-    page.evaluate("document.querySelector('.conv__body').scrollTop = 0")
+    page.evaluate("document.querySelector('.conv__transcript').scrollTop = 0")
     page.locator("#live-state[data-live='yes']").wait_for()
     page.get_by_placeholder("Write to the visitor…").fill("Hello from the team")
     page.get_by_role("button", name="Send").click()

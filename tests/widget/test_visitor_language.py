@@ -87,18 +87,25 @@ def open_french_page(page, demo) -> None:
 
 
 def book_in_french(page, folder: Path) -> None:
-    """The French starter chip, then times, name, e-mail and "Confirmer" (bounded)."""
+    """The French starter chip, then times, name, e-mail, "Modifier" once (back to the times)
+    and "Confirmer" (bounded)."""
     before = replies(page)
     page.locator("frontdesk-widget .fd-chip", has_text="Réserver une consultation").click()
     wait_for_reply(page, before)
-    for _ in range(8):
+    changed = False
+    for _ in range(12):
         reply = page.locator(f"{LOG} .fd-msg:not(.fd-visitor)").last
         if reply.locator(".fd-card-booking_confirmed").count():
             return
         before = replies(page)
         confirm = reply.get_by_role("button", name="Confirmer")
         chips = page.locator("frontdesk-widget .fd-chip")
-        if confirm.count():
+        if confirm.count() and not changed:  # "Modifier" first: said for the visitor in French
+            reply.get_by_role("button", name="Modifier").click()
+            said = page.locator(f"{LOG} .fd-visitor .fd-bubble").last
+            said.filter(has_text="Je voudrais modifier cela").wait_for()
+            changed = True
+        elif confirm.count():
             assert reply.locator(".fd-card-title").inner_text() == (
                 "Merci de confirmer votre réservation"
             )
@@ -117,7 +124,7 @@ def book_in_french(page, folder: Path) -> None:
                 page.screenshot(path=str(folder / "french-times-1280.png"))
             chips.first.click()
         wait_for_reply(page, before)
-    raise AssertionError("no confirmed booking after eight steps")
+    raise AssertionError("no confirmed booking after twelve steps")
 
 
 def test_a_french_page_gets_the_widget_chips_days_and_cards_in_french(paris, demo, tmp_path):

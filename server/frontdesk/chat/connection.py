@@ -201,7 +201,7 @@ class ChatConnection(SocketConnection):
         if name == "reply":
             self._visitor_text(action_id, value, chosen=True)
         elif name == "change":
-            change = turns.change_text(self.db, value)
+            change = turns.change_text(self.db, value, getattr(self.conversation, "lang", None))
             self._visitor_text(action_id, change, decline=value, chosen=True)
         elif name == "confirm":
             self._confirm(action_id, value)

@@ -27,16 +27,18 @@ log = logging.getLogger(__name__)
 
 # The turn's own notes to the visitor, in their language (frontdesk.i18n strings).
 REFUSAL, APOLOGY, BUDGET_TEXT = "refusal", "apology", "budgetSpent"
-CHANGE_TEXT = "I'd like to change that"
-KEEP_TEXT = "I'll keep my booking"  # "Keep booking" on a cancellation card
+# What pressing a card's second button says for the visitor, in their language; the offline
+# engine reads the other languages' words as the English ones (i18n.english_equivalent).
+CHANGE_TEXT = "changeValue"
+KEEP_TEXT = "keepValue"  # "Keep booking" on a cancellation card
 
 
-def change_text(db, proposal_public_id: str) -> str:
+def change_text(db, proposal_public_id: str, lang: str | None = None) -> str:
     """What the visitor said by pressing a card's second button: keep the booking (on a
     cancellation card) or change what was proposed."""
     with db.session() as session:
         kind = session.scalar(select(Proposal.kind).where(Proposal.public_id == proposal_public_id))
-    return KEEP_TEXT if kind == "cancel" else CHANGE_TEXT
+    return i18n.text(lang, KEEP_TEXT if kind == "cancel" else CHANGE_TEXT)
 
 
 # What a Confirm press says, in the visitor's language (frontdesk.i18n strings).

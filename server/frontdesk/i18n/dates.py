@@ -1,5 +1,5 @@
-"""Day, month and zone names in the visitor's language, from Babel's CLDR data (no hand-written
-month tables). English keeps the house style ("Tue 8 Dec", "New York time") that chips, cards,
+"""Day, month and zone names, and lists of names, in the visitor's language, from Babel's CLDR
+data (no hand-written month tables). English keeps the house style ("Tue 8 Dec", "New York time") that chips, cards,
 e-mails and the engines' own parsing share."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from babel.dates import format_date, format_skeleton, get_timezone_location
+from babel.lists import format_list
 
 from frontdesk import i18n
 
@@ -35,3 +36,11 @@ def city_time(key: str, city: str, lang: str | None = None) -> str:
         with suppress(LookupError):  # a zone CLDR doesn't know keeps the city of its name
             city = get_timezone_location(key, locale=code, return_city=True)
     return i18n.text(code, "zoneTime", city=city)
+
+
+def names_list(names: list[str], lang: str | None = None) -> str:
+    """ "Mia and Tom" ("Mia et Tom", "Mia, Tom und Ana"); English keeps "A and B and C"."""
+    code = i18n.resolve(lang)
+    if code == i18n.DEFAULT or not names:
+        return " and ".join(names)
+    return format_list(names, locale=code)

@@ -79,6 +79,15 @@ def _security_headers(response):
     return response
 
 
+@bp.app_errorhandler(404)
+def _not_found(error):
+    """A dashboard address that leads nowhere gets a dashboard page with a way back, not the
+    framework's bare one (other parts of the app keep their own answer)."""
+    if not request.path.startswith("/staff"):
+        return error
+    return render_template("staff/not_found.html"), 404
+
+
 @bp.app_context_processor
 def _nav_context() -> dict:
     if not request.path.startswith("/staff"):

@@ -16,6 +16,7 @@ from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.zones import zones_differ
 from frontdesk.db.models.host import ROUND_ROBIN
 from frontdesk.i18n import text
+from frontdesk.i18n.dates import names_list
 
 PROPOSAL_TYPES = {
     "book": "booking_proposal",
@@ -110,7 +111,14 @@ def proposal_card(
 
 
 def meeting(
-    session, service, host_ids, *, asked: str | None = None, kept=(), settled: bool = False
+    session,
+    service,
+    host_ids,
+    *,
+    asked: str | None = None,
+    kept=(),
+    settled: bool = False,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Whom the visitor will meet, for a card: {"host": "Mia"} ("Mia and Tom" together).
     A round-robin pick the visitor didn't ask for says so (`host_note`): it is settled on
@@ -119,13 +127,14 @@ def meeting(
     if len(team) <= 1 and service.assignment == ROUND_ROBIN:
         return {}
     names = host_names(session, host_ids)
-    card: dict[str, Any] = {"host": " and ".join(names[h] for h in host_ids if h in names)}
+    card: dict[str, Any] = {"host": names_list([names[h] for h in host_ids if h in names], lang)}
     if settled or asked or service.assignment != ROUND_ROBIN:
         return card
     if kept and set(kept) != set(host_ids):
-        card["host_note"] = f"{' and '.join(host_names(session, kept).values())} isn't free then"
+        busy = names_list(list(host_names(session, kept).values()), lang)
+        card["host_note"] = text(lang, "hostBusy", names=busy)
     elif not kept:
-        card["host_note"] = "whoever of the team is free then"
+        card["host_note"] = text(lang, "hostAnyone")
     return card
 
 

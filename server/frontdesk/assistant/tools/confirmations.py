@@ -167,7 +167,7 @@ class Confirmations:
         if kind != "cancel":
             with t.db.session() as session:
                 ids = [row.host_id for row in booking.hosts]
-                card.update(cards.meeting(session, booking.service, ids, settled=True))
+                card.update(cards.meeting(session, booking.service, ids, settled=True, lang=t.lang))
         status = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled"}[kind]
         content = {
             "status": status,

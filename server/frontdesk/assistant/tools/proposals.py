@@ -148,7 +148,9 @@ class ProposalDesk:
             except BookingError as exc:
                 message, field = exc.message, exc.field or "start"
             else:
-                return None, cards.meeting(session, service, chosen.host_ids, asked=host, kept=keep)
+                return None, cards.meeting(
+                    session, service, chosen.host_ids, asked=host, kept=keep, lang=t.lang
+                )
         choices = self.alternatives(service.slug, start, host) if field == "start" else []
         return fail(message, field=field, choices=choices), {}
 
