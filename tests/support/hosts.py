@@ -28,7 +28,9 @@ def add_hosts(
         ).one()
         offered.assignment = assignment
         for position, name in enumerate(names):
-            host = new_host(name, email=f"{name.lower()}@studio.test", timezone=timezone)
+            host = new_host(
+                name, email=f"{name.lower().replace(' ', '.')}@studio.test", timezone=timezone
+            )
             session.add(host)
             add_site_host(session, site_row, host)
             session.add(ServiceHost(service_id=offered.id, host_id=host.id, position=position))
