@@ -27,6 +27,7 @@ def open_conversation(dashboard, size: str, browser):
     with dashboard.db.transaction() as session:
         row = session.get(Conversation, conversation.id)
         row.page_url, row.page_title = "https://studio.test/pricing", "Pricing"
+        row.contact_name, row.contact_email = "Jane Citizen", "jane.citizen@example.com"
     page = signed_in_page(browser, dashboard, size)
     page.goto(dashboard.url(f"conversations/{conversation.public_id}"))
     return page
@@ -73,6 +74,11 @@ def test_on_a_phone_the_details_wait_behind_the_button(browser, dashboard):
     expect(facts.get_by_role("link", name="Pricing")).to_be_visible()
     assert facts.bounding_box()["y"] < page.locator(".conv__transcript").bounding_box()["y"]
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    # The e-mail on its own line under the name: no "·" left dangling at a line's end.
+    expect(page.locator(".conv__sep")).to_be_hidden()
+    email = page.locator(".conv__email").bounding_box()
+    live = page.locator("#visitor-live").bounding_box()
+    assert live["y"] >= email["y"] + email["height"] - 1
     assert page.problems == []
 
 
