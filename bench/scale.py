@@ -11,7 +11,8 @@ provider (bench/instant_llm.py). Figures printed:
 1. Capacity: at each level (chats, each sending a message every 2 s, open loop), the first
    `delta` p99 through nginx to ONE process and through nginx to TWO processes, taking turns in
    rounds so the machine's noise falls on both alike. Capacity = the highest message rate
-   (chats / 2 s) whose p99 stays <= 50 ms. Target: two >= 1.6 x one.
+   (chats / 2 s) whose p99 stays <= 50 ms, printed twice: the highest level that passed, and
+   the highest below the first level that failed (the stricter). Target: two >= 1.6 x one.
 2. Cross-process delivery: a visitor's message sent on a tab on process A reaches a second tab
    of the same conversation on B and a third on A; the B copy's extra time over the A copy,
    p50 and p99. Target: <= 1 ms p50 (--samples 0 skips it).
@@ -121,6 +122,10 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
     print("\n1. Capacity: first delta p99 by level (target: two processes >= 1.6 x one)")
     print("  per server: p99 ms (* over 50 ms or unanswered), CPU ms per message (both processes)")
     best = {server.name: 0.0 for server in servers}
+    # The highest rate held with every lower level held too: noise can let a higher level
+    # pass after a lower one failed, and "highest passing" alone would count that luck.
+    steady = {server.name: 0.0 for server in servers}
+    failed: set[str] = set()
     for chats in levels:
         run_level(servers, chats=chats, duration=duration, rounds=rounds)
         cells = []
@@ -129,13 +134,19 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
             ok = p99 <= P99_LIMIT and not server.unanswered
             if ok:
                 best[server.name] = max(best[server.name], chats / 2)
+                if server.name not in failed:
+                    steady[server.name] = chats / 2
+            else:
+                failed.add(server.name)
             cells.append(f"{server.name} {p99 * 1000:6.1f}{'*' if not ok else ' '} "
                          f"{server.cpu_per_message_ms():.2f}")  # fmt: skip
         print(f"  {chats:4d} chats ({chats / 2:5.1f}/s): " + "  ".join(cells))
     for suffix in deployments:
-        one, two = best["one" + suffix], best["two" + suffix]
-        ratio = f"{two / one:.2f} x" if one else "n/a"
-        print(f"  capacity{suffix}: one process {one:.1f} msg/s, two {two:.1f} msg/s = {ratio}")
+        for label, held in (("highest passing", best), ("below the first failure", steady)):
+            one, two = held["one" + suffix], held["two" + suffix]
+            ratio = f"{two / one:.2f} x" if one else "n/a"
+            print(f"  capacity{suffix} ({label}): one process {one:.1f} msg/s, "
+                  f"two {two:.1f} msg/s = {ratio}")  # fmt: skip
 
 
 def cross_process(a_url: str, b_url: str, key: str, samples: int) -> list[float]:
