@@ -78,6 +78,8 @@ def test_week_grid_blocks_today_and_now(browser, calendar, tmp_path, size):
     items = page.locator(".titem")
     assert items.filter(has_text="Grace Hopper").count() == 1
     assert items.filter(has_text="Carl Cancelled").count() == 0  # hidden unless asked for
+    # A block cut short by a narrow column says it in full on hover.
+    assert "Grace Hopper · " in items.filter(has_text="Grace Hopper").get_attribute("title")
     # The workshop (90 min) is three times as tall as a 30-minute consultation.
     grace = items.filter(has_text="Grace Hopper").bounding_box()
     alan = items.filter(has_text="Alan Turing").bounding_box()
