@@ -11,11 +11,10 @@ import caldav
 import pytest
 from sqlalchemy import select
 
-from tests.support.chat_server_process import ChatServer
+from tests.support.demo_server import demo_server
 from tests.support.radicale import PASSWORD, USER
 from tests.support.staff_accounts import PASSWORD as STAFF_PASSWORD
 from tests.support.staff_accounts import make_staff
-from tests.support.widget_hosts import HostServer
 from tests.support.widget_page import HOST, LOG, wait_launcher, wait_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,24 +23,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def demo(sqlite_url: str, tmp_path: Path):
     """The demo business on a real server process that may reach loopback calendars."""
-    from frontdesk.db.models import Site
-    from frontdesk.demo import DEMO_KEY, create_demo
-
     env = {"FRONTDESK_CALENDAR_ALLOW_PRIVATE_URLS": "true", "FRONTDESK_CALENDAR_RETRY_SECONDS": "1"}
-    server = ChatServer(sqlite_url, tmp_path / "instance", extra_env=env)
-    db = server.prepare()
-    host = HostServer(server.url, DEMO_KEY)
-    create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)
-    with db.session() as session:
-        site_id = session.scalars(select(Site.id).where(Site.public_key == DEMO_KEY)).one()
-    make_staff(db, site_id, role="admin")  # connects the business's calendar: an admin's page
-    server.start()
-    host.start()
-    server.db, server.host, server.site_key = db, host, DEMO_KEY
-    yield server
-    server.kill()
-    host.stop()
-    db.dispose()
+
+    def add_admin(db, site_id: int) -> None:
+        make_staff(db, site_id, role="admin")  # connects the business's calendar: an admin's page
+
+    with demo_server(sqlite_url, tmp_path, extra_env=env, before_start=add_admin) as server:
+        yield server
 
 
 def staff_connects_radicale(page, demo, radicale, shots: Path) -> None:

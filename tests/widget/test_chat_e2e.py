@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.support.chat_server_process import ChatServer
-from tests.support.widget_hosts import HostServer
+from tests.support.demo_server import demo_server
 from tests.support.widget_page import HOST, LOG, axe_violations, wait_launcher, wait_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,27 +28,16 @@ Parking for visitors is free in the basement of our building on Harris Street.
 @pytest.fixture
 def demo(sqlite_url: str, tmp_path: Path):
     """The demo business on a real server process, and the demo page on another origin."""
-    from frontdesk.db.models import Site
-    from frontdesk.demo import DEMO_KEY, create_demo
     from frontdesk.knowledge.ingest import ingest_paths
 
-    server = ChatServer(sqlite_url, tmp_path / "instance")
-    db = server.prepare()
-    host = HostServer(server.url, DEMO_KEY)
-    create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    (extra / "parking.md").write_text(HOSTILE_DOC)
-    with db.session() as session:
-        site_id = session.scalars(select(Site.id).where(Site.public_key == DEMO_KEY)).one()
-    ingest_paths(db, site_id, [str(extra)])
-    server.start()
-    host.start()
-    server.db, server.host = db, host
-    yield server
-    server.kill()
-    host.stop()
-    db.dispose()
+    def add_hostile_page(db, site_id: int) -> None:
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "parking.md").write_text(HOSTILE_DOC)
+        ingest_paths(db, site_id, [str(extra)])
+
+    with demo_server(sqlite_url, tmp_path, before_start=add_hostile_page) as server:
+        yield server
 
 
 def assistant_count(page) -> int:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chat_server_process import ChatServer
-from tests.support.widget_hosts import HostServer
+from tests.support.demo_server import demo_server
 from tests.support.widget_page import HOST, LOG, axe_violations, wait_launcher, wait_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,19 +21,8 @@ FRENCH_DAY = re.compile(r"^(lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \w+")
 @pytest.fixture
 def demo(sqlite_url: str, tmp_path: Path):
     """The demo business on a real server process, and host pages on another origin."""
-    from frontdesk.demo import DEMO_KEY, create_demo
-
-    server = ChatServer(sqlite_url, tmp_path / "instance")
-    db = server.prepare()
-    host = HostServer(server.url, DEMO_KEY)
-    create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)
-    server.start()
-    host.start()
-    server.db, server.host = db, host
-    yield server
-    server.kill()
-    host.stop()
-    db.dispose()
+    with demo_server(sqlite_url, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
