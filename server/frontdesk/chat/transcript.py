@@ -185,22 +185,24 @@ def _append_in(cursor: raw.Cursor, values: dict[str, Any], done: int | None = No
     # The conversation row first (its row lock on PostgreSQL): a concurrent writer of the same
     # client_id waits here, then breaks the unique constraint on insert (a duplicate).
     bump = _BUMP_SEQ_SEEN if values["role"] == "visitor" else _BUMP_SEQ
-    bumped = cursor.one(bump, {"conversation_id": conversation_id, "now": cursor.time(now)})
+    bound_now = cursor.time(now)
+    bumped = cursor.one(bump, {"conversation_id": conversation_id, "now": bound_now})
     if bumped is None:
         raise LookupError(f"no conversation {conversation_id}")
-    return insert_in(cursor, values, bumped[0], now, done)
+    return insert_in(cursor, values, bumped[0], now, done, bound_now)
 
 
 def insert_in(
-    cursor: raw.Cursor, values: dict[str, Any], seq: int, now: datetime, done: int | None
-) -> Entry:
+    cursor: raw.Cursor, values: dict[str, Any], seq: int, now: datetime, done: int | None,
+    bound_now: Any = None,
+) -> Entry:  # fmt: skip
     """Insert the entry with its seq (already bumped) and mark `done`'s work done, in the
-    caller's transaction."""
-    row = {**values, "seq": seq, "created_at": now}
-    bound = {**row, "payload": cursor.json(row["payload"]), "created_at": cursor.time(now)}
+    caller's transaction (`bound_now`: cursor.time(now), when the caller has it already)."""
+    bound = {**values, "seq": seq, "payload": cursor.json(values["payload"]),
+             "created_at": cursor.time(now) if bound_now is None else bound_now}  # fmt: skip
     (message_id,) = cursor.one(_INSERT, bound)
     work_done_in(cursor, done)
-    return Entry(id=message_id, **row)
+    return Entry(id=message_id, seq=seq, created_at=now, **values)
 
 
 _VISIBLE_SINCE = SQL(
