@@ -12,7 +12,9 @@ FRENCH_DAY = ("lun. ", "mar. ", "mer. ", "jeu. ", "ven. ", "sam. ", "dim. ")
 def _slots_script(chat) -> None:
     start = (date.today() + timedelta(days=3)).isoformat()
     chat.llm.script(
-        chat.llm.tool_calls([("find_available_slots", {"service": "consult", "start_date": start})]),
+        chat.llm.tool_calls(
+            [("find_available_slots", {"service": "consult", "start_date": start})]
+        ),
         chat.llm.text("Voici les horaires libres."),
         chat.llm.text("Très bien."),
     )
