@@ -63,3 +63,23 @@ def test_manage_cancel_and_book_again(browser, manage, tmp_path, size):
     assert page.locator("[data-status=confirmed]").count() == 1
     assert errors == []
     context.close()
+
+
+def test_manage_page_in_french(browser, manage, tmp_path):
+    """A browser set to French (Accept-Language) reads the page, its dates and its confirmation
+    in French; the page says so (lang="fr") and axe finds nothing serious."""
+    url, _booking = manage
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == "fr"
+    main = page.inner_text("main")
+    assert "heure de New York" in main and "Confirmée" in main
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(tmp_path / "manage-fr.png"), full_page=True)
+    assert serious_axe_violations(page) == []
+    page.locator("summary", has_text="Annuler cette réservation").click()
+    page.get_by_role("button", name="Oui, annuler ma réservation").click()
+    assert "Votre réservation a été annulée." in page.inner_text("main")
+    page.screenshot(path=str(tmp_path / "manage-fr-cancelled.png"), full_page=True)
+    context.close()

@@ -51,10 +51,16 @@ def site_and_service(session: Session, site_id: int, slug: str) -> tuple[Site, S
 def visitor_lang(session: Session, booking: Booking) -> str:
     """The language the visitor chatted in (their e-mails' words, dates and clock), "en" when
     booked elsewhere."""
+    return stored_lang(session, booking) or "en"
+
+
+def stored_lang(session: Session, booking: Booking) -> str | None:
+    """The `lang` of the conversation the booking was made in; None when booked elsewhere (by
+    staff, or again from the manage page) or the widget sent none."""
     if booking.conversation_id is None:
-        return "en"
+        return None
     query = select(Conversation.lang).where(Conversation.id == booking.conversation_id)
-    return session.scalar(query) or "en"
+    return session.scalar(query) or None
 
 
 def check_conversation(session: Session, site_id: int, conversation_id: int | None) -> None:

@@ -1,5 +1,6 @@
-"""What the visitor's manage page shows: times in words (their zone, the business's beside it
-when different, their clock style), the day picker, and the site's own colours."""
+"""What the visitor's manage page shows: times in words in their language (their zone, the
+business's beside it when different, their clock style), the day picker, and the site's own
+colours."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def when(moment: datetime, tz_name: str, lang: str) -> dict[str, str]:
     """A moment as display parts in one zone: date, clock (the reader's style), zone name."""
     local = moment.astimezone(zone_or_utc(tz_name))
     return {
-        "date": time_words.long_day(local),
+        "date": time_words.long_day(local, lang),
         "time": time_words.clock(local, lang),
-        "zone": zone_label(tz_name),
+        "zone": zone_label(tz_name, lang),
     }
 
 
@@ -54,7 +55,7 @@ def slot_choices(
     picker = picker_day(bookings, booking, site, booking.visitor_tz, wanted, now, prefer=booked_day)
     return {
         "day": picker.day,
-        "day_text": time_words.long_day(datetime.combine(picker.day, datetime.min.time())),
+        "day_text": time_words.long_day(datetime.combine(picker.day, datetime.min.time()), lang),
         "prev_day": picker.prev_day,
         "next_day": picker.next_day,
         "min_day": picker.min_day,

@@ -25,12 +25,6 @@ def uses_12_hour(lang: str | None) -> bool:
     return base in TWELVE_HOUR_LANGUAGES
 
 
-def english_clock(lang: str | None) -> str:
-    """English with the clock style of `lang` ("en-US" 2:30 pm, "en-GB" 14:30), for pages we
-    have in English only: a French date inside an English sentence would read worse."""
-    return "en-US" if uses_12_hour(lang) else "en-GB"
-
-
 def clock(moment: datetime, lang: str | None, *, suffix: bool = True) -> str:
     """ "14:30", or "2:30 pm" where the locale reads a 12-hour clock (suffix=False: "2:30")."""
     if not uses_12_hour(lang):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from frontdesk import i18n
 from frontdesk.audit import Actor
 from frontdesk.booking import ics, links, manage_view
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
-from frontdesk.booking.lookups import visitor_lang
+from frontdesk.booking.manage_words import closed_words, error_words, page_lang, words
 from frontdesk.booking.service import BookingRequest
-from frontdesk.booking.time_words import english_clock
 from frontdesk.booking.validation import parse_day, parse_slot
 from frontdesk.db.models import Booking, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED
@@ -25,15 +25,19 @@ CSP = (
     "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
-INVALID_LINK = "This booking link is not valid"
 
 
 class PageError(Exception):
-    """Stop handling a request and show the error page with this status."""
+    """Stop handling a request and show the error page with this status (its words in `lang`)."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, lang: str = i18n.DEFAULT) -> None:
         super().__init__(message)
-        self.status, self.title, self.message = status, title, message
+        self.status, self.title, self.message, self.lang = status, title, message, lang
+
+
+def _said(status: int, title: str, message: str, lang: str, said: str = "") -> PageError:
+    """A PageError from the names of our sentences (frontdesk.i18n), or with `said` as message."""
+    return PageError(status, i18n.text(lang, title), said or i18n.text(lang, message), lang)
 
 
 # -- headers and errors ---------------------------------------------------------------------------
@@ -54,18 +58,32 @@ def security_headers(response: Response) -> Response:
 @bp.errorhandler(PageError)
 def page_error(exc: PageError):
     """Render a PageError as a plain, detail-free page."""
-    return render_template("booking/error.html", title=exc.title, message=exc.message), exc.status
+    return _error_page(exc.lang, exc.title, exc.message), exc.status
+
+
+def _error_page(lang: str, title: str, message: str) -> str:
+    return render_template(
+        "booking/error.html",
+        title=title,
+        message=message,
+        page_lang=i18n.resolve(lang),
+        t=words(lang),
+    )
 
 
 @bp.errorhandler(CSRFError)
 def csrf_error(_exc: CSRFError):
-    """A form without a valid CSRF token (expired page or forged request)."""
-    message = "This form has expired or was not sent from this page. Reload the page and try again."
-    return render_template("booking/error.html", title="Please try again", message=message), 400
+    """A form without a valid CSRF token (expired page or forged request), in the language of
+    the booking its link names (the browser's when the link is not valid)."""
+    token = (request.view_args or {}).get("token")
+    lang = page_lang(get_bookings().by_token(token) if isinstance(token, str) else None)
+    t = words(lang)
+    return _error_page(lang, t("manageExpiredTitle"), t("manageExpiredText")), 400
 
 
-def _invalid_link() -> PageError:
-    return PageError(404, INVALID_LINK, f"{INVALID_LINK}. It may be mistyped or out of date.")
+def _invalid_link(lang: str | None = None) -> PageError:
+    lang = lang or page_lang(None)
+    return _said(404, "manageInvalidTitle", "manageInvalidText", lang)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -88,17 +106,13 @@ def _is_open(booking: Booking) -> bool:
     return booking.status == CONFIRMED and booking.start > utcnow()
 
 
-def _lang(booking: Booking) -> str:
-    """The manage page is in English, in the clock style of the visitor's language."""
-    with get_db().session() as session:
-        return english_clock(visitor_lang(session, booking))
-
-
 def _render(booking: Booking, site: Site, *, day=None, error: str = "", status: int = 200):
-    """The manage page for a booking, with an optional error message: a day picker to move an
-    open booking, or to book again once it is cancelled or over."""
-    lang = _lang(booking)
+    """The manage page for a booking, in the visitor's language, with an optional error message:
+    a day picker to move an open booking, or to book again once it is cancelled or over."""
+    lang = page_lang(booking)
     context = {
+        "page_lang": i18n.resolve(lang),
+        "t": words(lang),
         "booking": booking,
         "site": site,
         "token": request.view_args["token"],
@@ -115,14 +129,14 @@ def _actor(booking: Booking) -> Actor:
     return Actor("visitor", id=booking.visitor_id or "")
 
 
-def _refuse_if_cancelled(booking: Booking) -> None:
+def _refuse_if_cancelled(booking: Booking, lang: str) -> None:
     if booking.status == CANCELLED:
-        raise PageError(
-            409,
-            "This booking is cancelled",
-            "This booking was cancelled, so it can no longer be changed. "
-            "Please make a new booking instead.",
-        )
+        raise _said(409, "manageCancelledTitle", "manageCancelledText", lang)
+
+
+def _not_allowed(booking: Booking, lang: str, exc: NotAllowed) -> PageError:
+    said = str(exc) if i18n.is_english(lang) else closed_words(booking, lang)
+    return _said(409, "manageClosedTitle", "", lang, said=said)
 
 
 # -- the visitor's pages --------------------------------------------------------------------------
@@ -135,7 +149,8 @@ def manage(token: str):
     try:
         day = parse_day(request.args.get("day"))
     except ValueError:
-        return _render(booking, site, error="That date is not valid; use YYYY-MM-DD.", status=400)
+        error = i18n.text(page_lang(booking), "manageBadDay")
+        return _render(booking, site, error=error, status=400)
     return _render(booking, site, day=day)
 
 
@@ -143,17 +158,18 @@ def manage(token: str):
 def cancel(token: str):
     """Cancel the booking, then show the page again (post/redirect/get)."""
     booking, site = _load(token)
-    _refuse_if_cancelled(booking)
+    lang = page_lang(booking)
+    _refuse_if_cancelled(booking, lang)
     reason = request.form.get("reason", "")
     try:
         get_bookings().cancel(booking.public_id, _actor(booking), reason=reason)
     except NotFound as exc:
-        raise _invalid_link() from exc
+        raise _invalid_link(lang) from exc
     except NotAllowed as exc:
-        raise PageError(409, "This booking can't be changed", str(exc)) from exc
+        raise _not_allowed(booking, lang, exc) from exc
     except BookingError as exc:
-        return _render(booking, site, error=str(exc), status=400)
-    flash("Your booking has been cancelled.", "success")
+        return _render(booking, site, error=error_words(exc, booking, lang), status=400)
+    flash(i18n.text(lang, "manageFlashCancelled"), "success")
     return redirect(url_for("booking.manage", token=token), code=303)
 
 
@@ -161,30 +177,36 @@ def cancel(token: str):
 def reschedule(token: str):
     """Move the booking to the chosen slot and show it (the link stays the same)."""
     booking, site = _load(token)
-    _refuse_if_cancelled(booking)
-    try:
-        day = parse_day(request.form.get("day"))
-    except ValueError:
-        day = None
-    try:
-        new_start = parse_slot(request.form.get("slot"))
-    except ValueError:
-        return _render(
-            booking, site, day=day, error="Please choose one of the free times.", status=400
-        )
+    lang = page_lang(booking)
+    _refuse_if_cancelled(booking, lang)
+    day, new_start = _chosen(request.form)
+    if new_start is None:
+        error = i18n.text(lang, "manageChooseTime")
+        return _render(booking, site, day=day, error=error, status=400)
     try:
         result = get_bookings().reschedule(booking.public_id, new_start, _actor(booking))
     except NotFound as exc:
-        raise _invalid_link() from exc
-    except SlotTaken as exc:
-        return _render(booking, site, day=day, error=str(exc), status=409)
+        raise _invalid_link(lang) from exc
     except NotAllowed as exc:
-        raise PageError(409, "This booking can't be changed", str(exc)) from exc
+        raise _not_allowed(booking, lang, exc) from exc
     except BookingError as exc:
-        return _render(booking, site, day=day, error=str(exc), status=400)
-    moved = manage_view.when(result.booking.start, result.booking.visitor_tz, _lang(booking))
-    flash(f"Your booking has moved to {moved['date']} at {moved['time']}.", "success")
+        status = 409 if isinstance(exc, SlotTaken) else 400
+        return _render(booking, site, day=day, error=error_words(exc, booking, lang), status=status)
+    moved = manage_view.when(result.booking.start, result.booking.visitor_tz, lang)
+    flash(i18n.text(lang, "manageFlashMoved", date=moved["date"], time=moved["time"]), "success")
     return redirect(url_for("booking.manage", token=result.manage_token), code=303)
+
+
+def _chosen(form) -> tuple[date | None, datetime | None]:
+    """The picker's day and the chosen slot of a form; None for either that is missing or bad."""
+    try:
+        day = parse_day(form.get("day"))
+    except ValueError:
+        day = None
+    try:
+        return day, parse_slot(form.get("slot"))
+    except ValueError:
+        return day, None
 
 
 @bp.post("/b/<token>/new-link")
@@ -192,39 +214,29 @@ def new_link(token: str):
     """Revoke this link (and every earlier one) and e-mail a new one to the booking's address:
     for a visitor who forwarded the link by mistake. The new link is not shown here."""
     booking, _site = _load(token)
+    lang = page_lang(booking)
     if not booking.email:
-        raise PageError(
-            409, "No e-mail address", "This booking has no e-mail address to send a new link to."
-        )
+        raise _said(409, "manageNoEmailTitle", "manageNoEmailText", lang)
     try:
         links.renew_link(get_bookings(), booking.public_id, _actor(booking))
     except NotFound as exc:
-        raise _invalid_link() from exc
-    return render_template(
-        "booking/error.html",
-        title="A new link is on its way",
-        message="We sent a new link to the e-mail address of this booking. "
-        "This link no longer works.",
-    )
+        raise _invalid_link(lang) from exc
+    t = words(lang)
+    return _error_page(lang, t("manageLinkSentTitle"), t("manageLinkSentText"))
 
 
 @bp.post("/b/<token>/book")
 def book_again(token: str):
     """Book the same service again, for the same person, once this booking is cancelled or over
-    (the new booking gets its own manage link)."""
+    (the new booking gets its own manage link, and the first one's conversation: its language)."""
     booking, site = _load(token)
+    lang = page_lang(booking)
     if _is_open(booking):
-        raise PageError(409, "This booking still stands", "Reschedule it instead.")
-    try:
-        day = parse_day(request.form.get("day"))
-    except ValueError:
-        day = None
-    try:
-        start = parse_slot(request.form.get("slot"))
-    except ValueError:
-        return _render(
-            booking, site, day=day, error="Please choose one of the free times.", status=400
-        )
+        raise _said(409, "manageStandsTitle", "manageStandsText", lang)
+    day, start = _chosen(request.form)
+    if start is None:
+        error = i18n.text(lang, "manageChooseTime")
+        return _render(booking, site, day=day, error=error, status=400)
     again = BookingRequest(
         service=booking.service.slug,
         start=start,
@@ -233,16 +245,16 @@ def book_again(token: str):
         phone=booking.phone,
         visitor_tz=booking.visitor_tz,
         visitor_id=booking.visitor_id,
+        conversation_id=booking.conversation_id,
         # A double submit of the same time books once.
         idempotency_key=f"again:{booking.public_id}:{start.astimezone(UTC).isoformat()}",
     )
     try:
         result = get_bookings().create(site.id, again, _actor(booking))
-    except SlotTaken as exc:
-        return _render(booking, site, day=day, error=str(exc), status=409)
     except BookingError as exc:
-        return _render(booking, site, day=day, error=str(exc), status=400)
-    flash("You're booked again. This is your new booking.", "success")
+        status = 409 if isinstance(exc, SlotTaken) else 400
+        return _render(booking, site, day=day, error=error_words(exc, booking, lang), status=status)
+    flash(i18n.text(lang, "manageFlashAgain"), "success")
     return redirect(url_for("booking.manage", token=result.manage_token), code=303)
 
 

@@ -5,8 +5,9 @@ conversation, allocated by `UPDATE conversations SET last_seq = last_seq + 1 ...
 inside a write transaction: the row lock (PostgreSQL) or the write lock (SQLite, BEGIN
 IMMEDIATE) serialises concurrent writers, so seqs never collide. These statements run on every
 visitor message, on the path the visitor waits on, so they are plain SQL on the DBAPI
-connection (frontdesk.db.raw) rather than ORM or Core statements. A turn's own last write (its
-message with its state and token counts) is in chat.turn_record.
+connection (frontdesk.db.raw) rather than ORM or Core statements. On PostgreSQL the bump and
+the insert are one statement instead (chat.pg_writes: no BEGIN / COMMIT round trips). A turn's
+own last write (its message with its state and token counts) is in chat.turn_record.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def append(
 
     def attempt() -> Entry:
         try:
+            if also is None and not db.is_sqlite:
+                return _append_one(db, values, done)
             if also is None:
                 with raw.writing(db) as cursor:
                     return _append_in(cursor, values, done)
@@ -190,6 +193,17 @@ def _append_in(cursor: raw.Cursor, values: dict[str, Any], done: int | None = No
     if bumped is None:
         raise LookupError(f"no conversation {conversation_id}")
     return insert_in(cursor, values, bumped[0], now, done, bound_now)
+
+
+def _append_one(db: Database, values: dict[str, Any], done: int | None) -> Entry:
+    """PostgreSQL: _append_in's writes as one statement (chat.pg_writes)."""
+    from frontdesk.chat import pg_writes
+
+    now = utcnow()
+    stored = pg_writes.append(db, values, now, done)
+    if stored is None:
+        raise LookupError(f"no conversation {values['conversation_id']}")
+    return Entry(id=stored[0], seq=stored[1], created_at=now, **values)
 
 
 def insert_in(

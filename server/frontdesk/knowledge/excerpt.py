@@ -34,6 +34,11 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
     body = [u for u in section if u.kind != "heading"]
     if not body:
         return clean(unit.heading)
+    if unit.kind == "heading" and best.aspect and not unit.heading.endswith("?"):
+        # A line taken for a heading that states the fact itself (a name-and-address line
+        # under "Contact us"): the line is the answer, the section's opening its context.
+        opening = _opening(body)
+        return f"{clean(unit.heading)}\n\n{opening[0]}"
     if unit.kind == "heading":
         quoted = _list(body[0], body) if body[0].kind == "item" else _opening(body)
     elif unit.kind == "item" and best.own < 0.5:

@@ -96,7 +96,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:want|like|need|can i|could i|can we|could we|make|get|grab)\b"
             r"(?:\s+\w+)?\s+(?:a |an |another |the next |the first |the earliest )?"
             r"(?:appointment|appt|booking|slot|time slot)\b|"
-            r"\b(?:get|put|fit|squeeze|pencil|sign) (?:me|us) (?:in|down|up)\b",
+            r"\b(?:get|put|fit|squeeze|pencil|sign|set) (?:me|us) (?:in|down|up)\b",
             re.I,
         ),
     ),
