@@ -309,13 +309,12 @@ def conversation_frame(public_id: str, frame: dict[str, Any]) -> dict[str, Any]:
     return {"type": "conversation", "conversation": public_id, "frame": frame}
 
 
-# json.dumps with options builds an encoder per call: one, made once (frames are plain data).
-_encode = json.encoder.c_make_encoder(
+_encode = json.encoder.c_make_encoder(  # no circular check: frames are plain data
     None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",", False, False,
     True,
 )  # fmt: skip
 
 
 def encode(frame: dict[str, Any]) -> str:
-    """A server frame as compact JSON text."""
+    """A server frame as compact JSON text (an encoder made once, not one per call)."""
     return "".join(_encode(frame, 0))
