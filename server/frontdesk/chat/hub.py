@@ -105,6 +105,8 @@ class Hub:
         """Send an event to the site's staff subscribers; returns how many got it here."""
         if self.relay is not None:
             self.relay.publish_site(site_id, event)
+        elif ("site", site_id) not in self._subscribers:  # a racy read, as has_subscribers'
+            return 0  # no dashboard open here: the common case, on every visitor message
         return self.deliver_site_local(site_id, event)
 
     def deliver_local(

@@ -159,9 +159,10 @@ def _answer(ctx: Context, job: Job) -> None:
 
 
 def _moderate(ctx: Context, text: str) -> moderation.Verdict:
-    if moderation.settings(ctx.site)["mode"] == "off":
+    mode = moderation.settings(ctx.site)["mode"]
+    if mode == "off":
         return moderation.Verdict(False, [], "off")
-    client = ctx.llm_client() if moderation.settings(ctx.site)["mode"] == "provider" else None
+    client = ctx.llm_client() if mode == "provider" else None
     return moderation.check(ctx.site, text, client)
 
 

@@ -55,6 +55,9 @@ class InFlight:
 
 def in_flight(app: Flask) -> InFlight:
     """The app's claims (one set per app: message ids are per database)."""
+    claims = app.extensions.get(EXTENSION_KEY)  # made once: the lock is for the first time
+    if claims is not None:
+        return claims
     with _claims_lock:
         claims = app.extensions.get(EXTENSION_KEY)
         if claims is None:
