@@ -28,6 +28,9 @@ class Choice:
     action: str
     value: str
     group: str = ""  # chips of one group (a day of times) are shown together under it
+    # What pressing it says, in the visitor's language, when `value` (the engines' English
+    # form) is not that: shown as the visitor's message in its place.
+    text: str = ""
 
 
 @dataclass

@@ -251,6 +251,7 @@ def message_frame(entry: Any) -> dict[str, Any]:
     }
     if entry.role == "visitor":
         frame["id"] = entry.client_id
+        frame["text"] = payload.get("said") or entry.text  # a chip's words as the visitor saw it
     elif entry.role == "staff":
         frame["author"] = (payload.get("author") or {}).get("name", "")
     return frame

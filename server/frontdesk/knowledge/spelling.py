@@ -59,8 +59,14 @@ def _terms_near(session: Session, word: str) -> dict[str, int]:
 def _closest(word: str, terms: dict[str, int]) -> tuple[tuple[str, ...], int] | None:
     allowed = 2 if len(word) >= LONG else 1
     best: tuple[int, int, str] | None = None
+    letters = set(word)
     for term, docs in terms.items():
         if abs(len(term) - len(word)) > allowed or len(term) < MIN_LENGTH - 1:
+            continue
+        # Each letter one word has and the other lacks takes an edit (a swap moves none): a
+        # bound that rules out most of the vocabulary before the full count, in C.
+        other = set(term)
+        if len(letters - other) > allowed or len(other - letters) > allowed:
             continue
         distance = edits(word, term, allowed)
         if distance <= allowed and (best is None or (distance, -docs) < best[:2]):

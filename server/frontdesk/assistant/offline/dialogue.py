@@ -16,6 +16,7 @@ from typing import Any
 from frontdesk.assistant.base import Choice, Source, ToolResult, Turn
 from frontdesk.assistant.offline import dates, intents
 from frontdesk.assistant.tools.cards import slot_label
+from frontdesk.assistant.tools.chip_words import slot_said
 from frontdesk.booking.time_words import clock
 
 HUMAN = Choice("Talk to a person", "reply", "I'd like to talk to a person")
@@ -126,9 +127,10 @@ class Dialogue:
         if verb != "Book":
             prefix = f"Book {s.get('service_name', '')} on "
             offered = [
-                (start, Choice(c.label, c.action, c.value.replace(prefix, f"{verb} "), c.group))
+                (start, Choice(c.label, c.action, c.value.replace(prefix, f"{verb} "), c.group,
+                               slot_said("chipMoveTo", start, self.tz, self.lang)))
                 for start, c in offered
-            ]
+            ]  # fmt: skip
         s["step"] = "time"
         return self._offer(offered, first)
 
