@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from frontdesk.staff.inbox import plain_text
+
 FRENCH_DAY = ("lun. ", "mar. ", "mer. ", "jeu. ", "ven. ", "sam. ", "dim. ")
 
 
@@ -40,6 +42,7 @@ def test_a_french_visitors_time_chip_says_its_words_in_french(chat):
     chat.idle()
     visitor = [e for e in chat.entries(conversation, ("visitor",)) if e.client_id == "pick-1"][0]
     assert visitor.text == chip["value"] and visitor.payload["said"] == chip["text"]
+    assert plain_text(visitor.text, "visitor", visitor.html) == chip["text"]  # the inbox's line
     last_request = chat.llm.chat_requests[-1]["messages"]
     said_to_model = [m["content"] for m in last_request if m["role"] == "user"]
     assert chip["value"] in said_to_model and chip["text"] not in said_to_model
