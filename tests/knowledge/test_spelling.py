@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from frontdesk.assistant.offline.intents import intent
+from frontdesk.db import Database
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import analyse
 from frontdesk.knowledge.retrieve import retrieve
@@ -51,6 +52,24 @@ def test_a_typo_and_a_compound_find_what_the_pages_call_it(db, workshop):
         wheel = retrieve(session, workshop.id, "how much for a handbuilt wheel")
     assert "$40" in bleed.best.quote
     assert "$90" in wheel.best.quote
+
+
+def test_a_typo_finds_a_word_the_pages_gained_after_an_earlier_look_up(sqlite_url):
+    # A letter's vocabulary is kept between questions until the index changes (typos are
+    # read against the FTS5 vocabulary, which only SQLite has).
+    db = Database(sqlite_url)
+    site = make_site(db)
+    add_knowledge(db, site, "Prices", "https://bikes.test/brakes", BRAKES, "Brakes")
+    question = "what do you charge for a derailluer"
+    with db.session() as session:
+        earlier = retrieve(session, site.id, question)
+    assert earlier.best is None or "$25" not in earlier.best.quote
+    gears = "A derailleur tune is $25, cable included."
+    add_knowledge(db, site, "Gears", "https://bikes.test/gears", gears, "Gears")
+    with db.session() as session:
+        found = retrieve(session, site.id, question)
+    db.dispose()
+    assert "$25" in found.best.quote
 
 
 def test_a_real_word_is_not_corrected_into_another(db, workshop):
