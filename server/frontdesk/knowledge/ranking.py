@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
-from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, said, stems_of
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit
 
@@ -38,7 +38,6 @@ EXCLUDED_PENALTY = 1.5
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 # Closeness in meaning (knowledge.semantic.add_meaning) adds to the coverage of the best units.
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
-PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 NOTHING = Stems([])
 
@@ -92,7 +91,7 @@ def rank(
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     # Stemming is most of the cost of a passage seen for the first time: a unit whose text
     # holds none of the question's words, even as a prefix, is not stemmed at all.
-    probes = {w if w[0].isdigit() else w[:PROBE] for w in wanted | question.excluded if w}
+    probes = {probe(w) for w in wanted | question.excluded if w}
     own, extra = [], []
     for u in units:
         raw = f"{u.text} {u.context}".lower().replace(",", "")
