@@ -35,7 +35,7 @@ FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long doe
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
 EXCLUDED_PENALTY = 1.5
-MISSING_SHARE = 0.25  # what is asked about is named nowhere: hedged at most, never confident
+MISSING_SHARE = 0.25  # X of "do you do X?" named nowhere: if the rest matched over half, hedged
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 # Closeness in meaning (knowledge.semantic.add_meaning) adds to the coverage of the best units.
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
@@ -177,14 +177,15 @@ def rank(
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2
-        coverage = (MISSING_SHARE if missing else 1.0) * found / total if weights else plain
+        coverage = (found / total if weights else plain) * (
+            1.0 if not missing else MISSING_SHARE * (found > total / 2)
+        )
         # "how can I pay?": the cue word found, or the fact stated, is enough
         floor = stated if cue_only else 0.0
         bases[id(unit)] = (coverage, floor)
         coverage = max(coverage, floor)
         share = own_found / found if found else 0.0
-        aspect = stated >= 1.0
-        scored.append(Scored(unit, score, coverage, share, aspect, echo))
+        scored.append(Scored(unit, score, coverage, share, stated >= 1.0, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     if not missing:
         near = {id(u) for u, n in zip(units, nearby, strict=True) if n}
