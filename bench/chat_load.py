@@ -15,15 +15,18 @@ import heapq
 import json
 import os
 import random
-import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
+from bench.ws_client import Loop, WebSocket
+
 ORIGIN = "http://127.0.0.1"
 INTERVAL = 2.0  # seconds between one chat's messages
 SETTLE = 3.0  # seconds the last replies of a slice may take
+TEXT = "What do you offer?"
+LOOP = Loop()  # reads every probe's socket, from the thread that drives the load
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -40,55 +43,46 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Probe:
-    """One chat or echo socket: a reader thread timestamps replies to our sends.
+    """One chat or echo socket: replies to our sends are timestamped as they come off it.
 
     Chat sockets record two latencies per message: `ack` (stored) and `delta` (first piece of
     the answer, the headline figure). No `typing` comes: the instant provider answers within
-    the engine's typing grace period.
+    the engine's typing grace period. Every probe is read by LOOP from the thread that drives
+    the load (bench/ws_client.py), so the generator is one thread however many sockets it has.
     """
 
     def __init__(self, url: str, *, chat: bool) -> None:
-        import websocket
-
         self.chat = chat
-        self.conn = websocket.create_connection(
-            url, origin=ORIGIN, timeout=60, enable_multithread=True
-        )
+        self.conn = WebSocket(url, origin=ORIGIN, timeout=60)
         kinds = ("ack", "delta") if chat else ("delta",)  # an echo socket has no ack
         self.pending: dict[str, deque[float]] = {kind: deque() for kind in kinds}
         self.latencies: dict[str, list[float]] = {key: [] for key in self.pending}
         self.seen_replies: set[str] = set()
-        self.lock = threading.Lock()
         if chat:
             self.conn.send(json.dumps({"type": "hello", "tz": "UTC"}))
             while json.loads(self.conn.recv())["type"] != "welcome":
                 pass
-        # A probe may sit idle while the other servers take their turn: no read timeout.
-        self.conn.settimeout(None)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.conn.inbox.clear()  # what came with the welcome answers no send of ours
+        LOOP.register(self.conn, self._arrived)
 
     def take(self) -> dict[str, list[float]]:
         """The latencies recorded since the last take, and forget them."""
-        with self.lock:
-            taken = {key: list(values) for key, values in self.latencies.items()}
-            for values in self.latencies.values():
-                values.clear()
+        taken = {key: list(values) for key, values in self.latencies.items()}
+        for values in self.latencies.values():
+            values.clear()
         return taken
 
     def waiting(self) -> int:
         """Sends whose reply has not come yet."""
-        with self.lock:
-            return len(self.pending["delta"])
+        return len(self.pending["delta"])
 
     def send(self) -> None:
         """Send one visitor message (or echo payload) and note the time."""
-        payload = {"type": "message", "id": uuid.uuid4().hex, "text": "What do you offer?"}
-        with self.lock:
-            now = time.perf_counter()
-            for queue in self.pending.values():
-                queue.append(now)
-        self.conn.send(json.dumps(payload))
+        payload = json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": TEXT})
+        now = time.perf_counter()
+        for queue in self.pending.values():
+            queue.append(now)
+        self.conn.send(payload)
 
     def _kind(self, raw: str) -> str | None:
         if not self.chat:
@@ -101,24 +95,14 @@ class Probe:
             self.seen_replies.add(frame["reply"])
         return kind if kind in self.pending else None
 
-    def _read(self) -> None:
-        while True:
-            try:
-                raw = self.conn.recv()
-            except Exception:
-                return
-            if not raw:
-                return
-            now = time.perf_counter()
-            kind = self._kind(raw)
-            if kind is None:
-                continue
-            with self.lock:
-                if self.pending[kind]:
-                    self.latencies[kind].append(now - self.pending[kind].popleft())
+    def _arrived(self, raw: str, now: float) -> None:
+        kind = self._kind(raw)
+        if kind is not None and self.pending[kind]:
+            self.latencies[kind].append(now - self.pending[kind].popleft())
 
     def close(self) -> None:
-        """Close the socket."""
+        """Stop reading the socket and close it."""
+        LOOP.unregister(self.conn)
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -157,9 +141,8 @@ def drive(probes: list[Probe], duration: float) -> int:
         due, index = heapq.heappop(schedule)
         if due >= end:
             continue
-        pause = due - time.perf_counter()
-        if pause > 0:
-            time.sleep(pause)
+        while (pause := due - time.perf_counter()) > 0:
+            LOOP.pump(pause)  # read replies until the send is due
         probes[index].send()
         sends += 1
         heapq.heappush(schedule, (due + INTERVAL, index))
@@ -169,10 +152,12 @@ def drive(probes: list[Probe], duration: float) -> int:
 def settle(probes: list[Probe]) -> int:
     """Wait (up to SETTLE s) for the last replies; returns how many never came."""
     deadline = time.perf_counter() + SETTLE
-    while time.perf_counter() < deadline:
+    while (left := deadline - time.perf_counter()) > 0:
         if not any(probe.waiting() for probe in probes):
             return 0
-        time.sleep(0.02)
+        pause_until = time.perf_counter() + min(0.01, left)
+        while (pause := pause_until - time.perf_counter()) > 0:
+            LOOP.pump(pause)
     return sum(probe.waiting() for probe in probes)
 
 

@@ -78,6 +78,7 @@ def serve_process(
     from werkzeug.serving import make_server
 
     from frontdesk import create_app
+    from frontdesk.wsgi import freeze_startup_heap
 
     raise_fd_limit()
     threading.stack_size(512 * 1024)
@@ -91,6 +92,7 @@ def serve_process(
     }  # fmt: skip
     client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
     app = create_app(config, llm_client=client)
+    freeze_startup_heap()  # as serve_app() does for gunicorn (see frontdesk.wsgi)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print("READY", server.server_port, flush=True)
     server.serve_forever()

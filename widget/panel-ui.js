@@ -74,11 +74,12 @@ function createView(ctx, client) {
         group = choice.group;
         ui.chips.appendChild(el("p", "fd-chip-group", group));
       }
-      var said = choice.group ? choice.group.split(" · ")[0] + ", " + choice.label : choice.label;
+      var named = choice.group ? choice.group.split(" · ")[0] + ", " + choice.label : choice.label;
       var chip = attrs(el("button", "fd-chip", choice.label), { type: "button" });
-      if (choice.group) chip.setAttribute("aria-label", said);
+      if (choice.group) chip.setAttribute("aria-label", named);
       chip.addEventListener("click", function () {
-        client.sendAction(choice.action || "reply", choice.value, said);
+        // Shown as the visitor's message: the chip's own words in their language when it has them.
+        client.sendAction(choice.action || "reply", choice.value, choice.text || named);
       });
       ui.chips.appendChild(chip);
     });

@@ -1,4 +1,5 @@
-"""`frontdesk sites add|list|remove` and `frontdesk staff add`: businesses and who may run them."""
+"""`frontdesk sites add|list|remove` and `frontdesk staff add|invite`: businesses and who may run
+them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from frontdesk.audit import Actor, record
 from frontdesk.cli_app import pass_app
 from frontdesk.db.models import Site
+from frontdesk.db.types import utcnow
 from frontdesk.sites import (
     SiteError,
     create_site,
@@ -19,6 +21,7 @@ from frontdesk.sites import (
     sites_named,
     validate_timezone,
 )
+from frontdesk.staff import invitations, invite_mail, roles
 from frontdesk.staff.accounts import (
     AccountError,
     add_staff,
@@ -27,7 +30,7 @@ from frontdesk.staff.accounts import (
     normalize_email,
     staff_by_email,
 )
-from frontdesk.staff.roles import ROLES
+from frontdesk.staff.roles import ADMIN, OWNER, ROLES
 
 
 @click.group()
@@ -190,3 +193,62 @@ def _site_or_fail(session, site_key: str) -> Site:
     if site is None:
         raise click.ClickException(f"No site with key {site_key!r} (see `frontdesk sites list`).")
     return site
+
+
+@staff_group.command("invite")
+@click.argument("email")
+@click.option("--site", "site_key", required=True, help="Public key of the site")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--by", "by_email", default=None, help="Invite as this account of the site")
+@pass_app
+def staff_invite(app: Flask, email: str, site_key: str, role: str, by_email: str | None) -> None:
+    """Invite someone to a site by e-mail, as People > Dashboard access does: the invitation
+    e-mail goes through the outbox, or, without SMTP, the one-time link is printed here."""
+    config, database = app.config, app.extensions["frontdesk.db"]
+    # A request context: the link is built from the accept page's route, as on the web.
+    with app.test_request_context("/"):
+        try:
+            with database.write_transaction() as session:
+                site = _site_or_fail(session, site_key)
+                inviter_id, inviter_role, inviter = _inviter(session, site, by_email)
+                issued = invitations.invite(
+                    session, site.id, email, role, inviter_id=inviter_id,
+                    inviter_role=inviter_role, now=utcnow(),
+                    days=config.get("STAFF_INVITE_DAYS", invitations.DEFAULT_DAYS),
+                    per_hour=config.get("STAFF_INVITES_PER_HOUR", invitations.DEFAULT_PER_HOUR),
+                )  # fmt: skip
+                mailed = invite_mail.queue(session, site, issued, inviter)
+                record(
+                    session, site_id=site.id, actor=Actor("system", "cli"),
+                    action="staff.invited", subject_type="invitation", subject_id=issued.email,
+                    data={"role": issued.role, "invitation": issued.id, "mailed": mailed,
+                          "by": by_email or "cli"},
+                )  # fmt: skip
+        except (invitations.InviteError, AccountError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        link = "" if mailed else invite_mail.link(issued.token)
+    until = f"{issued.expires_at:%-d %B %Y, %H:%M} UTC"
+    earlier = " The earlier link no longer works." if issued.replaced else ""
+    if mailed:
+        sent = app.extensions["frontdesk.mailer"].send_due()  # the server's mailer retries
+        how = "sent" if sent else "queued (the server's mailer sends it and retries)"
+        click.echo(f"Invitation to {site_key} as {role} {how} to {issued.email}.{earlier}")
+        return
+    click.echo(
+        f"E-mail is not set up, so no invitation e-mail went out. Send {issued.email} this link "
+        f"yourself; it works once, until {until}:{earlier}\n{link}"
+    )
+
+
+def _inviter(session, site: Site, by_email: str | None) -> tuple[int | None, str, str]:
+    """Who invites: the named account of the site (its role decides what it may invite), or
+    the server's operator, who may invite any role, as `staff add` may create any."""
+    if by_email is None:
+        return None, OWNER, "An administrator"
+    user = staff_by_email(session, normalize_email(by_email))
+    membership = next((m for m in (user.memberships if user else []) if m.site_id == site.id), None)
+    if membership is None:
+        raise AccountError(f"{by_email} has no access to {site.public_key}.")
+    if not roles.at_least(membership.role, ADMIN):
+        raise AccountError(f"{by_email} is a member there: only admins and owners invite people.")
+    return user.id, membership.role, user.name or user.email

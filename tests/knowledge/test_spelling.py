@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 
 from frontdesk.assistant.offline.intents import intent
+from frontdesk.db import Database
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import analyse
 from frontdesk.knowledge.retrieve import retrieve
 from frontdesk.knowledge.said import said
-from frontdesk.knowledge.spelling import edits
+from frontdesk.knowledge.spelling import _closest, edits
 from tests.support.factories import add_knowledge, make_site
 
 LEX = lexicon("en")
@@ -38,12 +39,37 @@ def test_edits_count_swaps_as_one_and_stop_past_the_limit():
     assert edits("certify", "wheel", 1) == 2  # stops once past the limit
 
 
+def test_the_closest_indexed_word_is_found_among_many():
+    # letters one word has and the other lacks rule most terms out before the full count
+    terms = {"parade": 4, "parrot": 9, "paramedic": 1, "parramatta": 2, "pamphlet": 7}
+    assert _closest("paramatta", terms) == (("parramatta",), 2)
+    assert _closest("pzrzmztta", terms) is None
+
+
 def test_a_typo_and_a_compound_find_what_the_pages_call_it(db, workshop):
     with db.session() as session:
         bleed = retrieve(session, workshop.id, "what do you charge for a brake bleeed")
         wheel = retrieve(session, workshop.id, "how much for a handbuilt wheel")
     assert "$40" in bleed.best.quote
     assert "$90" in wheel.best.quote
+
+
+def test_a_typo_finds_a_word_the_pages_gained_after_an_earlier_look_up(sqlite_url):
+    # A letter's vocabulary is kept between questions until the index changes (typos are
+    # read against the FTS5 vocabulary, which only SQLite has).
+    db = Database(sqlite_url)
+    site = make_site(db)
+    add_knowledge(db, site, "Prices", "https://bikes.test/brakes", BRAKES, "Brakes")
+    question = "what do you charge for a derailluer"
+    with db.session() as session:
+        earlier = retrieve(session, site.id, question)
+    assert earlier.best is None or "$25" not in earlier.best.quote
+    gears = "A derailleur tune is $25, cable included."
+    add_knowledge(db, site, "Gears", "https://bikes.test/gears", gears, "Gears")
+    with db.session() as session:
+        found = retrieve(session, site.id, question)
+    db.dispose()
+    assert "$25" in found.best.quote
 
 
 def test_a_real_word_is_not_corrected_into_another(db, workshop):
@@ -62,6 +88,12 @@ def test_two_words_are_not_joined_into_a_stem_of_another():
     # "for me" stemmed together is "form", "we are" is "wear": neither was typed as one word
     assert LEX.joined(["is", "it", "for", "me"]) == ["is", "it", "for", "me"]
     assert LEX.joined(["we", "are", "open"]) == ["we", "are", "open"]
+
+
+def test_a_stop_word_ends_no_compound_unless_it_is_a_particle():
+    # "contractor" is a lexicon word, but "a lock in contract or can I stop" asks about a contract
+    assert LEX.joined(["contract", "or", "can"]) == ["contract", "or", "can"]
+    assert LEX.joined(["a", "check", "up"]) == ["a", "checkup"]
 
 
 def test_only_the_asking_clause_names_what_must_be_on_the_site():

@@ -1,6 +1,7 @@
 """Roles on a site: a member is refused (403) every route that needs an admin, found by walking
-app.url_map; admins and owners get in; only an owner changes roles, audited, and a site always
-keeps an owner; a member's nav shows only what they can use."""
+app.url_map; admins and owners get in; admins and owners change roles (only an owner makes or
+demotes owners), audited, and a site always keeps an owner; a demoted account's open session
+loses its rights at once; a member's nav shows only what they can use, and the team read-only."""
 
 from __future__ import annotations
 
@@ -35,14 +36,13 @@ ADMIN_SECTIONS = (
     "staff.onboarding.",
     "training.",
 )
-MEMBER_ALLOWED = {"training.save_feedback"}
+MEMBER_ALLOWED = {"training.save_feedback", "staff.access.index"}  # the team, read-only
 # Each must be found, so a renamed route cannot slip out of the walk unnoticed.
 KNOWN_ADMIN = {
     "staff.settings.index",
     "staff.hosts.index",
     "staff.hosts.add",
     "staff.access.change_role",
-    "staff.access.index",
     "staff.access.invite",
     "staff.access.resend",
     "staff.access.revoke",
@@ -150,6 +150,7 @@ def test_a_members_nav_shows_only_what_they_can_use(app, team):
     for hidden in ("settings/", "hosts/", "knowledge/", "privacy/", "training/"):
         assert f'href="/staff/{key}/{hidden}"' not in page, hidden
     assert f'href="/staff/{key}/bookings/"' in page and "My calendar" in page
+    assert f'href="/staff/{key}/access/"' in page  # People: the team, read-only
     assert 'id="onboarding"' not in page  # the first-run checklist is an admin's
     detail = f"/staff/{key}/conversations/{team['conversation'].public_id}"
     assert "Turn into a test" not in member.get(detail).get_data(as_text=True)
@@ -194,14 +195,65 @@ def test_an_owner_changes_a_role_on_the_access_page_and_it_is_audited(app, db, t
     assert event.data == {"from": "member", "to": "admin"}
 
 
-def test_an_admin_sees_roles_but_cannot_change_them(app, db, team):
+def test_an_admin_changes_roles_but_never_makes_or_demotes_an_owner(app, db, team):
     client, token = signed_in_as(app, "admin@studio.test")
-    people = client.get(f"/staff/{team['site'].public_key}/access/").get_data(as_text=True)
-    assert "member@studio.test" in people and "Change role" not in people
-    assert change(client, token, team, db, "admin@studio.test", "owner").status_code == 403
-    assert change(client, token, team, db, "member@studio.test", "admin").status_code == 403
-    assert role_of(db, "admin@studio.test") == "admin"
+    access = client.get(f"/staff/{team['site'].public_key}/access/").get_data(as_text=True)
+    member_id, owner_id = (
+        membership_id(db, "member@studio.test"),
+        membership_id(db, "owner@studio.test"),
+    )
+    assert f'id="role-{member_id}"' in access and f'id="role-{owner_id}"' not in access
+    assert '<option value="owner"' not in access  # an admin's menu: admin and member
+    assert change(client, token, team, db, "member@studio.test", "admin").status_code == 302
+    assert role_of(db, "member@studio.test") == "admin"
+    for email, role in (("admin@studio.test", "owner"), ("owner@studio.test", "member")):
+        response = change(client, token, team, db, email, role)
+        assert response.status_code == 302
+        assert "Only an owner can" in client.get(response.headers["Location"]).get_data(
+            as_text=True
+        )
+    assert (role_of(db, "admin@studio.test"), role_of(db, "owner@studio.test")) == (
+        "admin", "owner",
+    )  # fmt: skip
+    with db.session() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "staff.role_changed")
+        ).all()
+    assert [(e.subject_id, e.data) for e in events] == [
+        ("member@studio.test", {"from": "member", "to": "admin"})
+    ]
+
+
+def test_a_role_change_needs_the_forms_csrf_token(app, db, team):
+    client, _token = signed_in_as(app, "owner@studio.test")
+    path = f"/staff/{team['site'].public_key}/access/{membership_id(db, 'member@studio.test')}"
+    assert client.post(path, data={"role": "admin"}).status_code == 400
+    assert client.post(path, data={"role": "admin", "csrf_token": "forged"}).status_code == 400
     assert role_of(db, "member@studio.test") == "member"
+
+
+def test_a_demoted_admins_open_session_loses_its_rights_at_once(app, db, team):
+    key = team["site"].public_key
+    admin, admin_token = signed_in_as(app, "admin@studio.test")
+    assert admin.get(f"/staff/{key}/settings/").status_code == 200
+    owner, owner_token = signed_in_as(app, "owner@studio.test")
+    assert change(owner, owner_token, team, db, "admin@studio.test", "member").status_code == 302
+    # The same session, not signed in again: the next page and form are a member's.
+    assert admin.get(f"/staff/{key}/settings/").status_code == 403
+    assert change(admin, admin_token, team, db, "member@studio.test", "admin").status_code == 403
+    team_page = admin.get(f"/staff/{key}/access/").get_data(as_text=True)
+    assert "data-readonly" in team_page and "Change role" not in team_page
+    assert f'href="/staff/{key}/settings/"' not in team_page
+
+
+def test_a_member_sees_the_team_read_only(app, db, team):
+    client, _token = signed_in_as(app, "member@studio.test")
+    page = client.get(f"/staff/{team['site'].public_key}/access/").get_data(as_text=True)
+    for email in ("owner@studio.test", "admin@studio.test", "member@studio.test"):
+        assert email in page
+    assert ">Owner<" in page and ">Admin<" in page and "Mia" in page
+    for hidden in ("Change role", "Invite someone", "Pending invitations", "Remove", "<form"):
+        assert hidden not in page.split('id="access"')[1], hidden
 
 
 def test_a_site_never_loses_its_last_owner(app, db, team):
@@ -216,8 +268,9 @@ def test_a_site_never_loses_its_last_owner(app, db, team):
     assert (role_of(db, "owner@studio.test"), role_of(db, "admin@studio.test")) == (
         "admin", "owner",
     )  # fmt: skip
-    # The former owner, an admin now, can no longer change roles.
-    assert change(client, token, team, db, "member@studio.test", "owner").status_code == 403
+    # The former owner, an admin now, can no longer make owners.
+    assert change(client, token, team, db, "member@studio.test", "owner").status_code == 302
+    assert role_of(db, "member@studio.test") == "member"
 
 
 def test_a_role_change_refuses_unknown_roles_and_other_sites_accounts(app, db, team):

@@ -91,7 +91,9 @@ def test_an_admin_invites_a_member_with_its_e_mail_and_audit_in_one_go(app, db, 
 
 def test_a_member_is_refused_every_team_action(app, db, studio):
     client, token = as_(app, "member@studio.test")
-    assert client.get(f"{base(studio)}/").status_code == 403
+    team = client.get(f"{base(studio)}/")  # the team, read-only: no invitations, no forms
+    assert team.status_code == 200 and "data-readonly" in team.get_data(as_text=True)
+    assert "Pending invitations" not in team.get_data(as_text=True)
     assert invite(client, token, studio, "x@studio.test").status_code == 403
     with db.session() as session:
         admin_membership = session.scalar(

@@ -111,6 +111,11 @@ def book_in_french(page, folder: Path) -> None:
                 assert groups[0].endswith(" · heure de Paris"), groups[0]
                 page.screenshot(path=str(folder / "french-times-1280.png"))
             chips.first.click()
+            if groups:  # the time said back in French words, not the engine's English
+                said = page.locator(f"{LOG} .fd-visitor .fd-bubble").last
+                said.filter(has_text=re.compile(r"^(Réserver|Déplacer) .+ à \d")).wait_for()
+                assert "Book" not in said.inner_text()
+                page.screenshot(path=str(folder / "french-time-said-1280.png"))
         wait_for_reply(page, before)
     raise AssertionError("no confirmed booking after twelve steps")
 

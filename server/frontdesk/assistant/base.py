@@ -28,6 +28,9 @@ class Choice:
     action: str
     value: str
     group: str = ""  # chips of one group (a day of times) are shown together under it
+    # What pressing it says, in the visitor's language, when `value` (the engines' English
+    # form) is not that: shown as the visitor's message in its place.
+    text: str = ""
 
 
 @dataclass
@@ -108,7 +111,9 @@ class Output(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, ~2 µs per
+# entry, and a turn builds up to 30 of them on the path to the first words. Treat as read-only.
+@dataclass(slots=True)
 class HistoryEntry:
     """One earlier transcript entry as the engines see it."""
 

@@ -10,6 +10,7 @@ from flask import Flask, has_request_context, request
 
 from frontdesk.booking.availability import is_open_now
 from frontdesk.chat import (
+    chip_said,
     conversation_store,
     moderation,
     presence,
@@ -161,22 +162,25 @@ class ChatConnection(SocketConnection):
         decline: str | None = None,
         shown: bool = False,
         chosen: bool = False,
+        said: str = "",
     ) -> None:
         """Store the visitor's text, ack it, and queue the assistant's answer.
 
         `shown`: the sender already shows exactly `text` (a typed message, not an action).
         `chosen`: the words are a chip's (the overview counts no chip as a question).
+        `said`: the chip's words in the visitor's language, shown in place of `text` (which the
+        engines read).
         """
         conversation = self.conversation
         # Settings may have changed since the socket opened.
         self.site = site_cache.newest(self.db, self.site)
         stored = moderation.text_to_store(self.site, text)
-        html = "<p>" + escape(stored).replace("\n", "<br>") + "</p>"
+        html = "<p>" + escape(said or stored).replace("\n", "<br>") + "</p>"
         with conversation_store.conversation_lock(conversation.id):
             # Stored as acked work still to answer, in the transaction the ack follows.
             entry, created = transcript.append(
                 self.db, conversation.id, "visitor", stored, html=html, client_id=client_id,
-                payload=_payload(decline, chosen), pending=True,
+                payload=_payload(decline, chosen, said), pending=True,
             )  # fmt: skip
             self.send(ack_frame(client_id, entry.seq))
             if not created:  # a re-send: resume its answer if a crash left it unfinished
@@ -199,7 +203,8 @@ class ChatConnection(SocketConnection):
     def _action(self, fields: dict[str, Any]) -> None:
         name, action_id, value = fields["name"], fields["id"], fields["value"]
         if name == "reply":
-            self._visitor_text(action_id, value, chosen=True)
+            said = chip_said.said(self.db, self.conversation.id, value)
+            self._visitor_text(action_id, value, chosen=True, said=said)
         elif name == "change":
             change = turns.change_text(self.db, value, getattr(self.conversation, "lang", None))
             self._visitor_text(action_id, change, decline=value, chosen=True)
@@ -227,9 +232,12 @@ class ChatConnection(SocketConnection):
             work.resume(self.app, [entry])
 
 
-def _payload(decline: str | None, chosen: bool) -> dict[str, str] | None:
-    """A visitor message's payload: the proposal a Change declines, and whether a chip's."""
+def _payload(decline: str | None, chosen: bool, said: str = "") -> dict[str, str] | None:
+    """A visitor message's payload: the proposal a Change declines, whether a chip's, and
+    the chip's words in the visitor's language."""
     payload = {"decline": decline} if decline else {}
     if chosen:
         payload["via"] = "choice"
+    if said:
+        payload["said"] = said
     return payload or None

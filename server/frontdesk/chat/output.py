@@ -116,7 +116,7 @@ class ChatOutput:
         """Render, persist and publish a complete message."""
         payload = {
             "sources": [asdict(source) for source in sources or []],
-            "choices": [asdict(choice) for choice in choices or []],
+            "choices": [_chip(choice) for choice in choices or []],
             "card": card,
             "reply": reply_id,
         }
@@ -229,3 +229,11 @@ def _bounded(value: Any) -> Any:
     if len(text) <= MAX_TOOL_JSON_CHARS:
         return json.loads(text)
     return {"truncated": text[:MAX_TOOL_JSON_CHARS]}
+
+
+def _chip(choice: Choice) -> dict[str, str]:
+    """A chip as stored and sent: its `text` only when it has one (English chips don't)."""
+    chip = asdict(choice)
+    if not chip["text"]:
+        del chip["text"]
+    return chip

@@ -3,14 +3,15 @@ turn's last message when it has one, in one transaction (chat.output's finish_tu
 
 The message's seq and the turn's counts live on the same conversation row, so one UPDATE
 bumps the seq and saves the turn. The transaction also marks the answered entry's acked work
-done (chat.work): the answer and that mark commit together or not at all.
+done (chat.work): the answer and that mark commit together or not at all. On PostgreSQL all
+of it is one statement (chat.pg_writes), atomic by itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.chat import usage
+from frontdesk.chat import pg_writes, usage
 from frontdesk.chat.transcript import Entry, entry_values, insert_in, retrying, work_done_in
 from frontdesk.db import Database, raw
 from frontdesk.db.raw import SQL
@@ -29,11 +30,12 @@ _BUMP_SEQ_SAVE_TURN = SQL(
 )
 
 
+def _tokens(tokens: tuple[int, int]) -> dict[str, int]:
+    return {"prompt": max(0, int(tokens[0])), "completion": max(0, int(tokens[1]))}
+
+
 def _counts(state: dict[str, Any], tokens: tuple[int, int], cursor: raw.Cursor) -> dict[str, Any]:
-    return {
-        "state": cursor.json(state), "prompt": max(0, int(tokens[0])),
-        "completion": max(0, int(tokens[1])),
-    }  # fmt: skip
+    return {"state": cursor.json(state), **_tokens(tokens)}
 
 
 def save_turn(
@@ -50,6 +52,9 @@ def save_turn(
     entry `done` done); returns the status now."""
 
     def attempt() -> str | None:
+        if not db.is_sqlite:  # one statement (chat.pg_writes)
+            counts = {"state": state, **_tokens(tokens)}
+            return pg_writes.save_turn(db, conversation_id, done, counts, site_id)
         with raw.writing(db) as cursor:
             work_done_in(cursor, done)
             counts = _counts(state, tokens, cursor)
@@ -79,13 +84,19 @@ def append_with_turn(
 
     def attempt() -> tuple[Entry, str | None]:
         now = utcnow()
+        if not db.is_sqlite:  # one statement (chat.pg_writes)
+            counts = {"state": state, **_tokens(tokens)}
+            stored = pg_writes.append_with_turn(db, values, now, done, counts, site_id)
+            if stored is None:
+                raise LookupError(f"no conversation {conversation_id}")
+            return Entry(id=stored[0], seq=stored[1], created_at=now, **values), stored[2]
         with raw.writing(db) as cursor:
             counts = _counts(state, tokens, cursor)
             params = {"conversation_id": conversation_id, "now": cursor.time(now), **counts}
             bumped = cursor.one(_BUMP_SEQ_SAVE_TURN, params)
             if bumped is None:
                 raise LookupError(f"no conversation {conversation_id}")
-            entry = insert_in(cursor, values, bumped[0], now, done)
+            entry = insert_in(cursor, values, bumped[0], now, done, params["now"])
             usage.add_to_day(cursor, site_id, counts["prompt"], counts["completion"])
             return entry, bumped[1]
 

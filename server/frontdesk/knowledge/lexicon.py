@@ -24,6 +24,7 @@ DEFAULT_LANGUAGE = "en"
 TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 Phrase = tuple[str, ...]
 CONTRACTED = frozenset({"s", "re", "ll", "d", "ve", "m"})  # where's, you're, we'll, I'd...
+PARTICLES = frozenset({"up", "out", "in", "on", "off", "over", "back", "down", "away", "about"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class Lexicon:
             joined = out[-1] + word if out else ""
             # as written, not as stemmed: "for me" is no "forme" (stemmed "form")
             known = joined in self.written or joined[-1:] == "s" and joined[:-1] in self.written
+            # "contract or" is no "contractor", "we are" no "wear": a stop word ends no
+            # compound unless it is a verb's particle ("check up", "walk in").
+            known = known and (word not in self.stop or word in PARTICLES)
             if known and not (self.stem(word) in self.single and self.stem(out[-1]) in self.single):
                 out[-1] += word
             else:

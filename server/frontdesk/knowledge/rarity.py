@@ -21,6 +21,8 @@ def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[floa
     count = len(own)
     # Most units of a large index were never stemmed (none of the question's words in them).
     live = [i for i in range(count) if own[i].words or extra[i].words]
+    # A heading counts once, not once for every sentence under it: each looked at once.
+    distinct = list({id(h): h for h in heads}.values())
     weights, counts = [], []
     for concept in concepts:
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
@@ -31,8 +33,7 @@ def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[floa
             return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
 
         in_text = sum(1 for i in live if holds(own[i]) or holds(extra[i]))
-        # A heading counts once, not once for every sentence under it.
-        in_headings = len({id(h) for h in heads if holds(h)})
+        in_headings = sum(1 for h in distinct if holds(h))
         holders = in_text + in_headings
         # A concept found nowhere weighs as one found once: it may be the visitor's own word
         # for something the site does say, or a topic the site does not cover.

@@ -10,6 +10,8 @@ correctly spelled question costs nothing.
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -22,6 +24,9 @@ LONG = 8  # letters from which two edits are allowed
 MAX_UNKNOWN = 3  # words looked up per question
 MAX_TERMS = 2000  # vocabulary terms read per word at most
 TYPO_STRENGTH = 0.6  # a guess at what was meant: it finds the passage, it decides less
+MAX_LETTERS = 512  # (database, first letter) vocabularies kept
+_lock = threading.Lock()
+_letters: dict[tuple[str, str], tuple[bytes | None, dict[str, int]]] = {}
 
 
 def corrections(session: Session, unknown: list[str]) -> dict[str, tuple[tuple[str, ...], int]]:
@@ -40,27 +45,48 @@ def corrections(session: Session, unknown: list[str]) -> dict[str, tuple[tuple[s
 
 def _terms_near(session: Session, word: str) -> dict[str, int]:
     """Indexed terms sharing the word's first letter and close to its length."""
+    letter = _letter_terms(session, word[0])
+    near = {t: docs for t, docs in letter.items() if 2 <= len(t) <= len(word) + 2}
+    return dict(list(near.items())[:MAX_TERMS])
+
+
+def _letter_terms(session: Session, letter: str) -> dict[str, int]:
+    """Every indexed term starting with the letter, with the passages holding it.
+
+    Counting a term's passages walks its whole list in the index (3-7 ms for a letter's few
+    hundred terms on 10,000 passages), so a letter's terms are kept until the index changes:
+    FTS5's structure record (row 10 of chunks_fts_data) changes with every write to it, in
+    any process, and reading it is one row.
+    """
+    stamp = session.execute(text("SELECT block FROM chunks_fts_data WHERE id = 10")).scalar()
+    key = (str(session.get_bind().url), letter)
+    with _lock:
+        kept = _letters.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     rows = session.execute(
-        text(
-            "SELECT term, doc FROM chunks_fts_vocab WHERE term >= :low AND term < :high "
-            "AND length(term) BETWEEN :shortest AND :longest LIMIT :n"
-        ),
-        {
-            "low": word[0],
-            "high": chr(ord(word[0]) + 1),
-            "shortest": 2,
-            "longest": len(word) + 2,
-            "n": MAX_TERMS,
-        },
+        text("SELECT term, doc FROM chunks_fts_vocab WHERE term >= :low AND term < :high"),
+        {"low": letter, "high": chr(ord(letter) + 1)},
     ).all()
-    return dict(rows)
+    terms = dict(rows)
+    with _lock:
+        if len(_letters) >= MAX_LETTERS:
+            _letters.clear()
+        _letters[key] = (stamp, terms)
+    return terms
 
 
 def _closest(word: str, terms: dict[str, int]) -> tuple[tuple[str, ...], int] | None:
     allowed = 2 if len(word) >= LONG else 1
     best: tuple[int, int, str] | None = None
+    letters = set(word)
     for term, docs in terms.items():
         if abs(len(term) - len(word)) > allowed or len(term) < MIN_LENGTH - 1:
+            continue
+        # Each letter one word has and the other lacks takes an edit (a swap moves none): a
+        # bound that rules out most of the vocabulary before the full count, in C.
+        other = set(term)
+        if len(letters - other) > allowed or len(other - letters) > allowed:
             continue
         distance = edits(word, term, allowed)
         if distance <= allowed and (best is None or (distance, -docs) < best[:2]):

@@ -5,10 +5,10 @@ Like Cal.com's teams (owner / admin / member) and Chatwoot's administrators and 
   e-mail log, the overview, and their own calendar connections;
 - admin: also settings (the assistant and its provider key), people and everyone's calendars,
   knowledge, privacy requests, training and fine-tuning, the first-run checklist;
-- owner: also who holds which role. A site always keeps at least one owner.
+- owner: also who is an owner. A site always keeps at least one owner.
 
-Admins and owners invite people (staff/invitations.py) and remove them; only an owner invites,
-removes or makes an owner.
+Admins and owners invite people (staff/invitations.py), change roles and remove people; only an
+owner invites, removes, makes or demotes an owner. Members see who is on the team, read-only.
 """
 
 from __future__ import annotations
@@ -65,13 +65,18 @@ def members(session: Session, site_id: int) -> list[tuple[SiteMembership, StaffU
     return sorted(((m, u) for m, u in rows), key=lambda row: -_RANK[normal(row[0].role)])
 
 
-def change_role(session: Session, site_id: int, membership_id: int, role: str) -> tuple[str, str]:
+def change_role(
+    session: Session, site_id: int, membership_id: int, role: str, *, changer_role: str
+) -> tuple[str, str]:
     """Set one membership's role; returns (e-mail, old role). RoleError for an unknown role, a
-    membership of another site, or a change that would leave the site without an owner."""
+    membership of another site, an admin making an owner or changing an owner's role, or a
+    change that would leave the site without an owner."""
     if role not in ROLES:
         raise RoleError("Choose owner, admin or member.")
     membership, owners_now = _locked(session, site_id, membership_id)
     old = normal(membership.role)
+    if OWNER in (role, old) and old != role and not at_least(changer_role, OWNER):
+        raise RoleError("Only an owner can make someone an owner or change an owner's role.")
     if old == OWNER and role != OWNER and owners_now <= 1:
         raise RoleError("A site needs an owner: make someone else owner first.")
     membership.role = role

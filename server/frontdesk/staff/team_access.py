@@ -1,6 +1,7 @@
 """Staff dashboard: the Dashboard access page (beside People): who may sign in to the site and
 with which role, invitations by e-mail (pending ones resent or revoked), removing an account,
-and owners changing roles. Every change is audited; nothing here reaches another site."""
+and admins and owners changing roles in place (members see the team, read-only). Every change
+is audited; nothing here reaches another site."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from frontdesk.staff.auth import (
     admin_required,
     current_role,
     current_staff,
-    owner_required,
+    site_required,
     staff_actor,
 )
 from frontdesk.staff.mail_state import mail_state
@@ -44,7 +45,13 @@ def listing(site_id: int) -> list[dict]:
 
 
 def _page(site, status: int = 200, **extra):
-    """The Dashboard access page (`extra`: what the invite form keeps, a link to hand over)."""
+    """The Dashboard access page (`extra`: what the invite form keeps, a link to hand over); a
+    member's is the team alone, without invitations or actions."""
+    role = current_role()
+    if not roles.at_least(role, roles.ADMIN):
+        team = render_template("staff/team_readonly.html", site=site, access=listing(site.id),
+                               roles=roles, me=current_staff().id)  # fmt: skip
+        return team, status
     with get_db().session() as session:
         pending = invitations.pending(session, site.id)
         ids = {row.invited_by for row in pending if row.invited_by}
@@ -54,7 +61,6 @@ def _page(site, status: int = 200, **extra):
             ).all()
         )
         session.expunge_all()
-    role = current_role()
     page = render_template(
         "staff/team.html",
         site=site,
@@ -64,6 +70,9 @@ def _page(site, status: int = 200, **extra):
         now=utcnow(),
         roles=roles,
         invitable=[r for r in reversed(roles.ROLES) if invitations.may_invite(role, r)],
+        assignable=[
+            r for r in roles.ROLES if roles.at_least(role, roles.OWNER) or r != roles.OWNER
+        ],
         me=current_staff().id,
         sends_mail=mail_state(current_app.config).sends,
         days=current_app.config.get("STAFF_INVITE_DAYS", invitations.DEFAULT_DAYS),
@@ -77,9 +86,10 @@ def _back(site):
 
 
 @bp.get("/")
-@admin_required
+@site_required
 def index(site):
-    """The site's accounts, the invite form and the pending invitations."""
+    """The site's accounts, the invite form and the pending invitations (for a member: the
+    accounts alone, read-only)."""
     return _page(site)
 
 
@@ -202,13 +212,16 @@ def _host_of(session, site_id: int, membership_id: int) -> str:
 
 
 @bp.post("/<int:membership_id>")
-@owner_required
+@admin_required
 def change_role(site, membership_id: int):
-    """Give one account another role on this site."""
+    """Give one account another role on this site (only an owner makes or demotes owners). The
+    role is read on every request, so a demoted account's open sessions lose the rights at once."""
     role = request.form.get("role", "")
     try:
         with get_db().write_transaction() as session:
-            email, old = roles.change_role(session, site.id, membership_id, role)
+            email, old = roles.change_role(
+                session, site.id, membership_id, role, changer_role=current_role()
+            )
             if old != role:
                 audit.record(
                     session,
@@ -222,6 +235,6 @@ def change_role(site, membership_id: int):
     except roles.RoleError as exc:
         flash(str(exc), "error")
         return _back(site)
-    flash(f"{email} is now {roles.LABELS[role].lower()}." if old != role else "Nothing changed.",
-          "success")  # fmt: skip
+    said = {roles.OWNER: "an owner", roles.ADMIN: "an admin", roles.MEMBER: "a member"}[role]
+    flash(f"{email} is now {said}." if old != role else "Nothing changed.", "success")
     return _back(site)

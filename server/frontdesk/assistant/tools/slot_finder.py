@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from frontdesk.assistant.base import Choice, ToolResult
-from frontdesk.assistant.tools import cards
+from frontdesk.assistant.tools import cards, chip_words
 from frontdesk.booking.assignment import host_names
 from frontdesk.booking.errors import InvalidBooking
 from frontdesk.booking.zones import zone_label
@@ -60,18 +60,22 @@ def find_slots(
         for s in picked
     ]
     content["more_available"] = len(slots) > len(picked)
-    with_whom = f" with {content['host']}" if content.get("host") else ""
-    return ToolResult(content, choices=slot_choices(picked, svc.name, tz, lang, with_whom))
+    choices = slot_choices(picked, svc.name, tz, lang, content.get("host", ""))
+    return ToolResult(content, choices=choices)
 
 
 def slot_choices(
-    picked: list, service_name: str, tz: str, lang: str, with_whom: str = ""
+    picked: list, service_name: str, tz: str, lang: str, host: str = ""
 ) -> list[Choice]:
     """Chips grouped by day: each shows its time alone, its group the day (the date is shown
-    once), and the first group names the zone once ("Tue 1 Dec · New York time"); `with_whom`
-    (" with Mia") ends each chip's reply when the visitor asked for one person."""
+    once), and the first group names the zone once ("Tue 1 Dec · New York time"); `host`
+    (" with Mia" at the end of each chip's reply) when the visitor asked for one person. For a
+    visitor in another language each chip's `text` says the same in their words."""
     choices = []
     first_day = cards.slot_day(picked[0].start, tz, lang) if picked else ""
+    with_whom = f" with {host}" if host else ""
+    names = {"service": service_name} | ({"host": host} if host else {})
+    said_name = "chipBookWith" if host else "chipBook"
     for slot in picked:
         day = cards.slot_day(slot.start, tz, lang)
         group = f"{day} · {zone_label(tz, lang)}" if day == first_day else day
@@ -81,6 +85,7 @@ def slot_choices(
                 "reply",
                 f"Book {service_name} on {cards.slot_phrase(slot.start, tz)}{with_whom}",
                 group=group,
+                text=chip_words.slot_said(said_name, slot.start, tz, lang, **names),
             )
         )
     return choices
