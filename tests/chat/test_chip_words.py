@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from frontdesk.assistant.offline.dialogue import booking_choice
+from frontdesk.staff.inbox import plain_text
+
 FRENCH_DAY = ("lun. ", "mar. ", "mer. ", "jeu. ", "ven. ", "sam. ", "dim. ")
 
 
@@ -40,6 +43,7 @@ def test_a_french_visitors_time_chip_says_its_words_in_french(chat):
     chat.idle()
     visitor = [e for e in chat.entries(conversation, ("visitor",)) if e.client_id == "pick-1"][0]
     assert visitor.text == chip["value"] and visitor.payload["said"] == chip["text"]
+    assert plain_text(visitor.text, "visitor", visitor.html) == chip["text"]  # the inbox's line
     last_request = chat.llm.chat_requests[-1]["messages"]
     said_to_model = [m["content"] for m in last_request if m["role"] == "user"]
     assert chip["value"] in said_to_model and chip["text"] not in said_to_model
@@ -61,3 +65,13 @@ def test_english_chips_have_no_text_and_unknown_values_are_shown_as_sent(chat):
         client.send({"type": "action", "id": "odd", "name": "reply", "value": "Something else"})
         echo = client.expect("message", role="visitor", id="odd")
         assert echo["text"] == "Something else"
+
+
+def test_the_offline_engines_booking_chips_name_the_booking_in_the_visitors_words():
+    booking = {"start": "2030-03-05T13:00:00Z", "service": "Consultation", "booking_id": "bk_1"}
+    chip = booking_choice(booking, "Cancel", "Europe/Paris", "fr")
+    assert chip.value == "Cancel booking bk_1"  # what the engine reads back
+    assert chip.label == "Annuler Consultation · mar. 5 mars 14:00"
+    assert chip.text == "Annuler ma réservation Consultation du mar. 5 mars 14:00"
+    english = booking_choice(booking, "Reschedule", "Europe/London", "en-GB")
+    assert (english.label, english.text) == ("Reschedule Consultation · Tue 5 Mar 13:00", "")

@@ -111,7 +111,9 @@ class Output(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, ~2 µs per
+# entry, and a turn builds up to 30 of them on the path to the first words. Treat as read-only.
+@dataclass(slots=True)
 class HistoryEntry:
     """One earlier transcript entry as the engines see it."""
 

@@ -99,7 +99,7 @@ class Hub:
         got it in this process (with a relay, other processes' subscribers get it too)."""
         if self.relay is not None:
             return self.relay.publish(conversation_id, frame, skip)
-        return self.deliver_local(conversation_id, frame, skip)
+        return self._send(("conversation", conversation_id), frame, skip)  # as deliver_local
 
     def publish_site(self, site_id: int, event: Frame) -> int:
         """Send an event to the site's staff subscribers; returns how many got it here."""

@@ -36,6 +36,7 @@ class TurnRunner:
         self._pending: dict[Hashable, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self._threads = threading.local()  # which pool threads have the app's context
 
     def submit(self, conversation_id: Hashable, job: Callable[[], None]) -> None:
         """Queue a job behind the conversation's earlier ones."""
@@ -69,13 +70,20 @@ class TurnRunner:
                         return
                     job = queue[0]
                 try:
-                    with self.app.app_context():
-                        job()
+                    self._enter_app()
+                    job()
                 except Exception:  # jobs report their own failures; this is the last resort
                     log.exception("chat job failed")
                 finally:
                     with self._lock:
                         self._pending[conversation_id].popleft()
+
+    def _enter_app(self) -> None:
+        """Give this pool thread the app's context, once for its life, not a push and a pop
+        (with their signals) around every job: the app registers no teardown to run between."""
+        if getattr(self._threads, "app", None) is not self.app:
+            self.app.app_context().push()
+            self._threads.app = self.app
 
     def _exclusive(self, key: Hashable) -> contextlib.AbstractContextManager:
         """Hold the conversation's turn lease (other processes' turns of it wait)."""

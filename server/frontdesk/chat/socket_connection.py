@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simple_websocket import ConnectionClosed
+from wsproto.connection import ConnectionState
 from wsproto.events import TextMessage
 
 from frontdesk.chat.protocol import FrameError, encode, error_frame, ping_frame
@@ -29,6 +30,7 @@ Frame = dict[str, Any]
 SEND_TIMEOUT_SECONDS = 10  # a client that stops reading must not block publishers for long
 GOING_AWAY = 1001
 POLICY_VIOLATION = 1008
+OPEN = ConnectionState.OPEN
 QUIET_PINGS = 2.5  # ping intervals without a word from the client before the socket is closed
 
 
@@ -186,7 +188,34 @@ def _send_text(ws: Any, text: str) -> None:
     """
     if not ws.connected:
         raise ConnectionClosed(ws.close_reason, ws.close_message)
-    ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
+    connection = ws.ws.connection
+    if connection is not None and connection.state is OPEN and _plain(connection):
+        ws.sock.sendall(_text_frame(text.encode("utf-8")))
+    else:
+        ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
+
+
+def _plain(connection: Any) -> bool:
+    """Whether a server connection's frames go out as they are: no extension in use (no
+    permessage-deflate) and no fragmented message under way (wsproto's own state)."""
+    proto = getattr(connection, "_proto", None)
+    return (
+        getattr(proto, "extensions", None) == []
+        and getattr(proto, "client", True) is False
+        and getattr(proto, "_outbound_opcode", 0) is None
+    )
+
+
+def _text_frame(data: bytes) -> bytes:
+    """One final, unmasked text frame (RFC 6455 5.2), as wsproto writes it for a server: the
+    same bytes for a fraction of the CPU (wsproto copies the payload twice and makes several
+    calls per frame, three frames or more per chat message)."""
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size) + data
+    return struct.pack("!BBQ", 0x81, 127, size) + data
 
 
 def _abort(ws: Any) -> None:

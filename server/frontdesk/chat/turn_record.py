@@ -96,7 +96,7 @@ def append_with_turn(
             bumped = cursor.one(_BUMP_SEQ_SAVE_TURN, params)
             if bumped is None:
                 raise LookupError(f"no conversation {conversation_id}")
-            entry = insert_in(cursor, values, bumped[0], now, done)
+            entry = insert_in(cursor, values, bumped[0], now, done, params["now"])
             usage.add_to_day(cursor, site_id, counts["prompt"], counts["completion"])
             return entry, bumped[1]
 

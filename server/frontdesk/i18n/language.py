@@ -6,6 +6,7 @@ anything else, or a message too short to tell, is "" (unknown).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from babel import Locale, UnknownLocaleError
@@ -70,6 +71,9 @@ def base(code: str) -> str:
     return (code or "").split("-")[0].split("_")[0].lower()
 
 
+# Every LLM turn names the visitor's language in its prompt; babel's parse and display name
+# cost ~50 µs of CPU each time. Tags come from visitors: a bounded cache.
+@functools.lru_cache(maxsize=512)
 def language_name(tag: str) -> str:
     """A `lang` tag in English words, from CLDR: "fr-CA" -> "French (Canada)"; "" for a tag
     CLDR doesn't know (it comes from the visitor: never put it in a prompt raw)."""

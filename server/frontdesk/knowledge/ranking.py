@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
-from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, said, stems_of
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit, section_positions
 
@@ -35,10 +35,10 @@ FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long doe
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
 EXCLUDED_PENALTY = 1.5
+MISSING_SHARE = 0.25  # X of "do you do X?" named nowhere: if the rest matched over half, hedged
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 # Closeness in meaning (knowledge.semantic.add_meaning) adds to the coverage of the best units.
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
-PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 NOTHING = Stems([])
 STATED_BY = {*FEATURES, "items"}  # "items" is told by a unit's kind, not its words
@@ -93,7 +93,7 @@ def rank(
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     # Stemming is most of the cost of a passage seen for the first time: a unit whose text
     # holds none of the question's words, even as a prefix, is not stemmed at all.
-    probes = {w if w[0].isdigit() else w[:PROBE] for w in wanted | question.excluded if w}
+    probes = {probe(w) for w in wanted | question.excluded if w}
     own, extra = [], []
     for u in units:
         raw = f"{u.text} {u.context}".lower().replace(",", "")
@@ -178,14 +178,15 @@ def rank(
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2
-        coverage = 0.0 if missing else found / total if weights else plain
+        coverage = (found / total if weights else plain) * (
+            1.0 if not missing else MISSING_SHARE * (found > total / 2)
+        )
         # "how can I pay?": the cue word found, or the fact stated, is enough
         floor = stated if cue_only else 0.0
         bases[id(unit)] = (coverage, floor)
         coverage = max(coverage, floor)
         share = own_found / found if found else 0.0
-        aspect = stated >= 1.0
-        scored.append(Scored(unit, score, coverage, share, aspect, echo))
+        scored.append(Scored(unit, score, coverage, share, stated >= 1.0, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     if not missing:
         near = {id(u) for u, n in zip(units, nearby, strict=True) if n}

@@ -9,6 +9,12 @@ from frontdesk.assistant.base import HistoryEntry
 
 MAX_HISTORY_ENTRIES = 40
 MAX_HISTORY_TEXT = 4000
+# Entries told to the model as plain messages: (its role, a prefix for the text).
+_SPEAKERS = {
+    "visitor": ("user", ""),
+    "assistant": ("assistant", ""),
+    "staff": ("assistant", "[staff member wrote] "),
+}
 
 
 def history_messages(history: list[HistoryEntry]) -> list[dict[str, Any]]:
@@ -17,6 +23,13 @@ def history_messages(history: list[HistoryEntry]) -> list[dict[str, Any]]:
     pending: list[dict[str, Any]] = []  # tool messages owed to the last assistant tool_calls
     visitor_actions: dict[str, HistoryEntry] = {}  # card buttons pressed, by call id
     for entry in history[-MAX_HISTORY_ENTRIES:]:
+        speaker = _SPEAKERS.get(entry.role)
+        if speaker is not None:  # most entries: plain text, no payload to look at
+            if pending:
+                messages.extend(_flush(pending))
+            text = speaker[1] + entry.text[:MAX_HISTORY_TEXT]
+            messages.append({"role": speaker[0], "content": text})
+            continue
         payload = entry.payload or {}
         call_id = str(payload.get("call_id") or payload.get("id") or "")
         if entry.role == "tool_call" and payload.get("by") == "visitor":
@@ -28,11 +41,8 @@ def history_messages(history: list[HistoryEntry]) -> list[dict[str, Any]]:
             _add_tool_call(messages, pending, entry)
         elif entry.role == "tool_result":
             _add_tool_result(pending, entry)
-        else:
+        else:  # system notices (and unknown roles) are UI chrome, not conversation
             messages.extend(_flush(pending))
-            message = _plain_message(entry)
-            if message is not None:
-                messages.append(message)
     messages.extend(_flush(pending))
     return messages
 
@@ -45,17 +55,6 @@ def _visitor_action(call: HistoryEntry, result: HistoryEntry) -> dict[str, Any]:
     text = f"[visitor pressed a card button: {json.dumps(action, default=str)}; outcome: "
     text += json.dumps(outcome, default=str) + "]"
     return {"role": "user", "content": text[:MAX_HISTORY_TEXT]}
-
-
-def _plain_message(entry: HistoryEntry) -> dict[str, Any] | None:
-    text = entry.text[:MAX_HISTORY_TEXT]
-    if entry.role == "visitor":
-        return {"role": "user", "content": text}
-    if entry.role == "assistant":
-        return {"role": "assistant", "content": text}
-    if entry.role == "staff":
-        return {"role": "assistant", "content": f"[staff member wrote] {text}"}
-    return None  # system notices are UI chrome, not conversation
 
 
 def _add_tool_call(messages: list, pending: list, entry: HistoryEntry) -> None:

@@ -35,8 +35,13 @@ _encoded_lists: dict[int, tuple[list, str]] = {}
 MAX_ENCODED_LISTS = 8
 
 
+# json.dumps with options builds a new encoder each call; this one is made once. It keeps the
+# circular-reference check (a request carries tool results) and refuses NaN, as before.
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _encoder.encode(value)
 
 
 def encode_body(body: Mapping[str, Any]) -> str:

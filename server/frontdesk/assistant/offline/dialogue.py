@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from frontdesk import i18n
 from frontdesk.assistant.base import Choice, Source, ToolResult, Turn
 from frontdesk.assistant.offline import dates, intents
 from frontdesk.assistant.tools.cards import slot_label
@@ -209,7 +210,11 @@ def thin(choices: list[Choice], limit: int = MAX_CHIPS) -> list[Choice]:
 
 
 def booking_choice(booking: dict[str, Any], verb: str, tz: str, lang: str = "en") -> Choice:
-    """A chip naming one booking; its value carries the booking id back."""
+    """A chip naming one booking (in the visitor's language: "Déplacer Consultation · mar. 1
+    déc. 14:00"); its value carries the booking id back, in the English the engine reads."""
     start = datetime.fromisoformat(booking["start"].replace("Z", "+00:00"))
-    label = f"{verb} {booking['service']} · {slot_label(start, tz, lang)}"
-    return Choice(label, "reply", f"{verb} booking {booking['booking_id']}")
+    value = f"{verb} booking {booking['booking_id']}"
+    names = {"service": booking["service"], "when": slot_label(start, tz, lang)}
+    label = i18n.text(lang, f"chip{verb}Label", **names)
+    said = "" if i18n.is_english(lang) else i18n.text(lang, f"chip{verb}Said", **names)
+    return Choice(label, "reply", value, text=said)
