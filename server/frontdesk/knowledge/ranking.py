@@ -17,7 +17,7 @@ from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
-from frontdesk.knowledge.units import Unit
+from frontdesk.knowledge.units import Unit, section_positions
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
 ASPECT_BONUS = 1.2
@@ -41,6 +41,7 @@ CORPUS_MIN = 10  # passages: below this the index says little about how rare a w
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 NOTHING = Stems([])
+STATED_BY = {*FEATURES, "items"}  # "items" is told by a unit's kind, not its words
 
 
 @dataclass
@@ -113,7 +114,7 @@ def rank(
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
-    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in FEATURES]
+    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in STATED_BY]
     mean = total / len(weights) if weights else 1.0
     # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
     bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
@@ -121,7 +122,7 @@ def rank(
     steps_words = next((a.words for a in lex.aspects if a.name == "steps"), ())
     cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
-    positions = _positions(units)
+    positions = section_positions(units)
     hintable = [_hintable(concept, question) for concept in question.concepts]
     # Most units hold none of the question's words: tell so before building their context.
     nearby = [
@@ -247,6 +248,8 @@ def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
 
 def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
     """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
+    if aspect.name == "items":  # "what should I bring?": a list names the things
+        return 1.0 if unit.kind in ("item", "row") else 0.0
     stated = said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
     if stated >= 1.0:
         return 1.0
@@ -255,17 +258,6 @@ def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
     if stated or any(heading.has(word) for word in aspect.words):
         return SOFT
     return 0.0
-
-
-def _positions(units: list[Unit]) -> list[int]:
-    """Each unit's place in its section (0 for the first), in one pass."""
-    out: list[int] = []
-    for i, unit in enumerate(units):
-        if unit.kind == "heading":
-            out.append(-1)  # the heading itself; the section's text starts after it
-        else:
-            out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
-    return out
 
 
 def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:
@@ -314,7 +306,3 @@ def _neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
     merged.words = frozenset(words)
     merged.joined = " ".join(parts) or " "
     return merged
-
-
-def _same_section(a: Unit, b: Unit) -> bool:
-    return a.passage == b.passage and a.section == b.section
