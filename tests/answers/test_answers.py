@@ -20,15 +20,12 @@ pytestmark = pytest.mark.slow
 FLOORS = {
     "bikeshop": (0.87, 0.86),  # 90% (35/39), 89% (16/18); written in issue 14's second pass
     # fourth pass, written before reading the engine: first contact 77% (30/39), 64% (14/22)
-    "bookkeeper": (0.84, 0.65),  # 87% (34/39), 68% (15/22)
+    "bookkeeper": (0.87, 0.65),  # 90% (35/39), 68% (15/22)
     "demo": (0.91, 0.82),  # measured 93% (42/45), 85% (17/20)
     "dental": (0.97, 0.92),  # 100% (46/46), 95% (20/21)
-    "lawfirm": (
-        0.92,
-        0.77,
-    ),  # 95% (41/43), 80% (16/20): 85% before "for me" stopped reading as "form"
+    "lawfirm": (0.92, 0.87),  # 95% (41/43), 90% (18/20)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)
-    "physio": (0.87, 0.63),  # 90% (36/40), 64% (14/22)
+    "physio": (0.9, 0.63),  # 92% (37/40), 64% (14/22)
     "plumber": (0.88, 0.75),  # 91% (40/44), 79% (19/24); written in issue 14's third pass
     "salon": (0.95, 0.82),  # 98% (41/42), 85% (17/20)
     "unseen_vet": (None, 0.77),  # -, 79% (50/63)

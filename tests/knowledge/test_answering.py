@@ -226,3 +226,24 @@ def test_words_in_most_passages_are_left_out_of_a_large_full_text_query(sqlite_u
     db.dispose()
     assert "studio" not in kept and "offers" not in kept  # in every passage
     assert {"item3", "item4", "parking"} <= set(kept)  # rare or unknown words stay
+
+
+def test_what_to_have_ready_is_answered_by_the_list_of_things():
+    # "what should I bring / have ready?" is answered by a list (its items, or a table's
+    # rows), not by a sentence that says "bring" or "paperwork"
+    visit = Passage(
+        "Your visit",
+        "https://dental.test/visit",
+        "Your visit",
+        "Before your visit\n\nPlease have ready:\n\n- a list of your medicines\n"
+        "- your insurance card\n\nPaperwork\n\nWe send the paperwork by email; bring it "
+        "filled in or complete it in the waiting room.",
+    )
+    for text in ("what should i have ready for my first visit", "what do i need to bring along"):
+        assert "insurance card" in ask(text, visit).best.quote
+
+
+def test_id_typed_for_i_would_is_filler_but_after_what_or_a_determiner_it_is_identification():
+    assert [c.label for c in analyse("what ID do i need to bring", LEX).concepts][0] == "id"
+    assert "id" in [c.label for c in analyse("can i bring my id", LEX).concepts]
+    assert "id" not in [c.label for c in analyse("id like to book a cut", LEX).concepts]

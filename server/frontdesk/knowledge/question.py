@@ -13,14 +13,12 @@ from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
+from frontdesk.knowledge.nouns import DETERMINERS, MODAL_NOUNS, id_here, noun_here
 
 SYNONYM_STRENGTH = 0.7
 INFLECTED = 0.95  # another form of the visitor's own word
 CARRIED_WEIGHT = 0.45
 GENERIC_WEIGHT = 0.5
-MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
-DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "their", "this",
-                         "that", "old", "new", "existing", "current"})  # fmt: skip
 NUMBER_WEIGHT = 0.35  # "14 yr old" may be answered by "under 16": a number helps, rarely decides
 MAX_SEARCH_WORDS = 16
 _SPELLED = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -110,6 +108,8 @@ def _read(text: str, lex: Lexicon) -> Question:
             position += 1
             continue
         phrase, size = _longest_group_phrase(lex, stems, position, used)
+        if phrase is None and id_here(words, position):  # "what ID do I need", not "id like"
+            phrase, size = (stems[position],), 1
         if phrase is not None:
             forms = {p: SYNONYM_STRENGTH for p in lex.synonyms(phrase)}
             forms[phrase] = 1.0
@@ -121,7 +121,7 @@ def _read(text: str, lex: Lexicon) -> Question:
             continue
         word, stem = words[position], stems[position]
         # "a will", "my will": a stop word after a determiner is a noun, and the topic.
-        noun = word in MODAL_NOUNS and _noun_here(words, position, lex)
+        noun = word in MODAL_NOUNS and noun_here(words, position, lex)
         if noun or not lex.ignorable(stem, word):
             number = word[0].isdigit() or word in NUMBER_WORDS
             if number:
@@ -188,22 +188,6 @@ def _inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
     elif word.endswith("ing"):  # "parking": park; "sharing": share
         forms |= {word[:-3], word[:-3] + "e"}
     return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}
-
-
-def _noun_here(words: list[str], at: int, lex: Lexicon) -> bool:
-    """ "a will", "a simple will", "my mum's will", "update my will": a determiner before it
-    (an adjective or two between), or nothing after it."""
-    if at == len(words) - 1 and at > 0:
-        return True
-    for back in (1, 2, 3):
-        if at - back < 0:
-            return False
-        before = words[at - back]
-        if before in DETERMINERS:
-            return True
-        if lex.ignorable(lex.stem(before), before):
-            return False
-    return False
 
 
 def _says_aspect(concept: Concept, question: Question, lex: Lexicon) -> bool:

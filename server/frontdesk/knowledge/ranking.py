@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights
-from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, said, stems_of
+from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
-from frontdesk.knowledge.units import Unit
+from frontdesk.knowledge.units import Unit, section_positions
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
 ASPECT_BONUS = 1.2
@@ -35,12 +35,13 @@ FAQ_ECHO = 2.0  # a FAQ question repeating the visitor's question ("How long doe
 FAQ_ECHO_FROM = 0.3  # share of the visitor's words below which an echo earns nothing
 PAIR_BONUS = 0.5
 EXCLUDED_PENALTY = 1.5
+MISSING_SHARE = 0.25  # X of "do you do X?" named nowhere: if the rest matched over half, hedged
 CORPUS_MIN = 10  # passages: below this the index says little about how rare a word is
 # Closeness in meaning (knowledge.semantic.add_meaning) adds to the coverage of the best units.
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
-PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 NOTHING = Stems([])
+STATED_BY = {*FEATURES, "items"}  # "items" is told by a unit's kind, not its words
 
 
 @dataclass
@@ -92,7 +93,7 @@ def rank(
     wanted = {w for c in question.concepts for form in c.forms for w in form}
     # Stemming is most of the cost of a passage seen for the first time: a unit whose text
     # holds none of the question's words, even as a prefix, is not stemmed at all.
-    probes = {w if w[0].isdigit() else w[:PROBE] for w in wanted | question.excluded if w}
+    probes = {probe(w) for w in wanted | question.excluded if w}
     own, extra = [], []
     for u in units:
         raw = f"{u.text} {u.context}".lower().replace(",", "")
@@ -113,7 +114,7 @@ def rank(
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
     total = sum(weights) or 1.0
-    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in FEATURES]
+    aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in STATED_BY]
     mean = total / len(weights) if weights else 1.0
     # An aspect only hinted at ("do I lose the deposit?") asks less for an amount than "how much".
     bonus = ASPECT_BONUS * mean * (1.0 if question.aspects - question.hinted_only else 0.5)
@@ -121,7 +122,7 @@ def rank(
     steps_words = next((a.words for a in lex.aspects if a.name == "steps"), ())
     cue_only = bool(question.concepts) and all(c.cue for c in question.concepts)
     scored = []
-    positions = _positions(units)
+    positions = section_positions(units)
     hintable = [_hintable(concept, question) for concept in question.concepts]
     # Most units hold none of the question's words: tell so before building their context.
     nearby = [
@@ -177,14 +178,15 @@ def rank(
         # "where are you?" names nothing but the kind of fact: only stating it answers (a
         # "Contact" heading only hints at an address).
         plain = stated if stated >= 1.0 else stated / 2
-        coverage = 0.0 if missing else found / total if weights else plain
+        coverage = (found / total if weights else plain) * (
+            1.0 if not missing else MISSING_SHARE * (found > total / 2)
+        )
         # "how can I pay?": the cue word found, or the fact stated, is enough
         floor = stated if cue_only else 0.0
         bases[id(unit)] = (coverage, floor)
         coverage = max(coverage, floor)
         share = own_found / found if found else 0.0
-        aspect = stated >= 1.0
-        scored.append(Scored(unit, score, coverage, share, aspect, echo))
+        scored.append(Scored(unit, score, coverage, share, stated >= 1.0, echo))
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     if not missing:
         near = {id(u) for u, n in zip(units, nearby, strict=True) if n}
@@ -246,6 +248,8 @@ def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
 
 def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
     """How plainly a unit states the kind of fact asked for: 1 for an amount or a time."""
+    if aspect.name == "items":  # "what should I bring?": a list names the things
+        return 1.0 if unit.kind in ("item", "row") else 0.0
     stated = said(aspect.name, unit.text, unit.context if unit.kind == "row" else "")
     if stated >= 1.0:
         return 1.0
@@ -254,17 +258,6 @@ def _states(aspect, unit: Unit, heading: Stems, faq: bool) -> float:
     if stated or any(heading.has(word) for word in aspect.words):
         return SOFT
     return 0.0
-
-
-def _positions(units: list[Unit]) -> list[int]:
-    """Each unit's place in its section (0 for the first), in one pass."""
-    out: list[int] = []
-    for i, unit in enumerate(units):
-        if unit.kind == "heading":
-            out.append(-1)  # the heading itself; the section's text starts after it
-        else:
-            out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
-    return out
 
 
 def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float, float]:
@@ -313,7 +306,3 @@ def _neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
     merged.words = frozenset(words)
     merged.joined = " ".join(parts) or " "
     return merged
-
-
-def _same_section(a: Unit, b: Unit) -> bool:
-    return a.passage == b.passage and a.section == b.section

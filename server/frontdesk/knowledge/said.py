@@ -51,7 +51,7 @@ DURATION = re.compile(
     re.I,
 )
 ADDRESS = re.compile(
-    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
+    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
     r"Dr|Way|Place|Pl|Square|Sq|Boulevard|Blvd|Terrace|Tce|Court|Ct|Parade|Quay|Crescent|"
     r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|"
     r"\b(?:on the|ground|first|second|third|top|\d+(?:st|nd|rd|th)) (?:floor|level)\b|"
@@ -191,3 +191,16 @@ def said(aspect: str, text: str, context: str) -> float:
     elif strong.search(text) or (context and strong.search(context)):
         return 1.0
     return SOFT if soft is not None and soft.search(text) else 0.0
+
+
+PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
+
+
+def probe(stem: str) -> str:
+    """What of a stem a text holding its word must contain: its first letters, less a final
+    "i" the word spells "y" ("copi": copy, "citi": city); a number whole."""
+    if stem[0].isdigit():
+        return stem
+    if stem.endswith("i") and len(stem) <= PROBE:
+        return stem[:-1]
+    return stem[:PROBE]

@@ -108,3 +108,18 @@ def _row_text(cells: list[str], header: list[str]) -> str:
     parts = [f"{label}: {value}" if label else value for label, value in zip(labels, values, strict=False)
              if value and value not in ("-", "–")]  # fmt: skip
     return f"{name} — {', '.join(parts)}" if parts else name
+
+
+def section_positions(units: list[Unit]) -> list[int]:
+    """Each unit's place in its section (0 for the first), in one pass."""
+    out: list[int] = []
+    for i, unit in enumerate(units):
+        if unit.kind == "heading":
+            out.append(-1)  # the heading itself; the section's text starts after it
+        else:
+            out.append(out[-1] + 1 if i and _same_section(units[i - 1], unit) else 0)
+    return out
+
+
+def _same_section(a: Unit, b: Unit) -> bool:
+    return a.passage == b.passage and a.section == b.section
