@@ -10,7 +10,6 @@ from sqlalchemy import select
 from frontdesk.audit import Actor, record
 from frontdesk.cli_app import pass_app
 from frontdesk.db.models import Site
-from frontdesk.db.types import utcnow
 from frontdesk.sites import (
     SiteError,
     create_site,
@@ -204,25 +203,16 @@ def _site_or_fail(session, site_key: str) -> Site:
 def staff_invite(app: Flask, email: str, site_key: str, role: str, by_email: str | None) -> None:
     """Invite someone to a site by e-mail, as People > Dashboard access does: the invitation
     e-mail goes through the outbox, or, without SMTP, the one-time link is printed here."""
-    config, database = app.config, app.extensions["frontdesk.db"]
+    database = app.extensions["frontdesk.db"]
     # A request context: the link is built from the accept page's route, as on the web.
     with app.test_request_context("/"):
         try:
             with database.write_transaction() as session:
                 site = _site_or_fail(session, site_key)
-                inviter_id, inviter_role, inviter = _inviter(session, site, by_email)
-                issued = invitations.invite(
-                    session, site.id, email, role, inviter_id=inviter_id,
-                    inviter_role=inviter_role, now=utcnow(),
-                    days=config.get("STAFF_INVITE_DAYS", invitations.DEFAULT_DAYS),
-                    per_hour=config.get("STAFF_INVITES_PER_HOUR", invitations.DEFAULT_PER_HOUR),
-                )  # fmt: skip
-                mailed = invite_mail.queue(session, site, issued, inviter)
-                record(
-                    session, site_id=site.id, actor=Actor("system", "cli"),
-                    action="staff.invited", subject_type="invitation", subject_id=issued.email,
-                    data={"role": issued.role, "invitation": issued.id, "mailed": mailed,
-                          "by": by_email or "cli"},
+                issued, mailed = invite_mail.issue(
+                    session, site, email, role, by=_inviter(session, site, by_email),
+                    actor=Actor("system", "cli"), action="staff.invited",
+                    data={"by": by_email or "cli"},
                 )  # fmt: skip
         except (invitations.InviteError, AccountError) as exc:
             raise click.ClickException(str(exc)) from exc

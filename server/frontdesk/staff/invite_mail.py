@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from frontdesk import audit
 from frontdesk.booking.mail_log import PRIVATE_HEADER
 from frontdesk.db.types import utcnow
-from frontdesk.staff import roles
+from frontdesk.staff import invitations, roles
 from frontdesk.staff.invitations import Issued
 
 WHAT_ROLES_DO = {
@@ -45,6 +46,36 @@ def queue(session, site, issued: Issued, inviter: str) -> bool:
     message = _mime(sender.mail_from, issued.email, subject, text, link(issued.token))
     sender.queue(session, site.id, issued.email, subject, message.as_bytes())
     return True
+
+
+def issue(
+    session,
+    site,
+    email: str,
+    role: str,
+    *,
+    by: tuple[int | None, str, str],
+    actor,
+    action: str,
+    data: dict,
+) -> tuple[Issued, bool]:
+    """Make an invitation, queue its e-mail and audit it, all in `session`'s transaction, as
+    the dashboard and `frontdesk staff invite` both do; `by` is the inviter's (id, role, name).
+    Returns the invitation and whether its e-mail was queued."""
+    config = current_app.config
+    inviter_id, inviter_role, inviter = by
+    issued = invitations.invite(
+        session, site.id, email, role, inviter_id=inviter_id, inviter_role=inviter_role,
+        now=utcnow(), days=config.get("STAFF_INVITE_DAYS", invitations.DEFAULT_DAYS),
+        per_hour=config.get("STAFF_INVITES_PER_HOUR", invitations.DEFAULT_PER_HOUR),
+    )  # fmt: skip
+    mailed = queue(session, site, issued, inviter)
+    audit.record(
+        session, site_id=site.id, actor=actor, action=action, subject_type="invitation",
+        subject_id=issued.email,
+        data={"role": issued.role, "invitation": issued.id, "mailed": mailed, **data},
+    )  # fmt: skip
+    return issued, mailed
 
 
 def wake() -> None:

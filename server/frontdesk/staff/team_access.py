@@ -96,21 +96,13 @@ def index(site):
 def _issue(site, email: str, role: str, action: str, data: dict):
     """Make an invitation (revoking a pending one of the address) and queue its e-mail in one
     transaction; the page says it was sent, or shows the link when e-mail is not set up."""
-    config = current_app.config
     inviter = current_staff()
     try:
         with get_db().write_transaction() as session:
-            issued = invitations.invite(
-                session, site.id, email, role, inviter_id=inviter.id,
-                inviter_role=current_role(), now=utcnow(),
-                days=config.get("STAFF_INVITE_DAYS", invitations.DEFAULT_DAYS),
-                per_hour=config.get("STAFF_INVITES_PER_HOUR", invitations.DEFAULT_PER_HOUR),
-            )  # fmt: skip
-            mailed = invite_mail.queue(session, site, issued, inviter.name or inviter.email)
-            audit.record(
-                session, site_id=site.id, actor=staff_actor(), action=action,
-                subject_type="invitation", subject_id=issued.email,
-                data={"role": issued.role, "invitation": issued.id, "mailed": mailed, **data},
+            issued, mailed = invite_mail.issue(
+                session, site, email, role,
+                by=(inviter.id, current_role(), inviter.name or inviter.email),
+                actor=staff_actor(), action=action, data=data,
             )  # fmt: skip
     except invitations.InviteError as exc:
         flash(str(exc), "error")
