@@ -25,6 +25,7 @@ from frontdesk.knowledge.fulltext import (
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
+from frontdesk.knowledge.semantic import similarities
 from frontdesk.knowledge.spelling import correct
 from frontdesk.knowledge.units import split_passages
 
@@ -42,6 +43,9 @@ FACT_ASPECTS = {"price", "hours", "location", "duration"}
 FACT_LOOK = 6  # units looked at below the best for one stating the fact asked for
 FACT_COVERAGE = 0.7
 FACT_SCORE = 0.8
+MEANING_LOOK = 3  # sections reordered by closeness in meaning when the words leave doubt...
+MEANING_DOUBT = 0.8  # ...that is, when the best covers less of the question than this
+MEANING_WEIGHT = 0.3  # closeness (cosine) against the score as a share of the best score
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,24 @@ def rank_passages(
         result.findings.append(_finding(item, scored, units, passages))
         if len(result.findings) == limit:
             break
+    result.findings = _by_meaning(question, result.findings)
     result.confident = is_confident(scored[0], question)
     result.likely = not result.confident and scored[0].coverage >= LIKELY
     return result
+
+
+def _by_meaning(question: Question, findings: list[Finding]) -> list[Finding]:
+    """When the words leave doubt, the few best sections are ordered by their score and how
+    close in meaning their quote is to the question (the answer is often the second best)."""
+    top = findings[:MEANING_LOOK]
+    if len(top) < 2 or top[0].coverage >= MEANING_DOUBT:
+        return findings
+    close = similarities(question.text, [f"{f.heading}. {f.quote}" for f in top])
+    high = top[0].score or 1.0
+    order = sorted(
+        range(len(top)), key=lambda i: -(top[i].score / high + MEANING_WEIGHT * close[i])
+    )
+    return [top[i] for i in order] + findings[MEANING_LOOK:]
 
 
 def _fact_first(scored: list[Scored], question: Question) -> list[Scored]:
