@@ -94,6 +94,7 @@ class Context:
             conversation_id=conversation_id, visitor_id=self.conversation.visitor_id,
             visitor_tz=self.conversation.visitor_tz, lang=self.conversation.lang or "en",
             change_status=status_changer(self.db, self.hub, conversation_id, assistant),
+            public_id=self.conversation.public_id,
         )  # fmt: skip
 
     def llm_client(self) -> Any:

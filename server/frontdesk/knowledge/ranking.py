@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.question import Concept, Question
-from frontdesk.knowledge.rarity import corpus_weights, local_weights
+from frontdesk.knowledge.rarity import corpus_weights, local_weights, together
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
 from frontdesk.knowledge.units import Unit, section_positions
@@ -113,6 +113,11 @@ def rank(
         weights = corpus_weights(question.concepts, holders, corpus)
     # "do you do botox?": nothing about botox anywhere means no, however well "do" matches.
     missing = any(holders[question.concepts.index(c)] == 0 for c in question.required)
+    # "do you do eyelash extensions?": a sentence on eyelashes and another on extensions is
+    # not one about eyelash extensions.
+    missing = missing or not together(
+        question, lex, own, extra, [headings[u.heading] for u in units]
+    )
     total = sum(weights) or 1.0
     aspects = [a for a in lex.aspects if a.name in question.aspects and a.name in STATED_BY]
     mean = total / len(weights) if weights else 1.0
