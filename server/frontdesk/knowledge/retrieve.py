@@ -25,6 +25,7 @@ from frontdesk.knowledge.fulltext import (
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
+from frontdesk.knowledge.semantic import similarities
 from frontdesk.knowledge.spelling import correct
 from frontdesk.knowledge.units import split_passages
 
@@ -42,6 +43,9 @@ FACT_ASPECTS = {"price", "hours", "location", "duration"}
 FACT_LOOK = 6  # units looked at below the best for one stating the fact asked for
 FACT_COVERAGE = 0.7
 FACT_SCORE = 0.8
+MEANING_LOOK = 3  # sections reordered by closeness in meaning when the words leave doubt...
+MEANING_DOUBT = 0.8  # ...that is, when the best covers less of the question than this
+MEANING_WEIGHT = 0.3  # closeness (cosine) against the score as a share of the best score
 
 
 @dataclass(frozen=True)
@@ -159,17 +163,44 @@ def rank_passages(
     if not scored or scored[0].score <= 0:
         return result
     seen: set[tuple[int, int]] = set()
+    stating: list[bool] = []  # whether each finding's best unit states the fact asked for
     for item in scored:
         key = (item.unit.passage, item.unit.section)
         if key in seen or item.score <= 0:
             continue
         seen.add(key)
         result.findings.append(_finding(item, scored, units, passages))
+        stating.append(item.aspect)
         if len(result.findings) == limit:
             break
+    result.findings = _by_meaning(question, result.findings, stating)
     result.confident = is_confident(scored[0], question)
     result.likely = not result.confident and scored[0].coverage >= LIKELY
     return result
+
+
+def _by_meaning(question: Question, findings: list[Finding], stating: list[bool]) -> list[Finding]:
+    """When the words leave doubt, the few best sections are ordered by their score and how
+    close in meaning their quote is to the question (the answer is often the second best).
+
+    For a price, time, duration or place, a first section stating one is passed only by
+    another stating one: "Full highlights: $190" stays ahead of what highlights are."""
+    top = findings[:MEANING_LOOK]
+    if len(top) < 2 or top[0].coverage >= MEANING_DOUBT:
+        return findings
+    wants_fact = bool((question.aspects - question.hinted_only) & FACT_ASPECTS)
+    movable = [i for i in range(len(top)) if stating[i] or not (wants_fact and stating[0])]
+    if len(movable) < 2:
+        return findings
+    close = similarities(question.text, [f"{top[i].heading}. {top[i].quote}" for i in movable])
+    high = top[0].score or 1.0
+    nearness = dict(zip(movable, close, strict=True))
+    order = iter(
+        sorted(movable, key=lambda i: -(top[i].score / high + MEANING_WEIGHT * nearness[i]))
+    )
+    return [top[next(order)] if i in nearness else top[i] for i in range(len(top))] + findings[
+        MEANING_LOOK:
+    ]
 
 
 def _fact_first(scored: list[Scored], question: Question) -> list[Scored]:
