@@ -62,6 +62,7 @@ class _Concept:
 
     single: dict[str, float]
     multi: list[tuple[Phrase, float, Phrase]]  # phrase, strength, its words that say something
+    words: frozenset[str] = frozenset()  # every word _found can match: none near, nothing found
 
 
 def _split(concept: Concept, stop: frozenset[str]) -> _Concept:
@@ -73,7 +74,7 @@ def _split(concept: Concept, stop: frozenset[str]) -> _Concept:
         else:
             # "letter from": a sentence with "from" in it says nothing about letters.
             multi.append((form, strength, tuple(w for w in form if w not in stop)))
-    return _Concept(single, multi)
+    return _Concept(single, multi, frozenset(single).union(*(m[2] for m in multi)))
 
 
 def rank(
@@ -154,7 +155,7 @@ def rank(
         for concept, quick, weight, can_hint in zip(
             question.concepts, split, weights, hintable, strict=True
         ):
-            if near:
+            if near and not around.isdisjoint(quick.words):
                 best, in_own = _found(
                     quick, places, around, QUESTION_HEADING if faq else IN_HEADING
                 )

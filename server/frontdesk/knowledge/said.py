@@ -22,7 +22,8 @@ MONEY = re.compile(
     r"\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
     r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
     r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b|"
-    r"\bno (?:deposit|fee|charge|cost)s?\b|\bnothing (?:to pay|extra)\b",
+    r"\bno (?:deposit|fee|charge|cost)s?\b|\bnothing (?:to pay|extra)\b|"
+    r"\b(?:not|never) (?:be )?charged?\b|\bwithout charge\b",
     re.I,
 )
 SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
