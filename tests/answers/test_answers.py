@@ -25,7 +25,7 @@ FLOORS = {
     "dental": (0.97, 0.92),  # 100% (47/47), 95% (20/21)
     "lawfirm": (0.93, 0.87),  # 96% (44/46), 90% (18/20)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)
-    "physio": (0.9, 0.63),  # 93% (41/44), 64% (14/22)
+    "physio": (0.92, 0.63),  # 93% (41/44), 64% (14/22)
     "plumber": (0.9, 0.75),  # 93% (43/46), 79% (19/24); written in issue 14's third pass
     "salon": (0.95, 0.82),  # 98% (48/49), 85% (17/20)
     "unseen_vet": (None, 0.79),  # -, 81% (51/63)
