@@ -101,6 +101,7 @@ class BusinessRun:
             visitor_id=visitor_id,
             visitor_tz=self.business.timezone,
             now=self.now,
+            public_id=f"cv_{visitor_id}",
             change_status=status_changer(
                 self.db, Hub(), conversation_id, Actor("assistant", conversation_id=conversation_id)
             ),

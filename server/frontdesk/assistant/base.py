@@ -6,7 +6,7 @@ Engines never touch the socket or the database directly: they speak through `tur
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,6 +42,9 @@ class ToolResult:
     card: dict[str, Any] | None = None
     sources: list[Source] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
+    # A write the tool leaves to the transaction that records its call (the toolbox's audit),
+    # given that transaction's session: one write transaction a call instead of two.
+    write: Callable[[Any], None] | None = field(default=None, repr=False, compare=False)
 
 
 class ToolBox(Protocol):

@@ -103,9 +103,19 @@ def conversation_row(cursor: raw.Cursor, conversation_id: int) -> ConversationRo
     Plain SQL (frontdesk.db.raw) on the caller's cursor: an ORM load costs several times more
     than the query, and a turn reads its conversation and history on one connection.
     """
-    row = cursor.one(_ROW, {"conversation_id": conversation_id})
-    if row is None:
+    return conversation_of(cursor.all(*conversation_query(conversation_id)))
+
+
+def conversation_query(conversation_id: int) -> tuple[raw.SQL, dict[str, Any]]:
+    """conversation_row's query, for a batch of reads (frontdesk.db.batch)."""
+    return _ROW, {"conversation_id": conversation_id}
+
+
+def conversation_of(rows: list[tuple]) -> ConversationRow | None:
+    """conversation_row's result from its query's rows."""
+    if not rows:
         return None
+    row = rows[0]
     return ConversationRow(*row[:-1], engine_state=raw.read_json(row[-1]) or {})
 
 

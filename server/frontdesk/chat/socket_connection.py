@@ -4,7 +4,8 @@ One send path: a frame is written by whichever thread has it (the socket's own, 
 worker, another socket publishing on the hub), serialized by a lock, with a send timeout. A
 reader that stops reading costs a publisher at most SEND_TIMEOUT_SECONDS, once: then its socket
 is dropped and the client catches up when it reconnects (frames carry seq). Nothing is queued
-per socket, so a socket costs no thread beyond the server's and simple-websocket's own.
+per socket, and a socket's frames are read on its own request thread (chat.ws_reader), so a
+socket costs one thread: the server's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.connection import ConnectionState
 from wsproto.events import TextMessage
 
+from frontdesk.chat import ws_reader
 from frontdesk.chat.protocol import FrameError, encode, error_frame, ping_frame
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ class SocketConnection:
         self._greeted = False
         self._held: list[Frame] = []
         _limit_send_time(ws)
+        self._inline = ws_reader.reads_inline(ws)
+        if self._inline:
+            ws_reader.set_receive_timeout(ws, self.ping_interval)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -98,7 +103,10 @@ class SocketConnection:
         last_heard = time.monotonic()
         try:
             while not self.closed:
-                raw = self.ws.receive(timeout=self.ping_interval or None)
+                if self._inline:
+                    raw = ws_reader.receive(self.ws)
+                else:
+                    raw = self.ws.receive(timeout=self.ping_interval or None)
                 now = time.monotonic()
                 if raw is None:
                     if not self.ws.connected:  # ended while nobody was waiting (ReaderThread)

@@ -165,6 +165,19 @@ def work_done_in(cursor: raw.Cursor, message_id: int | None) -> None:
         cursor.run(_WORK_DONE, {"id": message_id, "no": False})
 
 
+_IS_PENDING = SQL("SELECT work_pending FROM messages WHERE id = :id")
+
+
+def pending_query(message_id: int) -> tuple[raw.SQL, dict[str, Any]]:
+    """The query whether an entry's acked work is unfinished (read it with `pending_of`)."""
+    return _IS_PENDING, {"id": message_id}
+
+
+def pending_of(rows: list[tuple]) -> bool:
+    """Whether pending_query's rows say the work is unfinished."""
+    return bool(rows and rows[0][0])
+
+
 def mark_done(db: Database, message_id: int) -> None:
     """Mark an entry's acked work done (in a transaction of its own)."""
     with raw.writing(db) as cursor:
@@ -261,8 +274,16 @@ def history(cursor: raw.Cursor, conversation_id: int, current_seq: int) -> list[
     Payloads are read for tool entries only (the rest have an empty payload here). Runs on the
     caller's cursor: a turn reads its conversation and history on one connection.
     """
-    params = {"conversation_id": conversation_id, "current_seq": current_seq}
-    rows = cursor.all(_HISTORY, params)
+    return history_of(cursor.all(*history_query(conversation_id, current_seq)))
+
+
+def history_query(conversation_id: int, current_seq: int) -> tuple[raw.SQL, dict[str, Any]]:
+    """history's query, for a batch of reads (frontdesk.db.batch)."""
+    return _HISTORY, {"conversation_id": conversation_id, "current_seq": current_seq}
+
+
+def history_of(rows: list[tuple]) -> list[HistoryEntry]:
+    """history's result from its query's rows (newest first, as the query returns them)."""
     return [
         HistoryEntry(role, text, {} if payload is None else raw.read_json(payload) or {})
         for role, text, payload in reversed(rows)

@@ -19,7 +19,7 @@ from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
 from frontdesk.chat.protocol import flagged_event
 from frontdesk.chat.status import SILENT, complete_silently, status_changer
-from frontdesk.db import raw
+from frontdesk.db import batch, raw
 from frontdesk.db.models import Proposal
 from frontdesk.db.types import utcnow
 
@@ -57,25 +57,35 @@ class Job:
     decline: str | None = None  # proposal to drop first ("change" action)
     deadline: float | None = None  # time.monotonic() by which the turn answers (TURN_DEADLINE)
     ip: str = ""  # the visitor's address (its share of the token budget)
+    # Several processes: another may have answered while this job waited for the turn lease.
+    only_if_pending: bool = False
 
 
 class Context:
     """The conversation, its site, tools and output, loaded fresh for one job.
 
     With `history_for` (a visitor entry's seq), the history the engine needs for that entry is
-    read too, on the same connection.
+    read too, and with `pending_of` (an entry's id) whether its work is still unfinished
+    (`pending`): all in one round trip (frontdesk.db.batch).
     """
 
-    def __init__(self, app: Flask, conversation_id: int, *, history_for: int | None = None):
+    def __init__(
+        self, app: Flask, conversation_id: int, *, history_for: int | None = None,
+        pending_of: int | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.db = app.extensions["frontdesk.db"]
         self.hub = hub_for(app)
+        queries = [conversation_store.conversation_query(conversation_id)]
+        if history_for is not None:
+            queries.append(transcript.history_query(conversation_id, history_for))
+        if pending_of is not None:
+            queries.append(transcript.pending_query(pending_of))
         with raw.reading(self.db) as cursor:
-            self.conversation = conversation_store.conversation_row(cursor, conversation_id)
-            self.history = (
-                [] if history_for is None
-                else transcript.history(cursor, conversation_id, history_for)
-            )  # fmt: skip
+            results = batch.read_all(cursor, queries)
+        self.conversation = conversation_store.conversation_of(results[0])
+        self.history = [] if history_for is None else transcript.history_of(results[1])
+        self.pending = True if pending_of is None else transcript.pending_of(results[-1])
         self.site = site_cache.cached_site(
             self.db, self.conversation.site_id, self.conversation.site_version
         )
@@ -94,6 +104,7 @@ class Context:
             conversation_id=conversation_id, visitor_id=self.conversation.visitor_id,
             visitor_tz=self.conversation.visitor_tz, lang=self.conversation.lang or "en",
             change_status=status_changer(self.db, self.hub, conversation_id, assistant),
+            public_id=self.conversation.public_id,
         )  # fmt: skip
 
     def llm_client(self) -> Any:
@@ -118,7 +129,10 @@ def answer(job: Job) -> None:
     """Moderate the visitor's message, then let the engine answer it (unless staff handle it)."""
     seconds = float(job.app.config.get("TURN_DEADLINE") or 0)  # 0: no deadline
     job.deadline = time.monotonic() + seconds if seconds > 0 else None
-    ctx = Context(job.app, job.conversation_id, history_for=job.seq)
+    pending_of = job.message_id if job.only_if_pending else None
+    ctx = Context(job.app, job.conversation_id, history_for=job.seq, pending_of=pending_of)
+    if not ctx.pending:
+        return  # another process answered it while this job waited for the turn lease
     # The message's acked work is done with the write that answers it (chat.work): the turn's
     # last write, or the one message a refusal, a limit or a failure posts.
     ctx.out.completes, ctx.out.complete_on_post = job.message_id, True

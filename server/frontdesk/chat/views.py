@@ -17,7 +17,7 @@ from frontdesk.assistant import select
 from frontdesk.chat import fanout, handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits
-from frontdesk.chat.socket_connection import ReaderThread
+from frontdesk.chat.ws_reader import NoReaderThread
 from frontdesk.realtime.shared import shared_for
 
 ENDPOINT = "chat_socket"
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
         "SOCK_SERVER_OPTIONS",
         {
             "max_message_size": int(app.config["MAX_FRAME_BYTES"]) * TRANSPORT_SLACK,
-            "thread_class": ReaderThread,
+            "thread_class": NoReaderThread,  # frames are read inline
         },
     )
     sock = Sock(app)

@@ -74,17 +74,16 @@ def submit(app: Flask, entry: transcript.Entry, *, text: str | None = None, ip: 
     claims = in_flight(app)
     if not claims.claim(entry.id):
         return False
-    job = _job(app, entry, text, ip)
+    shared = bool(app.config.get("REDIS_URL"))
+    job, checks_itself = _job(app, entry, text, ip, only_if_pending=shared)
     if job is None:
         claims.release(entry.id)
         return False
-
-    shared = bool(app.config.get("REDIS_URL"))
     db = app.extensions["frontdesk.db"]
 
     def run() -> None:  # runs under the conversation's turn lease (several processes)
         try:
-            if shared and not is_pending(db, entry.id):
+            if shared and not checks_itself and not is_pending(db, entry.id):
                 return  # another process did it while this job waited for the lease
             job()
         finally:  # after the work's own commit: a resume that claims next sees it done
@@ -142,17 +141,21 @@ def _recover_logged(app: Flask) -> None:
         log.exception("recovering unfinished work failed")
 
 
-def _job(app: Flask, entry: transcript.Entry, text: str | None, ip: str):
-    if entry.role == "visitor":
+def _job(app: Flask, entry: transcript.Entry, text: str | None, ip: str, *,
+         only_if_pending: bool):  # fmt: skip
+    """The entry's work as a callable, and whether it reads the pending mark itself."""
+    if entry.role == "visitor":  # a turn reads the mark with its other reads: one round trip
         job = turns.Job(app, entry.conversation_id, entry.seq, text or entry.text, entry.id,
-                        entry.payload.get("decline"), ip=ip)  # fmt: skip
-        return lambda: turns.answer(job)
+                        entry.payload.get("decline"), ip=ip,
+                        only_if_pending=only_if_pending)  # fmt: skip
+        return (lambda: turns.answer(job)), True
     arguments = entry.payload.get("arguments") or {}
     if entry.role == "tool_call" and entry.payload.get("name") == "confirm":
         proposal, action_id = arguments.get("proposal"), entry.client_id
-        return lambda: turns.confirm(app, entry.conversation_id, proposal, action_id, entry.id)
+        run = lambda: turns.confirm(app, entry.conversation_id, proposal, action_id, entry.id)  # noqa: E731
+        return run, False
     log.error("entry %s (%s) carries no work this server knows", entry.id, entry.role)
-    return None
+    return None, False
 
 
 _PENDING_ALL = SQL(
@@ -163,7 +166,6 @@ _PENDING_OF = SQL(
     f"SELECT {transcript.ENTRY_COLUMNS} FROM messages WHERE work_pending "
     "AND conversation_id = :conversation_id ORDER BY seq"
 )
-_IS_PENDING = SQL("SELECT work_pending FROM messages WHERE id = :id")
 
 
 def pending(db, conversation_id: int | None = None) -> list[transcript.Entry]:
@@ -179,5 +181,4 @@ def pending(db, conversation_id: int | None = None) -> list[transcript.Entry]:
 def is_pending(db, message_id: int) -> bool:
     """Whether an entry's work is still unfinished."""
     with raw.reading(db) as cursor:
-        row = cursor.one(_IS_PENDING, {"id": message_id})
-    return bool(row and row[0])
+        return transcript.pending_of(cursor.all(*transcript.pending_query(message_id)))

@@ -48,27 +48,25 @@ class SQL:
 class Cursor:
     """A DBAPI cursor that runs `SQL` in the right style and binds values like the ORM."""
 
-    __slots__ = ("_cursor", "is_sqlite")
+    __slots__ = ("dbapi", "is_sqlite")  # dbapi: the driver cursor (db.batch uses its connection)
 
     def __init__(self, cursor: Any, is_sqlite: bool) -> None:
-        self._cursor = cursor
+        self.dbapi = cursor
         self.is_sqlite = is_sqlite
 
     def run(self, sql: SQL, params: dict[str, Any]) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        return self._cursor.execute(
-            sql.sqlite if self.is_sqlite else sql.postgresql, params
-        ).rowcount
+        return self.dbapi.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params).rowcount
 
     def one(self, sql: SQL, params: dict[str, Any]) -> tuple | None:
         """The first row of a query (or RETURNING clause), None when there is none."""
-        cursor = self._cursor
+        cursor = self.dbapi
         cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
         return cursor.fetchone()
 
     def all(self, sql: SQL, params: dict[str, Any]) -> list[tuple]:
         """Every row of a query."""
-        cursor = self._cursor
+        cursor = self.dbapi
         cursor.execute(sql.sqlite if self.is_sqlite else sql.postgresql, params)
         return cursor.fetchall()
 

@@ -68,10 +68,12 @@ def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: flo
         start = min(start, section.index(block[0]))
     picked = section[start : at + 1]
     for follower in section[at + 1 : at + 3]:
-        continues = (
-            short or LEANS.match(follower.text) or scores.get(id(follower), 0) >= FOLLOWS * best
-        )
-        if not continues or follower.block != unit.block and follower.kind != unit.kind:
+        answers = scores.get(id(follower), 0) >= FOLLOWS * best
+        continues = short or LEANS.match(follower.text) or answers
+        # A paragraph after a list answers too when it scores as well: "Saturday: closed",
+        # then "From February to April we are also open Saturdays from 10 am".
+        apart = follower.block != unit.block and follower.kind != unit.kind
+        if not continues or apart and not (answers and follower is section[at + 1]):
             break
         if sum(len(u.text) for u in picked) + len(follower.text) > MAX_CHARS:
             break

@@ -2,15 +2,40 @@
 
 Among the candidate units ("tooth" is in all of them, "molar" in one), or, on a large index,
 among all the passages (the candidates were fetched for the main topic, so among them it is
-common; the index tells how rare it really is).
+common; the index tells how rare it really is). Also: whether the thing a "do you do X Y?"
+question names is named whole anywhere, or only its words apart.
 """
 
 from __future__ import annotations
 
 import math
 
-from frontdesk.knowledge.question import Concept
+from frontdesk.knowledge.lexicon import Lexicon
+from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.said import Stems
+
+STRICT = 0.9  # the visitor's own words (and their other forms), not synonyms
+
+
+def _holds(concept: Concept, stems: Stems) -> bool:
+    """Whether a text says the concept in the visitor's own word (or another form of it)."""
+    return any(strength >= STRICT and stems.has(form) for form, strength in concept.forms.items())
+
+
+def together(question: Question, lex: Lexicon, own, extra, heads) -> bool:
+    """Whether some unit (with its context and heading) names the thing a "do you do X Y?"
+    question asks about whole, when X Y is one phrase ("online video consultations")."""
+    if len(question.required) < 2:
+        return True
+    first, second = question.required[:2]
+    said = " ".join(lex.joined(lex.words(question.text)))
+    if f" {first.label} {second.label} " not in f" {said} ":
+        return True  # two things asked about, not one thing named in two words
+    return any(
+        (_holds(first, o) or _holds(first, e) or _holds(first, h))
+        and (_holds(second, o) or _holds(second, e) or _holds(second, h))
+        for o, e, h in zip(own, extra, heads, strict=True)
+    )
 
 
 def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[float], list[int]]:

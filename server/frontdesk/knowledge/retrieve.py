@@ -25,6 +25,7 @@ from frontdesk.knowledge.fulltext import (
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
+from frontdesk.knowledge.semantic import similarities
 from frontdesk.knowledge.spelling import correct
 from frontdesk.knowledge.units import split_passages
 
@@ -42,6 +43,9 @@ FACT_ASPECTS = {"price", "hours", "location", "duration"}
 FACT_LOOK = 6  # units looked at below the best for one stating the fact asked for
 FACT_COVERAGE = 0.7
 FACT_SCORE = 0.8
+MEANING_LOOK = 3  # sections reordered by closeness in meaning when the words leave doubt...
+MEANING_DOUBT = 0.8  # ...that is, when the best covers less of the question than this
+MEANING_WEIGHT = 0.3  # closeness (cosine) against the score as a share of the best score
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,11 @@ def retrieve(
         for position, row in enumerate(rows):
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
             ranks.append(float(position))
-    found = rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
+    # What the units match is kept for the second look, which ranks the closest pages again.
+    memo: dict = {}
+    found = rank_passages(
+        question, passages, ranks, limit=limit, language=language, corpus=corpus, memo=memo
+    )
     # "are you open on Saturday?": the hours the owner set are read even when a page answers,
     # so a class timetable does not speak for the front door.
     if facts is None or found.confident and "hours" not in question.aspects - question.hinted_only:
@@ -133,7 +141,9 @@ def retrieve(
     pool = closest[:FACT_COMPANIONS] + extra
     pool_ranks = [float(i) for i in range(len(closest[:FACT_COMPANIONS]))]
     pool_ranks += [FACT_RANK] * len(extra)
-    return rank_passages(question, pool, pool_ranks, limit=limit, language=language, corpus=corpus)
+    return rank_passages(
+        question, pool, pool_ranks, limit=limit, language=language, corpus=corpus, memo=memo
+    )
 
 
 def rank_passages(
@@ -144,32 +154,61 @@ def rank_passages(
     limit: int = 4,
     language: str = "en",
     corpus: tuple[int, dict[str, int]] | None = None,
+    memo: dict | None = None,
 ) -> Retrieval:
     """Score the passages' units for an analysed question and quote the best sections.
 
     `corpus` (passages indexed, passages per stem) weighs the question's words by how rare
-    they are in the whole index; without it, by how rare among these passages.
+    they are in the whole index; without it, by how rare among these passages. `memo` keeps
+    what the units matched for another ranking of the same question (knowledge.ranking.rank).
     """
     lex = lexicon(language)
     units = split_passages([(p.heading, p.text) for p in passages])
-    scored = _fact_first(
-        rank(units, [p.title for p in passages], ranks, question, lex, corpus), question
-    )
+    shared = None if memo is None else (memo, passages)
+    titles = [p.title for p in passages]
+    scored = _fact_first(rank(units, titles, ranks, question, lex, corpus, shared), question)
     result = Retrieval(question)
     if not scored or scored[0].score <= 0:
         return result
     seen: set[tuple[int, int]] = set()
+    stating: list[bool] = []  # whether each finding's best unit states the fact asked for
     for item in scored:
         key = (item.unit.passage, item.unit.section)
         if key in seen or item.score <= 0:
             continue
         seen.add(key)
         result.findings.append(_finding(item, scored, units, passages))
+        stating.append(item.aspect)
         if len(result.findings) == limit:
             break
+    result.findings = _by_meaning(question, result.findings, stating)
     result.confident = is_confident(scored[0], question)
     result.likely = not result.confident and scored[0].coverage >= LIKELY
     return result
+
+
+def _by_meaning(question: Question, findings: list[Finding], stating: list[bool]) -> list[Finding]:
+    """When the words leave doubt, the few best sections are ordered by their score and how
+    close in meaning their quote is to the question (the answer is often the second best).
+
+    For a price, time, duration or place, a first section stating one is passed only by
+    another stating one: "Full highlights: $190" stays ahead of what highlights are."""
+    top = findings[:MEANING_LOOK]
+    if len(top) < 2 or top[0].coverage >= MEANING_DOUBT:
+        return findings
+    wants_fact = bool((question.aspects - question.hinted_only) & FACT_ASPECTS)
+    movable = [i for i in range(len(top)) if stating[i] or not (wants_fact and stating[0])]
+    if len(movable) < 2:
+        return findings
+    close = similarities(question.text, [f"{top[i].heading}. {top[i].quote}" for i in movable])
+    high = top[0].score or 1.0
+    nearness = dict(zip(movable, close, strict=True))
+    order = iter(
+        sorted(movable, key=lambda i: -(top[i].score / high + MEANING_WEIGHT * nearness[i]))
+    )
+    return [top[next(order)] if i in nearness else top[i] for i in range(len(top))] + findings[
+        MEANING_LOOK:
+    ]
 
 
 def _fact_first(scored: list[Scored], question: Question) -> list[Scored]:

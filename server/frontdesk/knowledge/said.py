@@ -17,10 +17,13 @@ SOFT = 0.5
 CACHE_SIZE = 50_000  # texts: the same candidate passages come back question after question
 
 MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
+    # "R850" (rand), "Rs. 500", "kr 95": a currency written as letters, capitalised as such
+    r"[$€£¥₹₩₺₱₦₽₪฿]\s?\d|(?-i:\bR|\bRs\.?|\bkr\.?)\s?\d|\d\s?(?:kr|zł|Kč)\b|"
+    r"\d\s?(?:%|per cent|percent)|\b(?:aud|usd|nzd|cad|gbp|eur|chf|zar|sgd)\s?\d|"
     r"\d\s?(?:aud|usd|nzd|cad|gbp|eur|dollars?|pounds?|euros?)\b|\bfree\b|\bno charge\b|"
     r"\bno extra cost\b|\bat no (?:extra )?cost\b|\bcomplimentary\b|\bfull price\b|"
-    r"\bno (?:deposit|fee|charge|cost)s?\b|\bnothing (?:to pay|extra)\b",
+    r"\bno (?:deposit|fee|charge|cost)s?\b|\bnothing (?:to pay|extra)\b|"
+    r"\b(?:not|never) (?:be )?charged?\b|\bwithout charge\b",
     re.I,
 )
 SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)

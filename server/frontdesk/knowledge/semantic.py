@@ -22,6 +22,7 @@ SEM_FROM = 0.2  # closeness below this says nothing
 SEM_COVER = 0.5  # share of the closeness above SEM_FROM added to a unit's coverage
 _lock = threading.Lock()
 _vectors: dict[str, object] = {}
+_last: dict[str, object] = {}  # the last question's vector
 
 
 @functools.cache
@@ -53,7 +54,12 @@ def similarities(question: str, texts: Sequence[str]) -> list[float]:
     with _lock:
         if len(_vectors) + len(texts) > CACHE_SIZE:
             _vectors.clear()
-        asked = _vector(model, question)
+        # The question's vector is kept for its next comparison only: a question that falls
+        # back on the site's facts is compared twice, pages then facts.
+        asked = _last.get(question)
+        if asked is None:
+            _last.clear()
+            asked = _last[question] = _vector(model, question)
         out = []
         for text in texts:
             vector = _vectors.get(text)

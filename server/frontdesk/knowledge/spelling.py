@@ -10,12 +10,11 @@ correctly spelled question costs nothing.
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from frontdesk.knowledge.index_cache import kept
 from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.semantic import loaded
 
@@ -24,9 +23,6 @@ LONG = 8  # letters from which two edits are allowed
 MAX_UNKNOWN = 3  # words looked up per question
 MAX_TERMS = 2000  # vocabulary terms read per word at most
 TYPO_STRENGTH = 0.6  # a guess at what was meant: it finds the passage, it decides less
-MAX_LETTERS = 512  # (database, first letter) vocabularies kept
-_lock = threading.Lock()
-_letters: dict[tuple[str, str], tuple[bytes | None, dict[str, int]]] = {}
 
 
 def corrections(session: Session, unknown: list[str]) -> dict[str, tuple[tuple[str, ...], int]]:
@@ -54,26 +50,18 @@ def _letter_terms(session: Session, letter: str) -> dict[str, int]:
     """Every indexed term starting with the letter, with the passages holding it.
 
     Counting a term's passages walks its whole list in the index (3-7 ms for a letter's few
-    hundred terms on 10,000 passages), so a letter's terms are kept until the index changes:
-    FTS5's structure record (row 10 of chunks_fts_data) changes with every write to it, in
-    any process, and reading it is one row.
+    hundred terms on 10,000 passages), so a letter's terms are kept until the index changes
+    (knowledge.index_cache).
     """
-    stamp = session.execute(text("SELECT block FROM chunks_fts_data WHERE id = 10")).scalar()
-    key = (str(session.get_bind().url), letter)
-    with _lock:
-        kept = _letters.get(key)
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
+    return kept(session, f"letter:{letter}", lambda s: _read_letter(s, letter))
+
+
+def _read_letter(session: Session, letter: str) -> dict[str, int]:
     rows = session.execute(
         text("SELECT term, doc FROM chunks_fts_vocab WHERE term >= :low AND term < :high"),
         {"low": letter, "high": chr(ord(letter) + 1)},
     ).all()
-    terms = dict(rows)
-    with _lock:
-        if len(_letters) >= MAX_LETTERS:
-            _letters.clear()
-        _letters[key] = (stamp, terms)
-    return terms
+    return dict(rows)
 
 
 def _closest(word: str, terms: dict[str, int]) -> tuple[tuple[str, ...], int] | None:

@@ -7,6 +7,7 @@ is queued for staff with the best candidate, so they can see why it missed.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from frontdesk.assistant.base import Source, ToolResult
@@ -44,13 +45,19 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
             limit=limit or DEFAULT_PASSAGES,
         )
         found = with_service_fact(found, session, tools.site_id, tools.site)
+    # Queued for staff in the transaction that audits the call (reads, then writes: it holds
+    # the lock from its start).
+    write = None
     if not found.confident:
-        with tools.db.write_transaction() as session:  # reads, then writes: take the lock first
-            record_unanswered(
-                session, tools.site_id, tools.conversation_id, query, best=_candidate(found)
-            )
+        best = _candidate(found)
+
+        def write(session: Any) -> None:
+            # nothing but blanks was asked (ValueError): nothing for staff to read
+            with contextlib.suppress(ValueError):
+                record_unanswered(session, tools.site_id, tools.conversation_id, query, best=best)
+
     if not found.findings:
-        return ToolResult({"found": 0, "message": NOTHING})
+        return ToolResult({"found": 0, "message": NOTHING}, write=write)
     items = [
         {
             "title": f.title,
@@ -71,7 +78,7 @@ def search_knowledge(tools: Any, query: str, limit: int | None, context: str | N
     }
     if not found.confident:
         content["message"] = LIKELY if found.likely else UNSURE
-    return ToolResult(content, sources=_sources(found))
+    return ToolResult(content, sources=_sources(found), write=write)
 
 
 def _sources(found: Retrieval) -> list[Source]:

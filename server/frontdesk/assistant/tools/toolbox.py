@@ -53,6 +53,7 @@ class ConversationTools:
         change_status: StatusChanger,
         now: datetime | None = None,
         lang: str = "en",
+        public_id: str | None = None,
     ) -> None:
         self.db = db
         self.change_status = change_status  # bound to this conversation by the chat
@@ -68,7 +69,8 @@ class ConversationTools:
         self.visitor_tz = _valid_zone(visitor_tz)
         self.lang = lang if isinstance(lang, str) and lang else "en"  # the clock style shown
         self._now = now
-        self._public_id: str | None = None
+        # The conversation's public id names it in the audit log; read once when not given.
+        self._public_id: str | None = public_id
         self.proposals = ProposalDesk(self)
         self.confirmations = Confirmations(self.proposals)
 
@@ -131,8 +133,8 @@ class ConversationTools:
             )
 
     def _audit_call(self, name: str, result: ToolResult) -> None:
-        """`tool.<name>`: the call, its outcome and any proposal, in a transaction that holds
-        the write lock from its start (SQLite waits its busy timeout for it, instead of failing
+        """`tool.<name>`: the call, its outcome and any proposal, with the write the tool left to
+        it (an unanswered question), in a transaction that holds the write lock from its start (SQLite waits its busy timeout for it, instead of failing
         a read-then-write upgrade as "database is locked"); a failure is raised, not dropped."""
         data: dict[str, Any] = {"ok": result.ok}
         if not result.ok:
@@ -140,6 +142,8 @@ class ConversationTools:
         if result.card and result.card.get("proposal"):
             data["proposal"] = result.card["proposal"]
         with self.db.write_transaction() as session:
+            if result.write is not None:
+                result.write(session)
             self.audit(session, f"tool.{name}", data)
 
     def audit(

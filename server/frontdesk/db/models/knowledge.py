@@ -51,8 +51,9 @@ class UnansweredQuestion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # Indexed: a question is queued once per conversation, checked on the answer's path.
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL")
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     question: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
