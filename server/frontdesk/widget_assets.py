@@ -9,6 +9,7 @@ optional `brotli` package is installed.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import json
@@ -49,11 +50,19 @@ class Asset:
     @classmethod
     def build(cls, body: bytes, content_type: str, cache_control: str) -> Asset:
         """Hash and precompress `body`."""
-        encoded = {"gzip": gzip.compress(body, compresslevel=9, mtime=0)}
-        if brotli is not None:
-            encoded["br"] = brotli.compress(body, quality=11)
         digest = hashlib.sha256(body).hexdigest()[:20]
-        return cls(body, content_type, digest, cache_control, encoded)
+        return cls(body, content_type, digest, cache_control, dict(precompressed(body)))
+
+
+@functools.lru_cache(maxsize=8)
+def precompressed(body: bytes) -> tuple[tuple[str, bytes], ...]:
+    """`body` as gzip and (with `brotli`) brotli at their best levels. Cached by content: the
+    same bytes compress the same, and brotli's level 11 costs about 0.1 s per file, which a
+    process that builds several apps (each test of the suite builds one) should pay once."""
+    encoded = [("gzip", gzip.compress(body, compresslevel=9, mtime=0))]
+    if brotli is not None:
+        encoded.append(("br", brotli.compress(body, quality=11)))
+    return tuple(encoded)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The `frontdesk` command, run as a real subprocess against a real database."""
+"""The `frontdesk` command (its `main`, in this process) against a real database."""
 
 from __future__ import annotations
 

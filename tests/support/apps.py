@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from frontdesk.staff.accounts import HASH_PROFILE_ENV
+
 TEST_SECRET = "test-secret-key-not-for-production"
 PUBLIC_URL = "http://frontdesk.test"
 # With MAIL_WORKER off (as in app_config) nothing is ever sent: e-mail only queues in the outbox.
 QUEUE_ONLY_SMTP = "smtp://127.0.0.1:9"
+
+
+def keep(name: str) -> bool:
+    """Whether a child process (a command, a server) keeps the environment variable `name`: not
+    Frontdesk's or OpenAI's settings, which each test sets, but the suite's password hashing."""
+    return name == HASH_PROFILE_ENV or not name.startswith(("FRONTDESK_", "OPENAI_"))
 
 
 def app_config(database_url: str, tmp_path: Path, **extra) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
-from tests.support.apps import TEST_SECRET
+from tests.support.apps import TEST_SECRET, keep
 from tests.support.servers import free_port, wait_healthy
 
 START_TIMEOUT = 30.0
@@ -39,7 +39,7 @@ class ChatServer:
         return database
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "OPENAI_"))}
+        env = {k: v for k, v in os.environ.items() if keep(k)}
         env.update(
             FRONTDESK_DATABASE_URL=self.database_url,
             FRONTDESK_INSTANCE_PATH=str(self.instance),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.apps import TEST_SECRET
+from tests.support.apps import TEST_SECRET, keep
 from tests.support.servers import free_port, wait_healthy
 
 START_TIMEOUT = 30.0
@@ -33,7 +33,7 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         """Start gunicorn and wait until /healthz answers."""
         self.instance.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "OPENAI_"))}
+        env = {k: v for k, v in os.environ.items() if keep(k)}
         env.update(
             FRONTDESK_DATABASE_URL=self.database_url, FRONTDESK_INSTANCE_PATH=str(self.instance),
             FRONTDESK_SECRET_KEY=TEST_SECRET, FRONTDESK_PUBLIC_URL=self.url,

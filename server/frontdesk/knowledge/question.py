@@ -41,7 +41,10 @@ CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
     r"(?:you|u|ya|your (?:team|staff|clinic|practice|firm|salon|studio|shop)|anyone there)"
     r"(?: guys| folks| all)?|(?:is|are) there (?:a|an|any)|can i (?:get|have|buy|pay (?:with|by|in)"
-    r"|use))\b",
+    r"|use|bring)|(?:have you|you) got|got (?:any|a|an)|any chance (?:of|you)|"
+    # "does the studio have air conditioning?", "does amara do perms?"
+    r"(?:does|do) (?:the |this |your )?\w+ (?:have|do|offer|sell|stock|speak|treat|run)|"
+    r"(?:would|will) i be able to (?:get|have|buy|use|bring))\b",
     re.I,
 )
 

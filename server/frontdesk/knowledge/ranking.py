@@ -17,7 +17,7 @@ from frontdesk.knowledge.question import Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights, together
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
-from frontdesk.knowledge.units import Unit, section_positions
+from frontdesk.knowledge.units import Unit, is_near, neighbours, section_positions, unit_keys
 
 IN_TEXT, IN_CONTEXT, IN_HEADING, IN_NEIGHBOUR, IN_TITLE = 1.0, 0.95, 0.75, 0.35, 0.3
 ASPECT_BONUS = 1.2
@@ -84,10 +84,13 @@ def rank(
     question: Question,
     lex: Lexicon,
     corpus: tuple[int, dict[str, int]] | None = None,
+    memo: tuple[dict, list] | None = None,
 ) -> list[Scored]:
     """Every unit scored against the question, best first.
 
     `titles[p]` and `ranks[p]` are the page title and the full-text rank of passage p.
+    `memo`, ({}, the passages), keeps what each unit states and matches, which its own passage
+    alone decides, for another ranking of the question over some of the same passages.
     """
     if not units:
         return []
@@ -132,37 +135,44 @@ def rank(
     hintable = [_hintable(concept, question) for concept in question.concepts]
     # Most units hold none of the question's words: tell so before building their context.
     nearby = [
-        _near(wanted, units, own, i, (extra[i], headings[u.heading], title_stems[u.passage]))
+        is_near(wanted, units, own, i, (extra[i], headings[u.heading], title_stems[u.passage]))
         for i, u in enumerate(units)
     ]
     bases: dict[int, tuple[float, float]] = {}  # unit -> (coverage by words, cue-only floor)
+    known, keys = (
+        ({}, [None] * len(units)) if memo is None else (memo[0], unit_keys(units, memo[1]))
+    )
     for i, unit in enumerate(units):
         heading = headings[unit.heading]
         faq = unit.heading.endswith("?") and positions[i] < 2
         found = own_found = asked = 0.0
-        plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
-        states = {name for name, value in plainly.items() if value >= 1.0}
         near = nearby[i]
-        if near:
-            places = (
-                own[i],
-                extra[i],
-                heading,
-                _neighbours(units, own, i),
-                title_stems[unit.passage],
-            )
-            around = frozenset().union(*(place.words for place in places))
-        for concept, quick, weight, can_hint in zip(
-            question.concepts, split, weights, hintable, strict=True
-        ):
-            if near and not around.isdisjoint(quick.words):
-                best, in_own = _found(
-                    quick, places, around, QUESTION_HEADING if faq else IN_HEADING
+        if keys[i] is None or keys[i] not in known:
+            plainly = {a.name: _states(a, unit, heading, faq) for a in aspects}
+            states = {name for name, value in plainly.items() if value >= 1.0}
+            if near:
+                places = (
+                    own[i],
+                    extra[i],
+                    heading,
+                    neighbours(units, own, i),
+                    title_stems[unit.passage],
                 )
-            else:
-                best = in_own = 0.0
-            if best < HINT_MET and can_hint and _meets_hint(concept, question, states):
-                best = in_own = HINT_MET
+                around = frozenset().union(*(place.words for place in places))
+            matches = []
+            for concept, quick, can_hint in zip(question.concepts, split, hintable, strict=True):
+                if near and not around.isdisjoint(quick.words):
+                    best, in_own = _found(
+                        quick, places, around, QUESTION_HEADING if faq else IN_HEADING
+                    )
+                else:
+                    best = in_own = 0.0
+                if best < HINT_MET and can_hint and _meets_hint(concept, question, states):
+                    best = in_own = HINT_MET
+                matches.append((best, in_own))
+            known[keys[i]] = (plainly, matches)  # an edge's (None) is made again each time
+        plainly, matches = known[keys[i]]
+        for weight, (best, in_own) in zip(weights, matches, strict=True):
             found += weight * best
             own_found += weight * in_own
             if faq and best > in_own:
@@ -230,19 +240,6 @@ def _hintable(concept: Concept, question: Question) -> bool:
     return any(question.hinted.get(form[-1]) in HINTS_MET_BY_FACT for form in concept.forms)
 
 
-def _near(wanted: set[str], units: list[Unit], own: list[Stems], i: int, others) -> bool:
-    """Whether any of the question's stems is in the unit, its context or its neighbours."""
-    if not wanted.isdisjoint(own[i].words) or any(not wanted.isdisjoint(o.words) for o in others):
-        return True
-    return any(
-        0 <= j < len(units)
-        and units[j].block == units[i].block
-        and units[j].kind != "heading"
-        and not wanted.isdisjoint(own[j].words)
-        for j in (i - 1, i + 1)
-    )
-
-
 def _meets_hint(concept: Concept, question: Question, states: set[str]) -> bool:
     """ "what's the postcode?": a unit stating an address answers it, word or no word."""
     for form in concept.forms:
@@ -298,17 +295,3 @@ def _found(concept: _Concept, places, around, in_heading: float) -> tuple[float,
             best = value * strength
             in_own = best if own_part else 0.0
     return best, in_own
-
-
-def _neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
-    """The sentences either side in the same paragraph (list, table), as one bag of stems."""
-    merged = Stems.__new__(Stems)
-    words: set[str] = set()
-    parts = []
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(units) and units[j].block == units[i].block and units[j].kind != "heading":
-            words |= own[j].words
-            parts.append(own[j].joined)
-    merged.words = frozenset(words)
-    merged.joined = " ".join(parts) or " "
-    return merged

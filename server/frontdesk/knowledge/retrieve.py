@@ -124,7 +124,11 @@ def retrieve(
         for position, row in enumerate(rows):
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
             ranks.append(float(position))
-    found = rank_passages(question, passages, ranks, limit=limit, language=language, corpus=corpus)
+    # What the units match is kept for the second look, which ranks the closest pages again.
+    memo: dict = {}
+    found = rank_passages(
+        question, passages, ranks, limit=limit, language=language, corpus=corpus, memo=memo
+    )
     # "are you open on Saturday?": the hours the owner set are read even when a page answers,
     # so a class timetable does not speak for the front door.
     if facts is None or found.confident and "hours" not in question.aspects - question.hinted_only:
@@ -137,7 +141,9 @@ def retrieve(
     pool = closest[:FACT_COMPANIONS] + extra
     pool_ranks = [float(i) for i in range(len(closest[:FACT_COMPANIONS]))]
     pool_ranks += [FACT_RANK] * len(extra)
-    return rank_passages(question, pool, pool_ranks, limit=limit, language=language, corpus=corpus)
+    return rank_passages(
+        question, pool, pool_ranks, limit=limit, language=language, corpus=corpus, memo=memo
+    )
 
 
 def rank_passages(
@@ -148,17 +154,19 @@ def rank_passages(
     limit: int = 4,
     language: str = "en",
     corpus: tuple[int, dict[str, int]] | None = None,
+    memo: dict | None = None,
 ) -> Retrieval:
     """Score the passages' units for an analysed question and quote the best sections.
 
     `corpus` (passages indexed, passages per stem) weighs the question's words by how rare
-    they are in the whole index; without it, by how rare among these passages.
+    they are in the whole index; without it, by how rare among these passages. `memo` keeps
+    what the units matched for another ranking of the same question (knowledge.ranking.rank).
     """
     lex = lexicon(language)
     units = split_passages([(p.heading, p.text) for p in passages])
-    scored = _fact_first(
-        rank(units, [p.title for p in passages], ranks, question, lex, corpus), question
-    )
+    shared = None if memo is None else (memo, passages)
+    titles = [p.title for p in passages]
+    scored = _fact_first(rank(units, titles, ranks, question, lex, corpus, shared), question)
     result = Retrieval(question)
     if not scored or scored[0].score <= 0:
         return result

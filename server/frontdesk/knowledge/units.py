@@ -3,13 +3,16 @@
 Each unit keeps its section heading (the nearest heading line above it, such as a FAQ
 question) and what it needs to make sense alone: a table row its column headers, a list item
 the sentence introducing the list. Headings are short lines without a full stop; ingestion
-keeps them as lines of their own inside a passage.
+keeps them as lines of their own inside a passage. A unit's neighbours are the units either
+side in the same paragraph, list or table.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from frontdesk.knowledge.said import Stems
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(“‘]?[A-Z0-9£$€])")
 TABLE_CELL = re.compile(r"\s*\|\s*")
@@ -123,3 +126,41 @@ def section_positions(units: list[Unit]) -> list[int]:
 
 def _same_section(a: Unit, b: Unit) -> bool:
     return a.passage == b.passage and a.section == b.section
+
+
+def is_near(wanted: set[str], units: list[Unit], own: list[Stems], i: int, others) -> bool:
+    """Whether any of the question's stems is in the unit, its context or its neighbours."""
+    if not wanted.isdisjoint(own[i].words) or any(not wanted.isdisjoint(o.words) for o in others):
+        return True
+    return any(
+        0 <= j < len(units)
+        and units[j].block == units[i].block
+        and units[j].kind != "heading"
+        and not wanted.isdisjoint(own[j].words)
+        for j in (i - 1, i + 1)
+    )
+
+
+def neighbours(units: list[Unit], own: list[Stems], i: int) -> Stems:
+    """The sentences either side in the same paragraph (list, table), as one bag of stems."""
+    merged = Stems.__new__(Stems)
+    words: set[str] = set()
+    parts = []
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(units) and units[j].block == units[i].block and units[j].kind != "heading":
+            words |= own[j].words
+            parts.append(own[j].joined)
+    merged.words = frozenset(words)
+    merged.joined = " ".join(parts) or " "
+    return merged
+
+
+def unit_keys(units: list[Unit], passages: list) -> list[tuple | None]:
+    """Each unit's (passage, index): what it matches depends on its passage alone, but for a
+    passage's first and last unit (None), whose neighbours in the list are another passage's."""
+    out: list[tuple | None] = []
+    for i, unit in enumerate(units):
+        inner = 0 < i < len(units) - 1 and units[i - 1].passage == unit.passage
+        inner = inner and units[i + 1].passage == unit.passage
+        out.append((passages[unit.passage], unit.index) if inner else None)
+    return out

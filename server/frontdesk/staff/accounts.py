@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Mapping
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,30 +14,53 @@ from sqlalchemy.orm import Session
 from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.staff import roles
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+# argon2-cffi's parameter profiles by name. The default is its own (RFC 9106's low-memory
+# choice: 64 MiB, 3 passes). CHEAPEST is for test suites only: each hash then takes
+# microseconds instead of a third of a second, for attackers too.
+HASH_PROFILE_ENV = "FRONTDESK_PASSWORD_HASH_PROFILE"
+HASH_PROFILES = {
+    "RFC_9106_LOW_MEMORY": profiles.RFC_9106_LOW_MEMORY,
+    "RFC_9106_HIGH_MEMORY": profiles.RFC_9106_HIGH_MEMORY,
+    "CHEAPEST": profiles.CHEAPEST,
+}
 
 
 class AccountError(ValueError):
     """A staff account could not be created or changed (message says why)."""
 
 
+def hasher_for(environ: Mapping[str, str]) -> PasswordHasher:
+    """The argon2id hasher of the profile `FRONTDESK_PASSWORD_HASH_PROFILE` names in `environ`
+    (default RFC_9106_LOW_MEMORY); ValueError for a name that is not a profile."""
+    name = environ.get(HASH_PROFILE_ENV) or "RFC_9106_LOW_MEMORY"
+    if name not in HASH_PROFILES:
+        raise ValueError(f"{HASH_PROFILE_ENV}={name!r}: choose one of {', '.join(HASH_PROFILES)}")
+    return PasswordHasher.from_parameters(HASH_PROFILES[name])
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    # Chosen when first needed and kept: every hash of a process has the same parameters.
+    return hasher_for(os.environ)
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the stored hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def check_password_strength(password: str) -> None:
@@ -116,4 +141,4 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash("frontdesk-timing-equaliser")
+    return _hasher().hash("frontdesk-timing-equaliser")
