@@ -8,11 +8,13 @@ from frontdesk.knowledge.lexicon import Lexicon
 MODAL_NOUNS = frozenset({"will", "can", "may", "must"})
 DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "his", "her", "their", "this",
                          "that", "old", "new", "existing", "current"})  # fmt: skip
-ID_AFTER = frozenset({"what", "which", "photo", "any", "some", "of", "valid", "no", "for"})
+ID_AFTER = frozenset({"what", "which", "photo", "any", "some", "of", "valid", "no", "for",
+                      "bring", "need", "show", "have", "take", "carry", "send", "upload"})  # fmt: skip
 
 
 def id_here(words: list[str], at: int) -> bool:
-    """ "id" typed for I'd is filler; after "what", "photo", a determiner, or last, it is ID."""
+    """ "id" typed for I'd is filler; after "what", "photo", a determiner, a verb it is the
+    object of ("bring id"), or last, it is ID."""
     if words[at] != "id":
         return False
     return at == len(words) - 1 or at > 0 and words[at - 1] in ID_AFTER | DETERMINERS
