@@ -7,10 +7,14 @@ offline engine with the real tools, in a fresh conversation, many times over; wa
 CPU time of `OfflineEngine.respond` are reported (CPU time is this process's own work, which
 on a busy machine is the steadier figure; SQLite runs in-process, so it is all of it).
 Dialogues (booking, which parses dates) are not answers and are left out.
+
+Run alone: PYTHONPATH=$PWD/server:$PWD .venv/bin/python bench/answer_latency.py [--chunks N]
+[--rounds N] [--slowest N]
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import tempfile
@@ -73,8 +77,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1) + 0.5))]
 
 
-def measure_latency(chunks: int) -> None:
-    """Build the big knowledge base, answer the demo's questions, print p50/p99 against target."""
+def measure_latency(chunks: int, rounds: int = ROUNDS, slowest: int = 0) -> None:
+    """Build the big knowledge base, answer the demo's questions, print p50/p99 against target
+    (and the `slowest` questions by their median CPU time, to know what to profile)."""
     business = load_business("demo")
     # Answers, not dialogues: the questions whose reply is a fact or an honest "not known".
     questions = [
@@ -92,13 +97,15 @@ def measure_latency(chunks: int) -> None:
             for question in questions[:5]:  # warm the caches, as a running server has them
                 VisitorChat(run, f"warm-{uuid.uuid4().hex[:6]}").say(question.text)
             wall, cpu = [], []
-            for round_number in range(ROUNDS):
+            per_question: dict[str, list[float]] = {q.text: [] for q in questions}
+            for round_number in range(rounds):
                 for question in questions:
                     chat = VisitorChat(run, f"v{round_number}-{question.id}")
                     began, began_cpu = time.perf_counter(), time.process_time()
                     chat.say(question.text)
                     wall.append((time.perf_counter() - began) * 1000)
                     cpu.append((time.process_time() - began_cpu) * 1000)
+                    per_question[question.text].append(cpu[-1])
         finally:
             run.close()
     print(
@@ -106,3 +113,20 @@ def measure_latency(chunks: int) -> None:
         f"p99 {percentile(wall, 0.99):.1f} ms; CPU p50 {statistics.median(cpu):.1f} ms, "
         f"p99 {percentile(cpu, 0.99):.1f} ms (target p99 <= {TARGET_MS:.0f} ms)"
     )
+    by_median = sorted(per_question.items(), key=lambda item: -statistics.median(item[1]))
+    for text, times in by_median[:slowest]:
+        print(f"  CPU median {statistics.median(times):5.1f} ms, max {max(times):5.1f} ms: {text}")
+
+
+def main() -> None:
+    """Run the measurement alone (bench/answers.py runs it after the accuracy tables)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=10_000, help="knowledge base size")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="times each question is asked")
+    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest questions")
+    args = parser.parse_args()
+    measure_latency(args.chunks, args.rounds, args.slowest)
+
+
+if __name__ == "__main__":
+    main()

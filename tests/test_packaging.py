@@ -31,9 +31,13 @@ def test_wheel_carries_assets_and_installed_app_serves_them(tmp_path: Path):
     assert any(name.startswith("frontdesk/templates/") for name in names)
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # A venv without pip of its own, filled by this pip (`--python`), and no bytecode compiled
+    # ahead: the same wheel and dependencies, installed in 14 s instead of 88 (ensurepip and
+    # compiling 300 MB of packages were most of it); Python compiles what the app imports.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
+    install = ["--python", str(python), "install", "-q", "--no-compile", str(wheel)]
+    subprocess.run([sys.executable, "-m", "pip", *install], check=True, timeout=600)
     # Run from an empty folder so nothing can come from the source checkout.
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()

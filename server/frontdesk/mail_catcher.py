@@ -4,6 +4,7 @@ copy on disk, so booking e-mails can be tried without reaching anybody's inbox."
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from email import message_from_bytes, policy
@@ -76,7 +77,17 @@ def start_catcher(
     folder.mkdir(parents=True, exist_ok=True)
     controller = Controller(_Keeper(folder, announce), hostname=host, port=port)
     try:
+        _try_binding(host, port)
         controller.start()
     except (OSError, RuntimeError) as exc:  # aiosmtpd wraps a busy port in a RuntimeError
         raise CatcherError(f"the mail catcher cannot listen on {host}:{port}: {exc}") from exc
     return MailCatcher(controller, folder)
+
+
+def _try_binding(host: str, port: int) -> None:
+    """OSError now when the port is taken: aiosmtpd says so only after its whole start-up
+    timeout (5 s), which `make run` would spend before its error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+        probe.bind((host, port))

@@ -58,9 +58,16 @@ def is_english(lang: str | None) -> bool:
 def english_equivalent(said: str) -> str | None:
     """The English words of a chip we wrote in another language ("Je voudrais parler à une
     personne" -> "I'd like to talk to a person"), so an English-only engine understands it."""
-    wanted = said.strip().casefold()
+    return _english_chips().get(said.strip().casefold())
+
+
+@cache
+def _english_chips() -> dict[str, str]:
+    """Every chip value we wrote in another language (casefolded) to its English words: read
+    once, not every language's every word for each message."""
+    out: dict[str, str] = {}
     for code in languages() - {DEFAULT}:
         for name, words in _table(code).items():
-            if name.endswith("Value") and words.casefold() == wanted:
-                return _table(DEFAULT)[name]
-    return None
+            if name.endswith("Value"):
+                out.setdefault(words.casefold(), _table(DEFAULT)[name])
+    return out

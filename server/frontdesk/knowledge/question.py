@@ -241,9 +241,12 @@ def _find_aspects(question: Question, lex: Lexicon, words: list[str], used: list
     # "what actually happens at", "how much roughly": chat filler inside a cue is skipped.
     kept = [i for i, w in enumerate(words) if w not in lex.filler or w in lex.cue_words]
     said = [words[i] for i in kept]
+    present = set(said)  # most of the lexicon's cues are not in the question at all
     for aspect in lex.aspects:
         for phrases, consume in ((aspect.cues, True), (aspect.hints, False)):
             for phrase in phrases:
+                if phrase and phrase[0] not in present:
+                    continue
                 size = len(phrase)
                 for start in range(len(said) - size + 1):
                     if tuple(said[start : start + size]) == phrase:

@@ -53,9 +53,12 @@ def local_weights(concepts: list[Concept], own, extra, heads) -> tuple[list[floa
         strong = [form for form, strength in concept.forms.items() if strength >= 0.7]
         words = {f[0] for f in strong if len(f) == 1}
         phrases = [f for f in strong if len(f) > 1]
+        firsts = {f[0] for f in phrases}  # a text without a phrase's first word lacks it
 
-        def holds(stems: Stems, words=words, phrases=phrases) -> bool:
-            return not stems.words.isdisjoint(words) or any(stems.has(f) for f in phrases)
+        def holds(stems: Stems, words=words, phrases=phrases, firsts=firsts) -> bool:
+            if not stems.words.isdisjoint(words):
+                return True
+            return not stems.words.isdisjoint(firsts) and any(stems.has(f) for f in phrases)
 
         in_text = sum(1 for i in live if holds(own[i]) or holds(extra[i]))
         in_headings = sum(1 for h in distinct if holds(h))
