@@ -1,7 +1,8 @@
 """Rate windows and open-connection counts shared by every process of a deployment.
 
 Frame rates use a sliding-window counter (this minute's bucket plus the previous one weighted
-by how much of it still overlaps the window): one atomic script call per event, constant memory.
+by how much of it still overlaps the window): one atomic script call per event (two commands
+inside it: MGET, INCR), constant memory.
 Open sockets are members of a sorted set scored by an expiry the owning process keeps pushing
 forward, so the sockets of a killed process stop counting within `CONNECTION_TTL_SECONDS`.
 """
@@ -24,11 +25,15 @@ local bucket = math.floor(now / window)
 local current = KEYS[1] .. ':' .. bucket
 local previous = KEYS[1] .. ':' .. (bucket - 1)
 local elapsed = (now - bucket * window) / window
-local count = tonumber(redis.call('get', current) or '0')
-local before = tonumber(redis.call('get', previous) or '0')
+local counts = redis.call('mget', current, previous)
+local count = tonumber(counts[1] or '0')
+local before = tonumber(counts[2] or '0')
 if count + before * (1 - elapsed) >= limit then return 0 end
-redis.call('incr', current)
-redis.call('pexpire', current, math.ceil(window * 2000))
+-- The expiry is set once, when the bucket's key is made: it outlives the bucket's own window
+-- and the next (where it is `previous`), and a pexpire on every event was a command more.
+if redis.call('incr', current) == 1 then
+  redis.call('pexpire', current, math.ceil(window * 2000))
+end
 return 1
 """
 
