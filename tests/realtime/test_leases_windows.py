@@ -1,4 +1,4 @@
-"""Turn leases and shared rate windows against a real Redis: take-over, renewal, expiry."""
+"""Turn leases, rate windows and daily tallies against a real Redis: take-over, renewal, expiry."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis
 from frontdesk.realtime.counters import SharedWindow
 from frontdesk.realtime.leases import _RELEASE, Leases
 from frontdesk.realtime.oneway import OneWay
+from frontdesk.realtime.tallies import DAY_SECONDS, DailyTally
 
 
 def _leases(url: str, prefix: str, ttl: float = 15.0) -> tuple[redis.Redis, Leases]:
@@ -102,3 +103,18 @@ def test_window_counts_to_its_limit_and_its_buckets_expire(
     assert len(buckets) == 1
     assert int(client.get(buckets[0])) == 3
     assert 3_600_000 < client.pttl(buckets[0]) <= 7_200_000
+
+
+def test_tally_sums_each_key_and_expires_it(redis_url: str, redis_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    tally = DailyTally(client, f"{redis_prefix}:tally", OneWay(client))
+    assert tally.add("2026-12-07", ["1:visitor:v", "1:ip:a"], 300)
+    assert tally.add("2026-12-07", ["1:visitor:v", "1:ip:b"], 200)
+    deadline = time.monotonic() + 5
+    while tally.get("2026-12-07", "1:ip:b") != 200 and time.monotonic() < deadline:
+        time.sleep(0.01)  # written one-way: read once Redis has run it
+    assert tally.get("2026-12-07", "1:visitor:v") == 500
+    assert tally.get("2026-12-07", "1:ip:a") == 300
+    for key in ("1:visitor:v", "1:ip:a", "1:ip:b"):
+        ttl = client.ttl(f"{redis_prefix}:tally:2026-12-07:{key}")
+        assert DAY_SECONDS < ttl <= 2 * DAY_SECONDS

@@ -9,11 +9,12 @@ forward, so the sockets of a killed process stop counting within `CONNECTION_TTL
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 
 import redis
+
+from frontdesk.realtime.oneway import OneWay
 
 CONNECTION_TTL_SECONDS = 60.0
 
@@ -70,8 +71,11 @@ class SharedWindow:
 class SharedConnections:
     """Open sockets per key (an IP), across processes; members expire unless refreshed."""
 
-    def __init__(self, client: redis.Redis, prefix: str, origin: str, limit: int) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, origin: str, limit: int, oneway: OneWay
+    ) -> None:
         self.client = client
+        self.oneway = oneway
         self.prefix = prefix
         self.origin = origin
         self.limit = limit
@@ -106,9 +110,8 @@ class SharedConnections:
         """The socket behind `ticket` has closed (its thread has ended)."""
         with self._lock:
             key = self._mine.pop(ticket, None)
-        if key is not None:
-            with contextlib.suppress(redis.RedisError):  # else it expires on its own
-                self.client.zrem(f"{self.prefix}:{key}", ticket)
+        if key is not None:  # written one-way, no reply waited for: unrun, it expires
+            self.oneway.send(("ZREM", f"{self.prefix}:{key}", ticket))
 
     def count(self, key: str) -> int:
         """Open sockets under `key` in the whole deployment."""

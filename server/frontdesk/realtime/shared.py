@@ -38,7 +38,9 @@ class Shared:
 
     def connections(self, name: str, limit: int) -> SharedConnections:
         """Open-socket counts for the deployment, `limit` per key."""
-        counter = SharedConnections(self.client, f"{self.prefix}:open:{name}", self.origin, limit)
+        counter = SharedConnections(
+            self.client, f"{self.prefix}:open:{name}", self.origin, limit, self.bus.oneway
+        )
         self._stoppable.append(counter)
         return counter
 
