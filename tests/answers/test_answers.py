@@ -21,7 +21,7 @@ FLOORS = {
     "bikeshop": (0.87, 0.86),  # 90% (36/40), 89% (16/18); written in issue 14's second pass
     # fourth pass, written before reading the engine: first contact 77% (30/39), 64% (14/22)
     "bookkeeper": (0.92, 0.7),  # 95% (41/43), 73% (16/22)
-    "demo": (0.91, 0.82),  # measured 93% (43/46), 85% (17/20)
+    "demo": (0.91, 0.82),  # measured 94% (44/47), 85% (17/20)
     "dental": (0.97, 0.92),  # 100% (47/47), 95% (20/21)
     "lawfirm": (0.93, 0.87),  # 96% (44/46), 90% (18/20)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)

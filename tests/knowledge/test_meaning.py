@@ -118,3 +118,32 @@ def test_how_do_i_gets_the_way_to_do_it():
     )
     assert analyse("how do i move my appointment", LEX).aspects == {"method"}
     assert "reply to your reminder text" in ask("how do i move my appointment", policies).best.quote
+
+
+def test_accents_are_read_as_visitors_type_them_without():
+    assert LEX.stems("cafés, Māori, crèche") == LEX.stems("cafes, maori, creche")
+
+
+def test_a_price_in_rand_is_a_price():
+    assert said("price", "Initial assessment — Length: 60 minutes, Fee: R850", "") == 1.0
+    assert said("price", "We will not charge a late cancellation for illness.", "") == 1.0
+
+
+def test_a_thing_named_only_in_words_apart_is_not_offered():
+    first_visit = Passage(
+        "First visit",
+        "https://physio.test/first-visit",
+        "Please arrive early",
+        "Please arrive early\n\nArrive ten minutes before your first appointment to fill in a "
+        "short health form, or complete it online from the link in your confirmation email.",
+    )
+    fees = Passage(
+        "Fees",
+        "https://physio.test/fees",
+        "Fees",
+        "Fees\n\n| Service | Length | Fee |\n|---|---|---|\n"
+        "| Running video analysis | 45 minutes | R720 |\n"
+        "| Follow-up consultation | 30 minutes | R500 |",
+    )
+    # "online" here, "video" there: no sentence offers online video consultations.
+    assert not ask("do you do online video consultations", first_visit, fees).confident

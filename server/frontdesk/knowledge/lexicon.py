@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,17 @@ FOLDER = Path(__file__).parent / "lexicon"
 DEFAULT_LANGUAGE = "en"
 # Words, and numbers written with thousands separators or decimals ("1,450", "1.5").
 TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
+
+
+def fold(text: str) -> str:
+    """Accents taken off, as visitors type and as the full-text index stores words ("cafe" /
+    "café", "maori" / "Māori")."""
+    if text.isascii():
+        return text
+    spread = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in spread if not unicodedata.combining(c)))
+
+
 Phrase = tuple[str, ...]
 CONTRACTED = frozenset({"s", "re", "ll", "d", "ve", "m"})  # where's, you're, we'll, I'd...
 PARTICLES = frozenset({"up", "out", "in", "on", "off", "over", "back", "down", "away", "about"})
@@ -62,7 +74,7 @@ class Lexicon:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
         "can't" -> can not) and common ways of typing them without the apostrophe respelled."""
         out: list[str] = []
-        for token in TOKEN.findall(text.lower()):
+        for token in TOKEN.findall(fold(text.lower())):
             if token[0].isdigit():
                 out.append(token.replace(",", "").rstrip("."))
                 continue
