@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from frontdesk.db import Database
-from tests.support.chat_server_process import ChatServer
+from tests.support.chat_server_process import ChatServer, start_all
 from tests.support.factories import make_site
 from tests.support.nginx import Nginx
 from tests.support.ws_client import ChatClient
@@ -23,8 +23,9 @@ def two_behind_nginx(pg_url, tmp_path, redis_url, redis_prefix):
     site = make_site(database)
     env = {"FRONTDESK_REDIS_URL": redis_url, "FRONTDESK_REDIS_PREFIX": redis_prefix,
            "FRONTDESK_TRUST_PROXY": "true"}  # fmt: skip
-    a = ChatServer(pg_url, tmp_path / "a", env).start()
-    b = ChatServer(pg_url, tmp_path / "b", env).start()
+    a, b = start_all(
+        ChatServer(pg_url, tmp_path / "a", env), ChatServer(pg_url, tmp_path / "b", env)
+    )
     hosts = [f"127.0.0.1:{server.port}" for server in (a, b)]
     # nginx tries the other process when one refuses: a restart is invisible to new sockets.
     proxy = Nginx(tmp_path / "nginx", hosts, upstream_extra="").start()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from frontdesk.db import Database
 from frontdesk.db.models import Conversation, Message
-from tests.support.chat_server_process import ChatServer
+from tests.support.chat_server_process import ChatServer, start_all
 from tests.support.factories import make_site
 from tests.support.fake_llm import FakeLLM
 from tests.support.forms import csrf_from
@@ -48,8 +48,7 @@ def deployment(pg_url, tmp_path, redis_url, redis_prefix, fake):
     }  # fmt: skip
     servers = []
     try:
-        for name in "abc":
-            servers.append(ChatServer(pg_url, tmp_path / name, env).start())
+        servers = start_all(*(ChatServer(pg_url, tmp_path / name, env) for name in "abc"))
         yield servers, site, database
     finally:
         for server in servers:
@@ -172,8 +171,9 @@ def test_frame_rate_and_socket_limits_count_once_across_processes(
     site = make_site(database)
     env = {"FRONTDESK_REDIS_URL": redis_url, "FRONTDESK_REDIS_PREFIX": redis_prefix,
            "FRONTDESK_FRAMES_PER_MINUTE_PER_IP": "10", "FRONTDESK_CONNECTIONS_PER_IP": "3"}  # fmt: skip
-    a = ChatServer(pg_url, tmp_path / "a", env).start()
-    b = ChatServer(pg_url, tmp_path / "b", env).start()
+    a, b = start_all(
+        ChatServer(pg_url, tmp_path / "a", env), ChatServer(pg_url, tmp_path / "b", env)
+    )
     try:
         on_a, on_b = ChatClient(a.url, site.public_key), ChatClient(b.url, site.public_key)
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:

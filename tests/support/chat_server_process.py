@@ -54,12 +54,21 @@ class ChatServer:
 
     def start(self) -> ChatServer:
         """Start the server and wait until /healthz answers."""
+        return self.launch().wait_started()
+
+    def launch(self) -> ChatServer:
+        """Start the server's process without waiting for it (`start_all`)."""
         command = [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(self.port)]
         self.instance.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT
             )
+        return self
+
+    def wait_started(self) -> ChatServer:
+        """Wait until /healthz answers; RuntimeError (the process killed) if it never does."""
+        assert self.process is not None, "server not launched"
         if wait_healthy(self.process, self.url, self.log, "server", START_TIMEOUT):
             return self
         self.kill()
@@ -76,3 +85,18 @@ class ChatServer:
         """How many threads the server process has now (Linux: /proc)."""
         assert self.process is not None, "server not started"
         return len(os.listdir(f"/proc/{self.process.pid}/task"))
+
+
+def start_all(*servers: ChatServer) -> list[ChatServer]:
+    """Start `servers` side by side (each spends seconds importing and building its app) and
+    wait for every one; if one fails, all are killed."""
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_started()
+    except BaseException:
+        for server in servers:
+            server.kill()
+        raise
+    return list(servers)
