@@ -34,19 +34,19 @@ def count(db: Database) -> int:
 
 def test_sqlite_connections_are_reused_most_recent_first(sqlite_db):
     with raw.reading(sqlite_db) as cursor:
-        first = cursor._cursor.connection
+        first = cursor.dbapi.connection
     with raw.writing(sqlite_db) as cursor:
-        assert cursor._cursor.connection is first  # taken from the stack, not opened anew
+        assert cursor.dbapi.connection is first  # taken from the stack, not opened anew
         cursor.run(INSERT, {"body": "a"})
     with raw.reading(sqlite_db) as outer, raw.reading(sqlite_db) as inner:
-        assert outer._cursor.connection is first
-        assert inner._cursor.connection is not first  # in use: a second one is opened
+        assert outer.dbapi.connection is first
+        assert inner.dbapi.connection is not first  # in use: a second one is opened
     assert count(sqlite_db) == 1
 
 
 def test_stacked_connections_carry_the_engines_setup(sqlite_db):
     with raw.reading(sqlite_db) as cursor:
-        connection = cursor._cursor.connection
+        connection = cursor.dbapi.connection
         assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
@@ -67,10 +67,10 @@ def test_a_failed_write_is_rolled_back_and_its_connection_stays_usable(sqlite_db
 
 def test_a_connection_left_in_a_transaction_is_not_handed_out_again(sqlite_db):
     with raw.reading(sqlite_db) as cursor:
-        spoiled = cursor._cursor.connection
-        cursor._cursor.execute("BEGIN")  # as if a rollback had failed
+        spoiled = cursor.dbapi.connection
+        cursor.dbapi.execute("BEGIN")  # as if a rollback had failed
     with raw.reading(sqlite_db) as cursor:
-        assert cursor._cursor.connection is not spoiled
+        assert cursor.dbapi.connection is not spoiled
     with pytest.raises(sqlite3.ProgrammingError):
         spoiled.execute("SELECT 1")  # it was closed
 
@@ -82,14 +82,14 @@ def test_idle_connections_are_bounded_and_closed_on_dispose(sqlite_url):
 
     def hold():
         with raw.reading(db) as cursor:
-            connections.append(cursor._cursor.connection)
-            ready.wait()
-            release.wait()
+            connections.append(cursor.dbapi.connection)
+            ready.wait(timeout=30)  # a thread that fails breaks the barrier, not the run
+            release.wait(timeout=30)
 
     threads = [threading.Thread(target=hold) for _ in range(20)]
     for thread in threads:
         thread.start()
-    ready.wait()
+    ready.wait(timeout=30)
     release.set()
     for thread in threads:
         thread.join()
