@@ -78,8 +78,8 @@ def receive(ws: Any) -> str | bytes | None:
         ws.ws.receive_data(data)
         try:
             ws.connected = ws._handle_events()
-        except LocalProtocolError:
-            ws.connected = False
+        except (LocalProtocolError, OSError):  # OSError: the pong or close reply found the
+            ws.connected = False  # client gone (a broken pipe), as a failed recv does above
     if ws.input_buffer:
         return ws.input_buffer.pop(0)
     raise ConnectionClosed(ws.close_reason, ws.close_message)
