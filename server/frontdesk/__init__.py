@@ -50,4 +50,16 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     app.register_blueprint(staff_views.bp)  # the dashboard, its sections nested inside
     app.register_blueprint(live.socket_bp)
     app.register_blueprint(training.bp)  # feedback, evaluations, fine-tuning
+    _warn_of_weak_hashing(app)
     return app
+
+
+def _warn_of_weak_hashing(app: Flask) -> None:
+    """Log a warning when staff passwords would be hashed with the test suite's parameters."""
+    import os
+
+    from frontdesk.staff.accounts import weak_profile_warning
+
+    warning = weak_profile_warning(os.environ)
+    if warning:
+        app.logger.warning(warning)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from frontdesk.db.models import StaffUser
-from frontdesk.staff.accounts import HASH_PROFILE_ENV, hasher_for
+from frontdesk.staff.accounts import HASH_PROFILE_ENV, hasher_for, weak_profile_warning
 from tests.support.forms import csrf_from
 from tests.support.staff_accounts import PASSWORD, sign_in
 
@@ -239,3 +239,11 @@ def test_browsers_are_named_in_words():
     assert describe(firefox) == "Firefox on macOS"
     assert describe(IPHONE) == "Safari on iPhone"
     assert describe("curl/8.0") == "Unknown browser" and describe(None) == "Unknown browser"
+
+
+def test_a_server_started_with_the_test_hashing_profile_says_so():
+    """CHEAPEST copied from a test environment to a real server is logged at start-up."""
+    assert weak_profile_warning({}) is None
+    assert weak_profile_warning({HASH_PROFILE_ENV: "RFC_9106_HIGH_MEMORY"}) is None
+    warning = weak_profile_warning({HASH_PROFILE_ENV: "CHEAPEST"})
+    assert warning and "test-only" in warning and HASH_PROFILE_ENV in warning

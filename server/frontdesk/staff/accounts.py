@@ -39,6 +39,18 @@ def hasher_for(environ: Mapping[str, str]) -> PasswordHasher:
     return PasswordHasher.from_parameters(HASH_PROFILES[name])
 
 
+def weak_profile_warning(environ: Mapping[str, str]) -> str | None:
+    """What a server says at start-up when staff passwords would be hashed with the test
+    suite's CHEAPEST profile (a setting copied from a test environment by mistake)."""
+    if environ.get(HASH_PROFILE_ENV) != "CHEAPEST":
+        return None
+    return (
+        f"WARNING: {HASH_PROFILE_ENV}=CHEAPEST: staff passwords are hashed with argon2's "
+        "test-only parameters, which an attacker with the database guesses in microseconds. "
+        "Unset it on any server that real people sign in to."
+    )
+
+
 @functools.cache
 def _hasher() -> PasswordHasher:
     # Chosen when first needed and kept: every hash of a process has the same parameters.
