@@ -50,12 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     app.register_blueprint(staff_views.bp)  # the dashboard, its sections nested inside
     app.register_blueprint(live.socket_bp)
     app.register_blueprint(training.bp)  # feedback, evaluations, fine-tuning
-    _warn_of_weak_hashing(app)
     return app
 
 
-def _warn_of_weak_hashing(app: Flask) -> None:
-    """Log a warning when staff passwords would be hashed with the test suite's parameters."""
+def warn_of_weak_hashing(app: Flask) -> None:
+    """Log a warning when a server's staff passwords would be hashed with the test suite's
+    parameters (`frontdesk serve` and gunicorn's `serve_app()` call it; other commands don't)."""
     import os
 
     from frontdesk.staff.accounts import weak_profile_warning

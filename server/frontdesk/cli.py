@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from frontdesk import warn_of_weak_hashing
 from frontdesk.cli_app import pass_app
 from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
@@ -96,6 +97,7 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
         single_process.claim(app)
     except single_process.AlreadyServing as exc:
         raise click.ClickException(str(exc)) from exc
+    warn_of_weak_hashing(app)
     _start_mail_catcher(app)
     mailer = app.extensions.get("frontdesk.mailer")
     if mailer is not None:

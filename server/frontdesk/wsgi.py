@@ -6,7 +6,7 @@ import gc
 
 from flask import Flask
 
-from frontdesk import create_app
+from frontdesk import create_app, warn_of_weak_hashing
 from frontdesk.chat.work import start_recovery
 from frontdesk.realtime import single_process
 
@@ -21,6 +21,7 @@ def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
     single_process.claim(app)
+    warn_of_weak_hashing(app)
     # What a crash left unfinished is resumed; with REDIS_URL another process may be doing
     # it, and each job then re-reads under the turn lease whether it is still pending.
     start_recovery(app)
