@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from frontdesk.config import load_config
+from frontdesk.config import ConfigError, load_config
 
-__all__ = ["create_app"]
+__all__ = ["ConfigError", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = None) -> Flask:
@@ -20,12 +20,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     from frontdesk.booking import views as booking_views
     from frontdesk.chat import views as chat_views
     from frontdesk.realtime import shared
-    from frontdesk.staff import live
+    from frontdesk.staff import accounts, live
     from frontdesk.staff import views as staff_views
     from frontdesk.training import blueprint as training
     from frontdesk.training import views_evals, views_finetune  # noqa: F401  (their routes)
 
     settings = load_config(config)
+    hasher = _password_hasher(settings["PASSWORD_HASH_PROFILE"])  # refused before anything runs
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
     app.config.update(settings)
     app.config.update(
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
 
         # One reverse proxy in front: take client IP, scheme and host from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.extensions[accounts.HASHER_EXTENSION] = hasher
     extensions.init_app(app, llm_client=llm_client)
     shared.init_app(app)  # REDIS_URL: frames, turns and limits shared across processes
     app.register_blueprint(health.bp)
@@ -53,13 +55,23 @@ def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = Non
     return app
 
 
+def _password_hasher(profile: str) -> Any:
+    """The argon2 hasher of PASSWORD_HASH_PROFILE, or ConfigError naming the setting."""
+    from frontdesk.staff.accounts import password_hasher
+
+    try:
+        return password_hasher(profile)
+    except ValueError as exc:
+        raise ConfigError(
+            f"PASSWORD_HASH_PROFILE (FRONTDESK_PASSWORD_HASH_PROFILE): {exc}"
+        ) from None
+
+
 def warn_of_weak_hashing(app: Flask) -> None:
     """Log a warning when a server's staff passwords would be hashed with the test suite's
     parameters (`frontdesk serve` and gunicorn's `serve_app()` call it; other commands don't)."""
-    import os
-
     from frontdesk.staff.accounts import weak_profile_warning
 
-    warning = weak_profile_warning(os.environ)
+    warning = weak_profile_warning(app.config["PASSWORD_HASH_PROFILE"])
     if warning:
         app.logger.warning(warning)

@@ -45,11 +45,15 @@ def demo(app: Flask, demo_host_url: str) -> None:
     """Create (or refresh) the demo business and print how to use it."""
     from frontdesk.demo import create_demo
     from frontdesk.sites import script_tag
+    from frontdesk.staff.accounts import app_hasher
 
     database = app.extensions["frontdesk.db"]
     upgrade(database)
     info = create_demo(
-        database, instance_path=app.config["INSTANCE_PATH"], demo_host_url=demo_host_url
+        database,
+        instance_path=app.config["INSTANCE_PATH"],
+        demo_host_url=demo_host_url,
+        hasher=app_hasher(app),
     )
     with database.session() as session:
         site = session.scalar(select(Site).where(Site.public_key == info.site_key))
