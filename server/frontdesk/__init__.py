@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +11,8 @@ from flask import Flask
 
 from frontdesk.config import ConfigError, load_config
 
-__all__ = ["ConfigError", "create_app"]
+__all__ = ["ConfigError", "create_app", "warm_up"]
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, llm_client: Any = None) -> Flask:
@@ -75,3 +78,50 @@ def warn_of_weak_hashing(app: Flask) -> None:
     warning = weak_profile_warning(app.config["PASSWORD_HASH_PROFILE"])
     if warning:
         app.logger.warning(warning)
+
+
+def warm_up() -> threading.Thread:
+    """Load what the first requests after a start would otherwise wait for, on a background
+    thread, once the server listens (`frontdesk serve`, gunicorn's `serve_app()`): start-up
+    stays short and the first visitor's turn does not pay ~2 s of imports and data files."""
+    thread = threading.Thread(target=_warm_quietly, name="frontdesk-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_quietly() -> None:
+    try:
+        _warm()
+    except Exception:  # a cold first request is slower, never wrong: the server runs on
+        log.exception("warming up failed; the first requests load what they need themselves")
+
+
+def _warm() -> None:
+    from datetime import UTC, datetime
+
+    # caldav, icalendar (a booking's invitation too) and recurring-ical-events:
+    import frontdesk.calendars.caldav_account  # noqa: F401
+    import frontdesk.calendars.ics_feed  # noqa: F401
+    from frontdesk.assistant.offline.dates import parse_when
+    from frontdesk.assistant.select import preload
+    from frontdesk.knowledge.semantic import available
+    from frontdesk.wsgi import freeze_startup_heap
+
+    preload()  # both engines and the openai client library (~1 s)
+    _keeping_logging(available)  # the offline engine's word vectors (~0.5 s)
+    parse_when("next tuesday at 3pm", datetime.now(UTC), "UTC")  # dateparser's language data
+    # What was loaded here lives as long as the process: out of the collector's full passes,
+    # like the rest of start-up.
+    freeze_startup_heap()
+
+
+def _keeping_logging(load: Any) -> Any:
+    """Call `load` and put the root logger back as it was: wordllama's import calls
+    logging.basicConfig(level=INFO), which would print every library's INFO lines."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        return load()
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
