@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Mapping
@@ -83,7 +84,7 @@ def warn_of_weak_hashing(app: Flask) -> None:
 def warm_up() -> threading.Thread:
     """Load what the first requests after a start would otherwise wait for, on a background
     thread, once the server listens (`frontdesk serve`, gunicorn's `serve_app()`): start-up
-    stays short and the first visitor's turn does not pay ~2 s of imports and data files."""
+    stays short and the first visitor's turn does not wait ~1 s for imports and data files."""
     thread = threading.Thread(target=_warm_quietly, name="frontdesk-warm-up", daemon=True)
     thread.start()
     return thread
@@ -99,20 +100,22 @@ def _warm_quietly() -> None:
 def _warm() -> None:
     from datetime import UTC, datetime
 
+    import babel.dates  # noqa: F401  (dates in the visitor's language)
+
     # caldav, icalendar (a booking's invitation too) and recurring-ical-events:
     import frontdesk.calendars.caldav_account  # noqa: F401
     import frontdesk.calendars.ics_feed  # noqa: F401
     from frontdesk.assistant.offline.dates import parse_when
     from frontdesk.assistant.select import preload
     from frontdesk.knowledge.semantic import available
-    from frontdesk.wsgi import freeze_startup_heap
 
     preload()  # both engines and the openai client library (~1 s)
     _keeping_logging(available)  # the offline engine's word vectors (~0.5 s)
     parse_when("next tuesday at 3pm", datetime.now(UTC), "UTC")  # dateparser's language data
     # What was loaded here lives as long as the process: out of the collector's full passes,
-    # like the rest of start-up.
-    freeze_startup_heap()
+    # like the rest of start-up (frontdesk.wsgi.freeze_startup_heap). Frozen without a full
+    # collection first, which would pause the requests already being served.
+    gc.freeze()
 
 
 def _keeping_logging(load: Any) -> Any:
