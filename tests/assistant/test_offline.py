@@ -276,6 +276,16 @@ def test_list_reschedule_and_cancel_own_bookings(db, site, chat):
         assert session.get(Booking, booking.id).status == "cancelled"
 
 
+@pytest.mark.parametrize(
+    "said", ["can you show me what ive booked", "what have we booked", "what i've booked please"]
+)
+def test_asking_what_was_booked_lists_own_bookings(db, chat, said):
+    book_directly(chat.tools, FREE_START)
+    reply = chat.say(said)
+    assert reply["text"].startswith("Your upcoming bookings:") and "Tue 1 Dec" in reply["text"]
+    assert chat.state.get("flow") != "book"
+
+
 def test_other_visitors_bookings_are_invisible(db, site):
     owner = make_tools(db, site, "visitor-a")
     booking = book_directly(owner, FREE_START)
