@@ -276,6 +276,16 @@ def test_list_reschedule_and_cancel_own_bookings(db, site, chat):
         assert session.get(Booking, booking.id).status == "cancelled"
 
 
+@pytest.mark.parametrize(
+    "said", ["can you show me what ive booked", "what have we booked", "what i've booked please"]
+)
+def test_asking_what_was_booked_lists_own_bookings(db, chat, said):
+    book_directly(chat.tools, FREE_START)
+    reply = chat.say(said)
+    assert reply["text"].startswith("Your upcoming bookings:") and "Tue 1 Dec" in reply["text"]
+    assert chat.state.get("flow") != "book"
+
+
 def test_other_visitors_bookings_are_invisible(db, site):
     owner = make_tools(db, site, "visitor-a")
     booking = book_directly(owner, FREE_START)
@@ -705,3 +715,33 @@ def test_a_service_where_the_visitor_chooses_asks_who(db, site):
     assert labels(ask) == ["Mia Chen", "Tom Reyes"]
     times = chat.pick(ask, "Tom Reyes")
     assert times["choices"] and all(c.value.endswith(" with Tom Reyes") for c in times["choices"])
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "said", "not_said"),
+    [("how long does that take?", "30 minutes", "45 minutes"), ("how much", "$80", "$95")],
+)
+def test_a_short_question_pointing_back_is_about_the_earlier_topic(
+    db, site, chat, follow_up, said, not_said
+):
+    add_knowledge(
+        db,
+        site,
+        "Treatments",
+        "https://clinic.test/treatments",
+        "Dry needling uses fine needles in tight muscle knots. A session is 30 minutes and costs "
+        "$80. You may feel a brief twitch.",
+        heading="Dry needling",
+    )
+    add_knowledge(
+        db,
+        site,
+        "Massage",
+        "https://clinic.test/massage",
+        "A sports massage takes 45 minutes and costs $95. It can feel sore for a day.",
+        heading="Sports massage",
+    )
+    earlier = "do you do dry needling?"
+    chat.say(earlier)
+    reply = chat.say(follow_up, history=[HistoryEntry("visitor", earlier)])
+    assert said in reply["text"] and not_said not in reply["text"]

@@ -247,3 +247,23 @@ def test_id_typed_for_i_would_is_filler_but_after_what_or_a_determiner_it_is_ide
     assert [c.label for c in analyse("what ID do i need to bring", LEX).concepts][0] == "id"
     assert "id" in [c.label for c in analyse("can i bring my id", LEX).concepts]
     assert "id" not in [c.label for c in analyse("id like to book a cut", LEX).concepts]
+
+
+STAFF = Passage(
+    "About us",
+    "https://tutors.test/about",
+    "Our team",
+    "Our tutors\n\nEvery tutor has passed a police background check before starting with us.\n\n"
+    "Reports\n\nAt the end of each term we send parents a written progress note.\n\n"
+    "Visiting\n\nParents are welcome to wait, but we ask you not to sit in on lessons.",
+)
+
+
+def test_everyday_words_for_teachers_checks_progress_and_watching_a_lesson():
+    for text, said in (
+        ("are the teachers vetted", "police background check"),
+        ("will i hear how my kid is doing", "progress note"),
+        ("can i stay and watch my son's class", "sit in"),
+    ):
+        found = ask(text, STAFF)
+        assert found.confident and said in found.best.quote, text

@@ -113,6 +113,11 @@ def test_numbers_match_their_words():
         ("A full overhaul takes three to four working days.", True),
         ("Most tune-ups are ready the next working day.", True),
         ("Please collect your bike on a weekday.", False),
+        ("Each class meets once a week for a 90-minute lesson.", True),
+        ("We run two-hour clinics before the exams.", True),
+        ("The course takes a week.", True),
+        ("Fees are charged for four lessons a month.", False),
+        ("Bookkeeping costs $60 a month.", False),
     ],
 )
 def test_durations_in_words_and_working_days(text, is_duration):

@@ -48,7 +48,8 @@ NUMBER_WORD = (
     r"fifteen|twenty|thirty|forty-five|ninety|a few|a couple of|several)"
 )
 DURATION = re.compile(
-    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?\s(?:(?:working|business|full|whole|"
+    # "90 minutes", and as a modifier "a 90-minute lesson", "two-hour clinics"
+    rf"\b{NUMBER_WORD}(?:\s?(?:to|-|–|or)\s?{NUMBER_WORD})?[\s-](?:(?:working|business|full|whole|"
     r"clear|calendar) )?(?:minutes?|mins?|hours?|days?|weeks?|months?|years?)\b|"
     r"\b(?:the )?(?:next|same|following) (?:working |business )?day\b|\bovernight\b",
     re.I,
@@ -74,14 +75,23 @@ METHOD = re.compile(
     re.I,
 )
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
+# "four lessons a month", "$60 a month", "three times a week": "a" is "per", a rate; "takes a
+# week", "lasts an hour" (a verb before it) is a length.
+PER = re.compile(
+    r"(?:\d|\b(?!(?:takes|lasts|needs|is|was|has|does|its|this|plus|less)\b)[a-z]+s)\s+$"
+)
 
 
 def _duration(text: str) -> bool:
-    """A duration not said as a frequency ("every six to eight weeks")."""
-    return any(
-        not HOW_OFTEN.search(text[max(0, m.start() - 30) : m.start()])
-        for m in DURATION.finditer(text)
-    )
+    """A duration not said as a frequency ("every six to eight weeks", "four lessons a month")."""
+    for m in DURATION.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if HOW_OFTEN.search(before):
+            continue
+        if m.group(0)[:2].lower() in ("a ", "an") and PER.search(before.lower()):
+            continue
+        return True
+    return False
 
 
 # (what states the fact, what hints at it) per aspect

@@ -102,6 +102,11 @@ OWN_BOOKINGS = re.compile(r"\b(?:my|our|any|booked|coming up|upcoming|show|list)
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|or|what about|how about|plus|also|and what about|same for)\b", re.I
 )
+# "how long does that take?", "is it painful?", "how much for those": a short question that
+# points back at what the last one was about.
+POINTS_BACK = re.compile(r"\b(?:it|that|this|those|these|them|they|ones?)\b(?!\s+(?:is|'s) )", re.I)
+SHORT_FOLLOW_UP = 8  # words
+BARE = 3  # words: "how much?", "how long?", "price?" name nothing but the kind of fact
 
 
 @dataclass(frozen=True)
@@ -181,5 +186,9 @@ def asks_about_it(text: str) -> bool:
 
 
 def is_follow_up(text: str) -> bool:
-    """ "and with a master?": a question that leans on the one before it."""
-    return bool(FOLLOW_UP.search(text)) and len(text.split()) <= 12
+    """ "and with a master?", "how long does that take?", "how much?": a question that leans on
+    the one before it."""
+    words = len(text.split())
+    if FOLLOW_UP.search(text):
+        return words <= 12
+    return words <= BARE or words <= SHORT_FOLLOW_UP and bool(POINTS_BACK.search(text))

@@ -182,9 +182,10 @@ def small_talk(d: Dialogue, kind: str | None) -> Reply | None:
 
 def fallback(d: Dialogue, text: str, related: str | None = None) -> Reply:
     """Questions go to the knowledge base; anything else gets a plain "here's what I can do"."""
-    if intents.is_question(text) or len(text.split()) >= 3:
-        earlier = _earlier(d, 1)
-        context = earlier[0] if earlier and decide.is_follow_up(text) else ""
+    earlier = _earlier(d, 1)
+    follows = bool(earlier) and decide.is_follow_up(text)  # "and friday?" after the hours
+    if follows or intents.is_question(text) or len(text.split()) >= 3:
+        context = earlier[0] if follows else ""
         return answer(d, text, context=context, related=related)
     site = getattr(d.turn.site, "name", "") or "us"
     return Reply(

@@ -78,9 +78,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"^\W*(?:my|our) {BOOKING_WORDS}\W*$|\bhave i got\b.*\b{BOOKING_WORDS}|"
             rf"\b{BOOKING_WORDS}\b.*\b(?:i|we|i've|ive)\b.*\bcoming up\b|"
             rf"\b(?:have i got|do i have|have i) (?:anything|something|\w+ \w+|\w+) booked\b|"
-            rf"\bwhen am i (?:booked|coming|due|seeing)\b|\bwhat (?:have|did) i book|"
+            rf"\bwhen am i (?:booked|coming|due|seeing)\b|\bwhat (?:have|did) (?:i|we) book|"
             rf"\b(?:remind|tell) me when my (?:next )?{BOOKING_WORDS}\b|"
-            rf"\bwhat i(?:'ve| have)? booked\b|"
+            rf"\bwhat (?:i|we)(?:'?ve| have)? booked\b|"
             rf"\bwhat(?:'s| is|s) my (?:next |upcoming )?{BOOKING_WORDS}\b|"
             rf"\b(?:details|time|date) of my (?:next )?{BOOKING_WORDS}\b|\bwhen am i (?:in|due)\b",
             re.I,
