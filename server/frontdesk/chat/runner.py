@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
-import weakref
 from collections import deque
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask
@@ -33,7 +32,7 @@ class TurnRunner:
         self.app = app
         # With REDIS_URL (realtime.leases.Leases): one turn per conversation in the deployment.
         self.leases = leases
-        self._pool = Workers(workers, "frontdesk-turn")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontdesk-turn")
         self._pending: dict[Hashable, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -94,95 +93,7 @@ class TurnRunner:
 
     def shutdown(self) -> None:
         """Stop accepting work and wait for running jobs."""
-        self._pool.shutdown()
-
-
-class Workers:
-    """Up to `size` threads running callables from one queue, started as the work needs them.
-
-    What the runner needs of a thread pool and no more: no Future per job (a Condition, its
-    lock and the result bookkeeping), no semaphore of idle workers (a Python-level Condition
-    each way). ThreadPoolExecutor's submit and hand-off cost ~16 us of CPU per job, this ~1.5.
-    Like its threads, these finish the job they are running when the interpreter exits.
-    """
-
-    def __init__(self, size: int, name: str) -> None:
-        self._size = max(1, size)
-        self._name = name
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., None], tuple] | None] = (
-            queue.SimpleQueue()
-        )
-        self._threads: list[threading.Thread] = []
-        self._idle = 0  # workers waiting for a job and not yet promised one
-        self._lock = threading.Lock()
-        self._stopped = False
-        # Dropped unused (its app gone), the pool's idle threads are told to end.
-        threads, jobs = self._threads, self._jobs
-        self._ref = weakref.ref(self, lambda _: [jobs.put(None) for _ in list(threads)])
-        _all_workers.add(self)
-
-    def submit(self, job: Callable[..., None], *args: Any) -> None:
-        """Run `job(*args)` on a worker (a new one while fewer than `size` are running and none is
-        idle); RuntimeError after shutdown."""
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("cannot schedule new work after shutdown")
-            if self._idle:
-                self._idle -= 1
-            elif len(self._threads) < self._size:
-                thread = threading.Thread(
-                    target=_work, args=(self._jobs, self._ref),
-                    name=f"{self._name}_{len(self._threads)}", daemon=True,
-                )  # fmt: skip
-                self._threads.append(thread)
-                thread.start()
-        self._jobs.put((job, args))
-
-    def _ready(self) -> None:
-        with self._lock:
-            self._idle += 1
-
-    def shutdown(self) -> None:
-        """Drop the jobs not started, let the running ones finish, and wait for them."""
-        with self._lock:
-            self._stopped = True
-            threads = list(self._threads)
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self._jobs.get_nowait()
-        for _ in threads:
-            self._jobs.put(None)
-        for thread in threads:
-            if thread is not threading.current_thread():
-                thread.join()
-
-
-def _work(jobs: queue.SimpleQueue, pool: weakref.ref) -> None:
-    """A worker: run jobs until the None that stops it (the pool is held weakly between jobs,
-    so one nobody uses any more is not kept alive by its own threads)."""
-    while (job := jobs.get()) is not None:
-        try:
-            job[0](*job[1])
-        except Exception:  # jobs report their own failures; the worker must live on
-            log.exception("pool job failed")
-        del job
-        workers = pool()
-        if workers is None:
-            return
-        workers._ready()
-        del workers
-
-
-_all_workers: weakref.WeakSet[Workers] = weakref.WeakSet()
-
-
-def _stop_at_exit() -> None:
-    """At interpreter exit (before threads are joined): workers finish their jobs, then end."""
-    for workers in list(_all_workers):
-        workers.shutdown()
-
-
-threading._register_atexit(_stop_at_exit)  # as concurrent.futures.thread does for its workers
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def runner_for(app: Flask) -> TurnRunner:
