@@ -267,3 +267,17 @@ def test_everyday_words_for_teachers_checks_progress_and_watching_a_lesson():
     ):
         found = ask(text, STAFF)
         assert found.confident and said in found.best.quote, text
+
+
+def test_a_quoted_sentence_introducing_a_list_comes_with_the_list():
+    hours = Passage(
+        "Visit",
+        "https://salon.test/visit",
+        "Hours",
+        "We're closed Sunday and Monday. From Tuesday to Saturday:\n\n"
+        "- Tuesday and Wednesday: 10 am to 7 pm\n- Saturday: 9 am to 5 pm\n\n"
+        "Parking\n\nThere is free parking on Sundays behind the shop.",
+    )
+    found = ask("are you open on mondays", hours)
+    assert "From Tuesday to Saturday:\n- Tuesday and Wednesday: 10 am to 7 pm" in found.best.quote
+    assert "- Saturday: 9 am to 5 pm" in found.best.quote
