@@ -281,3 +281,20 @@ def test_a_quoted_sentence_introducing_a_list_comes_with_the_list():
     found = ask("are you open on mondays", hours)
     assert "From Tuesday to Saturday:\n- Tuesday and Wednesday: 10 am to 7 pm" in found.best.quote
     assert "- Saturday: 9 am to 5 pm" in found.best.quote
+
+
+def test_instalments_are_a_payment_plan_not_an_installer():
+    installers = Passage(
+        "About",
+        "https://plumber.test/about",
+        "Our engineers",
+        "Every boiler is fitted by a registered installer. Installation takes two days.",
+    )
+    assert not ask("can i pay in instalments", installers).confident
+    plan = Passage(
+        "Paying",
+        "https://plumber.test/pay",
+        "Paying",
+        "You can spread the cost with a payment plan.",
+    )
+    assert ask("do you do installments", installers, plan).best.title == "Paying"
