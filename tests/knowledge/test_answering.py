@@ -298,3 +298,18 @@ def test_instalments_are_a_payment_plan_not_an_installer():
         "You can spread the cost with a payment plan.",
     )
     assert ask("do you do installments", installers, plan).best.title == "Paying"
+
+
+def test_a_day_in_a_follow_up_replaces_the_day_asked_about_before():
+    hours = Passage(
+        "Contact",
+        "https://physio.test/contact",
+        "Opening times",
+        "- Monday, Wednesday: 7:30 am to 5 pm\n- Tuesday, Thursday: 7:30 am to 7:30 pm\n"
+        "- Saturday: 8 am to 12 noon\n- Sunday: closed",
+    )
+    found = ask("what about the weekend", hours, context="what time do you open on monday")
+    assert found.best.quote.startswith("Saturday: 8 am to 12 noon")
+    assert "monday" not in [
+        c.label for c in analyse("and friday?", LEX, "open on monday?").concepts
+    ]
