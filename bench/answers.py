@@ -13,6 +13,7 @@ Held-out failures are printed by id and class only: their text must not be read 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections import defaultdict
@@ -94,6 +95,10 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--chunks", type=int, default=10_000)
     args = parser.parse_args()
+    # Warnings and errors only. Without a handler of our own, the first import of
+    # wordllama (the offline engine's word vectors) calls logging.basicConfig(level=INFO), and
+    # every later business's database migration then printed alembic's INFO lines.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     keys = args.business or business_keys(unseen=True)
     results = {}
     for key in keys:

@@ -269,10 +269,16 @@ def prompt_section(workdir: str) -> None:
     from frontdesk.db.migrate import upgrade
     from frontdesk.db.models import Site
     from frontdesk.demo import create_demo
+    from frontdesk.staff.accounts import password_hasher
 
     database = Database(f"sqlite:///{workdir}/demo.sqlite3")
     upgrade(database)
-    info = create_demo(database, instance_path=workdir, demo_host_url="http://127.0.0.1:8001")
+    info = create_demo(
+        database,
+        instance_path=workdir,
+        demo_host_url="http://127.0.0.1:8001",
+        hasher=password_hasher("CHEAPEST"),  # nobody signs in: no third of a second to hash
+    )
     with database.session() as session:
         options = (selectinload(Site.services), selectinload(Site.opening_hours))
         query = select(Site).where(Site.public_key == info.site_key).options(*options)

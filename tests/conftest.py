@@ -20,8 +20,7 @@ from frontdesk import create_app
 from frontdesk.booking.service import Bookings
 from frontdesk.db import Database
 from frontdesk.db.migrate import upgrade
-from frontdesk.staff.accounts import HASH_PROFILE_ENV
-from tests.support.apps import app_config
+from tests.support.apps import HASH_PROFILE_ENV, app_config
 from tests.support.bookings import make_bookings
 from tests.support.calendar_feeds import FeedServer
 from tests.support.factories import make_site
@@ -31,7 +30,8 @@ from tests.support.servers import LiveServer
 
 # argon2's cheapest parameters for the suite's thousand accounts and sign-ins: the same argon2id
 # code hashes, verifies and upgrades, in microseconds instead of a third of a second each.
-# Commands and servers the tests start inherit it; tests/staff/test_auth.py checks the default.
+# Apps read it as PASSWORD_HASH_PROFILE, and commands and servers the tests start inherit it;
+# tests/staff/test_password_hashing.py checks the default.
 os.environ.setdefault(HASH_PROFILE_ENV, "CHEAPEST")
 
 PG_ADMIN_URL = os.environ.get(

@@ -1,7 +1,9 @@
 """The app factory, configuration and health check."""
 
+import pytest
+
 from frontdesk import create_app
-from frontdesk.config import load_config
+from frontdesk.config import ConfigError, load_config
 from tests.support.apps import app_config
 
 
@@ -32,6 +34,12 @@ def test_config_layers_env_over_toml_over_defaults(tmp_path):
     assert config["MAX_MESSAGE_CHARS"] == 900
     assert config["PUBLIC_URL"] == "https://toml"
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'inst' / 'frontdesk.sqlite3'}"
+
+
+def test_a_number_setting_that_is_not_a_number_is_refused_by_name(tmp_path):
+    environ = {"FRONTDESK_INSTANCE_PATH": str(tmp_path), "FRONTDESK_MAIL_MAX_ATTEMPTS": "eight"}
+    with pytest.raises(ConfigError, match="FRONTDESK_MAIL_MAX_ATTEMPTS='eight' is not a number"):
+        load_config(environ=environ)
 
 
 def test_secret_key_generated_once_and_kept(tmp_path):

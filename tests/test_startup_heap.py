@@ -30,3 +30,29 @@ def test_startup_heap_is_frozen_and_young_objects_collected_less_often_after_sta
     before, frozen, young = (int(n) for n in out)
     assert before == 0 and frozen > 1000  # the modules imported so far, at least
     assert young == YOUNG_COLLECTION_THRESHOLD
+
+
+WARM_UP = """
+import gc, logging, sys
+import frontdesk
+frozen = gc.get_freeze_count()
+cold = [name for name in ("openai", "wordllama", "icalendar", "caldav") if name in sys.modules]
+frontdesk.warm_up().join(120)
+warm = [name for name in ("openai", "wordllama", "icalendar", "caldav") if name in sys.modules]
+root = logging.getLogger()
+print(",".join(cold) or "-", ",".join(warm), gc.get_freeze_count() > frozen,
+      len(root.handlers), root.level)
+"""
+
+
+def test_a_started_server_loads_what_the_first_requests_need_on_a_background_thread():
+    """`frontdesk serve` and serve_app() call frontdesk.warm_up() once listening: the engines'
+    libraries, the word vectors and the calendar libraries are loaded and frozen with the rest of
+    start-up, and wordllama's import (which calls logging.basicConfig(level=INFO)) leaves the
+    process's logging as it was."""
+    here = {**os.environ, "PYTHONPATH": str(Path(wsgi.__file__).parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_UP], env=here, capture_output=True, text=True, check=True,
+        timeout=180,
+    ).stdout.split()  # fmt: skip
+    assert out == ["-", "openai,wordllama,icalendar,caldav", "True", "0", "30"]

@@ -10,9 +10,8 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from frontdesk import warn_of_weak_hashing
+from frontdesk import warm_up, warn_of_weak_hashing
 from frontdesk.cli_app import pass_app
-from frontdesk.db.migrate import upgrade
 from frontdesk.db.models import Site
 from frontdesk.knowledge.cli import ingest_command
 from frontdesk.retention_cli import purge_command
@@ -34,6 +33,8 @@ def db() -> None:
 @pass_app
 def db_upgrade(app: Flask) -> None:
     """Create or migrate the database schema to the latest version."""
+    from frontdesk.db.migrate import upgrade  # here: alembic is ~0.1 s `serve` does not need
+
     done = upgrade(app.extensions["frontdesk.db"])
     click.echo(f"{done.describe()}: {_redact(app.config['DATABASE_URL'])}")
 
@@ -43,13 +44,18 @@ def db_upgrade(app: Flask) -> None:
 @pass_app
 def demo(app: Flask, demo_host_url: str) -> None:
     """Create (or refresh) the demo business and print how to use it."""
+    from frontdesk.db.migrate import upgrade
     from frontdesk.demo import create_demo
     from frontdesk.sites import script_tag
+    from frontdesk.staff.accounts import app_hasher
 
     database = app.extensions["frontdesk.db"]
     upgrade(database)
     info = create_demo(
-        database, instance_path=app.config["INSTANCE_PATH"], demo_host_url=demo_host_url
+        database,
+        instance_path=app.config["INSTANCE_PATH"],
+        demo_host_url=demo_host_url,
+        hasher=app_hasher(app),
     )
     with database.session() as session:
         site = session.scalar(select(Site).where(Site.public_key == info.site_key))
@@ -118,6 +124,7 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     freeze_startup_heap()
+    warm_up()  # listening already: the first requests find the engines loaded
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 
@@ -126,11 +133,11 @@ def _start_mail_catcher(app: Flask) -> None:
     """The demo's local SMTP catcher, when MAIL_CATCHER is set and e-mail goes to it."""
     from pathlib import Path
 
-    from frontdesk.mail_catcher import CatcherError, start_catcher
-
     address = app.config.get("MAIL_CATCHER")
     if not address or app.config.get("SMTP_URL") != f"smtp://{address}":
         return  # not asked for, or a real SMTP_URL was given: that one is used
+    from frontdesk.mail_catcher import CatcherError, start_catcher  # aiosmtpd: only when used
+
     folder = Path(app.config["INSTANCE_PATH"]) / "caught-mail"
     try:
         catcher = start_catcher(address, folder, announce=click.echo)

@@ -31,10 +31,13 @@ def command_app(ctx: click.Context) -> Flask:
     info = ctx.find_object(ScriptInfo)
     if info is not None:
         return info.load_app()
-    from frontdesk import create_app  # here: importing a command module builds nothing
+    from frontdesk import ConfigError, create_app  # here: importing a command builds nothing
 
     # No background threads for a command: they would race `db upgrade` on a new database (and
     # log tracebacks about missing tables); `serve` starts the ones it needs itself.
-    app = create_app({"MAIL_WORKER": False, "CALENDAR_WORKER": False})
+    try:
+        app = create_app({"MAIL_WORKER": False, "CALENDAR_WORKER": False})
+    except ConfigError as exc:
+        raise click.ClickException(f"Configuration: {exc}") from None
     ctx.call_on_close(app.extensions["frontdesk.db"].dispose)
     return app

@@ -70,8 +70,15 @@ DEFAULTS: dict[str, Any] = {
     "CALENDAR_ALLOWED_HOSTS": "",  # host or host:port allowed whatever its address (comma list)
     "REDIS_URL": None,  # redis://host:6379/0 to run several processes (needs PostgreSQL)
     "REDIS_PREFIX": "frontdesk",  # key prefix: processes of one deployment share it
-    "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long  # a fine-tuning job page asks the provider at most this often
+    "TURN_LEASE_SECONDS": 15.0,  # a killed process's turn lease lapses after this long
+    # argon2-cffi's parameter profile for staff passwords; CHEAPEST only in test suites.
+    "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
 }
+
+
+class ConfigError(ValueError):
+    """A setting has a value Frontdesk cannot start with (the message names it and says why)."""
+
 
 # Environment variables read without the FRONTDESK_ prefix, because the openai ecosystem uses them.
 PASSTHROUGH_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
@@ -92,7 +99,10 @@ def load_config(
     for name, raw in environ.items():
         if name.startswith("FRONTDESK_") and name != "FRONTDESK_CONFIG":
             key = name.removeprefix("FRONTDESK_")
-            config[key] = _coerce(raw, DEFAULTS.get(key))
+            try:
+                config[key] = _coerce(raw, DEFAULTS.get(key))
+            except ValueError:
+                raise ConfigError(f"{name}={raw!r} is not a number") from None
     config.update(overrides or {})
     _fill_instance_defaults(config)
     return config

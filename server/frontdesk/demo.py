@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from frontdesk.booking.hosts import add_site_host, new_host, site_hosts
@@ -87,7 +88,9 @@ class DemoInfo:
     documents: int
 
 
-def create_demo(db: Database, *, instance_path: str, demo_host_url: str) -> DemoInfo:
+def create_demo(
+    db: Database, *, instance_path: str, demo_host_url: str, hasher: PasswordHasher
+) -> DemoInfo:
     """Create or refresh the demo site, its services, hours, staff login and knowledge base."""
     with db.transaction() as session:
         site = site_by_key(session, DEMO_KEY) or create_site(
@@ -100,7 +103,7 @@ def create_demo(db: Database, *, instance_path: str, demo_host_url: str) -> Demo
         _describe(site, demo_host_url)
         _set_services(session, site)
         _set_hours(site)
-        staff = add_staff(session, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, site.id)
+        staff = add_staff(session, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, site.id, hasher=hasher)
         staff.name = TEAM[0].name
         _set_team(session, site, staff.id)
         site_id = site.id

@@ -24,6 +24,7 @@ from frontdesk.staff import invitations, invite_mail, roles
 from frontdesk.staff.accounts import (
     AccountError,
     add_staff,
+    app_hasher,
     check_password_strength,
     grant_site,
     normalize_email,
@@ -151,7 +152,8 @@ def staff_add(
         password = _ask_password() if password is None else password
         check_password_strength(password)
         with database.transaction() as session:
-            add_staff(session, email, password, site.id, name=name, role=role)
+            hasher = app_hasher(app)
+            add_staff(session, email, password, site.id, name=name, role=role, hasher=hasher)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     done = "has a new password and" if reset_password else "is created and"

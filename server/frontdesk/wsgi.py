@@ -6,7 +6,7 @@ import gc
 
 from flask import Flask
 
-from frontdesk import create_app, warn_of_weak_hashing
+from frontdesk import create_app, warm_up, warn_of_weak_hashing
 from frontdesk.chat.work import start_recovery
 from frontdesk.realtime import single_process
 
@@ -26,6 +26,7 @@ def serve_app() -> Flask:
     # it, and each job then re-reads under the turn lease whether it is still pending.
     start_recovery(app)
     freeze_startup_heap()
+    warm_up()  # what the first requests need, loaded beside them rather than in them
     return app
 
 

@@ -10,6 +10,7 @@ from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.staff.accounts import verify_password
 from tests.support.cli_runs import run
 from tests.support.factories import make_site
+from tests.support.staff_accounts import TEST_HASHER
 
 PASSWORD = "a long passphrase"
 
@@ -48,7 +49,7 @@ def test_the_password_is_prompted_twice_and_asked_again_when_too_short(cli_env, 
         created.stdout
     )
     password_hash, sites = _account(sqlite_url, "ana@acme.test")
-    assert verify_password(password_hash, PASSWORD) and sites == {site.id}
+    assert verify_password(TEST_HASHER, password_hash, PASSWORD) and sites == {site.id}
 
 
 def test_an_existing_account_keeps_its_password_without_reset(cli_env, sqlite_url):
@@ -75,7 +76,7 @@ def test_an_existing_account_keeps_its_password_without_reset(cli_env, sqlite_ur
     reset = again + ["--reset-password", "--password", "another passphrase"]
     assert "has a new password" in run(reset, cli_env).stdout
     after, _sites = _account(sqlite_url, email)
-    assert after != before and verify_password(after, "another passphrase")
+    assert after != before and verify_password(TEST_HASHER, after, "another passphrase")
 
 
 def test_reset_password_needs_an_existing_account(cli_env, sqlite_url):

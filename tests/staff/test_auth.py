@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from frontdesk.db.models import StaffUser
-from frontdesk.staff.accounts import HASH_PROFILE_ENV, hasher_for, weak_profile_warning
 from tests.support.forms import csrf_from
 from tests.support.staff_accounts import PASSWORD, sign_in
 
@@ -17,27 +14,6 @@ def test_password_is_stored_as_argon2_hash(app, staff):
         stored = session.get(StaffUser, staff.id).password_hash
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
-
-
-def test_servers_hash_with_argon2s_own_parameters_unless_told_otherwise():
-    """The suite hashes with CHEAPEST (tests/conftest.py); a server without the setting uses
-    argon2-cffi's default, RFC 9106's low-memory profile (64 MiB, 3 passes, 4 lanes)."""
-    default = hasher_for({})
-    assert default.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    cheapest = hasher_for({HASH_PROFILE_ENV: "CHEAPEST"})
-    assert cheapest.hash(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")
-    with pytest.raises(ValueError, match="choose one of RFC_9106_LOW_MEMORY"):
-        hasher_for({HASH_PROFILE_ENV: "FAST"})
-
-
-def test_signing_in_rehashes_a_password_hashed_with_other_parameters(app, client, staff):
-    database = app.extensions["frontdesk.db"]
-    with database.transaction() as session:
-        session.get(StaffUser, staff.id).password_hash = hasher_for({}).hash(PASSWORD)
-    assert sign_in(client).status_code == 302
-    with database.session() as session:
-        stored = session.get(StaffUser, staff.id).password_hash
-    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")  # this process's parameters
 
 
 def test_anonymous_is_sent_to_signin(client):
@@ -239,11 +215,3 @@ def test_browsers_are_named_in_words():
     assert describe(firefox) == "Firefox on macOS"
     assert describe(IPHONE) == "Safari on iPhone"
     assert describe("curl/8.0") == "Unknown browser" and describe(None) == "Unknown browser"
-
-
-def test_a_server_started_with_the_test_hashing_profile_says_so():
-    """CHEAPEST copied from a test environment to a real server is logged at start-up."""
-    assert weak_profile_warning({}) is None
-    assert weak_profile_warning({HASH_PROFILE_ENV: "RFC_9106_HIGH_MEMORY"}) is None
-    warning = weak_profile_warning({HASH_PROFILE_ENV: "CHEAPEST"})
-    assert warning and "test-only" in warning and HASH_PROFILE_ENV in warning

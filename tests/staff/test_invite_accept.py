@@ -16,7 +16,7 @@ from frontdesk.staff.accounts import verify_password
 from tests.support.factories import make_site
 from tests.support.forms import csrf_from
 from tests.support.races import race
-from tests.support.staff_accounts import PASSWORD, make_staff, sign_in
+from tests.support.staff_accounts import PASSWORD, TEST_HASHER, make_staff, sign_in
 
 NEW_PASSWORD = "a long new passphrase"
 
@@ -71,7 +71,7 @@ def test_a_new_person_sets_name_and_password_and_is_signed_in(app, db, studio):
             select(AuditEvent).where(AuditEvent.action == "staff.invite_accepted")
         )
     assert user.name == "Nora Quinn" and user.password_hash.startswith("$argon2id$")
-    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert verify_password(TEST_HASHER, user.password_hash, NEW_PASSWORD)
     assert membership(db, "new@studio.test") == [(site.id, "admin")]
     assert (event.actor_id, event.subject_id, event.data["role"]) == (
         str(user.id),
@@ -149,7 +149,7 @@ def test_an_account_of_another_site_joins_with_its_own_password(app, db, studio)
     )
     with db.session() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.email == "new@studio.test"))
-    assert verify_password(user.password_hash, PASSWORD) and user.name != "Evil"
+    assert verify_password(TEST_HASHER, user.password_hash, PASSWORD) and user.name != "Evil"
 
 
 def test_signed_in_as_the_invited_account_one_click_joins(app, db, studio):

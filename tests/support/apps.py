@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frontdesk.staff.accounts import HASH_PROFILE_ENV
-
+# The suite's password hashing (tests/conftest.py sets it): reaches every app and child process
+# through the configuration's environment variables, as a server's own setting would.
+HASH_PROFILE_ENV = "FRONTDESK_PASSWORD_HASH_PROFILE"
 TEST_SECRET = "test-secret-key-not-for-production"
 PUBLIC_URL = "http://frontdesk.test"
 # With MAIL_WORKER off (as in app_config) nothing is ever sent: e-mail only queues in the outbox.

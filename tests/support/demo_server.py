@@ -26,11 +26,12 @@ def demo_server(
     """
     from frontdesk.db.models import Site
     from frontdesk.demo import DEMO_KEY, create_demo
+    from tests.support.staff_accounts import TEST_HASHER
 
     server = ChatServer(sqlite_url, tmp_path / "instance", extra_env=extra_env)
     db = server.prepare()
     host = HostServer(server.url, DEMO_KEY)
-    create_demo(db, instance_path=str(server.instance), demo_host_url=host.url)
+    create_demo(db, instance_path=str(server.instance), demo_host_url=host.url, hasher=TEST_HASHER)
     with db.session() as session:
         site_id = session.scalars(select(Site.id).where(Site.public_key == DEMO_KEY)).one()
     if before_start is not None:

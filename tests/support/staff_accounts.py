@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from frontdesk.staff.accounts import add_staff
+from frontdesk.staff.accounts import add_staff, password_hasher
 from tests.support.forms import csrf_from
 
 PASSWORD = "correct horse battery"
+# The suite's apps hash with CHEAPEST too (tests/conftest.py): accounts made here are not
+# rehashed when they sign in.
+TEST_HASHER = password_hasher("CHEAPEST")
 
 
 def make_staff(
@@ -13,7 +16,7 @@ def make_staff(
 ):
     """A staff member of the site (by default its owner when it has none yet, else a member)."""
     with db.transaction() as session:
-        return add_staff(session, email, password, site_id, role=role)
+        return add_staff(session, email, password, site_id, role=role, hasher=TEST_HASHER)
 
 
 def sign_in(client, email: str = "ana@studio.test", password: str = PASSWORD):

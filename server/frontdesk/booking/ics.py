@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vCalAddress, vDuration
+# icalendar is imported where a calendar is built (~35 ms a server start need not pay; `frontdesk
+# serve` loads it on its warm-up thread before the first booking).
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event, vCalAddress
 
 from frontdesk.db.models.booking import CANCELLED
 
@@ -49,8 +53,7 @@ def calendar_feed(site, bookings: Iterable, *, now: datetime | None = None) -> b
     calendar = _calendar(method="PUBLISH")
     calendar.add("x-wr-calname", f"{one_line(site.name)} bookings")
     calendar.add("x-wr-timezone", site.timezone)
-    calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    _refresh_hints(calendar)
     for booking in bookings:
         event = _event(booking, site, now=now)
         event.add("description", _staff_description(booking))
@@ -63,8 +66,7 @@ def host_feed(host, bookings: Iterable[tuple], *, now: datetime | None = None) -
     calendar = _calendar(method="PUBLISH")
     calendar.add("x-wr-calname", f"{one_line(host.name)}: bookings")
     calendar.add("x-wr-timezone", host.timezone)
-    calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    _refresh_hints(calendar)
     for booking, site in bookings:
         event = _event(booking, site, now=now)
         event.add("description", _staff_description(booking))
@@ -72,7 +74,16 @@ def host_feed(host, bookings: Iterable[tuple], *, now: datetime | None = None) -
     return calendar.to_ical()
 
 
+def _refresh_hints(calendar: Calendar) -> None:
+    from icalendar import vDuration
+
+    calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+
+
 def _calendar(*, method: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -83,6 +94,8 @@ def _calendar(*, method: str) -> Calendar:
 
 def _event(booking, site, *, now: datetime | None) -> Event:
     """The parts shared by invitations and the feed: identity, times, title and status."""
+    from icalendar import Event
+
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("sequence", booking.ics_sequence or 0)
@@ -98,6 +111,8 @@ def _event(booking, site, *, now: datetime | None) -> Event:
 
 
 def _organizer(site) -> vCalAddress:
+    from icalendar import vCalAddress
+
     address = site.notification_email or f"no-reply@{UID_DOMAIN}.invalid"
     organizer = vCalAddress(f"mailto:{one_line(address, 254)}")
     organizer.params["CN"] = param_text(site.name)
@@ -105,6 +120,8 @@ def _organizer(site) -> vCalAddress:
 
 
 def _attendee(booking) -> vCalAddress:
+    from icalendar import vCalAddress
+
     attendee = vCalAddress(f"mailto:{one_line(booking.email, 254)}")
     attendee.params["CN"] = param_text(booking.visitor_name)
     attendee.params["ROLE"] = "REQ-PARTICIPANT"

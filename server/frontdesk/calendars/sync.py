@@ -14,9 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from frontdesk.calendars.base import CALDAV, BusyResult, CalendarError, Connection
-from frontdesk.calendars.caldav_account import CalDavConnection
 from frontdesk.calendars.credentials import Credentials
-from frontdesk.calendars.ics_feed import IcsConnection
 from frontdesk.calendars.store import save_busy, stale_connections
 from frontdesk.db.models import CalendarConnection, Host
 from frontdesk.db.types import utcnow
@@ -75,6 +73,11 @@ class CalendarSync(Background):
 
     def open(self, kind: str, url: str, username: str = "", password: str = "", *, timeout=None):
         """A live connection to an account or feed (nothing stored)."""
+        # Imported here: caldav, icalendar and recurring-ical-events cost a server start ~0.1 s
+        # and are needed only once a host has a calendar (`frontdesk serve` warms them up).
+        from frontdesk.calendars.caldav_account import CalDavConnection
+        from frontdesk.calendars.ics_feed import IcsConnection
+
         timeout = timeout or self.fetch_timeout
         if kind == CALDAV:
             return CalDavConnection(url, username, password, policy=self.policy, timeout=timeout)

@@ -14,7 +14,6 @@ from frontdesk import audit
 from frontdesk.audit import Actor
 from frontdesk.booking.ics import booking_uid
 from frontdesk.calendars.base import CalendarError
-from frontdesk.calendars.events import host_event
 from frontdesk.calendars.sync import CalendarSync
 from frontdesk.db.models import Booking, BookingHost, CalendarConnection, CalendarWrite, Site
 from frontdesk.db.models.booking import CANCELLED
@@ -81,6 +80,9 @@ class CalendarWriter(Background):
 
     def _write(self, row_id: int, now: datetime) -> int:
         """Write the booking as it is now (whichever change queued the row)."""
+        # Imported here: icalendar is ~0.1 s of a server start, and most servers never write.
+        from frontdesk.calendars.events import host_event
+
         with self.db.session() as session:
             row = session.get(CalendarWrite, row_id)
             booking = session.get(Booking, row.booking_id)

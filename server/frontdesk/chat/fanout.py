@@ -23,9 +23,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from frontdesk.realtime.bus import Bus
+if TYPE_CHECKING:  # only with REDIS_URL: the redis library stays unloaded without it
+    from frontdesk.realtime.bus import Bus
 
 log = logging.getLogger(__name__)
 

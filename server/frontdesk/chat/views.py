@@ -7,13 +7,11 @@ from one IP.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_sock import Sock
 
-from frontdesk.assistant import select
 from frontdesk.chat import fanout, handshake, site_cache
 from frontdesk.chat.connection import ChatConnection
 from frontdesk.chat.limits import IpLimits
@@ -45,9 +43,7 @@ def init_app(app: Flask) -> None:
             "thread_class": NoReaderThread,  # frames are read inline
         },
     )
-    sock = Sock(app)
-    # The first turn after a start should not wait for the engines' imports.
-    threading.Thread(target=select.preload, name="frontdesk-preload", daemon=True).start()
+    sock = Sock(app)  # (a serving process loads the engines after it listens: frontdesk.warm_up)
     app.before_request(handshake.vetting(_vet_handshake, endpoint=ENDPOINT))
     app.wsgi_app = handshake.keep_ip_slots(app.wsgi_app)  # type: ignore[method-assign]
     sock.route(PATH, endpoint=ENDPOINT)(chat_socket)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from babel.dates import format_date, format_skeleton, get_timezone_location
-from babel.lists import format_list
-
 from frontdesk import i18n
+
+# Babel is imported by the functions that reach it (English never does): ~20 ms of
+# every start; a serving process loads it on its warm-up thread (frontdesk.warm_up).
 
 
 def short_day(moment: datetime, lang: str | None = None, *, year: bool = False) -> str:
@@ -18,6 +18,8 @@ def short_day(moment: datetime, lang: str | None = None, *, year: bool = False) 
     code = i18n.resolve(lang)
     if code == i18n.DEFAULT:
         return f"{moment:%a} {moment.day} {moment:%b}" + (f" {moment:%Y}" if year else "")
+    from babel.dates import format_skeleton
+
     return format_skeleton("yMMMEd" if year else "MMMEd", moment, locale=code)
 
 
@@ -26,6 +28,8 @@ def long_day(moment: datetime, lang: str | None = None) -> str:
     code = i18n.resolve(lang)
     if code == i18n.DEFAULT:
         return f"{moment:%A} {moment.day} {moment:%B %Y}"
+    from babel.dates import format_date
+
     return format_date(moment, "full", locale=code)
 
 
@@ -33,6 +37,8 @@ def city_time(key: str, city: str, lang: str | None = None) -> str:
     """A zone named by its city: "New York time", "heure de New York", "hora de Nueva York"."""
     code = i18n.resolve(lang)
     if code != i18n.DEFAULT:
+        from babel.dates import get_timezone_location
+
         with suppress(LookupError):  # a zone CLDR doesn't know keeps the city of its name
             city = get_timezone_location(key, locale=code, return_city=True)
     return i18n.text(code, "zoneTime", city=city)
@@ -43,4 +49,6 @@ def names_list(names: list[str], lang: str | None = None) -> str:
     code = i18n.resolve(lang)
     if code == i18n.DEFAULT or not names:
         return " and ".join(names)
+    from babel.lists import format_list
+
     return format_list(names, locale=code)

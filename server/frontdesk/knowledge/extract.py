@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from frontdesk.knowledge.chunking import ChunkText, chunk_blocks, text_blocks
 from frontdesk.knowledge.html_text import HtmlText, html_to_text
 
@@ -81,6 +79,8 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
 
 def extract_markdown(text: str, fallback_title: str) -> Extracted:
     """Markdown with optional front matter (`title:`, `url:`), rendered then read as HTML."""
+    from markdown_it import MarkdownIt  # here: ~25 ms only an ingest needs, not a server start
+
     meta, body = split_front_matter(text)
     renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
     page = html_to_text(renderer.render(body))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
+# The Redis pieces are imported only when REDIS_URL is set (init_app): the redis library alone
+# is ~60 ms of every start-up, and one process without Redis never needs it.
+if TYPE_CHECKING:
+    import redis
 
-from frontdesk.realtime import connection
-from frontdesk.realtime.bus import Bus
-from frontdesk.realtime.counters import SharedConnections, SharedWindow
-from frontdesk.realtime.failures import SharedEventLog
-from frontdesk.realtime.leases import Leases
-from frontdesk.realtime.oneway import OneWay
-from frontdesk.realtime.tallies import DailyTally
+    from frontdesk.realtime.bus import Bus
+    from frontdesk.realtime.counters import SharedConnections, SharedWindow
+    from frontdesk.realtime.failures import SharedEventLog
+    from frontdesk.realtime.leases import Leases
+    from frontdesk.realtime.tallies import DailyTally
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,14 @@ class Shared:
 
     def window(self, name: str, limit: int, seconds: float = 60.0) -> SharedWindow:
         """A rate window counted once for the deployment."""
+        from frontdesk.realtime.counters import SharedWindow
+
         return SharedWindow(self.client, f"{self.prefix}:rate:{name}", limit, seconds)
 
     def connections(self, name: str, limit: int) -> SharedConnections:
         """Open-socket counts for the deployment, `limit` per key."""
+        from frontdesk.realtime.counters import SharedConnections
+
         counter = SharedConnections(
             self.client, f"{self.prefix}:open:{name}", self.origin, limit, self.bus.oneway
         )
@@ -46,14 +51,20 @@ class Shared:
 
     def event_log(self, name: str, window: float) -> SharedEventLog:
         """Timestamps of events per key within `window` seconds, for the deployment."""
+        from frontdesk.realtime.failures import SharedEventLog
+
         return SharedEventLog(self.client, f"{self.prefix}:events:{name}", window)
 
     def tally(self, name: str) -> DailyTally:
         """Per-day sums for the deployment (tokens spent per visitor and per IP)."""
+        from frontdesk.realtime.tallies import DailyTally
+
         return DailyTally(self.client, f"{self.prefix}:tally:{name}", self.bus.oneway)
 
     def health(self) -> dict[str, Any]:
         """Is Redis answering now, and is this process's listener subscribed?"""
+        import redis
+
         try:
             answering = bool(self.client.ping())
         except redis.RedisError:
@@ -80,6 +91,11 @@ def init_app(app: Any) -> Shared | None:
             "SQLite file. Use PostgreSQL (DATABASE_URL) with Redis, or unset REDIS_URL and run "
             "one process."
         )
+    from frontdesk.realtime import connection
+    from frontdesk.realtime.bus import Bus
+    from frontdesk.realtime.leases import Leases
+    from frontdesk.realtime.oneway import OneWay
+
     client = connection.connect(url)
     prefix = connection.namespace(app.config.get("REDIS_PREFIX"))
     origin = connection.process_id()

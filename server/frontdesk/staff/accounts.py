@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Mapping
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,64 +14,63 @@ from frontdesk.db.models import SiteMembership, StaffUser
 from frontdesk.staff import roles
 
 MIN_PASSWORD_LENGTH = 10
-# argon2-cffi's parameter profiles by name. The default is its own (RFC 9106's low-memory
-# choice: 64 MiB, 3 passes). CHEAPEST is for test suites only: each hash then takes
-# microseconds instead of a third of a second, for attackers too.
-HASH_PROFILE_ENV = "FRONTDESK_PASSWORD_HASH_PROFILE"
+# argon2-cffi's parameter profiles by name (PASSWORD_HASH_PROFILE). The default is its own
+# (RFC 9106's low-memory choice: 64 MiB, 3 passes). CHEAPEST is for test suites only: each
+# hash then takes microseconds instead of a third of a second, for attackers too.
 HASH_PROFILES = {
     "RFC_9106_LOW_MEMORY": profiles.RFC_9106_LOW_MEMORY,
     "RFC_9106_HIGH_MEMORY": profiles.RFC_9106_HIGH_MEMORY,
     "CHEAPEST": profiles.CHEAPEST,
 }
+# Where create_app keeps the app's hasher (PASSWORD_HASH_PROFILE's parameters).
+HASHER_EXTENSION = "frontdesk.password_hasher"
 
 
 class AccountError(ValueError):
     """A staff account could not be created or changed (message says why)."""
 
 
-def hasher_for(environ: Mapping[str, str]) -> PasswordHasher:
-    """The argon2id hasher of the profile `FRONTDESK_PASSWORD_HASH_PROFILE` names in `environ`
-    (default RFC_9106_LOW_MEMORY); ValueError for a name that is not a profile."""
-    name = environ.get(HASH_PROFILE_ENV) or "RFC_9106_LOW_MEMORY"
-    if name not in HASH_PROFILES:
-        raise ValueError(f"{HASH_PROFILE_ENV}={name!r}: choose one of {', '.join(HASH_PROFILES)}")
-    return PasswordHasher.from_parameters(HASH_PROFILES[name])
+def password_hasher(profile: str) -> PasswordHasher:
+    """The argon2id hasher of one of argon2-cffi's parameter profiles, by name (HASH_PROFILES);
+    ValueError for another name."""
+    if profile not in HASH_PROFILES:
+        raise ValueError(f"{profile!r} is not a profile: choose one of {', '.join(HASH_PROFILES)}")
+    return PasswordHasher.from_parameters(HASH_PROFILES[profile])
 
 
-def weak_profile_warning(environ: Mapping[str, str]) -> str | None:
+def app_hasher(app: Any) -> PasswordHasher:
+    """The hasher create_app made from the app's PASSWORD_HASH_PROFILE."""
+    return app.extensions[HASHER_EXTENSION]
+
+
+def weak_profile_warning(profile: str) -> str | None:
     """What a server says at start-up when staff passwords would be hashed with the test
     suite's CHEAPEST profile (a setting copied from a test environment by mistake)."""
-    if environ.get(HASH_PROFILE_ENV) != "CHEAPEST":
+    if profile != "CHEAPEST":
         return None
     return (
-        f"WARNING: {HASH_PROFILE_ENV}=CHEAPEST: staff passwords are hashed with argon2's "
-        "test-only parameters, which an attacker with the database guesses in microseconds. "
-        "Unset it on any server that real people sign in to."
+        "WARNING: PASSWORD_HASH_PROFILE is CHEAPEST (FRONTDESK_PASSWORD_HASH_PROFILE): staff "
+        "passwords are hashed with argon2's test-only parameters, which an attacker with the "
+        "database guesses in microseconds. Unset it on any server that real people sign in to."
     )
 
 
-@functools.cache
-def _hasher() -> PasswordHasher:
-    # Chosen when first needed and kept: every hash of a process has the same parameters.
-    return hasher_for(os.environ)
-
-
-def hash_password(password: str) -> str:
+def hash_password(hasher: PasswordHasher, password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher().hash(password)
+    return hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """True when the password matches the stored hash."""
+def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    """True when the password matches the stored hash (whatever parameters made it)."""
     try:
-        return _hasher().verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's."""
-    return _hasher().check_needs_rehash(password_hash)
+def needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
+    """True when the hash was made with other parameters than the hasher's."""
+    return hasher.check_needs_rehash(password_hash)
 
 
 def check_password_strength(password: str) -> None:
@@ -103,6 +101,8 @@ def add_staff(
     site_id: int,
     name: str = "",
     role: str | None = None,
+    *,
+    hasher: PasswordHasher,
 ) -> StaffUser:
     """Create the staff user (or reuse it by e-mail, setting this password) with access to the
     site (`role`, or by default owner of a site without one, else member). Callers that must
@@ -111,11 +111,11 @@ def add_staff(
     check_password_strength(password)
     user = staff_by_email(session, email)
     if user is None:
-        user = StaffUser(email=email, name=name, password_hash=hash_password(password))
+        user = StaffUser(email=email, name=name, password_hash=hash_password(hasher, password))
         session.add(user)
         session.flush()
     else:
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(hasher, password)
     grant_site(session, user, site_id, role)
     return user
 
@@ -137,20 +137,30 @@ def grant_site(session: Session, user: StaffUser, site_id: int, role: str | None
     return True
 
 
-def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
-    """The staff user for these credentials, or None; upgrades old hashes on success."""
+def authenticate(
+    session: Session, email: str, password: str, *, hasher: PasswordHasher
+) -> StaffUser | None:
+    """The staff user for these credentials, or None; rehashes a password whose hash has other
+    parameters than the hasher's on success."""
     user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None:
         # Hash anyway so a missing account takes as long as a wrong password.
-        verify_password(_dummy_hash(), password)
+        verify_password(hasher, _dummy_hash(hasher), password)
         return None
-    if not verify_password(user.password_hash, password):
+    if not verify_password(hasher, user.password_hash, password):
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(hasher, user.password_hash):
+        user.password_hash = hash_password(hasher, password)
     return user
 
 
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Made with the hasher's own parameters, so it costs what a real account's check costs.
+    return _dummy_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.type)
+
+
 @functools.cache
-def _dummy_hash() -> str:
-    return _hasher().hash("frontdesk-timing-equaliser")
+def _dummy_for(time_cost: int, memory_cost: int, parallelism: int, kind: Any) -> str:
+    # One per set of parameters, not per app: the suite builds hundreds of apps.
+    hasher = PasswordHasher(time_cost, memory_cost, parallelism, type=kind)
+    return hasher.hash("frontdesk-timing-equaliser")

@@ -15,6 +15,7 @@ from frontdesk.extensions import get_db
 from frontdesk.staff import invitations, roles
 from frontdesk.staff.accounts import (
     AccountError,
+    app_hasher,
     authenticate,
     check_password_strength,
     grant_site,
@@ -119,7 +120,8 @@ def _new_account(invitation: StaffInvitation) -> StaffUser:
         check_password_strength(password)
     except AccountError as exc:
         raise Refused(str(exc)) from None
-    password_hash = hash_password(password)  # before the write lock: argon2 takes a while
+    # Hashed before the write lock: argon2 takes a while.
+    password_hash = hash_password(app_hasher(current_app), password)
     try:
         with get_db().write_transaction() as session:
             user = StaffUser(email=invitation.email, name=name, password_hash=password_hash)
@@ -146,7 +148,8 @@ def _existing_account(invitation: StaffInvitation, same_person: bool) -> StaffUs
         if same_person:
             user = staff_by_email(session, email)
         else:
-            user = authenticate(session, email, request.form.get("password", "")[:256])
+            password = request.form.get("password", "")[:256]
+            user = authenticate(session, email, password, hasher=app_hasher(current_app))
             if user is None:
                 limiter.failed(email, ip)
                 raise Refused("That is not the password of your account.", 401)

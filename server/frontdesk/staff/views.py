@@ -28,6 +28,7 @@ from frontdesk.staff import (
 )
 from frontdesk.staff.accounts import (
     AccountError,
+    app_hasher,
     authenticate,
     check_password_strength,
     hash_password,
@@ -144,7 +145,7 @@ def signin():
         )
         return page, 429, {"Retry-After": str(wait)}
     with get_db().transaction() as session:
-        user = authenticate(session, email, password)
+        user = authenticate(session, email, password, hasher=app_hasher(current_app))
     if user is None:
         limiter.failed(email, ip)
         flash("That e-mail and password do not match.", "error")
@@ -185,7 +186,8 @@ def password():
     user = current_staff()
     current = request.form.get("current", "")
     new = request.form.get("new", "")
-    if not verify_password(user.password_hash, current):
+    hasher = app_hasher(current_app)
+    if not verify_password(hasher, user.password_hash, current):
         flash("Your current password is not right.", "error")
         return _account_page(400)
     if new != request.form.get("confirm", ""):
@@ -198,7 +200,7 @@ def password():
         return _account_page(400)
     with get_db().transaction() as session:
         stored = session.merge(user)
-        stored.password_hash = hash_password(new)
+        stored.password_hash = hash_password(hasher, new)
     user.password_hash = stored.password_hash
     # Every session of this user ends on the server (their open sockets close at once); this
     # browser gets a new one.
