@@ -7,6 +7,7 @@ from datetime import date
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import analyse
 from frontdesk.knowledge.retrieve import Passage, rank_passages, retrieve
+from frontdesk.knowledge.said import said
 from frontdesk.knowledge.units import split_passage
 from tests.support.factories import make_site
 from tests.support.knowledge_files import write_knowledge_folder
@@ -260,13 +261,13 @@ STAFF = Passage(
 
 
 def test_everyday_words_for_teachers_checks_progress_and_watching_a_lesson():
-    for text, said in (
+    for text, quoted in (
         ("are the teachers vetted", "police background check"),
         ("will i hear how my kid is doing", "progress note"),
         ("can i stay and watch my son's class", "sit in"),
     ):
         found = ask(text, STAFF)
-        assert found.confident and said in found.best.quote, text
+        assert found.confident and quoted in found.best.quote, text
 
 
 def test_a_quoted_sentence_introducing_a_list_comes_with_the_list():
@@ -313,3 +314,12 @@ def test_a_day_in_a_follow_up_replaces_the_day_asked_about_before():
     assert "monday" not in [
         c.label for c in analyse("and friday?", LEX, "open on monday?").concepts
     ]
+
+
+def test_cannot_make_it_is_a_cancellation_and_not_refunded_is_losing_the_fee():
+    question = analyse("if i cancel the trial do i lose the $40", LEX)
+    forms = {c.label: c.forms for c in question.concepts}
+    assert ("can", "not", "make") in forms["cancel"]  # "If you cannot make a trial lesson"
+    assert ("not", "refund") in forms["lose"]  # "the fee is not refunded"
+    # "how do I sign up?": telling the front desk is a way to do it
+    assert said("method", "After the trial, tell us at the front desk which class you want.", "")

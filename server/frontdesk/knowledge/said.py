@@ -71,7 +71,8 @@ AGE = re.compile(
 # "how do I move it?": a way to do it (a link, a call, online).
 METHOD = re.compile(
     r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
-    r"\b(?:call|ring|phone|email|e-mail|text) (?:us|reception|the office)\b|\breply to\b",
+    r"\b(?:call|ring|phone|email|e-mail|text|tell|message|whatsapp) (?:us|reception|the office)\b|"
+    r"\breply to\b|\blet us know\b|\bask (?:at|us)\b|\b(?:fill in|fill out|complete) (?:the|a|our)\b",
     re.I,
 )
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
