@@ -323,3 +323,14 @@ def test_cannot_make_it_is_a_cancellation_and_not_refunded_is_losing_the_fee():
     assert ("not", "refund") in forms["lose"]  # "the fee is not refunded"
     # "how do I sign up?": telling the front desk is a way to do it
     assert said("method", "After the trial, tell us at the front desk which class you want.", "")
+
+
+def test_a_part_of_the_day_finds_clock_times_that_never_name_it():
+    hours = Passage(
+        "Contact",
+        "https://tax.test/contact",
+        "Office hours",
+        "- Monday to Thursday: 9 am to 5 pm\n- Friday: 9 am to 4 pm\n- Saturday: closed",
+    )
+    found = ask("when do you open in the morning", hours)
+    assert found.best is not None and "9 am" in found.best.quote

@@ -209,6 +209,7 @@ def said(aspect: str, text: str, context: str) -> float:
 
 
 PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
+DAY_PARTS = frozenset(word[:PROBE] for *_, words in PARTS_OF_DAY for word in words)
 
 
 def probe(stem: str) -> str:
@@ -216,6 +217,8 @@ def probe(stem: str) -> str:
     "i" the word spells "y" ("copi": copy, "citi": city); a number whole."""
     if stem[0].isdigit():
         return stem
+    if stem[:PROBE] in DAY_PARTS:
+        return ""  # "morning" is in "9 am to 5 pm" as its part of the day (_parts_of_day)
     if stem.endswith("i") and len(stem) <= PROBE:
         return stem[:-1]
     return stem[:PROBE]
