@@ -310,7 +310,7 @@ def test_a_day_in_a_follow_up_replaces_the_day_asked_about_before():
         "- Saturday: 8 am to 12 noon\n- Sunday: closed",
     )
     found = ask("what about the weekend", hours, context="what time do you open on monday")
-    assert found.best.quote.startswith("Saturday: 8 am to 12 noon")
+    assert found.best.quote.lstrip("- ").startswith("Saturday: 8 am to 12 noon")
     assert "monday" not in [
         c.label for c in analyse("and friday?", LEX, "open on monday?").concepts
     ]
@@ -334,3 +334,14 @@ def test_a_part_of_the_day_finds_clock_times_that_never_name_it():
     )
     found = ask("when do you open in the morning", hours)
     assert found.best is not None and "9 am" in found.best.quote
+
+
+def test_list_items_quoted_together_stay_one_to_a_line():
+    hours = Passage(
+        "Contact",
+        "https://tax.test/contact",
+        "Office hours",
+        "- Monday: 9 am to 5 pm\n- Wednesday: 9 am to 7 pm\n- Friday: 9 am to 4 pm",
+    )
+    quote = ask("are you open in the evenings", hours).best.quote
+    assert "\n- Wednesday: 9 am to 7 pm" in quote

@@ -113,7 +113,8 @@ def _list(unit: Unit, section: list[Unit]):
 
 
 def _join(picked: list[Unit]) -> str:
-    if all(u.kind == "row" for u in picked) and len(picked) > 1:
+    if all(u.kind in ("row", "item") for u in picked) and len(picked) > 1:
+        # list items and table rows stay one to a line ("Friday: 9 am to 4 pm")
         return "\n".join(f"- {clip(u.text, 200)}" for u in picked)
     return clip(" ".join(u.text for u in picked), MAX_CHARS + 80)
 
