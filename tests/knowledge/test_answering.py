@@ -267,3 +267,49 @@ def test_everyday_words_for_teachers_checks_progress_and_watching_a_lesson():
     ):
         found = ask(text, STAFF)
         assert found.confident and said in found.best.quote, text
+
+
+def test_a_quoted_sentence_introducing_a_list_comes_with_the_list():
+    hours = Passage(
+        "Visit",
+        "https://salon.test/visit",
+        "Hours",
+        "We're closed Sunday and Monday. From Tuesday to Saturday:\n\n"
+        "- Tuesday and Wednesday: 10 am to 7 pm\n- Saturday: 9 am to 5 pm\n\n"
+        "Parking\n\nThere is free parking on Sundays behind the shop.",
+    )
+    found = ask("are you open on mondays", hours)
+    assert "From Tuesday to Saturday:\n- Tuesday and Wednesday: 10 am to 7 pm" in found.best.quote
+    assert "- Saturday: 9 am to 5 pm" in found.best.quote
+
+
+def test_instalments_are_a_payment_plan_not_an_installer():
+    installers = Passage(
+        "About",
+        "https://plumber.test/about",
+        "Our engineers",
+        "Every boiler is fitted by a registered installer. Installation takes two days.",
+    )
+    assert not ask("can i pay in instalments", installers).confident
+    plan = Passage(
+        "Paying",
+        "https://plumber.test/pay",
+        "Paying",
+        "You can spread the cost with a payment plan.",
+    )
+    assert ask("do you do installments", installers, plan).best.title == "Paying"
+
+
+def test_a_day_in_a_follow_up_replaces_the_day_asked_about_before():
+    hours = Passage(
+        "Contact",
+        "https://physio.test/contact",
+        "Opening times",
+        "- Monday, Wednesday: 7:30 am to 5 pm\n- Tuesday, Thursday: 7:30 am to 7:30 pm\n"
+        "- Saturday: 8 am to 12 noon\n- Sunday: closed",
+    )
+    found = ask("what about the weekend", hours, context="what time do you open on monday")
+    assert found.best.quote.startswith("Saturday: 8 am to 12 noon")
+    assert "monday" not in [
+        c.label for c in analyse("and friday?", LEX, "open on monday?").concepts
+    ]
