@@ -119,12 +119,16 @@ def _warm() -> None:
 
 
 def _keeping_logging(load: Any) -> Any:
-    """Call `load` and put the root logger back as it was: wordllama's import calls
-    logging.basicConfig(level=INFO), which would print every library's INFO lines."""
+    """Call `load` without letting wordllama's import reconfigure logging: it calls
+    logging.basicConfig(level=INFO), which would print every library's INFO lines. Python's
+    own last-resort handler (warnings to stderr, as with no handler) stands in on the root
+    logger meanwhile, which makes that call a no-op without a moment of INFO output."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    if root.handlers:  # configured already: basicConfig does nothing
+        return load()
+    stand_in = logging.lastResort or logging.NullHandler()
+    root.addHandler(stand_in)
     try:
         return load()
     finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
+        root.removeHandler(stand_in)

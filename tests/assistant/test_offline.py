@@ -745,3 +745,17 @@ def test_a_short_question_pointing_back_is_about_the_earlier_topic(
     chat.say(earlier)
     reply = chat.say(follow_up, history=[HistoryEntry("visitor", earlier)])
     assert said in reply["text"] and not_said not in reply["text"]
+
+
+def test_today_and_tomorrow_are_asked_about_as_their_weekday(db, site, chat):
+    add_knowledge(
+        db,
+        site,
+        "Visit us",
+        "https://studio.test/visit",
+        "- Monday and Tuesday: 9 am to 5 pm\n- Thursday: 11 am to 8 pm\n- Friday: 7 am to 3 pm",
+        heading="Opening times",
+    )
+    # Wednesday 25 November in Tokyo: tomorrow is a Thursday
+    reply = chat.say("what time do you close tomorrow?")
+    assert "Thursday: 11 am to 8 pm" in reply["text"].split("\n\n")[0]

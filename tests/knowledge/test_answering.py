@@ -7,6 +7,7 @@ from datetime import date
 from frontdesk.knowledge.lexicon import lexicon
 from frontdesk.knowledge.question import analyse
 from frontdesk.knowledge.retrieve import Passage, rank_passages, retrieve
+from frontdesk.knowledge.said import said
 from frontdesk.knowledge.units import split_passage
 from tests.support.factories import make_site
 from tests.support.knowledge_files import write_knowledge_folder
@@ -260,10 +261,87 @@ STAFF = Passage(
 
 
 def test_everyday_words_for_teachers_checks_progress_and_watching_a_lesson():
-    for text, said in (
+    for text, quoted in (
         ("are the teachers vetted", "police background check"),
         ("will i hear how my kid is doing", "progress note"),
         ("can i stay and watch my son's class", "sit in"),
     ):
         found = ask(text, STAFF)
-        assert found.confident and said in found.best.quote, text
+        assert found.confident and quoted in found.best.quote, text
+
+
+def test_a_quoted_sentence_introducing_a_list_comes_with_the_list():
+    hours = Passage(
+        "Visit",
+        "https://salon.test/visit",
+        "Hours",
+        "We're closed Sunday and Monday. From Tuesday to Saturday:\n\n"
+        "- Tuesday and Wednesday: 10 am to 7 pm\n- Saturday: 9 am to 5 pm\n\n"
+        "Parking\n\nThere is free parking on Sundays behind the shop.",
+    )
+    found = ask("are you open on mondays", hours)
+    assert "From Tuesday to Saturday:\n- Tuesday and Wednesday: 10 am to 7 pm" in found.best.quote
+    assert "- Saturday: 9 am to 5 pm" in found.best.quote
+
+
+def test_instalments_are_a_payment_plan_not_an_installer():
+    installers = Passage(
+        "About",
+        "https://plumber.test/about",
+        "Our engineers",
+        "Every boiler is fitted by a registered installer. Installation takes two days.",
+    )
+    assert not ask("can i pay in instalments", installers).confident
+    plan = Passage(
+        "Paying",
+        "https://plumber.test/pay",
+        "Paying",
+        "You can spread the cost with a payment plan.",
+    )
+    assert ask("do you do installments", installers, plan).best.title == "Paying"
+
+
+def test_a_day_in_a_follow_up_replaces_the_day_asked_about_before():
+    hours = Passage(
+        "Contact",
+        "https://physio.test/contact",
+        "Opening times",
+        "- Monday, Wednesday: 7:30 am to 5 pm\n- Tuesday, Thursday: 7:30 am to 7:30 pm\n"
+        "- Saturday: 8 am to 12 noon\n- Sunday: closed",
+    )
+    found = ask("what about the weekend", hours, context="what time do you open on monday")
+    assert found.best.quote.lstrip("- ").startswith("Saturday: 8 am to 12 noon")
+    assert "monday" not in [
+        c.label for c in analyse("and friday?", LEX, "open on monday?").concepts
+    ]
+
+
+def test_cannot_make_it_is_a_cancellation_and_not_refunded_is_losing_the_fee():
+    question = analyse("if i cancel the trial do i lose the $40", LEX)
+    forms = {c.label: c.forms for c in question.concepts}
+    assert ("can", "not", "make") in forms["cancel"]  # "If you cannot make a trial lesson"
+    assert ("not", "refund") in forms["lose"]  # "the fee is not refunded"
+    # "how do I sign up?": telling the front desk is a way to do it
+    assert said("method", "After the trial, tell us at the front desk which class you want.", "")
+
+
+def test_a_part_of_the_day_finds_clock_times_that_never_name_it():
+    hours = Passage(
+        "Contact",
+        "https://tax.test/contact",
+        "Office hours",
+        "- Monday to Thursday: 9 am to 5 pm\n- Friday: 9 am to 4 pm\n- Saturday: closed",
+    )
+    found = ask("when do you open in the morning", hours)
+    assert found.best is not None and "9 am" in found.best.quote
+
+
+def test_list_items_quoted_together_stay_one_to_a_line():
+    hours = Passage(
+        "Contact",
+        "https://tax.test/contact",
+        "Office hours",
+        "- Monday: 9 am to 5 pm\n- Wednesday: 9 am to 7 pm\n- Friday: 9 am to 4 pm",
+    )
+    quote = ask("are you open in the evenings", hours).best.quote
+    assert "\n- Wednesday: 9 am to 7 pm" in quote

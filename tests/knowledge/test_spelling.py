@@ -185,7 +185,7 @@ def test_a_price_row_naming_only_the_thing_asked_about_comes_first():
         "- Night guard: $480\n- Sports mouthguard: $180",
     )
     found = rank_passages(analyse("how much is a crown", LEX), [fees], [0.0])
-    assert found.best.quote.startswith("Porcelain crown: $1,650")
+    assert found.best.quote.lstrip("- ").startswith("Porcelain crown: $1,650")
 
 
 def test_other_forms_of_a_word_and_a_stated_no_charge():

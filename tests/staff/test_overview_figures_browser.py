@@ -1,5 +1,5 @@
 """The overview's figures in Chromium at desktop and phone sizes: the engine answering named,
-cancelled bookings left out of the total and said beside it."""
+cancelled bookings left out of the total and said beside it, the latest day of the chart in view."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def test_the_overview_counts_what_stands_and_names_the_engine(browser, dashboard
     assert page.locator("[data-total=conversion]").inner_text() == "100%"
     assert "uses no tokens" in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    # The latest day's bar is in view without scrolling: on a phone the chart scrolls inside
+    # its figure, and it opens at the recent end rather than a month ago.
+    figure = page.locator(".chart-figure").bounding_box()
+    latest = page.locator(".chart .bar--chats").last.bounding_box()
+    assert (
+        figure["x"] <= latest["x"] <= latest["x"] + latest["width"] <= figure["x"] + figure["width"]
+    )
     page.screenshot(path=str(tmp_path / f"overview-{size}.png"), full_page=True)
     assert axe_violations(page) == []
     assert page.problems == []

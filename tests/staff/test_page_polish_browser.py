@@ -120,3 +120,20 @@ def test_privacy_fields_are_sized_to_what_they_hold(browser, dashboard):
     assert page.locator("#retention_days").bounding_box()["width"] <= 10 * 16 + 1
     assert page.locator("#lookup-email").bounding_box()["width"] <= 28 * 16 + 1
     assert page.problems == []
+
+
+@pytest.mark.parametrize("section", ["settings/", "privacy/"])
+def test_on_a_phone_the_section_bar_opens_with_the_current_section_in_view(
+    browser, dashboard, section
+):
+    """The phone's section links scroll sideways; a page far down the list (Settings,
+    Privacy) showed Overview to Knowledge, none of them marked as where one is."""
+    page = signed_in_page(browser, dashboard, "phone")
+    page.goto(dashboard.url(section))
+    strip = page.locator(".staff-nav").bounding_box()
+    current = page.locator(".staff-nav a[aria-current=page]").bounding_box()
+    # Wholly in view (to a pixel: the last link may end at the strip's edge, fractionally).
+    assert strip["x"] - 1 <= current["x"]
+    assert current["x"] + current["width"] <= strip["x"] + strip["width"] + 1
+    assert page.evaluate("window.scrollY") == 0  # the page itself did not move
+    assert page.problems == []

@@ -78,16 +78,31 @@ def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: flo
         if sum(len(u.text) for u in picked) + len(follower.text) > MAX_CHARS:
             break
         picked.append(follower)
-    return _join(picked), picked[0]
+    return _join(picked) + _list_after(picked[-1], section), picked[0]
 
 
 def _opening(section: list[Unit]):
     picked: list[Unit] = []
     for unit in section[:4]:
+        if unit.kind == "item" and picked and picked[-1].kind == "sentence":
+            break  # said as a list below, not run into the sentence before it
         if picked and sum(len(u.text) for u in picked) + len(unit.text) > MAX_CHARS * 0.8:
             break
         picked.append(unit)
-    return _join(picked), picked[0]
+    return _join(picked) + _list_after(picked[-1], section), picked[0]
+
+
+def _list_after(last: Unit, section: list[Unit]) -> str:
+    """The list a quoted sentence introduces ("From Tuesday to Saturday:"), which it needs."""
+    if last.kind != "sentence" or not last.text.endswith(":"):
+        return ""
+    at = next((i for i, u in enumerate(section) if u is last), len(section))
+    items = []
+    for unit in section[at + 1 :]:
+        if unit.kind != "item" or items and unit.block != items[0].block:
+            break
+        items.append(unit)
+    return "".join(f"\n- {clip(u.text, 160)}" for u in items[:MAX_ITEMS])
 
 
 def _list(unit: Unit, section: list[Unit]):
@@ -98,7 +113,8 @@ def _list(unit: Unit, section: list[Unit]):
 
 
 def _join(picked: list[Unit]) -> str:
-    if all(u.kind == "row" for u in picked) and len(picked) > 1:
+    if all(u.kind in ("row", "item") for u in picked) and len(picked) > 1:
+        # list items and table rows stay one to a line ("Friday: 9 am to 4 pm")
         return "\n".join(f"- {clip(u.text, 200)}" for u in picked)
     return clip(" ".join(u.text for u in picked), MAX_CHARS + 80)
 

@@ -69,6 +69,7 @@ class Lexicon:
     single: frozenset[str] = frozenset()  # stems of the one-word entries and cues
     cue_words: frozenset[str] = frozenset()  # every word of every cue and hint, as written
     written: frozenset[str] = frozenset()  # the one-word entries and cues, as written
+    days: frozenset[str] = frozenset()  # stems of day names: "and friday?" replaces "monday"
 
     def words(self, text: str) -> list[str]:
         """Lower-case tokens, numbers without commas; contractions undone ("where's" -> where,
@@ -155,6 +156,7 @@ def lexicon(language: str = DEFAULT_LANGUAGE) -> Lexicon:
         itself=frozenset(stem(w) for w in raw.get("itself", [])),
         generic=frozenset(stem(w) for w in raw.get("generic", [])),
         verbs=frozenset(stem(w) for w in raw.get("verbs", [])),
+        days=frozenset(stem(w) for w in raw.get("days", [])),
         aspects=(),
         groups=(),
     )

@@ -83,7 +83,10 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
     if context:
         earlier = _read(context, lex)
         own = {form for concept in question.concepts for form in concept.forms}
+        days = _days(question.concepts, lex)
         for concept in earlier.concepts:
+            if days and _days([concept], lex):
+                continue  # "and on saturday?" after Monday's hours asks about Saturday alone
             if not own.intersection(concept.forms):
                 carried = Concept(concept.label, concept.forms, CARRIED_WEIGHT)
                 question.concepts.append(carried)
@@ -93,6 +96,12 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
         question.search_words += [w for w in earlier.search_words if w not in question.search_words]
     question.search_words = question.search_words[:MAX_SEARCH_WORDS]
     return question
+
+
+def _days(concepts: list[Concept], lex: Lexicon) -> bool:
+    """Whether a concept names a day in the visitor's own words."""
+    strong = (form for c in concepts for form, strength in c.forms.items() if strength >= 1.0)
+    return any(len(form) == 1 and form[0] in lex.days for form in strong)
 
 
 def _read(text: str, lex: Lexicon) -> Question:

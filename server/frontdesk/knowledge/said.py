@@ -71,7 +71,8 @@ AGE = re.compile(
 # "how do I move it?": a way to do it (a link, a call, online).
 METHOD = re.compile(
     r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
-    r"\b(?:call|ring|phone|email|e-mail|text) (?:us|reception|the office)\b|\breply to\b",
+    r"\b(?:call|ring|phone|email|e-mail|text|tell|message|whatsapp) (?:us|reception|the office)\b|"
+    r"\breply to\b|\blet us know\b|\bask (?:at|us)\b|\b(?:fill in|fill out|complete) (?:the|a|our)\b",
     re.I,
 )
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
@@ -208,6 +209,7 @@ def said(aspect: str, text: str, context: str) -> float:
 
 
 PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
+DAY_PARTS = frozenset(word[:PROBE] for *_, words in PARTS_OF_DAY for word in words)
 
 
 def probe(stem: str) -> str:
@@ -215,6 +217,8 @@ def probe(stem: str) -> str:
     "i" the word spells "y" ("copi": copy, "citi": city); a number whole."""
     if stem[0].isdigit():
         return stem
+    if stem[:PROBE] in DAY_PARTS:
+        return ""  # "morning" is in "9 am to 5 pm" as its part of the day (_parts_of_day)
     if stem.endswith("i") and len(stem) <= PROBE:
         return stem[:-1]
     return stem[:PROBE]

@@ -10,13 +10,15 @@ passed the question to staff. Passage text is untrusted page content: only ever 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy.exc
 
 from frontdesk.assistant.base import Choice
-from frontdesk.assistant.offline import intents
+from frontdesk.assistant.offline import dates, intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
+RELATIVE_DAY = re.compile(r"\b(?:today|tonight|tomorrow)\b", re.I)
 RUNNER_UP = 0.55  # a second section this close to the best is quoted too
 CANCEL = Choice("Cancel my booking", "reply", "Cancel my booking")
 MOVE = Choice("Move my booking", "reply", "Reschedule my booking")
@@ -44,7 +46,8 @@ def lookup(
     d: Dialogue, text: str, *, context: str = "", related: str | None = None
 ) -> tuple[Reply, bool]:
     """(the reply, whether it is a confident answer) for a question."""
-    result = d.tool("search_knowledge", query=text[:300], limit=3, context=context[:300] or None)
+    query = with_weekday(d, text)
+    result = d.tool("search_knowledge", query=query[:300], limit=3, context=context[:300] or None)
     content = result.content if result.ok else {}
     passages = content.get("untrusted_passages") or []
     if not passages:
@@ -77,6 +80,18 @@ def lookup(
     if not d.state.get("flow"):
         d.state["offer"] = offered[0].value  # what a "yes please" next will mean
     return Reply(said, offered, sources=sources), True
+
+
+def with_weekday(d: Dialogue, text: str) -> str:
+    """ "do you close early today?" asks about a weekday, which the pages name: it is added."""
+    said = RELATIVE_DAY.search(text)
+    if said is None:
+        return text
+    zone = getattr(d.turn.site, "timezone", None) or d.tz
+    day = dates.local_now(d.now, zone).date()
+    if said.group(0).lower() == "tomorrow":
+        day += timedelta(days=1)
+    return f"{text.rstrip(' ?!.')} ({day:%A})"
 
 
 def _link(passage: dict) -> str:
