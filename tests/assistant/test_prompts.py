@@ -218,3 +218,29 @@ def test_unreadable_stored_arguments_are_sent_as_an_empty_object():
     )
     assert messages[0]["tool_calls"][0]["function"]["arguments"] == "{}"
     assert json.loads(messages[1]["content"]) == {"error": "not valid JSON"}
+
+
+def snapshot_site(**fields) -> Site:
+    """A site as the chat's site cache hands it out: detached from any session."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    site = unsaved_site(**fields)
+    site.id = 1
+    make_transient_to_detached(site)
+    return site
+
+
+def test_a_snapshot_prompt_is_reused_only_for_the_same_minute_zone_language_and_page():
+    site = snapshot_site()
+    page = {"url": "https://example.com/a", "title": "A"}
+    args = {"now": NOW, "visitor_tz": "America/New_York", "page": page, "lang": "en"}
+    first = system_prompt(site, **args)
+    assert system_prompt(site, **{**args, "now": NOW.replace(second=59)}) is first
+    later = system_prompt(site, **{**args, "now": datetime(2026, 3, 2, 22, 31, tzinfo=UTC)})
+    assert "09:31 business time" in later and "09:30" not in later
+    other_page = system_prompt(site, **{**args, "page": {"url": "https://example.com/b"}})
+    assert "example.com/b" in other_page and "example.com/a" not in other_page
+    assert "Europe/Paris" in system_prompt(site, **{**args, "visitor_tz": "Europe/Paris"})
+    assert "French" in system_prompt(site, **{**args, "lang": "fr"})
+    renamed = snapshot_site(name="Other Studio")  # a newer snapshot of the site
+    assert "Other Studio" in system_prompt(renamed, **args)

@@ -48,3 +48,56 @@ def test_a_client_gone_before_the_close_reply_is_a_closed_connection_not_an_erro
     with pytest.raises(ConnectionClosed):
         ws_reader.receive(ws)
     assert not ws.connected
+
+
+def long_masked(opcode: int, payload: bytes) -> bytes:
+    """One client frame of 126 to 65535 bytes (the 16-bit length form)."""
+    mask = b"\x09\x08\x07\x06"
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | 126]) + struct.pack("!H", len(payload)) + mask + body
+
+
+def test_several_whole_frames_in_one_read_come_out_in_order():
+    ws, client = server_and_client()
+    text = "é" * 150  # 300 bytes: the 16-bit length form
+    client.sendall(masked(0x1, b'{"n":1}') + long_masked(0x1, text.encode()) + masked(0x1, b""))
+    assert [ws_reader.receive(ws) for _ in range(3)] == ['{"n":1}', text, ""]
+
+
+def test_a_frame_split_across_reads_is_still_read_whole():
+    ws, client = server_and_client()
+    frame = long_masked(0x1, b"x" * 500)
+    client.sendall(frame[:3])  # wsproto holds the start; the rest must join it
+    ws.receive_bytes = 3
+    ws.sock.settimeout(5)
+    client.sendall(frame[3:])
+    assert ws_reader.receive(ws) == "x" * 500
+    client.sendall(masked(0x1, b"next"))
+    ws.receive_bytes = 4096
+    assert ws_reader.receive(ws) == "next"
+
+
+def test_a_ping_beside_a_text_frame_is_answered_and_the_text_read():
+    ws, client = server_and_client()
+    client.sendall(masked(0x9, b"hi") + masked(0x1, b"after"))
+    assert ws_reader.receive(ws) == "after"
+    assert client.recv(64) == b"\x8a\x02hi"  # the pong
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (masked(0x1, b"\xff\xfe"), 1007),  # not UTF-8
+        (b"\x81\x02ok", 1002),  # a client frame without a mask
+        (masked(0x1 | 0x40, b"x"), 1002),  # an RSV bit no extension uses
+        (long_masked(0x1, b"x" * 65000), 1009),  # over the limit
+    ],
+)
+def test_a_frame_the_protocol_refuses_closes_the_socket_as_before(frame, code):
+    ws, client = server_and_client()
+    ws.max_message_size = 60000
+    client.sendall(frame)
+    with pytest.raises(ConnectionClosed):
+        ws_reader.receive(ws)
+    reply = client.recv(64)
+    assert reply[0] == 0x88 and struct.unpack("!H", reply[2:4])[0] == code

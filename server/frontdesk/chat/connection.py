@@ -20,16 +20,14 @@ from frontdesk.chat import (
     turns,
     work,
 )
+from frontdesk.chat.client_frames import ClientFrame, FrameError, parse_frame
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.limits import IpLimits, SlidingWindow
 from frontdesk.chat.protocol import (
-    ClientFrame,
-    FrameError,
     ack_frame,
     activity_event,
     error_frame,
     message_frame,
-    parse_frame,
     pong_frame,
     welcome_frame,
 )

@@ -24,7 +24,8 @@ from wsproto.connection import ConnectionState
 from wsproto.events import TextMessage
 
 from frontdesk.chat import ws_reader
-from frontdesk.chat.protocol import FrameError, encode, error_frame, ping_frame
+from frontdesk.chat.client_frames import FrameError
+from frontdesk.chat.protocol import encode, error_frame, ping_frame
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class SocketConnection:
         self._greeted = False
         self._held: list[Frame] = []
         _limit_send_time(ws)
+        # Whether frames can be written as they are (no extension): fixed by the handshake.
+        self._plain = _plain(getattr(getattr(ws, "ws", None), "connection", None))
         self._inline = ws_reader.reads_inline(ws)
         if self._inline:
             ws_reader.set_receive_timeout(ws, self.ping_interval)
@@ -64,7 +67,7 @@ class SocketConnection:
             if self.closed:
                 return
             try:
-                _send_text(self.ws, encode(frame))
+                _send_text(self.ws, encode(frame), self._plain)
             except (ConnectionClosed, OSError):
                 # Timed out or broken mid-frame: the stream is unusable, drop the connection.
                 self.closed = True
@@ -188,16 +191,17 @@ def _limit_send_time(ws: Any) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _send_text(ws: Any, text: str) -> None:
+def _send_text(ws: Any, text: str, plain: bool) -> None:
     """Send a text frame with sendall, so a send timeout raises instead of half-sending.
 
     simple_websocket's own send() uses socket.send(), which with SO_SNDTIMEO could write part
-    of a frame and report nothing; sendall() either writes all of it or raises.
+    of a frame and report nothing; sendall() either writes all of it or raises. `plain`:
+    the connection's frames go out as they are (`_plain`, read once at the start).
     """
     if not ws.connected:
         raise ConnectionClosed(ws.close_reason, ws.close_message)
     connection = ws.ws.connection
-    if connection is not None and connection.state is OPEN and _plain(connection):
+    if plain and connection.state is OPEN:
         ws.sock.sendall(_text_frame(text.encode("utf-8")))
     else:
         ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
@@ -205,7 +209,9 @@ def _send_text(ws: Any, text: str) -> None:
 
 def _plain(connection: Any) -> bool:
     """Whether a server connection's frames go out as they are: no extension in use (no
-    permessage-deflate) and no fragmented message under way (wsproto's own state)."""
+    permessage-deflate) and no fragmented message under way (wsproto's own state). Read once
+    per socket: the extensions are settled by the handshake, and no fragmented message is ever
+    started (every frame we send is a whole message, so wsproto's own stays unused)."""
     proto = getattr(connection, "_proto", None)
     return (
         getattr(proto, "extensions", None) == []

@@ -29,17 +29,15 @@ from sqlalchemy import select
 
 from frontdesk.booking.zones import zone_or_utc
 from frontdesk.chat import handshake, transcript
+from frontdesk.chat.client_frames import MAX_SEQ, FrameError, read_object
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.protocol import (
-    MAX_SEQ,
-    FrameError,
     ack_frame,
     conversation_frame,
     error_frame,
     message_frame,
     pong_frame,
     queue_frame,
-    read_object,
     ready_frame,
 )
 from frontdesk.chat.runner import TurnRunner

@@ -11,8 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy
-import sqlalchemy.exc
+from sqlalchemy.orm.state import InstanceState
 
 from frontdesk.booking.zones import zone_or_utc
 from frontdesk.i18n.language import language_name
@@ -22,6 +21,7 @@ CLOSURE_DAYS = 14
 MAX_PROFILE_CHARS = 3000
 STABLE_CACHE_SIZE = 1000
 _stable_cache: dict[tuple[int, str, bool | None], tuple[weakref.ref, str]] = {}
+_prompt_cache: dict[tuple, tuple[weakref.ref, str]] = {}  # whole prompts (system_prompt)
 _stable_lock = threading.Lock()
 
 RULES = """Rules:
@@ -60,12 +60,33 @@ def system_prompt(
 ) -> str:
     """The system prompt for one turn: business facts, clocks, the visitor's page and language
     and the rules (with whether confirmations are e-mailed, when `sends_email` says)."""
+    cacheable = _is_loaded_snapshot(site)
+    if not cacheable:
+        return _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable)
+    # The whole text depends on nothing but these (the clocks and the special days on the
+    # minute): turns of one site in the same minute, zone, language and page share it.
+    url, title = (page.get("url"), page.get("title")) if page else (None, None)
+    key = (id(site), additions, sends_email, int(now.timestamp()) // 60, visitor_tz, lang, url,
+           title)  # fmt: skip
+    hit = _prompt_cache.get(key)
+    if hit is not None and hit[0]() is site:
+        return hit[1]
+    text = _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable)
+    with _stable_lock:
+        if len(_prompt_cache) >= STABLE_CACHE_SIZE:
+            _prompt_cache.clear()
+        _prompt_cache[key] = (weakref.ref(site), text)
+    return text
+
+
+def _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable) -> str:
+    """system_prompt's text, built."""
     site_zone = zone_or_utc(getattr(site, "timezone", "UTC"))
     visitor_zone = zone_or_utc(visitor_tz)
     # Stable parts first, the ones that change per day / minute / page last: providers cache
     # the longest identical prompt prefix, which makes repeated turns cheaper and faster.
     parts = [
-        _stable_part(site, site_zone, additions, sends_email),
+        _stable_part(site, site_zone, additions, sends_email, cacheable),
         _closures(site, now.astimezone(site_zone).date()),
         _clocks(now, site_zone, visitor_zone),
         _language(lang),
@@ -74,9 +95,10 @@ def system_prompt(
     return "\n\n".join(part for part in parts if part)
 
 
-def _stable_part(site: Any, site_zone: ZoneInfo, additions: str, sends_email: bool | None) -> str:
+def _stable_part(
+    site: Any, site_zone: ZoneInfo, additions: str, sends_email: bool | None, cacheable: bool
+) -> str:
     """Business facts and rules; reused while the same loaded site object serves turns."""
-    cacheable = _is_loaded_snapshot(site)
     key = (id(site), additions, sends_email)
     if cacheable:
         with _stable_lock:
@@ -109,11 +131,10 @@ def _is_loaded_snapshot(site: Any) -> bool:
     right for as long as the object is in use; the weak reference stops a recycled id() from
     matching. Transient or session-bound objects may still change: never cached.
     """
-    try:
-        state = sqlalchemy.inspect(site)
-    except sqlalchemy.exc.NoInspectionAvailable:
-        return False
-    return bool(state.detached)
+    # The instance state the ORM keeps on its objects (what sqlalchemy.inspect() returns for
+    # them, read without inspect's dispatch): no state, not an ORM object.
+    state = getattr(site, "_sa_instance_state", None)
+    return isinstance(state, InstanceState) and bool(state.detached)
 
 
 def _profile(site: Any) -> str:
