@@ -345,3 +345,18 @@ def test_list_items_quoted_together_stay_one_to_a_line():
     )
     quote = ask("are you open in the evenings", hours).best.quote
     assert "\n- Wednesday: 9 am to 7 pm" in quote
+
+
+def test_how_or_when_to_pay_asks_for_a_way_not_an_amount():
+    assert "price" not in analyse("how do i pay you", LEX).aspects
+    assert "price" not in analyse("can i pay by card", LEX).aspects
+    assert "price" in analyse("how much do i pay for a return", LEX).aspects
+    assert said("method", "We send an invoice; pay by card, ACH transfer or check.", "")
+    paying = Passage(
+        "Pricing",
+        "https://tax.test/pricing",
+        "Paying",
+        "We send an invoice when your return is ready; pay by card, ACH transfer or check.",
+    )
+    fees = Passage("Pricing", "https://tax.test/pricing", "Fees", "A personal return costs $295.")
+    assert "ACH" in ask("how do i pay you", fees, paying).best.quote

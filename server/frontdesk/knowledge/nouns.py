@@ -1,7 +1,9 @@
-"""Stop words that are nouns where they stand: "a will" (not "will it cost"), "what ID" (not
-"id like", typed for I'd)."""
+"""Words that mean something else where they stand: "a will" (not "will it cost"), "what ID"
+(not "id like", typed for I'd), "how do I pay?" (a way to pay, not an amount)."""
 
 from __future__ import annotations
+
+import re
 
 from frontdesk.knowledge.lexicon import Lexicon
 
@@ -34,3 +36,20 @@ def noun_here(words: list[str], at: int, lex: Lexicon) -> bool:
         if lex.ignorable(lex.stem(before), before):
             return False
     return False
+
+
+# "how do I pay you?", "when do I pay, at drop-off?", "can I pay by card?": the way or the time of
+# paying, not how much; "how much do I pay" and "what does it cost" stay price questions.
+PAYING = re.compile(
+    r"\b(?:how|when|where) (?:do|can|should|would|will|must|shall) (?:i|we) (?:\w+ )?pay\b|"
+    r"\bpay (?:by|with|via|using|online|in cash|upfront|up front|on the day|at the|when|before|"
+    r"after)\b",
+    re.I,
+)
+PRICED = re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge|\brates?\b", re.I)
+
+
+def not_priced(aspects: set[str], text: str) -> None:
+    """A question about how or when to pay, which no amount answers, asks for no price."""
+    if PAYING.search(text) and not PRICED.search(text):
+        aspects.discard("price")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
+from frontdesk.knowledge import nouns
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
 from frontdesk.knowledge.nouns import DETERMINERS, MODAL_NOUNS, id_here, noun_here
 
@@ -111,6 +112,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
     used = [False] * len(words)
     _find_aspects(question, lex, words, used)
+    nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
     _find_excluded(question, lex, words, stems, used)
     position = 0
     originals: list[str] = []

@@ -72,7 +72,9 @@ AGE = re.compile(
 METHOD = re.compile(
     r"\byou can\b|\bby (?:phone|calling|email|e-mail|text|texting)\b|\bthe link\b|\bonline\b|"
     r"\b(?:call|ring|phone|email|e-mail|text|tell|message|whatsapp) (?:us|reception|the office)\b|"
-    r"\breply to\b|\blet us know\b|\bask (?:at|us)\b|\b(?:fill in|fill out|complete) (?:the|a|our)\b",
+    r"\breply to\b|\blet us know\b|\bask at\b|\b(?:fill in|fill out|complete) (?:the|a|our)\b|"
+    # how to pay: "pay by card, ACH transfer or check", "we take PayNow"
+    r"\bpay (?:by|with|via|using|online)\b|\bby (?:card|cash|check|cheque|bank transfer|direct debit)\b",
     re.I,
 )
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
