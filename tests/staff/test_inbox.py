@@ -146,3 +146,33 @@ def test_the_booking_pages_transcript_excerpt_is_rendered_not_raw(db, site, sign
     excerpt = html[html.index('class="last-messages"') :]
     assert "<strong>Tuesday 10:00</strong>" in excerpt and "**" not in excerpt
     assert "Book *me*" in excerpt  # the visitor's own words stay as typed
+
+
+def test_a_widget_only_opened_is_not_listed_until_someone_writes(app, db, site, signed_in):
+    silent = make_conversation(db, site)
+    greeted = make_conversation(db, site, texts=[("assistant", "Hello! How can I help?")])
+    asked = make_conversation(db, site, texts=[("visitor", "Do you open on Sundays?")])
+    reached = make_conversation(db, site, texts=[("staff", "Can I help you?")])
+    hub = hub_for(app)
+    for conversation in (silent, greeted, asked):
+        presence.mark(db, hub, site.id, conversation, True)  # each widget is open
+    set_columns(db, silent, status="needs_human")  # counted nowhere while nobody wrote
+
+    for view in ("all", "live", "waiting"):
+        listed = rows(signed_in.get(inbox_url(site, view=view)).get_data(as_text=True))
+        assert silent.public_id not in listed and greeted.public_id not in listed
+    assert set(rows(signed_in.get(inbox_url(site)).get_data(as_text=True))) == {
+        asked.public_id,
+        reached.public_id,
+    }
+    with app.app_context():
+        assert inbox.waiting_count(site.id) == 0
+        # The live socket's event for an opened widget carries no row for the list to add...
+        assert inbox.summary_of(site.id, silent.public_id, inbox.ZoneInfo("UTC")) is None
+        assert inbox.summary_of(site.id, asked.public_id, inbox.ZoneInfo("UTC"))["live"]
+    # ...until the visitor does something: asking for a person is stored with their client id.
+    with db.transaction() as session:
+        session.add(Message(conversation_id=silent.id, seq=1, role="system", client_id="a1"))
+    with app.app_context():
+        assert inbox.waiting_count(site.id) == 1
+        assert inbox.summary_of(site.id, silent.public_id, inbox.ZoneInfo("UTC"))["waiting"]

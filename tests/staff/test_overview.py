@@ -217,3 +217,15 @@ def test_the_command_tools_the_overview_leaves_out_are_tools_the_assistant_has()
 
     assert set(COMMAND_TOOLS) <= set(SPECS_BY_NAME)
     assert "search_knowledge" not in COMMAND_TOOLS and "list_services" not in COMMAND_TOOLS
+
+
+def test_a_widget_opened_and_left_silent_is_no_conversation(app, signed_in, site, db, app_bookings):
+    make_conversation(db, site)  # opened, nothing written
+    make_conversation(db, site, texts=[("assistant", "Hello! How can I help?")])
+    make_conversation(db, site, texts=[("visitor", "Hi"), ("assistant", "Hello!")])
+    make_conversation(db, site, texts=[("staff", "Can I help?")])
+    book(app_bookings, site)
+    today = utcnow().astimezone(SYDNEY).date()
+    page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
+    assert _table_row(page, today) == ["2", "1", "50%"]
+    assert 'data-total="conversations">2<' in page

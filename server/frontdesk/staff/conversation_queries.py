@@ -6,7 +6,8 @@ import json
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from frontdesk.chat.render import render_markdown
 from frontdesk.db.models import Booking, Conversation, Message
@@ -18,6 +19,20 @@ STATUS_LABELS = {
     "staff": "Staff",
     "closed": "Closed",
 }
+
+
+def has_begun():
+    """The conversation holds something a person did: a visitor or staff message, or a visitor's
+    action (asking for a person, confirming a card; stored with the widget's client_id)."""
+    # Opening the widget creates the row on the socket's hello; like Chatwoot and Intercom, the
+    # dashboard lists and counts a conversation only once someone wrote in it. The EXISTS is a
+    # lookup on the (conversation_id, seq) index, stopped at the first matching message.
+    # Its own alias: the overview nests this under a query of Message, which must not correlate.
+    message = aliased(Message)
+    return exists().where(
+        message.conversation_id == Conversation.id,
+        or_(message.role.in_(("visitor", "staff")), message.client_id.is_not(None)),
+    )
 
 
 def matching_ids(session, site_id: int, query: str):

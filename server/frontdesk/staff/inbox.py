@@ -20,7 +20,7 @@ from frontdesk.chat.render import render_markdown
 from frontdesk.db.models import Booking, Conversation, Message
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
-from frontdesk.staff.conversation_queries import STATUS_LABELS, matching_ids
+from frontdesk.staff.conversation_queries import STATUS_LABELS, has_begun, matching_ids
 
 PAGE_SIZE = 50
 PREVIEW_CHARS = 140
@@ -74,7 +74,7 @@ def _view_clause(view: str):
 
 def list_page(site_id: int, tz: ZoneInfo, filters: Filters) -> tuple[list[dict[str, Any]], bool]:
     """One page of the list, waiting conversations first, then newest activity; (rows, more)."""
-    statement = select(Conversation.id).where(Conversation.site_id == site_id)
+    statement = select(Conversation.id).where(Conversation.site_id == site_id, has_begun())
     clause = _view_clause(filters.view)
     if clause is not None:
         statement = statement.where(clause)
@@ -113,11 +113,14 @@ def summaries(session, conversations: list[Conversation], tz: ZoneInfo) -> list[
 
 
 def summary_of(site_id: int, public_id: str, tz: ZoneInfo) -> dict[str, Any] | None:
-    """One conversation's row (for live updates), or None if it is not the site's."""
+    """One conversation's row (for live updates), or None if it is not the site's or nobody has
+    written in it yet (a widget only opened must not appear in the list)."""
     with get_db().session() as session:
         conversation = session.scalars(
             select(Conversation).where(
-                Conversation.public_id == public_id[:64], Conversation.site_id == site_id
+                Conversation.public_id == public_id[:64],
+                Conversation.site_id == site_id,
+                has_begun(),
             )
         ).one_or_none()
         if conversation is None:
@@ -131,7 +134,7 @@ def waiting_count(site_id: int) -> int:
         return session.scalar(
             select(func.count())
             .select_from(Conversation)
-            .where(Conversation.site_id == site_id, waiting_clause())
+            .where(Conversation.site_id == site_id, waiting_clause(), has_begun())
         )
 
 

@@ -24,6 +24,7 @@ from frontdesk.retention import purge_expired
 from frontdesk.staff import charts, costs
 from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_filters import local_midnight
+from frontdesk.staff.conversation_queries import has_begun
 
 bp = Blueprint("overview", __name__, url_prefix="/<site_key>")
 
@@ -75,7 +76,9 @@ def _per_day_query(series: str, count: int):
     # Built once per series: the nested CASE is some hundred nodes and only the site and the
     # day edges change (bind parameters site_id and edge0..edge<count>).
     if series == "conversations":
-        moment, where = Conversation.created_at, [Conversation.site_id == bindparam("site_id")]
+        # Only conversations someone wrote in: a widget opened and left silent is no chat.
+        moment = Conversation.created_at
+        where = [Conversation.site_id == bindparam("site_id"), has_begun()]
     else:  # only bookings that stand count: one made and then cancelled is not a booking
         moment = Booking.created_at
         where = [Booking.site_id == bindparam("site_id"), Booking.status != CANCELLED]
@@ -136,6 +139,7 @@ def _first_questions_query():
         .where(
             Conversation.site_id == bindparam("site_id"),
             Conversation.created_at >= bindparam("since"),
+            has_begun(),  # silent ones would crowd written ones out of the sample
         )
         .order_by(Conversation.created_at.desc())
         .limit(QUESTIONS_SAMPLE)
