@@ -211,9 +211,9 @@ def test_visitor_books_staff_reschedule_take_over_reply_and_hand_back(browser, s
 
 def test_the_inbox_puts_a_visitor_asking_for_a_person_first_live(browser, servers, tmp_path):
     server, host, site, _db = servers
-    visitor_ctx = browser.new_context()
+    visitor_ctx, silent_ctx = browser.new_context(), browser.new_context()
     staff_ctx = browser.new_context(viewport={"width": 1280, "height": 860})
-    visitor = visitor_ctx.new_page()
+    visitor, silent = visitor_ctx.new_page(), silent_ctx.new_page()
     staff = staff_ctx.new_page()
     staff_problems = watch_problems(staff)
     try:
@@ -222,17 +222,18 @@ def test_the_inbox_puts_a_visitor_asking_for_a_person_first_live(browser, server
         staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
         assert staff.locator("#conv-list li").count() == 0
         assert staff.locator("#inbox-empty").is_visible()
+        # A widget opened and left silent is no conversation: its live event (sent before the
+        # other visitor's, and handled in order) adds no row.
+        open_widget(silent, host.url)
         open_widget(visitor, host.url)
-        item = staff.locator("#conv-list li").first
-        item.wait_for()  # the visitor's socket opened: they are live, no reload needed
-        item.locator(".badge", has_text="Live").wait_for()
         say(visitor, "I'd like to talk to a person")
         # By the time staff look the assistant's reply may stand as the row's preview (it did
         # in a CI run): wait for it, so the row is found by what it is, not by a passing state.
         visitor.locator(".fd-assistant", has_text="let the team know").wait_for()
         item = staff.locator("#conv-list li")
         item.locator(".badge", has_text="Needs a person").wait_for()  # over /ws/staff
-        assert item.count() == 1
+        assert item.count() == 1  # the silent visitor's widget is not listed
+        assert item.locator(".badge", has_text="Live").count() == 1  # no reload needed
         assert staff.locator("#inbox-empty").is_hidden()
         staff.locator("#waiting-count", has_text="1").wait_for()
         assert staff.title().startswith("(1) ")
@@ -249,6 +250,7 @@ def test_the_inbox_puts_a_visitor_asking_for_a_person_first_live(browser, server
         staff.screenshot(path=str(tmp_path / "inbox-open.png"))
         assert staff_problems == []
     finally:
+        silent_ctx.close()
         visitor_ctx.close()
         staff_ctx.close()
 
