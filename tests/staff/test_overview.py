@@ -110,6 +110,9 @@ def test_chips_and_commands_are_not_top_questions(app, signed_in, site, db):
         make_conversation(db, site, texts=[
             ("visitor", "cancel my booking"), ("tool_call", "list_my_bookings"),
         ])  # fmt: skip
+        make_conversation(db, site, texts=[  # a note before it: the command is still one
+            ("staff", "Hello!"), ("visitor", "move my booking"), ("tool_call", "list_my_bookings"),
+        ])  # fmt: skip
     make_conversation(db, site, texts=[
         ("visitor", "Do you open on Sundays?"), ("tool_call", "search_knowledge"),
         ("assistant", "No."), ("visitor", "book me in"), ("tool_call", "find_available_slots"),
@@ -117,7 +120,7 @@ def test_chips_and_commands_are_not_top_questions(app, signed_in, site, db):
     page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
     top = page.split('class="top-questions"')[1].split("</ol>")[0]
     assert "do you open on sundays" in top
-    for command in ("talk to a person", "book a consultation", "cancel my booking"):
+    for command in ("talk to a person", "book a consultation", "cancel my booking", "move my"):
         assert command not in top
 
 

@@ -166,6 +166,7 @@ def _first_questions_query():
                 later.seq > Message.seq,
                 later.seq < call.seq,
             )
+            .correlate_except(later)  # else `Message` joins in uncorrelated, two levels down
             .exists(),
         )
         .exists()
