@@ -13,6 +13,7 @@ import pytest
 from frontdesk import create_app
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
+from frontdesk.booking.zones import zone_label
 from tests.support.apps import QUEUE_ONLY_SMTP, app_config
 from tests.support.factories import make_site
 from tests.support.servers import LiveServer
@@ -26,8 +27,29 @@ from tests.support.staff_pages import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-LONDON = ZoneInfo("Europe/London")
+# One city per hour of offset: the fixture puts its site where it is mid-morning now, so the
+# bookings around "now" (three hours back to six ahead) fall on today in the grid whatever the
+# hour the suite runs (from London, an evening run put the later bookings on tomorrow).
+CITIES = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
+    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo",
+    "Atlantic/South_Georgia", "Atlantic/Azores", "Europe/London", "Europe/Paris",
+    "Europe/Athens", "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka",
+    "Asia/Bangkok", "Asia/Singapore", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
+    "Pacific/Fiji", "Pacific/Tongatapu",
+)  # fmt: skip
 VISITOR = Actor("visitor", id="v-1")
+
+
+def _mid_morning_zone() -> str:
+    """The city whose wall clock is nearest 10:30 now."""
+    utc = datetime.now(UTC)
+
+    def distance(name: str) -> float:
+        local = utc.astimezone(ZoneInfo(name))
+        return abs(local.hour + local.minute / 60 - 10.5)
+
+    return min(CITIES, key=distance)
 
 
 def _book(bookings, site, start, name, *, service="consult", now=None, email="x@example.com"):
@@ -39,8 +61,9 @@ def _book(bookings, site, start, name, *, service="consult", now=None, email="x@
 
 @pytest.fixture
 def calendar(sqlite_url, tmp_path):
-    """A London site open all day, every day, with bookings around today: one past, two later
-    today or tomorrow, one cancelled."""
+    """A site open all day, every day, where it is mid-morning now, with bookings around now:
+    one past, two later today, one cancelled."""
+    zone = _mid_morning_zone()
     config = app_config(sqlite_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP)
     app = create_app(config)
     db = app.extensions["frontdesk.db"]
@@ -48,12 +71,12 @@ def calendar(sqlite_url, tmp_path):
     site = make_site(
         db,
         name="Harbour Studio",
-        timezone="Europe/London",
+        timezone=zone,
         hours=((time(0), time(23, 55)),),
         weekdays=range(7),
     )
     make_staff(db, site.id)
-    now = datetime.now(UTC).astimezone(LONDON)
+    now = datetime.now(UTC).astimezone(ZoneInfo(zone))
     soon = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     earlier = (now - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
     past = _book(bookings, site, earlier, "Paula Past", now=earlier - timedelta(hours=1))
@@ -73,7 +96,7 @@ def test_week_grid_blocks_today_and_now(browser, calendar, tmp_path, size):
     page = staff_page(browser, server.url, DESKTOP if size == "desktop" else PHONE)
     page.goto(f"{server.url}/staff/{site.public_key}/bookings/week")
     assert page.locator(".tgrid__colhead.is-today").count() == 1
-    assert "Times in London time." in page.inner_text("main")
+    assert f"Times in {zone_label(site.timezone)}." in page.inner_text("main")
     assert page.locator(".tnow").count() == 1
     items = page.locator(".titem")
     assert items.filter(has_text="Grace Hopper").count() == 1
