@@ -160,8 +160,9 @@ def test_day_view_click_a_block_and_mark_the_outcome(browser, calendar, tmp_path
 def test_click_empty_time_books_by_phone_and_blocks_time(browser, calendar, tmp_path):
     server, site, made, now = calendar
     page = staff_page(browser, server.url, DESKTOP)
-    page.goto(f"{server.url}/staff/{site.public_key}/bookings/week")
     tomorrow = (now + timedelta(days=1)).date()
+    # Tomorrow's week: on a Sunday, tomorrow is in next week's grid.
+    page.goto(f"{server.url}/staff/{site.public_key}/bookings/week?week={tomorrow.isoformat()}")
     slot = page.locator(f'.tadd[href*="start={tomorrow.isoformat()}T10:00"]')
     # The grid opens at the current hour, so 10:00 may sit above the view, under the sticky
     # day headings; a person scrolls it into the middle before clicking, and so does the test.
