@@ -95,3 +95,46 @@ def test_the_price_of_a_thing_is_on_the_line_naming_the_ordinary_one():
         "Level | Fee\n\nPrimary 3 and 4 | S$240\n\nPrimary 5 and 6 | S$280",
     )
     assert "S$280" in ranked(analyse("how much is it for primary 5", LEX), [fees]).best.quote
+
+
+def test_a_month_is_in_a_range_of_months_that_never_names_it():
+    from frontdesk.knowledge.said import stems_of
+
+    assert "april" in stems_of(LEX, "In spring, from March to May, the queue is longer.").words
+    assert "januari" in stems_of(LEX, "We close from December to February.").words
+    turnaround = Passage(
+        "How servicing works",
+        "https://bikes.test/servicing",
+        "Turnaround",
+        "Most tune-ups are ready the next working day.\n\n"
+        "From March to May the queue gets longer, and we give you an honest date.",
+    )
+    result = ranked(analyse("whats the turnaround like in april", LEX), [turnaround])
+    assert "March to May" in result.best.quote
+
+
+def test_a_time_of_day_asks_when_and_round_the_clock_says_when():
+    question = analyse("can i ring someone at 3am if a pipe bursts", LEX)
+    assert "hours" in question.aspects and "hours" in question.hinted_only
+    assert said("hours", "Our emergency line is answered 24 hours a day.", "") == 1.0
+
+
+def test_how_long_it_takes_is_not_how_long_before_and_how_much_notice_is():
+    ahead = "Please let us know at least 24 hours ahead if you cannot come."
+    assert said("duration", ahead, "") == 0.0 and said("notice", ahead, "") == 1.0
+    assert said("duration", "It takes an hour.", "") == 1.0
+    assert analyse("how much notice do i need to give", LEX).aspects == {"notice"}
+    policy = Passage(
+        "Policies",
+        "https://tuition.test/policies",
+        "Missed assessments",
+        "If you cannot make a placement assessment, let us know at least 24 hours ahead.",
+    )
+    placement = Passage(
+        "Starting",
+        "https://tuition.test/start",
+        "Start with a placement assessment",
+        "We suggest a placement assessment for new students. It takes an hour, then a chat.",
+    )
+    result = ranked(analyse("how long does the placement test take", LEX), [policy, placement])
+    assert "It takes an hour" in result.best.quote

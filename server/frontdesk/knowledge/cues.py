@@ -14,7 +14,9 @@ EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
 CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
-MEASURED = frozenset({"duration", "price", "age"})  # kinds of fact "how many..." may ask
+MEASURED = frozenset({"duration", "notice", "price", "age"})  # kinds of fact "how many..." may ask
+AT_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\bmidnight\b", re.I)
+NOT_MONEY = frozenset({"notice", "time", "warning", "longer"})
 UNITS = frozenset({"minutes", "hours", "days", "weeks", "months", "years", "times"})
 ASIDE = 0.5  # weight of a concept outside the asking clause of "do you...?"
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
@@ -56,10 +58,15 @@ def find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[
                             if aspect.name not in question.aspects:
                                 question.hinted_only.add(aspect.name)
                         question.aspects.add(aspect.name)
+    # "can I ring at 3am?": a time of day asks when, as "weekend" does (a hint, not a cue)
+    if "hours" not in question.aspects and AT_TIME.search(question.text):
+        question.aspects.add("hours")
+        question.hinted_only.add("hours")
+    pairs = list(zip(words, words[1:], strict=False))
+    if any(a == "much" and b in NOT_MONEY for a, b in pairs):  # "how much notice" is no price
+        question.aspects.discard("price")
     # "how many hours", "how many years": a duration, not a number of things
-    if question.aspects & MEASURED or any(
-        a == "many" and b in UNITS for a, b in zip(words, words[1:], strict=False)
-    ):
+    if question.aspects & MEASURED or any(a == "many" and b in UNITS for a, b in pairs):
         question.aspects.discard("count")
 
 

@@ -43,7 +43,13 @@ def excerpt(best: Scored, scored: list[Scored], units: list[Unit]) -> str:
         quoted = _list(body[0], body) if body[0].kind == "item" else _opening(body)
     elif unit.kind == "item" and best.own < 0.5:
         quoted = _list(unit, section)
-    elif best.own < SECTION_LED and unit.kind == "sentence" and body[0] is not unit:
+    elif (
+        best.own < SECTION_LED
+        and unit.kind == "sentence"
+        and body[0] is not unit
+        and not (best.aspect and best.echo == 0)
+    ):
+        # (a sentence stating the fact asked for is quoted itself: "It takes an hour")
         quoted = _opening(body)
     else:
         quoted = _around(unit, section, scores, best.score)

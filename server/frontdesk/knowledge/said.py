@@ -29,7 +29,7 @@ MONEY = re.compile(
 SOFT_MONEY = re.compile(r"\bhalf\b|\bin full\b|\bnon-refundable\b|\bincluded\b", re.I)
 CLOCK = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|"
-    r"\bclosed\b",
+    r"\bclosed\b|\b24 hours a day\b|\b24/7\b|\b(?:a)?round the clock\b|\bday and night\b",
     re.I,
 )
 SOFT_CLOCK = re.compile(
@@ -94,23 +94,35 @@ PER = re.compile(
 )
 
 
-def _duration(text: str) -> bool:
-    """A duration not said as a frequency ("every six to eight weeks", "four lessons a month")."""
+# "let us know 24 hours ahead", "48 hours' notice": how long before, not how long it lasts.
+LEAD = re.compile(
+    r"^'?s?'?\s*(?:notice|ahead|in advance|beforehand|prior|before (?:the|your|a|an|it|we|you))\b",
+    re.I,
+)
+
+
+def _duration(text: str, lead: bool = True) -> bool:
+    """A duration not said as a frequency ("every six to eight weeks", "four lessons a month"),
+    nor, unless `lead`, as a notice period ("at least 24 hours ahead")."""
     for m in DURATION.finditer(text):
         before = text[max(0, m.start() - 30) : m.start()]
         if HOW_OFTEN.search(before):
             continue
         if m.group(0)[:2].lower() in ("a ", "an") and PER.search(before.lower()):
             continue
+        if not lead and LEAD.match(text[m.end() : m.end() + 30]):
+            continue
         return True
     return False
 
 
+LENGTHS = frozenset({"duration", "notice"})
 # (what states the fact, what hints at it) per aspect
 FEATURES = {
     "price": (MONEY, SOFT_MONEY),
     "hours": (CLOCK, SOFT_CLOCK),
     "duration": (DURATION, None),
+    "notice": (DURATION, None),
     "location": (ADDRESS, SOFT_ADDRESS),
     "method": (METHOD, None),
     "age": (AGE, None),
@@ -144,7 +156,8 @@ def stems_of(lex: Lexicon, text: str) -> Stems:
         if len(_cache) >= CACHE_SIZE:
             _cache.clear()
         stems = lex.stems(text)
-        found = _cache[key] = Stems(stems + _parts_of_day(lex, text) + _in_ranges(text))
+        extra = _parts_of_day(lex, text) + _in_ranges(text) + _in_seasons(lex, text)
+        found = _cache[key] = Stems(stems + extra)
     return found
 
 
@@ -176,6 +189,24 @@ def _in_ranges(text: str) -> list[str]:
     for match in BETWEEN.finditer(text):
         out += range(int(match.group(1)), int(match.group(2)) + 1)
     return [str(n) for n in dict.fromkeys(out)]
+
+
+# "In spring, from March to May, the queue gets longer": April is in it too.
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")  # fmt: skip
+MONTH_RANGE = re.compile(
+    rf"\b({'|'.join(MONTHS)})\s?(?:to|-|–|until|till|through|and)\s?({'|'.join(MONTHS)})\b", re.I
+)
+
+
+def _in_seasons(lex: Lexicon, text: str) -> list[str]:
+    """The months between the ends of a range of months in the text ("March to May": april)."""
+    out: list[str] = []
+    for match in MONTH_RANGE.finditer(text):
+        first, last = MONTHS.index(match.group(1).lower()), MONTHS.index(match.group(2).lower())
+        span = (last - first) % 12
+        out += [lex.stem(MONTHS[(first + step) % 12]) for step in range(1, span)]
+    return out
 
 
 def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
@@ -222,8 +253,9 @@ def label_share(text: str, wanted: set[str], lex: Lexicon) -> float:
 def said(aspect: str, text: str, context: str) -> float:
     """1 when a text states an aspect's fact outright (an amount, a time), SOFT when it hints."""
     strong, soft = FEATURES[aspect]
-    if aspect == "duration":  # "every three to four months" is how often, not how long
-        if _duration(text) or (context and _duration(context)):
+    if aspect in LENGTHS:  # "every three to four months" is how often, not how long
+        lead = aspect == "notice"
+        if _duration(text, lead) or (context and _duration(context, lead)):
             return 1.0
     elif strong.search(text) or (context and strong.search(context)):
         return 1.0
@@ -232,6 +264,7 @@ def said(aspect: str, text: str, context: str) -> float:
 
 PROBE = 4  # a stem's first letters, looked for in a unit's raw text before stemming it
 DAY_PARTS = frozenset(word[:PROBE] for *_, words in PARTS_OF_DAY for word in words)
+MONTH_PARTS = frozenset(month[:PROBE] for month in MONTHS)
 
 
 def probe(stem: str) -> str:
@@ -239,8 +272,8 @@ def probe(stem: str) -> str:
     "i" the word spells "y" ("copi": copy, "citi": city); a number whole."""
     if stem[0].isdigit():
         return stem
-    if stem[:PROBE] in DAY_PARTS:
-        return ""  # "morning" is in "9 am to 5 pm" as its part of the day (_parts_of_day)
+    if stem[:PROBE] in DAY_PARTS or stem[:PROBE] in MONTH_PARTS:
+        return ""  # "morning" is in "9 am to 5 pm" (_parts_of_day), April in "March to May"
     if stem.endswith("i") and len(stem) <= PROBE:
         return stem[:-1]
     return stem[:PROBE]
