@@ -134,7 +134,7 @@ def test_what_follows_the_asking_clause_weighs_less():
 
 
 def test_lead_times_and_ages_are_kinds_of_fact():
-    assert "duration" in analyse("how far out are you booked up for bathrooms", LEX).aspects
+    assert "notice" in analyse("how far out are you booked up for bathrooms", LEX).aspects
     assert "age" in analyse("how old does my son need to be", LEX).aspects
     terms = Passage(
         "Terms",
