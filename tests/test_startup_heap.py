@@ -33,8 +33,11 @@ def test_startup_heap_is_frozen_and_young_objects_collected_less_often_after_sta
 
 
 WARM_UP = """
-import gc, logging, sys
+import gc, logging, sys, tempfile
 import frontdesk
+here = tempfile.mkdtemp()
+frontdesk.create_app({"DATABASE_URL": f"sqlite:///{here}/db.sqlite", "INSTANCE_PATH": here,
+                      "SECRET_KEY": "x", "MAIL_WORKER": False, "CALENDAR_WORKER": False})
 frozen = gc.get_freeze_count()
 cold = [name for name in ("openai", "wordllama", "icalendar", "caldav") if name in sys.modules]
 frontdesk.warm_up().join(120)
@@ -47,8 +50,8 @@ print(",".join(cold) or "-", ",".join(warm), gc.get_freeze_count() > frozen,
 
 def test_a_started_server_loads_what_the_first_requests_need_on_a_background_thread():
     """`frontdesk serve` and serve_app() call frontdesk.warm_up() once listening: the engines'
-    libraries, the word vectors and the calendar libraries are loaded and frozen with the rest of
-    start-up, and wordllama's import (which calls logging.basicConfig(level=INFO)) leaves the
+    libraries, the word vectors and the calendar libraries (none of which create_app loads) are
+    loaded and frozen with the rest of start-up, and wordllama's import (which calls logging.basicConfig(level=INFO)) leaves the
     process's logging as it was."""
     here = {**os.environ, "PYTHONPATH": str(Path(wsgi.__file__).parents[1])}
     out = subprocess.run(
