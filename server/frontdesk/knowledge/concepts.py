@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
+from frontdesk.knowledge.nouns import IRREGULAR
 
 SYNONYM_STRENGTH = 0.7
 INFLECTED = 0.95  # another form of the visitor's own word
@@ -51,6 +52,8 @@ def names_day(concepts: list[Concept], lex: Lexicon) -> bool:
 def inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
     """Stems of the word's other forms that Snowball stems differently ("true": truing,
     trued -> "tru"), so "how much to true a wheel" finds "Wheel truing: $30"."""
+    if word in IRREGULAR:  # "woman" / "women", which Snowball leaves apart
+        return {lex.stem(IRREGULAR[word])} - {stem}
     if not word.isalpha() or len(word) < 4:
         return set()
     base = word[:-1] if word.endswith("e") else word

@@ -14,6 +14,16 @@ ID_AFTER = frozenset({"what", "which", "photo", "any", "some", "of", "valid", "n
                       "bring", "need", "show", "have", "take", "carry", "send", "upload"})  # fmt: skip
 
 
+# Plurals Snowball does not bring back to their singular ("women" stems to "women"): a visitor
+# asking for "a woman instructor" is answered by "three of our instructors are women".
+_IRREGULAR = (("woman", "women"), ("man", "men"), ("person", "people"), ("child", "children"),
+              ("tooth", "teeth"), ("foot", "feet"), ("mouse", "mice"), ("goose", "geese"),
+              ("wife", "wives"), ("life", "lives"), ("knife", "knives"), ("half", "halves"),
+              ("shelf", "shelves"), ("leaf", "leaves"), ("calf", "calves"), ("thief", "thieves"),
+              ("ox", "oxen"), ("die", "dice"), ("louse", "lice"))  # fmt: skip
+IRREGULAR = {a: b for pair in _IRREGULAR for a, b in (pair, pair[::-1])}
+
+
 def id_here(words: list[str], at: int) -> bool:
     """ "id" typed for I'd is filler; after "what", "photo", a determiner, a verb it is the
     object of ("bring id"), or last, it is ID."""
