@@ -25,6 +25,7 @@ from frontdesk.knowledge.concepts import (
     says_aspect,
 )
 from frontdesk.knowledge.cues import (
+    age_said,
     find_aspects,
     find_excluded,
     find_required,
@@ -76,6 +77,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
     used = [False] * len(words)
     find_aspects(question, lex, words, used)
+    age_said(question, text)
     nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
     find_excluded(question, lex, words, stems, used)
     position = 0
