@@ -34,6 +34,7 @@ class Question:
     aspects: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     search_words: list[str] = field(default_factory=list)
+    own_words: int = 0  # how many of the search words are the visitor's own (the rest expand)
     # "do you do botox?": the site must mention what is asked about, or it does not do it.
     required: list[Concept] = field(default_factory=list)
     hinted: dict[str, str] = field(default_factory=dict)  # stem of a hint -> its aspect

@@ -65,7 +65,16 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
         if not question.aspects - question.hinted_only:
             # "how about on Sunday?" after a price: still the price, now for Sunday
             question.aspects |= earlier.aspects - earlier.hinted_only
-        question.search_words += [w for w in earlier.search_words if w not in question.search_words]
+        # Both questions' own words before either's synonyms and cues: "how much is that?" after
+        # "lessons in my own car" fills the search with the price cues, and the car was lost.
+        mine, theirs = question.search_words, earlier.search_words
+        ordered = (
+            mine[: question.own_words]
+            + theirs[: earlier.own_words]
+            + mine[question.own_words :]
+            + theirs[earlier.own_words :]
+        )
+        question.search_words = list(dict.fromkeys(ordered))
     question.search_words = question.search_words[:MAX_SEARCH_WORDS]
     return question
 
@@ -140,6 +149,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     # and the third concept's ("lift": stairs) matter as much as the first's.
     spread = [w for turn in zip_longest(*expansions) for w in turn if w]
     question.search_words = first + [w for w in _distinct(asked + spread, lex) if w not in first]
+    question.own_words = len(first)
     return question
 
 
