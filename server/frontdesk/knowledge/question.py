@@ -87,6 +87,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     used = [False] * len(words)
     find_aspects(question, lex, words, used)
     age_said(question, text)
+    nouns.rate_words(words, used)
     nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
     find_excluded(question, lex, words, stems, used)
     position = 0
