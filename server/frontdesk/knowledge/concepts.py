@@ -61,7 +61,9 @@ def inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
     base = word[:-1] if word.endswith("e") else word
     forms = {word + "s", base + "ing", base + "ed"}
     if word.endswith("ed"):  # "injured": injury; "carried": carry
-        forms |= {word[:-2], word[:-1], word[:-2] + "y", word[:-3] + "y"}
+        forms |= {word[:-2], word[:-1], word[:-2] + "y"}
+        if word.endswith("ied"):  # "carried": carry, but "allowed" is no "alloy"
+            forms.add(word[:-3] + "y")
     elif word.endswith("ing"):  # "parking": park; "sharing": share
         forms |= {word[:-3], word[:-3] + "e"}
     return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}
