@@ -1,0 +1,85 @@
+"""bench/scale.py's PostgreSQL: a private cluster of the machine's PostgreSQL, for the bench alone.
+
+The machine's shared server also carries every test suite's databases: their CREATE DATABASE
+copies and writes went through the same WAL (gigabytes in minutes while tests ran), and a
+bench commit's flush waited behind them, so the figures measured other people's work. The
+same goes for `max_connections` (100 there, shared; four bench processes keep 80 open). This
+cluster has its own WAL and settings a production deployment would use: the server's defaults
+(fsync and `synchronous_commit` on: an acknowledged message survives a crash), with
+`max_connections` sized as docs/deployment.md asks (processes x 30 and some to spare).
+Its data folder is on disk like any database's, not in memory.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+MAX_CONNECTIONS = 200  # up to four processes of 30 (with --compare), the admin, the accounting
+
+
+def binaries() -> str | None:
+    """The folder of the newest installed PostgreSQL's server programs, or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
+    return os.path.dirname(found[-1]) if found else None
+
+
+def _version(path: str) -> int:
+    return int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0
+
+
+class PrivatePostgres:
+    """initdb and postgres on a free port, run as the `postgres` user when started by root.
+
+    Its data folder is under /var/tmp: on disk, as a database's is."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bin = binaries()
+        self.folder = tempfile.mkdtemp(prefix="fd-scale-pg-", dir="/var/tmp")
+        self.process: subprocess.Popen | None = None
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    @staticmethod
+    def _owner() -> dict[str, str]:
+        """Popen's `user`: PostgreSQL refuses to run as root."""
+        return {"user": "postgres"} if os.geteuid() == 0 else {}
+
+    def start(self) -> PrivatePostgres:
+        """Create the cluster and wait until it accepts connections."""
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        data = os.path.join(self.folder, "data")
+        subprocess.run(
+            [f"{self.bin}/initdb", "-D", data, "-U", "postgres", "-A", "trust",
+             "--no-sync", "-E", "UTF8"],  # --no-sync: initdb's own files only
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._owner(),
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            [f"{self.bin}/postgres", "-D", data, "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}",
+             "-c", f"max_connections={MAX_CONNECTIONS}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._owner(),
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [f"{self.bin}/pg_isready", "-h", "127.0.0.1", "-p", str(self.port)],
+                stdout=subprocess.DEVNULL,
+            )
+            if ready.returncode == 0:
+                return self
+            time.sleep(0.2)
+        raise RuntimeError("the bench's PostgreSQL did not start")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) and remove its files."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut off
+            self.process.wait(30)
+        shutil.rmtree(self.folder, ignore_errors=True)
