@@ -25,6 +25,12 @@ With --compare PATH (a checkout of other code, e.g. `git worktree add /tmp/base 
 second deployment of two processes runs that code beside this one, on the same database,
 Redis (its own key prefix) and nginx, measured in the same rounds: before / after under the
 same load. Each deployment's CPU per message (both processes, /proc) is printed too.
+On a shared machine: Linux groups a session's processes (sched_autogroup_enabled=1) and shares
+the CPU between sessions before `nice` counts, so another session's `nice -n 15` gives this
+bench nothing. Start it from a shell whose group is weighted instead, e.g.
+`echo -15 > /proc/self/autogroup` (as root; the same 28 x weight as nice 0 over nice 15), and
+every part of the deployment (processes, PostgreSQL, Redis, nginx, provider, generator)
+inherits it alike.
 The cost over the floor on one process (CPU per message and 200-chat p99, each <= 1.5 x the
 floor's) is printed by bench/chat.py, which runs the floor server beside ours.
 """
@@ -82,7 +88,7 @@ def serve_process(
     from werkzeug.serving import make_server
 
     from frontdesk import create_app
-    from frontdesk.wsgi import freeze_startup_heap, set_switch_interval
+    from frontdesk.wsgi import freeze_startup_heap
 
     raise_fd_limit()
     threading.stack_size(512 * 1024)
@@ -97,30 +103,9 @@ def serve_process(
     client = openai.OpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=30)
     app = create_app(config, llm_client=client)
     freeze_startup_heap()  # as serve_app() does for gunicorn (see frontdesk.wsgi)
-    set_switch_interval(app)  # likewise
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print("READY", server.server_port, flush=True)
     server.serve_forever()
-
-
-def scratch_database(admin_url: str) -> tuple[str, str, object]:
-    """Create and migrate a scratch PostgreSQL database with one site; (url, site key, admin)."""
-    from tests.support.factories import make_site
-
-    from frontdesk.db import Database
-    from frontdesk.db.migrate import upgrade
-
-    admin = Database(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"fd_bench_scale_{os.getpid()}"
-    with admin.engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    database = Database(url)
-    upgrade(database)
-    site = make_site(database, origins=(ORIGIN,))
-    database.dispose()
-    return url, site.public_key, (admin, name)
 
 
 def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int,
@@ -272,7 +257,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs (shared); load average {os.getloadavg()[0]:.2f}")
     workdir = tempfile.mkdtemp(prefix="fd-scale-")
     own_pg = None if PG_ADMIN else scale_postgres.PrivatePostgres(free_port()).start()
-    url, key, (admin, name) = scratch_database(PG_ADMIN or own_pg.url)
+    url, key, (admin, name) = scale_postgres.scratch_database(PG_ADMIN or own_pg.url)
     llm, (llm_url,) = spawn("--role", "llm")
     children = [llm]
     own_redis = None if REDIS_URL else PrivateRedis(Path(workdir)).start()

@@ -20,6 +20,8 @@ import subprocess
 import tempfile
 import time
 
+from bench.chat_load import ORIGIN
+
 MAX_CONNECTIONS = 200  # up to four processes of 30 (with --compare), the admin, the accounting
 
 
@@ -52,6 +54,8 @@ class PrivatePostgres:
 
     def start(self) -> PrivatePostgres:
         """Create the cluster and wait until it accepts connections."""
+        if self.bin is None:
+            raise RuntimeError("no PostgreSQL server programs here: set FRONTDESK_BENCH_PG_URL")
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         data = os.path.join(self.folder, "data")
@@ -83,3 +87,23 @@ class PrivatePostgres:
             self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut off
             self.process.wait(30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def scratch_database(admin_url: str) -> tuple[str, str, object]:
+    """Create and migrate a scratch PostgreSQL database with one site; (url, site key, admin)."""
+    from tests.support.factories import make_site
+
+    from frontdesk.db import Database
+    from frontdesk.db.migrate import upgrade
+
+    admin = Database(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"fd_bench_scale_{os.getpid()}"
+    with admin.engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    database = Database(url)
+    upgrade(database)
+    site = make_site(database, origins=(ORIGIN,))
+    database.dispose()
+    return url, site.public_key, (admin, name)

@@ -33,8 +33,11 @@ def test_startup_heap_is_frozen_and_young_objects_collected_less_often_after_sta
 
 
 WARM_UP = """
-import gc, logging, sys
+import gc, logging, sys, tempfile
 import frontdesk
+here = tempfile.mkdtemp()
+frontdesk.create_app({"DATABASE_URL": f"sqlite:///{here}/db.sqlite", "INSTANCE_PATH": here,
+                      "SECRET_KEY": "x", "MAIL_WORKER": False, "CALENDAR_WORKER": False})
 frozen = gc.get_freeze_count()
 cold = [name for name in ("openai", "wordllama", "icalendar", "caldav") if name in sys.modules]
 frontdesk.warm_up().join(120)
@@ -47,8 +50,8 @@ print(",".join(cold) or "-", ",".join(warm), gc.get_freeze_count() > frozen,
 
 def test_a_started_server_loads_what_the_first_requests_need_on_a_background_thread():
     """`frontdesk serve` and serve_app() call frontdesk.warm_up() once listening: the engines'
-    libraries, the word vectors and the calendar libraries are loaded and frozen with the rest of
-    start-up, and wordllama's import (which calls logging.basicConfig(level=INFO)) leaves the
+    libraries, the word vectors and the calendar libraries (none of which create_app loads) are
+    loaded and frozen with the rest of start-up, and wordllama's import (which calls logging.basicConfig(level=INFO)) leaves the
     process's logging as it was."""
     here = {**os.environ, "PYTHONPATH": str(Path(wsgi.__file__).parents[1])}
     out = subprocess.run(
@@ -56,31 +59,3 @@ def test_a_started_server_loads_what_the_first_requests_need_on_a_background_thr
         timeout=180,
     ).stdout.split()  # fmt: skip
     assert out == ["-", "openai,wordllama,icalendar,caldav", "True", "0", "30"]
-
-
-SWITCH = """
-import sys, tempfile
-from frontdesk import create_app
-from frontdesk.wsgi import set_switch_interval
-default = sys.getswitchinterval()
-app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "x", "MAIL_WORKER": False})
-built = sys.getswitchinterval()
-set_switch_interval(app)
-print(default, built, app.config["SWITCH_INTERVAL"], sys.getswitchinterval())
-"""
-
-
-def test_a_server_shortens_the_gil_switch_interval_once_it_serves_not_when_the_app_is_built():
-    """SWITCH_INTERVAL (FRONTDESK_SWITCH_INTERVAL) is set by set_switch_interval, which
-    `frontdesk serve` and serve_app() call: building the app (tests, commands) leaves Python's
-    5 ms, so only a serving process runs with the shorter slice."""
-    here = {**os.environ, "PYTHONPATH": str(Path(wsgi.__file__).parents[1])}
-    here.pop("FRONTDESK_SWITCH_INTERVAL", None)
-    for env, wanted in (({}, 0.001), ({"FRONTDESK_SWITCH_INTERVAL": "0.0005"}, 0.0005)):
-        out = subprocess.run(
-            [sys.executable, "-c", SWITCH], env={**here, **env}, capture_output=True, text=True,
-            check=True, timeout=120,
-        ).stdout.split()  # fmt: skip
-        default, built, setting, serving = (float(n) for n in out)
-        assert default == built == 0.005
-        assert setting == wanted and abs(serving - wanted) < 1e-9

@@ -97,7 +97,7 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     """Serve Frontdesk (threaded server; see docs/deployment.md for gunicorn behind nginx)."""
     from frontdesk.realtime import single_process
     from frontdesk.serving import make_guarded_server
-    from frontdesk.wsgi import freeze_startup_heap, set_switch_interval
+    from frontdesk.wsgi import freeze_startup_heap
 
     try:
         single_process.claim(app)
@@ -124,7 +124,6 @@ def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     click.echo(f"Frontdesk on http://{host}:{port}  (Ctrl+C to stop)")
     server = make_guarded_server(host, port, app)  # head timeout, per-IP cap on slow heads
     freeze_startup_heap()
-    set_switch_interval(app)
     warm_up()  # listening already: the first requests find the engines loaded
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

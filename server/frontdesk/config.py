@@ -43,9 +43,6 @@ DEFAULTS: dict[str, Any] = {
     "IP_TOKEN_SHARE": 0.25,  # ... one IP address may spend; 0 or 1: no such share
     "PING_INTERVAL": 25.0,
     "TURN_WORKERS": 64,  # threads running assistant turns (one turn at a time per conversation)
-    # Seconds a serving thread may hold the GIL while another waits (Python's default 0.005):
-    # with a thread per socket, a shorter slice lets a ready reply out sooner.
-    "SWITCH_INTERVAL": 0.001,
     "KNOWLEDGE_CRAWL_MAX_PAGES": 25,  # pages crawled when staff add a site by URL
     "KNOWLEDGE_ALLOW_PRIVATE_URLS": False,  # let staff crawl loopback/private hosts (SSRF guard)
     "SESSION_COOKIE_SECURE": False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 
 from flask import Flask
 
@@ -27,15 +26,8 @@ def serve_app() -> Flask:
     # it, and each job then re-reads under the turn lease whether it is still pending.
     start_recovery(app)
     freeze_startup_heap()
-    set_switch_interval(app)
     warm_up()  # what the first requests need, loaded beside them rather than in them
     return app
-
-
-def set_switch_interval(app: Flask) -> None:
-    """Let a waiting thread take the GIL after SWITCH_INTERVAL s (a server's setting, so it is
-    set when one starts serving, not on import: tests and commands keep Python's default)."""
-    sys.setswitchinterval(float(app.config["SWITCH_INTERVAL"]))
 
 
 def freeze_startup_heap() -> None:
