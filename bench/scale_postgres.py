@@ -12,12 +12,14 @@ Its data folder is on disk like any database's, not in memory.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 from bench.chat_load import ORIGIN
@@ -77,9 +79,39 @@ class PrivatePostgres:
                 stdout=subprocess.DEVNULL,
             )
             if ready.returncode == 0:
+                threading.Thread(target=self._share_autogroup, daemon=True).start()
                 return self
             time.sleep(0.2)
         raise RuntimeError("the bench's PostgreSQL did not start")
+
+    def _share_autogroup(self) -> None:
+        """Give the cluster's processes the bench's scheduling weight, as they start.
+
+        Every PostgreSQL child process calls setsid(), and with sched_autogroup each session is
+        a group the CPU is shared between: a backend would weigh as much as a whole session of
+        other work, whatever weight the bench's own group has (see bench/scale.py), and it
+        waited ~10 ms for a core per message at load 15. Copying the bench's group weight puts
+        the database on the same footing as the processes, nginx and Redis.
+        """
+        try:
+            with open("/proc/self/autogroup") as own:
+                nice = own.read().split("nice")[1].strip()
+        except (OSError, IndexError):
+            return  # no autogroups here
+        done: set[int] = set()
+        while self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                pid = self.process.pid
+                with open(f"/proc/{pid}/task/{pid}/children") as listing:
+                    children = {int(child) for child in listing.read().split()}
+                for child in children - done:
+                    with (
+                        contextlib.suppress(OSError),
+                        open(f"/proc/{child}/autogroup", "w") as group,
+                    ):
+                        group.write(nice)
+                done = children
+            time.sleep(0.1)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its files."""
