@@ -1,6 +1,7 @@
-"""What a booking block in the time grid shows when it is small: a 45-minute block gives the
-visitor's name and time whole (its third line used to show cut in half), and a team's week,
-where each person's column is ~40 px wide, gives the visitor's name rather than "09…"."""
+"""The bookings pages where room is short: a 45-minute block in the time grid gives the
+visitor's name and time whole (its third line used to show cut in half); a team's week, where
+each person's column is ~40 px wide, gives the visitor's name rather than "09…"; and on a phone
+the bookings list is a card per booking (its status was off to the side of a scrolling table)."""
 
 from __future__ import annotations
 
@@ -92,4 +93,21 @@ def test_a_teams_week_gives_the_visitors_name_in_a_slim_block(browser, grid, tmp
     assert (
         block.evaluate(NAME_LINES) >= 2
     )  # "Grace" and "Hopper" each on a line of their own, not "Gr…"
+    assert page.problems == []
+
+
+def test_on_a_phone_the_list_shows_each_bookings_status_without_sideways_scrolling(
+    browser, grid, tmp_path
+):
+    server, site, db = grid
+    add_hosts(db, site, ["Mia Chen", "Priya Nair"], service="consult")  # a "With" column too
+    page = staff_page(browser, server.url, PHONE)
+    page.goto(f"{server.url}/staff/{site.public_key}/bookings/")
+    table = page.locator("#booking-list")
+    table.screenshot(path=str(tmp_path / "list-phone.png"))
+    assert table.evaluate("t => t.scrollWidth - t.clientWidth") == 0
+    status = table.locator("td", has_text="Confirmed")
+    box, view = status.bounding_box(), page.viewport_size
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"]
+    assert "Status" in status.evaluate("td => getComputedStyle(td, '::before').content")
     assert page.problems == []
