@@ -22,6 +22,7 @@ class Concept:
     forms: dict[Phrase, float]  # phrase -> how strongly finding it counts (1 for the own word)
     weight: float = 1.0  # lower for concepts carried over from an earlier question
     cue: bool = False  # stands in for an aspect's cue when the question names nothing else
+    near: frozenset[Phrase] = frozenset()  # words near in meaning standing in for the own word
 
 
 @dataclass

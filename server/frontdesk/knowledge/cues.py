@@ -14,6 +14,8 @@ EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
 CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
+MEASURED = frozenset({"duration", "price", "age"})  # kinds of fact "how many..." may ask
+UNITS = frozenset({"minutes", "hours", "days", "weeks", "months", "years", "times"})
 ASIDE = 0.5  # weight of a concept outside the asking clause of "do you...?"
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
 CAPABILITY = re.compile(
@@ -52,6 +54,11 @@ def find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[
                             if aspect.name not in question.aspects:
                                 question.hinted_only.add(aspect.name)
                         question.aspects.add(aspect.name)
+    # "how many hours", "how many years": a duration, not a number of things
+    if question.aspects & MEASURED or any(
+        a == "many" and b in UNITS for a, b in zip(words, words[1:], strict=False)
+    ):
+        question.aspects.discard("count")
 
 
 def find_excluded(

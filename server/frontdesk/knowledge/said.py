@@ -77,6 +77,15 @@ METHOD = re.compile(
     r"\bpay (?:by|with|via|using|online)\b|\bby (?:card|cash|check|cheque|bank transfer|direct debit)\b",
     re.I,
 )
+# "how many kids in a class?": a number of things ("at most eight students", "up to 6 people"),
+# not an amount, a time, a duration or a level ("Primary 3 and 4").
+COUNT = re.compile(
+    r"(?<![$€£¥₹.,:/-])\b(?:(?:at most|up to|maximum of|no more than|at least|minimum of) )?"
+    r"(?:\d{1,4}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|a hundred|a dozen)\s+(?!(?:and|or|to|am|pm|a\.m|p\.m|minutes?|mins?|"
+    r"hours?|hrs?|days?|weeks?|months?|years?|per|percent|times?)\b)[a-z]{3,}",
+    re.I,
+)
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
 # "four lessons a month", "$60 a month", "three times a week": "a" is "per", a rate; "takes a
 # week", "lasts an hour" (a verb before it) is a length.
@@ -105,6 +114,7 @@ FEATURES = {
     "location": (ADDRESS, SOFT_ADDRESS),
     "method": (METHOD, None),
     "age": (AGE, None),
+    "count": (COUNT, None),
 }
 
 
