@@ -14,8 +14,8 @@ from frontdesk import create_app
 from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
 from frontdesk.db.models import Service
-from tests.staff.test_booking_grid_browser import _mid_morning_zone
 from tests.support.apps import QUEUE_ONLY_SMTP, app_config
+from tests.support.bookings import mid_morning_zone
 from tests.support.factories import make_site
 from tests.support.hosts import add_hosts
 from tests.support.servers import LiveServer
@@ -48,7 +48,7 @@ NAME_LINES = """b => {
 @pytest.fixture
 def grid(sqlite_url, tmp_path):
     """A site where it is mid-morning now, with a 45-minute service booked two hours ahead."""
-    zone = _mid_morning_zone()
+    zone = mid_morning_zone()
     app = create_app(app_config(sqlite_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP))
     db, bookings = app.extensions["frontdesk.db"], app.extensions["frontdesk.bookings"]
     site = make_site(db, timezone=zone, hours=((time(0), time(23, 55)),), weekdays=range(7))

@@ -98,7 +98,7 @@ def test_on_a_team_the_list_and_the_booking_say_whom_the_visitor_meets(
     listing = signed_in.get(f"/staff/{site.public_key}/bookings/").get_data(as_text=True)
     assert '<th scope="col">With</th>' in listing
     row = listing.split("Bea Visitor")[0].rsplit("<tr>", 1)[1]
-    assert "<td>Tom Reyes</td>" in row
+    assert '<td data-label="With">Tom Reyes</td>' in row
     page = signed_in.get(f"/staff/{site.public_key}/bookings/{later.public_id}")
     assert "<dt>With</dt><dd>Tom Reyes</dd>" in page.get_data(as_text=True)
 
