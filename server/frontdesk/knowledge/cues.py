@@ -24,7 +24,9 @@ CAPABILITY = re.compile(
     r"(?: guys| folks| all)?|(?:is|are) there (?:a|an|any)|can i (?:get|have|buy|pay (?:with|by|in)"
     r"|use|bring)|(?:have you|you) got|got (?:any|a|an)|any chance (?:of|you)|"
     # "does the studio have air conditioning?", "does amara do perms?"
-    r"(?:does|do) (?:the |this |your )?\w+ (?:have|do|offer|sell|stock|speak|treat|run)|"
+    # ...but "do I have to pay upfront?", "does somebody have to be in?" ask what is required
+    r"(?:does|do) (?:the |this |your )?(?!(?:i|we|somebody|someone|anybody|anyone|everyone)\b)"
+    r"\w+ (?:have(?! to\b)|do|offer|sell|stock|speak|treat|run)|"
     r"(?:would|will) i be able to (?:get|have|buy|use|bring))\b",
     re.I,
 )

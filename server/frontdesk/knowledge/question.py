@@ -46,6 +46,9 @@ _FUNCTION_WORDS_TEXT = """
     or me us so just what whats that this there
 """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+# "Do I have to come in?" repeats "do I actually need to come in?": one obligation, in words.
+OBLIGING = frozenset({"need", "needs", "have", "has", "must", "required", "require"})
+OBLIGED = "need"
 
 
 def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
@@ -73,7 +76,13 @@ def _read(text: str, lex: Lexicon) -> Question:
     words = lex.joined(lex.words(text[:1000]))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
-    question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
+    # Chat filler ("actually", "somebody") is no part of what a FAQ would repeat; "need",
+    # "have (to)" and "must" are, as one word (OBLIGED).
+    question.echo_stems = [
+        OBLIGED if w in OBLIGING else s
+        for w, s in zip(words, stems, strict=True)
+        if w not in FUNCTION_WORDS and (w in OBLIGING or w not in lex.filler)
+    ]
     used = [False] * len(words)
     find_aspects(question, lex, words, used)
     nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
