@@ -25,6 +25,13 @@ from tests.support.bookings import make_bookings
 from tests.support.calendar_feeds import FeedServer
 from tests.support.factories import make_site
 from tests.support.fake_llm import FakeLLM
+from tests.support.pg_databases import (
+    PG_ADMIN_URL,
+    TemplateCopies,
+    drop_now,
+    pg_admin_or_none,
+    pg_url,
+)
 from tests.support.radicale import Radicale
 from tests.support.servers import LiveServer
 
@@ -34,28 +41,13 @@ from tests.support.servers import LiveServer
 # tests/staff/test_password_hashing.py checks the default.
 os.environ.setdefault(HASH_PROFILE_ENV, "CHEAPEST")
 
-PG_ADMIN_URL = os.environ.get(
-    "FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _pg_admin() -> Database | None:
-    admin = Database(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    if admin.ping():
-        return admin
-    admin.dispose()
-    return None
-
-
-def _pg_url(name: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Database]:
     """An autocommit connection to the PostgreSQL server, or a skip (a failure in CI)."""
-    admin = _pg_admin()
+    admin = pg_admin_or_none()
     if admin is None:
         message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: PostgreSQL tests skipped"
         if IN_CI:
@@ -71,12 +63,19 @@ def pg_template(pg_admin: Database) -> Iterator[str]:
     name = f"fd_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with pg_admin.engine.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    template = Database(_pg_url(name))
+    template = Database(pg_url(name))
     upgrade(template)
     template.dispose()
     yield name
-    with pg_admin.engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_now(pg_admin, name)
+
+
+@pytest.fixture(scope="session")
+def pg_copies(pg_admin: Database, pg_template: str) -> Iterator[TemplateCopies]:
+    """Copies of the template made ahead and dropped behind the tests (see TemplateCopies)."""
+    copies = TemplateCopies(pg_admin, pg_template)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture(scope="session")
@@ -97,18 +96,10 @@ def _fresh_database_url(request: pytest.FixtureRequest, backend: str, folder: Pa
         path = folder / "frontdesk.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    admin: Database = request.getfixturevalue("pg_admin")
-    template = request.getfixturevalue("pg_template")
-    name = f"fd_test_{uuid.uuid4().hex[:12]}"
-    with admin.engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-
-    def drop() -> None:
-        with admin.engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    request.addfinalizer(drop)
-    return _pg_url(name)
+    copies: TemplateCopies = request.getfixturevalue("pg_copies")
+    name = copies.take()
+    request.addfinalizer(lambda: copies.give_back(name))
+    return pg_url(name)
 
 
 @pytest.fixture

@@ -102,7 +102,8 @@ def _warm() -> None:
 
     import babel.dates  # noqa: F401  (dates in the visitor's language)
 
-    # caldav, icalendar (a booking's invitation too) and recurring-ical-events:
+    # caldav, icalendar, a booking's invitation and recurring-ical-events:
+    import frontdesk.booking.ics  # noqa: F401
     import frontdesk.calendars.caldav_account  # noqa: F401
     import frontdesk.calendars.ics_feed  # noqa: F401
     from frontdesk.assistant.offline.dates import parse_when

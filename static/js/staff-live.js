@@ -151,6 +151,7 @@
     if (item.flagged) { meta.appendChild(badge("badge--danger", "Flagged")); }
     if (item.live) { meta.appendChild(badge("badge--success live-dot", "Live")); }
     if (item.bookings) { meta.appendChild(badge("badge--info", "Booked")); }
+    else if (item.cancelled_bookings) { meta.appendChild(badge("badge--muted", "Booking cancelled")); }
     if (item.unread && item.id !== conversation) {
       var unread = el("span", "count conv-item__unread", String(item.unread));
       unread.title = "Unread messages";

@@ -22,6 +22,8 @@ FLOORS = {
     # fourth pass, written before reading the engine: first contact 77% (30/39), 64% (14/22)
     "bookkeeper": (0.95, 0.75),  # 98% (42/43), 77% (17/22)
     "demo": (0.91, 0.87),  # measured 94% (44/47), 90% (18/20)
+    # sixth pass, written before reading the engine: first contact 73% (35/48), 74% (17/23)
+    "driving": (0.72, 0.73),  # 73% (35/48), 74% (17/23)
     "dental": (0.97, 0.92),  # 100% (47/47), 95% (20/21)
     "lawfirm": (0.93, 0.87),  # 96% (44/46), 90% (18/20)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)

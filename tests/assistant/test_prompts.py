@@ -244,3 +244,16 @@ def test_a_snapshot_prompt_is_reused_only_for_the_same_minute_zone_language_and_
     assert "French" in system_prompt(site, **{**args, "lang": "fr"})
     renamed = snapshot_site(name="Other Studio")  # a newer snapshot of the site
     assert "Other Studio" in system_prompt(renamed, **args)
+
+
+def test_a_snapshots_business_facts_are_built_once_for_every_page_and_minute():
+    """A new page or minute builds only the prompt's changing tail: the business facts and
+    rules come from the first build for this snapshot (snapshots are read-only, so a change
+    seen here could only come from building them again)."""
+    site = snapshot_site()
+    args = {"now": NOW, "visitor_tz": "America/New_York", "lang": "en"}
+    system_prompt(site, page={"url": "https://example.com/a"}, **args)
+    site.name = "Renamed Behind The Cache"
+    other = system_prompt(site, page={"url": "https://example.com/b"}, **args)
+    assert "example.com/b" in other and "assistant of Test Studio" in other
+    assert "Renamed" in system_prompt(site, page=None, **args, additions="new instructions")

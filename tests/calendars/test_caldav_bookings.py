@@ -17,7 +17,7 @@ from tests.support.ical_samples import event_ics
 from tests.support.radicale import PASSWORD, USER, make_work_calendar
 
 from frontdesk.audit import Actor
-from frontdesk.booking.ics import booking_uid
+from frontdesk.booking.event_text import booking_uid
 from frontdesk.db.models import CalendarConnection, CalendarSource, CalendarWrite
 
 BERLIN = ZoneInfo("Europe/Berlin")

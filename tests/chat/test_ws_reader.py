@@ -101,3 +101,47 @@ def test_a_frame_the_protocol_refuses_closes_the_socket_as_before(frame, code):
         ws_reader.receive(ws)
     reply = client.recv(64)
     assert reply[0] == 0x88 and struct.unpack("!H", reply[2:4])[0] == code
+
+
+# The fast paths read wsproto's and simple_websocket's private state; pyproject.toml pins both
+# to the versions verified. A new version that renames or reshapes that state would not break
+# the chat (ws_reader._idle and socket_connection._plain then answer False and every frame
+# takes the libraries' own path), it would silently lose the fast paths: these tests say so.
+PRIVATE_STATE = (
+    "ws.ws.connection._events",
+    "ws.ws.connection._proto.extensions",
+    "ws.ws.connection._proto.client",
+    "ws.ws.connection._proto._outbound_opcode",
+    "ws.ws.connection._proto._frame_decoder.header",
+    "ws.ws.connection._proto._frame_decoder.buffer.buffer",
+    "ws.ws.connection._proto._message_decoder.opcode",
+    "ws._handle_events",
+    "ws.incoming_message",
+    "ws.input_buffer",
+)
+
+
+def test_the_private_state_the_fast_paths_read_is_there():
+    ws, _client = server_and_client()
+    missing = []
+    for path in PRIVATE_STATE:
+        value = ws
+        for name in path.split(".")[1:]:
+            if not hasattr(value, name):
+                missing.append(path)
+                break
+            value = getattr(value, name)
+    assert not missing, (
+        f"wsproto / simple_websocket changed shape ({missing}): re-verify chat/ws_reader.py "
+        "(_idle, receive) and chat/socket_connection.py (_plain) before widening the pin"
+    )
+
+
+def test_an_open_connection_takes_the_fast_paths_and_a_half_read_frame_does_not():
+    from frontdesk.chat.socket_connection import _plain
+
+    ws, _client = server_and_client()
+    assert _plain(ws.ws.connection), "frames would no longer be written directly"
+    assert ws_reader._idle(ws), "frames would no longer be read directly"
+    ws.ws.receive_data(long_masked(0x1, b"x" * 500)[:3])  # wsproto now holds half a header
+    assert not ws_reader._idle(ws)

@@ -125,6 +125,24 @@ def test_detail_shows_tool_calls_results_usage_and_bookings(app, site, signed_in
     assert "Berlin time" in html and "https://studio.test/pricing" in html
 
 
+def test_a_card_the_visitor_was_shown_is_told_in_words_with_a_link_to_its_booking(
+    app, site, signed_in, app_bookings
+):
+    conversation = start_conversation(app, site, "v1", "Book me in")
+    made = book(app_bookings, site, conversation_id=conversation.id).booking
+    card = {"type": "booking_confirmed", "booking": made.public_id, "service": "Consultation",
+            "business_time": "Wed 2 Dec 2026, 10:00–10:30 am (Sydney time)"}  # fmt: skip
+    output(app, conversation).post("assistant", "You're booked.", {"card": card})
+    html = signed_in.get(list_url(site) + conversation.public_id).get_data(as_text=True)
+    note = re.search(r'<p class="muted card-note">(.*?)</p>', html, re.S).group(1)
+    words = " ".join(re.sub(r"<[^>]+>", "", note).split())
+    assert words == (
+        f"Card shown: Booking confirmed · Consultation, Wed 2 Dec 2026, 10:00–10:30 am "
+        f"(Sydney time) · {made.public_id}"
+    )
+    assert f'href="/staff/{site.public_key}/bookings/{made.public_id}"' in note
+
+
 def test_unknown_conversation_is_404(site, signed_in):
     assert signed_in.get(f"/staff/{site.public_key}/conversations/c_nope").status_code == 404
 

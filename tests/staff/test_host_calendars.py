@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk.audit import Actor
-from frontdesk.booking.ics import booking_uid
+from frontdesk.booking.event_text import booking_uid
 from frontdesk.db.models import AuditEvent, CalendarConnection, Host, SiteHost
 from tests.support.bookings import booking_request, upcoming_starts
 from tests.support.forms import csrf_from

@@ -63,6 +63,27 @@ def test_the_visitor_is_named_once_known_else_by_their_page(db, site, signed_in,
     assert list(with_booking) == [booked.public_id]
 
 
+def test_a_conversation_whose_booking_was_cancelled_is_not_marked_booked(
+    app, db, site, signed_in, bookings
+):
+    """The row says "Booked" only while a booking stands, in the page and in the live rows."""
+    from frontdesk.audit import Actor
+
+    conversation = make_conversation(db, site, texts=[("visitor", "Book me, then cancel")])
+    made = book(bookings, site, conversation_id=conversation.id)
+    bookings.cancel(made.booking.public_id, Actor("visitor", "chat"))
+
+    row = rows(signed_in.get(inbox_url(site)).get_data(as_text=True))[conversation.public_id]
+    assert "Booking cancelled" in row and ">Booked<" not in row
+    with app.app_context():  # the row the live socket sends
+        live = inbox.summary_of(site.id, conversation.public_id, inbox.ZoneInfo("UTC"))
+    assert (live["bookings"], live["cancelled_bookings"]) == (0, 1)
+
+    book(bookings, site, conversation_id=conversation.id)  # booked again: it stands
+    row = rows(signed_in.get(inbox_url(site)).get_data(as_text=True))[conversation.public_id]
+    assert ">Booked<" in row and "Booking cancelled" not in row
+
+
 def test_unread_counts_clear_when_the_conversation_is_opened(db, site, signed_in):
     conversation = make_conversation(
         db, site, texts=[("visitor", "One"), ("assistant", "Hi"), ("visitor", "Two")]

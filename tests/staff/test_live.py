@@ -128,7 +128,6 @@ def test_reply_to_another_sites_conversation_is_refused(app, site, live_server, 
 
 def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, live_server, cookie):
     from frontdesk.db.models import StaffUser
-    from frontdesk.staff.accounts import hash_password
     from tests.support.staff_accounts import TEST_HASHER
 
     db = app.extensions["frontdesk.db"]
@@ -138,7 +137,7 @@ def test_a_password_change_ends_an_open_socket_before_it_can_reply(app, site, li
     staff.expect(lambda f: f["type"] == "ready")
     with db.transaction() as session:
         user = session.scalars(select(StaffUser)).one()
-        user.password_hash = hash_password(TEST_HASHER, "a brand new passphrase")
+        user.password_hash = TEST_HASHER.hash("a brand new passphrase")
     staff.send({"type": "reply", "id": "r1", "conversation": conversation, "text": "hello"})
     assert staff.expect(lambda f: f["type"] == "error")["code"] == "forbidden"
     with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):

@@ -103,7 +103,7 @@ def say(page, text: str) -> None:
 
 
 def test_staff_connect_visitor_books_event_in_radicale(browser, demo, radicale, tmp_path):
-    from frontdesk.booking.ics import booking_uid
+    from frontdesk.booking.event_text import booking_uid
     from frontdesk.db.models import Booking
 
     work = (

@@ -10,7 +10,6 @@ from datetime import timedelta
 from flask import Blueprint, Response
 from sqlalchemy import and_, or_, select
 
-from frontdesk.booking import ics
 from frontdesk.booking.views import PageError, page_error, security_headers
 from frontdesk.db.models import Booking, BookingHost, Host, Site
 from frontdesk.db.models.booking import CANCELLED, CONFIRMED, OUTCOMES
@@ -78,6 +77,8 @@ def _feed_bookings(site: Site) -> list[Booking]:
 @bp.get("/calendar/<secret>.ics")
 def staff_feed(secret: str):
     """The site's bookings as a subscribable calendar; the secret in the URL is the key."""
+    from frontdesk.booking import ics  # icalendar: not at a server's start
+
     site = _site_by_secret(secret)
     if site is None:
         raise PageError(404, "Not found", "There is no calendar at this address.")
@@ -91,6 +92,8 @@ def staff_feed(secret: str):
 @bp.get("/calendar/host/<secret>.ics")
 def host_feed(secret: str):
     """One person's bookings from every site they work for, as a subscribable calendar."""
+    from frontdesk.booking import ics  # icalendar: not at a server's start
+
     host = _host_by_secret(secret)
     if host is None:
         raise PageError(404, "Not found", "There is no calendar at this address.")

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
-# icalendar is imported where a calendar is built (~35 ms a server start need not pay; `frontdesk
-# serve` loads it on its warm-up thread before the first booking).
-if TYPE_CHECKING:
-    from icalendar import Calendar, Event, vCalAddress
+# icalendar costs a server start ~35 ms: this module is imported where a calendar is built (the
+# .ics routes, the booking e-mail), and `frontdesk serve` loads it on its warm-up thread.
+from icalendar import Calendar, Event, vCalAddress, vDuration
 
+from frontdesk.booking.event_text import UID_DOMAIN, booking_uid, one_line
 from frontdesk.db.models.booking import CANCELLED
 
 PRODID = "-//Frontdesk//Bookings 1.0//EN"
-UID_DOMAIN = "frontdesk"
 FEED_REFRESH = timedelta(minutes=5)
-
-
-def booking_uid(booking) -> str:
-    """The event UID: derived from the public id only, so it survives every reschedule."""
-    return f"{booking.public_id}@{UID_DOMAIN}"
-
-
-def one_line(value: str | None, limit: int = 200) -> str:
-    """Collapse CR/LF and other control characters so a value stays one header-safe line."""
-    text = "".join(ch if ch.isprintable() else " " for ch in (value or ""))
-    return " ".join(text.split())[:limit]
 
 
 def param_text(value: str | None) -> str:
@@ -75,15 +62,11 @@ def host_feed(host, bookings: Iterable[tuple], *, now: datetime | None = None) -
 
 
 def _refresh_hints(calendar: Calendar) -> None:
-    from icalendar import vDuration
-
     calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
 
 
 def _calendar(*, method: str) -> Calendar:
-    from icalendar import Calendar
-
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -94,8 +77,6 @@ def _calendar(*, method: str) -> Calendar:
 
 def _event(booking, site, *, now: datetime | None) -> Event:
     """The parts shared by invitations and the feed: identity, times, title and status."""
-    from icalendar import Event
-
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("sequence", booking.ics_sequence or 0)
@@ -111,8 +92,6 @@ def _event(booking, site, *, now: datetime | None) -> Event:
 
 
 def _organizer(site) -> vCalAddress:
-    from icalendar import vCalAddress
-
     address = site.notification_email or f"no-reply@{UID_DOMAIN}.invalid"
     organizer = vCalAddress(f"mailto:{one_line(address, 254)}")
     organizer.params["CN"] = param_text(site.name)
@@ -120,8 +99,6 @@ def _organizer(site) -> vCalAddress:
 
 
 def _attendee(booking) -> vCalAddress:
-    from icalendar import vCalAddress
-
     attendee = vCalAddress(f"mailto:{one_line(booking.email, 254)}")
     attendee.params["CN"] = param_text(booking.visitor_name)
     attendee.params["ROLE"] = "REQ-PARTICIPANT"

@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from frontdesk.booking.ics import booking_ics, one_line
+from frontdesk.booking.event_text import one_line
 from frontdesk.booking.time_words import beside, moment_words
 from frontdesk.booking.zones import zones_differ
 from frontdesk.db.types import utcnow
@@ -141,6 +141,8 @@ def booking_messages(
     *, booking, site, event: str, manage_url: str, ics_url: str, mail_from: str, lang: str = "en"
 ) -> list[OutgoingMessage]:
     """The visitor's e-mail and, when the site has a notification address, the business's."""
+    from frontdesk.booking.ics import booking_ics  # icalendar: not at a server's start
+
     ics = booking_ics(booking, site, manage_url=manage_url)
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     service = booking.service.name

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from frontdesk import i18n
 from frontdesk.audit import Actor
-from frontdesk.booking import ics, links, manage_view
+from frontdesk.booking import links, manage_view
 from frontdesk.booking.errors import BookingError, NotAllowed, NotFound, SlotTaken
 from frontdesk.booking.manage_words import closed_words, error_words, page_lang, words
 from frontdesk.booking.service import BookingRequest
@@ -268,6 +268,8 @@ def theme(token: str):
 @bp.get("/b/<token>.ics")
 def booking_file(token: str):
     """The booking as a calendar file (a CANCEL once cancelled, so calendars drop it)."""
+    from frontdesk.booking import ics  # icalendar: not at a server's start
+
     booking, site = _load(token)
     body = ics.booking_ics(booking, site, manage_url=get_bookings().manage_url(booking))
     response = Response(body, content_type="text/calendar; charset=utf-8")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from frontdesk.booking.ics import PRODID, booking_uid, one_line
+from frontdesk.booking.event_text import booking_uid, one_line
+from frontdesk.booking.ics import PRODID
 from frontdesk.db.models.booking import CANCELLED
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk import audit
 from frontdesk.audit import Actor
-from frontdesk.booking.ics import booking_uid
+from frontdesk.booking.event_text import booking_uid
 from frontdesk.calendars.base import CalendarError
 from frontdesk.calendars.sync import CalendarSync
 from frontdesk.db.models import Booking, BookingHost, CalendarConnection, CalendarWrite, Site

@@ -19,7 +19,10 @@ STRICT = 0.9  # the visitor's own words (and their other forms), not synonyms
 
 def _holds(concept: Concept, stems: Stems) -> bool:
     """Whether a text says the concept in the visitor's own word (or another form of it)."""
-    return any(strength >= STRICT and stems.has(form) for form, strength in concept.forms.items())
+    return any(
+        (strength >= STRICT or form in concept.near) and stems.has(form)
+        for form, strength in concept.forms.items()
+    )
 
 
 def together(question: Question, lex: Lexicon, own, extra, heads) -> bool:

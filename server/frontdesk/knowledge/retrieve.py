@@ -23,6 +23,7 @@ from frontdesk.knowledge.fulltext import (
     sqlite_vocabulary,
 )
 from frontdesk.knowledge.lexicon import lexicon
+from frontdesk.knowledge.neighbours import widen
 from frontdesk.knowledge.question import Question, analyse
 from frontdesk.knowledge.ranking import Scored, rank
 from frontdesk.knowledge.semantic import similarities
@@ -124,6 +125,9 @@ def retrieve(
         for position, row in enumerate(rows):
             passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
             ranks.append(float(position))
+    # "a woman instructor" when the pages say "female": words near in meaning to one none of
+    # the candidates holds stand in for it, weakly (before the first look, kept for the second).
+    widen(question, [f"{p.title} {p.heading} {p.text}" for p in passages], lex)
     # What the units match is kept for the second look, which ranks the closest pages again.
     memo: dict = {}
     found = rank_passages(

@@ -77,6 +77,15 @@ METHOD = re.compile(
     r"\bpay (?:by|with|via|using|online)\b|\bby (?:card|cash|check|cheque|bank transfer|direct debit)\b",
     re.I,
 )
+# "how many kids in a class?": a number of things ("at most eight students", "up to 6 people"),
+# not an amount, a time, a duration or a level ("Primary 3 and 4").
+COUNT = re.compile(
+    r"(?<![$€£¥₹.,:/-])\b(?:(?:at most|up to|maximum of|no more than|at least|minimum of) )?"
+    r"(?:\d{1,4}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|a hundred|a dozen)\s+(?!(?:and|or|to|am|pm|a\.m|p\.m|minutes?|mins?|"
+    r"hours?|hrs?|days?|weeks?|months?|years?|per|percent|times?)\b)[a-z]{3,}",
+    re.I,
+)
 HOW_OFTEN = re.compile(r"\b(?:every|each|once a|twice a)(?:\s+[\w-]+){0,2}\s*$", re.I)
 # "four lessons a month", "$60 a month", "three times a week": "a" is "per", a rate; "takes a
 # week", "lasts an hour" (a verb before it) is a length.
@@ -105,6 +114,7 @@ FEATURES = {
     "location": (ADDRESS, SOFT_ADDRESS),
     "method": (METHOD, None),
     "age": (AGE, None),
+    "count": (COUNT, None),
 }
 
 
@@ -190,11 +200,21 @@ def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
     return out
 
 
+DETAIL = re.compile(r"\([^)]*\)")
+ORDINARY = frozenset({"singl", "standard", "regular", "basic", "normal", "individu", "one"})
+
+
 def label_share(text: str, wanted: set[str], lex: Lexicon) -> float:
     """How much of a list item's or row's label ("Single x-ray — Fee: $35", "Porcelain crown:
     $1,650") is what was asked about: the price of X is on the line that names X alone."""
-    label = text.split(" — ")[0].split(":")[0]
-    words = [w for w in stems_of(lex, label).words if w not in lex.stop]
+    label = DETAIL.sub(" ", text.split(" — ")[0].split(":")[0])
+    # "Single lesson (1 hour)" is what "how much is a lesson?" asks the price of: a word for the
+    # ordinary one, a detail in brackets or a number not asked about names nothing else.
+    words = [
+        w
+        for w in stems_of(lex, label).words
+        if w not in lex.stop and w not in ORDINARY and (w in wanted or not w[0].isdigit())
+    ]
     return sum(1 for w in words if w in wanted) / len(words) if words else 0.0
 
 

@@ -55,22 +55,12 @@ def weak_profile_warning(profile: str) -> str | None:
     )
 
 
-def hash_password(hasher: PasswordHasher, password: str) -> str:
-    """An argon2id hash of the password."""
-    return hasher.hash(password)
-
-
 def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     """True when the password matches the stored hash (whatever parameters made it)."""
     try:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
-    """True when the hash was made with other parameters than the hasher's."""
-    return hasher.check_needs_rehash(password_hash)
 
 
 def check_password_strength(password: str) -> None:
@@ -111,11 +101,11 @@ def add_staff(
     check_password_strength(password)
     user = staff_by_email(session, email)
     if user is None:
-        user = StaffUser(email=email, name=name, password_hash=hash_password(hasher, password))
+        user = StaffUser(email=email, name=name, password_hash=hasher.hash(password))
         session.add(user)
         session.flush()
     else:
-        user.password_hash = hash_password(hasher, password)
+        user.password_hash = hasher.hash(password)
     grant_site(session, user, site_id, role)
     return user
 
@@ -149,8 +139,8 @@ def authenticate(
         return None
     if not verify_password(hasher, user.password_hash, password):
         return None
-    if needs_rehash(hasher, user.password_hash):
-        user.password_hash = hash_password(hasher, password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return user
 
 

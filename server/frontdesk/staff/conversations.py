@@ -35,6 +35,22 @@ bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations"
 
 MAX_QUERY_CHARS = 200
 ACTIONS = {"takeover": "staff", "handback": "bot", "close": "closed"}
+# What each booking card a visitor was shown means, for staff reading the transcript (the
+# widget's own titles are the visitor's side of it: "Please confirm your booking"...).
+CARD_LABELS = {
+    "booking_proposal": "Booking to confirm",
+    "reschedule_proposal": "New time to confirm",
+    "cancel_proposal": "Cancellation to confirm",
+    "booking_confirmed": "Booking confirmed",
+    "booking_rescheduled": "Booking moved",
+    "booking_cancelled": "Booking cancelled",
+}
+
+
+@bp.app_template_filter("card_label")
+def card_label(card_type: str | None) -> str:
+    """A booking card's type in words ("booking_confirmed" is "Booking confirmed")."""
+    return CARD_LABELS.get(card_type or "", (card_type or "card").replace("_", " ").capitalize())
 
 
 def _cost(conversation: Conversation, site: Any) -> str:

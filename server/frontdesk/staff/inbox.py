@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from frontdesk.chat.presence import LIVE_GRACE, live_since
 from frontdesk.chat.render import render_markdown
 from frontdesk.db.models import Booking, Conversation, Message
+from frontdesk.db.models.booking import CANCELLED
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_db
 from frontdesk.staff.conversation_queries import STATUS_LABELS, has_begun, matching_ids
@@ -174,23 +175,28 @@ def _unread(session, ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def _booked_people(session, ids: list[int]) -> dict[int, tuple[str, str, int]]:
-    """Name and e-mail from each conversation's latest booking, and how many it has."""
+def _booked_people(session, ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
+    """Name and e-mail from each conversation's latest booking, how many of its bookings stand
+    and how many were cancelled."""
     if not ids:
         return {}
     rows = session.execute(
-        select(Booking.conversation_id, Booking.visitor_name, Booking.email, Booking.created_at)
+        select(Booking.conversation_id, Booking.visitor_name, Booking.email, Booking.status)
         .where(Booking.conversation_id.in_(ids))
         .order_by(Booking.created_at)
     ).all()
-    people: dict[int, tuple[str, str, int]] = {}
-    for cid, name, email, _at in rows:
-        count = people.get(cid, ("", "", 0))[2] + 1
-        people[cid] = (name or "", email or "", count)
+    people: dict[int, tuple[str, str, int, int]] = {}
+    for cid, name, email, status in rows:
+        _name, _email, standing, cancelled = people.get(cid, ("", "", 0, 0))
+        if status == CANCELLED:
+            cancelled += 1
+        else:
+            standing += 1
+        people[cid] = (name or "", email or "", standing, cancelled)
     return people
 
 
-def visitor_label(conversation: Conversation, person: tuple[str, str, int] | None) -> dict:
+def visitor_label(conversation: Conversation, person: tuple | None) -> dict:
     """Who the visitor is: name and e-mail once known, else "Visitor on <page>"."""
     name = conversation.contact_name or (person[0] if person else "")
     email = conversation.contact_email or (person[1] if person else "")
@@ -257,7 +263,9 @@ def summarize(conversation, last, unread, person, tz, now) -> dict[str, Any]:
         "waiting": waiting,
         "live": live,
         "visitor": visitor_label(conversation, person),
+        # "Booked" only while a booking stands: a cancelled one is told as such.
         "bookings": person[2] if person else 0,
+        "cancelled_bookings": person[3] if person else 0,
         "preview": plain_text(text or "", role, rendered or "")[:PREVIEW_CHARS],
         "preview_role": role,
         "unread": unread,

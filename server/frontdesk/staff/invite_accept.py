@@ -19,7 +19,6 @@ from frontdesk.staff.accounts import (
     authenticate,
     check_password_strength,
     grant_site,
-    hash_password,
     staff_by_email,
 )
 from frontdesk.staff.auth import client_ip, current_staff, sign_in
@@ -121,7 +120,7 @@ def _new_account(invitation: StaffInvitation) -> StaffUser:
     except AccountError as exc:
         raise Refused(str(exc)) from None
     # Hashed before the write lock: argon2 takes a while.
-    password_hash = hash_password(app_hasher(current_app), password)
+    password_hash = app_hasher(current_app).hash(password)
     try:
         with get_db().write_transaction() as session:
             user = StaffUser(email=invitation.email, name=name, password_hash=password_hash)

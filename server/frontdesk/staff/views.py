@@ -31,7 +31,6 @@ from frontdesk.staff.accounts import (
     app_hasher,
     authenticate,
     check_password_strength,
-    hash_password,
     verify_password,
 )
 from frontdesk.staff.auth import (
@@ -200,7 +199,7 @@ def password():
         return _account_page(400)
     with get_db().transaction() as session:
         stored = session.merge(user)
-        stored.password_hash = hash_password(hasher, new)
+        stored.password_hash = hasher.hash(new)
     user.password_hash = stored.password_hash
     # Every session of this user ends on the server (their open sockets close at once); this
     # browser gets a new one.

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import weakref
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,10 +20,10 @@ from frontdesk.i18n.language import language_name
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSURE_DAYS = 14
 MAX_PROFILE_CHARS = 3000
-STABLE_CACHE_SIZE = 1000
-_stable_cache: dict[tuple[int, str, bool | None], tuple[weakref.ref, str]] = {}
-_prompt_cache: dict[tuple, tuple[weakref.ref, str]] = {}  # whole prompts (system_prompt)
-_stable_lock = threading.Lock()
+CACHE_SIZE = 1000
+# Texts built from site snapshots (_cached): whole prompts and their stable part.
+_cache: dict[tuple, tuple[weakref.ref, str]] = {}
+_cache_lock = threading.Lock()
 
 RULES = """Rules:
 - Be brief and friendly: a few sentences, in the visitor's language.
@@ -68,15 +69,9 @@ def system_prompt(
     url, title = (page.get("url"), page.get("title")) if page else (None, None)
     key = (id(site), additions, sends_email, int(now.timestamp()) // 60, visitor_tz, lang, url,
            title)  # fmt: skip
-    hit = _prompt_cache.get(key)
-    if hit is not None and hit[0]() is site:
-        return hit[1]
-    text = _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable)
-    with _stable_lock:
-        if len(_prompt_cache) >= STABLE_CACHE_SIZE:
-            _prompt_cache.clear()
-        _prompt_cache[key] = (weakref.ref(site), text)
-    return text
+    return _cached(
+        site, key, lambda: _build(site, now, visitor_tz, page, additions, sends_email, lang, True)
+    )
 
 
 def _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable) -> str:
@@ -98,13 +93,11 @@ def _build(site, now, visitor_tz, page, additions, sends_email, lang, cacheable)
 def _stable_part(
     site: Any, site_zone: ZoneInfo, additions: str, sends_email: bool | None, cacheable: bool
 ) -> str:
-    """Business facts and rules; reused while the same loaded site object serves turns."""
-    key = (id(site), additions, sends_email)
+    """Business facts and rules; reused while the same loaded site object serves turns (a new
+    page or minute then costs half a prompt)."""
     if cacheable:
-        with _stable_lock:
-            hit = _stable_cache.get(key)
-        if hit is not None and hit[0]() is site:
-            return hit[1]
+        build = functools.partial(_stable_part, site, site_zone, additions, sends_email, False)
+        return _cached(site, (id(site), additions, sends_email), build)
     extra = additions.strip()[:MAX_PROFILE_CHARS]
     parts = [
         f"You are the website assistant of {site.name}. You answer questions about its services "
@@ -115,12 +108,20 @@ def _stable_part(
         f"Business instructions:\n{extra}" if extra else "",
         RULES + (f"\n{EMAIL_RULES[sends_email]}" if sends_email is not None else ""),
     ]
-    text = "\n\n".join(part for part in parts if part)
-    if cacheable:
-        with _stable_lock:
-            if len(_stable_cache) >= STABLE_CACHE_SIZE:
-                _stable_cache.clear()
-            _stable_cache[key] = (weakref.ref(site), text)
+    return "\n\n".join(part for part in parts if part)
+
+
+def _cached(site: Any, key: tuple, build: Callable[[], str]) -> str:
+    """build()'s text, reused under `key` (which starts with the site's id) while the same site
+    snapshot object is in use (the weak reference stops a recycled id() from matching)."""
+    hit = _cache.get(key)
+    if hit is not None and hit[0]() is site:
+        return hit[1]
+    text = build()
+    with _cache_lock:
+        if len(_cache) >= CACHE_SIZE:
+            _cache.clear()
+        _cache[key] = (weakref.ref(site), text)
     return text
 
 

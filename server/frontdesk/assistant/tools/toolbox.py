@@ -15,18 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from frontdesk import audit
-from frontdesk.assistant.base import Choice, StatusChanger, ToolResult
-from frontdesk.assistant.tools import cards, knowledge_search, slot_finder
+from frontdesk.assistant.base import StatusChanger, ToolResult
+from frontdesk.assistant.tools import knowledge_search, listings, slot_finder
 from frontdesk.assistant.tools.confirmations import Confirmations
 from frontdesk.assistant.tools.proposals import ProposalDesk, fail
 from frontdesk.assistant.tools.specs import SPECS, SPECS_BY_NAME, ArgumentError, validate
 from frontdesk.audit import Actor
 from frontdesk.booking.availability import is_open_now
 from frontdesk.booking.errors import BookingError, InvalidBooking
-from frontdesk.booking.hosts import offered_by
 from frontdesk.booking.validation import clean_timezone
 from frontdesk.db.models import Booking, Conversation, Site
-from frontdesk.db.models.booking import CONFIRMED
 from frontdesk.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -185,22 +183,7 @@ class ConversationTools:
 
     def list_services(self) -> ToolResult:
         """The site's active consultation types, with chips to pick one."""
-        services = self.bookings.services(self.site_id)
-        with self.db.session() as session:
-            teams = {k: [h.name for h in v] for k, v in offered_by(session, self.site_id).items()}
-        items = [
-            {
-                "name": s.name,
-                "slug": s.slug,
-                "duration_min": s.duration_min,
-                "price": s.price_text,
-                "description": _clip(s.description, 300),
-                **team_facts(s, teams.get(s.id, [])),
-            }
-            for s in services
-        ]
-        choices = [Choice(f"{s.name} · {s.duration_min} min", "reply", s.name) for s in services]
-        return ToolResult({"services": items}, choices=choices)
+        return listings.list_services(self)
 
     def service(self, wanted: str):
         """The active service with this slug (or name); InvalidBooking naming the valid slugs."""
@@ -225,29 +208,11 @@ class ConversationTools:
 
     def list_my_bookings(self) -> ToolResult:
         """This visitor's bookings on this site only, upcoming first."""
-        now = self.now()
-        mine = [
-            b
-            for b in self.bookings.for_visitor(self.site_id, self.visitor_id)
-            if b.visitor_id == self.visitor_id and b.site_id == self.site_id
-        ]
-        upcoming = sorted((b for b in mine if _is_upcoming(b, now)), key=lambda b: b.start)
-        others = sorted((b for b in mine if not _is_upcoming(b, now)), key=lambda b: b.start)
-        items = [self.describe(b, now) for b in upcoming + others[::-1]][:10]
-        return ToolResult({"bookings": items, "upcoming": len(upcoming)})
+        return listings.list_my_bookings(self)
 
     def describe(self, booking, now: datetime) -> dict[str, Any]:
         """A booking as the model (and the offline engine) sees it."""
-        status = booking.status  # confirmed / cancelled, or "past" once it has begun
-        if status == CONFIRMED and booking.start <= now:
-            status = "past"
-        return {
-            "booking_id": booking.public_id,
-            "service": booking.service.name,
-            "start": cards.iso_utc(booking.start),
-            "when": cards.range_label(booking.start, booking.end, self.visitor_tz, self.lang),
-            "status": status,
-        }
+        return listings.describe(self, booking, now)
 
     def request_human(self, reason: str, name: str | None = None, email: str | None = None):
         """Flag the conversation for staff and tell the model they were notified; with a name
@@ -292,25 +257,6 @@ class ConversationTools:
         conversation = session.get(Conversation, self.conversation_id)
         if conversation is None or conversation.site_id != self.site_id:
             raise InvalidBooking("This conversation no longer exists.", field="conversation")
-
-
-def team_facts(service, hosts: list[str]) -> dict[str, Any]:
-    """Who offers a service and how they share it; nothing for a one-person service (its
-    single host is the business itself, as before hosts existed)."""
-    if len(hosts) <= 1 and service.assignment == "round_robin":
-        return {}
-    return {"hosts": hosts, "assignment": service.assignment}
-
-
-def _is_upcoming(booking, now: datetime) -> bool:
-    return booking.status == CONFIRMED and booking.start > now
-
-
-def _clip(text: str, limit: int) -> str:
-    # Line breaks are kept (they separate headings from paragraphs); other runs of space go.
-    lines = (" ".join(line.split()) for line in (text or "").splitlines())
-    text = "\n".join(line for line in lines if line)
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _valid_zone(name: str) -> str:
