@@ -103,6 +103,18 @@ def test_on_a_team_the_list_and_the_booking_say_whom_the_visitor_meets(
     assert "<dt>With</dt><dd>Tom Reyes</dd>" in page.get_data(as_text=True)
 
 
+def test_who_offers_a_service_says_what_nobody_ticked_means_in_either_state(
+    app, signed_in, site, team
+):
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/").get_data(as_text=True)
+    forms = {
+        slug: page.split(f'data-service="{slug}"')[1].split("</form>")[0]
+        for slug in ("consult", "workshop")
+    }
+    assert "Tick nobody to have everyone here offer it." in forms["consult"]  # Mia and Tom
+    assert "Nobody is ticked, so everyone here offers it." in forms["workshop"]
+
+
 def test_bookings_filtered_by_person_and_my_bookings(app, signed_in, site, app_bookings, team):
     starts = upcoming_starts(app_bookings, site, days=10)
     book(app_bookings, site, starts[0], email="a@example.com", name="Ann Tom", host="Tom Reyes")
