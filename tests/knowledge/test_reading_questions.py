@@ -42,3 +42,31 @@ def test_a_faq_asking_the_same_thing_in_other_words_comes_before_what_shares_a_w
         "Meeting by video",
         "Do I have to come into the office?",
     ]
+
+
+def test_a_couple_of_weeks_is_an_amount_not_two_people():
+    weeks = analyse("what if i leave my bike there for a couple weeks after its done", LEX)
+    assert "couple" not in [c.label for c in weeks.concepts]
+    couples = analyse("do you do a discount for couples", LEX)
+    assert "couples" in [c.label for c in couples.concepts]
+
+
+def test_when_to_pay_beside_other_words_is_about_paying():
+    asked = analyse("when do i actually pay, at drop off or pick up", LEX)
+    assert "price" not in asked.aspects and "pay" in [c.label for c in asked.concepts]
+    alone = analyse("how can i pay", LEX)
+    assert all(c.cue for c in alone.concepts)
+    paying = Passage(
+        "Terms",
+        "https://bikes.test/terms",
+        "Paying",
+        "You pay when you collect your bike. We take cash and cards.",
+    )
+    moving = Passage(
+        "Terms",
+        "https://bikes.test/terms",
+        "Changing a booking",
+        "You can move a drop-off slot free of charge at any time.",
+    )
+    result = rank_passages(asked, [moving, paying], [0.0, 1.0])
+    assert result.best.quote.startswith("You pay when you collect your bike")

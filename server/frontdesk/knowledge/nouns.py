@@ -1,5 +1,6 @@
 """Words that mean something else where they stand: "a will" (not "will it cost"), "what ID"
-(not "id like", typed for I'd), "how do I pay?" (a way to pay, not an amount)."""
+(not "id like", typed for I'd), "how do I pay?" (a way to pay, not an amount), "a couple of
+weeks" (an amount, not two people)."""
 
 from __future__ import annotations
 
@@ -66,15 +67,18 @@ RATE_OF = re.compile(
     r"heart|birth|crime|hit|win)\s+rates?\b",
     re.I,
 )
+PAY_WORDS = frozenset({"pay", "paid", "paying", "payment"})
 
 
-def not_priced(aspects: set[str], text: str) -> None:
+def not_priced(aspects: set[str], text: str) -> bool:
     """A question about how or when to pay, or about a pass or success rate, which no amount
-    answers, asks for no price."""
-    if PAYING.search(text) and not PRICED.search(text):
-        aspects.discard("price")
+    answers, asks for no price; returns whether it was a question about paying."""
     if RATE_OF.search(text) and not PRICED.search(RATE_OF.sub(" ", text)):
         aspects.discard("price")
+    if "price" in aspects and PAYING.search(text) and not PRICED.search(text):
+        aspects.discard("price")
+        return True
+    return False
 
 
 def rate_words(words: list[str], used: list[bool]) -> None:
@@ -82,3 +86,14 @@ def rate_words(words: list[str], used: list[bool]) -> None:
     for at in range(1, len(words)):
         if words[at] in ("rate", "rates") and RATE_OF.fullmatch(f"{words[at - 1]} {words[at]}"):
             used[at] = False
+
+
+QUANTITY_WORDS = frozenset({"couple", "pair"})
+COUNTED = frozenset({"of", "minutes", "hours", "days", "weeks", "months", "years", "times",
+                     "more", "extra", "hundred", "thousand"})  # fmt: skip
+
+
+def quantity_here(words: list[str], at: int) -> bool:
+    """ "a couple of weeks", "a couple weeks", "a pair of": an amount, not a couple of people."""
+    following = words[at + 1] if at + 1 < len(words) else ""
+    return words[at] in QUANTITY_WORDS and following in COUNTED

@@ -97,14 +97,19 @@ def _read(text: str, lex: Lexicon) -> Question:
     find_aspects(question, lex, words, used)
     age_said(question, text)
     nouns.rate_words(words, used)
-    nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
+    paying = [False] * len(words)
+    if nouns.not_priced(question.aspects, text):  # "how do I pay you?" asks a way, not a sum
+        # ...and beside other words paying is what it is about: "when do I pay, at drop-off or
+        # pick-up?" finds "You pay when you collect"; alone, it stays the cue ("how can I pay?")
+        paying = [u and w in nouns.PAY_WORDS for u, w in zip(used, words, strict=True)]
+        used = [u and not p for u, p in zip(used, paying, strict=True)]
     find_excluded(question, lex, words, stems, used)
     position = 0
     originals: list[str] = []
     expansions: list[list[str]] = []  # per concept (and aspect): its synonyms, in order
     while position < len(words):
-        if used[position]:
-            position += 1
+        if used[position] or nouns.quantity_here(words, position):
+            position += 1  # "a couple (of) weeks" says how many, not who
             continue
         phrase, size = longest_group_phrase(lex, stems, position, used)
         if phrase is None and id_here(words, position):  # "what ID do I need", not "id like"
@@ -138,6 +143,9 @@ def _read(text: str, lex: Lexicon) -> Question:
     question.concepts = [c for c in question.concepts if not says_aspect(c, question, lex)]
     if len(question.concepts) > 1:
         question.concepts = [generic_halved(c, lex) for c in question.concepts]
+    if all(c.label in nouns.PAY_WORDS for c in question.concepts):
+        question.concepts = []  # "how can I pay?": paying was the cue, and is again
+        used = [u or p for u, p in zip(used, paying, strict=True)]
     if not question.concepts:  # "how can I pay?": the cue is all there is to go on
         cue_words = [i for i, was_used in enumerate(used) if was_used]
         question.concepts = [
