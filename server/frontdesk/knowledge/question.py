@@ -25,6 +25,7 @@ from frontdesk.knowledge.concepts import (
     says_aspect,
 )
 from frontdesk.knowledge.cues import (
+    age_said,
     find_aspects,
     find_excluded,
     find_required,
@@ -67,7 +68,16 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
         if not question.aspects - question.hinted_only:
             # "how about on Sunday?" after a price: still the price, now for Sunday
             question.aspects |= earlier.aspects - earlier.hinted_only
-        question.search_words += [w for w in earlier.search_words if w not in question.search_words]
+        # Both questions' own words before either's synonyms and cues: "how much is that?" after
+        # "lessons in my own car" fills the search with the price cues, and the car was lost.
+        mine, theirs = question.search_words, earlier.search_words
+        ordered = (
+            mine[: question.own_words]
+            + theirs[: earlier.own_words]
+            + mine[question.own_words :]
+            + theirs[earlier.own_words :]
+        )
+        question.search_words = list(dict.fromkeys(ordered))
     question.search_words = question.search_words[:MAX_SEARCH_WORDS]
     return question
 
@@ -85,6 +95,8 @@ def _read(text: str, lex: Lexicon) -> Question:
     ]
     used = [False] * len(words)
     find_aspects(question, lex, words, used)
+    age_said(question, text)
+    nouns.rate_words(words, used)
     nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
     find_excluded(question, lex, words, stems, used)
     position = 0
@@ -99,6 +111,8 @@ def _read(text: str, lex: Lexicon) -> Question:
             phrase, size = (stems[position],), 1
         if phrase is not None:
             forms = {p: SYNONYM_STRENGTH for p in lex.synonyms(phrase)}
+            if size == 1 and words[position] in nouns.IRREGULAR:  # "woman": "women", no synonym
+                forms[(lex.stem(nouns.IRREGULAR[words[position]]),)] = INFLECTED
             forms[phrase] = 1.0
             label = " ".join(words[position : position + size])
             question.concepts.append(Concept(label, forms))
@@ -145,6 +159,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     # and the third concept's ("lift": stairs) matter as much as the first's.
     spread = [w for turn in zip_longest(*expansions) for w in turn if w]
     question.search_words = first + [w for w in _distinct(asked + spread, lex) if w not in first]
+    question.own_words = len(first)
     return question
 
 
