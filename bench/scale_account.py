@@ -54,6 +54,7 @@ class Snapshot:
     """Counters at one moment."""
 
     cpu: dict[str, dict[int, float]] = field(default_factory=dict)  # component -> pid -> s
+    waited: dict[str, dict[int, float]] = field(default_factory=dict)  # ... run-queue s
     generator: float = 0.0
     machine: tuple[float, float] = (0.0, 0.0)
     at: float = field(default_factory=time.monotonic)
@@ -82,10 +83,12 @@ class Accounts:
         """Every counter, now."""
         shot = Snapshot(generator=own_cpu(), machine=machine_busy())
         for name, pids in {**self.parts, "PostgreSQL backends": self.backends}.items():
-            shot.cpu[name] = {}
+            shot.cpu[name], shot.waited[name] = {}, {}
             for pid in pids():
                 with contextlib.suppress(OSError):  # ended between listing and reading
                     shot.cpu[name][pid] = cpu_seconds(pid)
+                    shot.waited[name][pid] = run_queue_seconds(pid)
+        shot.waited["load generator"] = {os.getpid(): run_queue_seconds(os.getpid())}
         stats = self.redis.info("commandstats")
         shot.redis_calls = {name.removeprefix("cmdstat_"): int(value["calls"])
                             for name, value in stats.items()}  # fmt: skip
@@ -97,6 +100,22 @@ class Accounts:
         shot.pg = {"commits": row[0], "rollbacks": row[1], "sessions": row[2],
                    "active ms": row[3]}  # fmt: skip
         return shot
+
+
+def run_queue_seconds(pid: int) -> float:
+    """Seconds the threads of a process have spent runnable but waiting for a core (the
+    scheduler's schedstat; a thread that ended takes its share with it)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+            total += int(stat.read().split()[1])
+    return total / 1e9
+
+
+def waited(before: Snapshot, after: Snapshot) -> dict[str, float]:
+    """Run-queue seconds per component between two snapshots."""
+    return {name: sum(after.waited[name][pid] - before.waited.get(name, {}).get(pid, 0.0)
+                      for pid in after.waited[name]) for name in after.waited}  # fmt: skip
 
 
 def spent(before: Snapshot, after: Snapshot) -> dict[str, float]:
@@ -120,6 +139,7 @@ class Account:
     redis_calls: dict[str, int]
     pg: dict[str, int]
     machine_busy: float = 0.0  # share of the whole machine's CPU that was busy (anyone's)
+    waited: dict[str, float] = field(default_factory=dict)  # run-queue seconds by component
     wall: float = 1.0  # seconds from the first snapshot to the last
 
     def per_message_ms(self) -> dict[str, float]:
@@ -146,7 +166,7 @@ def measure(name: str, url: str, accounts: Accounts, chats: int, seconds: float)
              for cmd, count in after.redis_calls.items()}  # fmt: skip
     return Account(
         name=name, messages=messages, p99=percentile(deltas, 0.99) if deltas else float("nan"),
-        seconds=seconds, cpu=spent(before, after),
+        seconds=seconds, cpu=spent(before, after), waited=waited(before, after),
         redis_calls={cmd: n for cmd, n in calls.items() if n > 0},
         pg={key: after.pg[key] - before.pg[key] for key in after.pg},
         machine_busy=(after.machine[0] - before.machine[0])
@@ -164,6 +184,11 @@ def report(accounts: list[Account], chats: int) -> None:
     for part in names:
         cells = "".join(f"{a.per_message_ms().get(part, 0):12.2f}" for a in accounts)
         print(f"  {part:22}{cells}")
+    # Time runnable threads waited for a core: latency that is the machine's, not our CPU.
+    for part in names:
+        if any(part in a.waited for a in accounts):
+            cells = "".join(f"{a.waited.get(part, 0) / a.messages * 1000:12.2f}" for a in accounts)
+            print(f"  {'  waited: ' + part:22}{cells}")
     totals = [sum(a.per_message_ms().values()) for a in accounts]
     print(f"  {'all':22}" + "".join(f"{t:12.2f}" for t in totals))
     print(f"  {'first delta p99 ms':22}" + "".join(f"{a.p99 * 1000:12.1f}" for a in accounts))

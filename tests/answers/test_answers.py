@@ -22,16 +22,16 @@ FLOORS = {
     # fourth pass, written before reading the engine: first contact 77% (30/39), 64% (14/22)
     "bookkeeper": (0.95, 0.75),  # 98% (42/43), 77% (17/22)
     "demo": (0.91, 0.87),  # measured 94% (44/47), 90% (18/20)
-    # sixth pass, written before reading the engine: first contact 73% (35/48), 74% (17/23)
-    "driving": (0.72, 0.73),  # 73% (35/48), 74% (17/23)
     "dental": (0.97, 0.92),  # 100% (47/47), 95% (20/21)
+    # sixth pass, written before reading the engine: first contact 73% (35/48), 74% (17/23)
+    "driving": (0.9, 0.73),  # 92% (44/48), 74% (17/23)
     "lawfirm": (0.93, 0.87),  # 96% (44/46), 90% (18/20)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)
     "physio": (0.92, 0.63),  # 93% (41/44), 64% (14/22)
     "plumber": (0.9, 0.8),  # 93% (43/46), 83% (20/24); written in issue 14's third pass
-    "salon": (0.95, 0.82),  # 98% (48/49), 85% (17/20)
+    "salon": (0.97, 0.82),  # 100% (49/49), 85% (17/20)
     # fifth pass, written before reading the engine: first contact 78% (35/45), 83% (20/24)
-    "tuition": (0.86, 0.8),  # 89% (40/45), 83% (20/24)
+    "tuition": (0.89, 0.8),  # 91% (41/45), 83% (20/24)
     "unseen_vet": (None, 0.79),  # -, 81% (51/63)
     "yoga": (0.95, 0.80),  # 98% (40/41), 82% (14/17); written in issue 14's second pass
 }

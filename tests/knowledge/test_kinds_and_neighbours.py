@@ -75,3 +75,23 @@ def test_words_far_in_meaning_do_not_stand_in_for_the_visitors_word():
     widen(question, [f"{p.title} {p.heading} {p.text}" for p in INSTRUCTORS], LEX)
     assert all(not c.near for c in question.concepts)
     assert not ranked(question, INSTRUCTORS).confident
+
+
+def test_the_price_of_a_thing_is_on_the_line_naming_the_ordinary_one():
+    lessons = Passage(
+        "Prices",
+        "https://driving.test/prices",
+        "Lesson prices",
+        "Lesson | Manual | Automatic\n\nFull course (12 lessons) | €480 | €540\n\n"
+        "Block of 6 lessons | €250 | €280\n\nSingle lesson (1 hour) | €45 | €50",
+    )
+    result = ranked(analyse("how much is a lesson", LEX), [lessons])
+    assert result.best.quote.startswith("Single lesson (1 hour) — Manual: €45")
+    # A number the visitor asked about still names the line ("P5": "Primary 5 and 6").
+    fees = Passage(
+        "Fees",
+        "https://tuition.test/fees",
+        "Fees",
+        "Level | Fee\n\nPrimary 3 and 4 | S$240\n\nPrimary 5 and 6 | S$280",
+    )
+    assert "S$280" in ranked(analyse("how much is it for primary 5", LEX), [fees]).best.quote

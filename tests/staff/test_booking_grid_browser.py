@@ -15,6 +15,7 @@ from frontdesk.audit import Actor
 from frontdesk.booking.service import BookingRequest
 from frontdesk.booking.zones import zone_label
 from tests.support.apps import QUEUE_ONLY_SMTP, app_config
+from tests.support.bookings import mid_morning_zone
 from tests.support.factories import make_site
 from tests.support.servers import LiveServer
 from tests.support.staff_accounts import make_staff
@@ -27,29 +28,7 @@ from tests.support.staff_pages import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-# One city per hour of offset: the fixture puts its site where it is mid-morning now, so the
-# bookings around "now" (three hours back to six ahead) fall on today in the grid whatever the
-# hour the suite runs (from London, an evening run put the later bookings on tomorrow).
-CITIES = (
-    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
-    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo",
-    "Atlantic/South_Georgia", "Atlantic/Azores", "Europe/London", "Europe/Paris",
-    "Europe/Athens", "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka",
-    "Asia/Bangkok", "Asia/Singapore", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
-    "Pacific/Fiji", "Pacific/Tongatapu",
-)  # fmt: skip
 VISITOR = Actor("visitor", id="v-1")
-
-
-def _mid_morning_zone() -> str:
-    """The city whose wall clock is nearest 10:30 now."""
-    utc = datetime.now(UTC)
-
-    def distance(name: str) -> float:
-        local = utc.astimezone(ZoneInfo(name))
-        return abs(local.hour + local.minute / 60 - 10.5)
-
-    return min(CITIES, key=distance)
 
 
 def _book(bookings, site, start, name, *, service="consult", now=None, email="x@example.com"):
@@ -63,7 +42,7 @@ def _book(bookings, site, start, name, *, service="consult", now=None, email="x@
 def calendar(sqlite_url, tmp_path):
     """A site open all day, every day, where it is mid-morning now, with bookings around now:
     one past, two later today, one cancelled."""
-    zone = _mid_morning_zone()
+    zone = mid_morning_zone()
     config = app_config(sqlite_url, tmp_path, SMTP_URL=QUEUE_ONLY_SMTP)
     app = create_app(config)
     db = app.extensions["frontdesk.db"]

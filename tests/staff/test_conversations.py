@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -141,6 +142,9 @@ def test_a_card_the_visitor_was_shown_is_told_in_words_with_a_link_to_its_bookin
         f"(Sydney time) · {made.public_id}"
     )
     assert f'href="/staff/{site.public_key}/bookings/{made.public_id}"' in note
+    # The details give its date as every dashboard page does: "Wed 2 Dec", never "Wed 02 Dec".
+    start = made.start.astimezone(ZoneInfo(site.timezone))
+    assert f"{start:%a %-d %b %Y, %H:%M}</span>" in html
 
 
 def test_unknown_conversation_is_404(site, signed_in):

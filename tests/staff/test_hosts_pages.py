@@ -82,6 +82,39 @@ def test_hours_with_a_mistake_keep_what_was_typed(app, signed_in, site, team):
     assert 'value="nonsense"' not in again and 'value="10:00-12:00"' not in again
 
 
+def test_on_a_team_the_list_and_the_booking_say_whom_the_visitor_meets(
+    app, signed_in, site, app_bookings
+):
+    start = upcoming_starts(app_bookings, site, days=10)[0]
+    made = book(app_bookings, site, start, email="a@example.com", name="Ann Visitor").booking
+    alone = signed_in.get(f"/staff/{site.public_key}/bookings/").get_data(as_text=True)
+    assert '<th scope="col">With</th>' not in alone  # one person: the business itself
+    page = signed_in.get(f"/staff/{site.public_key}/bookings/{made.public_id}")
+    assert "<dt>With</dt>" not in page.get_data(as_text=True)
+
+    add_hosts(app.extensions["frontdesk.db"], site, ("Mia Chen", "Tom Reyes"))
+    later = book(app_bookings, site, start, email="b@example.com", name="Bea Visitor",
+                 host="Tom Reyes").booking  # fmt: skip
+    listing = signed_in.get(f"/staff/{site.public_key}/bookings/").get_data(as_text=True)
+    assert '<th scope="col">With</th>' in listing
+    row = listing.split("Bea Visitor")[0].rsplit("<tr>", 1)[1]
+    assert '<td data-label="With">Tom Reyes</td>' in row
+    page = signed_in.get(f"/staff/{site.public_key}/bookings/{later.public_id}")
+    assert "<dt>With</dt><dd>Tom Reyes</dd>" in page.get_data(as_text=True)
+
+
+def test_who_offers_a_service_says_what_nobody_ticked_means_in_either_state(
+    app, signed_in, site, team
+):
+    page = signed_in.get(f"/staff/{site.public_key}/hosts/").get_data(as_text=True)
+    forms = {
+        slug: page.split(f'data-service="{slug}"')[1].split("</form>")[0]
+        for slug in ("consult", "workshop")
+    }
+    assert "Tick nobody to have everyone here offer it." in forms["consult"]  # Mia and Tom
+    assert "Nobody is ticked, so everyone here offers it." in forms["workshop"]
+
+
 def test_bookings_filtered_by_person_and_my_bookings(app, signed_in, site, app_bookings, team):
     starts = upcoming_starts(app_bookings, site, days=10)
     book(app_bookings, site, starts[0], email="a@example.com", name="Ann Tom", host="Tom Reyes")

@@ -88,6 +88,8 @@ def test_top_and_unanswered_questions(app, signed_in, site, db):
             UnansweredQuestion(site_id=site.id, conversation_id=conversation.id,
                                question="Do you have <b>parking</b>?"),
             UnansweredQuestion(site_id=site.id, question="Old one", resolved=True),
+            UnansweredQuestion(site_id=site.id, question="Is there parking?"),
+            UnansweredQuestion(site_id=site.id, question="is there parking"),  # another visitor
         ])  # fmt: skip
     page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
     top = page.split('class="top-questions"')[1].split("</ol>")[0]
@@ -96,6 +98,10 @@ def test_top_and_unanswered_questions(app, signed_in, site, db):
     unanswered = page.split('class="unanswered"')[1].split("</ul>")[0]
     assert "Do you have &lt;b&gt;parking&lt;/b&gt;?" in unanswered
     assert "Old one" not in unanswered
+    lines = unanswered.split("<li>")[1:]
+    again = [line for line in lines if "there parking" in line.lower()]
+    assert len(again) == 1 and "× 2" in again[0]  # the same question asked twice: one line
+    assert "× " not in next(line for line in lines if "Do you have" in line)  # asked once
 
 
 def test_chips_and_commands_are_not_top_questions(app, signed_in, site, db):

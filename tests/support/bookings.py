@@ -19,6 +19,29 @@ MONDAY = date(2030, 3, 4)
 VISITOR = Actor("visitor", id="visitor-1")
 VISITOR_TZ = "Europe/London"
 
+# One city per hour of offset: the grid tests put their site where it is mid-morning now, so the
+# bookings around "now" (three hours back to six ahead) fall on today in the grid whatever the
+# hour the suite runs (from London, an evening run put the later bookings on tomorrow).
+CITIES = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
+    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo",
+    "Atlantic/South_Georgia", "Atlantic/Azores", "Europe/London", "Europe/Paris",
+    "Europe/Athens", "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka",
+    "Asia/Bangkok", "Asia/Singapore", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
+    "Pacific/Fiji", "Pacific/Tongatapu",
+)  # fmt: skip
+
+
+def mid_morning_zone() -> str:
+    """The city whose wall clock is nearest 10:30 now."""
+    utc = datetime.now(UTC)
+
+    def distance(name: str) -> float:
+        local = utc.astimezone(ZoneInfo(name))
+        return abs(local.hour + local.minute / 60 - 10.5)
+
+    return min(CITIES, key=distance)
+
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """A wall-clock time in the test site's zone (Sydney)."""

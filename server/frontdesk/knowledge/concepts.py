@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
+from frontdesk.knowledge.nouns import IRREGULAR
 
 SYNONYM_STRENGTH = 0.7
 INFLECTED = 0.95  # another form of the visitor's own word
@@ -34,6 +35,7 @@ class Question:
     aspects: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     search_words: list[str] = field(default_factory=list)
+    own_words: int = 0  # how many of the search words are the visitor's own (the rest expand)
     # "do you do botox?": the site must mention what is asked about, or it does not do it.
     required: list[Concept] = field(default_factory=list)
     hinted: dict[str, str] = field(default_factory=dict)  # stem of a hint -> its aspect
@@ -52,12 +54,16 @@ def names_day(concepts: list[Concept], lex: Lexicon) -> bool:
 def inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
     """Stems of the word's other forms that Snowball stems differently ("true": truing,
     trued -> "tru"), so "how much to true a wheel" finds "Wheel truing: $30"."""
+    if word in IRREGULAR:  # "woman" / "women", which Snowball leaves apart
+        return {lex.stem(IRREGULAR[word])} - {stem}
     if not word.isalpha() or len(word) < 4:
         return set()
     base = word[:-1] if word.endswith("e") else word
     forms = {word + "s", base + "ing", base + "ed"}
     if word.endswith("ed"):  # "injured": injury; "carried": carry
-        forms |= {word[:-2], word[:-1], word[:-2] + "y", word[:-3] + "y"}
+        forms |= {word[:-2], word[:-1], word[:-2] + "y"}
+        if word.endswith("ied"):  # "carried": carry, but "allowed" is no "alloy"
+            forms.add(word[:-3] + "y")
     elif word.endswith("ing"):  # "parking": park; "sharing": share
         forms |= {word[:-3], word[:-3] + "e"}
     return {s for s in map(lex.stem, forms) if s != stem and len(s) >= 3}

@@ -24,10 +24,32 @@ CAPABILITY = re.compile(
     r"(?: guys| folks| all)?|(?:is|are) there (?:a|an|any)|can i (?:get|have|buy|pay (?:with|by|in)"
     r"|use|bring)|(?:have you|you) got|got (?:any|a|an)|any chance (?:of|you)|"
     # "does the studio have air conditioning?", "does amara do perms?"
-    r"(?:does|do) (?:the |this |your )?\w+ (?:have|do|offer|sell|stock|speak|treat|run)|"
+    # ...but "do I have to pay upfront?", "does somebody have to be in?" ask what is required
+    r"(?:does|do) (?:the |this |your )?(?!(?:i|we|somebody|someone|anybody|anyone|everyone)\b)"
+    r"\w+ (?:have(?! to\b)|do|offer|sell|stock|speak|treat|run)|"
     r"(?:would|will) i be able to (?:get|have|buy|use|bring))\b",
     re.I,
 )
+
+# "im 16 can i start", "my son is 14", "she's turning 17": a bare number said of a person is an
+# age, asked about as "how old does one have to be" (not "I'm 5 minutes away", "he is 6ft").
+AGED = re.compile(
+    r"\b(?:i'?m|i am|i[’]m|(?:he|she|they)(?:'s|’s|s| is|'re|’re| are)|(?:son|daughter|kid|child|"
+    r"boy|girl|grandson|granddaughter|teen|teenager)s? (?:is|are|will be))\s+"
+    r"(?:only |just |nearly |almost |about |turning |going to be )?(\d{1,2})\b"
+    r"(?!\s*(?:%|[:.]\d|a\.?m|p\.?m|min|minutes?|mins|hours?|hrs?|days?|weeks?|months?|ft|feet|"
+    r"foot|cm|kg|kilos?|km|miles?|k\b|euros?|dollars?|pounds?|quid|bucks|th\b|st\b|nd\b|rd\b|"
+    r"in line|on the))",
+    re.I,
+)
+
+
+def age_said(question: Question, text: str) -> None:
+    """A number said of a person ("im 16") asks, like "how old", for an age rule; hinted, so
+    a unit stating an age helps without deciding alone."""
+    if AGED.search(text) and "age" not in question.aspects:
+        question.aspects.add("age")
+        question.hinted_only.add("age")
 
 
 def find_aspects(question: Question, lex: Lexicon, words: list[str], used: list[bool]) -> None:

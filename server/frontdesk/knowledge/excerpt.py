@@ -69,7 +69,9 @@ def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: flo
     picked = section[start : at + 1]
     for follower in section[at + 1 : at + 3]:
         answers = scores.get(id(follower), 0) >= FOLLOWS * best
-        continues = short or LEANS.match(follower.text) or answers
+        # A page's own question ("Already started with another school?") is answered next.
+        asks = picked[-1].text.rstrip().endswith("?")
+        continues = short or LEANS.match(follower.text) or answers or asks
         # A paragraph after a list answers too when it scores as well: "Saturday: closed",
         # then "From February to April we are also open Saturdays from 10 am".
         apart = follower.block != unit.block and follower.kind != unit.kind

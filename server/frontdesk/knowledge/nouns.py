@@ -14,6 +14,16 @@ ID_AFTER = frozenset({"what", "which", "photo", "any", "some", "of", "valid", "n
                       "bring", "need", "show", "have", "take", "carry", "send", "upload"})  # fmt: skip
 
 
+# Plurals Snowball does not bring back to their singular ("women" stems to "women"): a visitor
+# asking for "a woman instructor" is answered by "three of our instructors are women".
+_IRREGULAR = (("woman", "women"), ("man", "men"), ("person", "people"), ("child", "children"),
+              ("tooth", "teeth"), ("foot", "feet"), ("mouse", "mice"), ("goose", "geese"),
+              ("wife", "wives"), ("life", "lives"), ("knife", "knives"), ("half", "halves"),
+              ("shelf", "shelves"), ("leaf", "leaves"), ("calf", "calves"), ("thief", "thieves"),
+              ("ox", "oxen"), ("die", "dice"), ("louse", "lice"))  # fmt: skip
+IRREGULAR = {a: b for pair in _IRREGULAR for a, b in (pair, pair[::-1])}
+
+
 def id_here(words: list[str], at: int) -> bool:
     """ "id" typed for I'd is filler; after "what", "photo", a determiner, a verb it is the
     object of ("bring id"), or last, it is ID."""
@@ -49,7 +59,26 @@ PAYING = re.compile(
 PRICED = re.compile(r"\bhow much\b|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge|\brates?\b", re.I)
 
 
+# "what's your pass rate?": a share of outcomes, not a charge.
+RATE_OF = re.compile(
+    r"\b(?:pass|passing|success|failure|fail|completion|response|retention|survival|approval|"
+    r"acceptance|conversion|occupancy|attendance|recovery|complication|infection|error|"
+    r"heart|birth|crime|hit|win)\s+rates?\b",
+    re.I,
+)
+
+
 def not_priced(aspects: set[str], text: str) -> None:
-    """A question about how or when to pay, which no amount answers, asks for no price."""
+    """A question about how or when to pay, or about a pass or success rate, which no amount
+    answers, asks for no price."""
     if PAYING.search(text) and not PRICED.search(text):
         aspects.discard("price")
+    if RATE_OF.search(text) and not PRICED.search(RATE_OF.sub(" ", text)):
+        aspects.discard("price")
+
+
+def rate_words(words: list[str], used: list[bool]) -> None:
+    """ "rate" in "pass rate" is the topic, not the price cue it was taken for."""
+    for at in range(1, len(words)):
+        if words[at] in ("rate", "rates") and RATE_OF.fullmatch(f"{words[at - 1]} {words[at]}"):
+            used[at] = False

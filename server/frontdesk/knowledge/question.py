@@ -25,6 +25,7 @@ from frontdesk.knowledge.concepts import (
     says_aspect,
 )
 from frontdesk.knowledge.cues import (
+    age_said,
     find_aspects,
     find_excluded,
     find_required,
@@ -46,6 +47,9 @@ _FUNCTION_WORDS_TEXT = """
     or me us so just what whats that this there
 """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+# "Do I have to come in?" repeats "do I actually need to come in?": one obligation, in words.
+OBLIGING = frozenset({"need", "needs", "have", "has", "must", "required", "require"})
+OBLIGED = "need"
 
 
 def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
@@ -64,7 +68,16 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
         if not question.aspects - question.hinted_only:
             # "how about on Sunday?" after a price: still the price, now for Sunday
             question.aspects |= earlier.aspects - earlier.hinted_only
-        question.search_words += [w for w in earlier.search_words if w not in question.search_words]
+        # Both questions' own words before either's synonyms and cues: "how much is that?" after
+        # "lessons in my own car" fills the search with the price cues, and the car was lost.
+        mine, theirs = question.search_words, earlier.search_words
+        ordered = (
+            mine[: question.own_words]
+            + theirs[: earlier.own_words]
+            + mine[question.own_words :]
+            + theirs[earlier.own_words :]
+        )
+        question.search_words = list(dict.fromkeys(ordered))
     question.search_words = question.search_words[:MAX_SEARCH_WORDS]
     return question
 
@@ -73,9 +86,17 @@ def _read(text: str, lex: Lexicon) -> Question:
     words = lex.joined(lex.words(text[:1000]))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
-    question.echo_stems = [s for w, s in zip(words, stems, strict=True) if w not in FUNCTION_WORDS]
+    # Chat filler ("actually", "somebody") is no part of what a FAQ would repeat; "need",
+    # "have (to)" and "must" are, as one word (OBLIGED).
+    question.echo_stems = [
+        OBLIGED if w in OBLIGING else s
+        for w, s in zip(words, stems, strict=True)
+        if w not in FUNCTION_WORDS and (w in OBLIGING or w not in lex.filler)
+    ]
     used = [False] * len(words)
     find_aspects(question, lex, words, used)
+    age_said(question, text)
+    nouns.rate_words(words, used)
     nouns.not_priced(question.aspects, text)  # "how do I pay you?" asks a way, not a sum
     find_excluded(question, lex, words, stems, used)
     position = 0
@@ -90,6 +111,8 @@ def _read(text: str, lex: Lexicon) -> Question:
             phrase, size = (stems[position],), 1
         if phrase is not None:
             forms = {p: SYNONYM_STRENGTH for p in lex.synonyms(phrase)}
+            if size == 1 and words[position] in nouns.IRREGULAR:  # "woman": "women", no synonym
+                forms[(lex.stem(nouns.IRREGULAR[words[position]]),)] = INFLECTED
             forms[phrase] = 1.0
             label = " ".join(words[position : position + size])
             question.concepts.append(Concept(label, forms))
@@ -136,6 +159,7 @@ def _read(text: str, lex: Lexicon) -> Question:
     # and the third concept's ("lift": stairs) matter as much as the first's.
     spread = [w for turn in zip_longest(*expansions) for w in turn if w]
     question.search_words = first + [w for w in _distinct(asked + spread, lex) if w not in first]
+    question.own_words = len(first)
     return question
 
 

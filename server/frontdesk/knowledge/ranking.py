@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
-from frontdesk.knowledge.question import Concept, Question
+from frontdesk.knowledge.question import OBLIGED, Concept, Question
 from frontdesk.knowledge.rarity import corpus_weights, local_weights, together
 from frontdesk.knowledge.said import FEATURES, SOFT, Stems, label_share, probe, said, stems_of
 from frontdesk.knowledge.semantic import add_meaning
@@ -41,6 +41,7 @@ CORPUS_MIN = 10  # passages: below this the index says little about how rare a w
 MEANING_TOP = 12  # units whose coverage is read (the best, runners-up, one per section)
 OWN_BONUS = 0.1  # what the sentence itself says counts more than what its heading does
 NOTHING = Stems([])
+OBLIGING_STEMS = frozenset({"need", "have", "has", "must", "requir"})
 STATED_BY = {*FEATURES, "items"}  # "items" is told by a unit's kind, not its words
 
 
@@ -227,11 +228,14 @@ def _echo(question: Question, heading: Stems, lex: Lexicon) -> float:
     words = question.echo_stems
     if len(words) < 2:
         return 0.0
-    same = sum(1 for stem in words if stem in heading.words)
+    said = heading.words
+    if not said.isdisjoint(OBLIGING_STEMS):  # "Do I have to...?" / "Do I need...?"
+        said = said | {OBLIGED}
+    same = sum(1 for stem in words if stem in said)
     for concept in question.concepts:  # a synonym counts for the word it stands for
         own = [w for form, strength in concept.forms.items() if strength >= 1.0 for w in form]
         if any(heading.has(form) for form in concept.forms):
-            same += sum(1 for w in own if w in words and w not in heading.words)
+            same += sum(1 for w in own if w in words and w not in said)
     return max(0.0, min(1.0, same / len(words)) - FAQ_ECHO_FROM)
 
 

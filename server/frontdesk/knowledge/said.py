@@ -200,11 +200,21 @@ def _parts_of_day(lex: Lexicon, text: str) -> list[str]:
     return out
 
 
+DETAIL = re.compile(r"\([^)]*\)")
+ORDINARY = frozenset({"singl", "standard", "regular", "basic", "normal", "individu", "one"})
+
+
 def label_share(text: str, wanted: set[str], lex: Lexicon) -> float:
     """How much of a list item's or row's label ("Single x-ray — Fee: $35", "Porcelain crown:
     $1,650") is what was asked about: the price of X is on the line that names X alone."""
-    label = text.split(" — ")[0].split(":")[0]
-    words = [w for w in stems_of(lex, label).words if w not in lex.stop]
+    label = DETAIL.sub(" ", text.split(" — ")[0].split(":")[0])
+    # "Single lesson (1 hour)" is what "how much is a lesson?" asks the price of: a word for the
+    # ordinary one, a detail in brackets or a number not asked about names nothing else.
+    words = [
+        w
+        for w in stems_of(lex, label).words
+        if w not in lex.stop and w not in ORDINARY and (w in wanted or not w[0].isdigit())
+    ]
     return sum(1 for w in words if w in wanted) / len(words) if words else 0.0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from frontdesk.booking.hosts import site_hosts
 from frontdesk.booking.zones import zone_label, zone_or_utc
-from frontdesk.db.models import Booking, Service
+from frontdesk.db.models import Booking, BookingHost, Service
 from frontdesk.db.models.booking import CANCELLED, COMPLETED, CONFIRMED, NO_SHOW
 from frontdesk.extensions import get_bookings, get_db
 from frontdesk.staff.auth import current_staff, staff_actor  # noqa: F401  (booking pages use it)
@@ -76,6 +76,25 @@ def filter_hosts(site_id: int) -> list[tuple[str, str, bool]]:
     with get_db().session() as session:
         people = site_hosts(session, site_id, active_only=False)
         return [(h.public_id, h.name, bool(staff and h.staff_id == staff.id)) for h in people]
+
+
+def attendee_names(session, site_id: int, booking_ids: list[int]) -> dict[int, str]:
+    """Booking id -> whom the visitor meets ("Mia Chen, Tom Reyes"), on a team only: a
+    one-person site's host is the business itself (two queries, however many bookings)."""
+    people = site_hosts(session, site_id, active_only=False)
+    if len(people) <= 1 or not booking_ids:
+        return {}
+    names = {person.id: person.name for person in people}
+    rows = session.execute(
+        select(BookingHost.booking_id, BookingHost.host_id)
+        .where(BookingHost.booking_id.in_(booking_ids))
+        .order_by(BookingHost.id)
+    )
+    found: dict[int, list[str]] = {}
+    for booking_id, host_id in rows:
+        if host_id in names:
+            found.setdefault(booking_id, []).append(names[host_id])
+    return {booking_id: ", ".join(listed) for booking_id, listed in found.items()}
 
 
 @bp.errorhandler(FilterError)

@@ -19,7 +19,7 @@ from frontdesk.db.models.booking import CANCELLED, CONFIRMED
 from frontdesk.db.types import utcnow
 from frontdesk.extensions import get_bookings, get_db
 from frontdesk.staff.auth import site_required
-from frontdesk.staff.booking_common import bp, own_booking, staff_actor
+from frontdesk.staff.booking_common import attendee_names, bp, own_booking, staff_actor
 from frontdesk.staff.booking_filters import FilterError, parse_day
 from frontdesk.staff.booking_history import history
 from frontdesk.staff.mail_state import sends_mail
@@ -83,6 +83,7 @@ def render_detail(site, booking: Booking, *, day=None, error: str = "", status: 
             .limit(AUDIT_LIMIT)
         ).all()
         lines = history(session, list(trail), tz, now)
+        attendees = attendee_names(session, site.id, [booking.id]).get(booking.id, "")
     changeable = booking.status == CONFIRMED and booking.start > now
     context = {
         "site": site,
@@ -92,6 +93,7 @@ def render_detail(site, booking: Booking, *, day=None, error: str = "", status: 
         "visitor_zone_name": zone_label(booking.visitor_tz),
         "show_visitor_zone": zones_differ(booking.visitor_tz, site.timezone),
         "booking": booking,
+        "attendees": attendees,
         "conversation": conversation,
         "messages": messages,
         "history": lines,

@@ -15,6 +15,7 @@ from frontdesk.sites import new_calendar_secret
 from frontdesk.staff import booking_calendar, booking_detail, booking_new  # noqa: F401 (routes)
 from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_common import (
+    attendee_names,
     bp,
     request_filters,
     site_services,
@@ -53,12 +54,14 @@ def index(site):
     query = query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     with get_db().session() as session:
         rows = session.execute(query).all()
+        attendees = attendee_names(session, site.id, [row.id for row in rows[:PAGE_SIZE]])
     return render_template(
         "staff/bookings.html",
         site=site,
         tz=tz,
         zone_name=zone_label(site.timezone),
         bookings=rows[:PAGE_SIZE],
+        attendees=attendees,
         page=page,
         first=(page - 1) * PAGE_SIZE + 1,
         more=len(rows) > PAGE_SIZE,

@@ -200,16 +200,19 @@ def top_questions(session, site_id: int, since: datetime) -> list[tuple[str, int
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_QUESTIONS]
 
 
-def unanswered(session, site_id: int) -> list[UnansweredQuestion]:
-    """Open questions the knowledge base could not answer, newest first."""
-    return list(
-        session.scalars(
-            select(UnansweredQuestion)
-            .where(UnansweredQuestion.site_id == site_id, UnansweredQuestion.resolved.is_(False))
-            .order_by(UnansweredQuestion.created_at.desc(), UnansweredQuestion.id.desc())
-            .limit(UNANSWERED_LIMIT)
-        )
+def unanswered(session, site_id: int) -> list[tuple[UnansweredQuestion, int]]:
+    """Open questions the knowledge base could not answer, newest first: the same question
+    asked again (as normalise_question reads it) is one line, with how many times."""
+    rows = session.scalars(
+        select(UnansweredQuestion)
+        .where(UnansweredQuestion.site_id == site_id, UnansweredQuestion.resolved.is_(False))
+        .order_by(UnansweredQuestion.created_at.desc(), UnansweredQuestion.id.desc())
+        .limit(UNANSWERED_LIMIT)
     )
+    asked: dict[str, list[UnansweredQuestion]] = {}
+    for row in rows:
+        asked.setdefault(normalise_question(row.question) or row.question, []).append(row)
+    return [(times[0], len(times)) for times in asked.values()]
 
 
 def token_usage(session, site, days: list[date]) -> dict:
