@@ -257,7 +257,12 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs (shared); load average {os.getloadavg()[0]:.2f}")
     workdir = tempfile.mkdtemp(prefix="fd-scale-")
     own_pg = None if PG_ADMIN else scale_postgres.PrivatePostgres(free_port()).start()
-    url, key, (admin, name) = scale_postgres.scratch_database(PG_ADMIN or own_pg.url)
+    try:
+        url, key, (admin, name) = scale_postgres.scratch_database(PG_ADMIN or own_pg.url)
+    except BaseException:
+        if own_pg is not None:
+            own_pg.stop()
+        raise
     llm, (llm_url,) = spawn("--role", "llm")
     children = [llm]
     own_redis = None if REDIS_URL else PrivateRedis(Path(workdir)).start()

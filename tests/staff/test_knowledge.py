@@ -249,3 +249,7 @@ def test_unanswered_questions_show_what_came_closest(app, signed_in, site):
     page = signed_in.get(url(site)).get_data(as_text=True)
     assert "Closest found (40% of the question)" in page and "Pricing › Tours" in page
     assert "&lt;b&gt;From $690&lt;/b&gt;" in page  # page text is escaped, never markup
+    with db.transaction() as session:  # a page that shares no word with the question
+        record_unanswered(session, site.id, None, "Any parking?", best={**best, "coverage": 0.0})
+    page = signed_in.get(url(site)).get_data(as_text=True)
+    assert "Closest found (none of the question's words)" in page and "(0% of" not in page

@@ -2,7 +2,8 @@
 wrapped by its own explanation, its fields touching the next label on a phone, an empty inbox
 view's note at the bottom of the column, a new booking's boxes out of line, Re-index all glued
 to the documents table, a service's "Slug", and a person's page saying "None." above
-full-width date boxes with buttons of the wrong weight."""
+full-width date boxes with buttons of the wrong weight, and the script tag's heading touching
+the widget preview above it."""
 
 from __future__ import annotations
 
@@ -136,4 +137,14 @@ def test_on_a_phone_the_section_bar_opens_with_the_current_section_in_view(
     assert strip["x"] - 1 <= current["x"]
     assert current["x"] + current["width"] <= strip["x"] + strip["width"] + 1
     assert page.evaluate("window.scrollY") == 0  # the page itself did not move
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_script_tags_heading_stands_clear_of_the_widget_preview(browser, dashboard, size):
+    page = signed_in_page(browser, dashboard, size)
+    page.goto(dashboard.url("settings/widget"))
+    layout = page.locator(".widget-layout").bounding_box()  # the form and the preview
+    heading = page.get_by_role("heading", name="Script tag").bounding_box()
+    assert heading["y"] >= layout["y"] + layout["height"] + 24  # it touched the preview
     assert page.problems == []
