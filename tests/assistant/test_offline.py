@@ -508,6 +508,37 @@ def test_a_weak_match_is_not_passed_off_as_an_answer(db, site, chat):
     assert queued.extra["best"]["title"] == "Website builds"
 
 
+def test_two_questions_in_one_message_are_each_answered(db, site, chat):
+    add_knowledge(
+        db, site, "FAQ", "https://studio.test/faq",
+        "Where are you based?\n\nOur studio is in Pyrmont, Sydney.", heading="Where are you based?",
+    )  # fmt: skip
+    add_knowledge(
+        db, site, "Hours", "https://studio.test/hours",
+        "Opening hours\n\nWe are open Monday to Friday, 9:00 to 17:30.", heading="Opening hours",
+    )  # fmt: skip
+    reply = chat.say("where are you located and what are your opening hours")
+    assert "Pyrmont" in reply["text"] and "9:00 to 17:30" in reply["text"]
+    assert {s.url for s in reply["sources"]} == {
+        "https://studio.test/faq",
+        "https://studio.test/hours",
+    }
+
+
+def test_the_part_of_a_two_part_question_not_found_is_named_and_passed_on(db, site, chat):
+    add_knowledge(
+        db, site, "FAQ", "https://studio.test/faq",
+        "Where are you based?\n\nOur studio is in Pyrmont, Sydney.", heading="Where are you based?",
+    )  # fmt: skip
+    reply = chat.say("Where are you located and is there parking?")
+    # The part the site answers is said; the other is named, not silently dropped or guessed.
+    assert "Pyrmont" in reply["text"]
+    assert "couldn't find anything on our site about “is there parking”" in reply["text"]
+    with db.session() as session:
+        queued = session.scalars(select(UnansweredQuestion.question)).all()
+    assert queued == ["is there parking"]
+
+
 def test_a_near_miss_is_shown_hedged_and_still_passed_to_staff(db, site, chat):
     add_knowledge(
         db,

@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy.exc
 
 from frontdesk.assistant.base import Choice
-from frontdesk.assistant.offline import dates, intents
+from frontdesk.assistant.offline import compound, dates, intents
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
 
 RELATIVE_DAY = re.compile(r"\b(?:today|tonight|tomorrow)\b", re.I)
@@ -46,6 +46,13 @@ def lookup(
     d: Dialogue, text: str, *, context: str = "", related: str | None = None
 ) -> tuple[Reply, bool]:
     """(the reply, whether it is a confident answer) for a question."""
+    questions = [] if context else compound.parts(text)
+    if questions:  # "where are you and is there parking?": each part answered on its own
+        each = compound.answer_each(
+            questions, lambda part, earlier: lookup(d, part, context=earlier, related=related)
+        )
+        if each is not None:
+            return each, True
     query = with_weekday(d, text)
     result = d.tool("search_knowledge", query=query[:300], limit=3, context=context[:300] or None)
     content = result.content if result.ok else {}
