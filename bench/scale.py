@@ -91,6 +91,10 @@ def serve_process(
     from frontdesk.wsgi import freeze_startup_heap
 
     raise_fd_limit()
+    if os.environ.get("FRONTDESK_BENCH_TRACE"):  # bench/scale_trace.py's run
+        from bench.scale_trace import instrument_process
+
+        instrument_process(os.environ["FRONTDESK_BENCH_TRACE"])
     threading.stack_size(512 * 1024)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     config = {
