@@ -179,9 +179,12 @@ def run_slice(server: Server, duration: float) -> None:
     server.sends += drive(server.probes, duration)
     server.unanswered += settle(server.probes)
     server.cpu += cpu_seconds(server.pid) - before
+    server.rounds.append([])
     for probe in server.probes:
         for kind, values in probe.take().items():
             server.latencies[kind].extend(values)
+            if kind == "delta":
+                server.rounds[-1].extend(values)
 
 
 def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int,

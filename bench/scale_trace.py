@@ -259,6 +259,12 @@ def report(folder: Path, rec: Recorder, span: tuple[float, float], offset: float
         print(f"  fsync probe: {len(durations)} calls, p50 {percentile(durations, 0.5) * 1000:.2f} ms, "
               f"p99 {percentile(durations, 0.99) * 1000:.2f} ms, max {durations[-1] * 1000:.1f} ms, "
               f"over 20 ms {sum(d > 0.02 for d in durations)}")  # fmt: skip
+        edges = (0.001, 0.002, 0.005, 0.010, 0.020, 0.050)
+        counts = [sum(lo < d <= hi for d in durations)
+                  for lo, hi in zip((0, *edges), (*edges, 99), strict=True)]  # fmt: skip
+        print("  fsync probe histogram (ms): " + ", ".join(
+            f"{label} {n}" for label, n in zip(("<=1", "1-2", "2-5", "5-10", "10-20", "20-50",
+                                                ">50"), counts, strict=True)))  # fmt: skip
     lags = [lag for _, lag in rec.lag]
     print(f"  generator send lag: p99 {percentile(lags, 0.99) * 1000:.1f} ms, max {max(lags) * 1000:.1f} ms; "
           f"gc over 2 ms: {len(rec.gc)}, longest {max([d for _, d in rec.gc], default=0) * 1000:.1f} ms")  # fmt: skip
