@@ -122,6 +122,7 @@ class Server:
     unanswered: int = 0
     first: list[float] = field(default_factory=list)  # run_level(warm=True): first deltas
     rounds: list[list[float]] = field(default_factory=list)  # each round's first deltas
+    first_cpu_ms: float = 0.0  # CPU per message of the warm-up (conversations' first)
 
     def reset(self) -> None:
         """Forget what an earlier level measured."""
@@ -201,8 +202,10 @@ def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int
         settle(server.probes[:1])
         server.probes[0].take()
         if warm:
+            before = cpu_seconds(server.pid)
             drive_once(server.probes)
             server.unanswered += settle(server.probes)
+            server.first_cpu_ms = (cpu_seconds(server.pid) - before) / chats * 1000
             server.first = [v for probe in server.probes for v in probe.take()["delta"]]
     try:
         for round_index in range(rounds):
