@@ -21,9 +21,8 @@ YOUNG_COLLECTION_THRESHOLD = 20_000
 def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
-    require_current_schema(
-        app.extensions["frontdesk.db"]
-    )  # gunicorn: the worker fails to boot, saying why
+    # Under gunicorn a schema that is not this release's fails the worker's boot, saying why.
+    require_current_schema(app.extensions["frontdesk.db"])
     single_process.claim(app)
     warn_of_weak_hashing(app)
     # What a crash left unfinished is resumed; with REDIS_URL another process may be doing
