@@ -120,11 +120,14 @@ class Server:
     sends: int = 0
     cpu: float = 0.0
     unanswered: int = 0
+    first: list[float] = field(default_factory=list)  # run_level(warm=True): first deltas
+    rounds: list[list[float]] = field(default_factory=list)  # each round's first deltas
 
     def reset(self) -> None:
         """Forget what an earlier level measured."""
         self.latencies = {"ack": [], "delta": []}
         self.sends, self.cpu, self.unanswered = 0, 0.0, 0
+        self.first, self.rounds = [], []
 
     def cpu_per_message_ms(self) -> float:
         """Server CPU time per message sent to it, in ms."""
@@ -149,6 +152,15 @@ def drive(probes: list[Probe], duration: float) -> int:
     return sends
 
 
+def drive_once(probes: list[Probe]) -> None:
+    """Each probe sends one message, at a random moment of one INTERVAL (the level's rate)."""
+    start = time.perf_counter() + 0.2
+    for due, index in sorted((start + random.random() * INTERVAL, i) for i in range(len(probes))):
+        while (pause := due - time.perf_counter()) > 0:
+            LOOP.pump(pause)
+        probes[index].send()
+
+
 def settle(probes: list[Probe]) -> int:
     """Wait (up to SETTLE s) for the last replies; returns how many never came."""
     deadline = time.perf_counter() + SETTLE
@@ -167,19 +179,31 @@ def run_slice(server: Server, duration: float) -> None:
     server.sends += drive(server.probes, duration)
     server.unanswered += settle(server.probes)
     server.cpu += cpu_seconds(server.pid) - before
+    server.rounds.append([])
     for probe in server.probes:
         for kind, values in probe.take().items():
             server.latencies[kind].extend(values)
+            if kind == "delta":
+                server.rounds[-1].extend(values)
 
 
-def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int) -> None:
-    """Measure every server at `chats` concurrent chats, `duration` s each, in `rounds` rounds."""
+def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int,
+              warm: bool = False) -> None:  # fmt: skip
+    """Measure every server at `chats` concurrent chats, `duration` s each, in `rounds` rounds.
+
+    warm: every chat first sends one message at the level's rate, unmeasured (see
+    bench/scale.py: each chat's first message is a conversation's first, and a level's
+    chats all start at once), and `Server.first` keeps those first deltas."""
     for server in servers:
         server.reset()
         server.probes = [Probe(server.url, chat=server.chat) for _ in range(chats)]
         server.probes[0].send()  # warm the path (connection pools, imports) outside the figures
         settle(server.probes[:1])
         server.probes[0].take()
+        if warm:
+            drive_once(server.probes)
+            server.unanswered += settle(server.probes)
+            server.first = [v for probe in server.probes for v in probe.take()["delta"]]
     try:
         for round_index in range(rounds):
             shift = round_index % len(servers)

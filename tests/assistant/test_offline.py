@@ -790,3 +790,78 @@ def test_today_and_tomorrow_are_asked_about_as_their_weekday(db, site, chat):
     # Wednesday 25 November in Tokyo: tomorrow is a Thursday
     reply = chat.say("what time do you close tomorrow?")
     assert "Thursday: 11 am to 8 pm" in reply["text"].split("\n\n")[0]
+
+
+# -- a booking request for something the site says it does not book ----------------------
+
+
+@pytest.fixture
+def exams(db, site):
+    """A tutor who runs mock exams and exam classes; the real exam is the board's to book."""
+    with db.transaction() as session:
+        session.add(Service(site_id=site.id, slug="mock-exam", name="Mock exam", duration_min=90))
+        session.add(
+            Service(
+                site_id=site.id,
+                slug="exam-class",
+                name="Exam preparation class",
+                duration_min=60,
+            )
+        )
+    add_knowledge(
+        db,
+        site,
+        "Exams",
+        "https://studio.test/exams",
+        "To sit the final exam you need twelve classes signed off in your logbook. "
+        "You register and pay for the exam on the exam board's website, not through us.",
+        heading="Registering for the exam",
+    )
+    add_knowledge(
+        db,
+        site,
+        "What we teach",
+        "https://studio.test/teach",
+        "We do not run private one-to-one lessons: every class is taught in a small group.",
+        heading="Group classes only",
+    )
+    return Chat(site, make_tools(db, site))
+
+
+def test_a_thing_named_like_a_service_but_booked_elsewhere_is_answered(exams):
+    # "exam" is in the names of two services, and the site says the exam is not booked here
+    reply = exams.say("can you book my exam for me")
+    assert "not through us" in reply["text"] and "board's website" in reply["text"]
+    assert "flow" not in exams.state and reply["card"] is None
+    assert [s.url for s in reply["sources"]] == ["https://studio.test/exams"]
+    assert "Talk to a person" in labels(reply)
+
+
+def test_a_thing_no_service_offers_is_answered_with_the_nearest_service_offered(exams):
+    reply = exams.say("I'd like to book a private lesson on friday please")
+    assert "do not run private one-to-one lessons" in reply["text"]
+    assert "flow" not in exams.state
+    assert labels(reply)[0].startswith("Book")  # booking is offered, not started
+    assert exams.say("yes please")["choices"] and exams.state["flow"] == "book"
+
+
+@pytest.mark.parametrize(
+    ("said", "service"),
+    [
+        ("book me a mock exam on friday", "mock-exam"),
+        ("can you book an exam preparation class for me", "exam-class"),
+        ("book me a workshop please", "workshop"),
+    ],
+)
+def test_a_service_named_is_still_booked(exams, said, service):
+    exams.say(said)
+    assert exams.state["flow"] == "book" and exams.state.get("service") == service
+
+
+def test_a_thing_the_site_only_describes_is_booked_as_before(db, site):
+    add_knowledge(
+        db, site, "Workshops", "https://studio.test/w", "A pottery workshop runs for 90 minutes."
+    )
+    chat = Chat(site, make_tools(db, site))
+    chat.say("book me a pottery workshop")  # the site says nothing against it
+    assert chat.state["flow"] == "book" and chat.state.get("service") == "workshop"

@@ -11,7 +11,7 @@ import logging
 import re
 
 from frontdesk.assistant.base import Turn
-from frontdesk.assistant.offline import dates, decide, flows, intents, language_notice
+from frontdesk.assistant.offline import dates, decide, flows, intents, language_notice, unbooked
 from frontdesk.assistant.offline.answers import answer, lookup
 from frontdesk.assistant.offline.context import booked_here, names_time, settle, take_offer
 from frontdesk.assistant.offline.dialogue import BOOK, HUMAN, MINE, Dialogue, Reply
@@ -90,6 +90,9 @@ def route(d: Dialogue, text: str) -> Reply:
     if action == "list" or (not flow and decide.asks_about_it(text) and booked_here(d)):
         return flows.list_bookings(d)
     if action == "book" and flow != "book":
+        declined = unbooked.declined(d, text)  # "book my driving test" where the site says no
+        if declined is not None:
+            return declined
         if not sure:
             reply, answered = lookup(d, text, related="book")
             if answered:
