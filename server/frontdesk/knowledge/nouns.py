@@ -114,3 +114,18 @@ def money_back(words: list[str]) -> list[str]:
         if any(w in BACK_TAKERS for w in before) and any(w in PAID_THINGS for w in before):
             out[at] = "refund"
     return out
+
+
+ONE_AFTER = frozenset({"is", "for", "just", "only", "of", "book", "buy", "get", "want", "try"})
+NOT_ONE_OF = frozenset({"of", "more", "or", "and", "to", "on", "off", "way", "thing", "time",
+                        "times", "minute", "hour", "day", "week", "month", "year"})  # fmt: skip
+
+
+def one_as_single(words: list[str]) -> list[str]:
+    """ "how much is one lesson?": one of a thing is a single one (pages say "single lesson",
+    and "one" alone is filler); "one hour", "one of", "one more" stay as they are."""
+    out = list(words)
+    for at in range(1, len(words) - 1):
+        if words[at] == "one" and words[at - 1] in ONE_AFTER and words[at + 1] not in NOT_ONE_OF:
+            out[at] = "single"
+    return out
