@@ -107,6 +107,30 @@ class Probe:
             self.conn.close()
 
 
+def machine_split() -> tuple[float, float]:
+    """(CPU seconds the machine has been busy, CPU seconds used by this process and its
+    descendants, the deployment under test): their difference over a slice is other work's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = [int(v) for v in open("/proc/stat").readline().split()[1:9]]  # noqa: SIM115
+    busy = (sum(fields) - fields[3] - fields[4]) / ticks  # all but idle and iowait
+    parents, used = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                rest = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(rest[1])
+                used[int(entry)] = (int(rest[11]) + int(rest[12])) / ticks
+    ours, todo = {os.getpid()}, [os.getpid()]
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            ours.add(child)
+            todo.append(child)
+    return busy, sum(used.get(pid, 0.0) for pid in ours)
+
+
 @dataclass
 class Server:
     """A server under load: where to connect, its process, and what was measured."""
@@ -120,11 +144,16 @@ class Server:
     sends: int = 0
     cpu: float = 0.0
     unanswered: int = 0
+    first: list[float] = field(default_factory=list)  # run_level(warm=True): first deltas
+    rounds: list[list[float]] = field(default_factory=list)  # each round's first deltas
+    first_cpu_ms: float = 0.0  # CPU per message of the warm-up (conversations' first)
+    others: list[float] = field(default_factory=list)  # each round: cores other work used
 
     def reset(self) -> None:
         """Forget what an earlier level measured."""
         self.latencies = {"ack": [], "delta": []}
         self.sends, self.cpu, self.unanswered = 0, 0.0, 0
+        self.first, self.rounds, self.others = [], [], []
 
     def cpu_per_message_ms(self) -> float:
         """Server CPU time per message sent to it, in ms."""
@@ -149,6 +178,15 @@ def drive(probes: list[Probe], duration: float) -> int:
     return sends
 
 
+def drive_once(probes: list[Probe]) -> None:
+    """Each probe sends one message, at a random moment of one INTERVAL (the level's rate)."""
+    start = time.perf_counter() + 0.2
+    for due, index in sorted((start + random.random() * INTERVAL, i) for i in range(len(probes))):
+        while (pause := due - time.perf_counter()) > 0:
+            LOOP.pump(pause)
+        probes[index].send()
+
+
 def settle(probes: list[Probe]) -> int:
     """Wait (up to SETTLE s) for the last replies; returns how many never came."""
     deadline = time.perf_counter() + SETTLE
@@ -163,23 +201,39 @@ def settle(probes: list[Probe]) -> int:
 
 def run_slice(server: Server, duration: float) -> None:
     """Load one server for `duration` s and add what was measured to its totals."""
-    before = cpu_seconds(server.pid)
+    before, split, started = cpu_seconds(server.pid), machine_split(), time.perf_counter()
     server.sends += drive(server.probes, duration)
     server.unanswered += settle(server.probes)
     server.cpu += cpu_seconds(server.pid) - before
+    (busy, ours), elapsed = machine_split(), time.perf_counter() - started
+    server.others.append(max(0.0, (busy - split[0]) - (ours - split[1])) / elapsed)
+    server.rounds.append([])
     for probe in server.probes:
         for kind, values in probe.take().items():
             server.latencies[kind].extend(values)
+            if kind == "delta":
+                server.rounds[-1].extend(values)
 
 
-def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int) -> None:
-    """Measure every server at `chats` concurrent chats, `duration` s each, in `rounds` rounds."""
+def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int,
+              warm: bool = False) -> None:  # fmt: skip
+    """Measure every server at `chats` concurrent chats, `duration` s each, in `rounds` rounds.
+
+    warm: every chat first sends one message at the level's rate, unmeasured (see
+    bench/scale.py: each chat's first message is a conversation's first, and a level's
+    chats all start at once), and `Server.first` keeps those first deltas."""
     for server in servers:
         server.reset()
         server.probes = [Probe(server.url, chat=server.chat) for _ in range(chats)]
         server.probes[0].send()  # warm the path (connection pools, imports) outside the figures
         settle(server.probes[:1])
         server.probes[0].take()
+        if warm:
+            before = cpu_seconds(server.pid)
+            drive_once(server.probes)
+            server.unanswered += settle(server.probes)
+            server.first_cpu_ms = (cpu_seconds(server.pid) - before) / chats * 1000
+            server.first = [v for probe in server.probes for v in probe.take()["delta"]]
     try:
         for round_index in range(rounds):
             shift = round_index % len(servers)

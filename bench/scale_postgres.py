@@ -40,12 +40,17 @@ def _version(path: str) -> int:
 class PrivatePostgres:
     """initdb and postgres on a free port, run as the `postgres` user when started by root.
 
-    Its data folder is under /var/tmp: on disk, as a database's is."""
+    Its data folder is under /var/tmp (on disk, as a database's is) unless `parent` says."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(
+        self, port: int, *, settings: dict[str, str] | None = None, log: str | None = None,
+        parent: str = "/var/tmp",
+    ) -> None:  # fmt: skip
         self.port = port
         self.bin = binaries()
-        self.folder = tempfile.mkdtemp(prefix="fd-scale-pg-", dir="/var/tmp")
+        self.settings = settings or {}  # extra `-c` settings (bench/scale_trace.py's logging)
+        self.log = log  # where the server's log goes (None: nowhere)
+        self.folder = tempfile.mkdtemp(prefix="fd-scale-pg-", dir=parent)
         self.process: subprocess.Popen | None = None
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
 
@@ -66,11 +71,13 @@ class PrivatePostgres:
              "--no-sync", "-E", "UTF8"],  # --no-sync: initdb's own files only
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._owner(),
         )  # fmt: skip
+        log = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [f"{self.bin}/postgres", "-D", data, "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}",
-             "-c", f"max_connections={MAX_CONNECTIONS}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._owner(),
+             "-c", f"max_connections={MAX_CONNECTIONS}",
+             *(f"-c{name}={value}" for name, value in self.settings.items())],
+            stdout=subprocess.DEVNULL, stderr=log, **self._owner(),
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -119,6 +126,24 @@ class PrivatePostgres:
             self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut off
             self.process.wait(30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# What the cluster did on its own that could pause a commit, logged for bench/scale.py.
+LOGGED = {"log_checkpoints": "on", "log_autovacuum_min_duration": "0", "log_timezone": "UTC",
+          "log_line_prefix": "%m "}  # fmt: skip
+
+
+def own_work(log: str) -> list[tuple[float, str]]:
+    """(unix time, line) of each checkpoint and autovacuum / autoanalyze in the cluster's log."""
+    from datetime import UTC, datetime
+
+    found = []
+    with contextlib.suppress(OSError), open(log, errors="replace") as lines:
+        for line in lines:
+            if "checkpoint complete" in line or "automatic " in line:
+                stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+                found.append((stamp.timestamp(), line[28:].split(";")[0].strip()))
+    return found
 
 
 def scratch_database(admin_url: str) -> tuple[str, str, object]:

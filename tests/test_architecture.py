@@ -30,7 +30,7 @@ MAY_IMPORT: dict[str, str | frozenset[str]] = {
     # Wiring and entry points: they put the parts together.
     "frontdesk": ANYTHING,
     "cli": ANYTHING,
-    "wsgi": frozenset({"chat", "frontdesk", "realtime"}),
+    "wsgi": frozenset({"chat", "db", "frontdesk", "realtime"}),
     "cli_app": frozenset({"frontdesk"}),
     "extensions": frozenset({"booking", "calendars", "db"}),
     "demo": frozenset({"booking", "db", "knowledge", "sites", "staff"}),

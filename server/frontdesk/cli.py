@@ -95,10 +95,14 @@ def engine_lines(app: Flask, site=None) -> str:
 @pass_app
 def serve(app: Flask, host: str, port: int, demo_host_port: int | None) -> None:
     """Serve Frontdesk (threaded server; see docs/deployment.md for gunicorn behind nginx)."""
+    from frontdesk.db.schema_check import schema_problem
     from frontdesk.realtime import single_process
     from frontdesk.serving import make_guarded_server
     from frontdesk.wsgi import freeze_startup_heap
 
+    problem = schema_problem(app.extensions["frontdesk.db"])
+    if problem is not None:  # before any worker starts on a schema it does not know
+        raise click.ClickException(problem)
     try:
         single_process.claim(app)
     except single_process.AlreadyServing as exc:

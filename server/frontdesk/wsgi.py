@@ -8,6 +8,7 @@ from flask import Flask
 
 from frontdesk import create_app, warm_up, warn_of_weak_hashing
 from frontdesk.chat.work import start_recovery
+from frontdesk.db.schema_check import require_current_schema
 from frontdesk.realtime import single_process
 
 # Objects allocated, less those freed, before the youngest generation is collected (Python's
@@ -20,6 +21,8 @@ YOUNG_COLLECTION_THRESHOLD = 20_000
 def serve_app() -> Flask:
     """create_app() from the environment, refusing a second process without REDIS_URL."""
     app = create_app()
+    # Under gunicorn a schema that is not this release's fails the worker's boot, saying why.
+    require_current_schema(app.extensions["frontdesk.db"])
     single_process.claim(app)
     warn_of_weak_hashing(app)
     # What a crash left unfinished is resumed; with REDIS_URL another process may be doing

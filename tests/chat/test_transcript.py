@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from frontdesk.chat import transcript, turn_record, usage
+from frontdesk.chat import conversation_store, transcript, turn_record, usage
 from frontdesk.db import raw
 from frontdesk.db.models import Conversation, Message, TokenUsage
-from tests.support.conversations import conversation_snapshot
+from tests.support.conversations import HELLO, conversation_snapshot
 
 
 def test_parameters_become_each_drivers_style_and_casts_are_left_alone():
@@ -180,6 +180,47 @@ def test_save_turn_counts_tokens_per_conversation_and_per_day(db, conversation):
     ]
     assert usage.tokens_used_today(db, site_id) == 126
     assert usage.tokens_used_today(db, site_id + 1) == 0
+
+
+def test_a_sites_day_sums_every_conversations_tokens(db, site):
+    """A day is counted in several rows on PostgreSQL (one per conversation's shard); the
+    budget reads their sum."""
+    ids = [conversation_store.open_conversation(db, site.id, f"v-{n}", None, HELLO).id
+           for n in range(3)]  # fmt: skip
+    for n, conversation_id in enumerate(ids):
+        turn_record.save_turn(db, conversation_id, {}, site_id=site.id, tokens=(10 * n + 1, 2))
+    assert usage.tokens_used_today(db, site.id) == 1 + 11 + 21 + 3 * 2
+    with db.session() as orm:
+        rows = orm.scalars(select(TokenUsage)).all()
+    shards = {usage.shard_of(i) for i in ids} if not db.is_sqlite else {0}
+    assert {row.shard for row in rows} == shards and len(shards) == (1 if db.is_sqlite else 3)
+
+
+def test_a_turns_tokens_do_not_wait_for_another_conversations_commit(db, site):
+    """The day's row lock lasts until the commit's WAL flush: with one row per site and day,
+    every turn of the site waited for the one before it. Another conversation's turn must
+    not wait for a transaction holding this conversation's share of the day."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: its turns add to one row")
+    first, second = (conversation_store.open_conversation(db, site.id, f"v-{n}", None, HELLO).id
+                     for n in range(2))  # fmt: skip
+    assert usage.shard_of(first) != usage.shard_of(second)
+    turn_record.save_turn(db, first, {}, site_id=site.id, tokens=(5, 5))  # the row exists
+    done = threading.Event()
+    with db.engine.connect() as holder:
+        holder.exec_driver_sql(
+            "UPDATE token_usage SET prompt_tokens = prompt_tokens + 1 WHERE shard = %s",
+            (usage.shard_of(first),),
+        )  # a turn of `first` in flight: its share of the day is locked until it commits
+
+        def other_turn() -> None:
+            turn_record.save_turn(db, second, {}, site_id=site.id, tokens=(7, 1))
+            done.set()
+
+        threading.Thread(target=other_turn, daemon=True).start()
+        assert done.wait(20), "a turn of another conversation waited on the day's row"
+        holder.rollback()
+    assert usage.tokens_used_today(db, site.id) == 10 + 8
 
 
 def test_times_compare_like_the_orms(db, conversation):

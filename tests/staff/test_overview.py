@@ -143,8 +143,17 @@ def test_top_questions_come_from_the_latest_thousand_conversations(app, signed_i
 def test_token_usage_and_cost(app, signed_in, site):
     today = utcnow().astimezone(SYDNEY).date()
     with app.extensions["frontdesk.db"].transaction() as session:
-        session.add(TokenUsage(site_id=site.id, day=today, prompt_tokens=1_000_000,
-                               completion_tokens=500_000))  # fmt: skip
+        session.add(TokenUsage(site_id=site.id, day=today, prompt_tokens=600_000,
+                               completion_tokens=100_000))  # fmt: skip
+        session.add(
+            TokenUsage(
+                site_id=site.id,
+                day=today,
+                shard=5,
+                prompt_tokens=400_000,
+                completion_tokens=400_000,
+            )
+        )  # a day's rows are summed (shards)
     page = signed_in.get(f"/staff/{site.public_key}/").get_data(as_text=True)
     assert 'data-total="cost">$0.45<' in page  # 0.15 + 0.5 x 0.60
     assert "1,000,000" in page and "500,000" in page

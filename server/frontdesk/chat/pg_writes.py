@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.chat.usage import usage_day
+from frontdesk.chat.usage import shard_of, usage_day
 from frontdesk.db import raw
 from frontdesk.db.raw import SQL
 
@@ -31,10 +31,12 @@ _DONE = (
     "done AS (UPDATE messages SET work_pending = false WHERE id = :done AND work_pending "
     "AND EXISTS (SELECT 1 FROM bumped))"
 )
+# The site's day is several rows (chat.usage.shard_of): this row's lock lasts until the
+# commit's WAL flush, and one row for every turn of the site queued them all behind each flush.
 _TALLY = (
-    "tally AS (INSERT INTO token_usage (site_id, day, prompt_tokens, completion_tokens) "
-    "SELECT :site_id, :day, :prompt, :completion FROM bumped WHERE :counted "
-    "ON CONFLICT (site_id, day) DO UPDATE SET "
+    "tally AS (INSERT INTO token_usage (site_id, day, shard, prompt_tokens, completion_tokens) "
+    "SELECT :site_id, :day, :shard, :prompt, :completion FROM bumped WHERE :counted "
+    "ON CONFLICT (site_id, day, shard) DO UPDATE SET "
     "prompt_tokens = token_usage.prompt_tokens + excluded.prompt_tokens, "
     "completion_tokens = token_usage.completion_tokens + excluded.completion_tokens)"
 )
@@ -70,7 +72,8 @@ def append_with_turn(
     """A turn's last message, its saved state and token usage, and `done`'s work marked done;
     (id, seq, status), or None when the conversation does not exist."""
     with raw.reading(db) as cursor:
-        params = {**_entry(cursor, values, now, done), **_tally(cursor, counts, site_id)}
+        params = {**_entry(cursor, values, now, done),
+                  **_tally(cursor, counts, site_id, values["conversation_id"])}  # fmt: skip
         return cursor.one(_APPEND_WITH_TURN, params)
 
 
@@ -79,7 +82,7 @@ def save_turn(db, conversation_id: int, done: int | None, counts: dict[str, Any]
     """A turn's state and token usage without a message; the status, None without the row."""
     with raw.reading(db) as cursor:
         params = {"conversation_id": conversation_id, "done": done,
-                  **_tally(cursor, counts, site_id)}  # fmt: skip
+                  **_tally(cursor, counts, site_id, conversation_id)}  # fmt: skip
         row = cursor.one(_SAVE_TURN, params)
     return row[0] if row else None
 
@@ -89,8 +92,10 @@ def _entry(cursor: raw.Cursor, values: dict[str, Any], now: Any, done: int | Non
             "done": done}  # fmt: skip
 
 
-def _tally(cursor: raw.Cursor, counts: dict[str, Any], site_id: int) -> dict[str, Any]:
-    """The turn's state (JSON), tokens and the site's day; `counted`: there is usage to add."""
+def _tally(cursor: raw.Cursor, counts: dict[str, Any], site_id: int,
+           conversation_id: int) -> dict[str, Any]:  # fmt: skip
+    """The turn's state (JSON), tokens, the site's day and the conversation's shard of it;
+    `counted`: there is usage to add."""
     return {**counts, "state": cursor.json(counts["state"]), "site_id": site_id,
-            "day": cursor.day(usage_day()),
+            "day": cursor.day(usage_day()), "shard": shard_of(conversation_id),
             "counted": bool(counts["prompt"] or counts["completion"])}  # fmt: skip

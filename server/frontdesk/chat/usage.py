@@ -13,18 +13,31 @@ def usage_day(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
+# A site's day is counted in up to this many rows: on PostgreSQL a turn adds to its
+# conversation's row (chat.pg_writes), whose lock lasts until the commit's WAL flush; with one
+# row per day every turn of the site, in every process, queued behind the one before it.
+USAGE_SHARDS = 32
+
+
+def shard_of(conversation_id: int) -> int:
+    """The row of the site's day that a conversation's turns add to."""
+    return conversation_id % USAGE_SHARDS
+
+
 # Plain SQL (frontdesk.db.raw): these run on every assistant turn.
 _USED_TODAY = SQL(
-    "SELECT prompt_tokens + completion_tokens FROM token_usage "
+    "SELECT sum(prompt_tokens + completion_tokens) FROM token_usage "
     "WHERE site_id = :site_id AND day = :day"
 )
+# SQLite has one writer at a time whatever the rows, so its turns all add to shard 0.
 _ADD_TO_DAY = SQL(
     "UPDATE token_usage SET prompt_tokens = prompt_tokens + :prompt, "
-    "completion_tokens = completion_tokens + :completion WHERE site_id = :site_id AND day = :day"
+    "completion_tokens = completion_tokens + :completion "
+    "WHERE site_id = :site_id AND day = :day AND shard = 0"
 )
 _INSERT_DAY = SQL(
-    "INSERT INTO token_usage (site_id, day, prompt_tokens, completion_tokens) "
-    "VALUES (:site_id, :day, :prompt, :completion)"
+    "INSERT INTO token_usage (site_id, day, shard, prompt_tokens, completion_tokens) "
+    "VALUES (:site_id, :day, 0, :prompt, :completion)"
 )
 
 

@@ -207,7 +207,9 @@ def rank(
     scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     if not missing:
         near = {id(u) for u, n in zip(units, nearby, strict=True) if n}
-        add_meaning(question.text, [s for s in scored[:MEANING_TOP] if id(s.unit) in near], bases)
+        top = [s for s in scored[:MEANING_TOP] if id(s.unit) in near]
+        if add_meaning(question.text, top, bases, mean):
+            scored.sort(key=lambda s: (-s.score, s.unit.passage, s.unit.index))
     return scored
 
 

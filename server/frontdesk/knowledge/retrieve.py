@@ -38,6 +38,7 @@ SAFE_WORD = re.compile(r"[^\W_]+")
 # How much of the question the best match must cover to be given as the answer.
 CONFIDENT = 0.35
 CONFIDENT_WITH_ASPECT = 0.3  # ...when it also states the kind of fact asked for
+CONFIDENT_WITHOUT_FACT = 0.6  # ...when a price, time or place is asked for and it states none
 ECHO_SURE = 0.25
 LIKELY = 0.1  # coverage from which an unsure best finding is still shown, hedged
 FACT_ASPECTS = {"price", "hours", "location", "duration", "notice"}
@@ -241,7 +242,9 @@ def is_confident(best: Scored, question: Question) -> bool:
     if best.echo >= ECHO_SURE and best.coverage >= CONFIDENT_WITH_ASPECT:
         return True  # a FAQ asking just this, in other words
     wants_fact = bool(question.aspects & FACT_ASPECTS)
-    if best.coverage >= CONFIDENT and (best.aspect or not wants_fact or best.coverage >= 0.6):
+    if best.coverage >= CONFIDENT and (
+        best.aspect or not wants_fact or best.coverage >= CONFIDENT_WITHOUT_FACT
+    ):
         return True
     return wants_fact and best.aspect and best.coverage >= CONFIDENT_WITH_ASPECT
 

@@ -20,6 +20,9 @@ CACHE_SIZE = 50_000  # texts: candidate passages come back question after questi
 MAX_CHARS = 600
 SEM_FROM = 0.2  # closeness below this says nothing
 SEM_COVER = 0.5  # share of the closeness above SEM_FROM added to a unit's coverage
+# Weight of the closeness above SEM_FROM added to a unit's score (times the mean concept
+# weight), letting meaning reorder the best units: 0, the words alone decide the order.
+SEM_ORDER = 0.0
 _lock = threading.Lock()
 _vectors: dict[str, object] = {}
 _last: dict[str, object] = {}  # the last question's vector
@@ -69,13 +72,16 @@ def similarities(question: str, texts: Sequence[str]) -> list[float]:
         return out
 
 
-def add_meaning(question: str, top: list, bases: dict[int, tuple[float, float]]) -> None:
+def add_meaning(
+    question: str, top: list, bases: dict[int, tuple[float, float]], mean: float = 1.0
+) -> bool:
     """Raise the coverage of the best scored units by their closeness in meaning to the question.
 
     Above SEM_FROM, half the excess is added to the coverage a unit's words reached (`bases`:
     id(unit) -> (coverage by words, floor)), so a paraphrase's answer ("wheelchair friendly" /
-    "step-free access") can be said with confidence; it never reorders units (the words decide
-    which is best), so only the units whose coverage is read are embedded.
+    "step-free access") can be said with confidence. With SEM_ORDER above 0 the closeness
+    adds to their score too (`mean`: the question's mean concept weight); returns whether it
+    did, so the caller sorts again. Only the units whose coverage is read are embedded.
     """
     texts = [
         u.text if u.kind == "heading" else f"{u.heading}. {u.text} {u.context}"
@@ -83,7 +89,10 @@ def add_meaning(question: str, top: list, bases: dict[int, tuple[float, float]])
     ]
     for item, closeness in zip(top, similarities(question, texts), strict=True):
         base, floor = bases[id(item.unit)]
-        item.coverage = max(min(1.0, base + SEM_COVER * max(0.0, closeness - SEM_FROM)), floor)
+        excess = max(0.0, closeness - SEM_FROM)
+        item.coverage = max(min(1.0, base + SEM_COVER * excess), floor)
+        item.score += SEM_ORDER * mean * excess
+    return SEM_ORDER > 0 and bool(top)
 
 
 def _vector(model, text: str):

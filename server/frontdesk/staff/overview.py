@@ -217,9 +217,14 @@ def unanswered(session, site_id: int) -> list[tuple[UnansweredQuestion, int]]:
 
 def token_usage(session, site, days: list[date]) -> dict:
     """Prompt/completion tokens per day and the estimated cost for the site's model."""
-    rows = session.scalars(
-        select(TokenUsage)
+    rows = session.execute(  # a day is several rows (chat.usage.USAGE_SHARDS): summed here
+        select(
+            TokenUsage.day,
+            func.sum(TokenUsage.prompt_tokens).label("prompt_tokens"),
+            func.sum(TokenUsage.completion_tokens).label("completion_tokens"),
+        )
         .where(TokenUsage.site_id == site.id, TokenUsage.day >= days[0])
+        .group_by(TokenUsage.day)
         .order_by(TokenUsage.day)
     ).all()
     model = (site.llm_settings or {}).get("model") or current_app.config.get("MODEL") or ""

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -91,13 +92,18 @@ class Message(Base):
 
 
 class TokenUsage(Base):
-    """Tokens a site spent on one day, for the daily budget and the dashboard."""
+    """Tokens a site spent on one day, for the daily budget and the dashboard.
+
+    A day is counted in up to USAGE_SHARDS rows (chat.usage): a turn adds to its
+    conversation's shard, so turns of different conversations seldom wait on one row lock.
+    Readers sum a day's rows."""
 
     __tablename__ = "token_usage"
-    __table_args__ = (UniqueConstraint("site_id", "day"),)
+    __table_args__ = (UniqueConstraint("site_id", "day", "shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     day: Mapped[date]
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
