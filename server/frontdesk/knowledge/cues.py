@@ -8,12 +8,12 @@ from dataclasses import replace
 
 from frontdesk.knowledge.concepts import Question
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
-from frontdesk.knowledge.nouns import DETERMINERS
+from frontdesk.knowledge.nouns import DETERMINERS, money_back
 
 EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
-CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
+CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but|if)\s", re.I)
 MEASURED = frozenset({"duration", "notice", "price", "age"})  # kinds of fact "how many..." may ask
 AT_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\bmidnight\b", re.I)
 NOT_MONEY = frozenset({"notice", "time", "warning", "longer"})
@@ -135,7 +135,8 @@ def find_required(question: Question, lex: Lexicon) -> None:
     if not capable:
         return
     # "is there a lift, my knees are bad": what is asked about is in the asking clause.
-    clause = set(lex.joined(lex.words(CLAUSE_END.split(text[capable.start() :], 1)[0])))
+    asking = CLAUSE_END.split(text[capable.start() :], 1)[0]
+    clause = set(money_back(lex.joined(lex.words(asking))))
     asked = [c for c in question.concepts if c.weight == 1.0 and clause.issuperset(c.label.split())]
     # "do you answer the phone?": the verb says how; what must be on the site is the phone.
     if len(asked) > 1 and all(w in lex.verbs for form in asked[0].forms for w in form[:1]):
