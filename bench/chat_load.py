@@ -107,6 +107,30 @@ class Probe:
             self.conn.close()
 
 
+def machine_split() -> tuple[float, float]:
+    """(CPU seconds the machine has been busy, CPU seconds used by this process and its
+    descendants, the deployment under test): their difference over a slice is other work's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = [int(v) for v in open("/proc/stat").readline().split()[1:9]]  # noqa: SIM115
+    busy = (sum(fields) - fields[3] - fields[4]) / ticks  # all but idle and iowait
+    parents, used = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                rest = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(rest[1])
+                used[int(entry)] = (int(rest[11]) + int(rest[12])) / ticks
+    ours, todo = {os.getpid()}, [os.getpid()]
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            ours.add(child)
+            todo.append(child)
+    return busy, sum(used.get(pid, 0.0) for pid in ours)
+
+
 @dataclass
 class Server:
     """A server under load: where to connect, its process, and what was measured."""
@@ -122,12 +146,14 @@ class Server:
     unanswered: int = 0
     first: list[float] = field(default_factory=list)  # run_level(warm=True): first deltas
     rounds: list[list[float]] = field(default_factory=list)  # each round's first deltas
+    first_cpu_ms: float = 0.0  # CPU per message of the warm-up (conversations' first)
+    others: list[float] = field(default_factory=list)  # each round: cores other work used
 
     def reset(self) -> None:
         """Forget what an earlier level measured."""
         self.latencies = {"ack": [], "delta": []}
         self.sends, self.cpu, self.unanswered = 0, 0.0, 0
-        self.first, self.rounds = [], []
+        self.first, self.rounds, self.others = [], [], []
 
     def cpu_per_message_ms(self) -> float:
         """Server CPU time per message sent to it, in ms."""
@@ -175,10 +201,12 @@ def settle(probes: list[Probe]) -> int:
 
 def run_slice(server: Server, duration: float) -> None:
     """Load one server for `duration` s and add what was measured to its totals."""
-    before = cpu_seconds(server.pid)
+    before, split, started = cpu_seconds(server.pid), machine_split(), time.perf_counter()
     server.sends += drive(server.probes, duration)
     server.unanswered += settle(server.probes)
     server.cpu += cpu_seconds(server.pid) - before
+    (busy, ours), elapsed = machine_split(), time.perf_counter() - started
+    server.others.append(max(0.0, (busy - split[0]) - (ours - split[1])) / elapsed)
     server.rounds.append([])
     for probe in server.probes:
         for kind, values in probe.take().items():
@@ -201,8 +229,10 @@ def run_level(servers: list[Server], *, chats: int, duration: float, rounds: int
         settle(server.probes[:1])
         server.probes[0].take()
         if warm:
+            before = cpu_seconds(server.pid)
             drive_once(server.probes)
             server.unanswered += settle(server.probes)
+            server.first_cpu_ms = (cpu_seconds(server.pid) - before) / chats * 1000
             server.first = [v for probe in server.probes for v in probe.take()["delta"]]
     try:
         for round_index in range(rounds):

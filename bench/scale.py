@@ -120,13 +120,15 @@ def serve_process(
 
 
 def capacity(servers: list[Server], levels: list[int], duration: float, rounds: int,
-             deployments: dict[str, list[int]], warm: bool) -> None:  # fmt: skip
+             deployments: dict[str, list[int]], warm: bool) -> list[tuple[int, float, float]]:  # fmt: skip
     """Print p99 per level for each server and the highest rate within the limit, by both
-    readings: the p99 of every round's samples pooled, and the median round's p99."""
+    readings: the p99 of every round's samples pooled, and the median round's p99; returns
+    each level's (chats, start, end) in unix time."""
+    spans = []
     print("\n1. Capacity: first delta p99 by level (target: two processes >= 1.6 x one)")
     print(
-        "  per server: pooled p99 ms [each round's p99] (p50), * over 50 ms or unanswered; "
-        "CPU ms per message (both processes)"
+        "  per server: pooled p99 ms [each round's p99 | cores used by other work meanwhile] "
+        "(p50), * over 50 ms or unanswered; CPU ms per message (both processes)"
         + ("; first: each chat's first message (unmeasured warm-up) p99" if warm else "")
     )
     readings = ("pooled p99", "median round's p99")
@@ -136,7 +138,9 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
     steady = dict(best)
     failed: set[tuple[str, str]] = set()
     for chats in levels:
+        started = time.time()
         run_level(servers, chats=chats, duration=duration, rounds=rounds, warm=warm)
+        spans.append((chats, started, time.time()))
         cells = []
         for server in servers:
             deltas = server.latencies["delta"]
@@ -153,7 +157,8 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
                     failed.add(key)
             p50 = percentile(deltas, 0.5) if deltas else 9
             mark = "*" if pooled > P99_LIMIT or server.unanswered else " "
-            rounds_text = " ".join(f"{v * 1000:.0f}{'*' if v > P99_LIMIT else ''}" for v in each)
+            rounds_text = " ".join(f"{v * 1000:.0f}{'*' if v > P99_LIMIT else ''}|{o:.1f}"
+                                   for v, o in zip(each, server.others, strict=True))  # fmt: skip
             first = (f" first {percentile(server.first, 0.99) * 1000:.0f}"
                      if warm and server.first else "")  # fmt: skip
             cells.append(f"{server.name} {pooled * 1000:6.1f}{mark} [{rounds_text}] "
@@ -166,6 +171,19 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
                 ratio = f"{two / one:.2f} x" if one else "n/a"
                 print(f"  capacity{suffix} by the {reading} ({label}): one process "
                       f"{one:.1f} msg/s, two {two:.1f} msg/s = {ratio}")  # fmt: skip
+    return spans
+
+
+def report_own_work(log: str, spans: list[tuple[int, float, float]]) -> None:
+    """Print the checkpoints and autovacuums of the bench's cluster during the levels
+    (a checkpoint's writes are spread: its start and its end, with the time it synced)."""
+    for when, text in scale_postgres.own_work(log):
+        inside = [(chats, start) for chats, start, end in spans if start <= when <= end]
+        if inside:
+            chats, start = inside[0]
+            print(f"  PostgreSQL, {when - start:.0f} s into {chats / 2:.0f} msg/s: {text[:150]}")
+        elif "checkpoint complete" in text and spans[0][1] <= when:
+            print(f"  PostgreSQL, after the levels: {text[:150]}")
 
 
 def cross_process(a_url: str, b_url: str, key: str, samples: int) -> list[float]:
@@ -287,7 +305,11 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="fd-scale-")
     parent = "/dev/shm" if args.tmpfs else "/var/tmp"
     own_pg = (
-        None if PG_ADMIN else scale_postgres.PrivatePostgres(free_port(), parent=parent).start()
+        None
+        if PG_ADMIN
+        else scale_postgres.PrivatePostgres(
+            free_port(), parent=parent, settings=scale_postgres.LOGGED, log=f"{workdir}/pg.log"
+        ).start()
     )
     where = "disk" if not args.tmpfs else "tmpfs, in memory: a commit's fsync costs nothing"
     print(f"PostgreSQL data: {'FRONTDESK_BENCH_PG_URL' if PG_ADMIN else f'{parent} ({where})'}")
@@ -326,7 +348,8 @@ def main() -> None:
         for members in pids.values():
             DEPLOYMENT_PIDS[members[0]] = members
         if levels:
-            capacity(servers, levels, args.duration, args.rounds, pids, not args.no_warm)
+            spans = capacity(servers, levels, args.duration, args.rounds, pids, not args.no_warm)
+            report_own_work(f"{workdir}/pg.log", spans)
         results: dict[str, list[float]] = {suffix: [] for suffix in trees}
         block = args.samples // 3
         for _ in range(3 if block else 0):  # alternate blocks: noise falls on both codes alike

@@ -128,6 +128,25 @@ class PrivatePostgres:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+# What the cluster did on its own that could pause a commit, logged for bench/scale.py.
+LOGGED = {"log_checkpoints": "on", "log_autovacuum_min_duration": "0", "log_timezone": "UTC",
+          "log_line_prefix": "%m "}  # fmt: skip
+
+
+def own_work(log: str) -> list[tuple[float, str]]:
+    """(unix time, line) of each checkpoint and autovacuum / autoanalyze in the cluster's log."""
+    from datetime import UTC, datetime
+
+    found = []
+    with contextlib.suppress(OSError), open(log, errors="replace") as lines:
+        for line in lines:
+            if "checkpoint " in line or "automatic " in line:
+                stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+                text = line[28:].replace("LOG:  ", "").strip()
+                found.append((stamp.timestamp(), text.split(", sync files")[0]))
+    return found
+
+
 def scratch_database(admin_url: str) -> tuple[str, str, object]:
     """Create and migrate a scratch PostgreSQL database with one site; (url, site key, admin)."""
     from tests.support.factories import make_site

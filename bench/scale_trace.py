@@ -62,7 +62,9 @@ def instrument_process(folder: str) -> None:
         if phase == "start":
             started["t"] = time.monotonic()
         elif (took := time.monotonic() - started.get("t", time.monotonic())) > 0.002:
-            out.write(f"gc {started['t']:.4f} {took:.4f} {info['generation']}\n")
+            size = len(gc.get_objects(2)) if info["generation"] == 2 else 0
+            out.write(f"gc {started['t']:.4f} {took:.4f} {info['generation']} {size} "
+                      f"{gc.get_freeze_count()}\n")  # fmt: skip
 
     gc.callbacks.append(collected)
 
@@ -341,7 +343,8 @@ def main() -> None:
         run_level([server], chats=args.chats, duration=args.duration, rounds=1, warm=args.warm)
         if args.warm:
             print(f"warm-up (each chat's first message): p50 {percentile(server.first, 0.5) * 1000:.1f} ms, "
-                  f"p99 {percentile(server.first, 0.99) * 1000:.1f} ms")  # fmt: skip
+                  f"p99 {percentile(server.first, 0.99) * 1000:.1f} ms, "
+                  f"CPU per message {server.first_cpu_ms:.2f} ms")  # fmt: skip
         span = (start, time.monotonic())
         with psycopg.connect(plain, autocommit=True) as conn:
             after = [row[0] for row in conn.execute(stats)]

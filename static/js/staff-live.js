@@ -117,8 +117,6 @@
     return node;
   }
 
-  function badge(className, text) { return el("span", "badge " + className, text); }
-
   function matchesView(item) {
     if (view === "waiting") { return item.waiting; }
     if (view === "live") { return item.live; }
@@ -128,44 +126,7 @@
     return true;
   }
 
-  function row(item) {
-    var li = el("li", "conv-item" + (item.waiting ? " conv-item--waiting" : ""));
-    li.dataset.conversation = item.id;
-    li.dataset.updated = item.updated;
-    var link = el("a", "conv-item__link");
-    link.href = detailBase + encodeURIComponent(item.id) + location.search;
-    if (item.id === conversation) { link.setAttribute("aria-current", "page"); }
-    var avatar = el("span", "avatar" + (item.visitor.known ? "" : " avatar--anon"),
-      item.visitor.known ? item.visitor.name.charAt(0).toUpperCase() : "?");
-    avatar.setAttribute("aria-hidden", "true");
-    var main = el("span", "conv-item__main");
-    var top = el("span", "conv-item__top");
-    top.appendChild(el("span", "conv-item__who", item.visitor.name));
-    var time = el("time", "conv-item__time", item.updated_label);
-    time.setAttribute("datetime", item.updated);
-    top.appendChild(time);
-    var who = item.preview_role === "assistant" ? "Assistant: " : item.preview_role === "staff" ? "Staff: " : "";
-    var meta = el("span", "conv-item__meta");
-    if (item.waiting && item.status === "needs_human") { meta.appendChild(badge("badge--warning", "Needs a person")); }
-    else if (item.status !== "needs_human") { meta.appendChild(badge("badge--muted status status--" + item.status, item.status_label)); }
-    if (item.flagged) { meta.appendChild(badge("badge--danger", "Flagged")); }
-    if (item.live) { meta.appendChild(badge("badge--success live-dot", "Live")); }
-    if (item.bookings) { meta.appendChild(badge("badge--info", "Booked")); }
-    else if (item.cancelled_bookings) { meta.appendChild(badge("badge--muted", "Booking cancelled")); }
-    if (item.unread && item.id !== conversation) {
-      var unread = el("span", "count conv-item__unread", String(item.unread));
-      unread.title = "Unread messages";
-      unread.appendChild(el("span", "visually-hidden", " unread"));
-      meta.appendChild(unread);
-    }
-    main.appendChild(top);
-    main.appendChild(el("span", "conv-item__preview", who + (item.preview || "No message yet")));
-    main.appendChild(meta);
-    link.appendChild(avatar);
-    link.appendChild(main);
-    li.appendChild(link);
-    return li;
-  }
+  function row(item) { return window.FrontdeskInboxRow(item, detailBase, conversation); }
 
   function before(a, b) {  // list order: waiting first, then newest activity
     if (a.waiting !== b.waiting) { return a.waiting; }
@@ -199,40 +160,65 @@
   }
 
   /* -- the open conversation ------------------------------------------------------------------ */
-  var LABELS = { visitor: "Visitor", assistant: "Assistant", system: "Notice" };
+  /* A message frame only says something was added: the entries after the last one shown are
+     fetched as the server draws them on the page (staff/_entries.html), so a live entry is
+     the same as after a reload (card line, tool calls, rating). One fetch at a time; a frame
+     arriving meanwhile fetches again when it is done. */
+  var fetching = false;
+  var again = false;
+  var fetchRetry = 1000;
 
   function conversationFrame(frame) {
     if (frame.type === "status") { showStatus(frame.status); return; }
     if (frame.type !== "message") { return; }
     var log = document.getElementById("transcript");
-    if (!log || log.querySelector('li[data-seq="' + frame.seq + '"]')) { return; }
-    var li = el("li", "entry entry--" + frame.role);
-    li.dataset.seq = frame.seq;
-    li.id = "entry-" + frame.seq;
-    var bubble = el("div", "bubble");
-    var head = el("div", "entry-head");
-    var name = frame.role === "staff" ? (frame.author || "Staff") : LABELS[frame.role] || frame.role;
-    if (frame.role === "visitor" && inbox && inbox.dataset.visitor) { name = inbox.dataset.visitor; }
-    head.appendChild(el("span", "role", name));
-    var time = el("time", "", frame.time || "");
-    if (frame.ts) { time.setAttribute("datetime", frame.ts); }
-    head.appendChild(time);
-    bubble.appendChild(head);
-    var body = el("div", "entry-body");
-    body.innerHTML = frame.html || "";  // the server rendered and sanitized it for the dashboard
-    bubble.appendChild(body);
-    li.appendChild(bubble);
-    var after = null;
-    Array.prototype.some.call(log.children, function (child) {
-      if (child.dataset.seq && +child.dataset.seq > frame.seq) { after = child; return true; }
-      return false;
-    });
+    if (!log || frame.seq <= lastSeq()) { return; }
+    fetchEntries(log);
+  }
+
+  function fetchEntries(log) {
+    if (fetching) { again = true; return; }
+    fetching = true;
+    again = false;
+    var after = lastSeq();
+    var wait = 0;
+    fetch(log.dataset.entries + "?after=" + after, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text().then(function (html) { return [html, response.headers.get("X-Visitor-Name")]; });
+      })
+      .then(function (got) {
+        fetchRetry = 1000;
+        if (after === lastSeq()) { addEntries(log, got[0]); }
+        if (got[1]) { nameVisitor(log, decodeURIComponent(got[1])); }
+      })
+      .catch(function () {  // a dropped request: again, more slowly each time
+        again = true;
+        wait = fetchRetry;
+        fetchRetry = Math.min(fetchRetry * 2, 30000);
+      })
+      .then(function () {
+        fetching = false;
+        if (again) { setTimeout(function () { fetchEntries(log); }, wait); }
+      });
+  }
+
+  /* A booking may have named the visitor since the page was drawn: their entries say so. */
+  function nameVisitor(log, name) {
+    log.querySelectorAll(".entry--visitor .role").forEach(function (role) { role.textContent = name; });
+  }
+
+  function addEntries(log, html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;  // our own page's HTML: messages rendered and sanitized by the server
+    if (!holder.content.querySelector("li[data-seq]")) { return; }
     var pane = scroller();
     var atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
-    log.insertBefore(li, after);
-    // Your own reply always comes into view, and so does whatever follows it while you wait.
-    if (atBottom || replying) { pane.scrollTop = pane.scrollHeight; }
-    seen(frame.seq);
+    log.appendChild(holder.content);
+    // Your own reply always comes into view, and so does whatever follows it while you wait
+    // (the box that scrolls is asked again: the new entries may have made it overflow).
+    if (atBottom || replying) { pane = scroller(); pane.scrollTop = pane.scrollHeight; }
+    seen(lastSeq());
   }
 
   /* Whichever box scrolls the transcript at this width: its own pane, the body, or the page. */

@@ -26,6 +26,8 @@ FLOORS = {
     # sixth pass, written before reading the engine: first contact 73% (35/48), 74% (17/23)
     "driving": (0.9, 0.73),  # 92% (44/48), 74% (17/23)
     "lawfirm": (0.95, 0.87),  # 98% (45/46), 90% (18/20)
+    # seventh pass, written before reading the engine: first contact 71% (34/48), 70% (16/23)
+    "music": (0.89, 0.68),  # 92% (44/48), 70% (16/23)
     # fourth pass, written before reading the engine: first contact 85% (34/40), 59% (13/22)
     "physio": (0.92, 0.63),  # 93% (41/44), 64% (14/22)
     "plumber": (0.9, 0.8),  # 93% (43/46), 83% (20/24); written in issue 14's third pass
@@ -33,7 +35,7 @@ FLOORS = {
     # fifth pass, written before reading the engine: first contact 78% (35/45), 83% (20/24)
     "tuition": (0.89, 0.8),  # 91% (41/45), 83% (20/24)
     "unseen_vet": (None, 0.79),  # -, 81% (51/63)
-    "yoga": (0.95, 0.80),  # 98% (40/41), 82% (14/17); written in issue 14's second pass
+    "yoga": (0.95, 0.85),  # 98% (40/41), 88% (15/17); written in issue 14's second pass
 }
 
 

@@ -1,11 +1,13 @@
 """Two layout slips kept fixed: on a phone an account's e-mail on People > Dashboard access broke
 mid-word ("harbourpixel.tes t") and the invite form's Role label sat lower than E-mail's; a team
-of three's week view at 1280 px scrolled Sunday out of sight inside the grid."""
+of three's week view at 1280 px scrolled Sunday out of sight inside the grid, then fitted only
+as 21 columns of initials (now seven days, each booking naming its person)."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.support.bookings import SYDNEY, book, make_bookings
 from tests.support.dashboard_browser import signed_in_page, start_dashboard, stop_dashboard
 from tests.support.hosts import add_hosts
 from tests.support.staff_accounts import make_staff
@@ -83,29 +85,51 @@ def test_the_invite_forms_labels_are_level(browser, dashboard, tmp_path):
     assert page.problems == []
 
 
-def test_a_team_of_threes_week_fits_beside_the_sidebar_at_1280(browser, dashboard, tmp_path):
+def test_a_team_of_threes_week_is_seven_readable_days_at_1280(browser, dashboard, tmp_path):
     add_hosts(dashboard.db, dashboard.site, ["Mia Chen", "Priya Nair"])  # and Harbour Test
+    made = book(make_bookings(dashboard.db), dashboard.site, name="Grace Hopper")
+    week = made.booking.start.astimezone(SYDNEY).date().isoformat()
     page = signed_in_page(browser, dashboard)
-    page.goto(dashboard.url("bookings/week"))
+    page.goto(dashboard.url(f"bookings/week?week={week}"))
     page.screenshot(path=str(tmp_path / "week-1280.png"))
     scroller = page.locator(".tgrid-scroll")
     assert scroller.evaluate("s => s.scrollWidth - s.clientWidth") == 0
     assert sideways(page) == 0
     box = scroller.bounding_box()
-    days = page.locator(".tgrid__daygroup")
-    assert days.count() == 7
-    sunday = days.nth(6).bounding_box()
-    assert sunday["x"] + sunday["width"] <= box["x"] + box["width"]  # in sight, not scrolled to
-    # Still readable: a person's column keeps room for their initials and a block's name.
-    people = page.locator(".tgrid__hosthead").evaluate_all(
-        "cells => cells.map(c => c.getBoundingClientRect().width)"
+    # Seven day columns wide enough for a name and a time (a column per person per day left
+    # 40 px of initials at this width), Sunday in sight.
+    days = page.locator(".tcol").evaluate_all(
+        "cols => cols.map(c => c.getBoundingClientRect().toJSON())"
     )
-    assert len(people) == 21 and min(people) >= 40
-    # Today's pill may wrap its heading; every day's names still sit on one line.
-    tops = page.locator(".tgrid__hosthead").evaluate_all(
-        "cells => cells.map(c => c.getBoundingClientRect().top)"
-    )
-    assert max(tops) - min(tops) < 1
+    assert len(days) == 7 and min(d["width"] for d in days) >= 120
+    assert days[6]["x"] + days[6]["width"] <= box["x"] + box["width"]
+    # Who each booking is with: a legend of the team, each person in a colour, and the
+    # booking's block naming its person in that colour.
+    legend = page.locator(".tgrid-legend__person")
+    assert sorted(legend.all_inner_texts()) == ["Harbour Test", "Mia Chen", "Priya Nair"]
+    block = page.locator(".titem", has_text="Grace Hopper")
+    person = block.locator(".titem__person")
+    assert person.count() == 1 and block.bounding_box()["width"] >= 100
+    name = person.text_content().strip()  # a half-hour block shows only the dot; its title names
+    assert name in ("Harbour Test", "Mia Chen", "Priya Nair")
+    assert f"with {name}" in block.get_attribute("title")
+    colour = person.locator(".pdot").get_attribute("class")
+    assert legend.filter(has_text=name).locator(".pdot").get_attribute("class") == colour
+    assert person.is_visible()  # not pushed out of the block
+    # The legend's link shows one person's week.
+    legend.filter(has_text=name).click()
+    page.wait_for_url(lambda url: "host=" in url)
+    assert page.locator(".titem", has_text="Grace Hopper").count() == 1
+    assert page.locator(".tgrid-legend").count() == 0
+    assert page.problems == []
+
+
+def test_a_teams_day_keeps_a_column_per_person(browser, dashboard):
+    add_hosts(dashboard.db, dashboard.site, ["Mia Chen", "Priya Nair"])
+    page = signed_in_page(browser, dashboard)
+    page.goto(dashboard.url("bookings/day"))
+    heads = page.locator(".tgrid__colhead").all_inner_texts()
+    assert sorted(h.strip() for h in heads) == ["Harbour Test", "Mia Chen", "Priya Nair"]
     assert page.problems == []
 
 

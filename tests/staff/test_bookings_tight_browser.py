@@ -37,12 +37,6 @@ LINES = """block => {
             cut: !beside && r.top < box.bottom && r.bottom > box.bottom + 0.5};
   });
 }"""
-# How many lines the visitor's name takes in a block (one rectangle per line of text).
-NAME_LINES = """b => {
-  const range = document.createRange();
-  range.selectNodeContents(b.querySelector('.titem__who'));
-  return range.getClientRects().length;
-}"""
 
 
 @pytest.fixture
@@ -79,20 +73,19 @@ def test_a_45_minute_block_shows_whole_lines_the_visitors_name_first(browser, gr
     assert page.problems == []
 
 
-def test_a_teams_week_gives_the_visitors_name_in_a_slim_block(browser, grid, tmp_path):
+def test_a_teams_week_gives_the_visitors_name_and_their_person(browser, grid, tmp_path):
     server, site, db = grid
     add_hosts(db, site, ["Mia Chen", "Priya Nair"], service="consult")  # three people a day
     page = staff_page(browser, server.url, DESKTOP)
     page.goto(f"{server.url}/staff/{site.public_key}/bookings/week")
-    assert page.locator(".tgrid--split").count() == 1
+    assert page.locator(".tgrid--team").count() == 1
     block = page.locator(".titem", has_text="Grace Hopper")
     page.locator(".tgrid-scroll").screenshot(path=str(tmp_path / "team-week.png"))
-    assert block.bounding_box()["width"] < 45
+    assert block.bounding_box()["width"] >= 100  # a day's width, not a person's sliver of it
     lines = block.evaluate(LINES)
-    assert [line["text"] for line in lines if line["shown"]] == ["Grace Hopper"]
-    assert (
-        block.evaluate(NAME_LINES) >= 2
-    )  # "Grace" and "Hopper" each on a line of their own, not "Gr…"
+    assert not [line for line in lines if line["cut"]], lines
+    shown = [line["text"] for line in lines if line["shown"]]
+    assert shown[0] == "Grace Hopper" and len(shown) >= 2  # and whom it is with, or when
     assert page.problems == []
 
 

@@ -272,3 +272,28 @@ def test_hostile_visitor_text_is_shown_as_text(app, site, signed_in):
         html = signed_in.get(url).get_data(as_text=True)
         assert "<img src=x" not in html and "<script>alert(2)" not in html
         assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_entries_after_a_seq_are_drawn_as_on_the_page(app, site, signed_in, app_bookings):
+    conversation = start_conversation(app, site, "v1", "Book me in")
+    made = book(app_bookings, site, conversation_id=conversation.id).booking
+    card = {"type": "booking_confirmed", "booking": made.public_id, "service": "Consultation"}
+    output(app, conversation).post("assistant", "You're **booked**.", {"card": card})
+    url = list_url(site) + conversation.public_id
+    page = signed_in.get(url).get_data(as_text=True)
+    whole = page[page.index('id="transcript"') : page.index("</ol>", page.index('id="transcript"'))]
+    response = signed_in.get(f"{url}/entries?after=1")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Visitor-Name"] == "Ada%20Lovelace"  # named by the booking
+    part = response.get_data(as_text=True)
+    assert 'data-seq="1"' not in part and 'data-seq="2"' in part
+    assert "day-divider" not in part  # the same day as the entry before it
+    entry = re.search(r'<li class="entry entry--assistant".*?</li>\s*(?=<li|$)', part, re.S)
+    assert entry and " ".join(entry.group(0).split()) in " ".join(whole.split())
+    assert "Card shown: Booking confirmed" in part and "<strong>booked</strong>" in part
+    assert "day-divider" in signed_in.get(f"{url}/entries?after=0").get_data(as_text=True)
+    assert signed_in.get(f"{url}/entries?after=99").get_data(as_text=True).strip() == ""
+    assert signed_in.get(f"{url}/entries?after=99999999999999").status_code == 200
+    # Another site's conversation: nothing.
+    other = start_conversation(app, make_site(app.extensions["frontdesk.db"], name="O"), "v", "x")
+    assert signed_in.get(f"{list_url(site)}{other.public_id}/entries?after=0").status_code == 404

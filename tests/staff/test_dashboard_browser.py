@@ -306,3 +306,70 @@ def test_desktop_alerts_are_off_until_turned_on_then_name_who_asks(browser, serv
     finally:
         for context in (staff_ctx, first_ctx, second_ctx):
             context.close()
+
+
+def _drawn(page) -> str:
+    """The transcript's HTML, with the CSRF tokens and the spacing between tags left out."""
+    html = page.locator("#transcript").inner_html()
+    return re.sub(r"\s+", " ", re.sub(r'name="csrf_token" value="[^"]*"', "", html)).strip()
+
+
+def test_live_entries_and_rows_are_drawn_as_after_a_reload(browser, servers, tmp_path):
+    server, host, site, _db = servers
+    visitor_ctx = browser.new_context()
+    staff_ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+    visitor, staff = visitor_ctx.new_page(), staff_ctx.new_page()
+    staff_problems = watch_problems(staff)
+    try:
+        staff_sign_in(staff, server.url)
+        open_widget(visitor, host.url)
+        say(visitor, "hello")
+        wait_more(visitor, ".fd-assistant", 0)
+        staff.goto(f"{server.url}/staff/{site.public_key}/conversations/")
+        staff.locator("#conv-list li a").first.click()
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
+        book_with_chips(visitor)  # tool calls, a proposal card and a confirmed card, live
+        staff.locator("#transcript .card-note", has_text="Booking confirmed").wait_for()
+        live = _drawn(staff)
+        assert staff.locator("#transcript .card-note", has_text="Booking to confirm").count() == 1
+        assert staff.locator("#transcript .entry--tool_call").count() >= 2
+        staff.screenshot(path=str(tmp_path / "live-transcript.png"))
+        staff.reload()
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
+        assert _drawn(staff) == live  # the same entries, drawn the same way
+
+        # The list while the visitor writes on: the unread count stays on the preview line.
+        staff.goto(f"{server.url}/staff/{site.public_key}/conversations/")
+        staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
+        before = count(visitor, ".fd-assistant")
+        say(visitor, "cancel my booking")
+        wait_more(visitor, ".fd-assistant", before)
+        before = count(visitor, ".fd-assistant")
+        visitor.locator(f"{LOG} .fd-assistant").last.get_by_role(
+            "button", name="Cancel booking"
+        ).click()
+        wait_more(visitor, ".fd-assistant", before)
+        row = staff.locator("#conv-list li").first  # the cancellation alone updates it
+        row.locator(".badge", has_text="Booking cancelled").wait_for()
+        row.locator(".conv-item__unread").wait_for()
+        staff.locator("#conv-list").screenshot(path=str(tmp_path / "live-row.png"))
+        live_row = row.inner_text()
+        for drawn in ("live", "reloaded"):
+            unread = row.locator(".conv-item__unread").bounding_box()
+            preview = row.locator(".conv-item__preview").bounding_box()
+            meta = row.locator(".conv-item__meta").bounding_box()
+            badge = row.locator(".conv-item__meta .badge").first.bounding_box()
+            assert (
+                abs(unread["y"] + unread["height"] / 2 - preview["y"] - preview["height"] / 2) < 3
+            )
+            assert meta["height"] < 2 * badge["height"], drawn  # the badges keep to one line
+            assert row.locator(".conv-item__presence", has_text="Live").count() == 1
+            if drawn == "live":
+                staff.reload()
+                staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
+                row = staff.locator("#conv-list li").first
+        assert row.inner_text() == live_row
+        assert staff_problems == []
+    finally:
+        visitor_ctx.close()
+        staff_ctx.close()

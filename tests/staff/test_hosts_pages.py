@@ -4,6 +4,7 @@ other sites' people out of reach."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,28 +45,34 @@ def test_a_teams_day_has_a_column_per_person(app, signed_in, site, app_bookings,
     assert "Ada Lovelace" in tom and "Ada Lovelace" not in mia
 
 
-def test_a_teams_week_splits_each_day_per_person(app, signed_in, site, app_bookings, team):
+def test_a_teams_week_keeps_seven_days_and_names_each_bookings_person(
+    app, signed_in, site, app_bookings, team
+):
     start = upcoming_starts(app_bookings, site, days=10)[0]
     book(app_bookings, site, start, email="a@example.com", host="Tom Reyes")
     day = start.astimezone(SYDNEY).date()
     page = signed_in.get(f"/staff/{site.public_key}/bookings/week?week={day.isoformat()}")
     text = page.get_data(as_text=True)
     heads, body = text.split('class="tgrid__body"')
-    assert (
-        heads.count('class="tgrid__daygroup"') == 7
-        and heads.count('<abbr title="Mia Chen">MC</abbr>') == 7
-    )
-    assert body.count('<section class="tcol') == 7 * 3  # Test Studio, Mia and Tom
+    assert heads.count('class="tgrid__colhead') == 7
+    assert body.count('<section class="tcol') == 7  # a column per day, not per person too
+    legend = re.findall(r'<span class="pdot (pc\d)" aria-hidden="true"></span>([^<]+)</a>', heads)
+    assert sorted(name for _, name in legend) == ["Mia Chen", "Test Studio", "Tom Reyes"]
+    colour = dict((name, pc) for pc, name in legend)["Tom Reyes"]
     when = day.strftime("%A %-d %B")
-    tom = body.split(f'aria-label="Tom Reyes, {when}')[1].split("</section>")[0]
-    mia = body.split(f'aria-label="Mia Chen, {when}')[1].split("</section>")[0]
-    assert "Ada Lovelace" in tom and "Ada Lovelace" not in mia
-    # Filtered to one person: a column per day, as on a one-person site.
+    column = body.split(f'aria-label="{when}')[1].split("</section>")[0]
+    block = column.split('class="titem titem--confirmed')[1].split("</a>")[0]
+    assert "Ada Lovelace" in block and "with Tom Reyes" in block
+    assert (
+        f'<span class="pdot {colour}" aria-hidden="true"></span><span class="titem__pname">Tom Reyes</span>'
+        in block
+    )
+    # Filtered to one person: a column per day, no legend, as on a one-person site.
     people = keys(app, team)
     one = signed_in.get(
         f"/staff/{site.public_key}/bookings/week?week={day.isoformat()}&host={people['Tom Reyes']}"
     ).get_data(as_text=True)
-    assert one.count('<section class="tcol') == 7 and "tgrid__daygroup" not in one
+    assert one.count('<section class="tcol') == 7 and "tgrid-legend" not in one
     assert "Ada Lovelace" in one
 
 

@@ -128,6 +128,11 @@ def activity_event(public_id: str, seq: int) -> dict[str, Any]:
     return {"type": "activity", "conversation": public_id, "seq": seq}
 
 
+def booking_event(public_id: str) -> dict[str, Any]:
+    """A booking was made, moved or cancelled from the conversation (its inbox row changes)."""
+    return {"type": "booking", "conversation": public_id}
+
+
 def flagged_event(public_id: str, seq: int, reasons: list[str]) -> dict[str, Any]:
     """Moderation flagged the visitor's entry `seq`."""
     return {"type": "flagged", "conversation": public_id, "seq": seq, "reasons": reasons}

@@ -17,7 +17,7 @@ from frontdesk.audit import Actor
 from frontdesk.chat import budgets, conversation_store, moderation, site_cache, transcript, usage
 from frontdesk.chat.hub import hub_for
 from frontdesk.chat.output import ChatOutput
-from frontdesk.chat.protocol import flagged_event
+from frontdesk.chat.protocol import booking_event, flagged_event
 from frontdesk.chat.status import SILENT, complete_silently, status_changer
 from frontdesk.db import batch, raw
 from frontdesk.db.models import Proposal
@@ -260,6 +260,9 @@ def confirm(
         ctx.out.record_result(action_id, "confirm", result)
         text = _result_text(result, ctx.conversation.lang)
         ctx.out.message(text, card=result.card, choices=result.choices)
+        # A booking made, moved or cancelled changes the conversation's row in the inbox
+        # ("Booked", "Booking cancelled"): the dashboard's list is told, as for a message.
+        ctx.hub.publish_site(ctx.site.id, booking_event(ctx.conversation.public_id))
     except Exception:
         log.exception("confirm failed in conversation %s", ctx.conversation.public_id)
         _apologise(ctx)

@@ -8,18 +8,20 @@ from dataclasses import replace
 
 from frontdesk.knowledge.concepts import Question
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
-from frontdesk.knowledge.nouns import DETERMINERS
+from frontdesk.knowledge.nouns import DETERMINERS, money_back
 
 EXCLUDING = frozenset({"except", "excluding", "besides"})
 EXCLUDING_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("rather", "than")})
 NOT_AFTER = frozenset({"that", "which", "it", "is", "its", "thats"})  # "a tooth that's not a..."
-CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but)\s", re.I)
+CLAUSE_END = re.compile(r"[,;.!?]\s|\s(?:because|but|if)\s", re.I)
 MEASURED = frozenset({"duration", "notice", "price", "age"})  # kinds of fact "how many..." may ask
 AT_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\bmidnight\b", re.I)
 NOT_MONEY = frozenset({"notice", "time", "warning", "longer"})
 UNITS = frozenset({"minutes", "hours", "days", "weeks", "months", "years", "times"})
 ASIDE = 0.5  # weight of a concept outside the asking clause of "do you...?"
 REQUIRED = 2  # how many concepts after "do you..." name the thing asked about
+TRAILING_VERB = re.compile(r"\b(?:do|does|can|will) (?:you|u|ya) (\w+)\W*$", re.I)
+RELATIVE = frozenset({"who", "that", "which"})  # "a teacher who speaks hindi"
 CAPABILITY = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so|and|also)\W+)*(?:(?:do|does|can|could|would|will) "
     r"(?:you|u|ya|your (?:team|staff|clinic|practice|firm|salon|studio|shop)|anyone there)"
@@ -121,15 +123,30 @@ def find_required(question: Question, lex: Lexicon) -> None:
     """In "do you do X?", "is there an X?" and the like, X must be on the site; concepts
     outside the asking clause say why and weigh less."""
     text = question.text
+    # "what payment methods do you accept?", "which languages do you speak?": the verb ending
+    # the question says how; the page lists the things ("We take UPI, cards...").
+    last = TRAILING_VERB.search(text)
+    if last and lex.stem(last.group(1).lower()) in lex.verbs:
+        question.concepts = [
+            replace(c, weight=c.weight * ASIDE) if c.label == last.group(1).lower() else c
+            for c in question.concepts
+        ]
     capable = CAPABILITY.search(text)
     if not capable:
         return
     # "is there a lift, my knees are bad": what is asked about is in the asking clause.
-    clause = set(lex.joined(lex.words(CLAUSE_END.split(text[capable.start() :], 1)[0])))
+    asking = CLAUSE_END.split(text[capable.start() :], 1)[0]
+    clause = set(money_back(lex.joined(lex.words(asking))))
     asked = [c for c in question.concepts if c.weight == 1.0 and clause.issuperset(c.label.split())]
     # "do you answer the phone?": the verb says how; what must be on the site is the phone.
     if len(asked) > 1 and all(w in lex.verbs for form in asked[0].forms for w in form[:1]):
         asked = asked[1:]
+    # "is there a teacher who speaks hindi?": the verb of a clause describing X says how too
+    # (the site says "teaches in Hindi"); the teacher and the language are what is asked.
+    words = lex.words(text)
+    described = {b for a, b in zip(words, words[1:], strict=False) if a in RELATIVE}
+    if len(asked) > 1:
+        asked = [c for c in asked if not (c.label in described and lex.stem(c.label) in lex.verbs)]
     question.required = asked[:REQUIRED]
     # "can you do electrics as well, need a new socket": the rest says why, weighing less
     question.concepts = [

@@ -97,3 +97,35 @@ def quantity_here(words: list[str], at: int) -> bool:
     """ "a couple of weeks", "a couple weeks", "a pair of": an amount, not a couple of people."""
     following = words[at + 1] if at + 1 < len(words) else ""
     return words[at] in QUANTITY_WORDS and following in COUNTED
+
+
+BACK_TAKERS = frozenset({"get", "getting", "got", "have", "want"})
+PAID_THINGS = frozenset({"money", "fee", "fees", "deposit", "deposits", "payment", "cash"})
+
+
+def money_back(words: list[str]) -> list[str]:
+    """ "can I get my registration fee back?", "will I get the deposit back": a refund (the
+    words are apart, so no lexicon phrase says it); "get back to me" stays a reply."""
+    out = list(words)
+    for at, word in enumerate(words):
+        if word != "back" or at < 2:
+            continue
+        before = words[max(0, at - 4) : at]
+        if any(w in BACK_TAKERS for w in before) and any(w in PAID_THINGS for w in before):
+            out[at] = "refund"
+    return out
+
+
+ONE_AFTER = frozenset({"is", "for", "just", "only", "of", "book", "buy", "get", "want", "try"})
+NOT_ONE_OF = frozenset({"of", "more", "or", "and", "to", "on", "off", "way", "thing", "time",
+                        "times", "minute", "hour", "day", "week", "month", "year"})  # fmt: skip
+
+
+def one_as_single(words: list[str]) -> list[str]:
+    """ "how much is one lesson?": one of a thing is a single one (pages say "single lesson",
+    and "one" alone is filler); "one hour", "one of", "one more" stay as they are."""
+    out = list(words)
+    for at in range(1, len(words) - 1):
+        if words[at] == "one" and words[at - 1] in ONE_AFTER and words[at + 1] not in NOT_ONE_OF:
+            out[at] = "single"
+    return out

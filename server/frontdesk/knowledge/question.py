@@ -83,7 +83,7 @@ def analyse(text: str, lex: Lexicon, context: str = "") -> Question:
 
 
 def _read(text: str, lex: Lexicon) -> Question:
-    words = lex.joined(lex.words(text[:1000]))
+    words = nouns.one_as_single(nouns.money_back(lex.joined(lex.words(text[:1000]))))
     stems = [lex.stem(word) for word in words]
     question = Question(text)
     # Chat filler ("actually", "somebody") is no part of what a FAQ would repeat; "need",

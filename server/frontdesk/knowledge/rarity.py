@@ -34,6 +34,8 @@ def together(question: Question, lex: Lexicon, own, extra, heads) -> bool:
     said = " ".join(lex.joined(lex.words(question.text)))
     if f" {first.label} {second.label} " not in f" {said} ":
         return True  # two things asked about, not one thing named in two words
+    if lex.stem(first.label) in lex.verbs:
+        return True  # "do you prepare kids for exams?": a verb and its object, not one thing
     return any(
         (_holds(first, o) or _holds(first, e) or _holds(first, h))
         and (_holds(second, o) or _holds(second, e) or _holds(second, h))

@@ -55,13 +55,17 @@ DURATION = re.compile(
     re.I,
 )
 ADDRESS = re.compile(
-    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
+    r"\b\d+(?:st|nd|rd|th|[A-Za-z])?,?\s+(?:(?:[A-Z][\w'.-]*|\d+(?:st|nd|rd|th))\s+){1,3}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|"
     r"Dr|Way|Place|Pl|Square|Sq|Boulevard|Blvd|Terrace|Tce|Court|Ct|Parade|Quay|Crescent|"
     r"Highway|Hwy|Row|Close|Walk|Mall)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|"
     r"\b(?:on the|ground|first|second|third|top|\d+(?:st|nd|rd|th)) (?:floor|level)\b|"
     r"\blevel \d+\b|\bsuite \d+|\b(?:is|are|based|located) (?:in|at|on) (?:the )?[A-Z]\w+",
 )
-SOFT_ADDRESS = re.compile(r"\b(?:located|based|opposite|next to|between|above|behind)\b", re.I)
+# "Exams are held at the boards' centres": where something happens, if not an address
+SOFT_ADDRESS = re.compile(
+    r"\b(?:located|based|opposite|next to|between|above|behind|held (?:at|in)|takes? place)\b",
+    re.I,
+)
 # "how old do they need to be?": an age ("over 18", "aged 12", "16 and over", "12+").
 AGE = re.compile(
     r"\b(?:over|under|aged?|at least|older than|younger than|age of) \d{1,2}\b(?!\s?(?:%|kw|min))|"

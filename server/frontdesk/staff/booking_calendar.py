@@ -16,7 +16,14 @@ from frontdesk.extensions import get_db
 from frontdesk.staff.auth import site_required
 from frontdesk.staff.booking_common import bp, request_filters, site_services
 from frontdesk.staff.booking_filters import Filters, booking_rows, local_midnight, parse_day
-from frontdesk.staff.time_grid import build_grid, columns_by_host, items_by_day, week_start
+from frontdesk.staff.time_grid import (
+    PERSON_COLOURS,
+    build_grid,
+    columns_by_host,
+    items_by_day,
+    name_people,
+    week_start,
+)
 
 
 @bp.get("/week")
@@ -71,9 +78,11 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
     found = items_by_day(bookings, blocks, days, tz)
     label = "%a %-d" if view == "week" else "%A %-d %B"
     columns = [(d.strftime(label), d, found[d]) for d in days]
-    split = len(people) if len(people) > 1 else 0
-    if split:  # a team: a column per person, within each day of a week
+    team = len(people) > 1
+    if team and view == "day":  # a team's day: a column per person
         columns = [col for d in days for col in columns_by_host(d, found[d], people, attending)]
+    elif team:  # a team's week: seven readable days, each booking naming its people
+        name_people(found, people, attending)
     first = days[0]
     args = filters.query_args()
     key = "week" if view == "week" else "day"
@@ -90,7 +99,9 @@ def _render(site, view: str, days: list[date], today: date, *, step: timedelta):
         days=days,
         title=_title(days),
         grid=build_grid(columns, tz, utcnow(), hours),
-        split=split if view == "week" else 0,
+        people=[(h.public_id, h.name, n % PERSON_COLOURS) for n, h in enumerate(people)]
+        if team and view == "week"
+        else [],
         nav={
             "prev": {**args, key: (first - step).isoformat()},
             "next": {**args, key: (first + step).isoformat()},

@@ -99,6 +99,24 @@ def transcript(conversation_id: int, tz=UTC) -> list[dict[str, Any]]:
         return [_entry(row, tz) for row in rows]
 
 
+def transcript_after(conversation_id: int, after: int, tz=UTC) -> tuple[Any, list[dict[str, Any]]]:
+    """(the day of the entry at or before `after`, or None; the entries after it), as
+    `transcript` gives them: what the live inbox draws next."""
+    with get_db().session() as session:
+        rows = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq > after)
+            .order_by(Message.seq)
+        ).all()
+        last = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq <= after)
+            .order_by(Message.seq.desc())
+            .limit(1)
+        ).first()
+        return (_entry(last, tz)["day"] if last else None), [_entry(row, tz) for row in rows]
+
+
 def linked_bookings(conversation: Conversation) -> list[Booking]:
     """Bookings made in this conversation or by the same visitor on the site."""
     with get_db().session() as session:

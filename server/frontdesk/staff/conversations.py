@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -28,9 +29,11 @@ from frontdesk.staff.conversation_queries import (
     conversation_of_site,
     linked_bookings,
     transcript,
+    transcript_after,
 )
 
 MAX_PAGE = 100_000
+MAX_SEQ = 2**31 - 1  # a huge `after` must not overflow a comparison in SQL
 bp = Blueprint("conversations", __name__, url_prefix="/<site_key>/conversations")
 
 MAX_QUERY_CHARS = 200
@@ -145,6 +148,31 @@ def detail(site, public_id: str):
     if conversation.last_seq > conversation.staff_seen_seq:
         inbox_state.mark_seen(site.id, public_id, conversation.last_seq)
     return _inbox(site, conversation)
+
+
+@bp.get("/<public_id>/entries")
+@site_required
+def entries(site, public_id: str):
+    """The transcript's entries after `after` (a seq), as the page draws them: the live inbox
+    fetches them when the socket says something was added, so a live entry is the same as
+    after a reload (card line, tool calls, feedback). Reading is said over the socket, only
+    while the page is in view."""
+    conversation = conversation_of_site(site.id, public_id)
+    if conversation is None:
+        abort(404)
+    after = min(max(request.args.get("after", 0, type=int) or 0, 0), MAX_SEQ)
+    tz = zone_or_utc(site.timezone)
+    day, shown = transcript_after(conversation.id, after, tz)
+    with get_db().session() as session:
+        visitor = inbox.summaries(session, [conversation], tz)[0]["visitor"]
+    html = render_template(
+        "staff/_entries.html", site=site, conversation=conversation, visitor=visitor,
+        entries=shown, after_day=day,
+    )  # fmt: skip
+    # Who the visitor is may have become known since the page was drawn (a booking names
+    # them): the page relabels its earlier entries, as a reload would.
+    name = quote(visitor["name"] if visitor["known"] else "Visitor")
+    return html, 200, {"Cache-Control": "no-store", "X-Visitor-Name": name}
 
 
 def _change_status(site, public_id: str, action: str):

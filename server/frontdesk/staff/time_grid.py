@@ -32,6 +32,7 @@ class GridItem:
     row_end: int = 2
     lane: int = 0
     lanes: int = 1
+    people: list[tuple[str, int]] = field(default_factory=list)  # (name, colour) on a team
 
     @property
     def short(self) -> bool:
@@ -122,6 +123,23 @@ def columns_by_host(
         ]
         columns.append((host.name, day, mine))
     return columns
+
+
+PERSON_COLOURS = 8  # the stylesheet's person colours: .pc0 .. .pc7
+
+
+def name_people(
+    found: Mapping[date, list[GridItem]], hosts: Sequence, attending: Mapping[int, set[int]]
+) -> None:
+    """A team's week keeps a column per day; each booking names the people attending it, each
+    person in their own colour (their place on the team), as Cal.com's and Google's calendars
+    show several people's bookings in one week."""
+    colour = {host.id: (host.name, n % PERSON_COLOURS) for n, host in enumerate(hosts)}
+    for items in found.values():
+        for item in items:
+            if item.kind == "booking":
+                ids = attending.get(item.item.id, ())
+                item.people = [colour[i] for i in colour if i in ids]
 
 
 def build_grid(

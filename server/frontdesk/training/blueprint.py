@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort
 from sqlalchemy import select
 
+from frontdesk.booking.zones import zone_or_utc
 from frontdesk.db.models import Message, MessageFeedback
 from frontdesk.extensions import get_db
 from frontdesk.training.feedback import calls_as_text
@@ -16,12 +17,15 @@ bp = Blueprint("training", __name__, url_prefix="/staff/<site_key>/training")
 
 
 @bp.app_template_filter("fromtimestamp")
-def from_timestamp(value: Any) -> str:
-    """A provider's Unix timestamp as "HH:MM:SS UTC"."""
+def from_timestamp(value: Any, site: Any = None, fmt: str = "%a %-d %b %Y, %H:%M:%S") -> str:
+    """A provider's Unix timestamp on the site's wall clock, as the dashboard writes moments
+    ("Tue 8 Dec 2026, 14:05:09"); UTC when no site is given."""
     try:
-        return datetime.fromtimestamp(int(value), UTC).strftime("%H:%M:%S UTC")
+        moment = datetime.fromtimestamp(int(value), UTC)
     except (TypeError, ValueError, OverflowError):
         return ""
+    zone = zone_or_utc(getattr(site, "timezone", None) or "UTC")
+    return moment.astimezone(zone).strftime(fmt)
 
 
 @bp.app_template_global()

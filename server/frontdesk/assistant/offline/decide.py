@@ -44,7 +44,7 @@ CONDITION = re.compile(
     r"\b(?:if|in case|what happens|what if|supposing|will i|would i|am i|do i (?:have|need|"
     r"lose|get|still)|how (?:do|would|can|could|should|late|far|long|much)|is it possible|"
     r"is there|are there|can (?:a|an|the|you) \w+ be|is it (?:ok|okay|fine|alright|all right|free)|"
-    r"am i allowed|are we allowed|do you allow)\b",
+    r"am i allowed|are we allowed|do you allow|without (?:being|having))\b",
     re.I,
 )
 REQUEST_TO_BOOK = re.compile(
