@@ -1,6 +1,7 @@
 """Answer quality and speed of the offline engine (issue 14): accuracy per set, class and split.
 
 Run: .venv/bin/python bench/answers.py [--business KEY ...] [--show] [--skip-latency] [--stages]
+     [--set NAME=VALUE ...]
 
 Every business in tests/answers/data (the unseen ones included) is set up in its own database
 and asked its tuned and held-out questions through the real engine (tests/support/answers_runner.py).
@@ -9,7 +10,9 @@ time of an offline answer over a 10,000-chunk knowledge base (target: 20 ms).
 Held-out failures are printed by id and class only: their text must not be read while tuning.
 `--show` prints the text and reply of TUNED failures. `--stages` says at which stage of the
 engine each failure lost its facts (tests/support/answers_stages.py): counts per split, class
-and stage, and the failures' ids by stage (held-out and unseen: ids only).
+and stage, and the failures' ids by stage (held-out and unseen: ids only). `--set` runs the
+sets with ranking constants overridden (names and places as in bench/answers_tune.py): read a
+setting fitted on the tuned questions against the held-out ones once, never to fit it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ sys.path[:0] = [
 ]
 
 from bench.answer_latency import measure_latency  # noqa: E402
+from bench.answers_tune import overridden, today  # noqa: E402
 from tests.support.answers_dataset import (  # noqa: E402
     CLASSES,
     SPLITS,
@@ -125,22 +129,30 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--stages", action="store_true", help="where each failure was lost")
     parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     # Warnings and errors only. Without a handler of our own, the first import of
     # wordllama (the offline engine's word vectors) calls logging.basicConfig(level=INFO), and
     # every later business's database migration then printed alembic's INFO lines.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     keys = args.business or business_keys(unseen=True)
+    base, setting = today(), {}
+    for item in args.set:
+        name, value = item.split("=")
+        setting[name] = type(base[name])(float(value))
+    if setting:
+        print(f"constants overridden: {setting}")
     results = {}
-    for key in keys:
-        questions = load_questions(key, SPLITS)
-        results[key] = run_business(load_business(key), questions, stages=args.stages)
-    report(results, args.show)
-    if args.stages:
-        report_stages(results)
-    if not args.skip_latency:
-        print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        measure_latency(args.chunks)
+    with overridden(setting):
+        for key in keys:
+            questions = load_questions(key, SPLITS)
+            results[key] = run_business(load_business(key), questions, stages=args.stages)
+        report(results, args.show)
+        if args.stages:
+            report_stages(results)
+        if not args.skip_latency:
+            print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            measure_latency(args.chunks)
 
 
 if __name__ == "__main__":
