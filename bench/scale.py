@@ -175,11 +175,15 @@ def capacity(servers: list[Server], levels: list[int], duration: float, rounds: 
 
 
 def report_own_work(log: str, spans: list[tuple[int, float, float]]) -> None:
-    """Print the checkpoints and autovacuums of the bench's cluster that fell in a level."""
+    """Print the checkpoints and autovacuums of the bench's cluster during the levels
+    (a checkpoint's writes are spread: its start and its end, with the time it synced)."""
     for when, text in scale_postgres.own_work(log):
-        for chats, start, end in spans:
-            if start <= when <= end:
-                print(f"  PostgreSQL, {when - start:.0f} s into {chats / 2:.0f} msg/s: {text}")
+        inside = [(chats, start) for chats, start, end in spans if start <= when <= end]
+        if inside:
+            chats, start = inside[0]
+            print(f"  PostgreSQL, {when - start:.0f} s into {chats / 2:.0f} msg/s: {text[:150]}")
+        elif "checkpoint complete" in text and spans[0][1] <= when:
+            print(f"  PostgreSQL, after the levels: {text[:150]}")
 
 
 def cross_process(a_url: str, b_url: str, key: str, samples: int) -> list[float]:

@@ -140,9 +140,10 @@ def own_work(log: str) -> list[tuple[float, str]]:
     found = []
     with contextlib.suppress(OSError), open(log, errors="replace") as lines:
         for line in lines:
-            if "checkpoint complete" in line or "automatic " in line:
+            if "checkpoint " in line or "automatic " in line:
                 stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
-                found.append((stamp.timestamp(), line[28:].split(";")[0].strip()))
+                text = line[28:].replace("LOG:  ", "").strip()
+                found.append((stamp.timestamp(), text.split(", sync files")[0]))
     return found
 
 

@@ -32,6 +32,7 @@ from frontdesk.knowledge.ingest import ingest_paths
 from frontdesk.sites import create_site
 from tests.support.answers_conversation import Recorder, VisitorChat
 from tests.support.answers_dataset import Business, Question, has_facts
+from tests.support.answers_stages import stage_of
 
 # A Wednesday, mid-morning wherever the business is: every weekday phrase has days ahead of it.
 LOCAL_NOW = datetime(2026, 11, 25, 10, 0)
@@ -61,13 +62,15 @@ class Outcome:
     text: str
     started: str | None
     offered: list[str] = field(default_factory=list)
+    stage: str = ""  # for a failure when asked for: where its facts were lost (answers_stages)
 
 
 class BusinessRun:
     """A business set up in its own database, ready to be asked questions."""
 
-    def __init__(self, business: Business, folder: Path) -> None:
+    def __init__(self, business: Business, folder: Path, *, stages: bool = False) -> None:
         self.business = business
+        self.stages = stages
         self.db = Database(f"sqlite:///{folder / business.key}.sqlite3")
         upgrade(self.db)
         zone = ZoneInfo(business.timezone)
@@ -116,9 +119,13 @@ class BusinessRun:
         if question.setup == "booked" and not (
             chat.finish_booking(reply) or chat.book_through_tools()
         ):
-            return Outcome(question, False, "setup: could not book", "", None)
+            return Outcome(question, False, "setup: could not book", "", None, stage="other")
         reply, out = chat.say(question.text)
-        return self.judge(question, chat, reply, out)
+        outcome = self.judge(question, chat, reply, out)
+        if self.stages and not outcome.passed:
+            searches = [(a, r) for _, name, a, r in out.tools if name == "search_knowledge"]
+            outcome.stage = stage_of(question, outcome.reason, chat.tools, searches)
+        return outcome
 
     def judge(self, question: Question, chat: VisitorChat, reply, out: Recorder) -> Outcome:
         """Whether the reply does what the question expects."""
@@ -230,10 +237,13 @@ def set_up_site(db: Database, business: Business, folder: Path) -> int:
     return site_id
 
 
-def run_business(business: Business, questions: list[Question]) -> list[Outcome]:
-    """Set the business up in a temporary folder and ask it every question."""
+def run_business(
+    business: Business, questions: list[Question], *, stages: bool = False
+) -> list[Outcome]:
+    """Set the business up in a temporary folder and ask it every question (and, with
+    `stages`, say at which stage each failure was lost)."""
     with tempfile.TemporaryDirectory() as folder:
-        run = BusinessRun(business, Path(folder))
+        run = BusinessRun(business, Path(folder), stages=stages)
         try:
             return [run.ask(question) for question in questions]
         finally:

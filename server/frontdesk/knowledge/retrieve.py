@@ -73,6 +73,7 @@ class Finding:
     score: float
     coverage: float
     page: bool = True  # a document to cite (False: the site's settings)
+    unit: str = ""  # the best unit's own text, which the quote is built around
 
 
 @dataclass
@@ -109,23 +110,7 @@ def retrieve(
     """
     lex = lexicon(language)
     question = analyse(text, lex, context)
-    words = [w for w in question.search_words if SAFE_WORD.fullmatch(w)]
-    passages: list[Passage] = []
-    ranks: list[float] = []
-    corpus = None
-    if words:
-        rows_for = postgres_rows
-        if session.get_bind().dialect.name == "sqlite":
-            stems = {w for c in question.concepts for form in c.forms for w in form}
-            stems |= {lex.stem(w) for w in words} | set(words)
-            corpus = sqlite_vocabulary(session, sorted(stems))
-            if corpus is not None:  # "apointment", "handbuilt": what the pages call it
-                words += [w for w in correct(session, question, corpus) if w not in words]
-            rows_for, words = sqlite_rows, sqlite_selective(session, words, vocabulary=corpus)
-        rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
-        for position, row in enumerate(rows):
-            passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
-            ranks.append(float(position))
+    passages, ranks, corpus = candidates(session, site_id, question, language)
     # "a woman instructor" when the pages say "female": words near in meaning to one none of
     # the candidates holds stand in for it, weakly (before the first look, kept for the second).
     widen(question, [f"{p.title} {p.heading} {p.text}" for p in passages], lex)
@@ -149,6 +134,33 @@ def retrieve(
     return rank_passages(
         question, pool, pool_ranks, limit=limit, language=language, corpus=corpus, memo=memo
     )
+
+
+def candidates(
+    session: Session, site_id: int, question: Question, language: str = "en"
+) -> tuple[list[Passage], list[float], tuple[int, dict[str, int]] | None]:
+    """The full-text candidates for an analysed question: (passages best first, their ranks,
+    the index's passage counts per stem on SQLite, else None)."""
+    lex = lexicon(language)
+    words = [w for w in question.search_words if SAFE_WORD.fullmatch(w)]
+    passages: list[Passage] = []
+    ranks: list[float] = []
+    corpus = None
+    if not words:
+        return passages, ranks, corpus
+    rows_for = postgres_rows
+    if session.get_bind().dialect.name == "sqlite":
+        stems = {w for c in question.concepts for form in c.forms for w in form}
+        stems |= {lex.stem(w) for w in words} | set(words)
+        corpus = sqlite_vocabulary(session, sorted(stems))
+        if corpus is not None:  # "apointment", "handbuilt": what the pages call it
+            words += [w for w in correct(session, question, corpus) if w not in words]
+        rows_for, words = sqlite_rows, sqlite_selective(session, words, vocabulary=corpus)
+    rows = rows_for(session, site_id, words, at_least=1, n=CANDIDATES, flags=False)
+    for position, row in enumerate(rows):
+        passages.append(Passage(row[2], row[3] or "", row[4] or "", row[5]))
+        ranks.append(float(position))
+    return passages, ranks, corpus
 
 
 def rank_passages(
@@ -262,4 +274,5 @@ def _finding(item: Scored, scored: list[Scored], units, passages: list[Passage])
         score=round(item.score, 3),
         coverage=round(item.coverage, 3),
         page=passage.page,
+        unit=unit.heading if unit.kind == "heading" else unit.text,
     )

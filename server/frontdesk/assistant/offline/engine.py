@@ -79,6 +79,10 @@ def route(d: Dialogue, text: str) -> Reply:
         sure = not intents.is_question(text)  # "can I get seen today?": the site may say how
     if action in (None, "book") and flow != "reschedule" and _retimes(d, text) and _has_time(d):
         return _retime(d, text, flow)
+    if action in ("cancel", "reschedule") and _asks_first(d, text, flow):
+        reply, answered = lookup(d, text, related=action)
+        if answered:  # "can I change my lesson time to another day?" with nothing booked here
+            return reply
     if action == "cancel" or (not flow and re.fullmatch(r"cancel\W*", text, re.I)):
         return flows.start_cancel(d, text)
     if action == "reschedule" and not (flow == "book" and not _about_existing(text)):
@@ -105,6 +109,12 @@ def route(d: Dialogue, text: str) -> Reply:
     if flow == "cancel" and s.get("step") == "pick":
         return flows.start_cancel(d, text)
     return small_talk(d, kind) or fallback(d, text, decision.related)
+
+
+def _asks_first(d: Dialogue, text: str, flow: str | None) -> bool:
+    """A question about changing or cancelling, naming no time, from a visitor who booked
+    nothing in this conversation: the site's policy may answer it (the action is offered)."""
+    return not flow and intents.is_question(text) and not names_time(d, text) and not booked_here(d)
 
 
 def _retimes(d: Dialogue, text: str) -> bool:
