@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from frontdesk.knowledge.lexicon import Lexicon, Phrase
-from frontdesk.knowledge.nouns import IRREGULAR
+from frontdesk.knowledge.nouns import other_forms
 
 SYNONYM_STRENGTH = 0.7
 INFLECTED = 0.95  # another form of the visitor's own word
@@ -54,8 +54,9 @@ def names_day(concepts: list[Concept], lex: Lexicon) -> bool:
 def inflected(word: str, stem: str, lex: Lexicon) -> set[str]:
     """Stems of the word's other forms that Snowball stems differently ("true": truing,
     trued -> "tru"), so "how much to true a wheel" finds "Wheel truing: $30"."""
-    if word in IRREGULAR:  # "woman" / "women", which Snowball leaves apart
-        return {lex.stem(IRREGULAR[word])} - {stem}
+    irregular = other_forms(word)
+    if irregular:  # "woman" / "women", "leave" / "left", which Snowball leaves apart
+        return {lex.stem(form) for form in irregular} - {stem}
     if not word.isalpha() or len(word) < 4:
         return set()
     base = word[:-1] if word.endswith("e") else word

@@ -16,6 +16,7 @@ from frontdesk.knowledge.units import Unit
 MAX_CHARS = 340
 MAX_ITEMS = 8
 FOLLOWS = 0.7  # the next unit is quoted too when it scores this share of the best
+EQUAL = 0.95  # a unit of the section elsewhere is quoted too when it scores this share
 LEANS = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|there|he|she|his|her|otherwise|but|"
     r"however|so|then|also|if (?:it|so|not|that)|which|both|either|neither|and|or|plus|"
@@ -86,6 +87,16 @@ def _around(unit: Unit, section: list[Unit], scores: dict[int, float], best: flo
         if sum(len(u.text) for u in picked) + len(follower.text) > MAX_CHARS:
             break
         picked.append(follower)
+    # Another sentence of the section that scores as well, further on or before ("We are
+    # above the Blue Tokai café" three lines under the address): which of two equals comes
+    # first on the page says nothing of which answers, so both are said, in page order.
+    equal = [
+        u
+        for u in section
+        if u.kind == unit.kind and u not in picked and scores.get(id(u), 0) >= EQUAL * best
+    ]
+    if equal and sum(len(u.text) for u in picked) + len(equal[0].text) <= MAX_CHARS:
+        picked = sorted([*picked, equal[0]], key=section.index)
     return _join(picked) + _list_after(picked[-1], section), picked[0]
 
 

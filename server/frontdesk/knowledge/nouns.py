@@ -23,6 +23,30 @@ _IRREGULAR = (("woman", "women"), ("man", "men"), ("person", "people"), ("child"
               ("shelf", "shelves"), ("leaf", "leaves"), ("calf", "calves"), ("thief", "thieves"),
               ("ox", "oxen"), ("die", "dice"), ("louse", "lice"))  # fmt: skip
 IRREGULAR = {a: b for pair in _IRREGULAR for a, b in (pair, pair[::-1])}
+# Verbs whose past forms Snowball does not bring back to them ("left" stems to "left"): "if I
+# leave my bike there" is answered by "bikes left for more than 60 days". Not the verbs the
+# question reader drops as filler (do, go, come, make), nor forms that are mostly other words
+# ("saw", "found", "lay", "lead").
+_VERBS = ("leave left", "sell sold", "pay paid", "bring brought", "buy bought", "take took taken",
+          "give gave given", "get got gotten", "write wrote written", "speak spoke spoken",
+          "drive drove driven", "send sent", "spend spent", "lend lent", "build built",
+          "hold held", "keep kept", "feel felt", "meet met", "teach taught", "tell told",
+          "lose lost", "run ran", "choose chose chosen", "break broke broken", "wear wore worn",
+          "ride rode ridden", "begin began begun", "eat ate eaten", "fall fell fallen",
+          "forget forgot forgotten", "grow grew grown", "know knew known", "catch caught",
+          "sleep slept", "stand stood", "sit sat", "win won", "freeze froze frozen",
+          "wake woke woken", "tear tore torn", "bite bit bitten", "throw threw thrown",
+          "fly flew flown", "draw drew drawn", "hang hung", "feed fed", "bleed bled")  # fmt: skip
+VERB_FORMS = {w: tuple(f for f in forms.split() if f != w) for forms in _VERBS
+              for w in forms.split()}  # fmt: skip
+
+
+def other_forms(word: str) -> tuple[str, ...]:
+    """A word's irregular other forms Snowball stems apart: "women" for "woman", "left" for
+    "leave", "leave" and "leaves" for "left"."""
+    if word in IRREGULAR:
+        return (IRREGULAR[word],)
+    return VERB_FORMS.get(word, ())
 
 
 def id_here(words: list[str], at: int) -> bool:

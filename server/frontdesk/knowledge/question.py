@@ -116,8 +116,8 @@ def _read(text: str, lex: Lexicon) -> Question:
             phrase, size = (stems[position],), 1
         if phrase is not None:
             forms = {p: SYNONYM_STRENGTH for p in lex.synonyms(phrase)}
-            if size == 1 and words[position] in nouns.IRREGULAR:  # "woman": "women", no synonym
-                forms[(lex.stem(nouns.IRREGULAR[words[position]]),)] = INFLECTED
+            for other in nouns.other_forms(words[position]) if size == 1 else ():
+                forms[(lex.stem(other),)] = INFLECTED  # "woman": "women", no synonym
             forms[phrase] = 1.0
             label = " ".join(words[position : position + size])
             question.concepts.append(Concept(label, forms))
