@@ -185,12 +185,14 @@
     fetch(log.dataset.entries + "?after=" + after, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.text().then(function (html) { return [html, response.headers.get("X-Visitor-Name")]; });
+        return response.text().then(function (html) {
+          return [html, response.headers.get("X-Visitor-Name"), response.headers.get("X-Visitor-Known") === "yes"];
+        });
       })
       .then(function (got) {
         fetchRetry = 1000;
         if (after === lastSeq()) { addEntries(log, got[0]); }
-        if (got[1]) { nameVisitor(log, decodeURIComponent(got[1])); }
+        if (got[1]) { nameVisitor(log, decodeURIComponent(got[1]), got[2]); }
       })
       .catch(function () {  // a dropped request: again, more slowly each time
         again = true;
@@ -204,8 +206,13 @@
   }
 
   /* A booking may have named the visitor since the page was drawn: their entries say so. */
-  function nameVisitor(log, name) {
+  function nameVisitor(log, name, known) {
     log.querySelectorAll(".entry--visitor .role").forEach(function (role) { role.textContent = name; });
+    var title = document.getElementById("conv-title");
+    var avatar = document.querySelector(".conv__who .avatar");
+    if (!known || !title || title.textContent === name) { return; }
+    title.textContent = name;
+    if (avatar) { avatar.textContent = name.charAt(0).toUpperCase(); avatar.classList.remove("avatar--anon"); }
   }
 
   function addEntries(log, html) {

@@ -70,3 +70,36 @@ def test_when_to_pay_beside_other_words_is_about_paying():
     )
     result = rank_passages(asked, [moving, paying], [0.0, 1.0])
     assert result.best.quote.startswith("You pay when you collect your bike")
+
+
+def test_an_irregular_verb_finds_its_past_form():
+    """Snowball stems "left" apart from "leave", "taught" from "teach": each finds the other."""
+    left = Passage(
+        "Collection",
+        "https://shop.test/collection",
+        "Collecting your things",
+        "Anything left with us for over a month goes to charity.",
+    )
+    other = Passage(
+        "About", "https://shop.test/about", "About us", "We opened our doors in 2009 on Main St."
+    )
+    result = rank_passages(analyse("what if i leave my coat with you", LEX), [other, left], [0, 1])
+    assert result.findings[0].heading == "Collecting your things"
+    taught = analyse("who taught the teachers", LEX)
+    assert any(("teach",) in c.forms for c in taught.concepts)
+
+
+def test_two_sentences_of_a_section_scoring_alike_are_both_said():
+    """Which of two equally good sentences comes first on the page says nothing of which
+    answers: lines apart, both are quoted, in page order."""
+    visit = Passage(
+        "Contact",
+        "https://school.test/contact",
+        "Find us",
+        "We are on the third floor of the Granary building.\n\nPhone 555 0100 or 555 0101.\n\n"
+        "Parents are welcome to wait in the lobby.\n\nLessons run through the school holidays.\n\n"
+        "We are in the Granary building, beside the river footbridge.",
+    )
+    quote = rank_passages(analyse("which building are you in", LEX), [visit], [0.0]).best.quote
+    assert "third floor" in quote and "river footbridge" in quote
+    assert quote.index("third floor") < quote.index("river footbridge")

@@ -330,6 +330,7 @@ def test_live_entries_and_rows_are_drawn_as_after_a_reload(browser, servers, tmp
         staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
         book_with_chips(visitor)  # tool calls, a proposal card and a confirmed card, live
         staff.locator("#transcript .card-note", has_text="Booking confirmed").wait_for()
+        staff.locator("#conv-title", has_text="Ada Lovelace").wait_for()  # named by the booking
         live = _drawn(staff)
         assert staff.locator("#transcript .card-note", has_text="Booking to confirm").count() == 1
         assert staff.locator("#transcript .entry--tool_call").count() >= 2
@@ -337,6 +338,7 @@ def test_live_entries_and_rows_are_drawn_as_after_a_reload(browser, servers, tmp
         staff.reload()
         staff.locator("#staff-live[data-state='live']").wait_for(state="attached")
         assert _drawn(staff) == live  # the same entries, drawn the same way
+        assert staff.locator("#conv-title").inner_text() == "Ada Lovelace"
 
         # The list while the visitor writes on: the unread count stays on the preview line.
         staff.goto(f"{server.url}/staff/{site.public_key}/conversations/")

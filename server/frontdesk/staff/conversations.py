@@ -170,9 +170,14 @@ def entries(site, public_id: str):
         entries=shown, after_day=day,
     )  # fmt: skip
     # Who the visitor is may have become known since the page was drawn (a booking names
-    # them): the page relabels its earlier entries, as a reload would.
+    # them): the page relabels its earlier entries and its heading, as a reload would.
     name = quote(visitor["name"] if visitor["known"] else "Visitor")
-    return html, 200, {"Cache-Control": "no-store", "X-Visitor-Name": name}
+    known = "yes" if visitor["known"] else "no"
+    return (
+        html,
+        200,
+        {"Cache-Control": "no-store", "X-Visitor-Name": name, "X-Visitor-Known": known},
+    )
 
 
 def _change_status(site, public_id: str, action: str):
