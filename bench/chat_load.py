@@ -160,8 +160,9 @@ class Server:
         return self.cpu / self.sends * 1000 if self.sends else 0.0
 
 
-def drive(probes: list[Probe], duration: float) -> int:
-    """Open loop for `duration` s: each probe sends every INTERVAL s from a random phase."""
+def drive(probes: list[Probe], duration: float, lag: list | None = None) -> int:
+    """Open loop for `duration` s: each probe sends every INTERVAL s from a random phase;
+    `lag`, when given, gets (due, seconds late) for every send."""
     start = time.perf_counter() + 0.2
     schedule = [(start + random.random() * INTERVAL, index) for index in range(len(probes))]
     heapq.heapify(schedule)
@@ -172,6 +173,8 @@ def drive(probes: list[Probe], duration: float) -> int:
             continue
         while (pause := due - time.perf_counter()) > 0:
             LOOP.pump(pause)  # read replies until the send is due
+        if lag is not None:
+            lag.append((due, time.perf_counter() - due))
         probes[index].send()
         sends += 1
         heapq.heappush(schedule, (due + INTERVAL, index))

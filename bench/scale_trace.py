@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import heapq
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -144,21 +142,7 @@ class Recorder:
 
     def drive(self, probes: list[Probe], duration: float) -> int:
         """chat_load.drive, noting how late each send went out."""
-        start = time.perf_counter() + 0.2
-        schedule = [(start + random.random() * chat_load.INTERVAL, i) for i in range(len(probes))]
-        heapq.heapify(schedule)
-        end, sends = start + duration, 0
-        while schedule:
-            due, index = heapq.heappop(schedule)
-            if due >= end:
-                continue
-            while (pause := due - time.perf_counter()) > 0:
-                chat_load.LOOP.pump(pause)
-            self.lag.append((due, time.perf_counter() - due))
-            probes[index].send()
-            sends += 1
-            heapq.heappush(schedule, (due + chat_load.INTERVAL, index))
-        return sends
+        return chat_load.drive(probes, duration, lag=self.lag)
 
 
 def _read_pairs(path: Path, tag: str | None = None) -> list[tuple[float, float]]:
