@@ -129,7 +129,8 @@ class Recorder:
                 self.deltas.append((now - probe.latencies["delta"][-1], now))
 
         Probe._arrived = traced_arrived
-        chat_load.drive = self.drive
+        untraced = chat_load.drive
+        chat_load.drive = lambda probes, duration: untraced(probes, duration, lag=self.lag)
         started: dict[str, float] = {}
 
         def collected(phase: str, info: dict) -> None:
@@ -139,10 +140,6 @@ class Recorder:
                 self.gc.append((started["t"], took))
 
         gc.callbacks.append(collected)
-
-    def drive(self, probes: list[Probe], duration: float) -> int:
-        """chat_load.drive, noting how late each send went out."""
-        return chat_load.drive(probes, duration, lag=self.lag)
 
 
 def _read_pairs(path: Path, tag: str | None = None) -> list[tuple[float, float]]:

@@ -31,8 +31,7 @@ _DONE = (
     "done AS (UPDATE messages SET work_pending = false WHERE id = :done AND work_pending "
     "AND EXISTS (SELECT 1 FROM bumped))"
 )
-# The site's day is several rows (chat.usage.shard_of): this row's lock lasts until the
-# commit's WAL flush, and one row for every turn of the site queued them all behind each flush.
+# A turn adds to its conversation's row of the site's day (why: chat.usage.USAGE_SHARDS).
 _TALLY = (
     "tally AS (INSERT INTO token_usage (site_id, day, shard, prompt_tokens, completion_tokens) "
     "SELECT :site_id, :day, :shard, :prompt, :completion FROM bumped WHERE :counted "

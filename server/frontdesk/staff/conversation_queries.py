@@ -93,21 +93,14 @@ def _entry(message: Message, tz) -> dict[str, Any]:
 def transcript(conversation_id: int, tz=UTC) -> list[dict[str, Any]]:
     """Every entry of a conversation, tool calls and results included, in order; times in `tz`."""
     with get_db().session() as session:
-        rows = session.scalars(
-            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)
-        ).all()
-        return [_entry(row, tz) for row in rows]
+        return [_entry(row, tz) for row in _messages_after(session, conversation_id, 0)]
 
 
 def transcript_after(conversation_id: int, after: int, tz=UTC) -> tuple[Any, list[dict[str, Any]]]:
     """(the day of the entry at or before `after`, or None; the entries after it), as
     `transcript` gives them: what the live inbox draws next."""
     with get_db().session() as session:
-        rows = session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation_id, Message.seq > after)
-            .order_by(Message.seq)
-        ).all()
+        rows = _messages_after(session, conversation_id, after)
         last = session.scalars(
             select(Message)
             .where(Message.conversation_id == conversation_id, Message.seq <= after)
@@ -115,6 +108,15 @@ def transcript_after(conversation_id: int, after: int, tz=UTC) -> tuple[Any, lis
             .limit(1)
         ).first()
         return (_entry(last, tz)["day"] if last else None), [_entry(row, tz) for row in rows]
+
+
+def _messages_after(session, conversation_id: int, after: int) -> list[Message]:
+    """A conversation's messages with a seq above `after`, in order."""
+    return session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq > after)
+        .order_by(Message.seq)
+    ).all()
 
 
 def linked_bookings(conversation: Conversation) -> list[Booking]:
